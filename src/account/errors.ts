@@ -1,0 +1,32 @@
+/**
+ * Errors of the account domain. Use cases throw these; each edge (the bridge's SCIM routes,
+ * the account API, the console, the CLI) renders them in one place. `code` is stable: it
+ * crosses the account API and operators' scripts may match on it.
+ */
+export type AccountErrorCode =
+  | 'member_not_found'
+  | 'group_not_found'
+  | 'user_name_taken'
+  | 'email_taken'
+  | 'group_name_taken'
+  /** An owner or guest: provisioning may not manage them (P16). */
+  | 'member_protected'
+  /** A built-in group: cannot be deleted, renamed or (Provision Managers) gain people (P19). */
+  | 'group_protected'
+  /** A custom group exists under that name but an administrator has not made it managed (P17). */
+  | 'group_not_managed'
+  | 'domain_not_allowed'
+  | 'invalid_input'
+  | 'version_mismatch'
+  | 'provisioning_disabled'
+  | 'credentials_revoked'
+  | 'account_missing';
+
+export class AccountError extends Error {
+  readonly code: AccountErrorCode;
+  constructor(code: AccountErrorCode, message: string) {
+    super(message);
+    this.name = 'AccountError';
+    this.code = code;
+  }
+}

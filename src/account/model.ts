@@ -1,0 +1,124 @@
+/**
+ * The team account's model. Plain data: rows in, rows out. Use cases in this folder own
+ * every rule; the Store only persists and queries.
+ */
+
+/** invited → (signs up) → pending → (a key holder confirms) → active; any → suspended. */
+export type MemberState = 'invited' | 'pending' | 'active' | 'suspended';
+
+/** Owners and guests are never managed by provisioning (P16). */
+export type MemberRole = 'owner' | 'admin' | 'member' | 'guest';
+
+export interface Member {
+  /** Also the member's SCIM `id`. */
+  id: string;
+  /** SCIM userName; unique case-insensitively among members. */
+  userName: string;
+  /** The member's current, accepted e-mail address; unique case-insensitively. */
+  email: string;
+  externalId: string | null;
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  state: MemberState;
+  role: MemberRole;
+  /** True once the IdP created or matched this member (P9). */
+  managed: boolean;
+  /** Deleted through SCIM: 404 to the IdP from then on, suspended in the account (P14). */
+  scimDeleted: boolean;
+  /**
+   * The user's attributes as the IdP last set them (the SCIM User document without `id`,
+   * `meta`, `groups`, `password` and `schemas`), so that every attribute round-trips.
+   */
+  profile: Record<string, unknown>;
+  /** An address the IdP asked for that the member has not accepted yet (P13). */
+  pendingEmail: string | null;
+  signedUpAt: string | null;
+  confirmedAt: string | null;
+  suspendedAt: string | null;
+  /** ISO-8601 UTC timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  /** Starts at 1, +1 on every write; SCIM `meta.version` is derived from it. */
+  version: number;
+}
+
+export type GroupKind = 'owners' | 'administrators' | 'team_members' | 'provision_managers' | 'custom';
+
+export interface Group {
+  /** Also the group's SCIM `id`. */
+  id: string;
+  /** Unique case-insensitively among groups. */
+  displayName: string;
+  externalId: string | null;
+  kind: GroupKind;
+  /** Pushed by the IdP, or chosen by an administrator as managed (P17). Only managed groups are visible to SCIM. */
+  managed: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What a group's member list shows of a member. */
+export interface GroupMemberRef {
+  id: string;
+  display: string | null;
+}
+
+export type IntegrationState = 'active' | 'inactive';
+
+/** The provisioning integration: the public half of the credentials (DESIGN.md, "the token is the key"). */
+export interface Integration {
+  id: string;
+  state: IntegrationState;
+  /** Changes whenever credentials are regenerated; a session file carries the key id it was made with. */
+  keyId: string;
+  /** base64url, raw public keys. */
+  signingPublicKey: string;
+  provisioningPublicKey: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  /** Lower-case domains that members' addresses may use (P13); empty = any domain. */
+  allowedDomains: string[];
+  createdAt: string;
+}
+
+export type ActivityActor = 'provisioning' | 'admin' | 'member' | 'system';
+
+export interface ActivityEntry {
+  id: string;
+  at: string;
+  actor: ActivityActor;
+  /** e.g. 'member.invited', 'member.matched', 'member.suspended', 'group.created' */
+  action: string;
+  targetType: 'member' | 'group' | 'integration' | 'account';
+  targetId: string;
+  detail: Record<string, unknown>;
+}
+
+export type MailTemplate =
+  | 'invitation'
+  | 'account_ready'
+  | 'email_change'
+  | 'bridge_offline'
+  | 'bridge_online';
+export type MailState = 'queued' | 'sent' | 'failed';
+
+/** The e-mail outbox: written in the same transaction as the change that causes it. */
+export interface OutboxMessage {
+  id: string;
+  to: string;
+  template: MailTemplate;
+  data: Record<string, unknown>;
+  state: MailState;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}

@@ -1,0 +1,131 @@
+/**
+ * The Store: the one persistence port of the account domain. `src/storage` implements it
+ * for SQLite and PostgreSQL, and both pass the same contract suite
+ * (`src/storage/contract.ts`). Methods are small and each is atomic on its own; a use case
+ * that needs several writes to happen together runs them inside `transaction`.
+ */
+import type { AttrPath, Filter } from '../scim/filter/ast.ts';
+import type {
+  Account,
+  ActivityEntry,
+  Group,
+  GroupMemberRef,
+  Integration,
+  MailState,
+  Member,
+  OutboxMessage,
+} from './model.ts';
+
+export interface ListQuery {
+  /** Compiled to parameterised SQL over an attribute whitelist; unknown attributes are refused. */
+  filter?: Filter;
+  /** 1-based, as in SCIM (RFC 7644 §3.4.2.4). */
+  startIndex: number;
+  /** Page size; 0 asks for the total only. */
+  count: number;
+  sortBy?: AttrPath;
+  descending?: boolean;
+}
+
+export interface Page<T> {
+  /** Matches of the whole query, not just this page. */
+  total: number;
+  items: T[];
+}
+
+export interface MemberListQuery extends ListQuery {
+  /** Leave out members deleted through SCIM (they are 404 to the IdP). */
+  excludeScimDeleted?: boolean;
+}
+
+export interface GroupListQuery extends ListQuery {
+  /** Only groups the IdP manages (the ones SCIM may see). */
+  managedOnly?: boolean;
+}
+
+/** Everything the store can do; inside `transaction` the same methods run on one connection. */
+export interface StoreOps {
+  getAccount(): Promise<Account | undefined>;
+  saveAccount(account: Account): Promise<void>;
+
+  /** Throws `UniqueViolation` when userName or email is taken (case-insensitively). */
+  insertMember(member: Member): Promise<void>;
+  /**
+   * Writes `member` if the stored version is `expectedVersion`; the caller has already set
+   * `member.version = expectedVersion + 1`. Returns false (and writes nothing) on a version
+   * mismatch or a missing row. Throws `UniqueViolation` like `insertMember`.
+   */
+  updateMember(member: Member, expectedVersion: number): Promise<boolean>;
+  getMember(id: string): Promise<Member | undefined>;
+  findMemberByEmail(email: string): Promise<Member | undefined>;
+  findMemberByUserName(userName: string): Promise<Member | undefined>;
+  findMemberByExternalId(externalId: string): Promise<Member | undefined>;
+  listMembers(query: MemberListQuery): Promise<Page<Member>>;
+
+  /** Throws `UniqueViolation` when displayName is taken (case-insensitively). */
+  insertGroup(group: Group): Promise<void>;
+  /** Same contract as `updateMember`. */
+  updateGroup(group: Group, expectedVersion: number): Promise<boolean>;
+  /** Removes the group and its memberships; false when there was no such group. */
+  deleteGroup(id: string): Promise<boolean>;
+  getGroup(id: string): Promise<Group | undefined>;
+  findGroupByDisplayName(displayName: string): Promise<Group | undefined>;
+  findGroupByKind(kind: Group['kind']): Promise<Group | undefined>;
+  listGroups(query: GroupListQuery): Promise<Page<Group>>;
+
+  /**
+   * Adds the members that are not in the group yet and returns how many were added.
+   * Cost grows with `memberIds.length`, never with the group's size.
+   */
+  addGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
+  /** Removes the given members if present; returns how many were removed. */
+  removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
+  removeAllGroupMembers(groupId: string): Promise<number>;
+  /** Which of `memberIds` are in the group. */
+  filterGroupMembers(groupId: string, memberIds: readonly string[]): Promise<string[]>;
+  /** Keyset page of a group's members ordered by member id. */
+  listGroupMembers(
+    groupId: string,
+    page: { afterMemberId?: string; limit: number },
+  ): Promise<GroupMemberRef[]>;
+  countGroupMembers(groupId: string): Promise<number>;
+  /** The groups of each given member, for SCIM's read-only `groups` attribute; one query for a page of members. */
+  listGroupsOfMembers(
+    memberIds: readonly string[],
+  ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
+  /** Which of `ids` are existing members (not deleted through SCIM). */
+  existingMemberIds(ids: readonly string[]): Promise<string[]>;
+
+  getIntegration(): Promise<Integration | undefined>;
+  saveIntegration(integration: Integration): Promise<void>;
+
+  appendActivity(entry: ActivityEntry): Promise<void>;
+  /** Newest first. */
+  listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]>;
+
+  enqueueMail(message: OutboxMessage): Promise<void>;
+  getMail(id: string): Promise<OutboxMessage | undefined>;
+  /** Newest first. */
+  listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]>;
+  updateMail(message: OutboxMessage): Promise<void>;
+}
+
+export interface Store extends StoreOps {
+  readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Runs `work` in one database transaction: all of its writes land or none do. Work must
+   * use the `tx` it is given. Nested calls join the outer transaction.
+   */
+  transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A uniqueness constraint refused a write; `field` names it in domain terms. */
+export class UniqueViolation extends Error {
+  readonly field: 'userName' | 'email' | 'externalId' | 'displayName' | 'id';
+  constructor(field: UniqueViolation['field']) {
+    super(`${field} is already taken`);
+    this.name = 'UniqueViolation';
+    this.field = field;
+  }
+}
