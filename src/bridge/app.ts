@@ -1,0 +1,90 @@
+/**
+ * The bridge's HTTP server: SCIM under /scim/v2, `/ping` for monitors. Built here, listened
+ * on by the caller (main.ts or a test), so tests can run it in process or on port 0.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { toScimError } from './scim/errors.ts';
+import type { Authenticator } from './scim/auth.ts';
+import type { ScimContext } from './scim/context.ts';
+import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
+import { detectIdp } from './idp-detect.ts';
+
+export interface BridgeAppOptions {
+  scim: Omit<ScimContext, 'baseUrl'>;
+  /** The bridge's public address; SCIM locations are `${publicUrl}/scim/v2/…`. */
+  publicUrl: string;
+  auth: Authenticator;
+  logger: Logger;
+  trustProxy: boolean;
+  version: string;
+}
+
+export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.scim.maxBodyBytes,
+    trustProxy: options.trustProxy,
+    caseSensitive: false,
+    ignoreTrailingSlash: true,
+    return503OnClosing: true,
+  });
+
+  acceptJsonBodies(app);
+
+  app.setErrorHandler((error, request, reply) => {
+    const scimError = toScimError(error);
+    if (scimError.status >= 500) request.log.error({ err: error, req: request.id }, 'request failed');
+    if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
+    reply.code(scimError.status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toJSON()));
+  });
+
+  // One structured line per request (P8): who asked, what, about which resource, outcome, time.
+  app.addHook('onResponse', async (request, reply) => {
+    const operation = request.routeOptions.config?.scimOperation;
+    if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) return;
+    request.log.info(
+      {
+        req: request.id,
+        idp: detectIdp(request.headers),
+        op: operation ?? 'unknown',
+        method: request.method,
+        resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'scim request',
+    );
+  });
+
+  app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
+
+  registerScimRoutes(app, { ...options.scim, baseUrl: `${options.publicUrl}${SCIM_PREFIX}` }, options.auth);
+  await app.ready();
+  return app;
+}
+
+function resourceIdOf(request: FastifyRequest): string | undefined {
+  const params = request.params as { id?: unknown } | undefined;
+  return typeof params?.id === 'string' ? params.id : undefined;
+}
+
+/**
+ * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
+ * with a charset. Both are parsed by fastify's JSON parser, which refuses `__proto__` and
+ * `constructor.prototype` keys. An empty body is left undefined (some clients send a JSON
+ * content type on DELETE); handlers that need a body say so.
+ */
+function acceptJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    ['application/json', 'application/scim+json'],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+      parseJson(request, body, done);
+    },
+  );
+}

@@ -1,0 +1,41 @@
+/** The bearer-token check in front of every SCIM request (DESIGN.md, "the token is the key"). */
+import { tooManyRequests, unauthorized } from '../../scim/errors.ts';
+import type { AccountClient } from '../account-client.ts';
+
+export interface Authenticator {
+  /** Resolves when the request may proceed; throws a ScimError (401, 429, 403 …) otherwise. */
+  authenticate(authorization: string | undefined, address: string): Promise<void>;
+}
+
+export interface TokenCheck {
+  verify(authorization: string | undefined): Promise<{ ok: true; keyId: string } | { ok: false; reason: string }>;
+}
+
+export interface FailureLimiter {
+  check(address: string): { blocked: false } | { blocked: true; retryAfterSeconds: number };
+  recordFailure(address: string): void;
+}
+
+const REASONS: Record<string, string> = {
+  missing: 'send the bearer token in the Authorization header ("Authorization: Bearer <token>")',
+  malformed: 'the Authorization header does not hold a scimbridge bearer token',
+  wrong_token: 'the bearer token does not match this bridge\'s session file; use the token that was generated with it',
+};
+
+export function createAuthenticator(tokens: TokenCheck, limiter: FailureLimiter, client: AccountClient): Authenticator {
+  return {
+    async authenticate(authorization, address) {
+      const limit = limiter.check(address);
+      if (limit.blocked) {
+        throw tooManyRequests('too many requests with a wrong bearer token from this address; wait and retry', limit.retryAfterSeconds);
+      }
+      const result = await tokens.verify(authorization);
+      if (!result.ok) {
+        limiter.recordFailure(address);
+        throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');
+      }
+      // Provisioning off (P3) and regenerated credentials (P2) are checked on every request.
+      await client.checkProvisioning(result.keyId);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/** The /Groups endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
+import type { Group, GroupMemberRef } from '../../account/model.ts';
+import { listResponse } from '../../scim/list-response.ts';
+import { parseListParams } from '../../scim/list-query.ts';
+import { applyPatch } from '../../scim/patch/apply-patch.ts';
+import { planGroupPatch } from '../../scim/patch/group-patch-plan.ts';
+import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
+import { compileProjection } from '../../scim/projection.ts';
+import { GROUP_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
+import { normalizeResource } from '../../scim/validate.ts';
+import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
+import { memberIdsOf, toGroupInput, toScimGroup } from './group-mapping.ts';
+import { expectedVersionFor, notModified, withVersionRetry } from './preconditions.ts';
+import { type ProjectionParams, projectionFor, wantsAttribute } from './projection-params.ts';
+
+const RT = GROUP_RESOURCE_TYPE;
+const MEMBER_PAGE = 1000;
+
+/** Every member of a group, read by keyset pages. */
+async function allMembers(ctx: ScimContext, groupId: string): Promise<GroupMemberRef[]> {
+  const members: GroupMemberRef[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await ctx.client.listGroupMembers(groupId, { afterMemberId: after, limit: MEMBER_PAGE });
+    members.push(...page);
+    if (page.length < MEMBER_PAGE) return members;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+async function render(ctx: ScimContext, group: Group, params: ProjectionParams): Promise<ScimResult> {
+  // Entra reads groups with excludedAttributes=members: then no member is read at all.
+  const members = wantsAttribute(params, 'members') ? await allMembers(ctx, group.id) : undefined;
+  const doc = toScimGroup(group, members, ctx.baseUrl);
+  return {
+    status: 200,
+    body: compileProjection(RT, params)(doc),
+    location: `${ctx.baseUrl}/Groups/${group.id}`,
+    etag: (doc.meta as { version: string }).version,
+  };
+}
+
+export async function createGroup(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  const doc = normalizeResource(req.body, RT);
+  const group = await ctx.client.createGroup(toGroupInput(doc), memberIdsOf(doc));
+  return { ...(await render(ctx, group, projectionFor(req.query))), status: 201 };
+}
+
+export async function getGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const group = await ctx.client.getGroup(id);
+  if (notModified(req.ifNoneMatch, group.version)) return { status: 304 };
+  return render(ctx, group, projectionFor(req.query));
+}
+
+export async function listGroups(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  const params = parseListParams(req.query, { maxCount: ctx.maxPageSize, defaultCount: ctx.defaultPageSize });
+  const page = await ctx.client.listGroups({
+    filter: params.filter,
+    startIndex: params.startIndex,
+    count: params.count,
+    sortBy: params.sortBy,
+    descending: params.descending,
+    managedOnly: true,
+  });
+  const project = compileProjection(RT, params);
+  const withMembers = wantsAttribute(params, 'members');
+  const resources: unknown[] = [];
+  for (const group of page.items) {
+    const members = withMembers ? await allMembers(ctx, group.id) : undefined;
+    resources.push(project(toScimGroup(group, members, ctx.baseUrl)));
+  }
+  return { status: 200, body: listResponse(resources, page.total, params.startIndex) };
+}
+
+export async function replaceGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const doc = normalizeResource(req.body, RT);
+  const input = toGroupInput(doc);
+  const memberIds = memberIdsOf(doc);
+  const pinned = req.ifMatch !== undefined;
+  const group = await withVersionRetry(pinned, async () => {
+    const current = await ctx.client.getGroup(id);
+    const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
+    const renamed =
+      current.displayName === input.displayName && current.externalId === input.externalId
+        ? current
+        : await ctx.client.updateGroup(id, input, expected);
+    return ctx.client.changeGroupMembers(id, { replaceWith: memberIds }, renamed.version);
+  });
+  return render(ctx, group, projectionFor(req.query));
+}
+
+/**
+ * Membership operations never load the member list: they become id sets applied with one
+ * statement each, so a PATCH costs the same for a group of 10 or of 100,000 members.
+ */
+export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const plan = planGroupPatch(parsePatchRequest(req.body));
+  const { add, remove, replaceWith } = plan.membership;
+  const changesMembers = add.length > 0 || remove.length > 0 || replaceWith !== undefined;
+  const pinned = req.ifMatch !== undefined;
+  const group = await withVersionRetry(pinned, async () => {
+    let current = await ctx.client.getGroup(id);
+    const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
+    if (plan.attributeOps.length > 0) {
+      const patched = applyPatch(toScimGroup(current, undefined, ctx.baseUrl), plan.attributeOps, RT);
+      if (patched.changed) current = await ctx.client.updateGroup(id, toGroupInput(patched.resource), expected);
+    }
+    if (!changesMembers) return current;
+    return ctx.client.changeGroupMembers(id, plan.membership, plan.attributeOps.length > 0 ? undefined : expected);
+  });
+  const projection = projectionFor(req.query);
+  // Without an explicit attribute selection the answer is 204 (RFC 7644 §3.5.2): a group
+  // with 50,000 members is not sent back for every membership change.
+  if (projection.attributes === undefined && projection.excludedAttributes === undefined) {
+    return { status: 204, etag: `W/"${group.version}"` };
+  }
+  return render(ctx, group, projection);
+}
+
+export async function deleteGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const current = await ctx.client.getGroup(id);
+  expectedVersionFor(req.ifMatch, current.version);
+  await ctx.client.deleteGroup(id);
+  return { status: 204 };
+}

@@ -1,0 +1,100 @@
+/**
+ * The SCIM HTTP surface under /scim/v2: parse, authenticate, call a handler, render. Thin on
+ * purpose; rules live in the handlers and in src/scim.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../../scim/errors.ts';
+import { discoveryRoutes } from './discovery.ts';
+import type { Authenticator } from './auth.ts';
+import { executeBulk } from './bulk.ts';
+import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
+import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
+import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users.ts';
+
+export const SCIM_PREFIX = '/scim/v2';
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+type Handler = (ctx: ScimContext, id: string, req: ScimRequest) => Promise<ScimResult>;
+type CollectionHandler = (ctx: ScimContext, req: ScimRequest) => Promise<ScimResult>;
+
+/** The operation name each route logs and counts under. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scimOperation?: string;
+  }
+}
+
+export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth: Authenticator): void {
+  app.register(
+    async (scim) => {
+      scim.addHook('onRequest', async (request) => {
+        await auth.authenticate(request.headers.authorization, request.ip);
+      });
+
+      const collection = (method: 'GET' | 'POST', url: string, operation: string, handler: CollectionHandler) =>
+        scim.route({
+          method,
+          url,
+          config: { scimOperation: operation },
+          handler: async (request, reply) => send(reply, await handler(ctx, scimRequest(request))),
+        });
+      const item = (method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', url: string, operation: string, handler: Handler) =>
+        scim.route({
+          method,
+          url,
+          config: { scimOperation: operation },
+          handler: async (request, reply) =>
+            send(reply, await handler(ctx, (request.params as { id: string }).id, scimRequest(request))),
+        });
+
+      collection('GET', '/Users', 'users.list', listUsers);
+      collection('POST', '/Users', 'users.create', createUser);
+      collection('POST', '/Users/.search', 'users.search', (c, r) => listUsers(c, { ...r, query: searchQuery(r) }));
+      item('GET', '/Users/:id', 'users.get', getUser);
+      item('PUT', '/Users/:id', 'users.replace', replaceUser);
+      item('PATCH', '/Users/:id', 'users.patch', patchUser);
+      item('DELETE', '/Users/:id', 'users.delete', deleteUser);
+
+      collection('GET', '/Groups', 'groups.list', listGroups);
+      collection('POST', '/Groups', 'groups.create', createGroup);
+      collection('POST', '/Groups/.search', 'groups.search', (c, r) => listGroups(c, { ...r, query: searchQuery(r) }));
+      item('GET', '/Groups/:id', 'groups.get', getGroup);
+      item('PUT', '/Groups/:id', 'groups.replace', replaceGroup);
+      item('PATCH', '/Groups/:id', 'groups.patch', patchGroup);
+      item('DELETE', '/Groups/:id', 'groups.delete', deleteGroup);
+
+      collection('POST', '/Bulk', 'bulk', executeBulk);
+      discoveryRoutes(scim, ctx, send);
+
+      scim.setNotFoundHandler(async (request) => {
+        throw notFound(`no SCIM endpoint ${request.method} ${request.url.split('?')[0]}`);
+      });
+    },
+    { prefix: SCIM_PREFIX },
+  );
+}
+
+function scimRequest(request: FastifyRequest): ScimRequest {
+  const req: ScimRequest = { query: (request.query ?? {}) as Record<string, unknown>, body: request.body };
+  const ifMatch = request.headers['if-match'];
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (typeof ifMatch === 'string') req.ifMatch = ifMatch;
+  if (typeof ifNoneMatch === 'string') req.ifNoneMatch = ifNoneMatch;
+  return req;
+}
+
+/** POST /.search carries the list parameters in a SearchRequest body (RFC 7644 §3.4.3). */
+function searchQuery(req: ScimRequest): Record<string, unknown> {
+  const body = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { __invalidSearchBody: true };
+  return body as Record<string, unknown>;
+}
+
+export function send(reply: FastifyReply, result: ScimResult): FastifyReply {
+  reply.code(result.status);
+  if (result.etag !== undefined) reply.header('etag', result.etag);
+  if (result.location !== undefined && result.status === 201) reply.header('location', result.location);
+  if (result.body === undefined) return reply.send();
+  reply.header('content-type', SCIM_CONTENT_TYPE);
+  return reply.send(JSON.stringify(result.body));
+}

@@ -1,0 +1,103 @@
+/** The /Users endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
+import type { Member } from '../../account/model.ts';
+import { listResponse } from '../../scim/list-response.ts';
+import { parseListParams } from '../../scim/list-query.ts';
+import { applyPatch } from '../../scim/patch/apply-patch.ts';
+import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
+import { replaceResource } from '../../scim/patch/replace.ts';
+import { compileProjection } from '../../scim/projection.ts';
+import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
+import { normalizeResource } from '../../scim/validate.ts';
+import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
+import { expectedVersionFor, notModified, withVersionRetry } from './preconditions.ts';
+import { projectionFor, wantsAttribute } from './projection-params.ts';
+import { toMemberInput, toScimUser } from './user-mapping.ts';
+
+const RT = USER_RESOURCE_TYPE;
+
+async function render(ctx: ScimContext, member: Member): Promise<Record<string, unknown>> {
+  const groups = await ctx.client.groupsOfMembers([member.id]);
+  return toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl);
+}
+
+function groupsFor(
+  groups: Map<string, Array<{ id: string; displayName: string; managed: boolean }>>,
+  memberId: string,
+): Array<{ id: string; displayName: string }> {
+  return (groups.get(memberId) ?? []).filter((group) => group.managed);
+}
+
+function answer(status: number, ctx: ScimContext, doc: Record<string, unknown>, member: Member, req: ScimRequest) {
+  const project = compileProjection(RT, projectionFor(req.query));
+  return {
+    status,
+    body: project(doc),
+    location: `${ctx.baseUrl}/Users/${member.id}`,
+    etag: (doc.meta as { version: string }).version,
+  } satisfies ScimResult;
+}
+
+export async function createUser(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  const input = toMemberInput(normalizeResource(req.body, RT));
+  const member = await ctx.client.createMember(input);
+  return answer(201, ctx, await render(ctx, member), member, req);
+}
+
+export async function getUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const member = await ctx.client.getMember(id);
+  if (notModified(req.ifNoneMatch, member.version)) return { status: 304 };
+  return answer(200, ctx, await render(ctx, member), member, req);
+}
+
+export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  const params = parseListParams(req.query, { maxCount: ctx.maxPageSize, defaultCount: ctx.defaultPageSize });
+  const page = await ctx.client.listMembers({
+    filter: params.filter,
+    startIndex: params.startIndex,
+    count: params.count,
+    sortBy: params.sortBy,
+    descending: params.descending,
+    excludeScimDeleted: true,
+  });
+  const project = compileProjection(RT, params);
+  // The read-only `groups` attribute costs one query per page; skip it when it is not asked for.
+  const groups =
+    page.items.length > 0 && wantsAttribute(params, 'groups')
+      ? await ctx.client.groupsOfMembers(page.items.map((member) => member.id))
+      : new Map();
+  const resources = page.items.map((member) => project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)));
+  return { status: 200, body: listResponse(resources, page.total, params.startIndex) };
+}
+
+export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const incoming = normalizeResource(req.body, RT);
+  const pinned = req.ifMatch !== undefined;
+  const member = await withVersionRetry(pinned, async () => {
+    const current = await ctx.client.getMember(id);
+    const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
+    const merged = replaceResource(toScimUser(current, [], ctx.baseUrl), incoming, RT);
+    return ctx.client.updateMember(id, toMemberInput(merged), expected);
+  });
+  return answer(200, ctx, await render(ctx, member), member, req);
+}
+
+export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const operations = parsePatchRequest(req.body);
+  const pinned = req.ifMatch !== undefined;
+  const member = await withVersionRetry(pinned, async () => {
+    const current = await ctx.client.getMember(id);
+    const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
+    const patched = applyPatch(toScimUser(current, [], ctx.baseUrl), operations, RT);
+    // IdPs repeat PATCHes that change nothing; those write nothing.
+    if (!patched.changed) return current;
+    return ctx.client.updateMember(id, toMemberInput(patched.resource), expected);
+  });
+  return answer(200, ctx, await render(ctx, member), member, req);
+}
+
+export async function deleteUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
+  const current = await ctx.client.getMember(id);
+  expectedVersionFor(req.ifMatch, current.version);
+  await ctx.client.deleteMember(id);
+  return { status: 204 };
+}

@@ -1,0 +1,122 @@
+/**
+ * Configuration, read once at start from flags and environment (flags win). Every setting
+ * has both forms; docs/configuration.md lists them. Nothing else in the code reads
+ * `process.env`.
+ */
+import path from 'node:path';
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  host: string;
+  consolePort: number;
+  bridgePort: number;
+  /** The account server's address as the bridge and members reach it. */
+  accountUrl: string;
+  /** The bridge's address as IdPs reach it; SCIM `meta.location` is built from it. */
+  publicBridgeUrl: string;
+  sessionPath: string | undefined;
+  sessionBase64: string | undefined;
+  accountName: string;
+  ownerEmail: string;
+  logLevel: string;
+  logFormat: LogFormat;
+  /** Largest request body the bridge accepts, in bytes. */
+  maxBodyBytes: number;
+  /** Largest page a SCIM list returns. */
+  maxPageSize: number;
+  bulkMaxOperations: number;
+  /** Whether X-Forwarded-For from a proxy in front of the bridge names the client. */
+  trustProxy: boolean;
+}
+
+/** Flag values as commander hands them over (strings, or undefined when absent). */
+export type ConfigFlags = Partial<Record<keyof Config, string | boolean | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd = process.cwd()): Config {
+  const pick = (key: keyof Config, envName: string): string | undefined => {
+    const flag = flags[key];
+    if (typeof flag === 'string' && flag !== '') return flag;
+    if (typeof flag === 'boolean') return String(flag);
+    const fromEnv = env[envName];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const port = (key: keyof Config, envName: string, fallback: number): number => {
+    const raw = pick(key, envName);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new ConfigError(`${envName} must be a port number from 0 to 65535, not "${raw}"`);
+    }
+    return value;
+  };
+  const positive = (key: keyof Config, envName: string, fallback: number, max: number): number => {
+    const raw = pick(key, envName);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new ConfigError(`${envName} must be a whole number from 1 to ${max}, not "${raw}"`);
+    }
+    return value;
+  };
+  const url = (key: keyof Config, envName: string, fallback: string): string => {
+    const raw = pick(key, envName) ?? fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${envName} must be an http(s) URL, not "${raw}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(`${envName} must be an http(s) URL, not "${raw}"`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+  const consolePort = port('consolePort', 'SCIMBRIDGE_CONSOLE_PORT', 8080);
+  const bridgePort = port('bridgePort', 'SCIMBRIDGE_BRIDGE_PORT', 3002);
+  const logLevel = (pick('logLevel', 'SCIMBRIDGE_LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`SCIMBRIDGE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  }
+  const logFormat = (pick('logFormat', 'SCIMBRIDGE_LOG_FORMAT') ?? 'json').toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`SCIMBRIDGE_LOG_FORMAT must be json or pretty, not "${logFormat}"`);
+  }
+  const databaseUrl = pick('databaseUrl', 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
+  }
+  const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+
+  return {
+    dataDir: path.resolve(cwd, pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data'),
+    databaseUrl,
+    host: pick('host', 'SCIMBRIDGE_HOST') ?? '127.0.0.1',
+    consolePort,
+    bridgePort,
+    accountUrl: url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`),
+    publicBridgeUrl: url('publicBridgeUrl', 'SCIMBRIDGE_PUBLIC_URL', `http://localhost:${bridgePort}`),
+    sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
+    sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
+    accountName: pick('accountName', 'SCIMBRIDGE_ACCOUNT_NAME') ?? 'My Team',
+    ownerEmail: pick('ownerEmail', 'SCIMBRIDGE_OWNER_EMAIL') ?? 'owner@example.com',
+    logLevel,
+    logFormat,
+    maxBodyBytes: positive('maxBodyBytes', 'SCIMBRIDGE_MAX_BODY_BYTES', 1024 * 1024, 64 * 1024 * 1024),
+    maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
+    bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
+    trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
+  };
+}
