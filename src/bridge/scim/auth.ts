@@ -25,12 +25,14 @@ const REASONS: Record<string, string> = {
 export function createAuthenticator(tokens: TokenCheck, limiter: FailureLimiter, client: AccountClient): Authenticator {
   return {
     async authenticate(authorization, address) {
-      const limit = limiter.check(address);
-      if (limit.blocked) {
-        throw tooManyRequests('too many requests with a wrong bearer token from this address; wait and retry', limit.retryAfterSeconds);
-      }
+      // The right token always gets through, so a neighbour guessing tokens from the same
+      // address (a shared NAT) cannot lock the IdP out; wrong guesses past the limit get 429.
       const result = await tokens.verify(authorization);
       if (!result.ok) {
+        const limit = limiter.check(address);
+        if (limit.blocked) {
+          throw tooManyRequests('too many requests with a wrong bearer token from this address; wait and retry', limit.retryAfterSeconds);
+        }
         limiter.recordFailure(address);
         throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');
       }

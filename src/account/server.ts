@@ -1,0 +1,54 @@
+/**
+ * The account server's HTTP surface. For now: liveness and an overview page of the team;
+ * the account API for separate bridges and the admin console are added beside it.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { html } from './console/html.ts';
+import type { Store } from './store.ts';
+
+export interface AccountServerOptions {
+  store: Store;
+  logger: Logger;
+  bridgeUrl: string;
+  trustProxy: boolean;
+}
+
+export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+  });
+  const { store } = options;
+
+  app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
+
+  app.get('/', async (_request, reply) => {
+    const [account, integration, members, groups] = await Promise.all([
+      store.getAccount(),
+      store.getIntegration(),
+      store.listMembers({ startIndex: 1, count: 0 }),
+      store.listGroups({ startIndex: 1, count: 0 }),
+    ]);
+    const provisioning = integration?.state === 'active' ? 'on' : 'off';
+    const page = html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${account?.name ?? 'scimbridge'} · scimbridge</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5">
+<h1>${account?.name ?? 'Team account'}</h1>
+<dl>
+<dt>Members</dt><dd>${members.total}</dd>
+<dt>Groups</dt><dd>${groups.total}</dd>
+<dt>Provisioning</dt><dd>${provisioning}</dd>
+<dt>Bridge (SCIM base URL for your IdP)</dt><dd><code>${options.bridgeUrl}/scim/v2</code></dd>
+</dl>
+${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token</code>.</p>` : ''}
+</body></html>`;
+    return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
+  });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,50 @@
+/** `scimbridge start`: account server and bridge in one process (the default deployment for small teams). */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../logging.ts';
+import { startSystem } from '../../main.ts';
+import { flagsOf, withStorageFlags } from '../options.ts';
+
+export function registerStartCommand(program: Command): void {
+  withStorageFlags(
+    program
+      .command('start')
+      .description('run the account server and the bridge in one process')
+      .option('--host <address>', 'address to listen on (SCIMBRIDGE_HOST, default 127.0.0.1)')
+      .option('--console-port <port>', 'account server and console port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
+      .option('--bridge-port <port>', 'bridge port: status page and SCIM (SCIMBRIDGE_BRIDGE_PORT, default 3002)')
+      .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)")
+      .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
+      .option('--session-path <file>', 'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)')
+      .option('--log-format <format>', 'json or pretty (SCIMBRIDGE_LOG_FORMAT)')
+      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
+  ).action(async (options: Record<string, unknown>) => {
+    const config = loadConfig(process.env, flagsOf(options));
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    const system = await startSystem(config, { logger });
+    const integration = await system.store.getIntegration();
+    process.stdout.write(
+      [
+        'scimbridge is running',
+        `  account server: ${system.accountAddress}`,
+        `  bridge:         ${system.bridgeAddress}  (SCIM base URL ${config.publicBridgeUrl}/scim/v2)`,
+        `  data:           ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}`,
+        integration?.state === 'active'
+          ? ''
+          : '  provisioning is off: npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token',
+        '',
+      ].join('\n'),
+    );
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await system.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * The `scimbridge` command. Each subcommand is a few lines that read the config, call the
+ * code that does the work, and say what happened. Errors a user can fix are printed as one
+ * clear line and exit 1; nothing else is printed of them.
+ */
+import { Command } from 'commander';
+import { ConfigError } from '../config.ts';
+import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerStartCommand } from './commands/start.ts';
+
+const program = new Command()
+  .name('scimbridge')
+  .description('SCIM 2.0 provisioning bridge and team account server')
+  .showHelpAfterError();
+
+registerStartCommand(program);
+registerProvisioningCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`scimbridge: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

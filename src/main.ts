@@ -1,0 +1,100 @@
+/**
+ * The composition root: the only place that knows the concrete store, client, servers and
+ * credentials. `startSystem` runs the account server and one bridge in one process (the
+ * default `npm start`); the bridge still reaches the account only through AccountClient.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ensureAccount } from './account/ensure-account.ts';
+import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { createAccountServer } from './account/server.ts';
+import type { Store } from './account/store.ts';
+import { createBridgeApp } from './bridge/app.ts';
+import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
+import { createTokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { createAuthenticator } from './bridge/scim/auth.ts';
+import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import { openStore } from './storage/open-store.ts';
+
+export const VERSION = '0.1.0';
+
+export interface RunningSystem {
+  store: Store;
+  accountServer: FastifyInstance;
+  bridge: FastifyInstance;
+  /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
+  accountAddress: string;
+  bridgeAddress: string;
+  close(): Promise<void>;
+}
+
+export interface SystemDeps {
+  logger: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Replaces the store that the config names (tests). */
+  store?: Store;
+}
+
+export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  const { logger } = deps;
+  const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const accountDeps = { store, clock, ids };
+  await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
+
+  const client = createInProcessAccountClient(accountDeps);
+  const verifier = createTokenVerifier({
+    sessionPath: config.sessionPath ?? path.join(config.dataDir, 'scimsession'),
+    sessionBase64: config.sessionBase64,
+  });
+  const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
+
+  const bridge = await createBridgeApp({
+    scim: {
+      client,
+      maxPageSize: config.maxPageSize,
+      defaultPageSize: 100,
+      bulkMaxOperations: config.bulkMaxOperations,
+      maxBodyBytes: config.maxBodyBytes,
+    },
+    publicUrl: config.publicBridgeUrl,
+    auth,
+    logger: logger.child({ part: 'bridge' }),
+    trustProxy: config.trustProxy,
+    version: VERSION,
+  });
+  const accountServer = await createAccountServer({
+    store,
+    logger: logger.child({ part: 'account' }),
+    bridgeUrl: config.publicBridgeUrl,
+    trustProxy: config.trustProxy,
+  });
+
+  let accountAddress: string;
+  let bridgeAddress: string;
+  try {
+    accountAddress = await accountServer.listen({ host: config.host, port: config.consolePort });
+    bridgeAddress = await bridge.listen({ host: config.host, port: config.bridgePort });
+  } catch (error) {
+    await Promise.allSettled([accountServer.close(), bridge.close()]);
+    await store.close();
+    throw error;
+  }
+
+  return {
+    store,
+    accountServer,
+    bridge,
+    accountAddress,
+    bridgeAddress,
+    async close() {
+      // Finish in-flight requests first, then release the database.
+      await Promise.allSettled([bridge.close(), accountServer.close()]);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * A whole scimbridge (account server + bridge) on loopback ports chosen by the OS, with
+ * fresh credentials, for end-to-end tests over real HTTP. Every log line is kept so that
+ * tests can check what operators would see, and that no secret ever reaches the log.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
+import type { Store } from '../../src/account/store.ts';
+import { randomIds, systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logging.ts';
+import { type RunningSystem, startSystem } from '../../src/main.ts';
+import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
+
+export const TEST_DATABASE_URL =
+  process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface ScimResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for an empty body. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely
+  body: any;
+  text: string;
+}
+
+export interface TestSystem {
+  system: RunningSystem;
+  store: Store;
+  dataDir: string;
+  token: string;
+  /** e.g. http://127.0.0.1:40123/scim/v2 */
+  scimUrl: string;
+  logLines: string[];
+  scim(method: string, pathAndQuery: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse>;
+  /** Regenerates credentials: writes the new session file where the bridge reads it; returns the new token. */
+  regenerate(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestSystem(options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {}) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
+  const config = loadConfig({
+    SCIMBRIDGE_DATA_DIR: dataDir,
+    SCIMBRIDGE_CONSOLE_PORT: '0',
+    SCIMBRIDGE_BRIDGE_PORT: '0',
+    SCIMBRIDGE_PUBLIC_URL: 'https://bridge.test',
+    SCIMBRIDGE_LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    format: 'json',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  let schema: string | undefined;
+  let store: Store | undefined;
+  if (options.db === 'postgres') {
+    schema = `e2e_${randomBytes(6).toString('hex')}`;
+    store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+  }
+  const system = await startSystem(config, { logger, store });
+  const deps = { store: system.store, clock: systemClock, ids: randomIds };
+
+  const regenerate = async () => {
+    const credentials = await setupProvisioning(deps, { accountUrl: config.accountUrl });
+    await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), { mode: 0o600 });
+    return credentials.token;
+  };
+  const token = await regenerate();
+  const scimUrl = `${system.bridgeAddress}/scim/v2`;
+
+  const testSystem: TestSystem = {
+    system,
+    store: system.store,
+    dataDir,
+    token,
+    scimUrl,
+    logLines,
+    regenerate,
+    async scim(method, pathAndQuery, body, headers = {}) {
+      const response = await fetch(`${scimUrl}${pathAndQuery}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${testSystem.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/scim+json; charset=utf-8' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text), text };
+    },
+    async close() {
+      await system.close();
+      if (schema !== undefined) {
+        const { default: pg } = await import('pg');
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return testSystem;
+}
+
+export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export function patch(...operations: unknown[]) {
+  return { schemas: [PATCH_OP], Operations: operations };
+}
