@@ -1,0 +1,144 @@
+/**
+ * The bridge's bearer-token check (DESIGN.md, "Credentials: the token is the key"). The
+ * token is right when it opens the session file. Opening costs a KDF and an AEAD check, so
+ * after the first success the verifier keeps SHA-256 of the token and compares later tokens'
+ * digests in constant time: microseconds per request.
+ *
+ * The token never appears in a result, an error or a log line.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { importPrivateKey } from '../../crypto/keys.ts';
+import { SessionFileError } from './load-session.ts';
+import { openSession, type SessionFile } from './session-file.ts';
+import type { SessionFileProvider } from './session-provider.ts';
+import { parseToken, TOKEN_LENGTH } from './token.ts';
+
+export interface UnlockedSession {
+  readonly accountUrl: string;
+  readonly integrationId: string;
+  readonly keyId: string;
+  readonly keys: {
+    /** Ed25519, not extractable. */
+    readonly signingPrivateKey: CryptoKey;
+    /** X25519, not extractable. */
+    readonly provisioningPrivateKey: CryptoKey;
+  };
+}
+
+export type TokenCheckFailure =
+  /** No Authorization header (RFC 6750 §3.1: answer 401 without an error code). */
+  | 'missing'
+  /** Not `Bearer <token>`, or the token does not have our token's shape. */
+  | 'malformed'
+  /** Well-formed, but it does not open the session file. */
+  | 'wrong_token'
+  /** There is no readable session file to check against: see `sessionProblem`. */
+  | 'session_unavailable';
+
+export type TokenCheck = ({ ok: true } & UnlockedSession) | { ok: false; reason: TokenCheckFailure };
+
+interface Unlocked {
+  file: SessionFile;
+  tokenDigest: Buffer;
+  result: { ok: true } & UnlockedSession;
+}
+
+/** RFC 7235 §2.1: auth-scheme, one or more spaces, credentials. Schemes are case-insensitive. */
+const AUTHORIZATION = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+(\S+)\s*$/;
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+export class TokenVerifier {
+  private readonly sessions: SessionFileProvider;
+  private unlocked: Unlocked | undefined;
+  private readonly unlockListeners = new Set<(session: UnlockedSession) => void>();
+  private lastSessionProblem: string | undefined;
+
+  constructor(sessions: SessionFileProvider) {
+    this.sessions = sessions;
+  }
+
+  /** Checks an HTTP Authorization header value. */
+  verify(authorizationHeader: string | undefined): Promise<TokenCheck> {
+    if (authorizationHeader === undefined || authorizationHeader.trim() === '') {
+      return Promise.resolve({ ok: false, reason: 'missing' });
+    }
+    const match = AUTHORIZATION.exec(authorizationHeader);
+    if (!match || match[1]!.toLowerCase() !== 'bearer') {
+      return Promise.resolve({ ok: false, reason: 'malformed' });
+    }
+    return this.verifyToken(match[2]!);
+  }
+
+  /** Checks a bare token (the status page's sign-in form; an operator's boot-time token). */
+  async verifyToken(token: string): Promise<TokenCheck> {
+    if (token.length !== TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+    const tokenDigest = digest(token);
+    const known = this.unlocked;
+    if (known && timingSafeEqual(tokenDigest, known.tokenDigest)) return known.result;
+
+    const parsed = parseToken(token);
+    if (!parsed.ok) return { ok: false, reason: 'malformed' };
+
+    let file: SessionFile;
+    try {
+      file = await this.sessions.current();
+    } catch (error) {
+      if (!(error instanceof SessionFileError)) throw error;
+      this.lastSessionProblem = error.message;
+      return { ok: false, reason: 'session_unavailable' };
+    }
+    // A file that a known token already opened opens with no other token: skip the KDF.
+    if (known?.file !== file) {
+      const opened = await this.tryOpen(file, parsed.token.bytes, tokenDigest);
+      if (opened) return opened;
+    }
+    // Perhaps the credentials were regenerated and a new session file put in place.
+    if (await this.sessions.refresh()) {
+      const opened = await this.tryOpen(await this.sessions.current(), parsed.token.bytes, tokenDigest);
+      if (opened) return opened;
+    }
+    return { ok: false, reason: 'wrong_token' };
+  }
+
+  /** The session the last good token opened; undefined until then (P11). */
+  get session(): UnlockedSession | undefined {
+    return this.unlocked?.result;
+  }
+
+  /** Why the session file could not be read the last time it was needed (safe to show). */
+  get sessionProblem(): string | undefined {
+    return this.lastSessionProblem;
+  }
+
+  /** Called whenever a token opens a session file other than the current one (start the watcher here). */
+  onUnlock(listener: (session: UnlockedSession) => void): () => void {
+    this.unlockListeners.add(listener);
+    return () => this.unlockListeners.delete(listener);
+  }
+
+  private async tryOpen(
+    file: SessionFile,
+    tokenBytes: Uint8Array<ArrayBuffer>,
+    tokenDigest: Buffer,
+  ): Promise<TokenCheck | undefined> {
+    const secrets = await openSession(file, tokenBytes);
+    if (!secrets) return undefined;
+    const [signingPrivateKey, provisioningPrivateKey] = await Promise.all([
+      importPrivateKey('Ed25519', secrets.signingPrivateKey),
+      importPrivateKey('X25519', secrets.provisioningPrivateKey),
+    ]);
+    const result = Object.freeze({
+      ok: true as const,
+      accountUrl: file.accountUrl,
+      integrationId: file.integrationId,
+      keyId: file.keyId,
+      keys: Object.freeze({ signingPrivateKey, provisioningPrivateKey }),
+    });
+    const changed = this.unlocked?.file !== file;
+    this.unlocked = { file, tokenDigest, result };
+    this.lastSessionProblem = undefined;
+    if (changed) for (const listener of this.unlockListeners) listener(result);
+    return result;
+  }
+}
