@@ -49,7 +49,7 @@ export function parseETagHeader(header: string | undefined): ETagCondition | und
     const end = text.indexOf('"', start + 1);
     if (end < 0) throw malformed(header);
     const opaque = text.slice(start + 1, end);
-    if (/[\s\x00-\x1f\x7f]/.test(opaque)) throw malformed(header);
+    if (!isOpaqueTag(opaque)) throw malformed(header);
     if (VERSION.test(opaque)) versions.push(Number(opaque));
     i = end + 1;
     tags++;
@@ -57,6 +57,15 @@ export function parseETagHeader(header: string | undefined): ETagCondition | und
   }
   if (tags === 0) throw malformed(header);
   return { versions };
+}
+
+/** RFC 7232 §2.3: etagc = %x21 / %x23-7E / obs-text — no spaces or control characters. */
+function isOpaqueTag(opaque: string): boolean {
+  for (let i = 0; i < opaque.length; i++) {
+    const c = opaque.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return false;
+  }
+  return true;
 }
 
 function malformed(header: string) {
