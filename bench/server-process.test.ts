@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runLoad } from './load.ts';
+import { startServerUnderTest } from './server-process.ts';
+import { cpuMsPerRequest } from './stats.ts';
+
+const spinServer = fileURLToPath(new URL('./fixtures/spin-server.ts', import.meta.url));
+
+test("charges the server child's CPU, not the load generator's, to each request", async () => {
+  const server = await startServerUnderTest({ script: spinServer, args: [], startTimeoutMs: 20_000 });
+  try {
+    const before = await server.usage();
+    const result = await runLoad(
+      { total: 200, request: () => ({ method: 'GET', path: '/spin/2' }) },
+      { baseUrl: server.bridgeAddress, concurrency: 4, requestTimeoutMs: 5000, maxDurationMs: 30_000 },
+    );
+    const after = await server.usage();
+    assert.equal(result.succeeded, 200);
+    const perRequest = cpuMsPerRequest(before.cpu, after.cpu, result.succeeded);
+    // 2 ms of burnt CPU per request plus a little HTTP work.
+    assert.ok(perRequest >= 2 && perRequest < 3, `server CPU per request ${perRequest} ms`);
+    assert.ok(after.rssBytes > 10 * 1024 * 1024);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('reads and resets the peak resident memory of the server process', async () => {
+  const server = await startServerUnderTest({ script: spinServer, args: [], startTimeoutMs: 20_000 });
+  try {
+    const peak = server.peakRssBytes();
+    assert.ok(peak !== undefined && peak > 10 * 1024 * 1024, `peak ${peak}`);
+    assert.equal(server.resetPeakRss(), true);
+    const afterReset = server.peakRssBytes()!;
+    assert.ok(afterReset <= peak, `${afterReset} <= ${peak}`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('stop ends the child process', async () => {
+  const server = await startServerUnderTest({ script: spinServer, args: [], startTimeoutMs: 20_000 });
+  await server.stop();
+  assert.throws(() => process.kill(server.pid, 0), /ESRCH/);
+  await assert.rejects(server.usage(), /exited/);
+});

@@ -1,0 +1,154 @@
+/**
+ * The parent's handle on the server under test: starts it as a child process, asks it for
+ * its CPU clock over IPC, reads its peak memory from /proc, and makes sure it never outlives
+ * the benchmark (normal end, error, Ctrl-C).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FromServer, ToServer } from './server-protocol.ts';
+import type { CpuTimes } from './stats.ts';
+
+export interface ServerUsage {
+  cpu: CpuTimes;
+  rssBytes: number;
+}
+
+export interface ServerUnderTest {
+  pid: number;
+  bridgeAddress: string;
+  token: string;
+  usage(): Promise<ServerUsage>;
+  /**
+   * Starts a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM). False when
+   * the kernel refused; peaks then count from the start of the process.
+   */
+  resetPeakRss(): boolean;
+  /** Peak resident memory since the last reset (VmHWM), or undefined off Linux. */
+  peakRssBytes(): number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The child's entry module; bench/server.ts unless a test passes a stand-in. */
+  script?: string;
+  args: string[];
+  /** Where `node --cpu-prof` writes the child's profile, when profiling. */
+  cpuProfileDir?: string;
+  startTimeoutMs: number;
+}
+
+const DEFAULT_SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
+const USAGE_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 15_000;
+
+function readStatusKib(pid: number, field: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+const live = new Set<ChildProcess>();
+// Last resort: whatever happens to the benchmark, no server is left behind.
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export function startServerUnderTest(options: StartOptions): Promise<ServerUnderTest> {
+  const execArgv = ['--import', import.meta.resolve('tsx')];
+  if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
+  const child = fork(options.script ?? DEFAULT_SCRIPT, options.args, {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  live.add(child);
+  const pid = child.pid;
+  if (pid === undefined) return Promise.reject(new Error('the server process did not start'));
+
+  let nextId = 1;
+  const waiting = new Map<number, (usage: ServerUsage) => void>();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      resolve();
+    });
+  });
+
+  const ask = (message: ToServer) => {
+    if (!exited && child.connected) child.send(message);
+  };
+
+  const stop = async () => {
+    if (exited) return;
+    ask({ type: 'close' });
+    const grace = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exit;
+    clearTimeout(grace);
+  };
+
+  return new Promise((resolve, reject) => {
+    const startTimer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not report ready within ${options.startTimeoutMs} ms`));
+    }, options.startTimeoutMs);
+
+    child.once('exit', (code, signal) => {
+      clearTimeout(startTimer);
+      reject(new Error(`the server exited before it was ready (code ${code}, signal ${signal})`));
+    });
+
+    child.on('message', (message: FromServer) => {
+      if (message.type === 'usage') {
+        const waiter = waiting.get(message.id);
+        waiting.delete(message.id);
+        waiter?.({ cpu: message.cpu, rssBytes: message.rssBytes });
+      } else if (message.type === 'failed') {
+        clearTimeout(startTimer);
+        child.kill('SIGKILL');
+        reject(new Error(`the server failed to start:\n${message.message}`));
+      } else if (message.type === 'ready') {
+        clearTimeout(startTimer);
+        resolve({
+          pid,
+          bridgeAddress: message.bridgeAddress,
+          token: message.token,
+          usage() {
+            return new Promise((resolveUsage, rejectUsage) => {
+              if (exited) return rejectUsage(new Error('the server has exited'));
+              const id = nextId++;
+              const timer = setTimeout(() => {
+                waiting.delete(id);
+                rejectUsage(new Error('the server did not report its CPU time'));
+              }, USAGE_TIMEOUT_MS);
+              waiting.set(id, (usage) => {
+                clearTimeout(timer);
+                resolveUsage(usage);
+              });
+              ask({ type: 'usage', id });
+            });
+          },
+          resetPeakRss() {
+            try {
+              writeFileSync(`/proc/${pid}/clear_refs`, '5');
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          peakRssBytes() {
+            const kib = readStatusKib(pid, 'VmHWM');
+            return kib === undefined ? undefined : kib * 1024;
+          },
+          stop,
+        });
+      }
+    });
+  });
+}
