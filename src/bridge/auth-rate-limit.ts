@@ -82,3 +82,7 @@ export class AuthFailureLimiter {
     if (!oldest.done) this.windows.delete(oldest.value);
   }
 }
+
+export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): AuthFailureLimiter {
+  return new AuthFailureLimiter(options);
+}

@@ -33,7 +33,7 @@ after(async () => {
 });
 
 describe('resolveSessionSource', () => {
-  test('order: --session, then SCIMBRIDGE_SESSION_B64, then SCIMBRIDGE_SESSION_FILE, then secrets dirs, then default', async () => {
+  test('order: --session, then SCIMBRIDGE_SESSION_B64, then SCIMBRIDGE_SESSION (a path), then secrets dirs, then default', async () => {
     const secrets = join(dir, 'secrets-a');
     const empty = join(dir, 'secrets-empty');
     await mkdir(secrets, { recursive: true });

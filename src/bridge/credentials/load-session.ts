@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type SessionFile, validateSessionFile } from './session-file.ts';
 
 export type SessionSource =
-  /** `--session <path>`, `SCIMBRIDGE_SESSION_FILE`, or the data directory's default. */
+  /** `--session <path>`, `SCIMBRIDGE_SESSION`, or the data directory's default. */
   | { kind: 'file'; path: string }
   /** `SCIMBRIDGE_SESSION_B64`: base64 (or base64url) of the file. Raw JSON is accepted too. */
   | { kind: 'env'; variable: string; value: string }
@@ -19,7 +19,7 @@ export type SessionSource =
   | { kind: 'secret'; path: string };
 
 export const SESSION_B64_ENV = 'SCIMBRIDGE_SESSION_B64';
-export const SESSION_FILE_ENV = 'SCIMBRIDGE_SESSION_FILE';
+export const SESSION_FILE_ENV = 'SCIMBRIDGE_SESSION';
 export const SESSION_SECRET_NAME = 'scimsession';
 /** Docker mounts secrets under /run/secrets; the Helm chart mounts ours at the second. */
 export const DEFAULT_SECRETS_DIRS: readonly string[] = ['/run/secrets', '/var/run/secrets/scimbridge'];
@@ -37,7 +37,7 @@ export interface SessionSourceOptions {
  * Picks the session source, first match wins:
  *  1. `sessionPath` (the `--session` flag);
  *  2. `SCIMBRIDGE_SESSION_B64` (non-empty);
- *  3. `SCIMBRIDGE_SESSION_FILE` (non-empty);
+ *  3. `SCIMBRIDGE_SESSION`, a path (non-empty);
  *  4. the first `<dir>/scimsession` that exists among `secretsDirs`;
  *  5. `defaultPath`.
  * Undefined when none applies. Log `describeSessionSource(source)`, never the source itself.

@@ -12,7 +12,7 @@ import {
   fixedSessionFileProvider,
   type SessionFileProvider,
 } from './session-provider.ts';
-import { TokenVerifier } from './token-verifier.ts';
+import { createTokenVerifier, TokenVerifier } from './token-verifier.ts';
 
 const newCredentials = (keyId: string): Promise<NewCredentials> =>
   createCredentials({
@@ -220,5 +220,40 @@ describe('TokenVerifier: a session file that changes on disk', () => {
     clock.advance(1000);
     assert.deepEqual(await verifier.verify(`Bearer ${second.token}`), { ok: false, reason: 'wrong_token' });
     assert.ok((await verifier.verify(`Bearer ${first.token}`)).ok);
+  });
+});
+
+describe('createTokenVerifier', () => {
+  test('reads the session from base64 when no path is given, and says so', async () => {
+    const verifier = createTokenVerifier({
+      sessionBase64: Buffer.from(serializeSessionFile(first.sessionFile)).toString('base64'),
+      secretsDirs: [],
+      defaultPath: join(dir, 'unused-default'),
+    });
+    assert.equal(verifier.sessionSource, 'environment variable SCIMBRIDGE_SESSION_B64');
+    assert.ok((await verifier.verify(`Bearer ${first.token}`)).ok);
+  });
+
+  test('an explicit path wins', async () => {
+    const path = join(dir, 'explicit');
+    await writeAtomically(path, second.sessionFile);
+    const verifier = createTokenVerifier({
+      sessionPath: path,
+      sessionBase64: Buffer.from(serializeSessionFile(first.sessionFile)).toString('base64'),
+    });
+    assert.equal(verifier.sessionSource, `file ${path}`);
+    assert.ok((await verifier.verify(`Bearer ${second.token}`)).ok);
+  });
+
+  test('with no source at all every token is refused and the reason says how to give one', async () => {
+    const verifier = createTokenVerifier({ secretsDirs: [] });
+    assert.deepEqual(await verifier.verify(`Bearer ${first.token}`), {
+      ok: false,
+      reason: 'session_unavailable',
+    });
+    assert.match(
+      verifier.sessionProblem ?? '',
+      /--session <path>, SCIMBRIDGE_SESSION or SCIMBRIDGE_SESSION_B64/,
+    );
   });
 });

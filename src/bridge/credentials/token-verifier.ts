@@ -7,10 +7,11 @@
  * The token never appears in a result, an error or a log line.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
 import { importPrivateKey } from '../../crypto/keys.ts';
-import { SessionFileError } from './load-session.ts';
+import { resolveSessionSource, SESSION_B64_ENV, SessionFileError } from './load-session.ts';
 import { openSession, type SessionFile } from './session-file.ts';
-import type { SessionFileProvider } from './session-provider.ts';
+import { createSessionFileProvider, type SessionFileProvider } from './session-provider.ts';
 import { parseToken, TOKEN_LENGTH } from './token.ts';
 
 export interface UnlockedSession {
@@ -101,6 +102,11 @@ export class TokenVerifier {
     return { ok: false, reason: 'wrong_token' };
   }
 
+  /** Where the session file comes from; safe to log. */
+  get sessionSource(): string {
+    return this.sessions.sourceDescription;
+  }
+
   /** The session the last good token opened; undefined until then (P11). */
   get session(): UnlockedSession | undefined {
     return this.unlocked?.result;
@@ -142,3 +148,41 @@ export class TokenVerifier {
     return result;
   }
 }
+
+export interface TokenVerifierOptions {
+  /** `--session` / `SCIMBRIDGE_SESSION`: an explicit path wins over everything else. */
+  sessionPath?: string | undefined;
+  /** `SCIMBRIDGE_SESSION_B64`. */
+  sessionBase64?: string | undefined;
+  /** Mounted-secret directories to look in for `scimsession`; default `DEFAULT_SECRETS_DIRS`. */
+  secretsDirs?: readonly string[];
+  /** Used when nothing else applies, even before the file exists: `<dataDir>/scimsession`. */
+  defaultPath?: string | undefined;
+  clock?: Clock;
+}
+
+/** A verifier over the session source that `resolveSessionSource` picks from these options. */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const source = resolveSessionSource({
+    sessionPath: options.sessionPath,
+    env: { [SESSION_B64_ENV]: options.sessionBase64 },
+    ...(options.secretsDirs ? { secretsDirs: options.secretsDirs } : {}),
+    defaultPath: options.defaultPath,
+  });
+  if (source === undefined) return new TokenVerifier(unconfiguredProvider);
+  return new TokenVerifier(createSessionFileProvider(source, options.clock ? { clock: options.clock } : {}));
+}
+
+const NO_SOURCE = 'no session source';
+const unconfiguredProvider: SessionFileProvider = {
+  sourceDescription: NO_SOURCE,
+  current: () =>
+    Promise.reject(
+      new SessionFileError(
+        'unreadable',
+        NO_SOURCE,
+        'give the bridge its session file with --session <path>, SCIMBRIDGE_SESSION or SCIMBRIDGE_SESSION_B64',
+      ),
+    ),
+  refresh: async () => false,
+};
