@@ -1,0 +1,74 @@
+/**
+ * Writes the IdP's description of an existing member (update, match or revival) with the
+ * activity and mail it causes, all through the caller's transaction.
+ */
+import type { MemberInput } from '../bridge/account-client.ts';
+import { enqueueMail, recordActivity } from './activity.ts';
+import type { AccountDeps } from './deps.ts';
+import { AccountError } from './errors.ts';
+import {
+  assertDomainAllowed,
+  assertEmailFree,
+  memberUniquenessError,
+  planMemberChange,
+} from './member-rules.ts';
+import type { Account, Member } from './model.ts';
+import type { StoreOps } from './store.ts';
+
+export async function applyMemberChange(
+  deps: AccountDeps,
+  ops: StoreOps,
+  account: Account,
+  existing: Member,
+  input: MemberInput,
+  now: string,
+  action: 'member.updated' | 'member.matched' | 'member.restored',
+): Promise<Member> {
+  const plan = planMemberChange(existing, input, now);
+  if (plan.emailChangeRequested !== null) {
+    assertDomainAllowed(account, plan.emailChangeRequested);
+    await assertEmailFree(ops, plan.emailChangeRequested, existing.id);
+  }
+  // A redundant update writes nothing and keeps the version, so ETags stay valid.
+  if (!plan.changed) return existing;
+
+  const next: Member = { ...plan.next, version: existing.version + 1, updatedAt: now };
+  let written: boolean;
+  try {
+    written = await ops.updateMember(next, existing.version);
+  } catch (error) {
+    memberUniquenessError(error, input);
+  }
+  if (!written) {
+    throw new AccountError(
+      'version_mismatch',
+      `member ${existing.id} was changed by someone else; read it again`,
+    );
+  }
+
+  const target = { targetType: 'member', targetId: next.id } as const;
+  await recordActivity(deps, ops, now, action, target, { userName: next.userName });
+  if (plan.suspended) await recordActivity(deps, ops, now, 'member.suspended', target);
+  if (plan.reactivated) {
+    await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });
+    // Someone suspended before they signed up needs a working invitation again.
+    if (next.state === 'invited') {
+      await enqueueMail(deps, ops, now, next.email, 'invitation', {
+        memberId: next.id,
+        accountName: account.name,
+      });
+    }
+  }
+  if (plan.emailChangeRequested !== null) {
+    await enqueueMail(deps, ops, now, plan.emailChangeRequested, 'email_change', {
+      memberId: next.id,
+      accountName: account.name,
+      currentEmail: next.email,
+      newEmail: plan.emailChangeRequested,
+    });
+    await recordActivity(deps, ops, now, 'member.email_change_requested', target, {
+      newEmail: plan.emailChangeRequested,
+    });
+  }
+  return next;
+}

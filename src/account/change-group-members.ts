@@ -1,0 +1,173 @@
+/**
+ * The IdP adds, removes or replaces a group's members (P17). One transaction per request;
+ * the work grows with the size of the change, never with the size of the group (a
+ * replacement is the exception and walks the member list in keyset pages).
+ *
+ * Per-group serialisation: the first write of the transaction is the version-checked bump of
+ * the group row. On PostgreSQL that row lock makes a concurrent change of the same group wait
+ * until this one commits (IdPs send concurrent PATCHes to one group, research E20); SQLite
+ * has a single writer anyway. When nothing changes in the end, the transaction is rolled
+ * back, so a redundant request writes nothing and keeps the version.
+ */
+import type { MembershipChange } from '../bridge/account-client.ts';
+import { recordActivity } from './activity.ts';
+import { type AccountDeps, nowIso } from './deps.ts';
+import { AccountError } from './errors.ts';
+import { admitAdditions, admitRemovals } from './group-membership.ts';
+import { requireChangeableGroup } from './group-rules.ts';
+import { membersByIds } from './member-lookup.ts';
+import { isProtectedMember } from './member-rules.ts';
+import type { Group } from './model.ts';
+import type { StoreOps } from './store.ts';
+
+/** Rows of the current member list read per step while replacing it. */
+const REPLACE_PAGE = 1000;
+/** Attempts to take the group row when other writers keep winning the race. */
+const LOCK_ATTEMPTS = 4;
+
+interface Outcome {
+  added: number;
+  removed: number;
+  skipped: string[];
+}
+
+/** Thrown to roll the bump back when the request turned out to change nothing. */
+class NothingChanged extends Error {
+  constructor(
+    readonly group: Group,
+    readonly skipped: string[],
+  ) {
+    super('nothing changed');
+  }
+}
+
+export async function changeGroupMembers(
+  deps: AccountDeps,
+  id: string,
+  change: MembershipChange,
+  expectedVersion?: number,
+): Promise<Group> {
+  try {
+    return await deps.store.transaction(async (tx) => {
+      const now = nowIso(deps);
+      const { before, after } = await lockGroup(tx, id, expectedVersion, now);
+      const outcome =
+        change.replaceWith !== undefined
+          ? await replaceMembers(tx, id, change.replaceWith)
+          : await addAndRemove(tx, id, change.add ?? [], change.remove ?? []);
+      if (outcome.added + outcome.removed === 0) throw new NothingChanged(before, outcome.skipped);
+      const target = { targetType: 'group', targetId: id } as const;
+      await recordActivity(deps, tx, now, 'group.members_changed', target, {
+        added: outcome.added,
+        removed: outcome.removed,
+      });
+      if (outcome.skipped.length > 0) await recordSkipped(deps, tx, now, id, outcome.skipped);
+      return after;
+    });
+  } catch (error) {
+    if (!(error instanceof NothingChanged)) throw error;
+    if (error.skipped.length > 0) {
+      const skipped = error.skipped;
+      await deps.store.transaction((tx) => recordSkipped(deps, tx, nowIso(deps), id, skipped));
+    }
+    return error.group;
+  }
+}
+
+async function lockGroup(
+  tx: StoreOps,
+  id: string,
+  expectedVersion: number | undefined,
+  now: string,
+): Promise<{ before: Group; after: Group }> {
+  for (let attempt = 1; ; attempt++) {
+    const group = await requireChangeableGroup(tx, id);
+    if (expectedVersion !== undefined && group.version !== expectedVersion) {
+      throw new AccountError(
+        'version_mismatch',
+        `group ${id} is at version ${group.version}, not ${expectedVersion}`,
+      );
+    }
+    const bumped: Group = { ...group, version: group.version + 1, updatedAt: now };
+    if (await tx.updateGroup(bumped, group.version)) return { before: group, after: bumped };
+    // Another writer committed between our read and our write; read again (without an
+    // expected version the caller wants the change applied to whatever is current).
+    if (attempt === LOCK_ATTEMPTS) {
+      throw new AccountError('version_mismatch', `group ${id} keeps changing; try again`);
+    }
+  }
+}
+
+async function addAndRemove(
+  tx: StoreOps,
+  groupId: string,
+  add: readonly string[],
+  remove: readonly string[],
+): Promise<Outcome> {
+  const additions = await admitAdditions(tx, add);
+  const removals = await admitRemovals(tx, groupId, remove);
+  const removed = removals.admitted.length > 0 ? await tx.removeGroupMembers(groupId, removals.admitted) : 0;
+  const added = additions.admitted.length > 0 ? await tx.addGroupMembers(groupId, additions.admitted) : 0;
+  return { added, removed, skipped: [...additions.skipped, ...removals.skipped] };
+}
+
+async function replaceMembers(
+  tx: StoreOps,
+  groupId: string,
+  replaceWith: readonly string[],
+): Promise<Outcome> {
+  const additions = await admitAdditions(tx, replaceWith);
+  const wanted = new Set(additions.admitted);
+  // Owners and guests the IdP lists: only worth a note if they are not in the group already.
+  const skippedAdditions = new Set(additions.skipped);
+  const skippedRemovals: string[] = [];
+  const alreadyIn = new Set<string>();
+  let removed = 0;
+  let afterMemberId: string | undefined;
+  for (;;) {
+    const page = await tx.listGroupMembers(groupId, { afterMemberId, limit: REPLACE_PAGE });
+    if (page.length === 0) break;
+    const leaving: string[] = [];
+    for (const ref of page) {
+      if (wanted.has(ref.id)) alreadyIn.add(ref.id);
+      else if (!skippedAdditions.delete(ref.id)) leaving.push(ref.id);
+    }
+    if (leaving.length > 0) {
+      // Owners and guests already in the group stay in it (P16).
+      const roles = await membersByIds(tx, leaving, { includeScimDeleted: true });
+      const removable: string[] = [];
+      for (const memberId of leaving) {
+        const member = roles.get(memberId);
+        if (member !== undefined && isProtectedMember(member)) skippedRemovals.push(memberId);
+        else removable.push(memberId);
+      }
+      // Keyset paging goes on after the last id of this page, so removing rows of it is safe.
+      if (removable.length > 0) removed += await tx.removeGroupMembers(groupId, removable);
+    }
+    if (page.length < REPLACE_PAGE) break;
+    afterMemberId = page[page.length - 1]!.id;
+  }
+  const joining = additions.admitted.filter((memberId) => !alreadyIn.has(memberId));
+  const added = joining.length > 0 ? await tx.addGroupMembers(groupId, joining) : 0;
+  return { added, removed, skipped: [...skippedAdditions, ...skippedRemovals] };
+}
+
+function recordSkipped(
+  deps: AccountDeps,
+  tx: StoreOps,
+  now: string,
+  groupId: string,
+  memberIds: string[],
+): Promise<void> {
+  return recordActivity(
+    deps,
+    tx,
+    now,
+    'group.members_skipped',
+    { targetType: 'group', targetId: groupId },
+    {
+      memberIds,
+      reason: 'owners and guests cannot be managed by provisioning',
+    },
+  );
+}

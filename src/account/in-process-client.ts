@@ -1,0 +1,52 @@
+/**
+ * The bridge's `AccountClient` for the one-process mode: every call goes straight to a use
+ * case over the same Store. The account's HTTP API implements the same interface for a
+ * bridge that runs apart.
+ */
+import type { AccountClient } from '../bridge/account-client.ts';
+import { changeGroupMembers } from './change-group-members.ts';
+import { createProvisioningGate, INTEGRATION_CACHE_MS } from './check-provisioning.ts';
+import { createGroup } from './create-group.ts';
+import { createMember } from './create-member.ts';
+import { deleteGroup } from './delete-group.ts';
+import { deleteMember } from './delete-member.ts';
+import type { AccountDeps } from './deps.ts';
+import { getGroup } from './get-group.ts';
+import { getMember } from './get-member.ts';
+import { listGroupMembers } from './list-group-members.ts';
+import { listGroups } from './list-groups.ts';
+import { listMembers } from './list-members.ts';
+import { updateGroup } from './update-group.ts';
+import { updateMember } from './update-member.ts';
+
+export interface InProcessAccountClient extends AccountClient {
+  /** Forget the cached integration (see `check-provisioning.ts`); `integrationChanged(store)` does it for every client. */
+  forgetIntegration(): void;
+}
+
+export function createInProcessAccountClient(
+  deps: AccountDeps,
+  options: { integrationCacheMs?: number } = {},
+): InProcessAccountClient {
+  const gate = createProvisioningGate(deps, options.integrationCacheMs ?? INTEGRATION_CACHE_MS);
+  return {
+    checkProvisioning: (keyId) => gate.check(keyId),
+    forgetIntegration: () => gate.forget(),
+
+    createMember: (input) => createMember(deps, input),
+    getMember: (id) => getMember(deps, id),
+    listMembers: (query) => listMembers(deps, query),
+    updateMember: (id, input, expectedVersion) => updateMember(deps, id, input, expectedVersion),
+    deleteMember: (id) => deleteMember(deps, id),
+    groupsOfMembers: (memberIds) => deps.store.listGroupsOfMembers(memberIds),
+
+    createGroup: (input, memberIds) => createGroup(deps, input, memberIds),
+    getGroup: (id) => getGroup(deps, id),
+    listGroups: (query) => listGroups(deps, query),
+    updateGroup: (id, input, expectedVersion) => updateGroup(deps, id, input, expectedVersion),
+    changeGroupMembers: (id, change, expectedVersion) =>
+      changeGroupMembers(deps, id, change, expectedVersion),
+    listGroupMembers: (id, page) => listGroupMembers(deps, id, page),
+    deleteGroup: (id) => deleteGroup(deps, id),
+  };
+}

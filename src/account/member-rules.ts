@@ -1,0 +1,181 @@
+/**
+ * Rules shared by the member use cases: who provisioning may touch (P16), which addresses
+ * the account accepts (P13), how a reactivated member gets their state back, and how an
+ * IdP's description of a member becomes the next version of the row.
+ */
+import type { MemberInput } from '../bridge/account-client.ts';
+import { AccountError } from './errors.ts';
+import type { Account, Member, MemberState } from './model.ts';
+import { type StoreOps, UniqueViolation } from './store.ts';
+
+/** Owners' break-glass accounts and guests stay out of the IdP's reach (P16). */
+export function isProtectedMember(member: Pick<Member, 'role'>): boolean {
+  return member.role === 'owner' || member.role === 'guest';
+}
+
+export function assertManageable(member: Member): void {
+  if (isProtectedMember(member)) {
+    throw new AccountError(
+      'member_protected',
+      `member ${member.id} is an ${member.role}: owners and guests cannot be managed by provisioning`,
+    );
+  }
+}
+
+export function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** P13: when the account lists allowed sign-up domains, every address must use one of them. */
+export function assertDomainAllowed(account: Account, email: string): void {
+  if (account.allowedDomains.length === 0) return;
+  const domain = domainOf(email);
+  if (!account.allowedDomains.includes(domain)) {
+    throw new AccountError(
+      'domain_not_allowed',
+      `the e-mail domain "${domain}" is not on this account's allowed sign-up domains (${account.allowedDomains.join(', ')})`,
+    );
+  }
+}
+
+/** Another member already uses the address (as their accepted e-mail). */
+export async function assertEmailFree(ops: StoreOps, email: string, ownId: string | null): Promise<void> {
+  const holder = await ops.findMemberByEmail(email);
+  if (holder !== undefined && holder.id !== ownId) {
+    throw new AccountError('email_taken', `the e-mail address ${email} belongs to another member`);
+  }
+}
+
+export async function requireAccount(ops: StoreOps): Promise<Account> {
+  const account = await ops.getAccount();
+  if (account === undefined) {
+    throw new AccountError('account_missing', 'the team account has not been set up yet');
+  }
+  return account;
+}
+
+/** Where a suspended member returns to: as far as they had got before. */
+export function restoredState(member: Pick<Member, 'confirmedAt' | 'signedUpAt'>): MemberState {
+  if (member.confirmedAt !== null) return 'active';
+  if (member.signedUpAt !== null) return 'pending';
+  return 'invited';
+}
+
+/** Two IdP identities that cannot be the same person: both known and different. */
+export function differentIdentities(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a !== b;
+}
+
+/**
+ * P15: a suspended member whom the IdP reactivates under another address is a new person.
+ * An address the member was already asked to accept before the suspension is not "another".
+ */
+export function isRecreation(existing: Member, input: MemberInput): boolean {
+  return (
+    existing.state === 'suspended' &&
+    input.active &&
+    !sameAddress(existing.email, input.email) &&
+    !(existing.pendingEmail !== null && sameAddress(existing.pendingEmail, input.email))
+  );
+}
+
+export interface MemberChangePlan {
+  /** The next row; `version` and `updatedAt` are still the old ones. */
+  next: Member;
+  changed: boolean;
+  /** An address the member must now accept (P13): the caller checks it and mails the member. */
+  emailChangeRequested: string | null;
+  suspended: boolean;
+  reactivated: boolean;
+}
+
+/**
+ * What the IdP's description does to an existing member. Names apply at once; a new address
+ * becomes a pending change; a suspended member's address is never touched (P15).
+ */
+export function planMemberChange(existing: Member, input: MemberInput, now: string): MemberChangePlan {
+  const next: Member = {
+    ...existing,
+    userName: input.userName,
+    externalId: input.externalId,
+    displayName: input.displayName,
+    givenName: input.givenName,
+    familyName: input.familyName,
+    profile: input.profile,
+    managed: true,
+    scimDeleted: false,
+  };
+  let suspended = false;
+  let reactivated = false;
+  const wasSuspended = existing.state === 'suspended';
+  if (!input.active && !wasSuspended) {
+    next.state = 'suspended';
+    next.suspendedAt = now;
+    suspended = true;
+  } else if (input.active && wasSuspended) {
+    next.state = restoredState(existing);
+    next.suspendedAt = null;
+    reactivated = true;
+  }
+
+  let emailChangeRequested: string | null = null;
+  if (!wasSuspended && input.active) {
+    if (sameAddress(input.email, existing.email)) {
+      // Same mailbox, maybe another spelling: nothing to accept. An unaccepted change the
+      // IdP has now taken back is dropped.
+      next.email = input.email;
+      next.pendingEmail = null;
+    } else if (existing.pendingEmail === null || !sameAddress(existing.pendingEmail, input.email)) {
+      next.pendingEmail = input.email;
+      emailChangeRequested = input.email;
+    }
+  }
+
+  const changed =
+    next.userName !== existing.userName ||
+    next.externalId !== existing.externalId ||
+    next.displayName !== existing.displayName ||
+    next.givenName !== existing.givenName ||
+    next.familyName !== existing.familyName ||
+    next.managed !== existing.managed ||
+    next.scimDeleted !== existing.scimDeleted ||
+    next.state !== existing.state ||
+    next.email !== existing.email ||
+    next.pendingEmail !== existing.pendingEmail ||
+    !jsonEqual(next.profile, existing.profile);
+  return { next, changed, emailChangeRequested, suspended, reactivated };
+}
+
+/** Structural equality of JSON values; key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((item, index) => jsonEqual(item, other[index]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  return keys.every((key) => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]));
+}
+
+/** A store uniqueness refusal, said in the account's words; anything else is rethrown. */
+export function memberUniquenessError(error: unknown, input: Pick<MemberInput, 'userName' | 'email'>): never {
+  if (error instanceof UniqueViolation) {
+    if (error.field === 'email') {
+      throw new AccountError('email_taken', `the e-mail address ${input.email} belongs to another member`);
+    }
+    if (error.field === 'externalId') {
+      throw new AccountError('user_name_taken', `another member already has this externalId`);
+    }
+    throw new AccountError('user_name_taken', `the userName ${input.userName} belongs to another member`);
+  }
+  throw error;
+}

@@ -1,0 +1,36 @@
+/**
+ * The IdP replaces or patches a user (P13–P15). The bridge has already merged the SCIM
+ * request into a whole `MemberInput`; this decides what that means for the member.
+ */
+import type { MemberInput } from '../bridge/account-client.ts';
+import { applyMemberChange } from './apply-member-change.ts';
+import { type AccountDeps, nowIso } from './deps.ts';
+import { AccountError } from './errors.ts';
+import { assertManageable, isRecreation, requireAccount } from './member-rules.ts';
+import type { Member } from './model.ts';
+import { recreateMember } from './recreate-member.ts';
+
+export function updateMember(
+  deps: AccountDeps,
+  id: string,
+  input: MemberInput,
+  expectedVersion?: number,
+): Promise<Member> {
+  return deps.store.transaction(async (tx) => {
+    const existing = await tx.getMember(id);
+    if (existing === undefined || existing.scimDeleted) {
+      throw new AccountError('member_not_found', `no member with id ${id}`);
+    }
+    if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+      throw new AccountError(
+        'version_mismatch',
+        `member ${id} is at version ${existing.version}, not ${expectedVersion}`,
+      );
+    }
+    assertManageable(existing);
+    const account = await requireAccount(tx);
+    const now = nowIso(deps);
+    if (isRecreation(existing, input)) return recreateMember(deps, tx, account, existing, input, now);
+    return applyMemberChange(deps, tx, account, existing, input, now, 'member.updated');
+  });
+}
