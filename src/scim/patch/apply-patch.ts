@@ -209,6 +209,8 @@ function write(
   }
   const { attr, sub } = target;
   if (!attr.multiValued) {
+    // Entra's older manager form wraps the single value in a list (research §2.4 E8).
+    if (Array.isArray(value) && value.length === 1 && sub === undefined) value = value[0];
     const old = doc.get(target);
     if (sub !== undefined) {
       const next = withSub(
