@@ -1,0 +1,134 @@
+/**
+ * SCIM list queries (RFC 7644 §3.4.2): filter, sortBy/sortOrder and startIndex/count, turned
+ * into SQL for either dialect.
+ *
+ * Deep pages must not cost O(offset): a sweep through 100,000 users by OFFSET is O(N²). So
+ * the planner remembers, per query shape and parameters, the sort key of the last row it
+ * served; when the next request starts exactly where that page ended it seeks
+ * (`WHERE (key, seq) > (…)`) instead of skipping. Without such a hint (first page, random
+ * access, another process) it falls back to OFFSET, which is correct, only slower. A sweep
+ * that continues from a hint never repeats a row even when rows are inserted meanwhile.
+ */
+
+import { invalidValue } from '../scim/errors.ts';
+import type { AttrPath, Filter } from '../scim/filter/ast.ts';
+import { pathText, type ResourceAttributes, resolvePath, type ScalarAttribute } from './attributes.ts';
+import { type SqlDialect, SqlParams } from './dialect.ts';
+import { compileFilter } from './filter-sql.ts';
+import type { Row } from './rows.ts';
+
+export interface ListSpec {
+  table: 'members' | 'groups';
+  resource: ResourceAttributes;
+  columns: string;
+  /** Trusted conditions (no parameters), e.g. "m.scim_deleted = FALSE". */
+  conditions: string[];
+  /** The counters row holding the total when there is no filter. */
+  counter: string;
+  filter?: Filter;
+  sortBy?: AttrPath;
+  descending?: boolean;
+  startIndex: number;
+  count: number;
+}
+
+export interface ListPlan {
+  /** Either a counter to read or a COUNT query. */
+  total: { counter: string } | { sql: string; params: unknown[] };
+  /** Undefined when count is 0 (total only). */
+  rows?: { sql: string; params: unknown[] };
+  /** Call with the rows fetched so that the next page of a sweep can seek. */
+  remember(rows: readonly Row[]): void;
+}
+
+const HINT_CAPACITY = 256;
+
+export class ListPlanner {
+  /** LRU: Map iteration order is insertion order, so re-inserting marks an entry as recent. */
+  private readonly hints = new Map<string, unknown[]>();
+
+  constructor(private readonly dialect: SqlDialect) {}
+
+  plan(spec: ListSpec): ListPlan {
+    const { dialect } = this;
+    const alias = spec.resource.alias;
+    const params = new SqlParams(dialect);
+    const conditions = [...spec.conditions];
+    if (spec.filter) conditions.push(compileFilter(spec.filter, spec.resource, dialect, params));
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const total = spec.filter
+      ? { sql: `SELECT count(*) AS n FROM ${spec.table} ${alias}${where}`, params: params.values }
+      : { counter: spec.counter };
+    if (spec.count <= 0) return { total, remember: () => {} };
+
+    const keys = [...sortKeys(spec, dialect), `${alias}.seq`];
+    const direction = spec.descending ? ' DESC' : '';
+    const select = `SELECT ${spec.columns}, ${keys.map((key, i) => `${key} AS k${i}`).join(', ')} FROM ${spec.table} ${alias}`;
+    const shape = `${select}${where}${direction}\u0000${JSON.stringify(params.values)}`;
+    const hint = this.takeHint(`${shape}\u0000${spec.startIndex}`);
+
+    const rowParams = new SqlParams(dialect);
+    for (const value of params.values) rowParams.values.push(value);
+    let seek = '';
+    if (hint) {
+      const placeholders = hint.map((value) => rowParams.add(value));
+      const comparison = spec.descending ? '<' : '>';
+      seek =
+        keys.length === 1
+          ? `${keys[0]} ${comparison} ${placeholders[0]}`
+          : `(${keys.join(', ')}) ${comparison} (${placeholders.join(', ')})`;
+      seek = where ? ` AND ${seek}` : ` WHERE ${seek}`;
+    }
+    const order = ` ORDER BY ${keys.map((key) => `${key}${direction}`).join(', ')}`;
+    const limit = ` LIMIT ${rowParams.add(spec.count)}`;
+    const offset = hint || spec.startIndex <= 1 ? '' : ` OFFSET ${rowParams.add(spec.startIndex - 1)}`;
+
+    return {
+      total,
+      rows: { sql: `${select}${where}${seek}${order}${limit}${offset}`, params: rowParams.values },
+      remember: (rows) => {
+        if (rows.length < spec.count) return;
+        const last = rows[rows.length - 1]!;
+        // bigint seq comes back from pg as a string; numbers bind without casts.
+        const lastKeys = keys.map((_, i) => (i === keys.length - 1 ? Number(last[`k${i}`]) : last[`k${i}`]));
+        this.putHint(`${shape}\u0000${spec.startIndex + spec.count}`, lastKeys);
+      },
+    };
+  }
+
+  private takeHint(key: string): unknown[] | undefined {
+    const hint = this.hints.get(key);
+    if (hint) {
+      this.hints.delete(key);
+      this.hints.set(key, hint);
+    }
+    return hint;
+  }
+
+  private putHint(key: string, value: unknown[]): void {
+    this.hints.delete(key);
+    this.hints.set(key, value);
+    if (this.hints.size > HINT_CAPACITY) this.hints.delete(this.hints.keys().next().value!);
+  }
+}
+
+/**
+ * RFC 7644 §3.4.2.3: case-insensitive attributes sort case-insensitively. Missing values
+ * sort after present ones in ascending order (a leading "is null" key keeps the keyset
+ * comparison total, which NULLs would break).
+ */
+function sortKeys(spec: ListSpec, dialect: SqlDialect): string[] {
+  if (!spec.sortBy) return [];
+  const resolved = resolvePath(spec.resource, spec.sortBy);
+  let attribute: ScalarAttribute | undefined;
+  if (resolved?.kind === 'scalar') attribute = resolved.attribute;
+  else if (resolved?.kind === 'multi' && (resolved.sub === undefined || resolved.sub === 'value')) {
+    attribute = resolved.attribute.sortAs;
+  }
+  if (!attribute || attribute.type === 'boolean') {
+    throw invalidValue(`cannot sort by ${pathText(spec.sortBy)}`);
+  }
+  const sql = attribute.sql(dialect, spec.resource.alias);
+  const value = attribute.caseExact || attribute.type === 'dateTime' ? sql : `lower(${sql})`;
+  return attribute.nullable ? [`(${sql} IS NULL)`, `COALESCE(${value}, '')`] : [value];
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds a `StoreOps` whose every method goes through one `call` hook, so that a store can
+ * decide per call where it runs (inside the caller's transaction, after a lock, …) without
+ * repeating that decision in thirty methods.
+ */
+import type { StoreOps } from '../account/store.ts';
+
+/** Every StoreOps method; the Record type makes the compiler flag a missing one. */
+const METHODS: Record<keyof StoreOps, true> = {
+  getAccount: true,
+  saveAccount: true,
+  insertMember: true,
+  updateMember: true,
+  getMember: true,
+  findMemberByEmail: true,
+  findMemberByUserName: true,
+  findMemberByExternalId: true,
+  listMembers: true,
+  insertGroup: true,
+  updateGroup: true,
+  deleteGroup: true,
+  getGroup: true,
+  findGroupByDisplayName: true,
+  findGroupByKind: true,
+  listGroups: true,
+  addGroupMembers: true,
+  removeGroupMembers: true,
+  removeAllGroupMembers: true,
+  filterGroupMembers: true,
+  listGroupMembers: true,
+  countGroupMembers: true,
+  listGroupsOfMembers: true,
+  existingMemberIds: true,
+  getIntegration: true,
+  saveIntegration: true,
+  appendActivity: true,
+  listActivity: true,
+  enqueueMail: true,
+  getMail: true,
+  listMail: true,
+  updateMail: true,
+};
+
+export const STORE_OPS_METHODS = Object.keys(METHODS) as Array<keyof StoreOps>;
+
+type AnyMethod = (...args: unknown[]) => Promise<unknown>;
+
+/** `choose` picks the implementation for each call (e.g. a transaction's ops or the pool's). */
+export function routedOps(
+  choose: () => StoreOps,
+  around?: (run: () => Promise<unknown>) => Promise<unknown>,
+): StoreOps {
+  const routed: Record<string, AnyMethod> = {};
+  for (const name of STORE_OPS_METHODS) {
+    routed[name] = around
+      ? (...args) => around(() => (choose()[name] as AnyMethod)(...args))
+      : (...args) => (choose()[name] as AnyMethod)(...args);
+  }
+  return routed as unknown as StoreOps;
+}

@@ -1,0 +1,207 @@
+/**
+ * Row ↔ model mapping, one place per table, for both dialects. SQLite hands back booleans as
+ * 0/1 and JSON as text; PostgreSQL hands back booleans and parsed jsonb. The readers accept
+ * either; the writers always produce JSON text (PostgreSQL casts it to jsonb), and leave
+ * booleans to the dialect's parameter binding.
+ */
+import type { Account, ActivityEntry, Group, Integration, Member, OutboxMessage } from '../account/model.ts';
+
+export type Row = Record<string, unknown>;
+
+const bool = (value: unknown): boolean => value === true || value === 1;
+const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+const text = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+
+export const MEMBER_COLUMNS =
+  'id, user_name, email, external_id, display_name, given_name, family_name, state, role, managed, ' +
+  'scim_deleted, profile, pending_email, signed_up_at, confirmed_at, suspended_at, created_at, updated_at, version';
+
+/** Values in `MEMBER_COLUMNS` order. */
+export function memberValues(member: Member): unknown[] {
+  return [
+    member.id,
+    member.userName,
+    member.email,
+    member.externalId,
+    member.displayName,
+    member.givenName,
+    member.familyName,
+    member.state,
+    member.role,
+    member.managed,
+    member.scimDeleted,
+    JSON.stringify(member.profile),
+    member.pendingEmail,
+    member.signedUpAt,
+    member.confirmedAt,
+    member.suspendedAt,
+    member.createdAt,
+    member.updatedAt,
+    member.version,
+  ];
+}
+
+export function memberFromRow(row: Row): Member {
+  return {
+    id: row.id as string,
+    userName: row.user_name as string,
+    email: row.email as string,
+    externalId: text(row.external_id),
+    displayName: text(row.display_name),
+    givenName: text(row.given_name),
+    familyName: text(row.family_name),
+    state: row.state as Member['state'],
+    role: row.role as Member['role'],
+    managed: bool(row.managed),
+    scimDeleted: bool(row.scim_deleted),
+    profile: json(row.profile),
+    pendingEmail: text(row.pending_email),
+    signedUpAt: text(row.signed_up_at),
+    confirmedAt: text(row.confirmed_at),
+    suspendedAt: text(row.suspended_at),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    version: Number(row.version),
+  };
+}
+
+export const GROUP_COLUMNS = 'id, display_name, external_id, kind, managed, created_at, updated_at, version';
+
+export function groupValues(group: Group): unknown[] {
+  return [
+    group.id,
+    group.displayName,
+    group.externalId,
+    group.kind,
+    group.managed,
+    group.createdAt,
+    group.updatedAt,
+    group.version,
+  ];
+}
+
+export function groupFromRow(row: Row): Group {
+  return {
+    id: row.id as string,
+    displayName: row.display_name as string,
+    externalId: text(row.external_id),
+    kind: row.kind as Group['kind'],
+    managed: bool(row.managed),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    version: Number(row.version),
+  };
+}
+
+export const ACCOUNT_COLUMNS = 'id, name, allowed_domains, created_at';
+
+export function accountValues(account: Account): unknown[] {
+  return [account.id, account.name, JSON.stringify(account.allowedDomains), account.createdAt];
+}
+
+export function accountFromRow(row: Row): Account {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    allowedDomains: json(row.allowed_domains),
+    createdAt: row.created_at as string,
+  };
+}
+
+export const INTEGRATION_COLUMNS =
+  'id, state, key_id, signing_public_key, provisioning_public_key, created_at, updated_at';
+
+export function integrationValues(integration: Integration): unknown[] {
+  return [
+    integration.id,
+    integration.state,
+    integration.keyId,
+    integration.signingPublicKey,
+    integration.provisioningPublicKey,
+    integration.createdAt,
+    integration.updatedAt,
+  ];
+}
+
+export function integrationFromRow(row: Row): Integration {
+  return {
+    id: row.id as string,
+    state: row.state as Integration['state'],
+    keyId: row.key_id as string,
+    signingPublicKey: row.signing_public_key as string,
+    provisioningPublicKey: row.provisioning_public_key as string,
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
+
+export const ACTIVITY_COLUMNS = 'id, at, actor, action, target_type, target_id, detail';
+
+export function activityValues(entry: ActivityEntry): unknown[] {
+  return [
+    entry.id,
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.targetType,
+    entry.targetId,
+    JSON.stringify(entry.detail),
+  ];
+}
+
+export function activityFromRow(row: Row): ActivityEntry {
+  return {
+    id: row.id as string,
+    at: row.at as string,
+    actor: row.actor as ActivityEntry['actor'],
+    action: row.action as string,
+    targetType: row.target_type as ActivityEntry['targetType'],
+    targetId: row.target_id as string,
+    detail: json(row.detail),
+  };
+}
+
+export const OUTBOX_COLUMNS =
+  'id, recipient, template, data, state, attempts, next_attempt_at, last_error, created_at, sent_at';
+
+export function outboxValues(message: OutboxMessage): unknown[] {
+  return [
+    message.id,
+    message.to,
+    message.template,
+    JSON.stringify(message.data),
+    message.state,
+    message.attempts,
+    message.nextAttemptAt,
+    message.lastError,
+    message.createdAt,
+    message.sentAt,
+  ];
+}
+
+export function outboxFromRow(row: Row): OutboxMessage {
+  return {
+    id: row.id as string,
+    to: row.recipient as string,
+    template: row.template as OutboxMessage['template'],
+    data: json(row.data),
+    state: row.state as OutboxMessage['state'],
+    attempts: Number(row.attempts),
+    nextAttemptAt: row.next_attempt_at as string,
+    lastError: text(row.last_error),
+    createdAt: row.created_at as string,
+    sentAt: text(row.sent_at),
+  };
+}
+
+/** Maps a unique index or constraint name to the domain field it protects. */
+export function uniqueFieldOf(
+  constraint: string,
+): 'userName' | 'email' | 'externalId' | 'displayName' | 'id' {
+  if (constraint.includes('user_name')) return 'userName';
+  if (constraint.includes('email')) return 'email';
+  if (constraint.includes('external_id')) return 'externalId';
+  if (constraint.includes('display_name')) return 'displayName';
+  return 'id';
+}

@@ -1,0 +1,467 @@
+/**
+ * The embedded Store: one better-sqlite3 connection (synchronous, in-process), WAL journal.
+ *
+ * better-sqlite3 is synchronous, so a single statement can never interleave with another.
+ * A transaction's `work` may await, though, and while it does the connection is inside
+ * BEGIN … COMMIT: an async mutex makes every other top-level call wait until it ends.
+ * Calls made inside the transaction (on `tx`, or on the store from within `work`) run at once.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  Account,
+  ActivityEntry,
+  Group,
+  GroupMemberRef,
+  Integration,
+  MailState,
+  Member,
+  OutboxMessage,
+} from '../../account/model.ts';
+import {
+  type GroupListQuery,
+  type ListQuery,
+  type MemberListQuery,
+  type Page,
+  type Store,
+  type StoreOps,
+  UniqueViolation,
+} from '../../account/store.ts';
+import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
+import { sqliteDialect } from '../dialect.ts';
+import { ListPlanner } from '../list-query.ts';
+import { migrations } from '../migrations.ts';
+import { routedOps } from '../routing.ts';
+import {
+  accountFromRow,
+  accountValues,
+  activityFromRow,
+  activityValues,
+  GROUP_COLUMNS,
+  groupFromRow,
+  groupValues,
+  integrationFromRow,
+  integrationValues,
+  MEMBER_COLUMNS,
+  memberFromRow,
+  memberValues,
+  outboxFromRow,
+  outboxValues,
+  type Row,
+  uniqueFieldOf,
+} from '../rows.ts';
+import { idLast, SQL } from '../statements.ts';
+
+type Statement = Database.Statement<unknown[], Row>;
+
+/** Statements prepared once per SQL text; filtered lists add one entry per query shape. */
+const STATEMENT_CACHE_LIMIT = 2000;
+
+const SQLITE_SQL = {
+  addGroupMembers:
+    'INSERT OR IGNORE INTO group_members (group_id, member_id) ' +
+    'SELECT ?, m.id FROM json_each(?) j JOIN members m ON m.id = j.value',
+  removeGroupMembers:
+    'DELETE FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
+  filterGroupMembers:
+    'SELECT member_id AS id FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
+  listGroupsOfMembers:
+    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id IN (SELECT value FROM json_each(?)) ORDER BY gm.member_id, g.seq',
+  existingMemberIds:
+    'SELECT id FROM members WHERE id IN (SELECT value FROM json_each(?)) AND scim_deleted = FALSE',
+};
+
+class SqliteOps implements StoreOps {
+  private readonly statements = new Map<string, Statement>();
+  private readonly planner = new ListPlanner(sqliteDialect);
+
+  constructor(private readonly db: Database.Database) {}
+
+  statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
+      statement = this.db.prepare<unknown[], Row>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private get(sql: string, params: unknown[]): Row | undefined {
+    return this.statement(sql).get(...params);
+  }
+
+  private all(sql: string, params: unknown[]): Row[] {
+    return this.statement(sql).all(...params);
+  }
+
+  private run(sql: string, params: unknown[]): number {
+    return this.statement(sql).run(...params).changes;
+  }
+
+  /** Writes, with unique-index failures turned into the domain's UniqueViolation. */
+  private write(sql: string, params: unknown[]): number {
+    try {
+      return this.run(sql, params);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new UniqueViolation(uniqueFieldOf((error as Error).message));
+      }
+      throw error;
+    }
+  }
+
+  async getAccount(): Promise<Account | undefined> {
+    const row = this.get(SQL.getAccount, []);
+    return row && accountFromRow(row);
+  }
+
+  async saveAccount(account: Account): Promise<void> {
+    this.run(SQL.saveAccount, accountValues(account));
+  }
+
+  async insertMember(member: Member): Promise<void> {
+    this.write(SQL.insertMember, bindAll(memberValues(member)));
+  }
+
+  async updateMember(member: Member, expectedVersion: number): Promise<boolean> {
+    const params = bindAll(idLast(memberValues(member)));
+    params.push(expectedVersion);
+    return this.write(SQL.updateMember, params) === 1;
+  }
+
+  async getMember(id: string): Promise<Member | undefined> {
+    const row = this.get(SQL.getMember, [id]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByEmail(email: string): Promise<Member | undefined> {
+    const row = this.get(SQL.findMemberByEmail, [email]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByUserName(userName: string): Promise<Member | undefined> {
+    const row = this.get(SQL.findMemberByUserName, [userName]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByExternalId(externalId: string): Promise<Member | undefined> {
+    const row = this.get(SQL.findMemberByExternalId, [externalId]);
+    return row && memberFromRow(row);
+  }
+
+  async listMembers(query: MemberListQuery): Promise<Page<Member>> {
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
+      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
+      counter: query.excludeScimDeleted ? 'members_live' : 'members',
+    });
+  }
+
+  async insertGroup(group: Group): Promise<void> {
+    this.write(SQL.insertGroup, bindAll(groupValues(group)));
+  }
+
+  async updateGroup(group: Group, expectedVersion: number): Promise<boolean> {
+    const params = bindAll(idLast(groupValues(group)));
+    params.push(expectedVersion);
+    return this.write(SQL.updateGroup, params) === 1;
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    return this.run(SQL.deleteGroup, [id]) === 1;
+  }
+
+  async getGroup(id: string): Promise<Group | undefined> {
+    const row = this.get(SQL.getGroup, [id]);
+    return row && groupFromRow(row);
+  }
+
+  async findGroupByDisplayName(displayName: string): Promise<Group | undefined> {
+    const row = this.get(SQL.findGroupByDisplayName, [displayName]);
+    return row && groupFromRow(row);
+  }
+
+  async findGroupByKind(kind: Group['kind']): Promise<Group | undefined> {
+    const row = this.get(SQL.findGroupByKind, [kind]);
+    return row && groupFromRow(row);
+  }
+
+  async listGroups(query: GroupListQuery): Promise<Page<Group>> {
+    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, {
+      conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
+      counter: query.managedOnly ? 'groups_managed' : 'groups',
+    });
+  }
+
+  private list<T>(
+    query: ListQuery,
+    resource: ResourceAttributes,
+    table: 'members' | 'groups',
+    columns: string,
+    fromRow: (row: Row) => T,
+    scope: { conditions: string[]; counter: string },
+  ): Page<T> {
+    const plan = this.planner.plan({
+      table,
+      resource,
+      columns,
+      conditions: scope.conditions,
+      counter: scope.counter,
+      filter: query.filter,
+      sortBy: query.sortBy,
+      descending: query.descending,
+      startIndex: Math.max(1, query.startIndex),
+      count: query.count,
+    });
+    const totalRow =
+      'counter' in plan.total
+        ? this.get(SQL.readCounter, [plan.total.counter])
+        : this.get(plan.total.sql, plan.total.params);
+    const total = Number(totalRow?.value ?? totalRow?.n ?? 0);
+    if (!plan.rows) return { total, items: [] };
+    const rows = this.all(plan.rows.sql, plan.rows.params);
+    plan.remember(rows);
+    return { total, items: rows.map(fromRow) };
+  }
+
+  async addGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
+    if (memberIds.length === 0) return 0;
+    return this.run(SQLITE_SQL.addGroupMembers, [groupId, JSON.stringify(memberIds)]);
+  }
+
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
+    if (memberIds.length === 0) return 0;
+    return this.run(SQLITE_SQL.removeGroupMembers, [groupId, JSON.stringify(memberIds)]);
+  }
+
+  async removeAllGroupMembers(groupId: string): Promise<number> {
+    return this.run(SQL.removeAllGroupMembers, [groupId]);
+  }
+
+  async filterGroupMembers(groupId: string, memberIds: readonly string[]): Promise<string[]> {
+    if (memberIds.length === 0) return [];
+    return this.all(SQLITE_SQL.filterGroupMembers, [groupId, JSON.stringify(memberIds)]).map(
+      (row) => row.id as string,
+    );
+  }
+
+  async listGroupMembers(
+    groupId: string,
+    page: { afterMemberId?: string; limit: number },
+  ): Promise<GroupMemberRef[]> {
+    const rows =
+      page.afterMemberId === undefined
+        ? this.all(SQL.listGroupMembers, [groupId, page.limit])
+        : this.all(SQL.listGroupMembersAfter, [groupId, page.afterMemberId, page.limit]);
+    return rows as unknown as GroupMemberRef[];
+  }
+
+  async countGroupMembers(groupId: string): Promise<number> {
+    return Number(this.get(SQL.countGroupMembers, [groupId])?.n ?? 0);
+  }
+
+  async listGroupsOfMembers(
+    memberIds: readonly string[],
+  ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {
+    const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
+    if (memberIds.length === 0) return groups;
+    for (const row of this.all(SQLITE_SQL.listGroupsOfMembers, [JSON.stringify(memberIds)])) {
+      const memberId = row.member_id as string;
+      let list = groups.get(memberId);
+      if (!list) {
+        list = [];
+        groups.set(memberId, list);
+      }
+      list.push({
+        id: row.id as string,
+        displayName: row.display_name as string,
+        managed: row.managed === 1,
+      });
+    }
+    return groups;
+  }
+
+  async existingMemberIds(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return this.all(SQLITE_SQL.existingMemberIds, [JSON.stringify(ids)]).map((row) => row.id as string);
+  }
+
+  async getIntegration(): Promise<Integration | undefined> {
+    const row = this.get(SQL.getIntegration, []);
+    return row && integrationFromRow(row);
+  }
+
+  async saveIntegration(integration: Integration): Promise<void> {
+    this.run(SQL.saveIntegration, integrationValues(integration));
+  }
+
+  async appendActivity(entry: ActivityEntry): Promise<void> {
+    this.write(SQL.appendActivity, activityValues(entry));
+  }
+
+  async listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]> {
+    const rows =
+      page.before === undefined
+        ? this.all(SQL.listActivity, [page.limit])
+        : this.all(SQL.listActivityBefore, [page.before, page.limit]);
+    return rows.map(activityFromRow);
+  }
+
+  async enqueueMail(message: OutboxMessage): Promise<void> {
+    this.write(SQL.enqueueMail, outboxValues(message));
+  }
+
+  async getMail(id: string): Promise<OutboxMessage | undefined> {
+    const row = this.get(SQL.getMail, [id]);
+    return row && outboxFromRow(row);
+  }
+
+  async listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]> {
+    const rows =
+      page.state === undefined
+        ? this.all(SQL.listMail, [page.limit])
+        : this.all(SQL.listMailInState, [page.state, page.limit]);
+    return rows.map(outboxFromRow);
+  }
+
+  async updateMail(message: OutboxMessage): Promise<void> {
+    this.run(SQL.updateMail, idLast(outboxValues(message)));
+  }
+}
+
+/** SQLite binds no booleans: true/false become 1/0 (in place; the arrays are fresh). */
+function bindAll(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === 'boolean') values[i] = value ? 1 : 0;
+  }
+  return values;
+}
+
+/** A FIFO async mutex: held for the whole of a transaction. */
+class Mutex {
+  private held = false;
+  private readonly waiting: Array<() => void> = [];
+
+  get locked(): boolean {
+    return this.held;
+  }
+
+  acquire(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
+interface TransactionContext {
+  open: boolean;
+}
+
+function createStore(db: Database.Database): Store {
+  const ops = new SqliteOps(db);
+  const mutex = new Mutex();
+  const context = new AsyncLocalStorage<TransactionContext>();
+
+  const routed = routedOps(
+    () => ops,
+    async (run) => {
+      if (!mutex.locked || context.getStore()?.open) return run();
+      await mutex.acquire();
+      try {
+        return await run();
+      } finally {
+        mutex.release();
+      }
+    },
+  );
+
+  async function transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+    // Nested calls (from inside `work`) join the open transaction.
+    if (context.getStore()?.open) return work(ops);
+    await mutex.acquire();
+    const current: TransactionContext = { open: true };
+    try {
+      ops.statement('BEGIN IMMEDIATE').run();
+      let result: T;
+      try {
+        result = await context.run(current, () => work(ops));
+        ops.statement('COMMIT').run();
+      } catch (error) {
+        if (db.inTransaction) ops.statement('ROLLBACK').run();
+        throw error;
+      }
+      return result;
+    } finally {
+      current.open = false;
+      mutex.release();
+    }
+  }
+
+  async function close(): Promise<void> {
+    await mutex.acquire();
+    try {
+      if (db.open) db.close();
+    } finally {
+      mutex.release();
+    }
+  }
+
+  return { ...routed, dialect: 'sqlite', transaction, close };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  for (const migration of migrations) {
+    // IMMEDIATE takes the write lock first, so two processes opening one file apply each
+    // migration once: the second re-reads the version list after the first commits.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const applied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+      if (!applied) {
+        db.exec(migration.sqlite);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        );
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/** Opens (creating if needed) the SQLite database at `path` (or ':memory:') and migrates it. */
+export async function openSqliteStore(opts: { path: string }): Promise<Store> {
+  const inMemory = opts.path === ':memory:' || opts.path === '';
+  if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return createStore(db);
+}
