@@ -11,6 +11,7 @@
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.ts';
 import type { Filter } from '../filter/ast.ts';
 import { matchValueFilter } from '../filter/match.ts';
+import { parsePatchPath } from '../filter/path.ts';
 import type { AttributeDef, ResourceTypeDef } from '../schemas/types.ts';
 import {
   type AttributeIndex,
@@ -162,11 +163,24 @@ function applyWithoutPath(doc: PatchDocument, op: 'add' | 'replace', value: unkn
       for (const inner in item) {
         const path = splitAttributeKey(inner);
         path.schema = schema;
-        applyKey(doc, op, resolvePath(index, path), item[inner], `${where}: "${key}:${inner}"`);
+        applyKey(doc, op, resolvePath(index, path), undefined, item[inner], `${where}: "${key}:${inner}"`);
       }
       continue;
     }
-    applyKey(doc, op, resolvePath(index, splitAttributeKey(key)), item, `${where}: "${key}"`);
+    if (key.includes('[')) {
+      // A value-path key such as `emails[type eq "work"].value` (scim-patch #132 reports
+      // no-path values mirroring path syntax): parsed like a path, a bad one refused likewise.
+      const path = parsePatchPath(key);
+      const target = resolvePath(index, path.path, path.subAttr);
+      if (target !== undefined && !target.attr.multiValued) {
+        throw invalidPath(
+          `${where}: "${key}": a "[filter]" can only select values of a multi-valued attribute`,
+        );
+      }
+      applyKey(doc, op, target, path.valueFilter, item, `${where}: "${key}"`);
+      continue;
+    }
+    applyKey(doc, op, resolvePath(index, splitAttributeKey(key)), undefined, item, `${where}: "${key}"`);
   }
 }
 
@@ -174,6 +188,7 @@ function applyKey(
   doc: PatchDocument,
   op: 'add' | 'replace',
   target: ResolvedTarget | undefined,
+  filter: Filter | undefined,
   value: unknown,
   where: string,
 ): void {
@@ -183,10 +198,10 @@ function applyKey(
     return;
   if (value === null || value === undefined) {
     // RFC 7643 §2.5: null means unassigned, so replacing with null clears; adding it adds nothing.
-    if (op === 'replace') removeAt(doc, target, undefined, undefined, where);
+    if (op === 'replace') removeAt(doc, target, filter, undefined, where);
     return;
   }
-  write(doc, op, target, undefined, value, where);
+  write(doc, op, target, filter, value, where);
 }
 
 function write(
