@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Clock } from '../clock.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { createProvisioningGate } from './check-provisioning.ts';
 import { deactivateProvisioning } from './deactivate-provisioning.ts';
 import type { AccountDeps } from './deps.ts';
 import { setupProvisioning } from './setup-provisioning.ts';
@@ -46,6 +47,17 @@ describe('deactivateProvisioning', () => {
     assert.deepEqual(actions, ['integration.deactivated', 'integration.credentials_generated']);
     const [entry] = await store.listActivity({ limit: 1 });
     assert.deepEqual(entry?.detail, { keyId: setup.integration.keyId });
+  });
+
+  test('every request is refused as provisioning_disabled at once, even through a warm gate (P3)', async () => {
+    const setup = await setupProvisioning(deps, { accountUrl });
+    const gate = createProvisioningGate(deps, 60_000);
+    await gate.check(setup.integration.keyId);
+    await deactivateProvisioning(deps);
+    await assert.rejects(gate.check(setup.integration.keyId), {
+      name: 'AccountError',
+      code: 'provisioning_disabled',
+    });
   });
 
   test('does nothing when provisioning was never set up', async () => {

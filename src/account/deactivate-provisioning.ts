@@ -4,6 +4,7 @@
  * as they were but are dead: only `setupProvisioning` turns provisioning on again, and it
  * always makes new credentials, so the old token and session file never work again.
  */
+import { integrationChanged } from './check-provisioning.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import type { ActivityActor, Integration } from './model.ts';
 
@@ -12,7 +13,7 @@ export async function deactivateProvisioning(
   deps: AccountDeps,
   opts: { actor?: ActivityActor } = {},
 ): Promise<Integration | undefined> {
-  return deps.store.transaction(async (tx) => {
+  const result = await deps.store.transaction(async (tx) => {
     const existing = await tx.getIntegration();
     if (!existing || existing.state === 'inactive') return existing;
     const now = nowIso(deps);
@@ -29,4 +30,6 @@ export async function deactivateProvisioning(
     });
     return integration;
   });
+  integrationChanged(deps.store);
+  return result;
 }

@@ -4,6 +4,7 @@ import { fixedSessionFileProvider } from '../bridge/credentials/session-provider
 import { TokenVerifier } from '../bridge/credentials/token-verifier.ts';
 import type { Clock } from '../clock.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { checkProvisioning, createProvisioningGate } from './check-provisioning.ts';
 import { deactivateProvisioning } from './deactivate-provisioning.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
@@ -97,6 +98,19 @@ describe('setupProvisioning', () => {
       keyId: second.integration.keyId,
       replacedKeyId: first.integration.keyId,
     });
+  });
+
+  test('the account refuses the old key id at once, even through a warm provisioning gate (P2)', async () => {
+    const first = await setupProvisioning(deps, { accountUrl });
+    const gate = createProvisioningGate(deps, 60_000);
+    await gate.check(first.integration.keyId);
+    const second = await setupProvisioning(deps, { accountUrl });
+    await assert.rejects(gate.check(first.integration.keyId), {
+      name: 'AccountError',
+      code: 'credentials_revoked',
+    });
+    await assert.rejects(checkProvisioning(deps, first.integration.keyId), { code: 'credentials_revoked' });
+    await gate.check(second.integration.keyId);
   });
 
   test('setting up again after deactivation turns provisioning back on with new credentials', async () => {

@@ -9,6 +9,7 @@
  */
 import { createCredentials } from '../bridge/credentials/create-credentials.ts';
 import type { SessionFile } from '../bridge/credentials/session-file.ts';
+import { integrationChanged } from './check-provisioning.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { ActivityActor, Integration } from './model.ts';
@@ -53,6 +54,8 @@ export async function setupProvisioning(
       detail: { keyId, replacedKeyId: existing?.keyId ?? null },
     });
   });
+  // The provisioning gates in this process drop their cached integration: the old key id fails now, not in a second.
+  integrationChanged(deps.store);
   return { token: credentials.token, sessionFile: credentials.sessionFile, integration };
 }
 
