@@ -1,0 +1,448 @@
+/**
+ * The PostgreSQL Store: a pg Pool, stateless between requests, so several account servers
+ * can share one database. Totals come from the `counters` table kept by triggers, so they
+ * stay right whichever server wrote. A transaction holds one pooled client for its whole
+ * `work`; calls made inside it — on `tx`, or on the store from within `work` — use that client.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import type {
+  Account,
+  ActivityEntry,
+  Group,
+  GroupMemberRef,
+  Integration,
+  MailState,
+  Member,
+  OutboxMessage,
+} from '../../account/model.ts';
+import {
+  type GroupListQuery,
+  type ListQuery,
+  type MemberListQuery,
+  type Page,
+  type Store,
+  type StoreOps,
+  UniqueViolation,
+} from '../../account/store.ts';
+import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
+import { postgresDialect } from '../dialect.ts';
+import { ListPlanner } from '../list-query.ts';
+import { migrations } from '../migrations.ts';
+import { routedOps } from '../routing.ts';
+import {
+  accountFromRow,
+  accountValues,
+  activityFromRow,
+  activityValues,
+  GROUP_COLUMNS,
+  groupFromRow,
+  groupValues,
+  integrationFromRow,
+  integrationValues,
+  MEMBER_COLUMNS,
+  memberFromRow,
+  memberValues,
+  outboxFromRow,
+  outboxValues,
+  type Row,
+  uniqueFieldOf,
+} from '../rows.ts';
+import { idLast, SQL } from '../statements.ts';
+
+type Client = pg.Pool | pg.PoolClient;
+
+const PG_SQL = {
+  addGroupMembers:
+    'INSERT INTO group_members (group_id, member_id) SELECT DISTINCT $1::text, m.id FROM unnest($2::text[]) AS u(id) ' +
+    'JOIN members m ON m.id = u.id ON CONFLICT DO NOTHING',
+  removeGroupMembers: 'DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::text[])',
+  filterGroupMembers:
+    'SELECT member_id AS id FROM group_members WHERE group_id = $1 AND member_id = ANY($2::text[])',
+  listGroupsOfMembers:
+    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
+  existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
+};
+
+/** Rewrites the shared `?` placeholders to `$1…$n`. */
+function numbered(sql: string): string {
+  let position = 0;
+  return sql.replace(/\?/g, () => `$${++position}`);
+}
+
+/**
+ * Fixed statements run as named prepared statements (parsed once per connection).
+ * Generated list queries stay unnamed: their shapes are open-ended.
+ */
+class StatementNames {
+  private readonly names = new Map<string, { name: string; text: string }>();
+  named(sql: string): { name: string; text: string } {
+    let entry = this.names.get(sql);
+    if (!entry) {
+      entry = { name: `scimbridge_${this.names.size + 1}`, text: sql.includes('?') ? numbered(sql) : sql };
+      this.names.set(sql, entry);
+    }
+    return entry;
+  }
+}
+
+interface Shared {
+  names: StatementNames;
+  planner: ListPlanner;
+}
+
+class PostgresOps implements StoreOps {
+  constructor(
+    private readonly client: Client,
+    private readonly shared: Shared,
+  ) {}
+
+  private async query(sql: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    const { name, text } = this.shared.names.named(sql);
+    try {
+      return await this.client.query<Row>({ name, text, values });
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code === '23505') throw new UniqueViolation(uniqueFieldOf(constraint ?? ''));
+      throw error;
+    }
+  }
+
+  private async get(sql: string, values: unknown[]): Promise<Row | undefined> {
+    return (await this.query(sql, values)).rows[0];
+  }
+
+  private async all(sql: string, values: unknown[]): Promise<Row[]> {
+    return (await this.query(sql, values)).rows;
+  }
+
+  private async run(sql: string, values: unknown[]): Promise<number> {
+    return (await this.query(sql, values)).rowCount ?? 0;
+  }
+
+  async getAccount(): Promise<Account | undefined> {
+    const row = await this.get(SQL.getAccount, []);
+    return row && accountFromRow(row);
+  }
+
+  async saveAccount(account: Account): Promise<void> {
+    await this.run(SQL.saveAccount, accountValues(account));
+  }
+
+  async insertMember(member: Member): Promise<void> {
+    await this.run(SQL.insertMember, memberValues(member));
+  }
+
+  async updateMember(member: Member, expectedVersion: number): Promise<boolean> {
+    const values = idLast(memberValues(member));
+    values.push(expectedVersion);
+    return (await this.run(SQL.updateMember, values)) === 1;
+  }
+
+  async getMember(id: string): Promise<Member | undefined> {
+    const row = await this.get(SQL.getMember, [id]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByEmail(email: string): Promise<Member | undefined> {
+    const row = await this.get(SQL.findMemberByEmail, [email]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByUserName(userName: string): Promise<Member | undefined> {
+    const row = await this.get(SQL.findMemberByUserName, [userName]);
+    return row && memberFromRow(row);
+  }
+
+  async findMemberByExternalId(externalId: string): Promise<Member | undefined> {
+    const row = await this.get(SQL.findMemberByExternalId, [externalId]);
+    return row && memberFromRow(row);
+  }
+
+  listMembers(query: MemberListQuery): Promise<Page<Member>> {
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
+      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
+      counter: query.excludeScimDeleted ? 'members_live' : 'members',
+    });
+  }
+
+  async insertGroup(group: Group): Promise<void> {
+    await this.run(SQL.insertGroup, groupValues(group));
+  }
+
+  async updateGroup(group: Group, expectedVersion: number): Promise<boolean> {
+    const values = idLast(groupValues(group));
+    values.push(expectedVersion);
+    return (await this.run(SQL.updateGroup, values)) === 1;
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    return (await this.run(SQL.deleteGroup, [id])) === 1;
+  }
+
+  async getGroup(id: string): Promise<Group | undefined> {
+    const row = await this.get(SQL.getGroup, [id]);
+    return row && groupFromRow(row);
+  }
+
+  async findGroupByDisplayName(displayName: string): Promise<Group | undefined> {
+    const row = await this.get(SQL.findGroupByDisplayName, [displayName]);
+    return row && groupFromRow(row);
+  }
+
+  async findGroupByKind(kind: Group['kind']): Promise<Group | undefined> {
+    const row = await this.get(SQL.findGroupByKind, [kind]);
+    return row && groupFromRow(row);
+  }
+
+  listGroups(query: GroupListQuery): Promise<Page<Group>> {
+    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, {
+      conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
+      counter: query.managedOnly ? 'groups_managed' : 'groups',
+    });
+  }
+
+  private async list<T>(
+    query: ListQuery,
+    resource: ResourceAttributes,
+    table: 'members' | 'groups',
+    columns: string,
+    fromRow: (row: Row) => T,
+    scope: { conditions: string[]; counter: string },
+  ): Promise<Page<T>> {
+    const plan = this.shared.planner.plan({
+      table,
+      resource,
+      columns,
+      conditions: scope.conditions,
+      counter: scope.counter,
+      filter: query.filter,
+      sortBy: query.sortBy,
+      descending: query.descending,
+      startIndex: Math.max(1, query.startIndex),
+      count: query.count,
+    });
+    const totalRow =
+      'counter' in plan.total
+        ? await this.get(SQL.readCounter, [plan.total.counter])
+        : (await this.client.query<Row>(plan.total.sql, plan.total.params)).rows[0];
+    const total = Number(totalRow?.value ?? totalRow?.n ?? 0);
+    if (!plan.rows) return { total, items: [] };
+    const { rows } = await this.client.query<Row>(plan.rows.sql, plan.rows.params);
+    plan.remember(rows);
+    return { total, items: rows.map(fromRow) };
+  }
+
+  async addGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
+    if (memberIds.length === 0) return 0;
+    return this.run(PG_SQL.addGroupMembers, [groupId, memberIds]);
+  }
+
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
+    if (memberIds.length === 0) return 0;
+    return this.run(PG_SQL.removeGroupMembers, [groupId, memberIds]);
+  }
+
+  removeAllGroupMembers(groupId: string): Promise<number> {
+    return this.run(SQL.removeAllGroupMembers, [groupId]);
+  }
+
+  async filterGroupMembers(groupId: string, memberIds: readonly string[]): Promise<string[]> {
+    if (memberIds.length === 0) return [];
+    return (await this.all(PG_SQL.filterGroupMembers, [groupId, memberIds])).map((row) => row.id as string);
+  }
+
+  async listGroupMembers(
+    groupId: string,
+    page: { afterMemberId?: string; limit: number },
+  ): Promise<GroupMemberRef[]> {
+    const rows =
+      page.afterMemberId === undefined
+        ? await this.all(SQL.listGroupMembers, [groupId, page.limit])
+        : await this.all(SQL.listGroupMembersAfter, [groupId, page.afterMemberId, page.limit]);
+    return rows as unknown as GroupMemberRef[];
+  }
+
+  async countGroupMembers(groupId: string): Promise<number> {
+    return Number((await this.get(SQL.countGroupMembers, [groupId]))?.n ?? 0);
+  }
+
+  async listGroupsOfMembers(
+    memberIds: readonly string[],
+  ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {
+    const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
+    if (memberIds.length === 0) return groups;
+    for (const row of await this.all(PG_SQL.listGroupsOfMembers, [memberIds])) {
+      const memberId = row.member_id as string;
+      let list = groups.get(memberId);
+      if (!list) {
+        list = [];
+        groups.set(memberId, list);
+      }
+      list.push({
+        id: row.id as string,
+        displayName: row.display_name as string,
+        managed: row.managed === true,
+      });
+    }
+    return groups;
+  }
+
+  async existingMemberIds(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await this.all(PG_SQL.existingMemberIds, [ids])).map((row) => row.id as string);
+  }
+
+  async getIntegration(): Promise<Integration | undefined> {
+    const row = await this.get(SQL.getIntegration, []);
+    return row && integrationFromRow(row);
+  }
+
+  async saveIntegration(integration: Integration): Promise<void> {
+    await this.run(SQL.saveIntegration, integrationValues(integration));
+  }
+
+  async appendActivity(entry: ActivityEntry): Promise<void> {
+    await this.run(SQL.appendActivity, activityValues(entry));
+  }
+
+  async listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]> {
+    const rows =
+      page.before === undefined
+        ? await this.all(SQL.listActivity, [page.limit])
+        : await this.all(SQL.listActivityBefore, [page.before, page.limit]);
+    return rows.map(activityFromRow);
+  }
+
+  async enqueueMail(message: OutboxMessage): Promise<void> {
+    await this.run(SQL.enqueueMail, outboxValues(message));
+  }
+
+  async getMail(id: string): Promise<OutboxMessage | undefined> {
+    const row = await this.get(SQL.getMail, [id]);
+    return row && outboxFromRow(row);
+  }
+
+  async listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]> {
+    const rows =
+      page.state === undefined
+        ? await this.all(SQL.listMail, [page.limit])
+        : await this.all(SQL.listMailInState, [page.state, page.limit]);
+    return rows.map(outboxFromRow);
+  }
+
+  async updateMail(message: OutboxMessage): Promise<void> {
+    await this.run(SQL.updateMail, idLast(outboxValues(message)));
+  }
+}
+
+interface TransactionContext {
+  open: boolean;
+  ops: PostgresOps;
+}
+
+/** One key for every scimbridge migration run on a database, whatever the schema. */
+const MIGRATION_LOCK = "hashtext('scimbridge.migrations')";
+
+async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // Several servers may start at once: the advisory lock lets one migrate while the
+    // others wait, then they find the versions recorded and do nothing.
+    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
+      );
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((row) => row.version));
+      for (const migration of migrations) {
+        if (applied.has(migration.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.postgres);
+          await client.query(
+            'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+            [migration.version, migration.name, new Date().toISOString()],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Opens a pool on `connectionString` and migrates. With `schema`, every pooled connection
+ * uses it (created when missing) through its search_path — how tests get a private database.
+ */
+export async function openPostgresStore(opts: {
+  connectionString: string;
+  schema?: string;
+  poolSize?: number;
+}): Promise<Store> {
+  if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) {
+    throw new Error(`schema must be a lower-case SQL identifier, got ${JSON.stringify(opts.schema)}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.poolSize ?? 10,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool, opts.schema);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+
+  const shared: Shared = { names: new StatementNames(), planner: new ListPlanner(postgresDialect) };
+  const poolOps = new PostgresOps(pool, shared);
+  const context = new AsyncLocalStorage<TransactionContext>();
+  const routed = routedOps(() => {
+    const current = context.getStore();
+    return current?.open ? current.ops : poolOps;
+  });
+
+  async function transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+    const outer = context.getStore();
+    if (outer?.open) return work(outer.ops);
+    const client = await pool.connect();
+    const current: TransactionContext = { open: true, ops: new PostgresOps(client, shared) };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await context.run(current, () => work(current.ops));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      current.open = false;
+      client.release(broken);
+    }
+  }
+
+  return {
+    ...routed,
+    dialect: 'postgres',
+    transaction,
+    close: () => pool.end(),
+  };
+}
