@@ -19,13 +19,23 @@ export function bytesToBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /**
  * Decodes unpadded base64url (RFC 4648 §5). Throws `EncodingError` on anything else, with a
  * message that never repeats the input: the input is often a secret.
+ *
+ * Non-canonical text is refused too (RFC 4648 §3.5: the unused bits of the last character
+ * must be zero); otherwise one value would have several spellings, and a changed character
+ * in a sealed blob could go unnoticed.
  */
 export function base64UrlToBytes(text: string): Bytes {
   if (!BASE64URL_SHAPE.test(text) || text.length % 4 === 1) {
     throw new EncodingError('not base64url');
+  }
+  const unusedBits = text.length % 4 === 2 ? 0b1111 : text.length % 4 === 3 ? 0b11 : 0;
+  if (unusedBits !== 0 && (ALPHABET.indexOf(text.charAt(text.length - 1)) & unusedBits) !== 0) {
+    throw new EncodingError('not canonical base64url');
   }
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   const binary = atob(padded);
