@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { postgresDialect } from '../dialect.ts';
+import { KEY_LOOKUPS, lookupQuery } from '../query-plans.ts';
+import { openPostgresStore } from './postgres-store.ts';
+
+const connectionString =
+  process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const schema = `plans_${randomBytes(4).toString('hex')}`;
+let client: pg.Client;
+
+before(async () => {
+  await (await openPostgresStore({ connectionString, schema, poolSize: 1 })).close();
+  client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
+  await client.connect();
+  // Tiny test tables always favour a sequential scan; forbid it so the plan shows whether
+  // an index can serve the query at all.
+  await client.query('SET enable_seqscan = off');
+});
+after(async () => {
+  await client.query(`DROP SCHEMA ${schema} CASCADE`);
+  await client.end();
+});
+
+for (const lookup of KEY_LOOKUPS) {
+  test(`PostgreSQL: ${lookup.label} is served by ${lookup.index}`, async () => {
+    const { sql, params } = lookupQuery(postgresDialect, lookup);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    assert.match(plan, new RegExp(`(Index (Only )?Scan using|Bitmap Index Scan on) ${lookup.index}`), plan);
+    assert.doesNotMatch(plan, /Seq Scan on (members|groups)\b/, plan);
+  });
+}

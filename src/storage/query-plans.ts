@@ -1,0 +1,81 @@
+/**
+ * The lookups IdPs send before every create (RFC 7644 §3.4.2.2 filters on userName,
+ * externalId, e-mail, displayName, id). Both dialects' tests EXPLAIN these and require an
+ * index: they run on every provisioning call, and a table scan grows with the account.
+ */
+import type { Filter } from '../scim/filter/ast.ts';
+import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';
+import type { SqlDialect } from './dialect.ts';
+import { ListPlanner } from './list-query.ts';
+import { GROUP_COLUMNS, MEMBER_COLUMNS } from './rows.ts';
+
+export interface KeyLookup {
+  label: string;
+  resource: 'members' | 'groups';
+  filter: Filter;
+  /** The index (SQLite) or index-name fragment (PostgreSQL) expected in the plan. */
+  index: string;
+}
+
+const eq = (attr: string, value: string, sub?: string): Filter => ({ op: 'eq', path: { attr, sub }, value });
+
+export const KEY_LOOKUPS: KeyLookup[] = [
+  {
+    label: 'userName eq',
+    resource: 'members',
+    filter: eq('userName', 'Alice'),
+    index: 'members_user_name_ci',
+  },
+  {
+    label: 'externalId eq',
+    resource: 'members',
+    filter: eq('externalId', 'e-1'),
+    index: 'members_external_id',
+  },
+  {
+    label: 'displayName eq',
+    resource: 'members',
+    filter: eq('displayName', 'A'),
+    index: 'members_display_name_ci',
+  },
+  { label: 'emails eq', resource: 'members', filter: eq('emails', 'a@x.io'), index: 'member_emails' },
+  {
+    label: 'emails[type eq "work"].value eq',
+    resource: 'members',
+    filter: {
+      op: 'valuePath',
+      path: { attr: 'emails' },
+      filter: { op: 'and', left: eq('type', 'work'), right: eq('value', 'a@x.io') },
+    },
+    index: 'member_emails',
+  },
+  {
+    label: 'group displayName eq',
+    resource: 'groups',
+    filter: eq('displayName', 'Sales'),
+    index: 'groups_display_name_ci',
+  },
+  {
+    label: 'group externalId eq',
+    resource: 'groups',
+    filter: eq('externalId', 'g-1'),
+    index: 'groups_external_id',
+  },
+];
+
+/** The page query a SCIM list with `filter` runs (first page, so no keyset hint). */
+export function lookupQuery(dialect: SqlDialect, lookup: KeyLookup): { sql: string; params: unknown[] } {
+  const members = lookup.resource === 'members';
+  const resource: ResourceAttributes = members ? userAttributes : groupAttributes;
+  const plan = new ListPlanner(dialect).plan({
+    table: lookup.resource,
+    resource,
+    columns: members ? MEMBER_COLUMNS : GROUP_COLUMNS,
+    conditions: members ? ['m.scim_deleted = FALSE'] : ['g.managed = TRUE'],
+    counter: 'unused',
+    filter: lookup.filter,
+    startIndex: 1,
+    count: 100,
+  });
+  return plan.rows!;
+}

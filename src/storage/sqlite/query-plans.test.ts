@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { sqliteDialect } from '../dialect.ts';
+import { KEY_LOOKUPS, lookupQuery } from '../query-plans.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'scimbridge-plans-'));
+const path = join(folder, 'plans.db');
+let db: Database.Database;
+
+before(async () => {
+  await (await openSqliteStore({ path })).close();
+  db = new Database(path, { readonly: true });
+});
+after(() => {
+  db.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+for (const lookup of KEY_LOOKUPS) {
+  test(`SQLite: ${lookup.label} is served by ${lookup.index}`, () => {
+    const { sql, params } = lookupQuery(sqliteDialect, lookup);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail);
+    const outer = plan.find((detail) => /^(SEARCH|SCAN) [mg]\b/.test(detail)) ?? '';
+    assert.ok(
+      plan.some((detail) => detail.startsWith('SEARCH') && detail.includes(lookup.index)),
+      plan.join('\n'),
+    );
+    // The outer table is reached by a search (index or rowid), never a full scan.
+    assert.doesNotMatch(outer, /^SCAN/, plan.join('\n'));
+  });
+}
