@@ -18,7 +18,8 @@ import type { StoreOps } from './store.ts';
 export async function applyMemberChange(
   deps: AccountDeps,
   ops: StoreOps,
-  account: Account,
+  /** Read only when needed: most updates (names, profile, suspension) never look at the account. */
+  loadAccount: () => Promise<Account>,
   existing: Member,
   input: MemberInput,
   now: string,
@@ -26,7 +27,7 @@ export async function applyMemberChange(
 ): Promise<Member> {
   const plan = planMemberChange(existing, input, now);
   if (plan.emailChangeRequested !== null) {
-    assertDomainAllowed(account, plan.emailChangeRequested);
+    assertDomainAllowed(await loadAccount(), plan.emailChangeRequested);
     await assertEmailFree(ops, plan.emailChangeRequested, existing.id);
   }
   // A redundant update writes nothing and keeps the version, so ETags stay valid.
@@ -55,14 +56,14 @@ export async function applyMemberChange(
     if (next.state === 'invited') {
       await enqueueMail(deps, ops, now, next.email, 'invitation', {
         memberId: next.id,
-        accountName: account.name,
+        accountName: (await loadAccount()).name,
       });
     }
   }
   if (plan.emailChangeRequested !== null) {
     await enqueueMail(deps, ops, now, plan.emailChangeRequested, 'email_change', {
       memberId: next.id,
-      accountName: account.name,
+      accountName: (await loadAccount()).name,
       currentEmail: next.email,
       newEmail: plan.emailChangeRequested,
     });

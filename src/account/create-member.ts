@@ -56,7 +56,7 @@ export function createMember(deps: AccountDeps, input: MemberInput): Promise<Mem
     }
     if (existing.scimDeleted || existing.state === 'suspended') {
       if (isRecreation(existing, input)) return recreateMember(deps, tx, account, existing, input, now);
-      return applyMemberChange(deps, tx, account, existing, input, now, 'member.restored');
+      return applyMemberChange(deps, tx, async () => account, existing, input, now, 'member.restored');
     }
     if (existing.managed && byUserName !== undefined) {
       throw new AccountError(
@@ -64,7 +64,7 @@ export function createMember(deps: AccountDeps, input: MemberInput): Promise<Mem
         `a member with the userName ${input.userName} already exists`,
       );
     }
-    return applyMemberChange(deps, tx, account, existing, input, now, 'member.matched');
+    return applyMemberChange(deps, tx, async () => account, existing, input, now, 'member.matched');
   });
 }
 

@@ -28,9 +28,10 @@ export function updateMember(
       );
     }
     assertManageable(existing);
-    const account = await requireAccount(tx);
     const now = nowIso(deps);
-    if (isRecreation(existing, input)) return recreateMember(deps, tx, account, existing, input, now);
-    return applyMemberChange(deps, tx, account, existing, input, now, 'member.updated');
+    if (isRecreation(existing, input)) {
+      return recreateMember(deps, tx, await requireAccount(tx), existing, input, now);
+    }
+    return applyMemberChange(deps, tx, () => requireAccount(tx), existing, input, now, 'member.updated');
   });
 }
