@@ -1,0 +1,145 @@
+/** Turns measurements into the terminal table, the failure report and docs/benchmarks.md. */
+import { type BarVerdict, cpuBarFor, judgeBars } from './bars.ts';
+import type { Measurement } from './measure.ts';
+import type { Database, RunResult } from './result.ts';
+
+const HEADERS = [
+  'workload',
+  'requests',
+  'errors',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU ms/req',
+  'bar',
+  'peak RSS MiB',
+  'notes',
+];
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+}
+
+function row(measurement: Measurement): string[] {
+  const bar = measurement.setup ? undefined : cpuBarFor(measurement.key);
+  const notes: string[] = [];
+  if (measurement.unitsPerSecond) {
+    notes.push(
+      `${Math.round(measurement.unitsPerSecond.value).toLocaleString('en')} ${measurement.unitsPerSecond.unit}`,
+    );
+  }
+  notes.push(...measurement.problems);
+  return [
+    `${measurement.setup ? '(setup) ' : ''}${measurement.key} ${measurement.label}`,
+    measurement.requests.toLocaleString('en'),
+    measurement.failed === 0 ? '0' : `${measurement.failed} ✗`,
+    Math.round(measurement.requestsPerSecond).toLocaleString('en'),
+    fixed(measurement.latency.p50Ms, 2),
+    fixed(measurement.latency.p99Ms, 2),
+    fixed(measurement.serverCpuMsPerRequest, 3),
+    bar === undefined ? '' : `≤ ${bar}`,
+    fixed(measurement.peakRssMiB, 0),
+    notes.join('; '),
+  ];
+}
+
+export function terminalTable(measurements: readonly Measurement[]): string {
+  const rows = [HEADERS, ...measurements.map(row)];
+  const widths = HEADERS.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
+  return rows
+    .map((cells) =>
+      cells
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/** Every failed request, by workload and reason, with sample answers. Empty when all succeeded. */
+export function failureReport(measurements: readonly Measurement[]): string {
+  const lines: string[] = [];
+  for (const measurement of measurements) {
+    if (measurement.failed === 0) continue;
+    const reasons = Object.entries(measurement.failuresByReason)
+      .map(([reason, count]) => `${reason} ×${count}`)
+      .join(', ');
+    lines.push(
+      `${measurement.key} ${measurement.label}: ${measurement.failed} of ${measurement.requests} failed (${reasons})`,
+    );
+    for (const sample of measurement.failureSamples) {
+      lines.push(
+        `    #${sample.index} ${sample.request} → ${sample.reason}: ${sample.detail.replace(/\s+/g, ' ')}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((cells) => `| ${cells.map(escapeCell).join(' | ')} |`),
+  ].join('\n');
+}
+
+function verdictText(verdict: BarVerdict): string {
+  if (verdict.met === undefined) return 'not measured yet';
+  return verdict.met ? '**met**' : '**not met**';
+}
+
+const DATABASE_NAMES: Record<Database, string> = {
+  sqlite: 'SQLite (durable file, WAL, synchronous=NORMAL)',
+  postgres: 'PostgreSQL (local, 127.0.0.1:5432)',
+};
+
+/** The generated part of docs/benchmarks.md for one database. */
+export function resultsMarkdown(database: Database, runs: ReadonlyMap<number, RunResult>): string {
+  const parts: string[] = [];
+  parts.push(`## Bars, ${DATABASE_NAMES[database]}`, '');
+  parts.push(
+    markdownTable(
+      ['bar (issue 2)', 'measured', 'verdict'],
+      judgeBars(runs).map((verdict) => [verdict.bar, verdict.figure, verdictText(verdict)]),
+    ),
+  );
+  parts.push('');
+  for (const [users, run] of runs) {
+    const { machine } = run;
+    parts.push(`## N = ${users.toLocaleString('en')} users, ${DATABASE_NAMES[database]}`, '');
+    parts.push(
+      `Run ${run.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} CPUs (${machine.cpuModel}), ` +
+        `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; concurrency ${run.concurrency}. ` +
+        `Reproduce: \`${run.command}\`.`,
+      '',
+    );
+    parts.push(markdownTable(HEADERS, run.measurements.map(row)));
+    parts.push('');
+    parts.push(
+      `Peak server RSS over the whole run: ${run.peakRssMiB.toFixed(0)} MiB. ` +
+        (run.failedRequests === 0
+          ? 'Every request succeeded.'
+          : `**${run.failedRequests} requests failed; the figures of those workloads do not count.**`),
+      '',
+    );
+    const failures = failureReport(run.measurements);
+    if (failures) parts.push('```', failures, '```', '');
+  }
+  return parts.join('\n');
+}
+
+export const GENERATED_START = '<!-- bench:results:start (generated by `npm run bench -- --write-docs`) -->';
+export const GENERATED_END = '<!-- bench:results:end -->';
+
+/**
+ * Replaces the generated block of docs/benchmarks.md and keeps the hand-written prose around
+ * it; a file without the markers gets the block appended.
+ */
+export function spliceGenerated(document: string, generated: string): string {
+  const block = `${GENERATED_START}\n\n${generated.trim()}\n\n${GENERATED_END}`;
+  const start = document.indexOf(GENERATED_START);
+  const end = document.indexOf(GENERATED_END);
+  if (start === -1 || end === -1 || end < start) return `${document.trimEnd()}\n\n${block}\n`;
+  return document.slice(0, start) + block + document.slice(end + GENERATED_END.length);
+}

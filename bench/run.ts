@@ -1,0 +1,276 @@
+/**
+ * `npm run bench`: the workloads of issue 2 part 7 against the real system, one fresh server
+ * (child process, fresh database) per size.
+ *
+ *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
+ *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
+ *                    [--max-minutes 10] [--profile] [--write-docs]
+ *
+ * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
+ * docs/benchmarks.md. Exits 1 when any request failed.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { Measurement } from './measure.ts';
+import { summarizeProfileFile } from './profile-summary.ts';
+import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
+import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
+import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
+import { runSuite, WorkloadAbort } from './workloads.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const RESULTS_DIR = path.join(ROOT, '.bench');
+const DOCS_FILE = path.join(ROOT, 'docs', 'benchmarks.md');
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const MAX_USERS = 1_000_000;
+
+class UsageError extends Error {}
+
+interface Options {
+  users: number[];
+  concurrency: number;
+  only: string[] | undefined;
+  database: Database;
+  lookups: number;
+  memberRequests: number;
+  batchRequests: number;
+  maxMinutes: number;
+  profile: boolean;
+  writeDocs: boolean;
+}
+
+function wholeNumber(text: string, name: string, min: number, max: number): number {
+  const value = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string', default: '2000,20000' },
+      concurrency: { type: 'string', default: '8' },
+      only: { type: 'string' },
+      db: { type: 'string', default: 'sqlite' },
+      lookups: { type: 'string', default: '5000' },
+      'member-requests': { type: 'string', default: '2000' },
+      'batch-requests': { type: 'string', default: '200' },
+      'max-minutes': { type: 'string', default: '10' },
+      profile: { type: 'boolean', default: false },
+      'write-docs': { type: 'boolean', default: false },
+    },
+  });
+  if (values.db !== 'sqlite' && values.db !== 'postgres')
+    throw new UsageError('--db must be sqlite or postgres');
+  const only = values.only
+    ?.split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  for (const key of only ?? []) {
+    if (!/^W[1-5]/i.test(key))
+      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), not "${key}"`);
+  }
+  return {
+    users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
+    concurrency: wholeNumber(values.concurrency, 'concurrency', 1, 256),
+    only,
+    database: values.db,
+    lookups: wholeNumber(values.lookups, 'lookups', 1, 1_000_000),
+    memberRequests: wholeNumber(values['member-requests'], 'member-requests', 2, 1_000_000),
+    batchRequests: wholeNumber(values['batch-requests'], 'batch-requests', 2, 100_000),
+    maxMinutes: wholeNumber(values['max-minutes'], 'max-minutes', 1, 120),
+    profile: values.profile,
+    writeDocs: values['write-docs'],
+  };
+}
+
+function reproduceCommand(options: Options, users: number): string {
+  const parts = ['npm run bench --', `--users ${users}`, `--concurrency ${options.concurrency}`];
+  if (options.database !== 'sqlite') parts.push(`--db ${options.database}`);
+  if (options.only) parts.push(`--only ${options.only.join(',')}`);
+  return parts.join(' ');
+}
+
+/** A throwaway database for one run: a temp directory, plus a fresh PostgreSQL database. */
+async function prepareDatabase(database: Database, users: number) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'scimbridge-bench-'));
+  if (database === 'sqlite') {
+    return {
+      dataDir,
+      args: ['--data-dir', dataDir],
+      cleanUp: () => rm(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const adminUrl = process.env.DATABASE_URL || DEFAULT_POSTGRES_URL;
+  const name = `scimbridge_bench_${users}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    dataDir,
+    args: ['--data-dir', dataDir, '--database-url', url.href],
+    async cleanUp() {
+      await rm(dataDir, { recursive: true, force: true });
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+async function printHotSpots(profileDir: string): Promise<void> {
+  const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
+  for (const file of files) {
+    const spots = await summarizeProfileFile(path.join(profileDir, file));
+    console.log(`\nServer CPU profile ${path.join(profileDir, file)}: top functions by self time`);
+    for (const spot of spots) {
+      console.log(
+        `  ${spot.percent.toFixed(1).padStart(5)}%  ${spot.selfMs.toFixed(0).padStart(7)} ms  ${spot.function}`,
+      );
+    }
+  }
+}
+
+let activeServer: ServerUnderTest | undefined;
+let activeCleanUp: (() => Promise<void>) | undefined;
+
+async function runOneSize(options: Options, users: number): Promise<RunResult> {
+  const database = await prepareDatabase(options.database, users);
+  activeCleanUp = database.cleanUp;
+  const profileDir = options.profile
+    ? path.join(RESULTS_DIR, 'profiles', `${options.database}-${users}-${Date.now()}`)
+    : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  let measurements: Measurement[] = [];
+  try {
+    console.log(
+      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}`,
+    );
+    const server = await startServerUnderTest({
+      args: database.args,
+      startTimeoutMs: 60_000,
+      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    });
+    activeServer = server;
+    try {
+      measurements = await runSuite(
+        {
+          server,
+          concurrency: options.concurrency,
+          requestTimeoutMs: 60_000,
+          maxDurationMs: options.maxMinutes * 60_000,
+        },
+        {
+          users,
+          lookups: options.lookups,
+          memberRequests: options.memberRequests,
+          batchRequests: options.batchRequests,
+          batchSize: 50,
+          bigGroupSize: 50_000,
+          buildBatchSize: 1000,
+          only: options.only,
+          log: (line) => console.log(line),
+        },
+      );
+    } finally {
+      await server.stop();
+      activeServer = undefined;
+    }
+    if (profileDir) await printHotSpots(profileDir);
+  } finally {
+    await database.cleanUp();
+    activeCleanUp = undefined;
+  }
+  return {
+    version: 1,
+    date: new Date().toISOString(),
+    machine: describeMachine(),
+    database: options.database,
+    users,
+    concurrency: options.concurrency,
+    command: reproduceCommand(options, users),
+    measurements,
+    peakRssMiB: Math.max(...measurements.map((measurement) => measurement.peakRssMiB ?? 0)),
+    failedRequests: measurements.reduce((sum, measurement) => sum + measurement.failed, 0),
+  };
+}
+
+async function writeDocs(database: Database): Promise<void> {
+  const runs = await loadLatestResults(RESULTS_DIR, database);
+  let document: string;
+  try {
+    document = await readFile(DOCS_FILE, 'utf8');
+  } catch {
+    document = '# Benchmarks\n';
+  }
+  await writeFile(DOCS_FILE, spliceGenerated(document, resultsMarkdown(database, runs)));
+  console.log(`\nwrote ${path.relative(ROOT, DOCS_FILE)} from ${[...runs.keys()].join(', ')} users`);
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  await mkdir(RESULTS_DIR, { recursive: true });
+  let failed = 0;
+  for (const users of options.users) {
+    const result = await runOneSize(options, users);
+    console.log(`\n${terminalTable(result.measurements)}`);
+    console.log(`peak server RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+    const failures = failureReport(result.measurements);
+    if (failures) {
+      console.error(
+        `\n!!! ${result.failedRequests} REQUESTS FAILED — these figures measure error answers:\n${failures}`,
+      );
+    }
+    failed += result.failedRequests;
+    const files = await saveResult(RESULTS_DIR, result);
+    console.log(`saved ${path.relative(ROOT, files[1]!)}`);
+  }
+  if (options.writeDocs) await writeDocs(options.database);
+  return failed === 0 ? 0 : 1;
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error('\ninterrupted: stopping the server');
+  void (async () => {
+    await activeServer?.stop().catch(() => undefined);
+    await activeCleanUp?.().catch(() => undefined);
+    process.exit(130);
+  })();
+});
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    await activeServer?.stop().catch(() => undefined);
+    await activeCleanUp?.().catch(() => undefined);
+    if (error instanceof WorkloadAbort && error.measured.length > 0) {
+      console.log(`\nmeasured before the stop:\n${terminalTable(error.measured)}`);
+      const failures = failureReport(error.measured);
+      if (failures) console.error(`\n!!! FAILED REQUESTS:\n${failures}`);
+    }
+    if (error instanceof UsageError || error instanceof WorkloadAbort)
+      console.error(`\nbench: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,363 @@
+/**
+ * The workloads of issue 2 part 7, run in order against one fresh server:
+ *   W1 create N users · W2 random `userName eq` lookups · W3 group membership PATCHes, one
+ *   member per request (Entra) and 50 per request (Okta), on a group of 10 and on a big group
+ *   of min(N, 50,000) · W4 a full sweep in pages of 100 · W5 `active=false` for every user.
+ * W1 always runs because everything else needs its users; with `--only` it is then a setup
+ * step. Membership workloads alternate adding and removing the same members so that each
+ * group stays at its nominal size and every request changes something.
+ */
+import type { LoadPlan, PlannedRequest } from './load.ts';
+import { type MeasureContext, type Measurement, measure } from './measure.ts';
+import {
+  benchUserName,
+  createGroup,
+  entraAddMember,
+  entraCreateUser,
+  entraDeactivate,
+  entraRemoveMember,
+  oktaAddMembers,
+  oktaRemoveMembers,
+  userNameFilterPath,
+} from './scim-bodies.ts';
+
+export interface SuiteOptions {
+  users: number;
+  /** W2 requests. */
+  lookups: number;
+  /** W3a requests per group (half add, half remove). */
+  memberRequests: number;
+  /** W3b requests per group (half add, half remove), each with `batchSize` members. */
+  batchRequests: number;
+  batchSize: number;
+  /** The big group holds min(users, bigGroupSize) members. */
+  bigGroupSize: number;
+  /** Members per PATCH while building the big group. */
+  buildBatchSize: number;
+  /** Workload keys or prefixes to run (`W2`, `W3`, `W3a` …); everything when undefined. */
+  only: readonly string[] | undefined;
+  log(line: string): void;
+}
+
+export const WORKLOAD_KEYS = [
+  'W1',
+  'W2',
+  'W3a-small',
+  'W3a-big',
+  'W3b-small',
+  'W3b-big',
+  'W4',
+  'W5',
+] as const;
+
+const SMALL_GROUP_SIZE = 10;
+const USERS = '/scim/v2/Users';
+const GROUPS = '/scim/v2/Groups';
+
+/** Deterministic, so that two runs look the same users up. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function parseJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class WorkloadAbort extends Error {
+  /** What was measured before the suite had to stop. */
+  measured: Measurement[] = [];
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkloadAbort';
+  }
+}
+
+function selected(only: readonly string[] | undefined, key: string): boolean {
+  return only === undefined || only.some((prefix) => key.toLowerCase().startsWith(prefix.toLowerCase()));
+}
+
+/** Sends one setup request and returns its parsed answer, or stops the suite loudly. */
+async function single(
+  context: MeasureContext,
+  what: string,
+  request: PlannedRequest,
+): Promise<Record<string, unknown>> {
+  let answer: Record<string, unknown> | undefined;
+  const plan: LoadPlan = {
+    total: 1,
+    request: () => request,
+    check: (_index, _status, body) => {
+      answer = body === '' ? {} : parseJson(body);
+      return answer ? undefined : `not JSON: ${body.slice(0, 200)}`;
+    },
+  };
+  const result = await measure(context, { key: 'setup', label: what, setup: true, plan });
+  if (result.failed > 0 || !answer) {
+    const sample = result.failureSamples[0];
+    throw new WorkloadAbort(`${what} failed: ${sample ? `${sample.reason} ${sample.detail}` : 'no answer'}`);
+  }
+  return answer;
+}
+
+function idOf(answer: Record<string, unknown>, what: string): string {
+  if (typeof answer.id !== 'string') throw new WorkloadAbort(`${what}: the answer has no id`);
+  return answer.id;
+}
+
+export async function runSuite(context: MeasureContext, options: SuiteOptions): Promise<Measurement[]> {
+  const results: Measurement[] = [];
+  try {
+    await runWorkloads(context, options, results);
+  } catch (error) {
+    if (error instanceof WorkloadAbort) error.measured = results;
+    throw error;
+  }
+  return results;
+}
+
+async function runWorkloads(
+  context: MeasureContext,
+  options: SuiteOptions,
+  results: Measurement[],
+): Promise<void> {
+  const run = async (spec: Parameters<typeof measure>[1]): Promise<Measurement> => {
+    const measurement = await measure(context, spec);
+    results.push(measurement);
+    const errors = measurement.failed > 0 ? `  ${measurement.failed} ERRORS` : '';
+    options.log(
+      `  ${spec.key.padEnd(10)} ${measurement.requests} requests in ${(measurement.wallMs / 1000).toFixed(1)} s, ` +
+        `${measurement.serverCpuMsPerRequest.toFixed(3)} ms server CPU each${errors}`,
+    );
+    return measurement;
+  };
+  const n = options.users;
+
+  // Warm-up (not measured): lets the JIT settle so W1 does not pay for compilation.
+  const warmUp = await measure(context, {
+    key: 'warm-up',
+    label: 'warm-up',
+    setup: true,
+    plan: {
+      total: 500,
+      request: (index) => ({ method: 'GET', path: userNameFilterPath(`nobody${index}@contoso.example`) }),
+    },
+  });
+  if (warmUp.failed > 0) {
+    const sample = warmUp.failureSamples[0];
+    throw new WorkloadAbort(`the warm-up lookups failed: ${sample?.reason} ${sample?.detail}`);
+  }
+
+  // W1: create N users (Entra's body). Each create also queues an invitation e-mail.
+  const ids: string[] = new Array(n);
+  const w1 = await run({
+    key: 'W1',
+    label: `create ${n.toLocaleString('en')} users`,
+    setup: !selected(options.only, 'W1'),
+    plan: {
+      total: n,
+      request: (index) => ({ method: 'POST', path: USERS, body: entraCreateUser(index) }),
+      check: (index, status, body) => {
+        if (status !== 201) return `status ${status}, expected 201`;
+        const id = parseJson(body)?.id;
+        if (typeof id !== 'string') return 'no id in the created user';
+        ids[index] = id;
+        return undefined;
+      },
+    },
+  });
+  if (w1.failed > 0 || w1.succeeded < n) {
+    throw new WorkloadAbort(`W1 created ${w1.succeeded} of ${n} users; the other workloads need all of them`);
+  }
+
+  if (selected(options.only, 'W2')) {
+    const random = seededRandom(2);
+    const picks = Array.from({ length: options.lookups }, () => Math.floor(random() * n));
+    await run({
+      key: 'W2',
+      label: `userName eq lookup (random of ${n.toLocaleString('en')})`,
+      plan: {
+        total: options.lookups,
+        request: (index) => ({ method: 'GET', path: userNameFilterPath(benchUserName(picks[index]!)) }),
+        check: (index, _status, body) => {
+          const answer = parseJson(body);
+          const found = (answer?.Resources as Array<{ id?: unknown }> | undefined)?.[0]?.id;
+          if (answer?.totalResults !== 1) return `totalResults ${String(answer?.totalResults)}, expected 1`;
+          return found === ids[picks[index]!] ? undefined : 'found a different user';
+        },
+      },
+    });
+  }
+
+  if (selected(options.only, 'W3')) await runMembershipWorkloads(context, options, ids, run);
+
+  if (selected(options.only, 'W4')) {
+    const totals = await single(context, 'count users', { method: 'GET', path: `${USERS}?count=0` });
+    const total = Number(totals.totalResults);
+    if (!Number.isInteger(total) || total < n) {
+      throw new WorkloadAbort(
+        `GET /Users?count=0 says totalResults ${String(totals.totalResults)}, expected ≥ ${n}`,
+      );
+    }
+    const pages = Math.ceil(total / 100);
+    const seen = new Set<string>();
+    const w4 = await run({
+      key: 'W4',
+      label: `full sweep, ${pages.toLocaleString('en')} pages of 100`,
+      plan: {
+        total: pages,
+        request: (index) => ({ method: 'GET', path: `${USERS}?startIndex=${index * 100 + 1}&count=100` }),
+        check: (index, _status, body) => {
+          const resources = parseJson(body)?.Resources as Array<{ id?: unknown }> | undefined;
+          const expected = Math.min(100, total - index * 100);
+          if (!Array.isArray(resources) || resources.length !== expected) {
+            return `page ${index + 1} has ${resources?.length ?? 'no'} resources, expected ${expected}`;
+          }
+          for (const resource of resources) if (typeof resource.id === 'string') seen.add(resource.id);
+          return undefined;
+        },
+      },
+    });
+    if (w4.failed === 0 && seen.size !== total) {
+      w4.problems.push(
+        `the sweep returned ${seen.size} distinct users of ${total}: paging skips or repeats users`,
+      );
+    }
+  }
+
+  if (selected(options.only, 'W5')) {
+    await run({
+      key: 'W5',
+      label: `PATCH active=false, all ${n.toLocaleString('en')} users`,
+      plan: {
+        total: n,
+        request: (index) => ({ method: 'PATCH', path: `${USERS}/${ids[index]}`, body: entraDeactivate() }),
+      },
+    });
+  }
+}
+
+async function runMembershipWorkloads(
+  context: MeasureContext,
+  options: SuiteOptions,
+  ids: readonly string[],
+  run: (spec: Parameters<typeof measure>[1]) => Promise<Measurement>,
+): Promise<void> {
+  const n = ids.length;
+  const bigSize = Math.min(n, options.bigGroupSize);
+  const bigLabel = bigSize.toLocaleString('en');
+
+  const small = await single(context, 'create the small group', {
+    method: 'POST',
+    path: GROUPS,
+    body: createGroup('Bench small group', ids.slice(0, SMALL_GROUP_SIZE)),
+  });
+  const smallGroup = `${GROUPS}/${idOf(small, 'create the small group')}`;
+  const big = await single(context, 'create the big group', {
+    method: 'POST',
+    path: GROUPS,
+    body: createGroup('Bench big group', []),
+  });
+  const bigGroup = `${GROUPS}/${idOf(big, 'create the big group')}`;
+
+  const buildRequests = Math.ceil(bigSize / options.buildBatchSize);
+  const display = (id: string, index: number) => ({ id, display: benchUserName(index) });
+  await run({
+    key: 'W3-build',
+    label: `build the big group: ${bigLabel} members, ${options.buildBatchSize} per PATCH`,
+    setup: true,
+    unitsPerRequest: { unit: 'members/s', count: options.buildBatchSize },
+    plan: {
+      total: buildRequests,
+      request: (index) => {
+        const from = index * options.buildBatchSize;
+        const to = Math.min(bigSize, from + options.buildBatchSize);
+        const members = ids.slice(from, to).map((id, offset) => display(id, from + offset));
+        return { method: 'PATCH', path: bigGroup, body: oktaAddMembers(members) };
+      },
+    },
+  });
+
+  // Members that are not in the small group, to add and remove again.
+  const outsiders = ids.slice(SMALL_GROUP_SIZE);
+  if (outsiders.length === 0) throw new WorkloadAbort(`W3 needs more than ${SMALL_GROUP_SIZE} users`);
+  const outsider = (k: number) => outsiders[k % outsiders.length]!;
+  const insider = (k: number) => ids[k % bigSize]!;
+
+  if (selected(options.only, 'W3a')) {
+    // Small group: add a member, then remove it again (Entra E16, E17).
+    await run({
+      key: 'W3a-small',
+      label: `one member per PATCH, group of ${SMALL_GROUP_SIZE}`,
+      plan: {
+        total: options.memberRequests,
+        request: (index) => {
+          const member = outsider(index >> 1);
+          const body = index % 2 === 0 ? entraAddMember(member) : entraRemoveMember(member);
+          return { method: 'PATCH', path: smallGroup, body };
+        },
+      },
+    });
+    // Big group: remove a member, then add it back.
+    await run({
+      key: 'W3a-big',
+      label: `one member per PATCH, group of ${bigLabel}`,
+      plan: {
+        total: options.memberRequests,
+        request: (index) => {
+          const member = insider(index >> 1);
+          const body = index % 2 === 0 ? entraRemoveMember(member) : entraAddMember(member);
+          return { method: 'PATCH', path: bigGroup, body };
+        },
+      },
+    });
+  }
+
+  if (selected(options.only, 'W3b')) {
+    const size = options.batchSize;
+    const batch = (pick: (k: number) => string, batchIndex: number) =>
+      Array.from({ length: size }, (_, k) => {
+        const position = batchIndex * size + k;
+        return { id: pick(position), display: `member ${position}` };
+      });
+    await run({
+      key: 'W3b-small',
+      label: `${size} members per PATCH, group of ${SMALL_GROUP_SIZE}`,
+      unitsPerRequest: { unit: 'members/s', count: size },
+      plan: {
+        total: options.batchRequests,
+        request: (index) => {
+          const members = batch(outsider, index >> 1);
+          const body =
+            index % 2 === 0 ? oktaAddMembers(members) : oktaRemoveMembers(members.map((member) => member.id));
+          return { method: 'PATCH', path: smallGroup, body };
+        },
+      },
+    });
+    await run({
+      key: 'W3b-big',
+      label: `${size} members per PATCH, group of ${bigLabel}`,
+      unitsPerRequest: { unit: 'members/s', count: size },
+      plan: {
+        total: options.batchRequests,
+        request: (index) => {
+          const members = batch(insider, index >> 1);
+          const body =
+            index % 2 === 0 ? oktaRemoveMembers(members.map((member) => member.id)) : oktaAddMembers(members);
+          return { method: 'PATCH', path: bigGroup, body };
+        },
+      },
+    });
+  }
+}
