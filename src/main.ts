@@ -48,8 +48,10 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
 
   const client = createInProcessAccountClient(accountDeps);
   const verifier = createTokenVerifier({
-    sessionPath: config.sessionPath ?? path.join(config.dataDir, 'scimsession'),
+    sessionPath: config.sessionPath,
     sessionBase64: config.sessionBase64,
+    defaultPath: path.join(config.dataDir, 'scimsession'),
+    clock,
   });
   const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
 

@@ -2,7 +2,7 @@
  * The account server's HTTP surface. For now: liveness and an overview page of the team;
  * the account API for separate bridges and the admin console are added beside it.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { html } from './console/html.ts';
 import type { Store } from './store.ts';
@@ -16,8 +16,9 @@ export interface AccountServerOptions {
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger,
-    disableRequestLogging: true,
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Our own onResponse hook writes the one line per request (P8).
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     return503OnClosing: true,
   });

@@ -2,13 +2,18 @@
  * The bridge's HTTP server: SCIM under /scim/v2, `/ping` for monitors. Built here, listened
  * on by the caller (main.ts or a test), so tests can run it in process or on port 0.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
-import { toScimError } from './scim/errors.ts';
+import { detectIdp } from './idp-detect.ts';
 import type { Authenticator } from './scim/auth.ts';
 import type { ScimContext } from './scim/context.ts';
+import { toScimError } from './scim/errors.ts';
 import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
-import { detectIdp } from './idp-detect.ts';
 
 export interface BridgeAppOptions {
   scim: Omit<ScimContext, 'baseUrl'>;
@@ -22,12 +27,12 @@ export interface BridgeAppOptions {
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger,
-    disableRequestLogging: true,
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Our own onResponse hook writes the one line per request (P8).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.scim.maxBodyBytes,
     trustProxy: options.trustProxy,
-    caseSensitive: false,
-    ignoreTrailingSlash: true,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
   });
 
@@ -37,7 +42,10 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     const scimError = toScimError(error);
     if (scimError.status >= 500) request.log.error({ err: error, req: request.id }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
-    reply.code(scimError.status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toJSON()));
+    reply
+      .code(scimError.status)
+      .header('content-type', SCIM_CONTENT_TYPE)
+      .send(JSON.stringify(scimError.toJSON()));
   });
 
   // One structured line per request (P8): who asked, what, about which resource, outcome, time.
@@ -83,8 +91,9 @@ function acceptJsonBodies(app: FastifyInstance): void {
     ['application/json', 'application/scim+json'],
     { parseAs: 'string' },
     (request, body, done) => {
-      if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
-      parseJson(request, body, done);
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      parseJson(request, text, done);
     },
   );
 }

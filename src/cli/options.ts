@@ -12,8 +12,8 @@ export function withStorageFlags(command: Command): Command {
 export function flagsOf(options: Record<string, unknown>): ConfigFlags {
   const flags: ConfigFlags = {};
   for (const [key, value] of Object.entries(options)) {
-    if (typeof value === 'string' || typeof value === 'boolean') (flags as Record<string, unknown>)[key] = value;
+    if (typeof value === 'string' || typeof value === 'boolean')
+      (flags as Record<string, unknown>)[key] = value;
   }
   return flags;
 }
-

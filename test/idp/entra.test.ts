@@ -4,7 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, patch, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  ENTERPRISE,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
+  patch,
+  startTestSystem,
+  type TestSystem,
+  USER_SCHEMA,
+} from '../support/system.ts';
 
 const ENTRA = { adscimversion: '2.0', 'user-agent': 'Microsoft.Identity.Provisioning' };
 const q = (filter: string) => encodeURIComponent(filter);
@@ -40,7 +48,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('E1 test connection: a filter that matches nothing is 200 with an empty list, never 404', async () => {
-      const res = await entra('GET', `/Users?filter=${q('userName eq "3f1c2b7a-9d2e-4a51-8c0b-1e2f3a4b5c6d"')}`);
+      const res = await entra(
+        'GET',
+        `/Users?filter=${q('userName eq "3f1c2b7a-9d2e-4a51-8c0b-1e2f3a4b5c6d"')}`,
+      );
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /application\/scim\+json/);
       assert.deepEqual(res.body, {
@@ -145,7 +156,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
         `/Users/${adaId}`,
         patch({
           op: 'replace',
-          value: { displayName: 'Ada K.', 'name.givenName': 'Augusta', [`${ENTERPRISE}:department`]: 'Analytics' },
+          value: {
+            displayName: 'Ada K.',
+            'name.givenName': 'Augusta',
+            [`${ENTERPRISE}:department`]: 'Analytics',
+          },
         }),
       );
       assert.equal(res.status, 200, res.text);
@@ -155,20 +170,32 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('E8 manager as a plain id string is stored and returned as {value}', async () => {
-      const res = await entra('PATCH', `/Users/${adaId}`, patch({ op: 'Add', path: `${ENTERPRISE}:manager`, value: memberIds[0] }));
+      const res = await entra(
+        'PATCH',
+        `/Users/${adaId}`,
+        patch({ op: 'Add', path: `${ENTERPRISE}:manager`, value: memberIds[0] }),
+      );
       assert.equal(res.status, 200, res.text);
       const got = await entra('GET', `/Users/${adaId}`);
       assert.equal(got.body[ENTERPRISE].manager.value, memberIds[0]);
     });
 
     test('E9/E11 disable with "False" suspends; "True" reactivates', async () => {
-      const off = await entra('PATCH', `/Users/${adaId}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
+      const off = await entra(
+        'PATCH',
+        `/Users/${adaId}`,
+        patch({ op: 'Replace', path: 'active', value: 'False' }),
+      );
       assert.equal(off.status, 200, off.text);
       assert.equal(off.body.active, false);
       assert.equal((await sys.store.getMember(adaId))?.state, 'suspended');
       const still = await entra('GET', `/Users?filter=${q('userName eq "ada.lovelace@contoso.example"')}`);
       assert.equal(still.body.totalResults, 1, 'suspended users stay visible to lookups');
-      const on = await entra('PATCH', `/Users/${adaId}`, patch({ op: 'Replace', path: 'active', value: 'True' }));
+      const on = await entra(
+        'PATCH',
+        `/Users/${adaId}`,
+        patch({ op: 'Replace', path: 'active', value: 'True' }),
+      );
       assert.equal(on.body.active, true);
       assert.notEqual((await sys.store.getMember(adaId))?.state, 'suspended');
     });
@@ -182,7 +209,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(created.status, 201, created.text);
       groupId = created.body.id;
-      const found = await entra('GET', `/Groups?excludedAttributes=members&filter=${q('displayName eq "Engineering"')}`);
+      const found = await entra(
+        'GET',
+        `/Groups?excludedAttributes=members&filter=${q('displayName eq "Engineering"')}`,
+      );
       assert.equal(found.body.totalResults, 1);
       assert.equal(found.body.Resources[0].id, groupId);
       assert.equal(found.body.Resources[0].members, undefined);
@@ -192,17 +222,28 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('E15 rename answers 204', async () => {
-      const res = await entra('PATCH', `/Groups/${groupId}`, patch({ op: 'Replace', path: 'displayName', value: 'Engineering EU' }));
+      const res = await entra(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'Replace', path: 'displayName', value: 'Engineering EU' }),
+      );
       assert.equal(res.status, 204, res.text);
       assert.equal((await entra('GET', `/Groups/${groupId}`)).body.displayName, 'Engineering EU');
     });
 
     test('E16/E20 add several members with $ref null; redundant re-adds change nothing', async () => {
-      const add = patch({ op: 'Add', path: 'members', value: memberIds.map((value) => ({ $ref: null, value })) });
+      const add = patch({
+        op: 'Add',
+        path: 'members',
+        value: memberIds.map((value) => ({ $ref: null, value })),
+      });
       assert.equal((await entra('PATCH', `/Groups/${groupId}`, add)).status, 204);
       assert.equal((await entra('PATCH', `/Groups/${groupId}`, add)).status, 204);
       const group = await entra('GET', `/Groups/${groupId}`);
-      assert.deepEqual(group.body.members.map((m: { value: string }) => m.value).sort(), [...memberIds].sort());
+      assert.deepEqual(
+        group.body.members.map((m: { value: string }) => m.value).sort(),
+        [...memberIds].sort(),
+      );
       const user = await entra('GET', `/Users/${memberIds[0]}`);
       assert.deepEqual(
         user.body.groups.map((g: { value: string }) => g.value),
@@ -211,14 +252,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('E17 legacy remove with a value array removes only those members, never the whole group', async () => {
-      const res = await entra('PATCH', `/Groups/${groupId}`, patch({ op: 'Remove', path: 'members', value: [{ value: memberIds[1] }] }));
+      const res = await entra(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'Remove', path: 'members', value: [{ value: memberIds[1] }] }),
+      );
       assert.equal(res.status, 204, res.text);
       const group = await entra('GET', `/Groups/${groupId}`);
-      assert.deepEqual(group.body.members.map((m: { value: string }) => m.value), [memberIds[0]]);
+      assert.deepEqual(
+        group.body.members.map((m: { value: string }) => m.value),
+        [memberIds[0]],
+      );
     });
 
     test('E18 remove by value filter', async () => {
-      const res = await entra('PATCH', `/Groups/${groupId}`, patch({ op: 'remove', path: `members[value eq "${memberIds[0]}"]` }));
+      const res = await entra(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'remove', path: `members[value eq "${memberIds[0]}"]` }),
+      );
       assert.equal(res.status, 204, res.text);
       const group = await entra('GET', `/Groups/${groupId}`);
       assert.deepEqual(group.body.members ?? [], []);
@@ -241,8 +293,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
     test('no log line holds the bearer token; each request is logged with its IdP and outcome', () => {
       assert.ok(sys.logLines.length > 0);
       for (const line of sys.logLines) assert.ok(!line.includes(sys.token), 'a log line contains the token');
-      const requests = sys.logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'scim request');
-      assert.ok(requests.some((entry) => entry.idp === 'entra' && entry.op === 'users.create' && entry.status === 201));
+      const requests = sys.logLines
+        .map((line) => JSON.parse(line))
+        .filter((entry) => entry.msg === 'scim request');
+      assert.ok(
+        requests.some(
+          (entry) => entry.idp === 'entra' && entry.op === 'users.create' && entry.status === 201,
+        ),
+      );
     });
   });
 }

@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ERROR_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, patch, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
+  patch,
+  startTestSystem,
+  type TestSystem,
+  USER_SCHEMA,
+} from '../support/system.ts';
 
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0', accept: 'application/scim+json' };
 const q = (filter: string) => encodeURIComponent(filter);
@@ -38,7 +45,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('O1 lookup before create finds nothing: 200 and totalResults 0', async () => {
-      const res = await okta('GET', `/Users?filter=${q('userName eq "grace.hopper@example.com"')}&startIndex=1&count=100`);
+      const res = await okta(
+        'GET',
+        `/Users?filter=${q('userName eq "grace.hopper@example.com"')}&startIndex=1&count=100`,
+      );
       assert.equal(res.status, 200);
       assert.equal(res.body.totalResults, 0);
       assert.deepEqual(res.body.Resources, []);
@@ -69,7 +79,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         id: graceId,
         userName: 'grace.hopper@example.com',
         name: { givenName: 'Grace', middleName: 'Brewster', familyName: 'Hopper' },
-        emails: [{ primary: true, value: 'grace.hopper@example.com', type: 'work', display: 'grace.hopper@example.com' }],
+        emails: [
+          {
+            primary: true,
+            value: 'grace.hopper@example.com',
+            type: 'work',
+            display: 'grace.hopper@example.com',
+          },
+        ],
         active: true,
         groups: [],
         meta: { resourceType: 'User' },
@@ -81,7 +98,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('O4/O5 deactivate and reactivate with a no-path replace', async () => {
-      const off = await okta('PATCH', `/Users/${graceId}`, patch({ op: 'replace', value: { active: false } }));
+      const off = await okta(
+        'PATCH',
+        `/Users/${graceId}`,
+        patch({ op: 'replace', value: { active: false } }),
+      );
       assert.equal(off.status, 200, off.text);
       assert.equal(off.body.active, false);
       const on = await okta('PATCH', `/Users/${graceId}`, patch({ op: 'replace', value: { active: true } }));
@@ -119,22 +140,37 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('O8/O9 push a group and find it by displayName', async () => {
-      const created = await okta('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Platform Team', members: [] });
+      const created = await okta('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Platform Team',
+        members: [],
+      });
       assert.equal(created.status, 201, created.text);
       groupId = created.body.id;
-      const found = await okta('GET', `/Groups?filter=${q('displayName eq "Platform Team"')}&startIndex=1&count=100`);
+      const found = await okta(
+        'GET',
+        `/Groups?filter=${q('displayName eq "Platform Team"')}&startIndex=1&count=100`,
+      );
       assert.equal(found.body.totalResults, 1);
       assert.equal(found.body.Resources[0].id, groupId);
     });
 
     test('O10 rename with a no-path replace that echoes the read-only id', async () => {
-      const res = await okta('PATCH', `/Groups/${groupId}`, patch({ op: 'replace', value: { id: groupId, displayName: 'Platform Team EU' } }));
+      const res = await okta(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'replace', value: { id: groupId, displayName: 'Platform Team EU' } }),
+      );
       assert.ok(res.status === 200 || res.status === 204, res.text);
       assert.equal((await okta('GET', `/Groups/${groupId}`)).body.displayName, 'Platform Team EU');
     });
 
     test('O11 membership delta: remove by filter and add with display, in one request', async () => {
-      await okta('PATCH', `/Groups/${groupId}`, patch({ op: 'add', path: 'members', value: [{ value: graceId }] }));
+      await okta(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'add', path: 'members', value: [{ value: graceId }] }),
+      );
       const res = await okta(
         'PATCH',
         `/Groups/${groupId}`,
@@ -145,14 +181,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       assert.ok(res.status === 200 || res.status === 204, res.text);
       const group = await okta('GET', `/Groups/${groupId}`);
-      assert.deepEqual(group.body.members.map((m: { value: string }) => m.value), [others[0]]);
+      assert.deepEqual(
+        group.body.members.map((m: { value: string }) => m.value),
+        [others[0]],
+      );
     });
 
     test('O12 replace the whole member list', async () => {
-      const res = await okta('PATCH', `/Groups/${groupId}`, patch({ op: 'replace', path: 'members', value: [{ value: others[1] }, { value: others[2] }] }));
+      const res = await okta(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch({ op: 'replace', path: 'members', value: [{ value: others[1] }, { value: others[2] }] }),
+      );
       assert.ok(res.status === 200 || res.status === 204, res.text);
       const group = await okta('GET', `/Groups/${groupId}`);
-      assert.deepEqual(group.body.members.map((m: { value: string }) => m.value).sort(), [others[1], others[2]].sort());
+      assert.deepEqual(
+        group.body.members.map((m: { value: string }) => m.value).sort(),
+        [others[1], others[2]].sort(),
+      );
     });
 
     test('O13 PUT a group with its full member list', async () => {
@@ -163,7 +209,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.displayName, 'Platform Team');
-      assert.deepEqual(res.body.members.map((m: { value: string }) => m.value), [graceId]);
+      assert.deepEqual(
+        res.body.members.map((m: { value: string }) => m.value),
+        [graceId],
+      );
     });
 
     test('O14 delete group', async () => {
@@ -172,7 +221,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('O15 a wrong token is 401 with detail and status "401"; unknown id 404; unknown userName 200 empty', async () => {
-      const bad = await sys.scim('GET', '/Users', undefined, { ...OKTA, authorization: 'Bearer sbt_not-the-right-token' });
+      const bad = await sys.scim('GET', '/Users', undefined, {
+        ...OKTA,
+        authorization: 'Bearer sbt_not-the-right-token',
+      });
       assert.equal(bad.status, 401);
       assert.deepEqual(bad.body.schemas, [ERROR_SCHEMA]);
       assert.equal(bad.body.status, '401');

@@ -36,13 +36,20 @@ export interface TestSystem {
   /** e.g. http://127.0.0.1:40123/scim/v2 */
   scimUrl: string;
   logLines: string[];
-  scim(method: string, pathAndQuery: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse>;
+  scim(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ScimResponse>;
   /** Regenerates credentials: writes the new session file where the bridge reads it; returns the new token. */
   regenerate(): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startTestSystem(options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {}) {
+export async function startTestSystem(
+  options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
+) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
   const config = loadConfig({
     SCIMBRIDGE_DATA_DIR: dataDir,
@@ -74,7 +81,9 @@ export async function startTestSystem(options: { db?: 'sqlite' | 'postgres'; env
 
   const regenerate = async () => {
     const credentials = await setupProvisioning(deps, { accountUrl: config.accountUrl });
-    await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), { mode: 0o600 });
+    await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), {
+      mode: 0o600,
+    });
     return credentials.token;
   };
   const token = await regenerate();
@@ -99,7 +108,12 @@ export async function startTestSystem(options: { db?: 'sqlite' | 'postgres'; env
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text), text };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: text === '' ? undefined : JSON.parse(text),
+        text,
+      };
     },
     async close() {
       await system.close();

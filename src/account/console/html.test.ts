@@ -12,5 +12,8 @@ test('interpolated names are escaped, so a hostile display name cannot inject ma
 
 test('nested templates and raw() are kept as markup; lists are joined; empty values vanish', () => {
   const items = ['a<b', 'c'].map((item) => html`<li>${item}</li>`);
-  assert.equal(html`<ul>${items}${raw('<hr>')}${null}${undefined}${false}</ul>`.value, '<ul><li>a&lt;b</li><li>c</li><hr></ul>');
+  assert.equal(
+    html`<ul>${items}${raw('<hr>')}${null}${undefined}${false}</ul>`.value,
+    '<ul><li>a&lt;b</li><li>c</li><hr></ul>',
+  );
 });

@@ -104,6 +104,13 @@ export function createSessionFileProvider(
     },
     async refresh() {
       if (inFlight) return inFlight;
+      // A stat costs microseconds, so a replaced file is noticed on the very next failed
+      // token; the once-per-interval limit only guards full re-reads of a missing or
+      // unchanged source.
+      if (path !== undefined && file !== undefined && stamp !== undefined) {
+        const next = await readStamp();
+        if (next !== undefined && !sameStamp(next, stamp)) return load();
+      }
       if (!due()) return false;
       return load();
     },

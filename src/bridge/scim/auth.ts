@@ -8,7 +8,9 @@ export interface Authenticator {
 }
 
 export interface TokenCheck {
-  verify(authorization: string | undefined): Promise<{ ok: true; keyId: string } | { ok: false; reason: string }>;
+  verify(
+    authorization: string | undefined,
+  ): Promise<{ ok: true; keyId: string } | { ok: false; reason: string }>;
 }
 
 export interface FailureLimiter {
@@ -19,10 +21,17 @@ export interface FailureLimiter {
 const REASONS: Record<string, string> = {
   missing: 'send the bearer token in the Authorization header ("Authorization: Bearer <token>")',
   malformed: 'the Authorization header does not hold a scimbridge bearer token',
-  wrong_token: 'the bearer token does not match this bridge\'s session file; use the token that was generated with it',
+  session_unavailable:
+    'this bridge cannot read its session file; generate credentials (scimbridge provisioning setup) and give the bridge the session file',
+  wrong_token:
+    "the bearer token does not match this bridge's session file; use the token that was generated with it",
 };
 
-export function createAuthenticator(tokens: TokenCheck, limiter: FailureLimiter, client: AccountClient): Authenticator {
+export function createAuthenticator(
+  tokens: TokenCheck,
+  limiter: FailureLimiter,
+  client: AccountClient,
+): Authenticator {
   return {
     async authenticate(authorization, address) {
       // The right token always gets through, so a neighbour guessing tokens from the same
@@ -31,7 +40,10 @@ export function createAuthenticator(tokens: TokenCheck, limiter: FailureLimiter,
       if (!result.ok) {
         const limit = limiter.check(address);
         if (limit.blocked) {
-          throw tooManyRequests('too many requests with a wrong bearer token from this address; wait and retry', limit.retryAfterSeconds);
+          throw tooManyRequests(
+            'too many requests with a wrong bearer token from this address; wait and retry',
+            limit.retryAfterSeconds,
+          );
         }
         limiter.recordFailure(address);
         throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');

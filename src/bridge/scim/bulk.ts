@@ -4,7 +4,12 @@
  * exists (§3.7.2 lets the server choose the order); an operation whose reference can never
  * be resolved fails with 409 as the RFC's circular-reference example shows.
  */
-import { bulkResponse, parseBulkRequest, resolveBulkReferences, type BulkOperation } from '../../scim/bulk.ts';
+import {
+  type BulkOperation,
+  bulkResponse,
+  parseBulkRequest,
+  resolveBulkReferences,
+} from '../../scim/bulk.ts';
 import { ScimError } from '../../scim/errors.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
 import { toScimError } from './errors.ts';
@@ -111,7 +116,11 @@ async function runOperation(
 }
 
 function failure(operation: BulkOperation, error: ScimError): BulkOperationResult {
-  const outcome: BulkOperationResult = { method: operation.method, status: error.status, response: error.toJSON() };
+  const outcome: BulkOperationResult = {
+    method: operation.method,
+    status: error.status,
+    response: error.toJSON(),
+  };
   if (operation.bulkId !== undefined) outcome.bulkId = operation.bulkId;
   return outcome;
 }

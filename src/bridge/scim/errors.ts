@@ -30,8 +30,16 @@ const REQUEST_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
     status: 415,
     detail: 'send the body as application/scim+json or application/json',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, scimType: 'invalidSyntax', detail: 'the request body is empty' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, scimType: 'invalidSyntax', detail: 'the request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    scimType: 'invalidSyntax',
+    detail: 'the request body is empty',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    scimType: 'invalidSyntax',
+    detail: 'the request body is not valid JSON',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     scimType: 'invalidSyntax',
@@ -43,7 +51,12 @@ export function toScimError(error: unknown): ScimError {
   if (error instanceof ScimError) return error;
   if (error instanceof AccountError) {
     const mapped = ACCOUNT_ERRORS[error.code];
-    return new ScimError(mapped.status, mapped.scimType, error.message, mapped.status === 503 ? 30 : undefined);
+    return new ScimError(
+      mapped.status,
+      mapped.scimType,
+      error.message,
+      mapped.status === 503 ? 30 : undefined,
+    );
   }
   if (error && typeof error === 'object') {
     const code = (error as { code?: unknown }).code;
@@ -56,5 +69,9 @@ export function toScimError(error: unknown): ScimError {
       return new ScimError(400, 'invalidSyntax', 'the request body is not valid JSON');
     }
   }
-  return new ScimError(500, undefined, 'the server failed to handle this request; the bridge log has the details');
+  return new ScimError(
+    500,
+    undefined,
+    'the server failed to handle this request; the bridge log has the details',
+  );
 }

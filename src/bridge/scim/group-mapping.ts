@@ -34,7 +34,8 @@ export function toScimGroup(
 
 export function toGroupInput(doc: Record<string, unknown>): GroupInput {
   const displayName = doc.displayName;
-  if (typeof displayName !== 'string' || displayName.trim() === '') throw invalidValue('displayName is required');
+  if (typeof displayName !== 'string' || displayName.trim() === '')
+    throw invalidValue('displayName is required');
   const externalId = typeof doc.externalId === 'string' && doc.externalId !== '' ? doc.externalId : null;
   return { displayName: displayName.trim(), externalId };
 }

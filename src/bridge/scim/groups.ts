@@ -1,7 +1,7 @@
 /** The /Groups endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
 import type { Group, GroupMemberRef } from '../../account/model.ts';
-import { listResponse } from '../../scim/list-response.ts';
 import { parseListParams } from '../../scim/list-query.ts';
+import { listResponse } from '../../scim/list-response.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
 import { planGroupPatch } from '../../scim/patch/group-patch-plan.ts';
 import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
@@ -103,10 +103,15 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     if (plan.attributeOps.length > 0) {
       const patched = applyPatch(toScimGroup(current, undefined, ctx.baseUrl), plan.attributeOps, RT);
-      if (patched.changed) current = await ctx.client.updateGroup(id, toGroupInput(patched.resource), expected);
+      if (patched.changed)
+        current = await ctx.client.updateGroup(id, toGroupInput(patched.resource), expected);
     }
     if (!changesMembers) return current;
-    return ctx.client.changeGroupMembers(id, plan.membership, plan.attributeOps.length > 0 ? undefined : expected);
+    return ctx.client.changeGroupMembers(
+      id,
+      plan.membership,
+      plan.attributeOps.length > 0 ? undefined : expected,
+    );
   });
   const projection = projectionFor(req.query);
   // Without an explicit attribute selection the answer is 204 (RFC 7644 §3.5.2): a group

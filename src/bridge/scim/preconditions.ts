@@ -34,7 +34,8 @@ export async function withVersionRetry<T>(pinned: boolean, attempt: () => Promis
     try {
       return await attempt();
     } catch (error) {
-      const retry = !pinned && tries < 5 && error instanceof AccountError && error.code === 'version_mismatch';
+      const retry =
+        !pinned && tries < 5 && error instanceof AccountError && error.code === 'version_mismatch';
       if (!retry) throw error;
     }
   }

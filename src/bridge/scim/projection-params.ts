@@ -22,7 +22,9 @@ export function wantsAttribute(params: ProjectionParams, name: string): boolean 
   const names = (paths: AttrPath[] | undefined) => (paths ?? []).map((path) => path.attr.toLowerCase());
   if (params.attributes && params.attributes.length > 0) return names(params.attributes).includes(lower);
   if (params.excludedAttributes) {
-    return !params.excludedAttributes.some((path) => path.attr.toLowerCase() === lower && path.sub === undefined);
+    return !params.excludedAttributes.some(
+      (path) => path.attr.toLowerCase() === lower && path.sub === undefined,
+    );
   }
   return true;
 }

@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../scim/errors.ts';
-import { discoveryRoutes } from './discovery.ts';
 import type { Authenticator } from './auth.ts';
 import { executeBulk } from './bulk.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
+import { discoveryRoutes } from './discovery.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users.ts';
 
@@ -31,14 +31,24 @@ export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth:
         await auth.authenticate(request.headers.authorization, request.ip);
       });
 
-      const collection = (method: 'GET' | 'POST', url: string, operation: string, handler: CollectionHandler) =>
+      const collection = (
+        method: 'GET' | 'POST',
+        url: string,
+        operation: string,
+        handler: CollectionHandler,
+      ) =>
         scim.route({
           method,
           url,
           config: { scimOperation: operation },
           handler: async (request, reply) => send(reply, await handler(ctx, scimRequest(request))),
         });
-      const item = (method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', url: string, operation: string, handler: Handler) =>
+      const item = (
+        method: 'GET' | 'PUT' | 'PATCH' | 'DELETE',
+        url: string,
+        operation: string,
+        handler: Handler,
+      ) =>
         scim.route({
           method,
           url,
@@ -49,7 +59,9 @@ export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth:
 
       collection('GET', '/Users', 'users.list', listUsers);
       collection('POST', '/Users', 'users.create', createUser);
-      collection('POST', '/Users/.search', 'users.search', (c, r) => listUsers(c, { ...r, query: searchQuery(r) }));
+      collection('POST', '/Users/.search', 'users.search', (c, r) =>
+        listUsers(c, { ...r, query: searchQuery(r) }),
+      );
       item('GET', '/Users/:id', 'users.get', getUser);
       item('PUT', '/Users/:id', 'users.replace', replaceUser);
       item('PATCH', '/Users/:id', 'users.patch', patchUser);
@@ -57,7 +69,9 @@ export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth:
 
       collection('GET', '/Groups', 'groups.list', listGroups);
       collection('POST', '/Groups', 'groups.create', createGroup);
-      collection('POST', '/Groups/.search', 'groups.search', (c, r) => listGroups(c, { ...r, query: searchQuery(r) }));
+      collection('POST', '/Groups/.search', 'groups.search', (c, r) =>
+        listGroups(c, { ...r, query: searchQuery(r) }),
+      );
       item('GET', '/Groups/:id', 'groups.get', getGroup);
       item('PUT', '/Groups/:id', 'groups.replace', replaceGroup);
       item('PATCH', '/Groups/:id', 'groups.patch', patchGroup);

@@ -9,7 +9,16 @@ import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
 import type { MemberInput } from '../account-client.ts';
 
 /** Attributes the account keeps in columns or never stores; the rest of the document is the profile. */
-const NOT_IN_PROFILE = new Set(['id', 'meta', 'groups', 'password', 'schemas', 'active', 'userName', 'externalId']);
+const NOT_IN_PROFILE = new Set([
+  'id',
+  'meta',
+  'groups',
+  'password',
+  'schemas',
+  'active',
+  'userName',
+  'externalId',
+]);
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
@@ -19,8 +28,13 @@ export interface MemberGroupRef {
 }
 
 /** Renders a member as a SCIM User resource (RFC 7643 §4.1). */
-export function toScimUser(member: Member, groups: readonly MemberGroupRef[], baseUrl: string): Record<string, unknown> {
-  const schemas = member.profile[ENTERPRISE_USER_URN] === undefined ? [USER_URN] : [USER_URN, ENTERPRISE_USER_URN];
+export function toScimUser(
+  member: Member,
+  groups: readonly MemberGroupRef[],
+  baseUrl: string,
+): Record<string, unknown> {
+  const schemas =
+    member.profile[ENTERPRISE_USER_URN] === undefined ? [USER_URN] : [USER_URN, ENTERPRISE_USER_URN];
   const location = `${baseUrl}/Users/${member.id}`;
   const doc: Record<string, unknown> = { schemas, id: member.id };
   if (member.externalId !== null) doc.externalId = member.externalId;
@@ -81,7 +95,9 @@ export function toMemberInput(doc: Record<string, unknown>): MemberInput {
 
 function pickEmail(emails: unknown): string | undefined {
   if (!Array.isArray(emails) || emails.length === 0) return undefined;
-  const values = emails.filter(isRecord).filter((entry) => typeof entry.value === 'string' && entry.value !== '');
+  const values = emails
+    .filter(isRecord)
+    .filter((entry) => typeof entry.value === 'string' && entry.value !== '');
   const chosen =
     values.find((entry) => entry.primary === true) ??
     values.find((entry) => typeof entry.type === 'string' && entry.type.toLowerCase() === 'work') ??

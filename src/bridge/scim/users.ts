@@ -1,7 +1,7 @@
 /** The /Users endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
 import type { Member } from '../../account/model.ts';
-import { listResponse } from '../../scim/list-response.ts';
 import { parseListParams } from '../../scim/list-query.ts';
+import { listResponse } from '../../scim/list-response.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
 import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
 import { replaceResource } from '../../scim/patch/replace.ts';
@@ -27,7 +27,13 @@ function groupsFor(
   return (groups.get(memberId) ?? []).filter((group) => group.managed);
 }
 
-function answer(status: number, ctx: ScimContext, doc: Record<string, unknown>, member: Member, req: ScimRequest) {
+function answer(
+  status: number,
+  ctx: ScimContext,
+  doc: Record<string, unknown>,
+  member: Member,
+  req: ScimRequest,
+) {
   const project = compileProjection(RT, projectionFor(req.query));
   return {
     status,
@@ -65,7 +71,9 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
     page.items.length > 0 && wantsAttribute(params, 'groups')
       ? await ctx.client.groupsOfMembers(page.items.map((member) => member.id))
       : new Map();
-  const resources = page.items.map((member) => project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)));
+  const resources = page.items.map((member) =>
+    project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)),
+  );
   return { status: 200, body: listResponse(resources, page.total, params.startIndex) };
 }
 

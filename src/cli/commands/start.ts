@@ -11,12 +11,21 @@ export function registerStartCommand(program: Command): void {
       .command('start')
       .description('run the account server and the bridge in one process')
       .option('--host <address>', 'address to listen on (SCIMBRIDGE_HOST, default 127.0.0.1)')
-      .option('--console-port <port>', 'account server and console port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
-      .option('--bridge-port <port>', 'bridge port: status page and SCIM (SCIMBRIDGE_BRIDGE_PORT, default 3002)')
+      .option(
+        '--console-port <port>',
+        'account server and console port (SCIMBRIDGE_CONSOLE_PORT, default 8080)',
+      )
+      .option(
+        '--bridge-port <port>',
+        'bridge port: status page and SCIM (SCIMBRIDGE_BRIDGE_PORT, default 3002)',
+      )
       .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)")
       .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
       .option('--session-path <file>', 'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)')
-      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)')
+      .option(
+        '--log-level <level>',
+        'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)',
+      )
       .option('--log-format <format>', 'json or pretty (SCIMBRIDGE_LOG_FORMAT)')
       .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
   ).action(async (options: Record<string, unknown>) => {
