@@ -38,9 +38,13 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 
   acceptJsonBodies(app);
 
+  // What went wrong, kept for the request's log line so operators see why an IdP got a 4xx.
+  const failures = new WeakMap<FastifyRequest, string>();
+
   app.setErrorHandler((error, request, reply) => {
     const scimError = toScimError(error);
-    if (scimError.status >= 500) request.log.error({ err: error, req: request.id }, 'request failed');
+    failures.set(request, scimError.detail);
+    if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
     reply
       .code(scimError.status)
@@ -54,13 +58,13 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) return;
     request.log.info(
       {
-        req: request.id,
         idp: detectIdp(request.headers),
         op: operation ?? 'unknown',
         method: request.method,
         resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
+        detail: failures.get(request),
       },
       'scim request',
     );
