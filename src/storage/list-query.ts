@@ -35,6 +35,12 @@ export interface ListSpec {
 export interface ListPlan {
   /** Either a counter to read or a COUNT query. */
   total: { counter: string } | { sql: string; params: unknown[] };
+  /**
+   * The total implied by the page itself, when it tells: an OFFSET page that came back short
+   * (and not empty past the start) ends the result, so no COUNT is needed — the common
+   * case of the IdPs' one-row lookups.
+   */
+  totalFromPage(rows: readonly Row[]): number | undefined;
   /** Undefined when count is 0 (total only). */
   rows?: { sql: string; params: unknown[] };
   /** Call with the rows fetched so that the next page of a sweep can seek. */
@@ -59,7 +65,7 @@ export class ListPlanner {
     const total = spec.filter
       ? { sql: `SELECT count(*) AS n FROM ${spec.table} ${alias}${where}`, params: params.values }
       : { counter: spec.counter };
-    if (spec.count <= 0) return { total, remember: () => {} };
+    if (spec.count <= 0) return { total, totalFromPage: () => undefined, remember: () => {} };
 
     const keys = [...sortKeys(spec, dialect), `${alias}.seq`];
     const direction = spec.descending ? ' DESC' : '';
@@ -86,6 +92,10 @@ export class ListPlanner {
     return {
       total,
       rows: { sql: `${select}${where}${seek}${order}${limit}${offset}`, params: rowParams.values },
+      totalFromPage: (rows) =>
+        !hint && rows.length < spec.count && (rows.length > 0 || spec.startIndex === 1)
+          ? spec.startIndex - 1 + rows.length
+          : undefined,
       remember: (rows) => {
         if (rows.length < spec.count) return;
         const last = rows[rows.length - 1]!;

@@ -223,13 +223,15 @@ class PostgresOps implements StoreOps {
       startIndex: Math.max(1, query.startIndex),
       count: query.count,
     });
-    const totalRow =
-      'counter' in plan.total
-        ? await this.get(SQL.readCounter, [plan.total.counter])
-        : (await this.client.query<Row>(plan.total.sql, plan.total.params)).rows[0];
-    const total = Number(totalRow?.value ?? totalRow?.n ?? 0);
-    if (!plan.rows) return { total, items: [] };
-    const { rows } = await this.client.query<Row>(plan.rows.sql, plan.rows.params);
+    const rows = plan.rows ? (await this.client.query<Row>(plan.rows.sql, plan.rows.params)).rows : [];
+    let total = plan.rows ? plan.totalFromPage(rows) : undefined;
+    if (total === undefined) {
+      const totalRow =
+        'counter' in plan.total
+          ? await this.get(SQL.readCounter, [plan.total.counter])
+          : (await this.client.query<Row>(plan.total.sql, plan.total.params)).rows[0];
+      total = Number(totalRow?.value ?? totalRow?.n ?? 0);
+    }
     plan.remember(rows);
     return { total, items: rows.map(fromRow) };
   }
