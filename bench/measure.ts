@@ -2,6 +2,7 @@
  * One measured workload: the server's CPU clock and peak memory are read around a load run,
  * and the result is reduced to the figures the report prints.
  */
+import path from 'node:path';
 import { type LoadPlan, type LoadResult, runLoad } from './load.ts';
 import type { ServerUnderTest } from './server-process.ts';
 import { cpuMsPerRequest, type LatencySummary, summarizeLatencies } from './stats.ts';
@@ -35,6 +36,8 @@ export interface MeasureContext {
   concurrency: number;
   requestTimeoutMs: number;
   maxDurationMs: number;
+  /** When set, each non-setup workload is CPU-profiled into `<dir>/<key>.cpuprofile`. */
+  profileDir?: string;
 }
 
 export interface WorkloadSpec {
@@ -50,6 +53,9 @@ const MIB = 1024 * 1024;
 
 export async function measure(context: MeasureContext, spec: WorkloadSpec): Promise<Measurement> {
   const { server } = context;
+  const profileFile =
+    context.profileDir && !spec.setup ? path.join(context.profileDir, `${spec.key}.cpuprofile`) : undefined;
+  if (profileFile) await server.startProfile();
   const peakReset = server.resetPeakRss();
   const before = await server.usage();
   const result = await runLoad(spec.plan, {
@@ -61,11 +67,13 @@ export async function measure(context: MeasureContext, spec: WorkloadSpec): Prom
   });
   const after = await server.usage();
   const peak = server.peakRssBytes() ?? after.rssBytes;
+  if (profileFile) await server.stopProfile(profileFile);
   const seconds = result.wallMs / 1000;
   const problems: string[] = [];
   if (result.stoppedByDeadline) {
     problems.push(`stopped by the time limit after ${result.sent} of ${spec.plan.total} requests`);
   }
+  if (profileFile) problems.push(`profiled (CPU figure inflated): ${profileFile}`);
   if (!peakReset) problems.push('peak RSS counts from the start of the server (the kernel refused a reset)');
   const measurement: Measurement = {
     key: spec.key,

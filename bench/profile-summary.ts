@@ -1,13 +1,13 @@
 /**
- * Reads a V8 `.cpuprofile` (from `node --cpu-prof`) and lists where the time went by function
- * self time, so a run can name its hot spot without opening DevTools.
+ * Reads a V8 `.cpuprofile` and lists where the busy time went, by function self time and by
+ * module (our files, each package, Node internals), so a run can name its hot spot without
+ * opening DevTools. Idle samples are left out of the shares.
  */
 import { readFile } from 'node:fs/promises';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
 }
 
 interface CpuProfile {
@@ -17,45 +17,70 @@ interface CpuProfile {
 }
 
 export interface HotSpot {
-  function: string;
-  /** Share of all samples, idle included. */
+  name: string;
+  /** Share of busy (non-idle) samples. */
   percent: number;
   selfMs: number;
 }
 
-function describe(node: ProfileNode): string {
+export interface ProfileSummary {
+  busyMs: number;
+  functions: HotSpot[];
+  modules: HotSpot[];
+}
+
+function shortFile(url: string): string {
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'node_modules/')
+    .replace(/^.*\/(src|bench)\//, '$1/');
+}
+
+/** `node_modules/<package>`, `src/<file>`, `node:internal`, or the V8 pseudo-frame's name. */
+function moduleOf(node: ProfileNode): string {
+  const { url, functionName } = node.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:')) return 'node internals';
+  const file = shortFile(url);
+  const scoped = /^node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(file);
+  return scoped ? `node_modules/${scoped[1]}` : file;
+}
+
+function functionOf(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
   const name = functionName || '(anonymous)';
-  if (!url) return name;
-  const file = url
-    .replace(/^file:\/\//, '')
-    .replace(/^.*\/(node_modules\/)/, '$1')
-    .replace(/^.*\/(src|bench)\//, '$1/');
-  return `${name} ${file}:${lineNumber + 1}`;
+  return url ? `${name} ${shortFile(url)}:${lineNumber + 1}` : name;
 }
 
-export function summarizeProfile(profile: CpuProfile, top: number): HotSpot[] {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const selfMicros = new Map<string, number>();
-  let totalMicros = 0;
-  profile.samples.forEach((id, index) => {
-    const delta = profile.timeDeltas[index] ?? 0;
-    totalMicros += delta;
-    const node = byId.get(id);
-    if (!node) return;
-    const key = describe(node);
-    selfMicros.set(key, (selfMicros.get(key) ?? 0) + delta);
-  });
-  return [...selfMicros]
+function top(totals: Map<string, number>, busyMicros: number, count: number): HotSpot[] {
+  return [...totals]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([name, micros]) => ({
-      function: name,
-      percent: (100 * micros) / totalMicros,
-      selfMs: micros / 1000,
-    }));
+    .slice(0, count)
+    .map(([name, micros]) => ({ name, percent: (100 * micros) / busyMicros, selfMs: micros / 1000 }));
 }
 
-export async function summarizeProfileFile(file: string, top = 25): Promise<HotSpot[]> {
-  return summarizeProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, top);
+export function summarizeProfile(profile: CpuProfile, count: number): ProfileSummary {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
+  let busyMicros = 0;
+  profile.samples.forEach((id, index) => {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === '(idle)') return;
+    const delta = profile.timeDeltas[index] ?? 0;
+    busyMicros += delta;
+    const fn = functionOf(node);
+    functions.set(fn, (functions.get(fn) ?? 0) + delta);
+    const module = moduleOf(node);
+    modules.set(module, (modules.get(module) ?? 0) + delta);
+  });
+  return {
+    busyMs: busyMicros / 1000,
+    functions: top(functions, busyMicros, count),
+    modules: top(modules, busyMicros, count),
+  };
+}
+
+export async function summarizeProfileFile(file: string, count = 15): Promise<ProfileSummary> {
+  return summarizeProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, count);
 }

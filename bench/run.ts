@@ -6,6 +6,10 @@
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs]
  *
+ * `--profile` records a V8 CPU profile of the server for each workload under
+ * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
+ * inflated by the profiler and never count against the bars.
+ *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
  * docs/benchmarks.md. Exits 1 when any request failed.
  */
@@ -15,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Measurement } from './measure.ts';
-import { summarizeProfileFile } from './profile-summary.ts';
+import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
@@ -137,14 +141,16 @@ async function prepareDatabase(database: Database, users: number) {
 
 async function printHotSpots(profileDir: string): Promise<void> {
   const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
-  for (const file of files) {
-    const spots = await summarizeProfileFile(path.join(profileDir, file));
-    console.log(`\nServer CPU profile ${path.join(profileDir, file)}: top functions by self time`);
-    for (const spot of spots) {
-      console.log(
-        `  ${spot.percent.toFixed(1).padStart(5)}%  ${spot.selfMs.toFixed(0).padStart(7)} ms  ${spot.function}`,
-      );
-    }
+  const line = (spot: HotSpot) => `    ${spot.percent.toFixed(1).padStart(5)}%  ${spot.name}`;
+  for (const file of files.sort()) {
+    const summary = await summarizeProfileFile(path.join(profileDir, file), 12);
+    console.log(
+      `\n${file.replace('.cpuprofile', '')}: ${summary.busyMs.toFixed(0)} ms busy (${path.relative(ROOT, profileDir)})`,
+    );
+    console.log('  by module:');
+    for (const spot of summary.modules.slice(0, 8)) console.log(line(spot));
+    console.log('  by function (self time):');
+    for (const spot of summary.functions) console.log(line(spot));
   }
 }
 
@@ -163,11 +169,7 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
     console.log(
       `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}`,
     );
-    const server = await startServerUnderTest({
-      args: database.args,
-      startTimeoutMs: 60_000,
-      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
-    });
+    const server = await startServerUnderTest({ args: database.args, startTimeoutMs: 60_000 });
     activeServer = server;
     try {
       measurements = await runSuite(
@@ -176,6 +178,7 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
           concurrency: options.concurrency,
           requestTimeoutMs: 60_000,
           maxDurationMs: options.maxMinutes * 60_000,
+          ...(profileDir ? { profileDir } : {}),
         },
         {
           users,

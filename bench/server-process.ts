@@ -19,6 +19,10 @@ export interface ServerUnderTest {
   bridgeAddress: string;
   token: string;
   usage(): Promise<ServerUsage>;
+  /** Starts the server's V8 CPU profiler (the stand-in test servers do not implement it). */
+  startProfile(): Promise<void>;
+  /** Stops it and has the server write the `.cpuprofile` to `file`. */
+  stopProfile(file: string): Promise<void>;
   /**
    * Starts a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM). False when
    * the kernel refused; peaks then count from the start of the process.
@@ -33,13 +37,11 @@ export interface StartOptions {
   /** The child's entry module; bench/server.ts unless a test passes a stand-in. */
   script?: string;
   args: string[];
-  /** Where `node --cpu-prof` writes the child's profile, when profiling. */
-  cpuProfileDir?: string;
   startTimeoutMs: number;
 }
 
 const DEFAULT_SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
-const USAGE_TIMEOUT_MS = 10_000;
+const REPLY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 15_000;
 
 function readStatusKib(pid: number, field: string): number | undefined {
@@ -61,7 +63,6 @@ process.on('exit', () => {
 
 export function startServerUnderTest(options: StartOptions): Promise<ServerUnderTest> {
   const execArgv = ['--import', import.meta.resolve('tsx')];
-  if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const child = fork(options.script ?? DEFAULT_SCRIPT, options.args, {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -71,7 +72,7 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
   if (pid === undefined) return Promise.reject(new Error('the server process did not start'));
 
   let nextId = 1;
-  const waiting = new Map<number, (usage: ServerUsage) => void>();
+  const waiting = new Map<number, (reply: FromServer) => void>();
   let exited = false;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', () => {
@@ -83,6 +84,27 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
 
   const ask = (message: ToServer) => {
     if (!exited && child.connected) child.send(message);
+  };
+
+  /** Sends a question and waits for the answer with the same id. */
+  const request = (what: string, message: (id: number) => ToServer): Promise<FromServer> =>
+    new Promise((resolveReply, rejectReply) => {
+      if (exited) return rejectReply(new Error('the server has exited'));
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        rejectReply(new Error(`the server did not answer: ${what}`));
+      }, REPLY_TIMEOUT_MS);
+      waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        resolveReply(reply);
+      });
+      ask(message(id));
+    });
+
+  const expectDone = async (what: string, message: (id: number) => ToServer) => {
+    const reply = await request(what, message);
+    if (reply.type === 'done' && reply.error) throw new Error(`${what}: ${reply.error}`);
   };
 
   const stop = async () => {
@@ -105,10 +127,10 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
     });
 
     child.on('message', (message: FromServer) => {
-      if (message.type === 'usage') {
+      if (message.type === 'usage' || message.type === 'done') {
         const waiter = waiting.get(message.id);
         waiting.delete(message.id);
-        waiter?.({ cpu: message.cpu, rssBytes: message.rssBytes });
+        waiter?.(message);
       } else if (message.type === 'failed') {
         clearTimeout(startTimer);
         child.kill('SIGKILL');
@@ -119,21 +141,14 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
           pid,
           bridgeAddress: message.bridgeAddress,
           token: message.token,
-          usage() {
-            return new Promise((resolveUsage, rejectUsage) => {
-              if (exited) return rejectUsage(new Error('the server has exited'));
-              const id = nextId++;
-              const timer = setTimeout(() => {
-                waiting.delete(id);
-                rejectUsage(new Error('the server did not report its CPU time'));
-              }, USAGE_TIMEOUT_MS);
-              waiting.set(id, (usage) => {
-                clearTimeout(timer);
-                resolveUsage(usage);
-              });
-              ask({ type: 'usage', id });
-            });
+          async usage() {
+            const reply = await request('CPU time', (id) => ({ type: 'usage', id }));
+            if (reply.type !== 'usage')
+              throw new Error(`the server answered ${reply.type} to a usage question`);
+            return { cpu: reply.cpu, rssBytes: reply.rssBytes };
           },
+          startProfile: () => expectDone('start profiling', (id) => ({ type: 'profile-start', id })),
+          stopProfile: (file) => expectDone('stop profiling', (id) => ({ type: 'profile-stop', id, file })),
           resetPeakRss() {
             try {
               writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -15,6 +15,7 @@ import { randomIds, systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logging.ts';
 import { type RunningSystem, startSystem } from '../src/main.ts';
+import { startProfiling, stopProfiling } from './server-profiler.ts';
 import type { FromServer, ToServer } from './server-protocol.ts';
 
 function tell(message: FromServer): void {
@@ -66,6 +67,16 @@ async function main(): Promise<void> {
   process.on('message', (message: ToServer) => {
     if (message.type === 'usage') {
       tell({ type: 'usage', id: message.id, cpu: process.cpuUsage(), rssBytes: process.memoryUsage.rss() });
+    } else if (message.type === 'profile-start') {
+      startProfiling().then(
+        () => tell({ type: 'done', id: message.id }),
+        (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
+      );
+    } else if (message.type === 'profile-stop') {
+      stopProfiling(message.file).then(
+        () => tell({ type: 'done', id: message.id }),
+        (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
+      );
     } else if (message.type === 'close') {
       void close();
     }
