@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -27,6 +28,11 @@ export interface ProfileSummary {
   busyMs: number;
   functions: HotSpot[];
   modules: HotSpot[];
+  /**
+   * Native time (SQLite statements, socket writes …) charged to the nearest calling function
+   * of ours (src/), which names the query or write that costs: `run` alone does not.
+   */
+  nativeByCaller: HotSpot[];
 }
 
 function shortFile(url: string): string {
@@ -61,8 +67,17 @@ function top(totals: Map<string, number>, busyMicros: number, count: number): Ho
 
 export function summarizeProfile(profile: CpuProfile, count: number): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  const ourCaller = (node: ProfileNode): string => {
+    for (let at: ProfileNode | undefined = node; at; at = parentOf.get(at.id)) {
+      if (/\/src\//.test(at.callFrame.url)) return `${functionOf(node)} ← ${functionOf(at)}`;
+    }
+    return `${functionOf(node)} ← (not ours)`;
+  };
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
+  const nativeByCaller = new Map<string, number>();
   let busyMicros = 0;
   profile.samples.forEach((id, index) => {
     const node = byId.get(id);
@@ -73,11 +88,16 @@ export function summarizeProfile(profile: CpuProfile, count: number): ProfileSum
     functions.set(fn, (functions.get(fn) ?? 0) + delta);
     const module = moduleOf(node);
     modules.set(module, (modules.get(module) ?? 0) + delta);
+    if (!node.callFrame.url && !node.callFrame.functionName.startsWith('(')) {
+      const caller = ourCaller(node);
+      nativeByCaller.set(caller, (nativeByCaller.get(caller) ?? 0) + delta);
+    }
   });
   return {
     busyMs: busyMicros / 1000,
     functions: top(functions, busyMicros, count),
     modules: top(modules, busyMicros, count),
+    nativeByCaller: top(nativeByCaller, busyMicros, count),
   };
 }
 

@@ -45,12 +45,20 @@ export function resultFileName(database: Database, users: number): string {
   return `latest-${database}-${users}.json`;
 }
 
-export async function saveResult(directory: string, result: RunResult): Promise<string[]> {
+/**
+ * Keeps the run under its own name and, unless it was profiled (the profiler inflates CPU
+ * figures), as the latest run of its size, which is what docs/benchmarks.md is built from.
+ * Returns the run's own file first.
+ */
+export async function saveResult(directory: string, result: RunResult, profiled: boolean): Promise<string[]> {
   const stamp = result.date.replace(/[:.]/g, '-');
   const files = [
-    path.join(directory, resultFileName(result.database, result.users)),
-    path.join(directory, `run-${result.database}-${result.users}-${stamp}.json`),
+    path.join(
+      directory,
+      `run-${result.database}-${result.users}-${stamp}${profiled ? '-profiled' : ''}.json`,
+    ),
   ];
+  if (!profiled) files.push(path.join(directory, resultFileName(result.database, result.users)));
   const text = `${JSON.stringify(result, null, 2)}\n`;
   for (const file of files) await writeFile(file, text);
   return files;

@@ -151,6 +151,8 @@ async function printHotSpots(profileDir: string): Promise<void> {
     for (const spot of summary.modules.slice(0, 8)) console.log(line(spot));
     console.log('  by function (self time):');
     for (const spot of summary.functions) console.log(line(spot));
+    console.log('  native time by our calling function:');
+    for (const spot of summary.nativeByCaller.slice(0, 8)) console.log(line(spot));
   }
 }
 
@@ -242,8 +244,8 @@ async function main(): Promise<number> {
       );
     }
     failed += result.failedRequests;
-    const files = await saveResult(RESULTS_DIR, result);
-    console.log(`saved ${path.relative(ROOT, files[1]!)}`);
+    const files = await saveResult(RESULTS_DIR, result, options.profile);
+    console.log(`saved ${path.relative(ROOT, files[0]!)}`);
   }
   if (options.writeDocs) await writeDocs(options.database);
   return failed === 0 ? 0 : 1;
