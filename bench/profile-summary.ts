@@ -71,7 +71,10 @@ export function summarizeProfile(profile: CpuProfile, count: number): ProfileSum
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
   const ourCaller = (node: ProfileNode): string => {
     for (let at: ProfileNode | undefined = node; at; at = parentOf.get(at.id)) {
-      if (/\/src\//.test(at.callFrame.url)) return `${functionOf(node)} ← ${functionOf(at)}`;
+      // Thin wrappers named like the native call (`all` around better-sqlite3's `all`) name
+      // nothing; the function that called them does.
+      const wrapper = at.callFrame.functionName === node.callFrame.functionName;
+      if (/\/src\//.test(at.callFrame.url) && !wrapper) return `${functionOf(node)} ← ${functionOf(at)}`;
     }
     return `${functionOf(node)} ← (not ours)`;
   };

@@ -11,7 +11,7 @@ const HEADERS = [
   'p50 ms',
   'p99 ms',
   'CPU ms/req',
-  'bar',
+  'bar at 20k',
   'peak RSS MiB',
   'notes',
 ];

@@ -4,14 +4,15 @@
  *
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
- *                    [--max-minutes 10] [--profile] [--write-docs]
+ *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only]
  *
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
  * inflated by the profiler and never count against the bars.
  *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
- * docs/benchmarks.md. Exits 1 when any request failed.
+ * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
+ * request failed.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,6 +45,7 @@ interface Options {
   maxMinutes: number;
   profile: boolean;
   writeDocs: boolean;
+  docsOnly: boolean;
 }
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
@@ -68,6 +70,7 @@ function parseOptions(argv: string[]): Options {
       'max-minutes': { type: 'string', default: '10' },
       profile: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
+      'docs-only': { type: 'boolean', default: false },
     },
   });
   if (values.db !== 'sqlite' && values.db !== 'postgres')
@@ -90,7 +93,8 @@ function parseOptions(argv: string[]): Options {
     batchRequests: wholeNumber(values['batch-requests'], 'batch-requests', 2, 100_000),
     maxMinutes: wholeNumber(values['max-minutes'], 'max-minutes', 1, 120),
     profile: values.profile,
-    writeDocs: values['write-docs'],
+    writeDocs: values['write-docs'] || values['docs-only'],
+    docsOnly: values['docs-only'],
   };
 }
 
@@ -233,7 +237,7 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
   let failed = 0;
-  for (const users of options.users) {
+  for (const users of options.docsOnly ? [] : options.users) {
     const result = await runOneSize(options, users);
     console.log(`\n${terminalTable(result.measurements)}`);
     console.log(`peak server RSS ${result.peakRssMiB.toFixed(0)} MiB`);
