@@ -99,34 +99,39 @@ function compareAtPath(
   scope: Scope,
   describe: DescribeAttribute,
 ): boolean {
+  // `ne` is the negation of `eq`, so it holds for an absent attribute and, on a multi-valued
+  // attribute, only when no value equals; the SQL compiler (storage/filter-sql.ts) agrees.
+  if (op === 'ne') return !compareAtPath('eq', path, expected, scope, describe);
   let def = describe(path);
   let values = lookupPath(scope, path);
   if (def?.type === 'complex' || (def === undefined && path.sub === undefined && holdsObjects(values))) {
-    // A multi-valued complex attribute compared without a sub-attribute compares its `value`
-    // (RFC 7644 §3.4.2.2: "emails co ..." means any email value).
-    if (def !== undefined && !def.multiValued) {
-      throw invalidFilter(`"${label(path)}" is a complex attribute; compare one of its sub-attributes`);
+    // A complex attribute compared without a sub-attribute compares its `value` (RFC 7644
+    // §3.4.2.2: "emails co ..." means any email value; Entra sends `manager eq "id"`).
+    if (def !== undefined) {
+      const valueDef = findSub(def, 'value');
+      if (valueDef === undefined) {
+        throw invalidFilter(`"${label(path)}" is a complex attribute; compare one of its sub-attributes`);
+      }
+      def = valueDef;
     }
-    def = def ? findSub(def, 'value') : undefined;
     values = collectSub(values, 'value');
   }
   if (expected === null) {
-    // `attr eq null` is read as "has no value", `ne null` as "has a value".
+    // `attr eq null` is read as "has no value"; ordering against null means nothing.
     if (op === 'eq') return !isPresent(values);
-    if (op === 'ne') return isPresent(values);
     throw invalidFilter(`Operator "${op}" cannot compare "${label(path)}" with null`);
   }
   const compare = comparatorFor(op, def, expected, path);
   if (Array.isArray(values)) {
     for (const value of values) if (compare(value)) return true;
-    // `ne` on a multi-valued attribute with no values: nothing equals, so "not equal" holds.
-    return op === 'ne' && values.length === 0;
+    return false;
   }
-  if (values === undefined || values === null) return op === 'ne';
-  return compare(values);
+  return values !== undefined && values !== null && compare(values);
 }
 
 type Comparator = (actual: unknown) => boolean;
+
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false };
 
 function comparatorFor(
   op: CompareOp,
@@ -137,11 +142,12 @@ function comparatorFor(
   const type = def?.type ?? inferType(expected);
   switch (type) {
     case 'boolean': {
-      if (typeof expected !== 'boolean') {
+      // Some IdPs quote booleans (`active eq "true"`); the SQL compiler accepts that too.
+      const flag = typeof expected === 'string' ? BOOLEAN_TEXT[expected.toLowerCase()] : expected;
+      if (typeof flag !== 'boolean') {
         throw invalidFilter(`"${label(path)}" is a boolean; compare it with true or false`);
       }
-      if (op === 'eq') return (actual) => actual === expected;
-      if (op === 'ne') return (actual) => typeof actual === 'boolean' && actual !== expected;
+      if (op === 'eq') return (actual) => actual === flag;
       throw invalidFilter(`Operator "${op}" cannot be used with the boolean attribute "${label(path)}"`);
     }
     case 'integer':
@@ -158,7 +164,9 @@ function comparatorFor(
       if (typeof expected !== 'string') {
         throw invalidFilter(`"${label(path)}" is a dateTime; compare it with a quoted timestamp`);
       }
-      if (op === 'co' || op === 'sw' || op === 'ew') return stringComparator(op, expected, true);
+      if (op === 'co' || op === 'sw' || op === 'ew') {
+        throw invalidFilter(`Operator "${op}" cannot be used with the dateTime attribute "${label(path)}"`);
+      }
       const wanted = parseInstant(expected);
       if (wanted === undefined) {
         throw invalidFilter(`"${expected}" is not a valid dateTime (RFC 3339) for "${label(path)}"`);
@@ -172,11 +180,11 @@ function comparatorFor(
       throw invalidFilter(`"${label(path)}" is a complex attribute; compare one of its sub-attributes`);
     default: {
       // string, reference, binary: compare as text (binary and reference are case-exact per RFC 7643 §2.3).
-      if (typeof expected !== 'string') {
-        throw invalidFilter(`"${label(path)}" is a string; compare it with a quoted value`);
+      if (typeof expected === 'boolean') {
+        throw invalidFilter(`"${label(path)}" is a string, not a boolean`);
       }
       const caseExact = def ? def.caseExact || type === 'binary' || type === 'reference' : false;
-      return stringComparator(op, expected, caseExact);
+      return stringComparator(op, String(expected), caseExact);
     }
   }
 }
@@ -285,6 +293,8 @@ function getProperty(scope: Scope, name: string): unknown {
 /**
  * The value(s) at `path`. A schema-qualified path looks inside the extension object keyed by
  * the URN when the resource has one (RFC 7643 §3.3); core-schema URNs address the top level.
+ * An unqualified name missing from the top level is looked up in the extension objects, as
+ * Entra's `manager eq "…"` names the Enterprise User attribute without its URN.
  * For `attr.sub` over a multi-valued attribute, the sub-attribute values of all elements.
  */
 function lookupPath(scope: Scope, path: AttrPath): unknown {
@@ -293,8 +303,20 @@ function lookupPath(scope: Scope, path: AttrPath): unknown {
     const extension = getProperty(scope, path.schema);
     if (isObject(extension)) container = extension;
   }
-  const value = getProperty(container, path.attr);
+  let value = getProperty(container, path.attr);
+  if (value === undefined && path.schema === undefined) value = findInExtensions(scope, path.attr);
   return path.sub === undefined ? value : collectSub(value, path.sub);
+}
+
+function findInExtensions(scope: Scope, name: string): unknown {
+  for (const key in scope) {
+    const extension = scope[key];
+    if (key.length > 4 && key.slice(0, 4).toLowerCase() === 'urn:' && isObject(extension)) {
+      const value = getProperty(extension, name);
+      if (value !== undefined) return value;
+    }
+  }
+  return undefined;
 }
 
 function collectSub(value: unknown, sub: string): unknown {

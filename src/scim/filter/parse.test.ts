@@ -34,7 +34,7 @@ const not = (filter: Filter): Filter => ({ op: 'not', filter });
 const valuePath = (attr: string, filter: Filter): Filter => ({ op: 'valuePath', path: at(attr), filter });
 
 /** Asserts that `run` throws a ScimError with status 400, the given scimType and a detail matching `detail`. */
-export function assertScimError(run: () => unknown, scimType: ScimType, detail: RegExp): void {
+function assertScimError(run: () => unknown, scimType: ScimType, detail: RegExp): void {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof ScimError, `expected a ScimError, got ${String(error)}`);
     assert.equal(error.status, 400);
