@@ -96,7 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
   }
   const databaseUrl = pick('databaseUrl', 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
+    throw new ConfigError(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+    );
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
 

@@ -35,7 +35,10 @@ export function createLogger(options: {
   };
   if (options.destination) return pino(base, options.destination);
   if (options.format === 'pretty') {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } },
+    });
   }
   return pino(base);
 }

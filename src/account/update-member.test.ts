@@ -8,6 +8,8 @@ import type { Member } from './model.ts';
 import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
+const START_PLUS = '2025-03-01T10:00:00.000Z';
+
 let f: Fixture;
 let grace: Member;
 let input: MemberInput;
@@ -257,5 +259,3 @@ describe('updateMember: reactivated with a new address is a new member (P15)', (
     assert.equal((await f.deps.store.getMember(grace.id))!.email, 'grace@acme.test');
   });
 });
-
-const START_PLUS = '2025-03-01T10:00:00.000Z';

@@ -9,11 +9,15 @@ export function withStorageFlags(command: Command): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded SQLite (DATABASE_URL)');
 }
 
+/** Flags whose names read better on a command line than the config key they set. */
+const FLAG_ALIASES: Record<string, keyof ConfigFlags> = { publicUrl: 'publicBridgeUrl' };
+
 export function flagsOf(options: Record<string, unknown>): ConfigFlags {
   const flags: ConfigFlags = {};
   for (const [key, value] of Object.entries(options)) {
-    if (typeof value === 'string' || typeof value === 'boolean')
-      (flags as Record<string, unknown>)[key] = value;
+    if (typeof value === 'string' || typeof value === 'boolean') {
+      (flags as Record<string, unknown>)[FLAG_ALIASES[key] ?? key] = value;
+    }
   }
   return flags;
 }

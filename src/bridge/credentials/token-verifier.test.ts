@@ -142,17 +142,6 @@ describe('TokenVerifier: the token opens the session file', () => {
     assert.equal(provider.reads, readsAfterUnlock);
   });
 
-  test('the cached check is fast (well under 50 µs per request)', async () => {
-    const verifier = new TokenVerifier(fixedSessionFileProvider(first.sessionFile));
-    const header = `Bearer ${first.token}`;
-    await verifier.verify(header);
-    const rounds = 5000;
-    const start = process.hrtime.bigint();
-    for (let index = 0; index < rounds; index++) await verifier.verify(header);
-    const microsecondsEach = Number(process.hrtime.bigint() - start) / 1000 / rounds;
-    assert.ok(microsecondsEach < 50, `took ${microsecondsEach.toFixed(1)} µs per check`);
-  });
-
   test('onUnlock fires once per newly opened session', async () => {
     const verifier = new TokenVerifier(fixedSessionFileProvider(first.sessionFile));
     const seen: string[] = [];
@@ -179,17 +168,15 @@ describe('TokenVerifier: a session file that changes on disk', () => {
     assert.deepEqual(await verifier.verify(`Bearer ${first.token}`), { ok: false, reason: 'wrong_token' });
   });
 
-  test('the file is re-read at most once per second', async () => {
-    const path = join(dir, 'throttled');
+  test('a replaced file is noticed on the very next failed token, with no waiting (P2)', async () => {
+    const path = join(dir, 'replaced-now');
     await writeAtomically(path, first.sessionFile);
     const clock = new FakeClock();
     const verifier = new TokenVerifier(createSessionFileProvider({ kind: 'file', path }, { clock }));
-    assert.ok((await verifier.verify(`Bearer ${first.token}`)).ok);
+    assert.ok((await verifier.verify(`Bearer ${first.token}`)).ok, 'the first token opens the first file');
     await writeAtomically(path, second.sessionFile);
-    clock.advance(999);
-    assert.deepEqual(await verifier.verify(`Bearer ${second.token}`), { ok: false, reason: 'wrong_token' });
-    clock.advance(1);
-    assert.ok((await verifier.verify(`Bearer ${second.token}`)).ok);
+    assert.ok((await verifier.verify(`Bearer ${second.token}`)).ok, 'the new token works at once');
+    assert.deepEqual(await verifier.verify(`Bearer ${first.token}`), { ok: false, reason: 'wrong_token' });
   });
 
   test('no session file yet: session_unavailable with a readable reason, then works once it appears', async () => {

@@ -4,7 +4,6 @@ import { invalidValue } from '../../scim/errors.ts';
 import { etagFor } from '../../scim/etag.ts';
 import { GROUP_URN } from '../../scim/schemas/urns.ts';
 import type { GroupInput } from '../account-client.ts';
-import { isRecord } from './user-mapping.ts';
 
 export function toScimGroup(
   group: Group,
@@ -38,22 +37,4 @@ export function toGroupInput(doc: Record<string, unknown>): GroupInput {
     throw invalidValue('displayName is required');
   const externalId = typeof doc.externalId === 'string' && doc.externalId !== '' ? doc.externalId : null;
   return { displayName: displayName.trim(), externalId };
-}
-
-/** The member ids of a normalised Group document's `members` (type Group is refused: groups do not nest, P18). */
-export function memberIdsOf(doc: Record<string, unknown>): string[] {
-  const members = doc.members;
-  if (members === undefined || members === null) return [];
-  if (!Array.isArray(members)) throw invalidValue('members must be an array');
-  const ids: string[] = [];
-  for (const [index, member] of members.entries()) {
-    if (!isRecord(member) || typeof member.value !== 'string' || member.value === '') {
-      throw invalidValue(`members[${index}].value must be a member id`);
-    }
-    if (typeof member.type === 'string' && member.type.toLowerCase() === 'group') {
-      throw invalidValue('groups cannot contain groups');
-    }
-    ids.push(member.value);
-  }
-  return ids;
 }

@@ -3,13 +3,13 @@ import type { Group, GroupMemberRef } from '../../account/model.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
-import { planGroupPatch } from '../../scim/patch/group-patch-plan.ts';
+import { planGroupPatch, readMemberIds } from '../../scim/patch/group-patch-plan.ts';
 import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
 import { compileProjection } from '../../scim/projection.ts';
 import { GROUP_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
 import { normalizeResource } from '../../scim/validate.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
-import { memberIdsOf, toGroupInput, toScimGroup } from './group-mapping.ts';
+import { toGroupInput, toScimGroup } from './group-mapping.ts';
 import { expectedVersionFor, notModified, withVersionRetry } from './preconditions.ts';
 import { type ProjectionParams, projectionFor, wantsAttribute } from './projection-params.ts';
 
@@ -42,7 +42,7 @@ async function render(ctx: ScimContext, group: Group, params: ProjectionParams):
 
 export async function createGroup(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
   const doc = normalizeResource(req.body, RT);
-  const group = await ctx.client.createGroup(toGroupInput(doc), memberIdsOf(doc));
+  const group = await ctx.client.createGroup(toGroupInput(doc), readMemberIds(doc.members, 'members'));
   return { ...(await render(ctx, group, projectionFor(req.query))), status: 201 };
 }
 
@@ -75,7 +75,7 @@ export async function listGroups(ctx: ScimContext, req: ScimRequest): Promise<Sc
 export async function replaceGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const doc = normalizeResource(req.body, RT);
   const input = toGroupInput(doc);
-  const memberIds = memberIdsOf(doc);
+  const memberIds = readMemberIds(doc.members, 'members');
   const pinned = req.ifMatch !== undefined;
   const group = await withVersionRetry(pinned, async () => {
     const current = await ctx.client.getGroup(id);
@@ -84,7 +84,11 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
       current.displayName === input.displayName && current.externalId === input.externalId
         ? current
         : await ctx.client.updateGroup(id, input, expected);
-    return ctx.client.changeGroupMembers(id, { replaceWith: memberIds }, renamed.version);
+    return ctx.client.changeGroupMembers(
+      id,
+      { replaceWith: memberIds },
+      pinned ? renamed.version : undefined,
+    );
   });
   return render(ctx, group, projectionFor(req.query));
 }
@@ -110,7 +114,9 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
     return ctx.client.changeGroupMembers(
       id,
       plan.membership,
-      plan.attributeOps.length > 0 ? undefined : expected,
+      // Membership changes commute: without If-Match, concurrent PATCHes to one group (Entra
+      // sends them) must all land rather than race on the group's version.
+      pinned && plan.attributeOps.length === 0 ? expected : undefined,
     );
   });
   const projection = projectionFor(req.query);

@@ -27,6 +27,20 @@ export function registerStartCommand(program: Command): void {
         'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)',
       )
       .option('--log-format <format>', 'json or pretty (SCIMBRIDGE_LOG_FORMAT)')
+      .option(
+        '--account-name <name>',
+        'name of the team account created at first start (SCIMBRIDGE_ACCOUNT_NAME)',
+      )
+      .option('--owner-email <address>', 'owner created at first start (SCIMBRIDGE_OWNER_EMAIL)')
+      .option(
+        '--max-body-bytes <bytes>',
+        'largest request body the bridge accepts (SCIMBRIDGE_MAX_BODY_BYTES)',
+      )
+      .option('--max-page-size <count>', 'largest page a SCIM list returns (SCIMBRIDGE_MAX_PAGE_SIZE)')
+      .option(
+        '--bulk-max-operations <count>',
+        'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
+      )
       .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
