@@ -2,8 +2,9 @@
  * Writes the IdP's description of an existing member (update, match or revival) with the
  * activity and mail it causes, all through the caller's transaction.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+
 import { enqueueMail, recordActivity } from './activity.ts';
+import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import {

@@ -9,8 +9,9 @@
  * has a single writer anyway. When nothing changes in the end, the transaction is rolled
  * back, so a redundant request writes nothing and keeps the version.
  */
-import type { MembershipChange } from '../bridge/account-client.ts';
+
 import { recordActivity } from './activity.ts';
+import type { MembershipChange } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { admitAdditions, admitRemovals } from './group-membership.ts';

@@ -1,6 +1,7 @@
 /** The IdP pushes a new group (P17): it becomes a managed custom group with its first members. */
-import type { GroupInput } from '../bridge/account-client.ts';
+
 import { recordActivity } from './activity.ts';
+import type { GroupInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { admitAdditions } from './group-membership.ts';
 import { assertGroupNameFree, groupUniquenessError } from './group-rules.ts';

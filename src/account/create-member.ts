@@ -10,9 +10,10 @@
  * (RFC 7644 §3.3): the IdP's own lookup would have found it, and Okta's conformance suite
  * requires exactly that answer when a user is created twice.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+
 import { enqueueMail, recordActivity } from './activity.ts';
 import { applyMemberChange } from './apply-member-change.ts';
+import type { MemberInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import {

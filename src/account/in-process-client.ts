@@ -3,9 +3,10 @@
  * case over the same Store. The account's HTTP API implements the same interface for a
  * bridge that runs apart.
  */
-import type { AccountClient } from '../bridge/account-client.ts';
+
 import { changeGroupMembers } from './change-group-members.ts';
 import { createProvisioningGate, INTEGRATION_CACHE_MS } from './check-provisioning.ts';
+import type { AccountClient } from './client.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteGroup } from './delete-group.ts';

@@ -3,7 +3,7 @@
  * the account accepts (P13), how a reactivated member gets their state back, and how an
  * IdP's description of a member becomes the next version of the row.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+import type { MemberInput } from './client.ts';
 import { AccountError } from './errors.ts';
 import type { Account, Member, MemberState } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';

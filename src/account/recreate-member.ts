@@ -9,8 +9,9 @@
  * inherits access by accident. Managed groups are the IdP's own statement about its user,
  * so those memberships stay with the id the IdP knows.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+
 import { enqueueMail, recordActivity } from './activity.ts';
+import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertDomainAllowed, assertEmailFree, memberUniquenessError, sameAddress } from './member-rules.ts';

@@ -7,8 +7,8 @@
  * The token and session file are returned to be shown or written once; the account keeps
  * only the public keys.
  */
-import { createCredentials } from '../bridge/credentials/create-credentials.ts';
-import type { SessionFile } from '../bridge/credentials/session-file.ts';
+import { createCredentials } from '../crypto/credentials/create-credentials.ts';
+import type { SessionFile } from '../crypto/credentials/session-file.ts';
 import { integrationChanged } from './check-provisioning.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';

@@ -2,8 +2,9 @@
  * A team account on an in-memory SQLite store with a clock that only moves when told and
  * sequential ids, for the use-case tests.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { ensureAccount } from './ensure-account.ts';
 import type { Account, ActivityEntry, Group, Member, OutboxMessage } from './model.ts';

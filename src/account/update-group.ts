@@ -1,6 +1,7 @@
 /** The IdP renames a group or changes its externalId (P17). Built-in groups keep their names (P19). */
-import type { GroupInput } from '../bridge/account-client.ts';
+
 import { recordActivity } from './activity.ts';
+import type { GroupInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertGroupNameFree, groupUniquenessError, requireChangeableGroup } from './group-rules.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { MemberInput } from '../bridge/account-client.ts';
+import type { MemberInput } from './client.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';

@@ -2,8 +2,9 @@
  * The IdP replaces or patches a user (P13–P15). The bridge has already merged the SCIM
  * request into a whole `MemberInput`; this decides what that means for the member.
  */
-import type { MemberInput } from '../bridge/account-client.ts';
+
 import { applyMemberChange } from './apply-member-change.ts';
+import type { MemberInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertManageable, isRecreation, requireAccount } from './member-rules.ts';

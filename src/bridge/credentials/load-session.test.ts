@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createCredentials, type NewCredentials } from './create-credentials.ts';
+import { createCredentials, type NewCredentials } from '../../crypto/credentials/create-credentials.ts';
+import { serializeSessionFile } from '../../crypto/credentials/session-file.ts';
 import {
   describeSessionSource,
   loadSessionFile,
@@ -12,7 +13,6 @@ import {
   SESSION_FILE_ENV,
   SessionFileError,
 } from './load-session.ts';
-import { serializeSessionFile } from './session-file.ts';
 
 let dir: string;
 let credentials: NewCredentials;

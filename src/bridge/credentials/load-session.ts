@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type SessionFile, validateSessionFile } from './session-file.ts';
+import { type SessionFile, validateSessionFile } from '../../crypto/credentials/session-file.ts';
 
 export type SessionSource =
   /** `--session <path>`, `SCIMBRIDGE_SESSION`, or the data directory's default. */

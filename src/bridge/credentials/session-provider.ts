@@ -6,13 +6,13 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Clock, systemClock } from '../../clock.ts';
+import type { SessionFile } from '../../crypto/credentials/session-file.ts';
 import {
   describeSessionSource,
   loadSessionFile,
   SessionFileError,
   type SessionSource,
 } from './load-session.ts';
-import type { SessionFile } from './session-file.ts';
 
 export interface SessionFileProvider {
   /** Safe to log. */

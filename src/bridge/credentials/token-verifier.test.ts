@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Clock } from '../../clock.ts';
+import { createCredentials, type NewCredentials } from '../../crypto/credentials/create-credentials.ts';
+import { type SessionFile, serializeSessionFile } from '../../crypto/credentials/session-file.ts';
 import { sign } from '../../crypto/keys.ts';
-import { createCredentials, type NewCredentials } from './create-credentials.ts';
-import { type SessionFile, serializeSessionFile } from './session-file.ts';
 import {
   createSessionFileProvider,
   fixedSessionFileProvider,

@@ -8,11 +8,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
+import { openSession, type SessionFile } from '../../crypto/credentials/session-file.ts';
+import { parseToken, TOKEN_LENGTH } from '../../crypto/credentials/token.ts';
 import { importPrivateKey } from '../../crypto/keys.ts';
 import { resolveSessionSource, SESSION_B64_ENV, SessionFileError } from './load-session.ts';
-import { openSession, type SessionFile } from './session-file.ts';
 import { createSessionFileProvider, type SessionFileProvider } from './session-provider.ts';
-import { parseToken, TOKEN_LENGTH } from './token.ts';
 
 export interface UnlockedSession {
   readonly accountUrl: string;

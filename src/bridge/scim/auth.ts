@@ -1,6 +1,7 @@
 /** The bearer-token check in front of every SCIM request (DESIGN.md, "the token is the key"). */
+
+import type { AccountClient } from '../../account/client.ts';
 import { tooManyRequests, unauthorized } from '../../scim/errors.ts';
-import type { AccountClient } from '../account-client.ts';
 
 export interface Authenticator {
   /** Resolves when the request may proceed; throws a ScimError (401, 429, 403 …) otherwise. */

@@ -1,5 +1,5 @@
 /** What every SCIM handler gets: the account, the public base URL and the limits. */
-import type { AccountClient } from '../account-client.ts';
+import type { AccountClient } from '../../account/client.ts';
 
 export interface ScimContext {
   client: AccountClient;

@@ -1,9 +1,10 @@
 /** SCIM Group ⇄ account group. */
+
+import type { GroupInput } from '../../account/client.ts';
 import type { Group, GroupMemberRef } from '../../account/model.ts';
 import { invalidValue } from '../../scim/errors.ts';
 import { etagFor } from '../../scim/etag.ts';
 import { GROUP_URN } from '../../scim/schemas/urns.ts';
-import type { GroupInput } from '../account-client.ts';
 
 export function toScimGroup(
   group: Group,

@@ -2,11 +2,12 @@
  * SCIM User ⇄ account member. The only place where SCIM attribute names meet the account's
  * field names.
  */
+
+import type { MemberInput } from '../../account/client.ts';
 import type { Member } from '../../account/model.ts';
 import { invalidValue } from '../../scim/errors.ts';
 import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
-import type { MemberInput } from '../account-client.ts';
 
 /** Attributes the account keeps in columns or never stores; the rest of the document is the profile. */
 const NOT_IN_PROFILE = new Set([

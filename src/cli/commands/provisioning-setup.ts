@@ -14,8 +14,8 @@ import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setupProvisioning } from '../../account/setup-provisioning.ts';
 import type { Store } from '../../account/store.ts';
-import { serializeSessionFile } from '../../bridge/credentials/session-file.ts';
 import type { Clock, IdGenerator } from '../../clock.ts';
+import { serializeSessionFile } from '../../crypto/credentials/session-file.ts';
 import { bytesToBase64Url } from '../../crypto/encoding.ts';
 import { randomBytes } from '../../crypto/random.ts';
 

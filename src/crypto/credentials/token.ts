@@ -3,13 +3,8 @@
  * spot for secret scanners; the rest is 32 random bytes (256 bits) in base64url. The token's
  * bytes are the key material of the session file (see session-file.ts), so nothing stores it.
  */
-import {
-  type Bytes,
-  base64UrlToBytes,
-  bytesToBase64Url,
-  isBase64UrlOfLength,
-} from '../../crypto/encoding.ts';
-import { randomBytes } from '../../crypto/random.ts';
+import { type Bytes, base64UrlToBytes, bytesToBase64Url, isBase64UrlOfLength } from '../encoding.ts';
+import { randomBytes } from '../random.ts';
 
 export const TOKEN_PREFIX = 'sbt_';
 export const TOKEN_RANDOM_BYTES = 32;

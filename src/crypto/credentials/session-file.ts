@@ -10,7 +10,7 @@
  * a changed header fails it too. Salt and nonce need no protection of their own: changing
  * either changes the key or the keystream, and the tag check fails.
  */
-import { AeadError, aesGcmDecrypt, aesGcmEncrypt } from '../../crypto/aead.ts';
+import { AeadError, aesGcmDecrypt, aesGcmEncrypt } from '../aead.ts';
 import {
   type Bytes,
   base64UrlToBytes,
@@ -18,9 +18,9 @@ import {
   bytesToUtf8,
   EncodingError,
   utf8ToBytes,
-} from '../../crypto/encoding.ts';
-import { hkdfAesGcmKey } from '../../crypto/hkdf.ts';
-import { randomBytes } from '../../crypto/random.ts';
+} from '../encoding.ts';
+import { hkdfAesGcmKey } from '../hkdf.ts';
+import { randomBytes } from '../random.ts';
 
 export const SESSION_FILE_VERSION = 1;
 export const SESSION_KDF_INFO = 'scimbridge session v1';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bytesToBase64Url } from '../../crypto/encoding.ts';
+import { bytesToBase64Url } from '../encoding.ts';
 import {
   generateKeyPair,
   importPrivateKey,
@@ -8,8 +8,8 @@ import {
   sign,
   verifySignature,
   x25519SharedSecret,
-} from '../../crypto/keys.ts';
-import { randomBytes } from '../../crypto/random.ts';
+} from '../keys.ts';
+import { randomBytes } from '../random.ts';
 import { createCredentials } from './create-credentials.ts';
 import { openSession, type SessionFile, serializeSessionFile, validateSessionFile } from './session-file.ts';
 import { parseToken } from './token.ts';

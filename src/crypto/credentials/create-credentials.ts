@@ -2,7 +2,7 @@
  * Generates a new credential pair (P1): the bearer token for the IdP and the session file
  * for the bridge, plus the public keys the account stores on its Integration row.
  */
-import { generateExportedKeyPair } from '../../crypto/keys.ts';
+import { generateExportedKeyPair } from '../keys.ts';
 import { SESSION_FILE_VERSION, type SessionFile, sealSession } from './session-file.ts';
 import { generateToken } from './token.ts';
 

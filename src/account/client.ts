@@ -4,8 +4,8 @@
  * and a separate bridge gets one that speaks the account's HTTP API. Every method may throw
  * `AccountError`; the bridge maps those to SCIM errors in one table.
  */
-import type { Group, GroupMemberRef, Member } from '../account/model.ts';
-import type { GroupListQuery, MemberListQuery, Page } from '../account/store.ts';
+import type { Group, GroupMemberRef, Member } from './model.ts';
+import type { GroupListQuery, MemberListQuery, Page } from './store.ts';
 
 /** A member as the IdP describes them, already mapped from SCIM by the bridge. */
 export interface MemberInput {
