@@ -22,12 +22,21 @@ export async function membersByIds(
   options: { includeScimDeleted: boolean },
 ): Promise<Map<string, Member>> {
   const found = new Map<string, Member>();
+  // Entra changes one member per request: a primary-key read, not a filtered list.
+  if (ids.length === 1) {
+    const member = await ops.getMember(ids[0]!);
+    if (member !== undefined && (options.includeScimDeleted || !member.scimDeleted)) {
+      found.set(member.id, member);
+    }
+    return found;
+  }
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
     const page = await ops.listMembers({
       filter: anyOfIds(chunk, 0, chunk.length),
       startIndex: 1,
-      count: chunk.length,
+      // One more than can match: the page comes back short, so the store needs no COUNT.
+      count: chunk.length + 1,
       excludeScimDeleted: !options.includeScimDeleted,
     });
     for (const member of page.items) found.set(member.id, member);

@@ -70,12 +70,47 @@ const SQLITE_SQL = {
   listGroupsOfMembers:
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id IN (SELECT value FROM json_each(?)) ORDER BY gm.member_id, g.seq',
+  /** The same for one member (every single-user answer): no JSON to build or to scan. */
+  listGroupsOfMember:
+    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ? ORDER BY g.seq',
   existingMemberIds:
     'SELECT id FROM members WHERE id IN (SELECT value FROM json_each(?)) AND scim_deleted = FALSE',
 };
 
+interface Query {
+  statement: Database.Statement<unknown[], unknown[]>;
+  names: string[];
+}
+
+function rowOf(names: readonly string[], values: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+  return row;
+}
+
+interface UpdateTarget {
+  table: 'members' | 'groups';
+  /** In the order of the row's values; the first is the id. */
+  columns: readonly string[];
+  select: string;
+}
+
+const columnList = (columns: string): string[] => columns.split(',').map((column) => column.trim());
+const MEMBER_UPDATE: UpdateTarget = {
+  table: 'members',
+  columns: columnList(MEMBER_COLUMNS),
+  select: SQL.getMember,
+};
+const GROUP_UPDATE: UpdateTarget = {
+  table: 'groups',
+  columns: columnList(GROUP_COLUMNS),
+  select: SQL.getGroup,
+};
+
 class SqliteOps implements StoreOps {
   private readonly statements = new Map<string, Statement>();
+  private readonly queries = new Map<string, Query>();
   private readonly planner = new ListPlanner(sqliteDialect);
 
   constructor(private readonly db: Database.Database) {}
@@ -90,12 +125,34 @@ class SqliteOps implements StoreOps {
     return statement;
   }
 
+  /**
+   * Queries return rows as arrays (`raw`), made into objects here: better-sqlite3 builds each
+   * row object through one V8 API call per column, which costs twice as much as this loop,
+   * and a page of 100 members is 2,000 columns.
+   */
+  private query(sql: string): Query {
+    let query = this.queries.get(sql);
+    if (!query) {
+      if (this.queries.size >= STATEMENT_CACHE_LIMIT) this.queries.clear();
+      const statement = this.db.prepare<unknown[], unknown[]>(sql).raw(true);
+      query = { statement, names: statement.columns().map((column) => column.name) };
+      this.queries.set(sql, query);
+    }
+    return query;
+  }
+
   private get(sql: string, params: unknown[]): Row | undefined {
-    return this.statement(sql).get(...params);
+    const { statement, names } = this.query(sql);
+    const values = statement.get(...params);
+    return values && rowOf(names, values);
   }
 
   private all(sql: string, params: unknown[]): Row[] {
-    return this.statement(sql).all(...params);
+    const { statement, names } = this.query(sql);
+    const rows = statement.all(...params);
+    const objects: Row[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) objects[i] = rowOf(names, rows[i]!);
+    return objects;
   }
 
   private run(sql: string, params: unknown[]): number {
@@ -129,9 +186,7 @@ class SqliteOps implements StoreOps {
   }
 
   async updateMember(member: Member, expectedVersion: number): Promise<boolean> {
-    const params = bindAll(idLast(memberValues(member)));
-    params.push(expectedVersion);
-    return this.write(SQL.updateMember, params) === 1;
+    return this.updateChanged(MEMBER_UPDATE, bindAll(memberValues(member)), expectedVersion);
   }
 
   async getMember(id: string): Promise<Member | undefined> {
@@ -166,9 +221,33 @@ class SqliteOps implements StoreOps {
   }
 
   async updateGroup(group: Group, expectedVersion: number): Promise<boolean> {
-    const params = bindAll(idLast(groupValues(group)));
-    params.push(expectedVersion);
-    return this.write(SQL.updateGroup, params) === 1;
+    return this.updateChanged(GROUP_UPDATE, bindAll(groupValues(group)), expectedVersion);
+  }
+
+  /**
+   * A version-checked update that sets only the columns whose value differs from the stored
+   * row. SQLite rewrites the entry of every index whose column appears in the SET list, equal
+   * value or not, so a full-row update of a member dirties five index pages besides the row
+   * (each one more WAL frame at commit); deactivating a member needs just the row. Reading
+   * the row first costs little: the use case has just read it, so its page is in the cache.
+   */
+  private updateChanged(target: UpdateTarget, values: unknown[], expectedVersion: number): boolean {
+    const id = values[0];
+    const current = this.get(target.select, [id]);
+    if (current === undefined || current.version !== expectedVersion) return false;
+    const changed: string[] = [];
+    const params: unknown[] = [];
+    for (let i = 1; i < values.length; i++) {
+      const column = target.columns[i]!;
+      if (current[column] !== values[i]) {
+        changed.push(column);
+        params.push(values[i]);
+      }
+    }
+    if (changed.length === 0) return true;
+    params.push(id, expectedVersion);
+    const sql = `UPDATE ${target.table} SET ${changed.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`;
+    return this.write(sql, params) === 1;
   }
 
   async deleteGroup(id: string): Promise<boolean> {
@@ -271,7 +350,11 @@ class SqliteOps implements StoreOps {
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {
     const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
     if (memberIds.length === 0) return groups;
-    for (const row of this.all(SQLITE_SQL.listGroupsOfMembers, [JSON.stringify(memberIds)])) {
+    const rows =
+      memberIds.length === 1
+        ? this.all(SQLITE_SQL.listGroupsOfMember, [memberIds[0]])
+        : this.all(SQLITE_SQL.listGroupsOfMembers, [JSON.stringify(memberIds)]);
+    for (const row of rows) {
       const memberId = row.member_id as string;
       let list = groups.get(memberId);
       if (!list) {
