@@ -30,6 +30,19 @@ export interface Config {
   bulkMaxOperations: number;
   /** Whether X-Forwarded-For from a proxy in front of the bridge names the client. */
   trustProxy: boolean;
+  /** Recent log lines the bridge keeps for the status page's download; 0 keeps none (stdout only). */
+  logBufferLines: number;
+  /** The account server's health monitor (P7): off unless turned on. */
+  monitor: boolean;
+  monitorIntervalSeconds: number;
+  /** Failed checks in a row before a bridge counts as offline. */
+  monitorFailures: number;
+  /** Least time between two notices about one bridge. */
+  monitorNoticeIntervalMinutes: number;
+  /** The bridges to watch; default: the public bridge URL. */
+  monitorBridgeUrls: string[];
+  /** The monitoring token the monitor presents (env only: a secret); one-process mode makes its own when unset. */
+  monitorToken: string | undefined;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -101,6 +114,41 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     );
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+  const monitor = (pick('monitor', 'SCIMBRIDGE_MONITOR') ?? 'false').toLowerCase();
+  const wholeNumber = (
+    key: keyof Config,
+    envName: string,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
+    const raw = pick(key, envName);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${envName} must be a whole number from ${min} to ${max}, not "${raw}"`);
+    }
+    return value;
+  };
+  const publicBridgeUrl = url('publicBridgeUrl', 'SCIMBRIDGE_PUBLIC_URL', `http://localhost:${bridgePort}`);
+  const monitorBridgeUrls = (pick('monitorBridgeUrls', 'SCIMBRIDGE_MONITOR_BRIDGES') ?? publicBridgeUrl)
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      try {
+        const parsed = new URL(entry);
+        if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return entry.replace(/\/+$/, '');
+      } catch {}
+      throw new ConfigError(
+        `SCIMBRIDGE_MONITOR_BRIDGES must be a comma-separated list of http(s) URLs, not "${entry}"`,
+      );
+    });
+  const monitorToken = env.SCIMBRIDGE_MONITOR_TOKEN === '' ? undefined : env.SCIMBRIDGE_MONITOR_TOKEN;
+  if (monitorToken !== undefined && !/^sbm_[A-Za-z0-9_-]{43}$/.test(monitorToken)) {
+    // Never echo the value: it is a secret, even when mistyped.
+    throw new ConfigError('SCIMBRIDGE_MONITOR_TOKEN must be a monitoring token (sbm_ and 43 characters)');
+  }
 
   return {
     dataDir: path.resolve(cwd, pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data'),
@@ -109,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     consolePort,
     bridgePort,
     accountUrl: url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`),
-    publicBridgeUrl: url('publicBridgeUrl', 'SCIMBRIDGE_PUBLIC_URL', `http://localhost:${bridgePort}`),
+    publicBridgeUrl,
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
     accountName: pick('accountName', 'SCIMBRIDGE_ACCOUNT_NAME') ?? 'My Team',
@@ -120,5 +168,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
+    logBufferLines: wholeNumber('logBufferLines', 'SCIMBRIDGE_LOG_BUFFER_LINES', 2000, 0, 100000),
+    monitor: monitor === 'true' || monitor === '1' || monitor === 'yes',
+    monitorIntervalSeconds: wholeNumber(
+      'monitorIntervalSeconds',
+      'SCIMBRIDGE_MONITOR_INTERVAL',
+      60,
+      5,
+      86400,
+    ),
+    monitorFailures: wholeNumber('monitorFailures', 'SCIMBRIDGE_MONITOR_FAILURES', 3, 1, 100),
+    monitorNoticeIntervalMinutes: wholeNumber(
+      'monitorNoticeIntervalMinutes',
+      'SCIMBRIDGE_MONITOR_NOTICE_INTERVAL',
+      30,
+      0,
+      10080,
+    ),
+    monitorBridgeUrls,
+    monitorToken,
   };
 }

@@ -8,14 +8,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
+import { createStoreMonitoringTokenCheck, generateMonitoringToken } from './account/monitoring-tokens.ts';
 import { createAccountServer } from './account/server.ts';
+import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
+import type { WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { RecentLogLines } from './logging.ts';
 import { openStore } from './storage/open-store.ts';
 
 export const VERSION = '0.1.0';
@@ -27,6 +33,8 @@ export interface RunningSystem {
   /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
   accountAddress: string;
   bridgeAddress: string;
+  /** The health monitor, when turned on (`--monitor`). */
+  monitor: HealthMonitor | undefined;
   close(): Promise<void>;
 }
 
@@ -36,6 +44,10 @@ export interface SystemDeps {
   ids?: IdGenerator;
   /** Replaces the store that the config names (tests). */
   store?: Store;
+  /** The lines the logger keeps for the status page's log download (see createLogger). */
+  recentLogs?: RecentLogLines;
+  /** The provision watcher's status, once a watcher runs in this process. */
+  watcher?: WatcherStatusSource;
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
@@ -53,7 +65,27 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     defaultPath: path.join(config.dataDir, 'scimsession'),
     clock,
   });
-  const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
+  const limiter = createAuthFailureLimiter({ clock });
+  const auth = createAuthenticator(verifier, limiter, client);
+
+  // Monitoring tokens (P7). In one process the health monitor may use a token that lives
+  // only in memory, so `--monitor` works without a setup step.
+  const monitorToken = config.monitor ? (config.monitorToken ?? generateMonitoringToken()) : undefined;
+  const monitoring = createStoreMonitoringTokenCheck(accountDeps, {
+    extraTokens: monitorToken !== undefined && config.monitorToken === undefined ? [monitorToken] : [],
+  });
+  const bridgeLogger = logger.child({ part: 'bridge' });
+  const observability = createBridgeObservability({
+    verifier,
+    client,
+    limiter,
+    logger: bridgeLogger,
+    clock,
+    version: VERSION,
+    watcher: deps.watcher,
+    recentLogs: deps.recentLogs,
+    monitoring,
+  });
 
   const bridge = await createBridgeApp({
     scim: {
@@ -65,15 +97,24 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     },
     publicUrl: config.publicBridgeUrl,
     auth,
-    logger: logger.child({ part: 'bridge' }),
+    logger: bridgeLogger,
     trustProxy: config.trustProxy,
     version: VERSION,
+    observability,
   });
   const accountServer = await createAccountServer({
     store,
     logger: logger.child({ part: 'account' }),
     bridgeUrl: config.publicBridgeUrl,
     trustProxy: config.trustProxy,
+    metrics: {
+      metrics: createAccountMetrics({
+        store,
+        clock,
+        monitoredBridges: config.monitor ? config.monitorBridgeUrls : [],
+      }),
+      monitoring,
+    },
   });
 
   let accountAddress: string;
@@ -87,13 +128,32 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  const monitor =
+    monitorToken === undefined
+      ? undefined
+      : new HealthMonitor(
+          { ...accountDeps, logger: logger.child({ part: 'monitor' }) },
+          {
+            ...MONITOR_DEFAULTS,
+            bridgeUrls: config.monitorBridgeUrls,
+            intervalMs: config.monitorIntervalSeconds * 1000,
+            failuresBeforeOffline: config.monitorFailures,
+            minNoticeIntervalMs: config.monitorNoticeIntervalMinutes * 60_000,
+            token: monitorToken,
+            accountName: (await store.getAccount())?.name ?? config.accountName,
+          },
+        );
+  monitor?.start();
+
   return {
     store,
     accountServer,
     bridge,
     accountAddress,
     bridgeAddress,
+    monitor,
     async close() {
+      await monitor?.stop();
       // Finish in-flight requests first, then release the database.
       await Promise.allSettled([bridge.close(), accountServer.close()]);
       await store.close();

@@ -135,3 +135,38 @@ export interface OutboxMessage {
   createdAt: string;
   sentAt: string | null;
 }
+
+/**
+ * A status-only credential for monitors (P7): it reads the bridge's `/health` and `/metrics`
+ * and the account server's `/metrics`, nothing else. Only the SHA-256 of the token is stored.
+ */
+export interface MonitoringToken {
+  id: string;
+  /** What it is for, e.g. "prometheus" or "health monitor". */
+  label: string;
+  /** base64url SHA-256 of the token. */
+  tokenHash: string;
+  createdAt: string;
+}
+
+export type BridgeHealthState = 'unknown' | 'online' | 'offline';
+
+/** What the account server's health monitor knows about one bridge (P7). */
+export interface BridgeHealthRecord {
+  /** The bridge's public address, e.g. https://scim.example.com. */
+  bridgeUrl: string;
+  state: BridgeHealthState;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastCheckAt: string | null;
+  lastOkAt: string | null;
+  /** Why the last check failed; null after a good one. */
+  lastError: string | null;
+  /** The overall status the bridge reported last (`ok`, `degraded`, `failing`). */
+  reportedStatus: string | null;
+  /** When `state` last changed. */
+  changedAt: string | null;
+  lastNoticeAt: string | null;
+  /** The last notice sent: `offline` or `online`. */
+  lastNotice: 'offline' | 'online' | null;
+}

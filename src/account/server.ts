@@ -4,7 +4,10 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 import { html } from './console/html.ts';
+import type { MonitoringTokenCheck } from './monitoring-tokens.ts';
+import type { AccountMetrics } from './server-metrics.ts';
 import type { Store } from './store.ts';
 
 export interface AccountServerOptions {
@@ -12,6 +15,8 @@ export interface AccountServerOptions {
   logger: Logger;
   bridgeUrl: string;
   trustProxy: boolean;
+  /** `/metrics`, open to monitoring tokens (P7). */
+  metrics?: { metrics: AccountMetrics; monitoring: MonitoringTokenCheck };
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -23,6 +28,26 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     return503OnClosing: true,
   });
   const { store } = options;
+
+  if (options.metrics) {
+    const { metrics, monitoring } = options.metrics;
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: ids and query strings stay out of label values.
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.recordRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const presented = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (presented === undefined || !(await monitoring.isMonitoringToken(presented))) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="scimbridge"').send({
+          error:
+            'send a monitoring token: "Authorization: Bearer sbm_…" (scimbridge monitoring token create)',
+        });
+      }
+      return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(await metrics.registry.render());
+    });
+  }
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 

@@ -8,12 +8,14 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type {
   Account,
   ActivityEntry,
+  BridgeHealthRecord,
   Group,
   GroupMemberRef,
   Integration,
   MailState,
   Member,
   MemberKeys,
+  MonitoringToken,
   OutboxMessage,
 } from './model.ts';
 
@@ -115,6 +117,21 @@ export interface StoreOps {
   /** Newest first. */
   listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]>;
   updateMail(message: OutboxMessage): Promise<void>;
+  /** Outbox messages per state, for /metrics; states without messages are 0. */
+  countMailByState(): Promise<Record<MailState, number>>;
+
+  /** Monitoring tokens and the health monitor's state (migration 7). */
+  insertMonitoringToken(token: MonitoringToken): Promise<void>;
+  findMonitoringToken(tokenHash: string): Promise<MonitoringToken | undefined>;
+  /** Oldest first. */
+  listMonitoringTokens(): Promise<MonitoringToken[]>;
+  deleteMonitoringToken(id: string): Promise<boolean>;
+  /** Who gets the bridge offline/online notices, in the order they were added. */
+  listNotificationRecipients(): Promise<string[]>;
+  /** Replaces the whole list. */
+  setNotificationRecipients(emails: readonly string[]): Promise<void>;
+  getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined>;
+  saveBridgeHealth(record: BridgeHealthRecord): Promise<void>;
 }
 
 export interface Store extends StoreOps {

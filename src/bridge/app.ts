@@ -10,10 +10,12 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { detectIdp } from './idp-detect.ts';
+import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
 import type { ScimContext } from './scim/context.ts';
 import { toScimError } from './scim/errors.ts';
 import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
+import { registerStatusRoutes } from './status/routes.ts';
 
 export interface BridgeAppOptions {
   scim: Omit<ScimContext, 'baseUrl'>;
@@ -23,6 +25,8 @@ export interface BridgeAppOptions {
   logger: Logger;
   trustProxy: boolean;
   version: string;
+  /** Status page, /health, /metrics, logs download, request record (see observability.ts). */
+  observability?: BridgeObservability;
 }
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
@@ -44,6 +48,8 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   app.setErrorHandler((error, request, reply) => {
     const scimError = toScimError(error);
     failures.set(request, scimError.detail);
+    // Account problems an operator can fix get their own log message (account-problems.ts).
+    options.observability?.problems.failed(error);
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
     reply
@@ -56,22 +62,37 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config?.scimOperation;
     if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) return;
+    const idp = detectIdp(request.headers);
+    const ms = Math.round(reply.elapsedTime * 100) / 100;
+    const detail = failures.get(request);
     request.log.info(
       {
-        idp: detectIdp(request.headers),
+        idp,
         op: operation ?? 'unknown',
         method: request.method,
         resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
         status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        detail: failures.get(request),
+        ms,
+        detail,
       },
       'scim request',
     );
+    const observed = options.observability;
+    if (observed) {
+      observed.requests.record({
+        idp,
+        operation: operation ?? 'unknown',
+        status: reply.statusCode,
+        ms,
+        detail,
+      });
+      if (reply.statusCode < 400) observed.problems.succeeded();
+    }
   });
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
+  if (options.observability) await registerStatusRoutes(app, options.observability.status);
   registerScimRoutes(app, { ...options.scim, baseUrl: `${options.publicUrl}${SCIM_PREFIX}` }, options.auth);
   await app.ready();
   return app;

@@ -10,7 +10,12 @@ export function withStorageFlags(command: Command): Command {
 }
 
 /** Flags whose names read better on a command line than the config key they set. */
-const FLAG_ALIASES: Record<string, keyof ConfigFlags> = { publicUrl: 'publicBridgeUrl' };
+const FLAG_ALIASES: Record<string, keyof ConfigFlags> = {
+  publicUrl: 'publicBridgeUrl',
+  monitorInterval: 'monitorIntervalSeconds',
+  monitorNoticeInterval: 'monitorNoticeIntervalMinutes',
+  monitorBridges: 'monitorBridgeUrls',
+};
 
 export function flagsOf(options: Record<string, unknown>): ConfigFlags {
   const flags: ConfigFlags = {};

@@ -42,6 +42,15 @@ const METHODS: Record<keyof StoreOps, true> = {
   getMail: true,
   listMail: true,
   updateMail: true,
+  countMailByState: true,
+  insertMonitoringToken: true,
+  findMonitoringToken: true,
+  listMonitoringTokens: true,
+  deleteMonitoringToken: true,
+  listNotificationRecipients: true,
+  setNotificationRecipients: true,
+  getBridgeHealth: true,
+  saveBridgeHealth: true,
 };
 
 export const STORE_OPS_METHODS = Object.keys(METHODS) as Array<keyof StoreOps>;

@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
-import { openSession, type SessionFile } from '../../crypto/credentials/session-file.ts';
+import { openSession, type SessionFile, type SessionHeader } from '../../crypto/credentials/session-file.ts';
 import { parseToken, TOKEN_LENGTH } from '../../crypto/credentials/token.ts';
 import { importPrivateKey } from '../../crypto/keys.ts';
 import { resolveSessionSource, SESSION_B64_ENV, SessionFileError } from './load-session.ts';
@@ -115,6 +115,27 @@ export class TokenVerifier {
   /** Why the session file could not be read the last time it was needed (safe to show). */
   get sessionProblem(): string | undefined {
     return this.lastSessionProblem;
+  }
+
+  /**
+   * The session file's clear header (account URL, integration and key id), read without a
+   * token, so that the status page and `/health` can check the credentials with the account
+   * before the first IdP request after a restart. Undefined while the file cannot be read
+   * (`sessionProblem` says why). A file replaced on disk is noticed here too.
+   */
+  async sessionHeader(): Promise<SessionHeader | undefined> {
+    try {
+      await this.sessions.refresh();
+      const file = await this.sessions.current();
+      this.lastSessionProblem = undefined;
+      // A copy of the header only: the blob never leaves the verifier.
+      const { version, accountUrl, integrationId, keyId, createdAt } = file;
+      return { version, accountUrl, integrationId, keyId, createdAt };
+    } catch (error) {
+      if (!(error instanceof SessionFileError)) throw error;
+      this.lastSessionProblem = error.message;
+      return undefined;
+    }
   }
 
   /** Called whenever a token opens a session file other than the current one (start the watcher here). */

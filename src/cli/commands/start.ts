@@ -1,7 +1,7 @@
 /** `scimbridge start`: account server and bridge in one process (the default deployment for small teams). */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../logging.ts';
+import { createLogger, RecentLogLines } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 
@@ -41,11 +41,30 @@ export function registerStartCommand(program: Command): void {
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
-      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
+      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)')
+      .option(
+        '--log-buffer-lines <count>',
+        'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
+      )
+      .option('--monitor', "turn on the account server's bridge health monitor (SCIMBRIDGE_MONITOR)")
+      .option('--monitor-interval <seconds>', 'seconds between health checks (SCIMBRIDGE_MONITOR_INTERVAL)')
+      .option(
+        '--monitor-failures <count>',
+        'failed checks in a row before a bridge counts as offline (SCIMBRIDGE_MONITOR_FAILURES)',
+      )
+      .option(
+        '--monitor-notice-interval <minutes>',
+        'least time between two notices about one bridge (SCIMBRIDGE_MONITOR_NOTICE_INTERVAL)',
+      )
+      .option(
+        '--monitor-bridges <urls>',
+        'comma-separated bridge addresses to watch; default the public URL (SCIMBRIDGE_MONITOR_BRIDGES)',
+      ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    const system = await startSystem(config, { logger });
+    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
+    const system = await startSystem(config, { logger, recentLogs });
     const integration = await system.store.getIntegration();
     process.stdout.write(
       [

@@ -9,12 +9,14 @@ import pg from 'pg';
 import type {
   Account,
   ActivityEntry,
+  BridgeHealthRecord,
   Group,
   GroupMemberRef,
   Integration,
   MailState,
   Member,
   MemberKeys,
+  MonitoringToken,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -30,6 +32,14 @@ import { groupAttributes, type ResourceAttributes, userAttributes } from '../att
 import { postgresDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
+import {
+  bridgeHealthFromRow,
+  bridgeHealthValues,
+  MONITORING_SQL,
+  mailCountsFromRows,
+  monitoringTokenFromRow,
+  monitoringTokenValues,
+} from '../monitoring-rows.ts';
 import { routedOps } from '../routing.ts';
 import {
   accountFromRow,
@@ -358,6 +368,46 @@ class PostgresOps implements StoreOps {
 
   async updateMail(message: OutboxMessage): Promise<void> {
     await this.run(SQL.updateMail, idLast(outboxValues(message)));
+  }
+
+  async countMailByState(): Promise<Record<MailState, number>> {
+    return mailCountsFromRows(await this.all(MONITORING_SQL.countMailByState, []));
+  }
+
+  async insertMonitoringToken(token: MonitoringToken): Promise<void> {
+    await this.run(MONITORING_SQL.insertMonitoringToken, monitoringTokenValues(token));
+  }
+
+  async findMonitoringToken(tokenHash: string): Promise<MonitoringToken | undefined> {
+    const row = await this.get(MONITORING_SQL.findMonitoringToken, [tokenHash]);
+    return row && monitoringTokenFromRow(row);
+  }
+
+  async listMonitoringTokens(): Promise<MonitoringToken[]> {
+    return (await this.all(MONITORING_SQL.listMonitoringTokens, [])).map(monitoringTokenFromRow);
+  }
+
+  async deleteMonitoringToken(id: string): Promise<boolean> {
+    return (await this.run(MONITORING_SQL.deleteMonitoringToken, [id])) === 1;
+  }
+
+  async listNotificationRecipients(): Promise<string[]> {
+    return (await this.all(MONITORING_SQL.listRecipients, [])).map((row) => row.email as string);
+  }
+
+  /** Callers that need the swap to be atomic run this inside a transaction. */
+  async setNotificationRecipients(emails: readonly string[]): Promise<void> {
+    await this.run(MONITORING_SQL.clearRecipients, []);
+    for (const email of emails) await this.run(MONITORING_SQL.insertRecipient, [email]);
+  }
+
+  async getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined> {
+    const row = await this.get(MONITORING_SQL.getBridgeHealth, [bridgeUrl]);
+    return row && bridgeHealthFromRow(row);
+  }
+
+  async saveBridgeHealth(record: BridgeHealthRecord): Promise<void> {
+    await this.run(MONITORING_SQL.saveBridgeHealth, bridgeHealthValues(record));
   }
 }
 

@@ -13,12 +13,14 @@ import Database from 'better-sqlite3';
 import type {
   Account,
   ActivityEntry,
+  BridgeHealthRecord,
   Group,
   GroupMemberRef,
   Integration,
   MailState,
   Member,
   MemberKeys,
+  MonitoringToken,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -34,6 +36,14 @@ import { groupAttributes, type ResourceAttributes, userAttributes } from '../att
 import { sqliteDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
+import {
+  bridgeHealthFromRow,
+  bridgeHealthValues,
+  MONITORING_SQL,
+  mailCountsFromRows,
+  monitoringTokenFromRow,
+  monitoringTokenValues,
+} from '../monitoring-rows.ts';
 import { routedOps } from '../routing.ts';
 import {
   accountFromRow,
@@ -438,6 +448,46 @@ class SqliteOps implements StoreOps {
 
   async updateMail(message: OutboxMessage): Promise<void> {
     this.run(SQL.updateMail, idLast(outboxValues(message)));
+  }
+
+  async countMailByState(): Promise<Record<MailState, number>> {
+    return mailCountsFromRows(this.all(MONITORING_SQL.countMailByState, []));
+  }
+
+  async insertMonitoringToken(token: MonitoringToken): Promise<void> {
+    this.write(MONITORING_SQL.insertMonitoringToken, monitoringTokenValues(token));
+  }
+
+  async findMonitoringToken(tokenHash: string): Promise<MonitoringToken | undefined> {
+    const row = this.get(MONITORING_SQL.findMonitoringToken, [tokenHash]);
+    return row && monitoringTokenFromRow(row);
+  }
+
+  async listMonitoringTokens(): Promise<MonitoringToken[]> {
+    return this.all(MONITORING_SQL.listMonitoringTokens, []).map(monitoringTokenFromRow);
+  }
+
+  async deleteMonitoringToken(id: string): Promise<boolean> {
+    return this.run(MONITORING_SQL.deleteMonitoringToken, [id]) === 1;
+  }
+
+  async listNotificationRecipients(): Promise<string[]> {
+    return this.all(MONITORING_SQL.listRecipients, []).map((row) => row.email as string);
+  }
+
+  /** Callers that need the swap to be atomic run this inside a transaction. */
+  async setNotificationRecipients(emails: readonly string[]): Promise<void> {
+    this.run(MONITORING_SQL.clearRecipients, []);
+    for (const email of emails) this.write(MONITORING_SQL.insertRecipient, [email]);
+  }
+
+  async getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined> {
+    const row = this.get(MONITORING_SQL.getBridgeHealth, [bridgeUrl]);
+    return row && bridgeHealthFromRow(row);
+  }
+
+  async saveBridgeHealth(record: BridgeHealthRecord): Promise<void> {
+    this.run(MONITORING_SQL.saveBridgeHealth, bridgeHealthValues(record));
   }
 }
 

@@ -1,0 +1,127 @@
+/**
+ * Everything the bridge knows about itself, built in one place: the request record (status
+ * page, metrics), the account-problem log, the metrics registry, the health report and the
+ * status page's sessions. main.ts builds it once and hands it to the bridge app; a separate
+ * bridge process builds it the same way.
+ */
+
+import type { Logger } from 'pino';
+import type { AccountClient } from '../account/client.ts';
+import type { MonitoringTokenCheck } from '../account/monitoring-tokens.ts';
+import type { Clock } from '../clock.ts';
+import type { RecentLogLines } from '../logging.ts';
+import { CollectedGauge, MetricsRegistry, registerProcessMetrics } from '../metrics.ts';
+import { AccountProblemLog } from './account-problems.ts';
+import type { TokenVerifier } from './credentials/token-verifier.ts';
+import { RequestRecord } from './request-record.ts';
+import type { FailureLimiter } from './scim/auth.ts';
+import { createBridgeHealth } from './status/health.ts';
+import type { StatusRouteDeps } from './status/routes.ts';
+import { StatusSessions } from './status/sessions.ts';
+import type { WatcherStatusSource } from './watcher-status.ts';
+
+export interface BridgeObservability {
+  requests: RequestRecord;
+  problems: AccountProblemLog;
+  metrics: MetricsRegistry;
+  status: StatusRouteDeps;
+}
+
+export interface BridgeObservabilityOptions {
+  verifier: TokenVerifier;
+  client: Pick<AccountClient, 'checkProvisioning'>;
+  limiter: FailureLimiter;
+  logger: Logger;
+  clock: Clock;
+  version: string;
+  /** The provision watcher, when this bridge runs one; shown as "not running" otherwise. */
+  watcher?: WatcherStatusSource | undefined;
+  recentLogs?: RecentLogLines | undefined;
+  monitoring?: MonitoringTokenCheck | undefined;
+}
+
+export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
+  const metrics = new MetricsRegistry();
+  registerProcessMetrics(metrics, options.clock);
+  const requests = new RequestRecord(options.clock, metrics);
+  const problems = new AccountProblemLog(options.logger, options.clock);
+  const { watcher, verifier } = options;
+
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_bridge_credentials_unlocked',
+      '1 once a valid bearer token has unlocked the session file since the bridge started (P11).',
+      () => [{ value: verifier.session === undefined ? 0 : 1 }],
+    ),
+  );
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_watcher_running',
+      '1 when this bridge runs a provision watcher that has been unlocked and not stopped.',
+      () => {
+        const state = watcher?.watcherStatus().state;
+        return [{ value: state === 'idle' || state === 'running' ? 1 : 0 }];
+      },
+    ),
+  );
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_watcher_runs_total',
+      'Provision watcher runs since the bridge started.',
+      () => [{ value: watcher?.watcherStatus().runsTotal ?? 0 }],
+      'counter',
+    ),
+  );
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_watcher_confirmed_total',
+      'Members the provision watcher confirmed since the bridge started.',
+      () => [{ value: watcher?.watcherStatus().confirmedTotal ?? 0 }],
+      'counter',
+    ),
+  );
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_watcher_unconfirmed_members',
+      'Members the last watcher run could not confirm.',
+      () => [{ value: watcher?.watcherStatus().failures.length ?? 0 }],
+    ),
+  );
+  metrics.register(
+    new CollectedGauge(
+      'scimbridge_watcher_last_run_timestamp_seconds',
+      'When the provision watcher last ran (Unix seconds); 0 if never.',
+      () => {
+        const last = watcher?.watcherStatus().lastRunAt;
+        return [{ value: last ? Math.round(Date.parse(last) / 1000) : 0 }];
+      },
+    ),
+  );
+
+  const health = createBridgeHealth({
+    verifier,
+    client: options.client,
+    problems,
+    watcher,
+    requests,
+    version: options.version,
+    clock: options.clock,
+  });
+
+  return {
+    requests,
+    problems,
+    metrics,
+    status: {
+      verifier,
+      health,
+      sessions: new StatusSessions(options.clock),
+      limiter: options.limiter,
+      monitoring: options.monitoring,
+      recentLogs: options.recentLogs,
+      metrics,
+      version: options.version,
+      clock: options.clock,
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * What the bridge saw of each IdP lately, for the status page's "last request per IdP" and
+ * for `/metrics`: counts and latencies by SCIM operation and status. In memory, per bridge
+ * process; nothing here holds request content.
+ */
+import type { Clock } from '../clock.ts';
+import { Counter, Histogram, type MetricsRegistry } from '../metrics.ts';
+import type { IdpName } from './idp-detect.ts';
+
+export interface IdpRequestSummary {
+  idp: IdpName;
+  at: string;
+  operation: string;
+  status: number;
+  ms: number;
+  /** Requests from this IdP since the bridge started. */
+  total: number;
+  /** The last refused request (status ≥ 400) and why, when there was one. */
+  lastFailure: { at: string; operation: string; status: number; detail: string | undefined } | null;
+}
+
+export class RequestRecord {
+  private readonly byIdp = new Map<IdpName, IdpRequestSummary>();
+  private readonly requests: Counter;
+  private readonly seconds: Histogram;
+
+  constructor(
+    private readonly clock: Clock,
+    registry: MetricsRegistry,
+  ) {
+    this.requests = registry.register(
+      new Counter('scimbridge_scim_requests_total', 'SCIM requests answered, by operation and HTTP status.', [
+        'operation',
+        'status',
+      ]),
+    );
+    this.seconds = registry.register(
+      new Histogram(
+        'scimbridge_scim_request_duration_seconds',
+        'Time to answer a SCIM request, by operation and HTTP status.',
+        ['operation', 'status'],
+      ),
+    );
+  }
+
+  record(request: {
+    idp: IdpName;
+    operation: string;
+    status: number;
+    ms: number;
+    detail?: string | undefined;
+  }): void {
+    const at = this.clock.now().toISOString();
+    const labels = { operation: request.operation, status: String(request.status) };
+    this.requests.inc(labels);
+    this.seconds.observe(labels, request.ms / 1000);
+    const previous = this.byIdp.get(request.idp);
+    this.byIdp.set(request.idp, {
+      idp: request.idp,
+      at,
+      operation: request.operation,
+      status: request.status,
+      ms: request.ms,
+      total: (previous?.total ?? 0) + 1,
+      lastFailure:
+        request.status >= 400
+          ? { at, operation: request.operation, status: request.status, detail: request.detail }
+          : (previous?.lastFailure ?? null),
+    });
+  }
+
+  /** Most recent first. */
+  lastPerIdp(): IdpRequestSummary[] {
+    return [...this.byIdp.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The bridge's report on itself (P6, P7): one entry per part — account connection,
+ * provisioning, credentials, provision watcher, IdP requests, version — each with a
+ * timestamp, a short label ("Connected", "On", "Revoked"…), what it means, and what to do
+ * when it is not OK. The status page renders it; `/health` returns it as JSON.
+ */
+import type { AccountClient } from '../../account/client.ts';
+import type { Clock } from '../../clock.ts';
+import type { SessionHeader } from '../../crypto/credentials/session-file.ts';
+import {
+  type AccountProblem,
+  type AccountProblemLog,
+  adviceFor,
+  PROBLEM_MESSAGES,
+} from '../account-problems.ts';
+import type { IdpRequestSummary, RequestRecord } from '../request-record.ts';
+import type { WatcherStatus, WatcherStatusSource } from '../watcher-status.ts';
+
+/** `unknown`: not checked, because something it depends on is missing (shown, never hidden). */
+export type PartStatus = 'ok' | 'warning' | 'problem' | 'unknown';
+export type OverallStatus = 'ok' | 'degraded' | 'failing';
+
+export interface PartReport {
+  status: PartStatus;
+  /** One or two words: "Connected", "On", "Valid", "Revoked", "Not running"… */
+  label: string;
+  /** What was found, in a sentence. */
+  detail: string;
+  /** What to do about it; absent when nothing needs doing. */
+  action?: string;
+  checkedAt: string;
+}
+
+export interface HealthReport {
+  status: OverallStatus;
+  checkedAt: string;
+  version: string;
+  parts: {
+    account: PartReport;
+    provisioning: PartReport;
+    credentials: PartReport & { source: string; keyId: string | null; unlocked: boolean };
+    watcher: PartReport & { watcher: WatcherStatus | null };
+    requests: PartReport & { idps: IdpRequestSummary[] };
+    version: PartReport;
+  };
+}
+
+export interface BridgeHealthDeps {
+  verifier: {
+    readonly sessionSource: string;
+    readonly session: { keyId: string } | undefined;
+    readonly sessionProblem: string | undefined;
+    sessionHeader(): Promise<SessionHeader | undefined>;
+  };
+  client: Pick<AccountClient, 'checkProvisioning'>;
+  problems: AccountProblemLog;
+  /** The provision watcher, when this bridge runs one. */
+  watcher?: WatcherStatusSource | undefined;
+  requests: RequestRecord;
+  version: string;
+  clock: Clock;
+}
+
+type AccountCheck =
+  | { outcome: 'ok' }
+  | { outcome: 'problem'; problem: AccountProblem }
+  | { outcome: 'error'; message: string }
+  | { outcome: 'no_session' };
+
+export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<HealthReport> } {
+  async function checkAccount(keyId: string | undefined): Promise<AccountCheck> {
+    if (keyId === undefined) return { outcome: 'no_session' };
+    try {
+      await deps.client.checkProvisioning(keyId);
+      deps.problems.succeeded();
+      return { outcome: 'ok' };
+    } catch (error) {
+      const problem = deps.problems.failed(error);
+      if (problem) return { outcome: 'problem', problem };
+      return { outcome: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  return {
+    async report() {
+      const header = await deps.verifier.sessionHeader();
+      const unlocked = deps.verifier.session;
+      const keyId = unlocked?.keyId ?? header?.keyId;
+      const check = await checkAccount(keyId);
+      const at = deps.clock.now().toISOString();
+
+      const parts: HealthReport['parts'] = {
+        account: accountPart(check, at),
+        provisioning: provisioningPart(check, at),
+        credentials: {
+          ...credentialsPart(check, header, unlocked !== undefined, deps.verifier.sessionProblem, at),
+          source: deps.verifier.sessionSource,
+          keyId: keyId ?? null,
+          unlocked: unlocked !== undefined,
+        },
+        watcher: watcherPart(deps.watcher, at),
+        requests: requestsPart(deps.requests.lastPerIdp(), at),
+        version: {
+          status: 'ok',
+          label: deps.version,
+          detail: `scimbridge ${deps.version} on Node.js ${process.versions.node}`,
+          checkedAt: at,
+        },
+      };
+      const statuses = Object.values(parts).map((part) => part.status);
+      const status: OverallStatus = statuses.includes('problem')
+        ? 'failing'
+        : statuses.includes('warning')
+          ? 'degraded'
+          : 'ok';
+      return { status, checkedAt: at, version: deps.version, parts };
+    },
+  };
+}
+
+function accountPart(check: AccountCheck, at: string): PartReport {
+  switch (check.outcome) {
+    case 'ok':
+      return { status: 'ok', label: 'Connected', detail: 'The account server answers.', checkedAt: at };
+    case 'no_session':
+      return {
+        status: 'unknown',
+        label: 'Not checked',
+        detail: 'The bridge needs its session file to know which account to reach.',
+        action: 'See "Credentials" below.',
+        checkedAt: at,
+      };
+    case 'error':
+      return {
+        status: 'problem',
+        label: 'Error',
+        detail: `The account server answered with an unexpected error: ${check.message}`,
+        action: 'Look for "request failed" lines in the logs below.',
+        checkedAt: at,
+      };
+    case 'problem': {
+      const { problem } = check;
+      // These two are answers from the account: the connection itself works.
+      if (problem.kind === 'provisioning_disabled' || problem.kind === 'credentials_revoked') {
+        return { status: 'ok', label: 'Connected', detail: 'The account server answers.', checkedAt: at };
+      }
+      const label =
+        problem.kind === 'firewall_blocked'
+          ? 'Blocked by firewall'
+          : problem.kind === 'tls'
+            ? 'TLS problem'
+            : problem.kind === 'clock_skew'
+              ? 'Clock skew'
+              : problem.kind === 'account_missing'
+                ? 'No account'
+                : 'Unreachable';
+      return {
+        status: 'problem',
+        label,
+        detail: `${capitalise(PROBLEM_MESSAGES[problem.kind])}.`,
+        action: adviceFor(problem),
+        checkedAt: at,
+      };
+    }
+  }
+}
+
+function provisioningPart(check: AccountCheck, at: string): PartReport {
+  if (
+    check.outcome === 'ok' ||
+    (check.outcome === 'problem' && check.problem.kind === 'credentials_revoked')
+  ) {
+    return { status: 'ok', label: 'On', detail: 'Provisioning is turned on in the account.', checkedAt: at };
+  }
+  if (check.outcome === 'problem' && check.problem.kind === 'provisioning_disabled') {
+    return {
+      status: 'problem',
+      label: 'Off',
+      detail: 'Provisioning is turned off in the account: every IdP request is refused with 403 (P3).',
+      action: adviceFor(check.problem),
+      checkedAt: at,
+    };
+  }
+  return {
+    status: 'unknown',
+    label: 'Not checked',
+    detail: 'Known once the account server answers.',
+    checkedAt: at,
+  };
+}
+
+function credentialsPart(
+  check: AccountCheck,
+  header: SessionHeader | undefined,
+  unlocked: boolean,
+  sessionProblem: string | undefined,
+  at: string,
+): PartReport {
+  if (header === undefined) {
+    return {
+      status: 'problem',
+      label: 'No session file',
+      detail: sessionProblem ?? 'The bridge cannot read its session file.',
+      action:
+        'Generate credentials (console, or `scimbridge provisioning setup`) and give this bridge the session file: --session-path, SCIMBRIDGE_SESSION, SCIMBRIDGE_SESSION_B64 or a mounted secret.',
+      checkedAt: at,
+    };
+  }
+  if (check.outcome === 'problem' && check.problem.kind === 'credentials_revoked') {
+    return {
+      status: 'problem',
+      label: 'Revoked',
+      detail:
+        "The account no longer accepts this session file's key: the credentials were regenerated or deactivated (P2).",
+      action: adviceFor(check.problem),
+      checkedAt: at,
+    };
+  }
+  if (!unlocked) {
+    return {
+      status: 'warning',
+      label: 'Waiting for the token',
+      detail:
+        'The session file is here, but no valid bearer token has arrived since the bridge started, so its keys are still locked and the watcher cannot run.',
+      action: "Sign in on this page with the bearer token, or wait for the IdP's next request.",
+      checkedAt: at,
+    };
+  }
+  return {
+    status: check.outcome === 'ok' || check.outcome === 'problem' ? 'ok' : 'unknown',
+    label: 'Valid',
+    detail: 'The bearer token opened the session file and the account accepts its key.',
+    checkedAt: at,
+  };
+}
+
+function watcherPart(source: WatcherStatusSource | undefined, at: string): HealthReport['parts']['watcher'] {
+  if (source === undefined) {
+    return {
+      status: 'warning',
+      label: 'Not running',
+      detail:
+        'This bridge runs no provision watcher, so members who signed up are not confirmed automatically.',
+      action: 'Confirm pending members in the account, or run a bridge that includes the watcher.',
+      checkedAt: at,
+      watcher: null,
+    };
+  }
+  const watcher = source.watcherStatus();
+  const base = { checkedAt: at, watcher };
+  if (watcher.state === 'waiting_for_token') {
+    return {
+      ...base,
+      status: 'warning',
+      label: 'Waiting for the token',
+      detail: 'The watcher starts once a valid bearer token unlocks the provisioning key (P11).',
+      action: "Sign in on this page with the bearer token, or wait for the IdP's next request.",
+    };
+  }
+  if (watcher.state === 'stopped') {
+    return { ...base, status: 'warning', label: 'Stopped', detail: 'The watcher was stopped.' };
+  }
+  if (watcher.lastRunError !== null) {
+    return {
+      ...base,
+      status: 'problem',
+      label: 'Last run failed',
+      detail: `The last run failed: ${watcher.lastRunError}`,
+      action: 'See the account connection above and the logs below.',
+    };
+  }
+  if (watcher.failures.length > 0) {
+    return {
+      ...base,
+      status: 'warning',
+      label: `${watcher.failures.length} not confirmed`,
+      detail: `The last run could not confirm ${watcher.failures.length} member(s); each is listed with the reason.`,
+      action: 'Each reason says what fixes it.',
+    };
+  }
+  return {
+    ...base,
+    status: 'ok',
+    label: watcher.state === 'running' ? 'Running' : 'OK',
+    detail:
+      watcher.lastRunAt === null
+        ? `Runs every ${watcher.intervalSeconds} s; it has not run yet.`
+        : `Runs every ${watcher.intervalSeconds} s; ${watcher.confirmedTotal} member(s) confirmed since start.`,
+  };
+}
+
+function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['parts']['requests'] {
+  if (idps.length === 0) {
+    return {
+      status: 'unknown',
+      label: 'None yet',
+      detail: 'No IdP request has reached this bridge since it started.',
+      action:
+        'If your IdP should be sending requests, check its SCIM base URL (ending in /scim/v2) and that it can reach this address over HTTPS.',
+      checkedAt: at,
+      idps,
+    };
+  }
+  const refused = idps.filter((idp) => idp.status === 401 || idp.status === 403 || idp.status >= 500);
+  if (refused.length > 0) {
+    return {
+      status: 'warning',
+      label: 'Refused',
+      detail: `The last request of ${refused.map((idp) => idp.idp).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
+      action: 'The reason is in the table below and in the logs.',
+      checkedAt: at,
+      idps,
+    };
+  }
+  return {
+    status: 'ok',
+    label: 'OK',
+    detail: 'The last request of each IdP succeeded.',
+    checkedAt: at,
+    idps,
+  };
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

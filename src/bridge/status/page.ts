@@ -1,0 +1,178 @@
+/**
+ * The status page's HTML (P6): server-rendered with the auto-escaping `html` template, no
+ * JavaScript, one heading per part, and every state spelled out in words (a symbol and a
+ * colour only repeat what the text says). Colours meet WCAG AA contrast on white.
+ */
+import { html, type SafeHtml } from '../../account/console/html.ts';
+import type { WatcherStatus } from '../watcher-status.ts';
+import type { HealthReport, OverallStatus, PartReport, PartStatus } from './health.ts';
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1a1a1a; background: #fff; line-height: 1.5; }
+main, header.top { max-width: 52rem; margin: 0 auto; padding: 0 1rem; }
+header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding-top: 1rem; }
+h1 { font-size: 1.5rem; margin: 0; }
+h2 { font-size: 1.15rem; margin: 0 0 .25rem; }
+section.part { border: 1px solid #c8c8c8; border-left-width: .5rem; border-radius: .25rem; padding: .75rem 1rem; margin: 1rem 0; }
+.ok { border-left-color: #1b6e32; } .warning { border-left-color: #8a5a00; } .problem { border-left-color: #b3261e; } .unknown { border-left-color: #5c5c5c; }
+.badge { font-weight: 600; }
+.ok .badge, .banner.ok { color: #1b6e32; } .warning .badge, .banner.degraded { color: #7a4f00; } .problem .badge, .banner.failing { color: #b3261e; } .unknown .badge { color: #4a4a4a; }
+.banner { font-size: 1.1rem; font-weight: 600; margin: 1rem 0 0; }
+.action { background: #f4f4f4; padding: .5rem .75rem; border-radius: .25rem; }
+.meta { color: #4a4a4a; font-size: .9rem; margin: .25rem 0 0; }
+table { border-collapse: collapse; width: 100%; margin-top: .5rem; font-size: .95rem; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+button, input { font: inherit; }
+button { background: #1f4e9c; color: #fff; border: 0; border-radius: .25rem; padding: .45rem 1rem; cursor: pointer; }
+button.secondary { background: #fff; color: #1f4e9c; border: 1px solid #1f4e9c; }
+button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #1f4e9c; outline-offset: 2px; }
+label { display: block; font-weight: 600; margin-bottom: .25rem; }
+input[type=password] { width: 100%; max-width: 32rem; padding: .45rem; border: 1px solid #6b6b6b; border-radius: .25rem; box-sizing: border-box; }
+.error { color: #b3261e; font-weight: 600; }
+a { color: #1f4e9c; }
+code { font-family: ui-monospace, monospace; font-size: .9em; }
+`;
+
+/** Text first; the symbol repeats it for a quick scan and is hidden from screen readers. */
+const PART_WORD: Record<PartStatus, { word: string; symbol: string }> = {
+  ok: { word: 'OK', symbol: '✓' },
+  warning: { word: 'Attention', symbol: '!' },
+  problem: { word: 'Problem', symbol: '✕' },
+  unknown: { word: 'Not checked', symbol: '?' },
+};
+
+const OVERALL: Record<OverallStatus, string> = {
+  ok: 'Everything is OK.',
+  degraded: 'Working, but some parts need attention.',
+  failing: 'Not working: at least one part has a problem.',
+};
+
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title><style>${STYLE}</style></head>
+<body>${body}</body></html>`.value;
+}
+
+export function renderSignIn(options: { error?: string; version: string }): string {
+  return layout(
+    'Sign in · scimbridge bridge',
+    html`<main>
+<h1 style="margin-top:2rem">scimbridge bridge</h1>
+<p>Sign in with the bridge's <strong>bearer token</strong> (the token your IdP uses) to see the bridge's status and download its logs.
+Signing in also unlocks the bridge's credentials and starts the provision watcher if it is waiting.</p>
+<form method="post" action="/signin">
+<label for="token">Bearer token</label>
+<input type="password" id="token" name="token" required autocomplete="off" spellcheck="false" placeholder="sbt_…"
+ ${options.error ? html`aria-invalid="true" aria-describedby="token-error"` : ''}>
+${options.error ? html`<p id="token-error" class="error" role="alert">${options.error}</p>` : ''}
+<p><button type="submit">Sign in</button></p>
+</form>
+<p class="meta">scimbridge ${options.version}</p>
+</main>`,
+  );
+}
+
+function badge(status: PartStatus, label: string): SafeHtml {
+  const { word, symbol } = PART_WORD[status];
+  return html`<p class="badge"><span aria-hidden="true">${symbol} </span>${word}: ${label}</p>`;
+}
+
+function part(id: string, title: string, report: PartReport, extra: SafeHtml | string = ''): SafeHtml {
+  return html`<section class="part ${report.status}" aria-labelledby="${id}">
+<h2 id="${id}">${title}</h2>
+${badge(report.status, report.label)}
+<p>${report.detail}</p>
+${report.action ? html`<p class="action"><strong>What to do:</strong> ${report.action}</p>` : ''}
+${extra}
+<p class="meta">Checked <time datetime="${report.checkedAt}">${report.checkedAt}</time></p>
+</section>`;
+}
+
+function when(iso: string | null): SafeHtml | string {
+  return iso === null ? 'never' : html`<time datetime="${iso}">${iso}</time>`;
+}
+
+function watcherDetails(watcher: WatcherStatus | null): SafeHtml | string {
+  if (watcher === null) return '';
+  return html`<table>
+<caption class="meta" style="text-align:left">Watcher runs</caption>
+<tbody>
+<tr><th scope="row">State</th><td>${watcher.state.replace(/_/g, ' ')}</td></tr>
+<tr><th scope="row">Last run</th><td>${when(watcher.lastRunAt)}</td></tr>
+<tr><th scope="row">Next run</th><td>${when(watcher.nextRunAt)}</td></tr>
+<tr><th scope="row">Runs since start</th><td>${watcher.runsTotal}</td></tr>
+<tr><th scope="row">Members confirmed since start</th><td>${watcher.confirmedTotal}</td></tr>
+</tbody></table>
+${
+  watcher.failures.length === 0
+    ? ''
+    : html`<table>
+<caption class="meta" style="text-align:left">Not confirmed in the last run</caption>
+<thead><tr><th scope="col">Member</th><th scope="col">Reason</th><th scope="col">When</th></tr></thead>
+<tbody>${watcher.failures.map(
+        (failure) =>
+          html`<tr><td>${failure.email}</td><td>${failure.reason}</td><td>${when(failure.at)}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+const IDP_NAMES: Record<string, string> = {
+  entra: 'Entra ID',
+  okta: 'Okta',
+  onelogin: 'OneLogin',
+  jumpcloud: 'JumpCloud',
+  rippling: 'Rippling',
+  google: 'Google Workspace',
+  other: 'Other client',
+};
+
+function requestTable(report: HealthReport['parts']['requests']): SafeHtml | string {
+  if (report.idps.length === 0) return '';
+  return html`<table>
+<thead><tr><th scope="col">IdP</th><th scope="col">Last request</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col">Requests</th><th scope="col">Last refused</th></tr></thead>
+<tbody>${report.idps.map(
+    (
+      idp,
+    ) => html`<tr><td>${IDP_NAMES[idp.idp] ?? idp.idp}</td><td>${when(idp.at)}</td><td><code>${idp.operation}</code></td>
+<td>${idp.status}</td><td>${idp.ms} ms</td><td>${idp.total}</td>
+<td>${idp.lastFailure ? html`${idp.lastFailure.status} <code>${idp.lastFailure.operation}</code> at ${when(idp.lastFailure.at)}${idp.lastFailure.detail ? html`: ${idp.lastFailure.detail}` : ''}` : 'none'}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function renderStatus(report: HealthReport, options: { logLines: number | null }): string {
+  const { parts } = report;
+  return layout(
+    `${report.status === 'ok' ? 'OK' : report.status === 'degraded' ? 'Attention' : 'Problem'} · scimbridge bridge status`,
+    html`<header class="top">
+<h1>scimbridge bridge status</h1>
+<form method="post" action="/signout"><button type="submit" class="secondary">Sign out</button></form>
+</header>
+<main>
+<p class="banner ${report.status}" role="status">${OVERALL[report.status]}</p>
+<p class="meta">Checked <time datetime="${report.checkedAt}">${report.checkedAt}</time> · <a href="/">Check again</a></p>
+${part('account', 'Account connection', parts.account)}
+${part('provisioning', 'Provisioning', parts.provisioning)}
+${part(
+  'credentials',
+  'Credentials',
+  parts.credentials,
+  html`<p class="meta">Session file: ${parts.credentials.source}${parts.credentials.keyId ? html` · key id <code>${parts.credentials.keyId}</code>` : ''}</p>`,
+)}
+${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
+${part('requests', 'Last request per IdP', parts.requests, requestTable(parts.requests))}
+${part('version', 'Version', parts.version)}
+<section aria-labelledby="logs">
+<h2 id="logs">Logs</h2>
+${
+  options.logLines === null
+    ? html`<p>This bridge writes its log to standard output only; recent lines are not kept for download.</p>`
+    : html`<p>The bridge keeps its most recent ${options.logLines} log line(s) in memory: one JSON object per line, without tokens or session secrets.</p>
+<p><a href="/logs" download>Download recent logs (NDJSON)</a></p>`
+}
+</section>
+</main>`,
+  );
+}

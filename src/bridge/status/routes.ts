@@ -1,0 +1,242 @@
+/**
+ * The bridge's own pages and monitoring endpoints:
+ *
+ * - `GET /` the status page (P6): the sign-in form, or the report once signed in;
+ * - `POST /signin`, `POST /signout`: the status page's session (cookie only; the token is
+ *   checked by opening the session file, exactly like an IdP request, so signing in also
+ *   unlocks the keys and starts a waiting watcher: P11);
+ * - `GET /logs`: recent log lines as NDJSON (signed-in session, or the IdP bearer token);
+ * - `GET /health`: the report as JSON (P7), `GET /metrics`: Prometheus text — both for the
+ *   IdP bearer token or a monitoring token (`sbm_…`), which opens these two and nothing else.
+ *
+ * Everything here is registered in its own fastify scope, so the form parser and the
+ * HTML/JSON error handling stay away from the SCIM routes.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
+import type { RecentLogLines } from '../../logging.ts';
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
+import type { FailureLimiter } from '../scim/auth.ts';
+import type { HealthReport } from './health.ts';
+import { renderSignIn, renderStatus } from './page.ts';
+import { readCookie, STATUS_COOKIE, type StatusSessions } from './sessions.ts';
+
+type TokenFailure = 'missing' | 'malformed' | 'wrong_token' | 'session_unavailable';
+type TokenResult = { ok: true } | { ok: false; reason: TokenFailure };
+
+export interface StatusRouteDeps {
+  verifier: {
+    verify(authorization: string | undefined): Promise<TokenResult>;
+    verifyToken(token: string): Promise<TokenResult>;
+  };
+  health: { report(): Promise<HealthReport> };
+  sessions: StatusSessions;
+  limiter: FailureLimiter;
+  /** Accepts monitoring tokens for /health and /metrics; without it only the bearer token does. */
+  monitoring?: MonitoringTokenCheck | undefined;
+  /** Recent log lines for the download; without it the page says logs go to stdout only. */
+  recentLogs?: RecentLogLines | undefined;
+  metrics: MetricsRegistry;
+  version: string;
+  clock: { now(): Date };
+}
+
+const SIGN_IN_ERRORS: Record<TokenFailure, string> = {
+  missing: 'Enter the bearer token.',
+  malformed: 'That is not a scimbridge bearer token: it starts with sbt_ and is 47 characters long.',
+  wrong_token:
+    "That token does not open this bridge's session file. Use the token that was generated with it.",
+  session_unavailable:
+    'This bridge cannot read its session file, so no token can be checked. Give the bridge its session file (see the troubleshooting guide).',
+};
+
+const MONITORING_PREFIX = 'sbm_';
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
+function securityHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+}
+
+function sendHtml(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return securityHeaders(reply).code(status).header('content-type', 'text/html; charset=utf-8').send(page);
+}
+
+export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRouteDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 4096 },
+      (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      },
+    );
+
+    // Never echo request content back: a token pasted in the wrong place must not reappear.
+    scope.setErrorHandler((error, request, reply) => {
+      const code = (error as { statusCode?: unknown }).statusCode;
+      const status = typeof code === 'number' && code >= 400 ? code : 500;
+      if (status >= 500) request.log.error({ err: error }, 'status page request failed');
+      return securityHeaders(reply)
+        .code(status)
+        .type('text/plain; charset=utf-8')
+        .send(
+          status === 413
+            ? 'request too large'
+            : status >= 500
+              ? 'internal error; see the bridge log'
+              : 'bad request',
+        );
+    });
+
+    const signedIn = (request: FastifyRequest): boolean =>
+      deps.sessions.valid(readCookie(request.headers.cookie, STATUS_COOKIE));
+
+    /** SameSite=Strict keeps other sites' forms out; this also refuses a foreign Origin outright. */
+    const sameOrigin = (request: FastifyRequest): boolean => {
+      const origin = request.headers.origin;
+      if (origin === undefined || origin === 'null') return origin === undefined;
+      try {
+        return new URL(origin).host === request.headers.host;
+      } catch {
+        return false;
+      }
+    };
+
+    scope.get('/', async (request, reply) => {
+      if (!signedIn(request)) return sendHtml(reply, 200, renderSignIn({ version: deps.version }));
+      const report = await deps.health.report();
+      return sendHtml(
+        reply,
+        200,
+        renderStatus(report, { logLines: deps.recentLogs ? deps.recentLogs.size : null }),
+      );
+    });
+
+    scope.post('/signin', async (request, reply) => {
+      if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-in refused');
+      const limit = deps.limiter.check(request.ip);
+      if (limit.blocked) {
+        reply.header('retry-after', String(limit.retryAfterSeconds));
+        return sendHtml(
+          reply,
+          429,
+          renderSignIn({
+            version: deps.version,
+            error: `Too many wrong tokens from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
+          }),
+        );
+      }
+      const body = request.body as Record<string, unknown> | undefined;
+      const token = typeof body?.token === 'string' ? body.token.trim() : '';
+      const result: TokenResult =
+        token === '' ? { ok: false, reason: 'missing' } : await deps.verifier.verifyToken(token);
+      if (!result.ok) {
+        deps.limiter.recordFailure(request.ip);
+        request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
+        return sendHtml(
+          reply,
+          401,
+          renderSignIn({ version: deps.version, error: SIGN_IN_ERRORS[result.reason] }),
+        );
+      }
+      const session = deps.sessions.create();
+      const secure = request.protocol === 'https' ? '; Secure' : '';
+      request.log.info({ address: request.ip }, 'status page sign-in');
+      return securityHeaders(reply)
+        .header(
+          'set-cookie',
+          `${STATUS_COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}${secure}`,
+        )
+        .redirect('/', 303);
+    });
+
+    scope.post('/signout', async (request, reply) => {
+      if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
+      deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
+      const secure = request.protocol === 'https' ? '; Secure' : '';
+      return securityHeaders(reply)
+        .header('set-cookie', `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`)
+        .redirect('/', 303);
+    });
+
+    /**
+     * Bearer check for the machine endpoints: the IdP's token (the same check as SCIM), or,
+     * where `allowMonitoring`, a monitoring token. Failures count towards the same limit.
+     */
+    const authorize = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      allowMonitoring: boolean,
+    ): Promise<boolean> => {
+      const limit = deps.limiter.check(request.ip);
+      const authorization = request.headers.authorization;
+      const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+      let ok = false;
+      if (!limit.blocked) {
+        if (presented?.startsWith(MONITORING_PREFIX)) {
+          ok =
+            allowMonitoring &&
+            deps.monitoring !== undefined &&
+            (await deps.monitoring.isMonitoringToken(presented));
+        } else if (authorization !== undefined) {
+          ok = (await deps.verifier.verify(authorization)).ok;
+        }
+      }
+      if (ok) return true;
+      if (limit.blocked) {
+        reply
+          .code(429)
+          .header('retry-after', String(limit.retryAfterSeconds))
+          .send({ error: 'too many requests with a wrong token from this address; wait and retry' });
+        return false;
+      }
+      deps.limiter.recordFailure(request.ip);
+      reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="scimbridge"')
+        .send({
+          error: allowMonitoring
+            ? 'send the bridge bearer token or a monitoring token: "Authorization: Bearer <token>"'
+            : 'sign in on the status page, or send the bridge bearer token',
+        });
+      return false;
+    };
+
+    scope.get('/health', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (!(await authorize(request, reply, true))) return reply;
+      return reply.send(await deps.health.report());
+    });
+
+    scope.get('/metrics', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (!(await authorize(request, reply, true))) return reply;
+      return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(await deps.metrics.render());
+    });
+
+    scope.get('/logs', async (request, reply) => {
+      securityHeaders(reply);
+      if (!signedIn(request) && !(await authorize(request, reply, false))) return reply;
+      if (!deps.recentLogs) {
+        return reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send('this bridge keeps no log lines in memory');
+      }
+      const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+      const lines = deps.recentLogs.snapshot();
+      return reply
+        .header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="scimbridge-bridge-${stamp}.ndjson"`)
+        .send(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Signed-in sessions of the status page. The cookie carries a random session id (`sbs_`
+ * and 32 random bytes); the bridge keeps only its SHA-256, in memory. The bearer token is
+ * never stored, in the cookie or anywhere else. Sessions end at sign-out, after their
+ * lifetime, or when the bridge restarts (which also locks the keys again, so signing in
+ * again is the right thing then).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
+
+export const STATUS_COOKIE = 'scimbridge_status';
+export const SESSION_PREFIX = 'sbs_';
+export const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
+const MAX_SESSIONS = 1000;
+
+const digest = (id: string): string => createHash('sha256').update(id).digest('base64url');
+
+export class StatusSessions {
+  private readonly sessions = new Map<string, { expiresAt: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly lifetimeMs = SESSION_LIFETIME_MS,
+  ) {}
+
+  /** A new session; the returned id goes into the cookie and nowhere else. */
+  create(): { id: string; maxAgeSeconds: number } {
+    this.purge();
+    // Bounded: the oldest session goes first when someone signs in a thousand times.
+    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    const id = SESSION_PREFIX + randomBytes(32).toString('base64url');
+    this.sessions.set(digest(id), { expiresAt: this.clock.now().getTime() + this.lifetimeMs });
+    return { id, maxAgeSeconds: Math.floor(this.lifetimeMs / 1000) };
+  }
+
+  valid(id: string | undefined): boolean {
+    if (id === undefined || !id.startsWith(SESSION_PREFIX) || id.length > 100) return false;
+    const session = this.sessions.get(digest(id));
+    if (!session) return false;
+    if (session.expiresAt <= this.clock.now().getTime()) {
+      this.sessions.delete(digest(id));
+      return false;
+    }
+    return true;
+  }
+
+  end(id: string | undefined): void {
+    if (id !== undefined) this.sessions.delete(digest(id));
+  }
+
+  private purge(): void {
+    const now = this.clock.now().getTime();
+    for (const [key, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(key);
+  }
+}
+
+/** Reads one cookie from a Cookie header (RFC 6265 §5.4): `name=value` pairs split by `;`. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=');
+    if (index === -1) continue;
+    if (pair.slice(0, index).trim() === name) return pair.slice(index + 1).trim();
+  }
+  return undefined;
+}
