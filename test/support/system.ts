@@ -12,7 +12,7 @@ import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { Store } from '../../src/account/store.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logging.ts';
+import { createLogger, RecentLogLines } from '../../src/logging.ts';
 import { type RunningSystem, startSystem } from '../../src/main.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 
@@ -36,6 +36,13 @@ export interface TestSystem {
   /** e.g. http://127.0.0.1:40123/scim/v2 */
   scimUrl: string;
   logLines: string[];
+  /** What the bridge keeps for the status page's log download. */
+  recentLogs: RecentLogLines;
+  /**
+   * Every secret this system used: tokens, session-file contents, and whatever a test adds
+   * (status-page cookies, monitoring tokens). `close` fails if any of them reached a log line.
+   */
+  secrets: Set<string>;
   scim(
     method: string,
     pathAndQuery: string,
@@ -49,7 +56,7 @@ export interface TestSystem {
 
 export async function startTestSystem(
   options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
-) {
+): Promise<TestSystem> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
   const config = loadConfig({
     SCIMBRIDGE_DATA_DIR: dataDir,
@@ -60,9 +67,12 @@ export async function startTestSystem(
     ...options.env,
   });
   const logLines: string[] = [];
+  const recentLogs = new RecentLogLines();
+  const secrets = new Set<string>();
   const logger = createLogger({
     level: 'info',
     format: 'json',
+    recent: recentLogs,
     destination: new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
@@ -76,11 +86,13 @@ export async function startTestSystem(
     schema = `e2e_${randomBytes(6).toString('hex')}`;
     store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
   }
-  const system = await startSystem(config, { logger, store });
+  const system = await startSystem(config, { logger, store, recentLogs });
   const deps = { store: system.store, clock: systemClock, ids: randomIds };
 
   const regenerate = async () => {
     const credentials = await setupProvisioning(deps, { accountUrl: config.accountUrl });
+    secrets.add(credentials.token);
+    secrets.add(credentials.sessionFile.blob);
     await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), {
       mode: 0o600,
     });
@@ -96,6 +108,8 @@ export async function startTestSystem(
     token,
     scimUrl,
     logLines,
+    recentLogs,
+    secrets,
     regenerate,
     async scim(method, pathAndQuery, body, headers = {}) {
       const response = await fetch(`${scimUrl}${pathAndQuery}`, {
@@ -117,6 +131,7 @@ export async function startTestSystem(
     },
     async close() {
       await system.close();
+      assertNoSecretLogged(logLines, secrets);
       if (schema !== undefined) {
         const { default: pg } = await import('pg');
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -128,6 +143,23 @@ export async function startTestSystem(
     },
   };
   return testSystem;
+}
+
+/**
+ * P8: fails when any line holds any of the secrets. The message names the line number and
+ * what kind of secret it was, never the secret, so a failing test does not leak it either.
+ */
+export function assertNoSecretLogged(lines: readonly string[], secrets: Iterable<string>): void {
+  const list = [...secrets].filter((secret) => secret.length >= 16);
+  lines.forEach((line, index) => {
+    for (const secret of list) {
+      if (line.includes(secret)) {
+        throw new Error(
+          `log line ${index + 1} contains a secret (${secret.slice(0, 4)}…, ${secret.length} characters); message: ${JSON.parse(line).msg ?? '?'}`,
+        );
+      }
+    }
+  });
 }
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

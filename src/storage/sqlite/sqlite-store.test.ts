@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeStoreContract } from '../contract.ts';
+import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { migrations } from '../migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -16,6 +17,8 @@ describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory
 describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
 );
+
+describeMonitoringContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');
