@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccountClient } from './account/client.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
@@ -48,6 +49,8 @@ export interface SystemDeps {
   recentLogs?: RecentLogLines;
   /** The provision watcher's status, once a watcher runs in this process. */
   watcher?: WatcherStatusSource;
+  /** Wraps the bridge's AccountClient (tests: a transport that fails like a network does). */
+  wrapAccountClient?: (client: AccountClient) => AccountClient;
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
@@ -58,7 +61,8 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   const accountDeps = { store, clock, ids };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
-  const client = createInProcessAccountClient(accountDeps);
+  const inProcess = createInProcessAccountClient(accountDeps);
+  const client = deps.wrapAccountClient ? deps.wrapAccountClient(inProcess) : inProcess;
   const verifier = createTokenVerifier({
     sessionPath: config.sessionPath,
     sessionBase64: config.sessionBase64,

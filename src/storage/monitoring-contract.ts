@@ -55,7 +55,10 @@ export function describeMonitoringContract(name: string, open: () => Promise<Sto
     test('monitoring tokens are found by hash only, listed oldest first, and deleted by id', async () => {
       await store.insertMonitoringToken(token('t2', 'hash-2', '2030-01-02T00:00:00.000Z'));
       await store.insertMonitoringToken(token('t1', 'hash-1', '2030-01-01T00:00:00.000Z'));
-      assert.deepEqual(await store.findMonitoringToken('hash-1'), token('t1', 'hash-1', '2030-01-01T00:00:00.000Z'));
+      assert.deepEqual(
+        await store.findMonitoringToken('hash-1'),
+        token('t1', 'hash-1', '2030-01-01T00:00:00.000Z'),
+      );
       assert.equal(await store.findMonitoringToken('t1'), undefined, 'the id is not a credential');
       assert.deepEqual(
         (await store.listMonitoringTokens()).map((entry) => entry.id),
@@ -99,7 +102,13 @@ export function describeMonitoringContract(name: string, open: () => Promise<Sto
       await store.saveBridgeHealth(offline);
       await store.saveBridgeHealth(health('https://b.example', { state: 'online', consecutiveSuccesses: 7 }));
       assert.deepEqual(await store.getBridgeHealth('https://a.example'), offline);
-      const back = { ...offline, state: 'online' as const, consecutiveFailures: 0, consecutiveSuccesses: 2, lastError: null };
+      const back = {
+        ...offline,
+        state: 'online' as const,
+        consecutiveFailures: 0,
+        consecutiveSuccesses: 2,
+        lastError: null,
+      };
       await store.saveBridgeHealth(back);
       assert.deepEqual(await store.getBridgeHealth('https://a.example'), back);
       assert.equal((await store.getBridgeHealth('https://b.example'))?.consecutiveSuccesses, 7);

@@ -8,8 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { AccountClient } from '../../src/account/client.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { Store } from '../../src/account/store.ts';
+import type { WatcherStatusSource } from '../../src/bridge/watcher-status.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, RecentLogLines } from '../../src/logging.ts';
@@ -55,7 +57,12 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
+  options: {
+    db?: 'sqlite' | 'postgres';
+    env?: Record<string, string>;
+    watcher?: WatcherStatusSource;
+    wrapAccountClient?: (client: AccountClient) => AccountClient;
+  } = {},
 ): Promise<TestSystem> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
   const config = loadConfig({
@@ -86,7 +93,13 @@ export async function startTestSystem(
     schema = `e2e_${randomBytes(6).toString('hex')}`;
     store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
   }
-  const system = await startSystem(config, { logger, store, recentLogs });
+  const system = await startSystem(config, {
+    logger,
+    store,
+    recentLogs,
+    ...(options.watcher ? { watcher: options.watcher } : {}),
+    ...(options.wrapAccountClient ? { wrapAccountClient: options.wrapAccountClient } : {}),
+  });
   const deps = { store: system.store, clock: systemClock, ids: randomIds };
 
   const regenerate = async () => {

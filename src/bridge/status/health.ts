@@ -85,7 +85,8 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
     async report() {
       const header = await deps.verifier.sessionHeader();
       const unlocked = deps.verifier.session;
-      const keyId = unlocked?.keyId ?? header?.keyId;
+      // The file on disk decides: after a regeneration the new file is what the next token opens.
+      const keyId = header?.keyId ?? unlocked?.keyId;
       const check = await checkAccount(keyId);
       const at = deps.clock.now().toISOString();
 
@@ -93,7 +94,7 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
         account: accountPart(check, at),
         provisioning: provisioningPart(check, at),
         credentials: {
-          ...credentialsPart(check, header, unlocked !== undefined, deps.verifier.sessionProblem, at),
+          ...credentialsPart(check, header, unlocked?.keyId, deps.verifier.sessionProblem, at),
           source: deps.verifier.sessionSource,
           keyId: keyId ?? null,
           unlocked: unlocked !== undefined,
@@ -192,7 +193,7 @@ function provisioningPart(check: AccountCheck, at: string): PartReport {
 function credentialsPart(
   check: AccountCheck,
   header: SessionHeader | undefined,
-  unlocked: boolean,
+  unlockedKeyId: string | undefined,
   sessionProblem: string | undefined,
   at: string,
 ): PartReport {
@@ -216,7 +217,17 @@ function credentialsPart(
       checkedAt: at,
     };
   }
-  if (!unlocked) {
+  if (unlockedKeyId !== undefined && unlockedKeyId !== header.keyId) {
+    return {
+      status: 'warning',
+      label: 'Waiting for the new token',
+      detail:
+        'A new session file is in place (the credentials were regenerated); the bridge switches to it when the new bearer token arrives.',
+      action: 'Give the IdP the new bearer token, or sign in on this page with it.',
+      checkedAt: at,
+    };
+  }
+  if (unlockedKeyId === undefined) {
     return {
       status: 'warning',
       label: 'Waiting for the token',
@@ -281,7 +292,7 @@ function watcherPart(source: WatcherStatusSource | undefined, at: string): Healt
   return {
     ...base,
     status: 'ok',
-    label: watcher.state === 'running' ? 'Running' : 'OK',
+    label: watcher.state === 'running' ? 'Running now' : 'Idle between runs',
     detail:
       watcher.lastRunAt === null
         ? `Runs every ${watcher.intervalSeconds} s; it has not run yet.`
@@ -314,8 +325,8 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
   }
   return {
     status: 'ok',
-    label: 'OK',
-    detail: 'The last request of each IdP succeeded.',
+    label: 'Answered',
+    detail: 'The last request of each IdP was answered (a 404 for an unknown id is a normal answer).',
     checkedAt: at,
     idps,
   };

@@ -3,19 +3,19 @@
  * JavaScript, one heading per part, and every state spelled out in words (a symbol and a
  * colour only repeat what the text says). Colours meet WCAG AA contrast on white.
  */
-import { html, type SafeHtml } from '../../account/console/html.ts';
+import { html, raw, type SafeHtml } from '../../account/console/html.ts';
 import type { WatcherStatus } from '../watcher-status.ts';
 import type { HealthReport, OverallStatus, PartReport, PartStatus } from './health.ts';
 
 const STYLE = `
 :root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1a1a1a; background: #fff; line-height: 1.5; }
+body { font-family: Arial, "Liberation Sans", "Helvetica Neue", Helvetica, sans-serif; margin: 0; color: #1a1a1a; background: #fff; line-height: 1.5; }
 main, header.top { max-width: 52rem; margin: 0 auto; padding: 0 1rem; }
 header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding-top: 1rem; }
 h1 { font-size: 1.5rem; margin: 0; }
 h2 { font-size: 1.15rem; margin: 0 0 .25rem; }
 section.part { border: 1px solid #c8c8c8; border-left-width: .5rem; border-radius: .25rem; padding: .75rem 1rem; margin: 1rem 0; }
-.ok { border-left-color: #1b6e32; } .warning { border-left-color: #8a5a00; } .problem { border-left-color: #b3261e; } .unknown { border-left-color: #5c5c5c; }
+section.part.ok { border-left-color: #1b6e32; } section.part.warning { border-left-color: #8a5a00; } section.part.problem { border-left-color: #b3261e; } section.part.unknown { border-left-color: #5c5c5c; }
 .badge { font-weight: 600; }
 .ok .badge, .banner.ok { color: #1b6e32; } .warning .badge, .banner.degraded { color: #7a4f00; } .problem .badge, .banner.failing { color: #b3261e; } .unknown .badge { color: #4a4a4a; }
 .banner { font-size: 1.1rem; font-weight: 600; margin: 1rem 0 0; }
@@ -39,7 +39,7 @@ const PART_WORD: Record<PartStatus, { word: string; symbol: string }> = {
   ok: { word: 'OK', symbol: '✓' },
   warning: { word: 'Attention', symbol: '!' },
   problem: { word: 'Problem', symbol: '✕' },
-  unknown: { word: 'Not checked', symbol: '?' },
+  unknown: { word: 'Unknown', symbol: '?' },
 };
 
 const OVERALL: Record<OverallStatus, string> = {
@@ -51,8 +51,8 @@ const OVERALL: Record<OverallStatus, string> = {
 function layout(title: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title><style>${STYLE}</style></head>
+<meta name="referrer" content="same-origin">
+<title>${title}</title><style>${raw(STYLE)}</style></head>
 <body>${body}</body></html>`.value;
 }
 
@@ -87,12 +87,18 @@ ${badge(report.status, report.label)}
 <p>${report.detail}</p>
 ${report.action ? html`<p class="action"><strong>What to do:</strong> ${report.action}</p>` : ''}
 ${extra}
-<p class="meta">Checked <time datetime="${report.checkedAt}">${report.checkedAt}</time></p>
+<p class="meta">Checked ${when(report.checkedAt)}</p>
 </section>`;
 }
 
+/** `2026-11-30 09:48:24 UTC`: readable, unambiguous, and the same on every operator's screen. */
+export function formatTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+
 function when(iso: string | null): SafeHtml | string {
-  return iso === null ? 'never' : html`<time datetime="${iso}">${iso}</time>`;
+  return iso === null ? 'never' : html`<time datetime="${iso}">${formatTime(iso)}</time>`;
 }
 
 function watcherDetails(watcher: WatcherStatus | null): SafeHtml | string {
@@ -152,7 +158,7 @@ export function renderStatus(report: HealthReport, options: { logLines: number |
 </header>
 <main>
 <p class="banner ${report.status}" role="status">${OVERALL[report.status]}</p>
-<p class="meta">Checked <time datetime="${report.checkedAt}">${report.checkedAt}</time> · <a href="/">Check again</a></p>
+<p class="meta">Checked ${when(report.checkedAt)} · <a href="/">Check again</a></p>
 ${part('account', 'Account connection', parts.account)}
 ${part('provisioning', 'Provisioning', parts.provisioning)}
 ${part(

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { describeStoreContract } from '../contract.ts';
-import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { migrations } from '../migrations.ts';
+import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const connectionString =
@@ -32,7 +32,9 @@ describeStoreContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 
-describeMonitoringContract('PostgreSQL', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }));
+describeMonitoringContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
 
 test('servers starting at once migrate one schema exactly once', async () => {
   const schema = freshSchema();

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeStoreContract } from '../contract.ts';
-import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { migrations } from '../migrations.ts';
+import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-sqlite-'));
