@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: the tests read the page as a person sees it, laid out
 /**
  * The bridge's status page (P6) in real Chromium: sign in with the bearer token, each state
  * of the parts, the log download, sign-out. Screenshots go to a temporary folder; with

@@ -1,0 +1,101 @@
+/**
+ * The health monitor in the running system (P7): turned on by a setting, it checks the real
+ * bridge's /health with a monitoring token; turned off, nothing runs. (Delivery of the
+ * queued notices is the mail sender's job; here the outbox rows are checked.)
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import pino from 'pino';
+import { HealthMonitor, MONITOR_DEFAULTS } from '../../src/account/monitor/health-monitor.ts';
+import { createMonitoringToken } from '../../src/account/monitoring-tokens.ts';
+import { randomIds, systemClock } from '../../src/clock.ts';
+import { startTestSystem } from '../support/system.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('health monitor in the running system', () => {
+  test('off by default: no monitor runs', async () => {
+    const sys = await startTestSystem();
+    try {
+      assert.equal(sys.system.monitor, undefined);
+    } finally {
+      await sys.close();
+    }
+  });
+
+  test('turned on, it checks the bridge with its own in-memory monitoring token, and the bridge answers', async () => {
+    const port = await freePort();
+    const bridgeUrl = `http://127.0.0.1:${port}`;
+    const sys = await startTestSystem({
+      env: {
+        SCIMBRIDGE_BRIDGE_PORT: String(port),
+        SCIMBRIDGE_MONITOR: 'true',
+        SCIMBRIDGE_MONITOR_BRIDGES: bridgeUrl,
+        SCIMBRIDGE_MONITOR_INTERVAL: '5',
+      },
+    });
+    try {
+      assert.ok(sys.system.monitor);
+      const record = await waitFor(async () => {
+        const found = await sys.store.getBridgeHealth(bridgeUrl);
+        return found?.lastCheckAt ? found : undefined;
+      });
+      assert.equal(record.state, 'online', record.lastError ?? '');
+      // The bridge answered with its report (which parts are OK depends on timing: the test
+      // system writes the session file right after start).
+      assert.match(record.reportedStatus ?? '', /^(ok|degraded|failing)$/);
+      assert.ok(sys.logLines.some((line) => JSON.parse(line).msg === 'health monitor started'));
+    } finally {
+      await sys.close();
+    }
+  });
+
+  test('a bridge that stops answering is reported offline, and the owners get a notice in the outbox', async () => {
+    const sys = await startTestSystem();
+    const deps = { store: sys.store, clock: systemClock, ids: randomIds };
+    try {
+      const { token } = await createMonitoringToken(deps, 'health monitor');
+      sys.secrets.add(token);
+      const monitor = new HealthMonitor(
+        { ...deps, logger: pino({ level: 'silent' }) },
+        {
+          ...MONITOR_DEFAULTS,
+          bridgeUrls: [sys.system.bridgeAddress],
+          failuresBeforeOffline: 2,
+          minNoticeIntervalMs: 0,
+          token,
+          accountName: 'My Team',
+        },
+      );
+      assert.equal((await monitor.checkAll())[0]!.state, 'online');
+      await sys.system.bridge.close();
+      await monitor.checkAll();
+      const [record] = await monitor.checkAll();
+      assert.equal(record!.state, 'offline');
+      assert.match(record!.lastError ?? '', /ECONNREFUSED/);
+      const notices = (await sys.store.listMail({ limit: 10 })).filter((mail) => mail.template === 'bridge_offline');
+      assert.equal(notices.length, 1);
+      assert.equal(notices[0]!.to, 'owner@example.com');
+      assert.equal(notices[0]!.data.bridgeUrl, sys.system.bridgeAddress);
+    } finally {
+      await sys.close();
+    }
+  });
+});
