@@ -9,6 +9,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { scrubSecrets } from '../logging.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
@@ -47,15 +48,15 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 
   app.setErrorHandler((error, request, reply) => {
     const scimError = toScimError(error);
-    failures.set(request, scimError.detail);
+    // A token pasted into a path, filter or body is not echoed back into the IdP's logs.
+    const body = scimError.toJSON();
+    body.detail = scrubSecrets(body.detail);
+    failures.set(request, body.detail);
     // Account problems an operator can fix get their own log message (account-problems.ts).
     options.observability?.problems.failed(error);
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
-    reply
-      .code(scimError.status)
-      .header('content-type', SCIM_CONTENT_TYPE)
-      .send(JSON.stringify(scimError.toJSON()));
+    reply.code(scimError.status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   });
 
   // One structured line per request (P8): who asked, what, about which resource, outcome, time.

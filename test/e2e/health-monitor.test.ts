@@ -90,7 +90,9 @@ describe('health monitor in the running system', () => {
       const [record] = await monitor.checkAll();
       assert.equal(record!.state, 'offline');
       assert.match(record!.lastError ?? '', /ECONNREFUSED/);
-      const notices = (await sys.store.listMail({ limit: 10 })).filter((mail) => mail.template === 'bridge_offline');
+      const notices = (await sys.store.listMail({ limit: 10 })).filter(
+        (mail) => mail.template === 'bridge_offline',
+      );
       assert.equal(notices.length, 1);
       assert.equal(notices[0]!.to, 'owner@example.com');
       assert.equal(notices[0]!.data.bridgeUrl, sys.system.bridgeAddress);

@@ -32,7 +32,9 @@ describe('health monitor', () => {
       if (request.headers.authorization !== `Bearer ${token}`) return response.writeHead(401).end('{}');
       if (mode === 'hangup') return request.socket.destroy();
       if (mode === 'error') return response.writeHead(503).end('{}');
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'degraded' }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'degraded' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     bridgeUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -53,10 +55,7 @@ describe('health monitor', () => {
     new HealthMonitor(
       {
         ...fx.deps,
-        logger: pino(
-          { level: 'info' },
-          { write: (line: string) => logged.push(line) },
-        ),
+        logger: pino({ level: 'info' }, { write: (line: string) => logged.push(line) }),
       },
       {
         bridgeUrls: [bridgeUrl],
@@ -71,7 +70,9 @@ describe('health monitor', () => {
       },
     );
   const bridgeMail = async () =>
-    (await fx.mail()).filter((mail) => mail.template === 'bridge_offline' || mail.template === 'bridge_online');
+    (await fx.mail()).filter(
+      (mail) => mail.template === 'bridge_offline' || mail.template === 'bridge_online',
+    );
   const check = async (m: HealthMonitor, next: Mode, minutes = 1) => {
     mode = next;
     fx.advance(minutes * 60_000);
@@ -174,7 +175,10 @@ describe('health monitor', () => {
     const m = monitor({ token: generateMonitoringToken() });
     const record = await check(m, 'up');
     assert.equal(record.consecutiveFailures, 1);
-    assert.match(record.lastError ?? '', /refused the monitoring token \(HTTP 401\).*monitoring token create/);
+    assert.match(
+      record.lastError ?? '',
+      /refused the monitoring token \(HTTP 401\).*monitoring token create/,
+    );
     for (const line of logged) assert.ok(!line.includes(token), 'the token reached the log');
   });
 

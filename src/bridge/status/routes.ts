@@ -122,23 +122,27 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
 
     scope.post('/signin', async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-in refused');
-      const limit = deps.limiter.check(request.ip);
-      if (limit.blocked) {
-        reply.header('retry-after', String(limit.retryAfterSeconds));
-        return sendHtml(
-          reply,
-          429,
-          renderSignIn({
-            version: deps.version,
-            error: `Too many wrong tokens from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
-          }),
-        );
+      if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        return reply.code(415).type('text/plain').send('sign in with the form');
       }
       const body = request.body as Record<string, unknown> | undefined;
       const token = typeof body?.token === 'string' ? body.token.trim() : '';
       const result: TokenResult =
         token === '' ? { ok: false, reason: 'missing' } : await deps.verifier.verifyToken(token);
       if (!result.ok) {
+        // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
+        const limit = deps.limiter.check(request.ip);
+        if (limit.blocked) {
+          reply.header('retry-after', String(limit.retryAfterSeconds));
+          return sendHtml(
+            reply,
+            429,
+            renderSignIn({
+              version: deps.version,
+              error: `Too many wrong tokens from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
+            }),
+          );
+        }
         deps.limiter.recordFailure(request.ip);
         request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
         return sendHtml(
@@ -176,21 +180,21 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       reply: FastifyReply,
       allowMonitoring: boolean,
     ): Promise<boolean> => {
-      const limit = deps.limiter.check(request.ip);
+      // Like SCIM: the right token always gets through, so a neighbour guessing from the
+      // same address cannot lock the monitor out; wrong ones past the limit get 429.
       const authorization = request.headers.authorization;
       const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
       let ok = false;
-      if (!limit.blocked) {
-        if (presented?.startsWith(MONITORING_PREFIX)) {
-          ok =
-            allowMonitoring &&
-            deps.monitoring !== undefined &&
-            (await deps.monitoring.isMonitoringToken(presented));
-        } else if (authorization !== undefined) {
-          ok = (await deps.verifier.verify(authorization)).ok;
-        }
+      if (presented?.startsWith(MONITORING_PREFIX)) {
+        ok =
+          allowMonitoring &&
+          deps.monitoring !== undefined &&
+          (await deps.monitoring.isMonitoringToken(presented));
+      } else if (authorization !== undefined) {
+        ok = (await deps.verifier.verify(authorization)).ok;
       }
       if (ok) return true;
+      const limit = deps.limiter.check(request.ip);
       if (limit.blocked) {
         reply
           .code(429)
