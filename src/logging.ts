@@ -103,10 +103,13 @@ export function createLogger(options: {
   // pino-pretty runs in process (not as a worker transport), so lines reach the screen in
   // order with the JSON kept for the download.
   const primary: pino.DestinationStream =
-    options.destination ??
-    (options.format === 'pretty'
-      ? pinoPretty({ translateTime: 'SYS:standard', colorize: process.stdout.isTTY === true })
-      : pino.destination(1));
+    options.format === 'pretty'
+      ? pinoPretty({
+          translateTime: 'SYS:standard',
+          colorize: options.destination === undefined && process.stdout.isTTY === true,
+          destination: options.destination ?? 1,
+        })
+      : (options.destination ?? pino.destination(1));
   if (!options.recent) return pino(base, primary);
   return pino(
     base,

@@ -44,7 +44,9 @@ describe('no secret in logs, errors or pages', () => {
     });
     const text = await response.text();
     const headerLines: string[] = [];
-    response.headers.forEach((value, name) => headerLines.push(`${name}: ${value}`));
+    response.headers.forEach((value, name) => {
+      headerLines.push(`${name}: ${value}`);
+    });
     responses.push(`${headerLines.join('\n')}\n\n${text}`);
     return { status: response.status, text };
   };
