@@ -8,7 +8,6 @@
  * The bridge also keeps the most recent lines in memory (`RecentLogLines`) for the status
  * page's log download; they are the same scrubbed lines that went to stdout.
  */
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LogFormat } from './config.ts';
@@ -59,6 +58,10 @@ export class RecentLogLines {
   push(line: string): void {
     const text = line.endsWith('\n') ? line.slice(0, -1) : line;
     if (text === '') return;
+    if (text.includes('\n')) {
+      for (const part of text.split('\n')) this.push(part);
+      return;
+    }
     this.lines.push(text);
     this.bytes += text.length;
     while (this.lines.length > this.maxLines || (this.bytes > this.maxBytes && this.lines.length > 1)) {
@@ -73,16 +76,6 @@ export class RecentLogLines {
 
   get size(): number {
     return this.lines.length;
-  }
-
-  /** A stream that pino can write to, splitting on newlines. */
-  stream(): Writable {
-    return new Writable({
-      write: (chunk, _encoding, done) => {
-        for (const line of String(chunk).split('\n')) this.push(line);
-        done();
-      },
-    });
   }
 }
 
@@ -110,12 +103,13 @@ export function createLogger(options: {
           destination: options.destination ?? 1,
         })
       : (options.destination ?? pino.destination(1));
-  if (!options.recent) return pino(base, primary);
-  return pino(
-    base,
-    pino.multistream([
-      { stream: primary, level: 'trace' },
-      { stream: options.recent.stream(), level: 'trace' },
-    ]),
-  );
+  const { recent } = options;
+  if (!recent) return pino(base, primary);
+  // pino writes one finished line per call: tee it, cheaper than a multistream.
+  return pino(base, {
+    write(line: string) {
+      primary.write(line);
+      recent.push(line);
+    },
+  });
 }
