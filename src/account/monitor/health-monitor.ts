@@ -148,7 +148,8 @@ export class HealthMonitor {
             fields,
             previous.state === 'offline' ? 'bridge is back online' : 'bridge is online',
           );
-      } else if (!outcome.ok) {
+      } else if (!outcome.ok && next.state !== 'offline') {
+        // Counting towards offline; once offline, the offline line said it and the state row keeps the rest.
         this.deps.logger.warn(
           { bridge: bridgeUrl, failures: next.consecutiveFailures, error: outcome.error },
           'bridge health check failed',
