@@ -76,7 +76,26 @@ describe('health and metrics', () => {
     assert.equal(report.status, 'degraded');
   });
 
-  test('the IdP bearer token reads /health too, and unlocks the credentials like an IdP request', async () => {
+  test('signing in on the status page unlocks the credentials, as an IdP request would (P11)', async () => {
+    const signIn = await fetch(`${sys.system.bridgeAddress}/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: sys.token }).toString(),
+      redirect: 'manual',
+    });
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.get('set-cookie') ?? '';
+    assert.match(
+      cookie,
+      /^scimbridge_status=sbs_[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=28800$/,
+    );
+    sys.secrets.add(cookie.split(';')[0]!.split('=')[1]!);
+    const report = await (await bridge('/health', monitoringToken)).json();
+    assert.equal(report.parts.credentials.unlocked, true);
+    assert.equal(report.parts.credentials.label, 'Valid');
+  });
+
+  test('the IdP bearer token reads /health too', async () => {
     const report = await (await bridge('/health', sys.token)).json();
     assert.equal(report.parts.credentials.unlocked, true);
     assert.equal(report.parts.credentials.label, 'Valid');
