@@ -114,6 +114,18 @@ export function describeMonitoringContract(name: string, open: () => Promise<Sto
       assert.equal((await store.getBridgeHealth('https://b.example'))?.consecutiveSuccesses, 7);
     });
 
+    test('read-modify-write of a bridge row in concurrent transactions loses no update', async () => {
+      await store.saveBridgeHealth(health('https://c.example'));
+      const bump = () =>
+        store.transaction(async (tx) => {
+          const current = (await tx.getBridgeHealth('https://c.example'))!;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          await tx.saveBridgeHealth({ ...current, consecutiveFailures: current.consecutiveFailures + 1 });
+        });
+      await Promise.all([bump(), bump(), bump()]);
+      assert.equal((await store.getBridgeHealth('https://c.example'))?.consecutiveFailures, 3);
+    });
+
     test('the outbox is counted by state, with 0 for empty states', async () => {
       assert.deepEqual(await store.countMailByState(), { queued: 0, sent: 0, failed: 0 });
       await store.enqueueMail(mail('m1', 'queued'));

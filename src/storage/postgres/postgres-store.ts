@@ -402,7 +402,10 @@ class PostgresOps implements StoreOps {
   }
 
   async getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined> {
-    const row = await this.get(MONITORING_SQL.getBridgeHealth, [bridgeUrl]);
+    // Locked until the transaction ends: two account servers checking the same bridge
+    // update its row one after the other, so neither loses the other's count or sends a
+    // second notice.
+    const row = await this.get(`${MONITORING_SQL.getBridgeHealth} FOR UPDATE`, [bridgeUrl]);
     return row && bridgeHealthFromRow(row);
   }
 
