@@ -10,7 +10,10 @@ import type {
   ActivityEntry,
   Group,
   GroupMemberRef,
+  EmailChangeToken,
   Integration,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
   OutboxMessage,
@@ -108,6 +111,22 @@ export interface StoreOps {
   /** Newest first. */
   listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]>;
   updateMail(message: OutboxMessage): Promise<void>;
+  /**
+   * Claims up to `limit` queued messages that are due at `now` and not claimed by anyone
+   * else (or whose claim has run out), in one atomic statement, oldest due first. Two
+   * senders over one database never get the same message while a claim holds.
+   */
+  claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Records an attempt's outcome and releases the claim — only if `claimId` still holds
+   * the message. Returns false (and writes nothing) when the claim was lost.
+   */
+  finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean>;
+
+  insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
+  getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
+  /** Marks the token used if it was not yet; false when it already was (single use). */
+  useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean>;
 }
 
 export interface Store extends StoreOps {

@@ -39,6 +39,11 @@ const METHODS: Record<keyof StoreOps, true> = {
   getMail: true,
   listMail: true,
   updateMail: true,
+  claimDueMail: true,
+  finishMail: true,
+  insertEmailChangeToken: true,
+  getEmailChangeToken: true,
+  useEmailChangeToken: true,
 };
 
 export const STORE_OPS_METHODS = Object.keys(METHODS) as Array<keyof StoreOps>;
