@@ -81,6 +81,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     logger: logger.child({ part: 'account' }),
     bridgeUrl: config.publicBridgeUrl,
     trustProxy: config.trustProxy,
+    deps: accountDeps,
   });
 
   let accountAddress: string;

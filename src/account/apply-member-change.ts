@@ -6,6 +6,7 @@
 import { enqueueMail, recordActivity } from './activity.ts';
 import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
+import { issueEmailChangeToken } from './email-change.ts';
 import { AccountError } from './errors.ts';
 import {
   assertDomainAllowed,
@@ -62,11 +63,15 @@ export async function applyMemberChange(
     }
   }
   if (plan.emailChangeRequested !== null) {
+    // The mail goes to the new address: accepting proves the member reads it (P13).
+    const { link, expiresAt } = await issueEmailChangeToken(deps, ops, next.id, plan.emailChangeRequested, now);
     await enqueueMail(deps, ops, now, plan.emailChangeRequested, 'email_change', {
       memberId: next.id,
       accountName: (await loadAccount()).name,
       currentEmail: next.email,
       newEmail: plan.emailChangeRequested,
+      ...(link === undefined ? {} : { link }),
+      expiresAt,
     });
     await recordActivity(deps, ops, now, 'member.email_change_requested', target, {
       newEmail: plan.emailChangeRequested,

@@ -5,6 +5,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { html } from './console/html.ts';
+import type { AccountDeps } from './deps.ts';
+import { registerEmailChangePages } from './email-change-page.ts';
 import type { Store } from './store.ts';
 
 export interface AccountServerOptions {
@@ -12,6 +14,8 @@ export interface AccountServerOptions {
   logger: Logger;
   bridgeUrl: string;
   trustProxy: boolean;
+  /** The use cases' dependencies, for the pages that change the account (the e-mail change page). */
+  deps?: AccountDeps;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -49,6 +53,8 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
 </body></html>`;
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
+
+  if (options.deps !== undefined) await registerEmailChangePages(app, options.deps);
 
   await app.ready();
   return app;
