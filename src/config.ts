@@ -124,7 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     }
   }
   const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
-  const mailFrom = pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
+  const mailFrom =
+    pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
   if (!MAIL_FROM_SHAPE.test(mailFrom)) {
     throw new ConfigError(
       `SCIMBRIDGE_MAIL_FROM must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,

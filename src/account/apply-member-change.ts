@@ -64,7 +64,13 @@ export async function applyMemberChange(
   }
   if (plan.emailChangeRequested !== null) {
     // The mail goes to the new address: accepting proves the member reads it (P13).
-    const { link, expiresAt } = await issueEmailChangeToken(deps, ops, next.id, plan.emailChangeRequested, now);
+    const { link, expiresAt } = await issueEmailChangeToken(
+      deps,
+      ops,
+      next.id,
+      plan.emailChangeRequested,
+      now,
+    );
     await enqueueMail(deps, ops, now, plan.emailChangeRequested, 'email_change', {
       memberId: next.id,
       accountName: (await loadAccount()).name,

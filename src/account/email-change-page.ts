@@ -179,7 +179,10 @@ export async function registerEmailChangePages(app: FastifyInstance, deps: Accou
           { memberId: result.member.id, action: 'member.email_changed' },
           'member accepted an e-mail change',
         );
-        reply.header('set-cookie', `${CSRF_COOKIE}=; Path=${EMAIL_CHANGE_PATH}; Max-Age=0; HttpOnly; SameSite=Strict`);
+        reply.header(
+          'set-cookie',
+          `${CSRF_COOKIE}=; Path=${EMAIL_CHANGE_PATH}; Max-Age=0; HttpOnly; SameSite=Strict`,
+        );
         return send(
           reply,
           200,

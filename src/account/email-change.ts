@@ -82,7 +82,7 @@ function refused(problem: EmailChangeProblem, detail: string): EmailChangeCheck 
   return { ok: false, problem, detail };
 }
 
-async function check(deps: AccountDeps, ops: StoreOps, secret: string, now: string): Promise<EmailChangeCheck> {
+async function check(ops: StoreOps, secret: string, now: string): Promise<EmailChangeCheck> {
   if (!SECRET_SHAPE.test(secret)) return refused('unknown', 'This link is not valid.');
   const token = await ops.getEmailChangeToken(await hashSecret(secret));
   if (token === undefined) return refused('unknown', 'This link is not valid.');
@@ -124,54 +124,57 @@ async function check(deps: AccountDeps, ops: StoreOps, secret: string, now: stri
 
 /** What accepting would do; changes nothing (link scanners open links too). */
 export function previewEmailChange(deps: AccountDeps, secret: string): Promise<EmailChangeCheck> {
-  return check(deps, deps.store, secret, nowIso(deps));
+  return check(deps.store, secret, nowIso(deps));
 }
 
 /** Accepts the change: the address is swapped, the token used up, the activity recorded — together or not at all. */
 export function acceptEmailChange(deps: AccountDeps, secret: string): Promise<EmailChangeCheck> {
-  return deps.store.transaction(async (tx) => {
-    const now = nowIso(deps);
-    const checked = await check(deps, tx, secret, now);
-    if (!checked.ok) return checked;
-    const { member, newEmail } = checked;
-    if (!(await tx.useEmailChangeToken(await hashSecret(secret), now))) {
-      return refused('used', 'This link has already been used.');
-    }
-    const next: Member = {
-      ...member,
-      email: newEmail,
-      pendingEmail: null,
-      updatedAt: now,
-      version: member.version + 1,
-    };
-    let written: boolean;
-    try {
-      written = await tx.updateMember(next, member.version);
-    } catch (error) {
-      if (error instanceof UniqueViolation) {
-        throw new EmailChangeRace('Another member of the account already uses the new address.');
+  return deps.store
+    .transaction(async (tx) => {
+      const now = nowIso(deps);
+      const checked = await check(tx, secret, now);
+      if (!checked.ok) return checked;
+      const { member, newEmail } = checked;
+      if (!(await tx.useEmailChangeToken(await hashSecret(secret), now))) {
+        return refused('used', 'This link has already been used.');
+      }
+      const next: Member = {
+        ...member,
+        email: newEmail,
+        pendingEmail: null,
+        updatedAt: now,
+        version: member.version + 1,
+      };
+      let written: boolean;
+      try {
+        written = await tx.updateMember(next, member.version);
+      } catch (error) {
+        if (error instanceof UniqueViolation) {
+          throw new EmailChangeRace('Another member of the account already uses the new address.');
+        }
+        throw error;
+      }
+      // A concurrent IdP update got there first; the member can simply open the link again.
+      if (!written)
+        throw new EmailChangeRace('The member was changed at the same moment; open the link again.');
+      await tx.appendActivity({
+        id: deps.ids(),
+        at: now,
+        actor: 'member',
+        action: 'member.email_changed',
+        targetType: 'member',
+        targetId: member.id,
+        detail: { previousEmail: member.email, newEmail },
+      });
+      return { ...checked, member: next };
+    })
+    .catch((error: unknown) => {
+      // Thrown inside the transaction so that the used token is rolled back with it.
+      if (error instanceof EmailChangeRace) {
+        return refused(error.message.startsWith('Another') ? 'email_taken' : 'superseded', error.message);
       }
       throw error;
-    }
-    // A concurrent IdP update got there first; the member can simply open the link again.
-    if (!written) throw new EmailChangeRace('The member was changed at the same moment; open the link again.');
-    await tx.appendActivity({
-      id: deps.ids(),
-      at: now,
-      actor: 'member',
-      action: 'member.email_changed',
-      targetType: 'member',
-      targetId: member.id,
-      detail: { previousEmail: member.email, newEmail },
     });
-    return { ...checked, member: next };
-  }).catch((error: unknown) => {
-    // Thrown inside the transaction so that the used token is rolled back with it.
-    if (error instanceof EmailChangeRace) {
-      return refused(error.message.startsWith('Another') ? 'email_taken' : 'superseded', error.message);
-    }
-    throw error;
-  });
 }
 
 class EmailChangeRace extends Error {}

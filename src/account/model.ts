@@ -132,7 +132,10 @@ export interface MailClaim {
 }
 
 /** What a sender records after an attempt; the claim is released with it. */
-export type MailOutcome = Pick<OutboxMessage, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'data'>;
+export type MailOutcome = Pick<
+  OutboxMessage,
+  'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'data'
+>;
 
 /**
  * An e-mail change the member has been asked to accept (P13). Only the SHA-256 of the

@@ -8,9 +8,9 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupMemberRef,
-  EmailChangeToken,
   Integration,
   MailClaim,
   MailOutcome,

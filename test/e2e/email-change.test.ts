@@ -48,7 +48,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     const changeEmail = (id: string, email: string) =>
-      sys.scim('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'emails[type eq "work"].value', value: email }));
+      sys.scim(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'replace', path: 'emails[type eq "work"].value', value: email }),
+      );
 
     async function latestChangeLink(to: string): Promise<string> {
       const mail = (await sys.store.listMail({ limit: 50 })).find(
@@ -93,7 +97,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     const member = async (id: string): Promise<Member> => (await sys.store.getMember(id))!;
     const findByEmail = async (email: string) =>
-      (await sys.scim('GET', `/Users?filter=${encodeURIComponent(`emails eq "${email}"`)}`)).body.totalResults;
+      (await sys.scim('GET', `/Users?filter=${encodeURIComponent(`emails eq "${email}"`)}`)).body
+        .totalResults;
 
     test('the member accepts on the page: the address is swapped, recorded, and SCIM reads show it', async () => {
       const next = `grace.h${counter}@acme.example`;
@@ -105,7 +110,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const shown = await open(link);
       assert.equal(shown.status, 200);
-      assert.ok(shown.text.includes(user.email) && shown.text.includes(next), 'the page shows both addresses');
+      assert.ok(
+        shown.text.includes(user.email) && shown.text.includes(next),
+        'the page shows both addresses',
+      );
       assert.equal(shown.headers.get('cache-control'), 'no-store');
       assert.equal(shown.headers.get('referrer-policy'), 'no-referrer');
       assert.match(shown.headers.get('set-cookie')!, /HttpOnly; SameSite=Strict; Secure/);
@@ -151,7 +159,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.ok(!text.includes('<script>'));
         const posted = await fetch(`${sys.system.accountAddress}/email-change/${secret}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'scimbridge_email_change_csrf=a' },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            cookie: 'scimbridge_email_change_csrf=a',
+          },
           body: 'csrf=a',
         });
         assert.ok([404, 414].includes(posted.status));
@@ -259,7 +270,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(moved.status, 200, moved.text);
       assert.equal((await member(user.id)).email, user.email);
-      assert.equal((await sys.store.listMail({ limit: 1000 })).length, mailBefore, 'no mail to a suspended member');
+      assert.equal(
+        (await sys.store.listMail({ limit: 1000 })).length,
+        mailBefore,
+        'no mail to a suspended member',
+      );
     });
 
     test('reactivating a suspended member under a new address creates a new member (P15)', async () => {
@@ -332,7 +347,11 @@ describe('e-mail change mail over real SMTP', () => {
       emails: [{ value: 'ada@acme.test', primary: true }],
     });
     assert.equal(created.status, 201);
-    await sys.scim('PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'emails', value: [{ value: 'ada.l@acme.test', primary: true }] }));
+    await sys.scim(
+      'PATCH',
+      `/Users/${created.body.id}`,
+      patch({ op: 'replace', path: 'emails', value: [{ value: 'ada.l@acme.test', primary: true }] }),
+    );
     const deadline = Date.now() + 10_000;
     let mail = sink.received.find((m) => m.envelopeTo.includes('ada.l@acme.test'));
     while (!mail && Date.now() < deadline) {

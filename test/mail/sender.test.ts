@@ -20,8 +20,8 @@ import { randomIds } from '../../src/clock.ts';
 import { createLogger } from '../../src/logging.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
-import { TEST_DATABASE_URL } from '../support/system.ts';
 import { closedPort, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
+import { TEST_DATABASE_URL } from '../support/system.ts';
 
 const START = Date.parse('2026-03-02T10:00:00.000Z');
 const FROM = 'Acme via scimbridge <no-reply@acme.test>';
@@ -115,7 +115,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     const senders: MailSender[] = [];
     const extraStores: Store[] = [];
 
-    const makeSender = (over: { url?: string; store?: Store; clock?: { now(): Date }; requireTls?: boolean } = {}) => {
+    const makeSender = (
+      over: { url?: string; store?: Store; clock?: { now(): Date }; requireTls?: boolean } = {},
+    ) => {
       const sender = createMailSender({
         store: over.store ?? store,
         transport: createSmtpTransport({
@@ -192,7 +194,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const missing = (await store.getMail('m1'))!;
       assert.equal(missing.state, 'failed');
       assert.equal(missing.lastError, 'the invitation mail cannot be sent: link is missing');
-      assert.equal((await store.getMail('m2'))!.lastError, 'the invitation mail cannot be sent: link is not an http(s) URL');
+      assert.equal(
+        (await store.getMail('m2'))!.lastError,
+        'the invitation mail cannot be sent: link is not an http(s) URL',
+      );
       assert.equal(await makeSender().runOnce(), 0, 'failed messages stay failed');
       assert.ok(log.lines.some((line) => line.includes('mail not sent: its data is incomplete')));
     });

@@ -40,7 +40,9 @@ interface Refusal {
   times: number;
 }
 
-export async function startSmtpSink(options: { keep?: boolean; credentials?: { user: string; pass: string } } = {}) {
+export async function startSmtpSink(
+  options: { keep?: boolean; credentials?: { user: string; pass: string } } = {},
+) {
   const keep = options.keep ?? true;
   const refusals: Record<SmtpStage, Refusal[]> = { MAIL: [], RCPT: [], DATA: [] };
   const waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -162,7 +164,8 @@ function readHeaders(head: string): Map<string, string> {
   const headers = new Map<string, string>();
   for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(line.slice(colon + 1).trim()));
+    if (colon > 0)
+      headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(line.slice(colon + 1).trim()));
   }
   return headers;
 }

@@ -160,7 +160,9 @@ export function createMailSender(options: MailSenderOptions): MailSender {
       });
     } catch (error) {
       const failure =
-        error instanceof SmtpDeliveryError ? error : new SmtpDeliveryError('the SMTP transport failed', false);
+        error instanceof SmtpDeliveryError
+          ? error
+          : new SmtpDeliveryError('the SMTP transport failed', false);
       if (!(error instanceof SmtpDeliveryError)) log.error({ err: error }, 'unexpected SMTP transport error');
       const giveUp = failure.permanent || attempts >= retry.maxAttempts;
       const nextAttemptAt = giveUp
@@ -218,10 +220,15 @@ export function createMailSender(options: MailSenderOptions): MailSender {
     const claim = { claimId: options.ids(), until: iso(now + leaseMs) };
     const batch = await store.claimDueMail(iso(now), claim, batchSize);
     const leaseEnd = now + leaseMs;
-    const results = await Promise.allSettled(batch.map((message) => deliver(message, claim.claimId, leaseEnd)));
+    const results = await Promise.allSettled(
+      batch.map((message) => deliver(message, claim.claimId, leaseEnd)),
+    );
     for (const result of results) {
       if (result.status === 'rejected') {
-        logger.error({ err: result.reason }, 'mail outcome not recorded; the message is retried after its lease');
+        logger.error(
+          { err: result.reason },
+          'mail outcome not recorded; the message is retried after its lease',
+        );
       }
     }
     return batch.length;

@@ -57,4 +57,3 @@ export function describeSmtpUrl(text: string): string {
     return '(invalid SMTP URL)';
   }
 }
-

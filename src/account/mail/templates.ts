@@ -99,10 +99,13 @@ class Reader {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 /** Removes line breaks and other control characters, and squeezes runs of spaces. */
 function oneLine(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const single = value.replace(CONTROL_CHARACTERS, ' ');
+  return single.replace(/\s+/g, ' ').trim();
 }
 
 /** "2026-12-07 09:26 UTC": unambiguous for readers in every time zone. */
@@ -177,7 +180,7 @@ function build(template: MailTemplate, read: Reader): Parts {
       return {
         subject: `The provisioning bridge of ${account} is offline`,
         paragraphs: [
-          `The bridge at ${bridge} has not answered the health check since ${since}.${detail === undefined ? '' : ` Last error: ${detail}.`}`,
+          `The provisioning bridge of the team account ${account}, at ${bridge}, has not answered the health check since ${since}.${detail === undefined ? '' : ` Last error: ${detail}.`}`,
           'Nothing is lost while it is down: identity providers retry their changes, and they are applied when the bridge is back. Check the bridge’s status page and logs.',
         ],
       };
@@ -190,7 +193,7 @@ function build(template: MailTemplate, read: Reader): Parts {
       return {
         subject: `The provisioning bridge of ${account} is back online`,
         paragraphs: [
-          `The bridge at ${bridge} answers the health check again since ${since}.${detail === undefined ? '' : ` ${detail}.`}`,
+          `The provisioning bridge of the team account ${account}, at ${bridge}, answers the health check again since ${since}.${detail === undefined ? '' : ` ${detail}.`}`,
         ],
       };
     }
@@ -243,7 +246,8 @@ export function withoutLinks(data: Data): Data {
   const out: Data = {};
   for (const [key, value] of Object.entries(data)) {
     if (key === 'link' && typeof value === 'string') out[key] = REMOVED_LINK;
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) out[key] = withoutLinks(value as Data);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      out[key] = withoutLinks(value as Data);
     else out[key] = value;
   }
   return out;

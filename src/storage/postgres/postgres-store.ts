@@ -45,12 +45,12 @@ import {
   groupValues,
   integrationFromRow,
   integrationValues,
-  mailOutcomeValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberValues,
-  outboxFromRow,
   OUTBOX_COLUMNS,
+  outboxFromRow,
   outboxValues,
   type Row,
   uniqueFieldOf,
@@ -377,7 +377,15 @@ class PostgresOps implements StoreOps {
 
 /** RETURNING gives rows in no promised order; senders work oldest due first. */
 function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
-  return a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 interface TransactionContext {

@@ -49,8 +49,8 @@ import {
   groupValues,
   integrationFromRow,
   integrationValues,
-  mailOutcomeValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberValues,
   outboxFromRow,
@@ -431,7 +431,7 @@ class SqliteOps implements StoreOps {
   }
 
   async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
-    return (this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome))) === 1;
+    return this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome)) === 1;
   }
 
   async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
@@ -444,13 +444,21 @@ class SqliteOps implements StoreOps {
   }
 
   async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
-    return (this.run(SQL.useEmailChangeToken, [usedAt, tokenHash])) === 1;
+    return this.run(SQL.useEmailChangeToken, [usedAt, tokenHash]) === 1;
   }
 }
 
 /** RETURNING gives rows in no promised order; senders work oldest due first. */
 function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
-  return a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 /** SQLite binds no booleans: true/false become 1/0 (in place; the arrays are fresh). */
