@@ -110,9 +110,12 @@ function sameSecret(a: string, b: string): boolean {
 
 /** Whether the request comes from a page of this server (or says nothing about its origin). */
 function fromThisSite(request: FastifyRequest, accountUrl: string | undefined): boolean {
-  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = request.headers.origin;
-  if (origin === undefined) return true;
+  // Our pages send no Referer, and browsers then send `Origin: null` with the form: that
+  // says nothing about the origin, so Sec-Fetch-Site and the CSRF cookie decide.
+  if (origin === undefined || origin === 'null') return true;
   const own = new Set([`${request.protocol}://${request.headers.host ?? ''}`]);
   if (accountUrl !== undefined) own.add(new URL(accountUrl).origin);
   return own.has(origin);

@@ -203,6 +203,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         ['a different value', { csrf: randomSecret(), cookie: shown.cookie }, {}],
         ['another origin', shown, { origin: 'https://evil.example' }],
         ['a cross-site fetch', shown, { 'sec-fetch-site': 'cross-site' }],
+        ['a sibling subdomain', shown, { 'sec-fetch-site': 'same-site', origin: 'null' }],
       ];
       for (const [label, form, headers] of attempts) {
         const response = await confirm(link, form, headers);
