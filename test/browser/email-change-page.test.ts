@@ -58,7 +58,7 @@ test('a member reviews the change and accepts it with one button', async () => {
     await page.getByRole('heading', { level: 1 }).textContent(),
     'Confirm your new e-mail address',
   );
-  const body = await page.locator('main').innerText();
+  const body = (await page.locator('main').textContent()) ?? '';
   assert.ok(body.includes('Acme <img src=x onerror=alert(1)>'), 'the hostile name is shown as text');
   assert.ok(body.includes('linus@example.com') && body.includes('linus.new@example.com'));
   assert.equal(await page.locator('img').count(), 0);
