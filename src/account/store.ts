@@ -125,6 +125,8 @@ export interface StoreOps {
 
   insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
   getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
+  /** The member's most recently issued token, used or not. */
+  latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined>;
   /** Marks the token used if it was not yet; false when it already was (single use). */
   useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean>;
 }

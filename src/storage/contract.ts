@@ -969,6 +969,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(await store.useEmailChangeToken('cd'.repeat(32), '2024-01-02T00:00:00.000Z'), false);
       });
 
+      test('latest token of a member', async () => {
+        assert.equal(await store.latestEmailChangeToken('m-1'), undefined);
+        await store.insertEmailChangeToken(token);
+        const newer = { ...token, tokenHash: 'cd'.repeat(32), createdAt: '2024-01-02T00:00:00.000Z' };
+        await store.insertEmailChangeToken(newer);
+        await store.insertEmailChangeToken({
+          ...token,
+          tokenHash: 'ef'.repeat(32),
+          memberId: 'm-2',
+          createdAt: '2024-01-03T00:00:00.000Z',
+        });
+        assert.deepEqual(await store.latestEmailChangeToken('m-1'), newer);
+      });
+
       test('a token is written with the transaction that asks for the change, or not at all', async () => {
         await assert.rejects(
           store.transaction(async (tx) => {

@@ -43,6 +43,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   finishMail: true,
   insertEmailChangeToken: true,
   getEmailChangeToken: true,
+  latestEmailChangeToken: true,
   useEmailChangeToken: true,
 };
 

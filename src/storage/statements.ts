@@ -94,6 +94,7 @@ export const SQL = {
 
   insertEmailChangeToken: `INSERT INTO email_change_tokens (${EMAIL_CHANGE_TOKEN_COLUMNS}) VALUES (${placeholders(EMAIL_CHANGE_TOKEN_COLUMNS)})`,
   getEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE token_hash = ?`,
+  latestEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
   useEmailChangeToken: 'UPDATE email_change_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
 } as const;
 

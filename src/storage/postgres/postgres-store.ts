@@ -370,6 +370,11 @@ class PostgresOps implements StoreOps {
     return row && emailChangeTokenFromRow(row);
   }
 
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = await this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
   async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
     return (await this.run(SQL.useEmailChangeToken, [usedAt, tokenHash])) === 1;
   }

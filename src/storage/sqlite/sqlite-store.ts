@@ -443,6 +443,11 @@ class SqliteOps implements StoreOps {
     return row && emailChangeTokenFromRow(row);
   }
 
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
   async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
     return this.run(SQL.useEmailChangeToken, [usedAt, tokenHash]) === 1;
   }
