@@ -52,7 +52,9 @@ const MAX_ERROR_LENGTH = 500;
 function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length >= 1) out = out.split(secret).join('[redacted]');
+    // A server's reply does not echo the password, so this is a safety net; a password of
+    // one to three characters would otherwise turn every message into confetti.
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
   // Any credentials that still look like a URL's userinfo.
   return out.replace(/(smtps?:\/\/)[^@\s/]+@/gi, '$1[redacted]@');
@@ -80,7 +82,7 @@ export function toDeliveryError(error: unknown, secrets: readonly string[]): Smt
 
 export function createSmtpTransport(settings: SmtpSettings): MailTransport {
   const parsed = parseSmtpUrl(settings.url);
-  const secrets = [parsed.password, parsed.user].filter((value): value is string => value !== undefined);
+  const secrets = parsed.password === undefined ? [] : [parsed.password];
   const transporter = nodemailer.createTransport({
     pool: true,
     host: parsed.host,
