@@ -329,6 +329,25 @@ CREATE TRIGGER groups_count AFTER INSERT OR DELETE OR UPDATE OF managed ON group
   FOR EACH ROW EXECUTE FUNCTION groups_count();
 `;
 
+/** Members' key pairs from sign-up; a row goes with its member. */
+const sqliteV2 = `
+CREATE TABLE member_keys (
+  member_id TEXT PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+  public_key TEXT NOT NULL,
+  encrypted_private_key TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+const postgresV2 = `
+CREATE TABLE member_keys (
+  member_id text COLLATE "C" PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+  public_key text NOT NULL,
+  encrypted_private_key text NOT NULL,
+  created_at text NOT NULL
+);
+`;
+
 /**
  * Version 5: durable e-mail and e-mail changes.
  * - Outbox claims: a sender sets `claim_id`/`claimed_until` on the messages it takes, in one
@@ -372,5 +391,6 @@ CREATE INDEX email_change_tokens_member ON email_change_tokens (member_id);
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: sqliteV1, postgres: postgresV1 },
+  { version: 2, name: 'member keys', sqlite: sqliteV2, postgres: postgresV2 },
   { version: 5, name: 'outbox claims and e-mail change tokens', sqlite: sqliteV5, postgres: postgresV5 },
 ];
