@@ -94,6 +94,24 @@ describe('scimbridge mail', () => {
     );
   });
 
+  test('a sent message shows its headers, and where its link was removed', async () => {
+    const row = (await sys.store.getMail(ids.change))!;
+    await sys.store.updateMail({
+      ...row,
+      state: 'sent',
+      attempts: 1,
+      sentAt: new Date().toISOString(),
+      data: { ...row.data, link: '[removed after delivery]' },
+    });
+    const shown = await cli(['mail', 'show', ids.change, '--data-dir', sys.dataDir]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^State\s+sent \(1 attempt\)$/m);
+    assert.match(shown.stdout, /^Subject\s+Confirm your new e-mail address for My Team$/m);
+    assert.match(shown.stdout, /^ {2}\[removed after delivery\]$/m);
+    assert.ok(!/email-change\/[A-Za-z0-9_-]{43}/.test(shown.stdout), 'no usable link left');
+    await sys.store.updateMail(row);
+  });
+
   test('bad ids, unknown ids and bad options are one clear line and exit code 1', async () => {
     for (const [args, message] of [
       [['mail', 'show', 'no-such-id'], /^scimbridge: no message with id no-such-id/],

@@ -52,6 +52,8 @@ class Reader {
   constructor(
     private readonly template: string,
     private readonly data: Data,
+    /** Render a link removed after delivery as the marker (to show a sent message), instead of refusing. */
+    private readonly showRemovedLinks = false,
   ) {}
 
   private fail(field: string, problem: string): never {
@@ -76,7 +78,10 @@ class Reader {
 
   link(field: string): string {
     const value = this.data[field];
-    if (value === REMOVED_LINK) this.fail(field, 'was removed after the message was delivered');
+    if (value === REMOVED_LINK) {
+      if (this.showRemovedLinks) return REMOVED_LINK;
+      this.fail(field, 'was removed after the message was delivered');
+    }
     const text = this.text(field);
     let url: URL;
     try {
@@ -218,11 +223,17 @@ function htmlOf(paragraph: Paragraph): SafeHtml {
 }
 
 /** Renders an outbox row. Throws `MailDataError` when the row's data cannot make the mail. */
-export function renderMail(message: Pick<OutboxMessage, 'template' | 'data'>): RenderedMail {
+export function renderMail(
+  message: Pick<OutboxMessage, 'template' | 'data'>,
+  options: { showRemovedLinks?: boolean } = {},
+): RenderedMail {
   if (typeof message.data !== 'object' || message.data === null || Array.isArray(message.data)) {
     throw new MailDataError(`the ${message.template} mail cannot be sent: its data is not an object`);
   }
-  const parts = build(message.template, new Reader(message.template, message.data));
+  const parts = build(
+    message.template,
+    new Reader(message.template, message.data, options.showRemovedLinks ?? false),
+  );
   const subject = parts.subject.length > 200 ? `${parts.subject.slice(0, 197)}...` : parts.subject;
   const paragraphs = parts.paragraphs.map((paragraph) =>
     parts.action && typeof paragraph === 'string' ? linkParagraph(paragraph, parts.action.link) : paragraph,

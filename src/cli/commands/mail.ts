@@ -111,7 +111,8 @@ function describe(message: OutboxMessage, from: string): string {
   let rendered: ReturnType<typeof renderMail> | undefined;
   let problem: string | undefined;
   try {
-    rendered = renderMail(message);
+    // A sent message's links were removed from the row; show where they were.
+    rendered = renderMail(message, { showRemovedLinks: message.state === 'sent' });
   } catch (error) {
     if (!(error instanceof MailDataError)) throw error;
     problem = error.message;
