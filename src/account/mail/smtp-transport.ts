@@ -3,8 +3,8 @@
  * many messages, which is what makes thousands of invitations per minute possible.
  *
  * Errors leave this module as `SmtpDeliveryError`, already classified and described in
- * words that are safe to store and log: the SMTP URL's user name and password are cut out
- * of every description, whatever the underlying error says.
+ * words that are safe to store and log: the SMTP URL's password is cut out of every
+ * description, whatever the underlying error says, and the URL itself never appears.
  */
 import nodemailer from 'nodemailer';
 import { parseSmtpUrl } from './smtp-url.ts';
