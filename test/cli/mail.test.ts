@@ -126,6 +126,15 @@ describe('scimbridge mail', () => {
     }
   });
 
+  test('a folder without a database is an error, not an empty outbox', async () => {
+    const result = await cli(['mail', 'list', '--data-dir', path.join(sys.dataDir, 'elsewhere')]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^scimbridge: no database at .*elsewhere\/scimbridge\.db; pass --data-dir or --database-url\n$/,
+    );
+  });
+
   test('works on the data folder of a stopped server', async () => {
     await sys.system.close();
     const shown = await cli(['mail', 'show', ids.second, '--data-dir', sys.dataDir]);

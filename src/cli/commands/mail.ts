@@ -3,13 +3,15 @@
  * default) this is how an operator sees invitations and hands links over by hand. It opens
  * the database directly, so it works whether or not the server is running.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { messageIdFor } from '../../account/mail/sender.ts';
 import { formatUtc, MailDataError, renderMail } from '../../account/mail/templates.ts';
 import type { MailState, OutboxMessage } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
 import { loadConfig } from '../../config.ts';
-import { openStore } from '../../storage/open-store.ts';
+import { openStore, SQLITE_FILE_NAME } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 
 const STATES: readonly MailState[] = ['queued', 'sent', 'failed'];
@@ -180,6 +182,13 @@ async function withStore(
   work: (store: Store, from: string) => Promise<void>,
 ): Promise<void> {
   const config = loadConfig(process.env, flagsOf(options));
+  const file = path.join(config.dataDir, SQLITE_FILE_NAME);
+  if (config.databaseUrl === undefined && !existsSync(file)) {
+    // Reading must not create an empty database in the wrong folder and report it empty.
+    process.stderr.write(`scimbridge: no database at ${file}; pass --data-dir or --database-url\n`);
+    process.exitCode = 1;
+    return;
+  }
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await work(store, config.mailFrom);
