@@ -40,6 +40,8 @@ interface Database {
   /** Opens another connection (pool) onto the same database: a second process's view. */
   open(): Promise<Store>;
   cleanUp(): Promise<void>;
+  /** The SQLite file, for another process to open. */
+  sqlitePath?: string;
 }
 
 async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<Database> {
@@ -52,8 +54,10 @@ async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<Database> {
     };
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'scimbridge-mail-'));
+  const sqlitePath = path.join(dir, 'scimbridge.db');
   return {
-    open: () => openSqliteStore({ path: path.join(dir, 'scimbridge.db') }),
+    sqlitePath,
+    open: () => openSqliteStore({ path: sqlitePath }),
     cleanUp: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -337,3 +341,82 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('a sender process killed in the middle of a send', () => {
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    test(`${kind}: the message is sent once, by the next sender, after the claim runs out`, async () => {
+      const { spawn } = await import('node:child_process');
+      const database = await freshDatabase(kind);
+      const store = await database.open();
+      const sink = await startSmtpSink();
+      const leaseMs = 2_500;
+      try {
+        await store.enqueueMail(invitation('m1', { nextAttemptAt: new Date().toISOString() }));
+        sink.stallNextData();
+        const childOptions = {
+          smtpUrl: sink.url,
+          leaseMs,
+          sendBudgetMs: 500,
+          ...(kind === 'postgres'
+            ? { postgres: { connectionString: TEST_DATABASE_URL, schema: schemas.at(-1)! } }
+            : { sqlitePath: database.sqlitePath }),
+        };
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            path.join(import.meta.dirname, 'sender-child.ts'),
+            JSON.stringify(childOptions),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        try {
+          const deadline = Date.now() + 20_000;
+          while (sink.stalled === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          assert.equal(sink.stalled, 1, 'the child sent the message and waits for the answer');
+        } finally {
+          child.kill('SIGKILL');
+          await exited;
+        }
+        const killedAt = Date.now();
+        const left = (await store.getMail('m1'))!;
+        assert.equal(left.state, 'queued', 'nothing was recorded by the dead process');
+        assert.equal(left.attempts, 0);
+
+        const log = captureLogger();
+        const next = createMailSender({
+          store,
+          transport: createSmtpTransport({ url: sink.url, requireTls: false, maxConnections: 1 }),
+          clock: { now: () => new Date() },
+          ids: randomIds,
+          random: () => 0.5,
+          logger: log.logger,
+          from: FROM,
+          leaseMs,
+          sendBudgetMs: 500,
+        });
+        try {
+          assert.equal(await next.runOnce(), 0, 'the dead process’s claim still holds');
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.max(0, killedAt + leaseMs + 50 - Date.now())),
+          );
+          assert.equal(await next.runOnce(), 1);
+          assert.equal(await next.runOnce(), 0);
+        } finally {
+          await next.stop();
+        }
+        assert.equal(sink.accepted, 1, 'delivered exactly once');
+        assert.equal(sink.received[0]!.messageId, '<m1.outbox@acme.test>');
+        const done = (await store.getMail('m1'))!;
+        assert.equal(done.state, 'sent');
+        assert.equal(done.attempts, 1);
+      } finally {
+        await store.close();
+        await sink.close();
+        await database.cleanUp();
+      }
+    });
+  }
+});

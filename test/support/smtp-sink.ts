@@ -29,6 +29,10 @@ export interface SmtpSink {
   accepted: number;
   /** Refuse the next `times` commands of `stage` with `code message`. */
   refuse(stage: SmtpStage, code: number, message: string, times?: number): void;
+  /** Never answer the next message's DATA: the client waits as if the server hung. */
+  stallNextData(): void;
+  /** Messages whose DATA went unanswered. */
+  stalled: number;
   /** Resolves when at least `count` messages were accepted. */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -51,7 +55,9 @@ export async function startSmtpSink(
     port: 0,
     received: [] as ReceivedMail[],
     accepted: 0,
+    stalled: 0,
   };
+  let stallNext = false;
 
   const refusal = (stage: SmtpStage): Error | undefined => {
     const next = refusals[stage][0];
@@ -90,6 +96,11 @@ export async function startSmtpSink(
         if (keep) chunks.push(chunk);
       });
       stream.on('end', () => {
+        if (stallNext) {
+          stallNext = false;
+          sink.stalled++;
+          return;
+        }
         const refused = refusal('DATA');
         if (refused) return callback(refused);
         sink.accepted++;
@@ -120,6 +131,9 @@ export async function startSmtpSink(
   const result: SmtpSink = Object.assign(sink, {
     refuse(stage: SmtpStage, code: number, message: string, times = 1) {
       refusals[stage].push({ code, message, times });
+    },
+    stallNextData() {
+      stallNext = true;
     },
     waitFor(count: number, timeoutMs = 10_000) {
       if (sink.accepted >= count) return Promise.resolve();
