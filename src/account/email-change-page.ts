@@ -102,6 +102,16 @@ function readCookie(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/** A form field, whichever form parser the server uses (plain object or URLSearchParams). */
+function formField(body: unknown, name: string): string {
+  if (body instanceof URLSearchParams) return body.get(name) ?? '';
+  if (typeof body === 'object' && body !== null) {
+    const value = (body as Record<string, unknown>)[name];
+    if (typeof value === 'string') return value;
+  }
+  return '';
+}
+
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
@@ -124,12 +134,15 @@ function fromThisSite(request: FastifyRequest, accountUrl: string | undefined): 
 export async function registerEmailChangePages(app: FastifyInstance, deps: AccountDeps): Promise<void> {
   const secureCookie = deps.accountUrl?.startsWith('https://') ?? false;
   await app.register(async (scope) => {
-    // Scoped to these routes: other pages of the account server keep their own parsers.
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
-      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-    );
+    // Scoped to these routes, and only if the server has no form parser of its own yet
+    // (another page may have registered one first; adding a second would throw).
+    if (!scope.hasContentTypeParser('application/x-www-form-urlencoded')) {
+      scope.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+        (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+      );
+    }
 
     scope.get<{ Params: { secret: string } }>(`${EMAIL_CHANGE_PATH}/:secret`, async (request, reply) => {
       const check = await previewEmailChange(deps, request.params.secret);
@@ -159,10 +172,11 @@ export async function registerEmailChangePages(app: FastifyInstance, deps: Accou
       );
     });
 
-    scope.post<{ Params: { secret: string }; Body: Record<string, string> | undefined }>(
+    scope.post<{ Params: { secret: string }; Body: unknown }>(
       `${EMAIL_CHANGE_PATH}/:secret`,
+      { bodyLimit: FORM_BODY_LIMIT },
       async (request, reply) => {
-        const field = typeof request.body?.csrf === 'string' ? request.body.csrf : '';
+        const field = formField(request.body, 'csrf');
         const cookie = readCookie(request, CSRF_COOKIE) ?? '';
         if (field === '' || !sameSecret(field, cookie) || !fromThisSite(request, deps.accountUrl)) {
           return send(
