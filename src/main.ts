@@ -114,6 +114,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
       random: deps.random ?? Math.random,
       logger: mailLogger,
       from: config.mailFrom,
+      concurrency: 2 * config.smtpPoolSize,
     });
     mailSender.start();
     mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');

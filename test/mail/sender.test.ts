@@ -320,6 +320,34 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await store.getMail('m1'))!.state, 'sent');
     });
 
+    test('a slow server: no message is handed to SMTP once its claim is nearly over', async () => {
+      for (let i = 1; i <= 5; i++) await store.enqueueMail(invitation(`m${i}`));
+      // Every delivery takes two minutes of the injected clock.
+      const slowClock = { now: () => new Date(clock.ms + 2 * 60_000 * sink.accepted) };
+      const sender = createMailSender({
+        store,
+        transport: createSmtpTransport({ url: sink.url, requireTls: false, maxConnections: 1 }),
+        clock: slowClock,
+        ids: randomIds,
+        random: () => 0.5,
+        logger: log.logger,
+        from: FROM,
+        concurrency: 1,
+      });
+      senders.push(sender);
+      assert.equal(await sender.runOnce(), 5);
+      // Lease 10 minutes, 3 needed per send: the fifth would start with 2 minutes left.
+      assert.equal(sink.accepted, 4);
+      const left = (await store.getMail('m5'))!;
+      assert.equal(left.state, 'queued');
+      assert.equal(left.attempts, 0);
+      assert.equal(await sender.runOnce(), 0, 'still claimed until the lease ends');
+      clock.advance(2 * 60_000);
+      assert.equal(await sender.runOnce(), 1);
+      assert.equal(sink.accepted, 5);
+      assert.equal(new Set(sink.received.map((mail) => mail.messageId)).size, 5);
+    });
+
     test('two senders on one database deliver every message exactly once', async () => {
       const count = 150;
       for (let i = 0; i < count; i++) await store.enqueueMail(invitation(`m${String(i).padStart(3, '0')}`));

@@ -60,8 +60,13 @@ export interface MailSenderOptions {
   /** The From header: `address` or `Name <address>`. */
   from: string;
   retry?: RetryPolicy;
-  /** Messages claimed at once; they are sent concurrently over the pool. */
+  /** Messages claimed at once. */
   batchSize?: number;
+  /**
+   * Messages of a batch handed to the transport at once: about twice its connections, so
+   * that every connection stays busy while the lease check before each send stays true.
+   */
+  concurrency?: number;
   /** How long to wait when the outbox had nothing due. */
   pollMs?: number;
   leaseMs?: number;
@@ -104,6 +109,7 @@ export function createMailSender(options: MailSenderOptions): MailSender {
   const pollMs = options.pollMs ?? 1000;
   const leaseMs = options.leaseMs ?? 10 * 60_000;
   const sendBudgetMs = options.sendBudgetMs ?? 3 * 60_000;
+  const concurrency = options.concurrency ?? 10;
   const iso = (ms: number) => new Date(ms).toISOString();
 
   async function record(message: OutboxMessage, claimId: string, outcome: MailOutcome): Promise<boolean> {
@@ -220,17 +226,21 @@ export function createMailSender(options: MailSenderOptions): MailSender {
     const claim = { claimId: options.ids(), until: iso(now + leaseMs) };
     const batch = await store.claimDueMail(iso(now), claim, batchSize);
     const leaseEnd = now + leaseMs;
-    const results = await Promise.allSettled(
-      batch.map((message) => deliver(message, claim.claimId, leaseEnd)),
-    );
-    for (const result of results) {
-      if (result.status === 'rejected') {
-        logger.error(
-          { err: result.reason },
-          'mail outcome not recorded; the message is retried after its lease',
-        );
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const message = batch[next++]!;
+        try {
+          await deliver(message, claim.claimId, leaseEnd);
+        } catch (error) {
+          logger.error(
+            { err: error, mailId: message.id },
+            'mail outcome not recorded; the message is retried after its lease',
+          );
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
     return batch.length;
   }
 
