@@ -4,6 +4,7 @@
  * `process.env`.
  */
 import path from 'node:path';
+import { parseSmtpUrl } from './account/mail/smtp-url.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -43,6 +44,14 @@ export interface Config {
   monitorBridgeUrls: string[];
   /** The monitoring token the monitor presents (env only: a secret); one-process mode makes its own when unset. */
   monitorToken: string | undefined;
+  /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
+  smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  mailFrom: string;
+  /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
+  smtpRequireTls: boolean;
+  /** SMTP connections the sender keeps open. */
+  smtpPoolSize: number;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -54,6 +63,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** `address` or `Display Name <address>`, one line, no angle brackets in the name. */
+const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[A-Za-z0-9.-]+>|[^\s<>@]+@[A-Za-z0-9.-]+)$/;
+const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -149,6 +162,27 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     // Never echo the value: it is a secret, even when mistyped.
     throw new ConfigError('SCIMBRIDGE_MONITOR_TOKEN must be a monitoring token (sbm_ and 43 characters)');
   }
+  const smtpUrl = pick('smtpUrl', 'SCIMBRIDGE_SMTP_URL');
+  if (smtpUrl !== undefined) {
+    try {
+      parseSmtpUrl(smtpUrl);
+    } catch (error) {
+      // The message never repeats the URL: it may hold the SMTP password.
+      throw new ConfigError(`SCIMBRIDGE_SMTP_URL ${(error as Error).message}`);
+    }
+  }
+  const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
+  const mailFrom =
+    pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
+  if (!MAIL_FROM_SHAPE.test(mailFrom)) {
+    throw new ConfigError(
+      `SCIMBRIDGE_MAIL_FROM must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,
+    );
+  }
+  const requireTls = (pick('smtpRequireTls', 'SCIMBRIDGE_SMTP_REQUIRE_TLS') ?? 'true').toLowerCase();
+  if (!BOOLEAN_WORDS.includes(requireTls)) {
+    throw new ConfigError(`SCIMBRIDGE_SMTP_REQUIRE_TLS must be true or false, not "${requireTls}"`);
+  }
 
   return {
     dataDir: path.resolve(cwd, pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data'),
@@ -156,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     host: pick('host', 'SCIMBRIDGE_HOST') ?? '127.0.0.1',
     consolePort,
     bridgePort,
-    accountUrl: url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`),
+    accountUrl,
     publicBridgeUrl,
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
@@ -187,5 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     ),
     monitorBridgeUrls,
     monitorToken,
+    smtpUrl,
+    mailFrom,
+    smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',
+    smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),
   };
 }

@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import type { AccountClient } from './account/client.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { createMailSender, type MailSender } from './account/mail/sender.ts';
+import { createSmtpTransport } from './account/mail/smtp-transport.ts';
+import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
 import { createStoreMonitoringTokenCheck, generateMonitoringToken } from './account/monitoring-tokens.ts';
 import { createAccountServer } from './account/server.ts';
@@ -36,6 +39,8 @@ export interface RunningSystem {
   bridgeAddress: string;
   /** The health monitor, when turned on (`--monitor`). */
   monitor: HealthMonitor | undefined;
+  /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
+  mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -51,6 +56,8 @@ export interface SystemDeps {
   watcher?: WatcherStatusSource;
   /** Wraps the bridge's AccountClient (tests: a transport that fails like a network does). */
   wrapAccountClient?: (client: AccountClient) => AccountClient;
+  /** Uniform in [0, 1): jitter for mail retries. */
+  random?: () => number;
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
@@ -58,7 +65,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   const ids = deps.ids ?? randomIds;
   const { logger } = deps;
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const accountDeps = { store, clock, ids };
+  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
   const inProcess = createInProcessAccountClient(accountDeps);
@@ -119,6 +126,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
       }),
       monitoring,
     },
+    deps: accountDeps,
   });
 
   let accountAddress: string;
@@ -148,6 +156,30 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
           },
         );
   monitor?.start();
+  const mailLogger = logger.child({ part: 'mail' });
+  let mailSender: MailSender | undefined;
+  if (config.smtpUrl === undefined) {
+    mailLogger.info(
+      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+    );
+  } else {
+    mailSender = createMailSender({
+      store,
+      transport: createSmtpTransport({
+        url: config.smtpUrl,
+        requireTls: config.smtpRequireTls,
+        maxConnections: config.smtpPoolSize,
+      }),
+      clock,
+      ids,
+      random: deps.random ?? Math.random,
+      logger: mailLogger,
+      from: config.mailFrom,
+      concurrency: 2 * config.smtpPoolSize,
+    });
+    mailSender.start();
+    mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
+  }
 
   return {
     store,
@@ -156,10 +188,11 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     accountAddress,
     bridgeAddress,
     monitor,
+    mailSender,
     async close() {
       await monitor?.stop();
-      // Finish in-flight requests first, then release the database.
-      await Promise.allSettled([bridge.close(), accountServer.close()]);
+      // Finish in-flight requests and the mail batch in flight, then release the database.
+      await Promise.allSettled([bridge.close(), accountServer.close(), mailSender?.stop()]);
       await store.close();
     },
   };

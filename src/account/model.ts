@@ -170,3 +170,31 @@ export interface BridgeHealthRecord {
   /** The last notice sent: `offline` or `online`. */
   lastNotice: 'offline' | 'online' | null;
 }
+
+/** A sender's hold on outbox messages (`Store.claimDueMail`); another sender skips them until `until`. */
+export interface MailClaim {
+  /** Unique per claim; only the holder may record the outcome. */
+  claimId: string;
+  /** ISO-8601 UTC; after this instant the messages are due again for any sender. */
+  until: string;
+}
+
+/** What a sender records after an attempt; the claim is released with it. */
+export type MailOutcome = Pick<
+  OutboxMessage,
+  'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'data'
+>;
+
+/**
+ * An e-mail change the member has been asked to accept (P13). Only the SHA-256 of the
+ * link's secret is stored, so a copy of the database cannot accept anyone's change.
+ */
+export interface EmailChangeToken {
+  /** Lower-case hex SHA-256 of the secret in the link. */
+  tokenHash: string;
+  memberId: string;
+  newEmail: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}

@@ -6,6 +6,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 import { html } from './console/html.ts';
+import type { AccountDeps } from './deps.ts';
+import { registerEmailChangePages } from './email-change-page.ts';
 import type { MonitoringTokenCheck } from './monitoring-tokens.ts';
 import type { AccountMetrics } from './server-metrics.ts';
 import type { Store } from './store.ts';
@@ -17,6 +19,8 @@ export interface AccountServerOptions {
   trustProxy: boolean;
   /** `/metrics`, open to monitoring tokens (P7). */
   metrics?: { metrics: AccountMetrics; monitoring: MonitoringTokenCheck };
+  /** The use cases' dependencies, for the pages that change the account (the e-mail change page). */
+  deps?: AccountDeps;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -74,6 +78,8 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
 </body></html>`;
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
+
+  if (options.deps !== undefined) await registerEmailChangePages(app, options.deps);
 
   await app.ready();
   return app;

@@ -32,6 +32,7 @@ export async function openFixture(options: { allowedDomains?: string[] } = {}): 
     store,
     clock: { now: () => new Date(now) },
     ids: () => `id-${String(++next).padStart(4, '0')}`,
+    accountUrl: 'https://team.acme.test',
   };
   let { account, owner } = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
   if (options.allowedDomains !== undefined) {

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerMailCommands } from './commands/mail.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -17,6 +18,7 @@ const program = new Command()
 registerStartCommand(program);
 registerProvisioningCommands(program);
 registerMonitoringCommands(program);
+registerMailCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -51,6 +51,12 @@ const METHODS: Record<keyof StoreOps, true> = {
   setNotificationRecipients: true,
   getBridgeHealth: true,
   saveBridgeHealth: true,
+  claimDueMail: true,
+  finishMail: true,
+  insertEmailChangeToken: true,
+  getEmailChangeToken: true,
+  latestEmailChangeToken: true,
+  useEmailChangeToken: true,
 };
 
 export const STORE_OPS_METHODS = Object.keys(METHODS) as Array<keyof StoreOps>;
