@@ -1,15 +1,17 @@
 /**
  * The health monitor in the running system (P7): turned on by a setting, it checks the real
- * bridge's /health with a monitoring token; turned off, nothing runs. (Delivery of the
- * queued notices is the mail sender's job; here the outbox rows are checked.)
+ * bridge's /health with a monitoring token; turned off, nothing runs; and the offline and
+ * back-online notices reach a real SMTP server through the outbox and the mail sender.
  */
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { HealthMonitor, MONITOR_DEFAULTS } from '../../src/account/monitor/health-monitor.ts';
-import { createMonitoringToken } from '../../src/account/monitoring-tokens.ts';
+import { createMonitoringToken, generateMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
+import { startSmtpSink } from '../support/smtp-sink.ts';
 import { startTestSystem } from '../support/system.ts';
 
 async function freePort(): Promise<number> {
@@ -98,6 +100,78 @@ describe('health monitor in the running system', () => {
       assert.equal(notices[0]!.data.bridgeUrl, sys.system.bridgeAddress);
     } finally {
       await sys.close();
+    }
+  });
+
+  test('offline and back-online e-mails arrive at a real SMTP server, once each', async () => {
+    const sink = await startSmtpSink();
+    const sys = await startTestSystem({
+      env: {
+        SCIMBRIDGE_SMTP_URL: sink.url,
+        SCIMBRIDGE_SMTP_REQUIRE_TLS: 'false',
+        SCIMBRIDGE_MAIL_FROM: 'Team <accounts@example.com>',
+      },
+    });
+    // A stand-in bridge whose /health can be switched off, and a clock the test moves (kept
+    // in the past, so every queued notice is due for the real sender at once).
+    let up = true;
+    const token = generateMonitoringToken();
+    const bridge = createHttpServer((request, response) => {
+      if (!up || request.headers.authorization !== `Bearer ${token}`) return request.socket.destroy();
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
+    const bridgeUrl = `http://127.0.0.1:${(bridge.address() as { port: number }).port}`;
+    let now = Date.now() - 3 * 60 * 60_000;
+    const monitor = new HealthMonitor(
+      {
+        store: sys.store,
+        clock: { now: () => new Date(now) },
+        ids: randomIds,
+        logger: pino({ level: 'silent' }),
+      },
+      {
+        ...MONITOR_DEFAULTS,
+        bridgeUrls: [bridgeUrl],
+        timeoutMs: 2000,
+        token,
+        accountName: 'My Team',
+      },
+    );
+    const round = async (isUp: boolean) => {
+      up = isUp;
+      now += 60_000;
+      return (await monitor.checkAll())[0]!;
+    };
+    try {
+      await round(true);
+      for (let i = 0; i < 3; i++) await round(false);
+      await sink.waitFor(1);
+      const offline = sink.received[0]!;
+      assert.deepEqual(offline.envelopeTo, ['owner@example.com']);
+      assert.equal(offline.subject, 'The provisioning bridge of My Team is offline');
+      assert.match(offline.text, new RegExp(`at ${bridgeUrl.replace(/[.]/g, '\\.')}, has not answered`));
+      assert.match(offline.text, /Last error: cannot connect/);
+
+      now += 31 * 60_000; // past the least time between two notices
+      await round(true);
+      const back = await round(true);
+      assert.equal(back.state, 'online');
+      await sink.waitFor(2);
+      assert.equal(sink.received[1]!.subject, 'The provisioning bridge of My Team is back online');
+      // Nothing else is on its way: one notice per change.
+      await round(true);
+      assert.equal(
+        (await sys.store.listMail({ limit: 20 })).filter((mail) => mail.template.startsWith('bridge_'))
+          .length,
+        2,
+      );
+      for (const mail of sink.received)
+        assert.ok(!mail.raw.includes(token), 'a notice holds the monitoring token');
+    } finally {
+      await new Promise<void>((resolve) => bridge.close(() => resolve()));
+      await sys.close();
+      await sink.close();
     }
   });
 });

@@ -105,7 +105,7 @@ describe('health monitor', () => {
     assert.deepEqual(mail[0]!.data, {
       accountName: 'Acme',
       bridgeUrl,
-      since: offline.changedAt,
+      since: offline.lastOkAt,
       detail: 'the bridge answered HTTP 503 on /health',
     });
     // Staying down is not news.

@@ -168,7 +168,8 @@ export class HealthMonitor {
         const data: Record<string, unknown> = {
           accountName: this.settings.accountName,
           bridgeUrl,
-          since: next.changedAt ?? at,
+          // Offline: when it last answered ("has not answered since …"); online: when it came back.
+          since: (due === 'offline' ? (next.lastOkAt ?? next.changedAt) : next.changedAt) ?? at,
         };
         if (due === 'offline' && next.lastError !== null) data.detail = next.lastError;
         for (const to of recipients) {
