@@ -47,13 +47,37 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** WCAG 2 contrast of each text element against the first opaque background behind it. */
+const CONTRAST_SCRIPT = `(() => {
+  const luminance = (color) => {
+    const [r, g, b] = (color.match(/\\d+(\\.\\d+)?/g) || []).slice(0, 3).map((part) => {
+      const c = Number(part) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const color = getComputedStyle(node).backgroundColor;
+      if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return Array.from(document.querySelectorAll('h1, h2, p, td, th, a, button, code')).map((element) => {
+    const fore = luminance(getComputedStyle(element).color);
+    const back = luminance(background(element));
+    return { text: (element.textContent || '').slice(0, 40), ratio: (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05) };
+  });
+})()`;
+
 describe('status page in Chromium', () => {
   let sys: TestSystem;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let shotsDir: string;
-  let accountDown = false;
+  /** How the account "answers" the bridge: normally, not at all, or with a firewall refusal. */
+  let accountMode: 'ok' | 'down' | 'firewall' = 'ok';
   let deadUrl: string;
   const watcher: WatcherStatus = {
     state: 'idle',
@@ -86,7 +110,15 @@ describe('status page in Chromium', () => {
             const original = Reflect.get(target, property, receiver);
             if (typeof original !== 'function') return original;
             return async (...args: unknown[]) => {
-              if (accountDown) await fetch(`${deadUrl}/api/v1/provisioning`);
+              if (accountMode === 'down') await fetch(`${deadUrl}/api/v1/provisioning`);
+              if (accountMode === 'firewall') {
+                // The shape the account client throws when a firewall rule refuses the bridge (P4).
+                throw Object.assign(new Error('refused by a firewall rule'), {
+                  code: 'firewall_blocked',
+                  address: '203.0.113.7',
+                  rule: 'deny 203.0.113.0/24',
+                });
+              }
               return original.apply(target, args);
             };
           },
@@ -201,7 +233,7 @@ describe('status page in Chromium', () => {
 
   test('account unreachable: named as such, with the cause and what to check', async () => {
     sys.token = await sys.regenerate();
-    accountDown = true;
+    accountMode = 'down';
     try {
       await page.reload();
       const text = await partText('account');
@@ -212,11 +244,38 @@ describe('status page in Chromium', () => {
       await shot('status-account-unreachable');
       assert.ok(sys.logLines.some((line) => JSON.parse(line).msg === 'the account server is unreachable'));
     } finally {
-      accountDown = false;
+      accountMode = 'ok';
     }
     await page.reload();
     assert.match(await partText('account'), /OK: Connected/);
     assert.ok(sys.logLines.some((line) => JSON.parse(line).msg === 'the account answers normally again'));
+  });
+
+  test('a firewall block names the address and the rule to change', async () => {
+    accountMode = 'firewall';
+    try {
+      await page.reload();
+      const text = await partText('account');
+      assert.match(text, /Problem: Blocked by firewall/);
+      assert.match(text, /203\.0\.113\.7 \(rule: deny 203\.0\.113\.0\/24\)/);
+      assert.ok(
+        sys.logLines.some((line) => {
+          const entry = JSON.parse(line);
+          return entry.msg === "the account's firewall blocked the bridge" && entry.address === '203.0.113.7';
+        }),
+      );
+    } finally {
+      accountMode = 'ok';
+    }
+  });
+
+  test('text meets WCAG AA contrast (4.5:1) against its background', async () => {
+    await page.reload();
+    // A string, not a function: the test runner's compiler would add helpers the page lacks.
+    const ratios: Array<{ text: string; ratio: number }> = await page.evaluate(CONTRAST_SCRIPT);
+    assert.ok(ratios.length > 20);
+    for (const { text, ratio } of ratios)
+      assert.ok(ratio >= 4.5, `"${text}" has contrast ${ratio.toFixed(2)}`);
   });
 
   test('the log download is NDJSON of recent lines, without the token', async () => {
