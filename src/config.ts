@@ -111,7 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
   const passwordIterations = Number(pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS') ?? 600_000);
-  if (!Number.isInteger(passwordIterations) || passwordIterations < 1_000 || passwordIterations > 10_000_000) {
+  if (
+    !Number.isInteger(passwordIterations) ||
+    passwordIterations < 1_000 ||
+    passwordIterations > 10_000_000
+  ) {
     throw new ConfigError(
       `SCIMBRIDGE_PASSWORD_ITERATIONS must be a whole number from 1000 to 10000000 (default 600000; lower only in tests), not "${pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')}"`,
     );
@@ -135,7 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
-    invitationValidityHours: positive('invitationValidityHours', 'SCIMBRIDGE_INVITATION_VALIDITY_HOURS', 168, 24 * 90),
+    invitationValidityHours: positive(
+      'invitationValidityHours',
+      'SCIMBRIDGE_INVITATION_VALIDITY_HOURS',
+      168,
+      24 * 90,
+    ),
     passwordIterations,
     memberSessionHours: positive('memberSessionHours', 'SCIMBRIDGE_MEMBER_SESSION_HOURS', 12, 24 * 30),
   };

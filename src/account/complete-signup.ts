@@ -8,14 +8,15 @@
  * A link that is unknown, expired, used or revoked changes nothing. Submitting the very same
  * keys again (a browser retry after a lost answer) succeeds without writing anything.
  */
-import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from './invitations.ts';
-import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
-import type { Account, Invitation, Member } from './model.ts';
-import { hashProof } from './proof-hash.ts';
-import { SignupError } from './signup-errors.ts';
+
 import { base64UrlToBytes, EncodingError, isBase64UrlOfLength } from '../crypto/encoding.ts';
 import { MAX_PASSWORD_ITERATIONS, MIN_PASSWORD_ITERATIONS } from '../crypto/member-keys.ts';
 import { isProofShaped, isValidProofParameters } from '../crypto/sign-in-proof.ts';
+import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
+import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from './invitations.ts';
+import type { Account, Invitation, Member } from './model.ts';
+import { hashProof } from './proof-hash.ts';
+import { SignupError } from './signup-errors.ts';
 
 export interface SignupSubmission {
   /** base64url of the raw 32-byte X25519 public key. */
@@ -42,7 +43,8 @@ const MESSAGES = {
   invitation_unknown:
     'This sign-up link is not valid. Check that you opened the whole link from your invitation e-mail, or ask your administrator for a new invitation.',
   invitation_expired: 'This sign-up link has expired. Ask your administrator to send you a new invitation.',
-  invitation_used: 'This sign-up link has already been used. Sign in instead, or ask your administrator for help.',
+  invitation_used:
+    'This sign-up link has already been used. Sign in instead, or ask your administrator for help.',
   invitation_revoked:
     'This sign-up link no longer works: a newer invitation replaced it. Use the link in your most recent invitation e-mail.',
   member_unavailable: 'This account cannot be signed up. Ask your administrator for help.',
@@ -51,7 +53,12 @@ const MESSAGES = {
 function statusError(invitation: Invitation, now: string): SignupError | undefined {
   const status = invitationStatus(invitation, now);
   if (status === 'open') return undefined;
-  const code = status === 'used' ? 'invitation_used' : status === 'revoked' ? 'invitation_revoked' : 'invitation_expired';
+  const code =
+    status === 'used'
+      ? 'invitation_used'
+      : status === 'revoked'
+        ? 'invitation_revoked'
+        : 'invitation_expired';
   return new SignupError(code, MESSAGES[code]);
 }
 
@@ -128,7 +135,10 @@ export function parseSignupSubmission(body: unknown): SignupSubmission {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the request body must be a JSON object');
   }
-  const { publicKey, encryptedPrivateKey, proof, proofSalt, proofIterations } = body as Record<string, unknown>;
+  const { publicKey, encryptedPrivateKey, proof, proofSalt, proofIterations } = body as Record<
+    string,
+    unknown
+  >;
   if (typeof publicKey !== 'string' || !isBase64UrlOfLength(publicKey, 32)) {
     throw invalid('publicKey must be the base64url of a 32-byte X25519 public key');
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMember } from './create-member.ts';
-import { hashInvitationToken } from './invitations.ts';
 import { deleteMember } from './delete-member.ts';
 import { getMember } from './get-member.ts';
+import { hashInvitationToken } from './invitations.ts';
 import type { Member } from './model.ts';
 import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';

@@ -15,11 +15,11 @@
  * because every request re-reads the member.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { isProofShaped, PROOF_SALT_BYTES, type SignInProofParameters } from '../crypto/sign-in-proof.ts';
 import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
 import type { Member, MemberSession } from './model.ts';
 import { spendProofCheck, verifyProof } from './proof-hash.ts';
 import { SignupError } from './signup-errors.ts';
-import { isProofShaped, PROOF_SALT_BYTES, type SignInProofParameters } from '../crypto/sign-in-proof.ts';
 
 const DECOY_SECRET = 'sign-in-decoy-v1';
 const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -32,7 +32,12 @@ export function hashSessionToken(token: string): string {
 }
 
 export function parseEmail(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_EMAIL_LENGTH || !value.includes('@')) {
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    value.length > MAX_EMAIL_LENGTH ||
+    !value.includes('@')
+  ) {
     throw new SignupError('invalid_input', 'email must be an e-mail address');
   }
   return value.trim();
@@ -40,7 +45,9 @@ export function parseEmail(value: unknown): string {
 
 /** Members who may sign in: they have signed up and are not suspended. */
 function maySignIn(member: Member | undefined): member is Member {
-  return member !== undefined && !member.scimDeleted && (member.state === 'pending' || member.state === 'active');
+  return (
+    member !== undefined && !member.scimDeleted && (member.state === 'pending' || member.state === 'active')
+  );
 }
 
 export async function signInParameters(deps: AccountDeps, email: string): Promise<SignInProofParameters> {
@@ -64,7 +71,8 @@ export interface SignedIn {
 }
 
 export async function signIn(deps: AccountDeps, input: { email: string; proof: unknown }): Promise<SignedIn> {
-  if (!isProofShaped(input.proof)) throw new SignupError('invalid_input', 'proof must be the base64url of 32 bytes');
+  if (!isProofShaped(input.proof))
+    throw new SignupError('invalid_input', 'proof must be the base64url of 32 bytes');
   const proof = input.proof;
   const member = await deps.store.findMemberByEmail(input.email);
   const credential = member && (await deps.store.getMemberCredential(member.id));

@@ -13,7 +13,11 @@ const PARAMETERS = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
-function scryptAsync(secret: Buffer, salt: Buffer, options: { N: number; r: number; p: number }): Promise<Buffer> {
+function scryptAsync(
+  secret: Buffer,
+  salt: Buffer,
+  options: { N: number; r: number; p: number },
+): Promise<Buffer> {
   const scryptOptions: ScryptOptions = { ...options, maxmem: 256 * options.N * options.r };
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_BYTES, scryptOptions, (error, key) => (error ? reject(error) : resolve(key)));
@@ -35,7 +39,11 @@ export async function verifyProof(proof: string, stored: string): Promise<boolea
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 2 ** 20 || r > 32 || p > 16) return false;
   const expected = Buffer.from(parts[5]!, 'base64url');
-  const key = await scryptAsync(Buffer.from(proof, 'base64url'), Buffer.from(parts[4]!, 'base64url'), { N, r, p });
+  const key = await scryptAsync(Buffer.from(proof, 'base64url'), Buffer.from(parts[4]!, 'base64url'), {
+    N,
+    r,
+    p,
+  });
   return expected.length === key.length && timingSafeEqual(expected, key);
 }
 

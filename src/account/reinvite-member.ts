@@ -24,7 +24,9 @@ async function invitationMailFailed(ops: StoreOps, memberId: string, issuedAt: s
   const failed = await ops.listMail({ limit: 1000, state: 'failed' });
   return failed.some(
     (message) =>
-      message.template === 'invitation' && message.data.memberId === memberId && message.createdAt >= issuedAt,
+      message.template === 'invitation' &&
+      message.data.memberId === memberId &&
+      message.createdAt >= issuedAt,
   );
 }
 
@@ -42,9 +44,16 @@ export function reinviteMember(deps: AccountDeps, email: string): Promise<Invita
     }
     const account = await requireAccount(tx);
     const { invitation, link } = await issueInvitation(deps, tx, account, member, now);
-    await recordActivity(deps, tx, now, 'member.reinvited', { targetType: 'member', targetId: member.id }, {
-      previousInvitation: status,
-    });
+    await recordActivity(
+      deps,
+      tx,
+      now,
+      'member.reinvited',
+      { targetType: 'member', targetId: member.id },
+      {
+        previousInvitation: status,
+      },
+    );
     return { member, link, expiresAt: invitation.expiresAt };
   });
 }

@@ -48,7 +48,10 @@ export function resendInvitation(deps: AccountDeps, email: string): Promise<Invi
     }
     const account = await requireAccount(tx);
     const { invitation, link } = await issueInvitation(deps, tx, account, member, now);
-    await recordActivity(deps, tx, now, 'member.invitation_resent', { targetType: 'member', targetId: member.id });
+    await recordActivity(deps, tx, now, 'member.invitation_resent', {
+      targetType: 'member',
+      targetId: member.id,
+    });
     return { member, link, expiresAt: invitation.expiresAt };
   });
 }

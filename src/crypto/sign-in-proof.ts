@@ -56,7 +56,10 @@ export function isProofShaped(value: unknown): value is string {
 }
 
 /** Derives the proof (base64url of 32 bytes) from the password and the member's parameters. */
-export async function deriveSignInProof(password: string, parameters: SignInProofParameters): Promise<string> {
+export async function deriveSignInProof(
+  password: string,
+  parameters: SignInProofParameters,
+): Promise<string> {
   if (!isValidProofParameters(parameters)) throw new Error('sign-in proof parameters are malformed');
   const label = utf8ToBytes(LABEL);
   const salt = base64UrlToBytes(parameters.salt);
@@ -85,7 +88,8 @@ export function passwordProblem(password: string, confirmation?: string): string
   if (length < MIN_PASSWORD_LENGTH) {
     return `The password is too short: use at least ${MIN_PASSWORD_LENGTH} characters (it has ${length}).`;
   }
-  if (length > MAX_PASSWORD_LENGTH) return `The password is too long: use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  if (length > MAX_PASSWORD_LENGTH)
+    return `The password is too long: use at most ${MAX_PASSWORD_LENGTH} characters.`;
   if (password.trim() === '') return 'The password cannot be only spaces.';
   if (confirmation !== undefined && confirmation !== password) {
     return 'The two passwords are not the same. Type the password again in both fields.';

@@ -889,10 +889,15 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal((await store.findInvitationByTokenHash('hash-1'))?.usedAt, '2024-01-03T00:00:00.000Z');
         // Only the open one is revoked; a used one keeps its history.
         assert.equal(await store.revokeOpenInvitations('m1', '2024-01-05T00:00:00.000Z'), 1);
-        assert.equal((await store.findInvitationByTokenHash('hash-2'))?.revokedAt, '2024-01-05T00:00:00.000Z');
+        assert.equal(
+          (await store.findInvitationByTokenHash('hash-2'))?.revokedAt,
+          '2024-01-05T00:00:00.000Z',
+        );
         assert.equal((await store.findInvitationByTokenHash('hash-1'))?.revokedAt, null);
         assert.equal(await store.markInvitationUsed('inv-2', '2024-01-06T00:00:00.000Z'), false);
-        await assert.rejects(store.insertInvitation({ ...first, id: 'inv-9', tokenHash: 'h9', memberId: 'ghost' }));
+        await assert.rejects(
+          store.insertInvitation({ ...first, id: 'inv-9', tokenHash: 'h9', memberId: 'ghost' }),
+        );
       });
 
       test('member credentials and sessions: saved, replaced, expired, gone with the member', async () => {
@@ -917,7 +922,11 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           expiresAt: '2024-01-01T12:00:00.000Z',
         };
         await store.insertMemberSession(session);
-        await store.insertMemberSession({ ...session, tokenHash: 's2', expiresAt: '2024-01-02T12:00:00.000Z' });
+        await store.insertMemberSession({
+          ...session,
+          tokenHash: 's2',
+          expiresAt: '2024-01-02T12:00:00.000Z',
+        });
         assert.deepEqual(await store.getMemberSession('s1'), session);
         assert.equal(await store.deleteExpiredMemberSessions('2024-01-01T12:00:00.000Z'), 1);
         assert.equal(await store.getMemberSession('s1'), undefined);

@@ -91,6 +91,7 @@ export const SIGNUP_SQL = {
   deleteMemberSession: 'DELETE FROM member_sessions WHERE token_hash = ?',
   deleteExpiredMemberSessions: 'DELETE FROM member_sessions WHERE expires_at <= ?',
 
-  insertAccountSecret: 'INSERT INTO account_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+  insertAccountSecret:
+    'INSERT INTO account_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
   getAccountSecret: 'SELECT value FROM account_secrets WHERE name = ?',
 } as const;

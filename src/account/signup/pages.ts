@@ -7,10 +7,11 @@
  * JavaScript the forms say so plainly instead of failing silently. Password fields have no
  * `name`: a form submitted without the script can never carry the password to the server.
  */
-import { html, type SafeHtml } from '../console/html.ts';
-import type { InvitationView } from '../complete-signup.ts';
-import type { Member } from '../model.ts';
+
 import { MIN_PASSWORD_LENGTH } from '../../crypto/sign-in-proof.ts';
+import type { InvitationView } from '../complete-signup.ts';
+import { html, type SafeHtml } from '../console/html.ts';
+import type { Member } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 
 function layout(assets: MemberAssets, title: string, body: SafeHtml): string {

@@ -107,11 +107,17 @@ const PAGE_TITLES: Partial<Record<SignupError['code'], string>> = {
 
 /** Fastify's own request errors, by code. */
 const REQUEST_ERRORS: Record<string, { status: number; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than this endpoint accepts.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than this endpoint accepts.',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'The request body is empty.' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'The request body is not valid JSON.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, message: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    message: 'The Content-Length header does not match the body.',
+  },
 };
 
 /** The member area's paths with any token replaced, for log lines. */
@@ -119,7 +125,10 @@ export function redactMemberPath(url: string): string {
   return url.replace(/\/signup\/[^/?#]*/i, '/signup/[token]');
 }
 
-export async function registerMemberRoutes(app: FastifyInstance, options: MemberRoutesOptions): Promise<void> {
+export async function registerMemberRoutes(
+  app: FastifyInstance,
+  options: MemberRoutesOptions,
+): Promise<void> {
   const { deps, auth, limiter, assets } = options;
 
   await app.register(async (scope) => {
@@ -136,13 +145,21 @@ export async function registerMemberRoutes(app: FastifyInstance, options: Member
 
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof CrossSiteError) {
-        return sendJson(reply, 403, { error: 'cross_site', message: 'This request must come from this site.' });
+        return sendJson(reply, 403, {
+          error: 'cross_site',
+          message: 'This request must come from this site.',
+        });
       }
       if (error instanceof SignupError) {
         const status = SIGNUP_ERROR_STATUS[error.code];
-        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+        if (error.retryAfterSeconds !== undefined)
+          reply.header('retry-after', String(error.retryAfterSeconds));
         if (wantsPage(request)) {
-          return sendPage(reply, status, problemPage(assets, PAGE_TITLES[error.code] ?? 'Something is wrong', error.message));
+          return sendPage(
+            reply,
+            status,
+            problemPage(assets, PAGE_TITLES[error.code] ?? 'Something is wrong', error.message),
+          );
         }
         return sendJson(reply, status, { error: error.code, message: error.message });
       }
@@ -181,38 +198,50 @@ export async function registerMemberRoutes(app: FastifyInstance, options: Member
       { bodyLimit: SIGNUP_BODY_LIMIT },
       async (request, reply) => {
         assertSameOrigin(request);
-        if (isForm(request)) return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
-        if (!isJson(request)) throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+        if (isForm(request))
+          return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
+        if (!isJson(request))
+          throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
         const submission = parseSignupSubmission(request.body);
         const outcome = await completeSignup(deps, request.params.token, submission);
         if (!outcome.repeated) {
-          request.log.info({ memberId: outcome.member.id, outcome: 'signed_up' }, 'member signed up; pending confirmation');
+          request.log.info(
+            { memberId: outcome.member.id, outcome: 'signed_up' },
+            'member signed up; pending confirmation',
+          );
         }
         return sendJson(reply, 200, { state: outcome.member.state, signIn: '/signin' });
       },
     );
 
     scope.get('/signin', async (request, reply) => {
-      if (await auth.currentMember(request)) return reply.header('cache-control', 'no-store').redirect('/member', 303);
+      if (await auth.currentMember(request))
+        return reply.header('cache-control', 'no-store').redirect('/member', 303);
       return sendPage(reply, 200, signinPage(assets));
     });
 
     scope.post('/signin/parameters', { bodyLimit: SIGNIN_BODY_LIMIT }, async (request, reply) => {
       assertSameOrigin(request);
-      if (!isJson(request)) throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      if (!isJson(request))
+        throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
       const email = parseEmail((request.body as { email?: unknown } | null)?.email);
       return sendJson(reply, 200, await signInParameters(deps, email));
     });
 
     scope.post('/signin', { bodyLimit: SIGNIN_BODY_LIMIT }, async (request, reply) => {
       assertSameOrigin(request);
-      if (isForm(request)) return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
-      if (!isJson(request)) throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      if (isForm(request))
+        return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
+      if (!isJson(request))
+        throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
       const body = (request.body ?? {}) as { email?: unknown; proof?: unknown };
       const email = parseEmail(body.email);
       const wait = limiter.retryAfter(email, request.ip);
       if (wait !== undefined) {
-        request.log.warn({ outcome: 'sign_in_throttled' }, 'member sign-in refused: too many failed attempts');
+        request.log.warn(
+          { outcome: 'sign_in_throttled' },
+          'member sign-in refused: too many failed attempts',
+        );
         throw new SignupError(
           'sign_in_throttled',
           `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
@@ -242,7 +271,10 @@ export async function registerMemberRoutes(app: FastifyInstance, options: Member
       const sent = (request.body as { csrf?: unknown } | null)?.csrf;
       if (token !== undefined) {
         if (typeof sent !== 'string' || sent !== csrfTokenOf(token)) {
-          return sendJson(reply, 403, { error: 'cross_site', message: 'This request must come from this site.' });
+          return sendJson(reply, 403, {
+            error: 'cross_site',
+            message: 'This request must come from this site.',
+          });
         }
         await signOut(deps, token);
       }

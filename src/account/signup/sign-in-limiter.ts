@@ -69,7 +69,8 @@ export class SignInLimiter {
     const now = this.clock.now().getTime();
     for (const [key] of this.keys(email, client)) {
       const window = this.windows.get(key);
-      const current = window && now < window.startedAt + this.windowMs ? window : { startedAt: now, failures: 0 };
+      const current =
+        window && now < window.startedAt + this.windowMs ? window : { startedAt: now, failures: 0 };
       current.failures += 1;
       this.windows.delete(key);
       this.windows.set(key, current);

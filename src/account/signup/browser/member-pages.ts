@@ -22,7 +22,10 @@ function show(id: string, text: string): void {
   }
 }
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -66,7 +69,7 @@ function setupSignup(form: HTMLFormElement): void {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (submitting || !cryptoAvailable()) return;
-    const password = (element<HTMLInputElement>('password')?.value ?? '');
+    const password = element<HTMLInputElement>('password')?.value ?? '';
     const confirmation = element<HTMLInputElement>('password-confirm')?.value ?? '';
     const problem = passwordProblem(password, confirmation);
     show('problem', problem ?? '');
@@ -157,4 +160,5 @@ if (signup) setupSignup(signup);
 const signin = element<HTMLFormElement>('signin-form');
 if (signin) setupSignin(signin);
 // The script is running: the "needs JavaScript" notice can go.
-for (const notice of Array.from(document.querySelectorAll<HTMLElement>('.needs-script'))) notice.hidden = true;
+for (const notice of Array.from(document.querySelectorAll<HTMLElement>('.needs-script')))
+  notice.hidden = true;
