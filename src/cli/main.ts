@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
 
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerMemberCommands(program);
 
 try {
   await program.parseAsync(process.argv);

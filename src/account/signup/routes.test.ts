@@ -220,7 +220,14 @@ describe('POST /signup/<token>', () => {
       ['iterations below the floor', { ...good, proofIterations: 999 }, JSON_HEADERS, 400, /proofIterations/],
       ['cross-site origin', good, { ...JSON_HEADERS, origin: 'https://evil.example' }, 403, /this site/],
       ['cross-site fetch', good, { ...JSON_HEADERS, 'sec-fetch-site': 'cross-site' }, 403, /this site/],
-      ['opaque origin', good, { ...JSON_HEADERS, origin: 'null' }, 403, /this site/],
+      [
+        'opaque origin from another site',
+        good,
+        { ...JSON_HEADERS, origin: 'null', 'sec-fetch-site': 'cross-site' },
+        403,
+        /this site/,
+      ],
+      ['unparsable origin', good, { ...JSON_HEADERS, origin: 'http://[' }, 403, /this site/],
     ];
     for (const [label, body, headers, status, message] of cases) {
       const response = await postSignup(body, headers);

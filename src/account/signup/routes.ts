@@ -67,22 +67,25 @@ function wantsPage(request: FastifyRequest): boolean {
   return accept === '' || accept.includes('text/html') || !accept.includes('application/json');
 }
 
-/** Same-origin check for requests that change something (CSRF). */
+/**
+ * Same-origin check for requests that change something (CSRF). Browsers send
+ * Sec-Fetch-Site on every request; Origin is checked when it names an origin. Under
+ * `Referrer-Policy: no-referrer` browsers send `Origin: null` even for same-origin posts,
+ * so "null" alone is no evidence either way; the other defences (JSON only, the sign-out
+ * form token) still apply.
+ */
 function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new CrossSiteError();
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      throw new CrossSiteError();
-    }
-    if (host !== request.host) throw new CrossSiteError();
-  } else if (origin === 'null') {
+  if (origin === undefined || origin === 'null') return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
     throw new CrossSiteError();
   }
+  if (host !== request.host) throw new CrossSiteError();
 }
 
 function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
@@ -183,6 +186,11 @@ export async function registerMemberRoutes(
           .send(asset.body),
       );
     }
+
+    // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+    scope.get('/favicon.ico', async (_request, reply) =>
+      reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+    );
 
     scope.get<{ Params: { token: string } }>('/signup/:token', async (request, reply) => {
       const view = await viewInvitation(deps, request.params.token);
