@@ -112,7 +112,7 @@ async function inviteMember(
   await tx.addGroupMembers(teamMembers.id, [member.id]);
   const target = { targetType: 'member', targetId: member.id } as const;
   if (input.active) {
-    await issueInvitation(deps, tx, account, member, now);
+    await issueInvitation(deps, tx, account, member, now, true);
     await recordActivity(deps, tx, now, 'member.invited', target, { userName: member.userName });
   } else {
     // Created inactive: kept for the IdP, but nobody is invited until it is activated.

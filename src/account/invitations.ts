@@ -62,6 +62,8 @@ export async function issueInvitation(
   account: Pick<Account, 'name'>,
   member: Pick<Member, 'id' | 'email' | 'displayName'>,
   now: string,
+  /** True for a member created in this transaction: there is nothing to revoke. */
+  firstForMember = false,
 ): Promise<{ invitation: Invitation; link: string }> {
   const settings = signupSettings(deps);
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
@@ -74,7 +76,7 @@ export async function issueInvitation(
     usedAt: null,
     revokedAt: null,
   };
-  await ops.revokeOpenInvitations(member.id, now);
+  if (!firstForMember) await ops.revokeOpenInvitations(member.id, now);
   await ops.insertInvitation(invitation);
   const link = signupLink(settings.accountUrl, token);
   const data: InvitationMailData = {

@@ -50,11 +50,24 @@ function maySignIn(member: Member | undefined): member is Member {
   );
 }
 
+/** Read once per store: the secret never changes, and a read per request would be a write on SQLite. */
+const decoySecrets = new WeakMap<object, Promise<string>>();
+
+function decoySecret(deps: AccountDeps): Promise<string> {
+  let secret = decoySecrets.get(deps.store);
+  if (secret === undefined) {
+    secret = deps.store.ensureAccountSecret(DECOY_SECRET, randomBytes(32).toString('base64url'));
+    secret.catch(() => decoySecrets.delete(deps.store));
+    decoySecrets.set(deps.store, secret);
+  }
+  return secret;
+}
+
 export async function signInParameters(deps: AccountDeps, email: string): Promise<SignInProofParameters> {
   const member = await deps.store.findMemberByEmail(email);
   const credential = member && (await deps.store.getMemberCredential(member.id));
   if (credential !== undefined) return { salt: credential.proofSalt, iterations: credential.proofIterations };
-  const secret = await deps.store.ensureAccountSecret(DECOY_SECRET, randomBytes(32).toString('base64url'));
+  const secret = await decoySecret(deps);
   const salt = createHmac('sha256', Buffer.from(secret, 'base64url'))
     .update(email.toLowerCase(), 'utf8')
     .digest()

@@ -88,6 +88,9 @@ export async function recreateMember(
     );
   }
 
+  // The previous person's sealed keys and sign-in credential are theirs: they move with them.
+  await ops.transferMemberSignup(existing.id, detachedId);
+
   const groups = (await ops.listGroupsOfMembers([existing.id])).get(existing.id) ?? [];
   for (const group of groups) {
     if (group.managed) continue;

@@ -158,6 +158,31 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'invitation_revoked');
     });
 
+    test('reactivated under another address (P15): the previous person keeps their keys; the new one is invited', async () => {
+      const { member, token } = await invite();
+      const submission = await signupSubmission(PASSWORD);
+      await completeSignup(f.deps, token, submission);
+      await updateMember(f.deps, member.id, memberInput({ active: false }));
+      await updateMember(
+        f.deps,
+        member.id,
+        memberInput({ email: 'grace.h@acme.test', userName: 'grace.h@acme.test' }),
+      );
+      const previous = (await f.deps.store.findMemberByEmail('grace@acme.test'))!;
+      assert.notEqual(previous.id, member.id);
+      assert.equal((await f.deps.store.getMemberKeys(previous.id))!.publicKey, submission.publicKey);
+      assert.equal((await f.deps.store.getMemberCredential(previous.id))!.proofSalt, submission.proofSalt);
+      assert.equal(await f.deps.store.getMemberKeys(member.id), undefined);
+      assert.equal(await f.deps.store.getMemberCredential(member.id), undefined);
+      // The new person signs up with their own link and keys.
+      const fresh = await latestInvitationToken(f, 'grace.h@acme.test');
+      assert.equal((await viewInvitation(f.deps, fresh)).email, 'grace.h@acme.test');
+      const theirs = await signupSubmission('the new person has a password');
+      await completeSignup(f.deps, fresh, theirs);
+      assert.equal((await f.deps.store.getMemberKeys(member.id))!.publicKey, theirs.publicKey);
+      assert.equal((await f.deps.store.getMemberKeys(previous.id))!.publicKey, submission.publicKey);
+    });
+
     test('resend: a new link, and the old one dies at once', async () => {
       const { member, token } = await invite();
       f.advance(DAY);

@@ -125,6 +125,12 @@ export interface StoreOps {
   /** Removes every session that expired at or before `now`; returns how many. */
   deleteExpiredMemberSessions(now: string): Promise<number>;
   /**
+   * Moves a member's key pair and sign-in credential to another member row and ends the
+   * first member's sessions: when an id passes to a new person (P15), the previous
+   * person's keys go with them.
+   */
+  transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void>;
+  /**
    * Returns the stored secret `name`, storing `candidate` first when there is none; two
    * racing callers get the same value.
    */

@@ -935,6 +935,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await store.insertMemberSession({ ...session, tokenHash: 's3' });
       });
 
+      test("a member's keys and credential move to another member; their sessions end", async () => {
+        await store.insertMember(makeMember('m1', { userName: 't1', email: 't1@example.com' }));
+        await store.insertMember(makeMember('m2', { userName: 't2', email: 't2@example.com' }));
+        const at = '2024-01-01T00:00:00.000Z';
+        await store.saveMemberKeys({
+          memberId: 'm1',
+          publicKey: 'p1',
+          encryptedPrivateKey: 'e1',
+          createdAt: at,
+        });
+        await store.saveMemberCredential({
+          memberId: 'm1',
+          proofSalt: 's',
+          proofIterations: 1000,
+          proofHash: 'h',
+          createdAt: at,
+        });
+        await store.insertMemberSession({
+          tokenHash: 'sess',
+          memberId: 'm1',
+          createdAt: at,
+          expiresAt: '2024-01-02T00:00:00.000Z',
+        });
+        await store.transferMemberSignup('m1', 'm2');
+        assert.equal(await store.getMemberKeys('m1'), undefined);
+        assert.equal(await store.getMemberCredential('m1'), undefined);
+        assert.equal(await store.getMemberSession('sess'), undefined);
+        assert.equal((await store.getMemberKeys('m2'))?.publicKey, 'p1');
+        assert.equal((await store.getMemberCredential('m2'))?.proofHash, 'h');
+      });
+
       test('account secrets: the first stored value wins', async () => {
         assert.equal(await store.ensureAccountSecret('decoy', 'first'), 'first');
         assert.equal(await store.ensureAccountSecret('decoy', 'second'), 'first');

@@ -45,6 +45,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   getMemberSession: true,
   deleteMemberSession: true,
   deleteExpiredMemberSessions: true,
+  transferMemberSignup: true,
   ensureAccountSecret: true,
   getIntegration: true,
   saveIntegration: true,

@@ -91,6 +91,10 @@ export const SIGNUP_SQL = {
   deleteMemberSession: 'DELETE FROM member_sessions WHERE token_hash = ?',
   deleteExpiredMemberSessions: 'DELETE FROM member_sessions WHERE expires_at <= ?',
 
+  transferMemberKeys: 'UPDATE member_keys SET member_id = ? WHERE member_id = ?',
+  transferMemberCredential: 'UPDATE member_credentials SET member_id = ? WHERE member_id = ?',
+  deleteSessionsOfMember: 'DELETE FROM member_sessions WHERE member_id = ?',
+
   insertAccountSecret:
     'INSERT INTO account_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
   getAccountSecret: 'SELECT value FROM account_secrets WHERE name = ?',

@@ -377,6 +377,12 @@ class PostgresOps implements StoreOps {
     return await this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }
 
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    await this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
   async ensureAccountSecret(name: string, candidate: string): Promise<string> {
     await this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
     return (await this.get(SIGNUP_SQL.getAccountSecret, [name]))!.value as string;

@@ -457,6 +457,12 @@ class SqliteOps implements StoreOps {
     return this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }
 
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
   async ensureAccountSecret(name: string, candidate: string): Promise<string> {
     this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
     return this.get(SIGNUP_SQL.getAccountSecret, [name])!.value as string;
