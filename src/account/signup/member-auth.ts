@@ -50,8 +50,17 @@ export function csrfTokenOf(sessionToken: string): string {
   return createHash('sha256').update(`scimbridge csrf v1|${sessionToken}`).digest('base64url');
 }
 
-export function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
-  const secure = request.protocol === 'https' ? '; Secure' : '';
+/**
+ * The Set-Cookie value. Secure when this request came over HTTPS, or when the account's
+ * public address is HTTPS (a TLS proxy in front whose forwarding headers are not trusted).
+ */
+export function sessionCookie(
+  request: FastifyRequest,
+  value: string,
+  maxAgeSeconds: number,
+  publicUrl = '',
+): string {
+  const secure = request.protocol === 'https' || publicUrl.startsWith('https:') ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
 }
 

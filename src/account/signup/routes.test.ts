@@ -29,7 +29,7 @@ let logLines: string[];
 let token: string;
 let memberId: string;
 
-async function serve(options: { trustProxy?: boolean } = {}): Promise<FastifyInstance> {
+async function serve(options: { trustProxy?: boolean; accountUrl?: string } = {}): Promise<FastifyInstance> {
   const logger = createLogger({
     level: 'info',
     format: 'json',
@@ -47,7 +47,7 @@ async function serve(options: { trustProxy?: boolean } = {}): Promise<FastifyIns
     trustProxy: options.trustProxy ?? false,
     clock: f.deps.clock,
     ids: f.deps.ids,
-    signup: TEST_SIGNUP,
+    signup: { ...TEST_SIGNUP, accountUrl: options.accountUrl ?? 'http://127.0.0.1:8080' },
   });
 }
 
@@ -358,19 +358,21 @@ describe('member sign-in', () => {
     assert.equal(keys.headers['cache-control'], 'no-store');
   });
 
-  test('over https (behind a trusted proxy) the cookie is Secure', async () => {
-    const proxied = await serve({ trustProxy: true });
-    try {
-      const response = await proxied.inject({
-        method: 'POST',
-        url: '/signin',
-        headers: { ...JSON_HEADERS, 'x-forwarded-proto': 'https' },
-        payload: JSON.stringify({ email: 'grace@acme.test', proof }),
-      });
-      assert.equal(response.statusCode, 200);
-      assert.match(String(response.headers['set-cookie']), /; Secure/);
-    } finally {
-      await proxied.close();
+  test('over https the cookie is Secure: behind a trusted proxy, or when the public address is https', async () => {
+    for (const options of [{ trustProxy: true }, { accountUrl: 'https://team.example.test' }]) {
+      const other = await serve(options);
+      try {
+        const response = await other.inject({
+          method: 'POST',
+          url: '/signin',
+          headers: { ...JSON_HEADERS, 'x-forwarded-proto': 'https' },
+          payload: JSON.stringify({ email: 'grace@acme.test', proof }),
+        });
+        assert.equal(response.statusCode, 200);
+        assert.match(String(response.headers['set-cookie']), /; Secure/, JSON.stringify(options));
+      } finally {
+        await other.close();
+      }
     }
   });
 

@@ -269,7 +269,10 @@ export async function registerMemberRoutes(
       limiter.succeeded(email);
       request.log.info({ memberId: result.member.id, outcome: 'signed_in' }, 'member signed in');
       const maxAge = Math.floor(signupSettings(deps).memberSessionMs / 1000);
-      reply.header('set-cookie', sessionCookie(request, result.sessionToken, maxAge));
+      reply.header(
+        'set-cookie',
+        sessionCookie(request, result.sessionToken, maxAge, signupSettings(deps).accountUrl),
+      );
       return sendJson(reply, 200, { next: '/member' });
     });
 
@@ -286,7 +289,7 @@ export async function registerMemberRoutes(
         }
         await signOut(deps, token);
       }
-      reply.header('set-cookie', sessionCookie(request, '', 0));
+      reply.header('set-cookie', sessionCookie(request, '', 0, signupSettings(deps).accountUrl));
       return reply.header('cache-control', 'no-store').redirect('/signin', 303);
     });
 
