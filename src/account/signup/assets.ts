@@ -29,6 +29,7 @@ button { margin-top: 1.25rem; padding: 0.5rem 1.25rem; font: inherit; cursor: po
 .hint { font-size: 0.9em; opacity: 0.8; margin: 0.25rem 0 0; }
 .problem { border-left: 4px solid #c0392b; padding: 0.5rem 0.75rem; background: rgba(192, 57, 43, 0.08); }
 .done { border-left: 4px solid #27ae60; padding: 0.5rem 0.75rem; background: rgba(39, 174, 96, 0.08); }
+time { white-space: nowrap; }
 [hidden] { display: none !important; }
 `;
 

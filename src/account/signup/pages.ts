@@ -37,7 +37,8 @@ export function signupPage(assets: MemberAssets, view: InvitationView, formActio
     `Join ${view.accountName}`,
     html`<h1>Join ${view.accountName}</h1>
 <p>You were invited as <strong>${view.email}</strong>${view.displayName ? html` (${view.displayName})` : ''}.
-Choose a password to create your account. This link works until ${view.expiresAt.replace('T', ' ').slice(0, 16)} UTC.</p>
+Choose a password to create your account. This link works until
+<time datetime="${view.expiresAt}">${view.expiresAt.replace('T', ' ').slice(0, 16)} UTC</time>.</p>
 ${NEEDS_SCRIPT}
 <p id="problem" class="problem" role="alert" hidden></p>
 <form id="signup-form" method="post" action="${formAction}" data-iterations="${view.passwordIterations}" novalidate>
@@ -59,12 +60,18 @@ usually within a few minutes, and you will get an e-mail when it is ready.</p>
 }
 
 /** A link that cannot be used, or a sign-up that needs the script; `message` says which and what to do. */
-export function problemPage(assets: MemberAssets, title: string, message: string): string {
+export function problemPage(
+  assets: MemberAssets,
+  title: string,
+  message: string,
+  next?: { href: string; label: string },
+): string {
   return layout(
     assets,
     title,
     html`<h1>${title}</h1>
-<p class="problem" role="alert">${message}</p>`,
+<p class="problem" role="alert">${message}</p>
+${next ? html`<p><a href="${next.href}">${next.label}</a></p>` : ''}`,
   );
 }
 

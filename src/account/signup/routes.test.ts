@@ -174,6 +174,7 @@ describe('POST /signup/<token>', () => {
     });
     assert.equal(page.statusCode, 410);
     assert.match(page.body, /already been used/);
+    assert.match(page.body, /href="\/signin"/);
   });
 
   test('every bad body is refused with a clear error and changes nothing', async () => {

@@ -158,10 +158,11 @@ export async function registerMemberRoutes(
         if (error.retryAfterSeconds !== undefined)
           reply.header('retry-after', String(error.retryAfterSeconds));
         if (wantsPage(request)) {
+          const next = error.code === 'invitation_used' ? { href: '/signin', label: 'Sign in' } : undefined;
           return sendPage(
             reply,
             status,
-            problemPage(assets, PAGE_TITLES[error.code] ?? 'Something is wrong', error.message),
+            problemPage(assets, PAGE_TITLES[error.code] ?? 'Something is wrong', error.message, next),
           );
         }
         return sendJson(reply, status, { error: error.code, message: error.message });
@@ -247,7 +248,7 @@ export async function registerMemberRoutes(
       const wait = limiter.retryAfter(email, request.ip);
       if (wait !== undefined) {
         request.log.warn(
-          { outcome: 'sign_in_throttled' },
+          { outcome: 'sign_in_throttled', client: request.ip },
           'member sign-in refused: too many failed attempts',
         );
         throw new SignupError(
