@@ -17,6 +17,7 @@ import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from '
 import type { Account, Invitation, Member } from './model.ts';
 import { hashProof } from './proof-hash.ts';
 import { SignupError } from './signup-errors.ts';
+import type { StoreOps } from './store.ts';
 
 export interface SignupSubmission {
   /** base64url of the raw 32-byte X25519 public key. */
@@ -167,6 +168,18 @@ export function parseSignupSubmission(body: unknown): SignupSubmission {
   };
 }
 
+/** The member, when exactly these keys were already stored for them by an earlier sign-up. */
+async function sameSubmissionAccepted(
+  tx: StoreOps,
+  memberId: string,
+  submission: SignupSubmission,
+): Promise<Member | undefined> {
+  const [member, keys] = await Promise.all([tx.getMember(memberId), tx.getMemberKeys(memberId)]);
+  const same =
+    keys?.publicKey === submission.publicKey && keys.encryptedPrivateKey === submission.encryptedPrivateKey;
+  return same ? member : undefined;
+}
+
 export interface SignupOutcome {
   member: Member;
   account: Pick<Account, 'name'>;
@@ -191,18 +204,9 @@ export async function completeSignup(
     const account = await tx.getAccount();
     const problem = statusError(invitation, now);
     if (problem?.code === 'invitation_used') {
-      const [member, keys] = await Promise.all([
-        tx.getMember(invitation.memberId),
-        tx.getMemberKeys(invitation.memberId),
-      ]);
-      if (
-        member !== undefined &&
-        account !== undefined &&
-        keys?.publicKey === submission.publicKey &&
-        keys.encryptedPrivateKey === submission.encryptedPrivateKey
-      ) {
-        return { member, account, repeated: true };
-      }
+      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
+      if (repeated !== undefined && account !== undefined)
+        return { member: repeated, account, repeated: true };
       throw problem;
     }
     if (problem) throw problem;
@@ -211,6 +215,10 @@ export async function completeSignup(
       throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
     }
     if (!(await tx.markInvitationUsed(invitation.id, now))) {
+      // Another request used it in the meantime (PostgreSQL re-checks the row after the
+      // other commit): the same keys sent twice at once are still one sign-up.
+      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
+      if (repeated !== undefined) return { member: repeated, account, repeated: true };
       throw new SignupError('invitation_used', MESSAGES.invitation_used);
     }
     const next: Member = {

@@ -123,6 +123,33 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'invitation_used');
     });
 
+    test('two submits at the same moment: the same keys are one sign-up; different keys, one wins', async () => {
+      const { member, token } = await invite();
+      const submission = await signupSubmission(PASSWORD);
+      const both = await Promise.all([
+        completeSignup(f.deps, token, submission),
+        completeSignup(f.deps, token, submission),
+      ]);
+      assert.deepEqual(both.map((outcome) => outcome.repeated).sort(), [false, true]);
+      assert.equal((await f.actions()).filter((action) => action === 'member.signed_up').length, 1);
+
+      const second = await invite('lin@acme.test');
+      const [a, b] = await Promise.all([
+        signupSubmission('first long password'),
+        signupSubmission('second long password'),
+      ]);
+      const results = await Promise.allSettled([
+        completeSignup(f.deps, second.token, a),
+        completeSignup(f.deps, second.token, b),
+      ]);
+      const won = results.findIndex((result) => result.status === 'fulfilled');
+      assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+      const lost = results[1 - won] as PromiseRejectedResult;
+      assert.equal((lost.reason as SignupError).code, 'invitation_used');
+      assert.equal((await f.deps.store.getMemberKeys(second.member.id))!.publicKey, [a, b][won]!.publicKey);
+      assert.equal((await f.deps.store.getMember(member.id))!.state, 'pending');
+    });
+
     test('expired, forged and malformed links are refused and change nothing', async () => {
       const { member, token } = await invite();
       const submission = await signupSubmission(PASSWORD);
