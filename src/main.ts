@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountClient } from './account/client.ts';
+import type { SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { createMailSender, type MailSender } from './account/mail/sender.ts';
@@ -60,12 +61,23 @@ export interface SystemDeps {
   random?: () => number;
 }
 
+/** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
+export function signupSettingsOf(config: Config): SignupSettings {
+  return {
+    accountUrl: config.accountUrl,
+    invitationValidityMs: config.invitationValidityHours * 3600 * 1000,
+    passwordIterations: config.passwordIterations,
+    memberSessionMs: config.memberSessionHours * 3600 * 1000,
+  };
+}
+
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const { logger } = deps;
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl };
+  const signup = signupSettingsOf(config);
+  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl, signup };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
   const inProcess = createInProcessAccountClient(accountDeps);

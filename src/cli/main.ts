@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { registerMailCommands } from './commands/mail.ts';
+import { registerMemberCommands } from './commands/member.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -19,6 +20,7 @@ registerStartCommand(program);
 registerProvisioningCommands(program);
 registerMonitoringCommands(program);
 registerMailCommands(program);
+registerMemberCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -87,9 +87,18 @@ describe('scimbridge mail', () => {
     );
 
     const invitation = await cli(['mail', 'show', ids.first, '--data-dir', sys.dataDir]);
-    assert.equal(invitation.code, 0);
+    assert.equal(invitation.code, 0, invitation.stderr);
+    assert.match(invitation.stdout, /^Subject\s+You are invited to join My Team$/m);
+    assert.match(invitation.stdout, /^ {2}https:\/\/team\.acme\.test\/signup\/[A-Za-z0-9_-]{43}$/m);
+
+    // A row missing what its template needs (e.g. written by hand) is shown, not sent.
+    const second = (await sys.store.getMail(ids.second))!;
+    const { link: _link, ...withoutLink } = second.data;
+    await sys.store.updateMail({ ...second, data: withoutLink });
+    const broken = await cli(['mail', 'show', ids.second, '--data-dir', sys.dataDir]);
+    assert.equal(broken.code, 0, broken.stderr);
     assert.match(
-      invitation.stdout,
+      broken.stdout,
       /This message cannot be rendered: the invitation mail cannot be sent: link is missing/,
     );
   });

@@ -70,9 +70,18 @@ export function registerStartCommand(program: Command): void {
         '--smtp-require-tls <true|false>',
         'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
       )
+      .option('--smtp-pool-size <count>', 'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)')
       .option(
-        '--smtp-pool-size <count>',
-        'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)',
+        '--invitation-validity-hours <hours>',
+        'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
+      )
+      .option(
+        '--member-session-hours <hours>',
+        "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
+      )
+      .option(
+        '--password-iterations <count>',
+        'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
       ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
