@@ -19,8 +19,18 @@ export interface IdpRequestSummary {
   lastFailure: { at: string; operation: string; status: number; detail: string | undefined } | null;
 }
 
+interface Recorded {
+  idp: IdpName;
+  atMs: number;
+  operation: string;
+  status: number;
+  ms: number;
+  total: number;
+  lastFailure: { atMs: number; operation: string; status: number; detail: string | undefined } | null;
+}
+
 export class RequestRecord {
-  private readonly byIdp = new Map<IdpName, IdpRequestSummary>();
+  private readonly byIdp = new Map<IdpName, Recorded>();
   private readonly requests: Counter;
   private readonly seconds: Histogram;
 
@@ -50,27 +60,57 @@ export class RequestRecord {
     ms: number;
     detail?: string | undefined;
   }): void {
-    const at = this.clock.now().toISOString();
+    const atMs = this.clock.now().getTime();
     const labels = { operation: request.operation, status: String(request.status) };
     this.requests.inc(labels);
     this.seconds.observe(labels, request.ms / 1000);
+    // Kept as numbers; turned into text only when the status page asks (not per request).
     const previous = this.byIdp.get(request.idp);
-    this.byIdp.set(request.idp, {
+    const entry: Recorded = previous ?? {
       idp: request.idp,
-      at,
+      atMs,
       operation: request.operation,
       status: request.status,
       ms: request.ms,
-      total: (previous?.total ?? 0) + 1,
-      lastFailure:
-        request.status >= 400
-          ? { at, operation: request.operation, status: request.status, detail: request.detail }
-          : (previous?.lastFailure ?? null),
-    });
+      total: 0,
+      lastFailure: null,
+    };
+    entry.atMs = atMs;
+    entry.operation = request.operation;
+    entry.status = request.status;
+    entry.ms = request.ms;
+    entry.total++;
+    if (request.status >= 400) {
+      entry.lastFailure = {
+        atMs,
+        operation: request.operation,
+        status: request.status,
+        detail: request.detail,
+      };
+    }
+    this.byIdp.set(request.idp, entry);
   }
 
   /** Most recent first. */
   lastPerIdp(): IdpRequestSummary[] {
-    return [...this.byIdp.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return [...this.byIdp.values()]
+      .sort((a, b) => b.atMs - a.atMs)
+      .map((entry) => ({
+        idp: entry.idp,
+        at: new Date(entry.atMs).toISOString(),
+        operation: entry.operation,
+        status: entry.status,
+        ms: entry.ms,
+        total: entry.total,
+        lastFailure:
+          entry.lastFailure === null
+            ? null
+            : {
+                at: new Date(entry.lastFailure.atMs).toISOString(),
+                operation: entry.lastFailure.operation,
+                status: entry.lastFailure.status,
+                detail: entry.lastFailure.detail,
+              },
+      }));
   }
 }
