@@ -108,6 +108,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     watcher: deps.watcher,
     recentLogs: deps.recentLogs,
     monitoring,
+    publicUrl: config.publicBridgeUrl,
   });
 
   const bridge = await createBridgeApp({

@@ -38,6 +38,8 @@ export interface BridgeObservabilityOptions {
   watcher?: WatcherStatusSource | undefined;
   recentLogs?: RecentLogLines | undefined;
   monitoring?: MonitoringTokenCheck | undefined;
+  /** The bridge's public address (behind a proxy that rewrites Host, sign-ins come from it). */
+  publicUrl?: string | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
@@ -122,6 +124,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
       metrics,
       version: options.version,
       clock: options.clock,
+      publicUrl: options.publicUrl,
     },
   };
 }

@@ -41,6 +41,13 @@ describe('status page session', () => {
     assert.equal(response.headers.get('set-cookie'), null);
   });
 
+  test('behind a proxy that rewrites Host, a sign-in from the public address is ours', async () => {
+    // The test system's public URL is https://bridge.test; the proxy sends Host: 127.0.0.1:port.
+    const response = await signIn({ origin: 'https://bridge.test' });
+    assert.equal(response.status, 303);
+    sys.secrets.add((response.headers.get('set-cookie') ?? '').split(';')[0]!.split('=')[1]!);
+  });
+
   test('the page carries headers that keep it out of frames and caches', async () => {
     const response = await fetch(sys.system.bridgeAddress);
     assert.equal(response.headers.get('cache-control'), 'no-store');

@@ -39,6 +39,8 @@ export interface StatusRouteDeps {
   metrics: MetricsRegistry;
   version: string;
   clock: { now(): Date };
+  /** The bridge's public address; a sign-in posted from its origin is ours. */
+  publicUrl?: string | undefined;
 }
 
 const SIGN_IN_ERRORS: Record<TokenFailure, string> = {
@@ -99,15 +101,22 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     const signedIn = (request: FastifyRequest): boolean =>
       deps.sessions.valid(readCookie(request.headers.cookie, STATUS_COOKIE));
 
-    /** SameSite=Strict keeps other sites' forms out; this also refuses a foreign Origin outright. */
+    /**
+     * SameSite=Strict keeps other sites' forms out; this also refuses a foreign Origin
+     * outright. Ours is the Host we were asked for, the forwarded host (with trust-proxy),
+     * or the public URL's: a proxy that rewrites Host must not break signing in.
+     */
+    const publicHost = deps.publicUrl === undefined ? undefined : new URL(deps.publicUrl).host;
     const sameOrigin = (request: FastifyRequest): boolean => {
       const origin = request.headers.origin;
       if (origin === undefined || origin === 'null') return origin === undefined;
+      let host: string;
       try {
-        return new URL(origin).host === request.headers.host;
+        host = new URL(origin).host;
       } catch {
         return false;
       }
+      return host === request.headers.host || host === request.host || host === publicHost;
     };
 
     scope.get('/', async (request, reply) => {
