@@ -198,3 +198,28 @@ describe('health and metrics', () => {
     assert.equal(await revokeMonitoringToken(deps(), tokenId), false);
   });
 });
+
+describe('health without a session file', () => {
+  test('credentials say "No session file" with the source looked at; the account is not checked', async () => {
+    const sys = await startTestSystem({ env: { SCIMBRIDGE_SESSION: '/nonexistent/scimsession' } });
+    try {
+      const created = await createMonitoringToken(
+        { store: sys.store, clock: systemClock, ids: randomIds },
+        'p',
+      );
+      sys.secrets.add(created.token);
+      const response = await fetch(`${sys.system.bridgeAddress}/health`, {
+        headers: { authorization: `Bearer ${created.token}` },
+      });
+      const report = await response.json();
+      assert.equal(report.status, 'failing');
+      assert.equal(report.parts.credentials.label, 'No session file');
+      assert.equal(report.parts.credentials.source, 'file /nonexistent/scimsession');
+      assert.match(report.parts.credentials.detail, /\/nonexistent\/scimsession/);
+      assert.match(report.parts.credentials.action, /SCIMBRIDGE_SESSION/);
+      assert.equal(report.parts.account.status, 'unknown');
+    } finally {
+      await sys.close();
+    }
+  });
+});
