@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
@@ -30,6 +31,10 @@ describeStoreContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 
+describeAccessContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
+
 test('servers starting at once migrate one schema exactly once', async () => {
   const schema = freshSchema();
   const stores = await Promise.all(
@@ -40,7 +45,7 @@ test('servers starting at once migrate one schema exactly once', async () => {
   await client.connect();
   try {
     const { rows } = await client.query(`SELECT version FROM ${schema}.schema_migrations`);
-    assert.deepEqual(rows, [{ version: 1 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 6 }]);
   } finally {
     await client.end();
   }

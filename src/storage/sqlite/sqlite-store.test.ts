@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -16,6 +17,8 @@ describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
 );
 
+describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');
   await (await openSqliteStore({ path })).close();
@@ -23,7 +26,7 @@ test('a file database is created with WAL and its migrations recorded once', asy
   const db = new Database(path, { readonly: true });
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }, { version: 6 }]);
   } finally {
     db.close();
   }
