@@ -20,7 +20,7 @@ export async function deactivateProvisioning(
     const integration: Integration = { ...existing, state: 'inactive', updatedAt: now };
     await tx.saveIntegration(integration);
     // Every open account-API session of the bridge ends with it (P2).
-    const endedSessions = await tx.deleteApiSessions();
+    await tx.deleteApiSessions();
     await tx.appendActivity({
       id: deps.ids(),
       at: now,
@@ -28,7 +28,7 @@ export async function deactivateProvisioning(
       action: 'integration.deactivated',
       targetType: 'integration',
       targetId: existing.id,
-      detail: { keyId: existing.keyId, endedApiSessions: endedSessions },
+      detail: { keyId: existing.keyId },
     });
     return integration;
   });

@@ -45,7 +45,7 @@ export async function setupProvisioning(
   await deps.store.transaction(async (tx) => {
     await tx.saveIntegration(integration);
     // The old signing key's account-API sessions end in the same transaction (P2).
-    const endedSessions = await tx.deleteApiSessions();
+    await tx.deleteApiSessions();
     await tx.appendActivity({
       id: deps.ids(),
       at: now,
@@ -53,7 +53,7 @@ export async function setupProvisioning(
       action: 'integration.credentials_generated',
       targetType: 'integration',
       targetId: integrationId,
-      detail: { keyId, replacedKeyId: existing?.keyId ?? null, endedApiSessions: endedSessions },
+      detail: { keyId, replacedKeyId: existing?.keyId ?? null },
     });
   });
   // The provisioning gates in this process drop their cached integration: the old key id fails now, not in a second.
