@@ -1,9 +1,11 @@
 /**
- * The account server's HTTP surface. For now: liveness and an overview page of the team;
- * the account API for separate bridges and the admin console are added beside it.
+ * The account server's HTTP surface: liveness, an overview page of the team, and the
+ * account API under /api/v1 for bridges that run apart (`api/routes.ts`); the admin
+ * console is added beside them.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
 import type { Store } from './store.ts';
 
@@ -11,7 +13,13 @@ export interface AccountServerOptions {
   store: Store;
   logger: Logger;
   bridgeUrl: string;
-  trustProxy: boolean;
+  trustProxy: boolean | string;
+  /** The account API for separate bridges; left out, the server has no /api/v1. */
+  api?: Omit<AccountApiOptions, 'logger'>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
+  /** Largest request body, in bytes (account API requests carry at most one SCIM change). */
+  bodyLimit?: number;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -21,7 +29,9 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     return503OnClosing: true,
-  });
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    ...(options.tls ? { https: options.tls } : {}),
+  }) as unknown as FastifyInstance;
   const { store } = options;
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
@@ -49,6 +59,8 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
 </body></html>`;
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
+
+  if (options.api) await registerAccountApi(app, { ...options.api, logger: options.logger });
 
   await app.ready();
   return app;
