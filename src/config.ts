@@ -118,7 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
   const tlsCert = pick('tlsCert', 'SCIMBRIDGE_TLS_CERT');
   const tlsKey = pick('tlsKey', 'SCIMBRIDGE_TLS_KEY');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    throw new ConfigError('SCIMBRIDGE_TLS_CERT and SCIMBRIDGE_TLS_KEY go together: give both files, or neither');
+    throw new ConfigError(
+      'SCIMBRIDGE_TLS_CERT and SCIMBRIDGE_TLS_KEY go together: give both files, or neither',
+    );
   }
   const explicitAccountUrl = pick('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL');
 

@@ -17,7 +17,12 @@ import type { AccountClient } from './account/client.ts';
 import type { AccountDeps } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createFirewallGate } from './account/firewall/gate.ts';
-import { EMPTY_NETWORK_LIST, type NetworkList, NetworkListError, parseNetworkList } from './account/firewall/network-list.ts';
+import {
+  EMPTY_NETWORK_LIST,
+  type NetworkList,
+  NetworkListError,
+  parseNetworkList,
+} from './account/firewall/network-list.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
@@ -166,14 +171,14 @@ export async function startBridgeService(
     defaultPath: deps.defaultSessionPath,
     clock,
   });
-  let httpClient: HttpAccountClient | undefined;
-  const client =
-    deps.client?.(verifier) ??
-    (httpClient = createHttpAccountClient({
-      session: () => verifier.session,
-      accountUrlOverride: config.accountUrlOverride,
-      logger,
-    }));
+  const httpClient: HttpAccountClient | undefined = deps.client
+    ? undefined
+    : createHttpAccountClient({
+        session: () => verifier.session,
+        accountUrlOverride: config.accountUrlOverride,
+        logger,
+      });
+  const client = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
   const server = await createBridgeApp({
     scim: {

@@ -166,7 +166,13 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   }
 
   /** One HTTP exchange; rejects with TransportError when no HTTP response arrived. */
-  function send(baseUrl: string, method: string, path: string, body: unknown, token?: string): Promise<Reply> {
+  function send(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body: unknown,
+    token?: string,
+  ): Promise<Reply> {
     return new Promise((resolve, reject) => {
       let url: URL;
       try {
@@ -192,7 +198,9 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
           response.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > MAX_RESPONSE_BYTES) {
-              request.destroy(new TransportError('the account server sent an oversized response', 'E_TOO_LARGE'));
+              request.destroy(
+                new TransportError('the account server sent an oversized response', 'E_TOO_LARGE'),
+              );
             } else chunks.push(chunk);
           });
           response.on('end', () => {
@@ -263,19 +271,31 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   async function signIn(session: UnlockedSession): Promise<ApiSessionState> {
     const baseUrl = baseUrlOf(session);
     const attempt = async (): Promise<ApiSessionState> => {
-      const challengeReply = await sendWithRetry(baseUrl, 'POST', '/sign-in/challenge', { keyId: session.keyId }, true);
+      const challengeReply = await sendWithRetry(
+        baseUrl,
+        'POST',
+        '/sign-in/challenge',
+        { keyId: session.keyId },
+        true,
+      );
       if (challengeReply.status !== 200) throw failure(challengeReply, baseUrl);
       const challenge = challengeReply.body as ChallengeResponse;
       const skew = Math.abs(Date.parse(challenge.serverTime) - Date.now());
       if (skew > skewLimitMs) {
         logger.warn(
-          { event: 'account.clock_skew', skewSeconds: Math.round(skew / 1000), serverTime: challenge.serverTime },
+          {
+            event: 'account.clock_skew',
+            skewSeconds: Math.round(skew / 1000),
+            serverTime: challenge.serverTime,
+          },
           `clock skew: this machine's clock differs from the account server's by ${Math.round(skew / 1000)} s; synchronise both clocks (NTP)`,
         );
       }
       const signature = await sign(
         session.keys.signingPrivateKey,
-        utf8ToBytes(signInMessage({ challengeId: challenge.challengeId, keyId: session.keyId, nonce: challenge.nonce })),
+        utf8ToBytes(
+          signInMessage({ challengeId: challenge.challengeId, keyId: session.keyId, nonce: challenge.nonce }),
+        ),
       );
       // Not retried on a lost answer: the challenge is single-use, so the retry is a new sign-in.
       const signInReply = await sendWithRetry(
@@ -313,9 +333,13 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     const detail = typeof body?.message === 'string' ? body.message : `HTTP ${reply.status}`;
     if (body?.code === 'sign_in_failed') {
       // The account does not accept this session file's key: the same remedy as revoked credentials.
-      return refused(new AccountError('credentials_revoked', `the account refused the sign-in: ${detail}`), baseUrl);
+      return refused(
+        new AccountError('credentials_revoked', `the account refused the sign-in: ${detail}`),
+        baseUrl,
+      );
     }
-    if (RETRYABLE_STATUS.has(reply.status) || reply.status >= 500) return unreachable(baseUrl, `the account server answered ${detail}`);
+    if (RETRYABLE_STATUS.has(reply.status) || reply.status >= 500)
+      return unreachable(baseUrl, `the account server answered ${detail}`);
     return unreachable(baseUrl, `unexpected answer from the account API: ${detail}`);
   }
 
@@ -338,7 +362,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       } catch (error) {
         const transport = toTransportError(error);
         const retryable = idempotent || (transport.code !== undefined && NOT_SENT.has(transport.code));
-        if (!retryable || attempt >= retries || (transport.code !== undefined && TLS_TRUST.has(transport.code))) {
+        if (
+          !retryable ||
+          attempt >= retries ||
+          (transport.code !== undefined && TLS_TRUST.has(transport.code))
+        ) {
           throw unreachable(baseUrl, transport.message);
         }
         await sleep(backoffMs * 3 ** attempt * (1 + Math.random() / 2));
@@ -355,7 +383,12 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       );
     }
     const known = apiSession;
-    if (known && known.keyId === session.keyId && known.baseUrl === baseUrlOf(session) && performance.now() < known.renewAt) {
+    if (
+      known &&
+      known.keyId === session.keyId &&
+      known.baseUrl === baseUrlOf(session) &&
+      performance.now() < known.renewAt
+    ) {
       return known;
     }
     apiSession = await signIn(session);
@@ -366,7 +399,10 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   async function call<T>(method: string, path: string, body: unknown, idempotent: boolean): Promise<T> {
     let state = await currentApiSession();
     let reply = await sendWithRetry(state.baseUrl, method, path, body, idempotent, state.token);
-    if (reply.status === 401 && (reply.body as { code?: unknown } | undefined)?.code === 'api_session_invalid') {
+    if (
+      reply.status === 401 &&
+      (reply.body as { code?: unknown } | undefined)?.code === 'api_session_invalid'
+    ) {
       // Expired or ended (an account restart keeps sessions; a purge does not): sign in once more.
       // The refused request did nothing, so sending it again is safe even for writes.
       if (apiSession === state) apiSession = undefined;
@@ -402,16 +438,14 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       await call<void>('DELETE', `/members/${id(memberId)}`, undefined, false);
     },
     async groupsOfMembers(memberIds) {
-      const result = await call<{ groups: Record<string, Array<{ id: string; displayName: string; managed: boolean }>> }>(
-        'POST',
-        '/members/groups',
-        { memberIds },
-        true,
-      );
+      const result = await call<{
+        groups: Record<string, Array<{ id: string; displayName: string; managed: boolean }>>;
+      }>('POST', '/members/groups', { memberIds }, true);
       return new Map(Object.entries(result.groups));
     },
 
-    createGroup: (input: GroupInput, memberIds) => call<Group>('POST', '/groups', { input, memberIds }, false),
+    createGroup: (input: GroupInput, memberIds) =>
+      call<Group>('POST', '/groups', { input, memberIds }, false),
     getGroup: (groupId) => call<Group>('GET', `/groups/${id(groupId)}`, undefined, true),
     listGroups: (query: GroupListQuery) => call<Page<Group>>('POST', '/groups/search', { query }, true),
     updateGroup: (groupId, input, expectedVersion) =>

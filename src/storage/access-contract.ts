@@ -74,9 +74,7 @@ export function describeAccessContract(name: string, open: () => Promise<Store>)
 
     test('firewall rules keep their order, refuse a second rule for one range, and can be removed', async () => {
       await store.insertFirewallRule(rule('r1'));
-      await store.insertFirewallRule(
-        rule('r2', { action: 'allow', cidr: '2001:db8::/32', note: 'office' }),
-      );
+      await store.insertFirewallRule(rule('r2', { action: 'allow', cidr: '2001:db8::/32', note: 'office' }));
       await store.insertFirewallRule(rule('r3', { kind: 'listed_networks', cidr: null }));
       await assert.rejects(store.insertFirewallRule(rule('r4', { action: 'allow' })), UniqueViolation);
       await assert.rejects(

@@ -336,7 +336,10 @@ CREATE TRIGGER groups_count AFTER INSERT OR DELETE OR UPDATE OF managed ON group
  */
 const accessV6 = (dialect: 'sqlite' | 'postgres') => {
   const text = dialect === 'sqlite' ? 'TEXT' : 'text COLLATE "C"';
-  const seq = dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  const seq =
+    dialect === 'sqlite'
+      ? 'INTEGER PRIMARY KEY AUTOINCREMENT'
+      : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
   return `
 CREATE TABLE api_challenges (
   id ${text} PRIMARY KEY,

@@ -85,9 +85,14 @@ export function isApiErrorCode(value: unknown): value is ApiErrorCode {
 export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
   return (
     isApiErrorCode(value) &&
-    !['api_session_invalid', 'sign_in_failed', 'invalid_request', 'not_found', 'internal_error', 'scim_error'].includes(
-      value,
-    )
+    ![
+      'api_session_invalid',
+      'sign_in_failed',
+      'invalid_request',
+      'not_found',
+      'internal_error',
+      'scim_error',
+    ].includes(value)
   );
 }
 

@@ -3,7 +3,7 @@
  * is still input from the network: every field is type-checked here and the use cases apply
  * the domain's own rules after that. A wrong body is `invalid_request` and changes nothing.
  */
-import { FilterJsonError, attrPathFromJson, filterFromJson } from '../../scim/filter/from-json.ts';
+import { attrPathFromJson, FilterJsonError, filterFromJson } from '../../scim/filter/from-json.ts';
 import type { GroupInput, MemberInput, MembershipChange } from '../client.ts';
 import type { GroupListQuery, MemberListQuery } from '../store.ts';
 
@@ -59,7 +59,11 @@ export function optionalVersion(body: Json): number | undefined {
 const MAX_IDS = 100_000;
 
 export function idList(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.length > MAX_IDS || !value.every((id) => typeof id === 'string' && id.length <= 200)) {
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_IDS ||
+    !value.every((id) => typeof id === 'string' && id.length <= 200)
+  ) {
     throw new ApiRequestError(`"${field}" must be a list of at most ${MAX_IDS} ids`);
   }
   return value as string[];

@@ -62,12 +62,18 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         const body = toApiError(error);
         if (body.code === 'internal_error') request.log.error({ err: error }, 'account API request failed');
         else if (body.code === 'firewall_blocked' || body.code === 'sign_in_failed') {
-          request.log.warn({ address: request.ip, code: body.code, detail: body.message }, 'account API refused');
+          request.log.warn(
+            { address: request.ip, code: body.code, detail: body.message },
+            'account API refused',
+          );
         }
         return sendError(reply, body);
       });
       api.setNotFoundHandler((request, reply) =>
-        sendError(reply, { code: 'not_found', message: `no such API endpoint: ${request.method} ${request.url.split('?')[0]}` }),
+        sendError(reply, {
+          code: 'not_found',
+          message: `no such API endpoint: ${request.method} ${request.url.split('?')[0]}`,
+        }),
       );
 
       api.post('/sign-in/challenge', async (request) => {
@@ -111,7 +117,9 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         const groups = await client.groupsOfMembers(idList(objectBody(request.body).memberIds, 'memberIds'));
         return { groups: Object.fromEntries(groups) };
       });
-      api.get<{ Params: { id: string } }>('/members/:id', async (request) => client.getMember(request.params.id));
+      api.get<{ Params: { id: string } }>('/members/:id', async (request) =>
+        client.getMember(request.params.id),
+      );
       api.put<{ Params: { id: string } }>('/members/:id', async (request) => {
         const body = objectBody(request.body);
         return client.updateMember(request.params.id, memberInputFrom(body.input), optionalVersion(body));
@@ -123,20 +131,29 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 
       api.post('/groups', async (request, reply) => {
         const body = objectBody(request.body);
-        const group = await client.createGroup(groupInputFrom(body.input), idList(body.memberIds ?? [], 'memberIds'));
+        const group = await client.createGroup(
+          groupInputFrom(body.input),
+          idList(body.memberIds ?? [], 'memberIds'),
+        );
         return reply.code(201).send(group);
       });
       api.post('/groups/search', async (request) =>
         client.listGroups(groupListQueryFrom(objectBody(request.body).query)),
       );
-      api.get<{ Params: { id: string } }>('/groups/:id', async (request) => client.getGroup(request.params.id));
+      api.get<{ Params: { id: string } }>('/groups/:id', async (request) =>
+        client.getGroup(request.params.id),
+      );
       api.put<{ Params: { id: string } }>('/groups/:id', async (request) => {
         const body = objectBody(request.body);
         return client.updateGroup(request.params.id, groupInputFrom(body.input), optionalVersion(body));
       });
       api.post<{ Params: { id: string } }>('/groups/:id/membership', async (request) => {
         const body = objectBody(request.body);
-        return client.changeGroupMembers(request.params.id, membershipChangeFrom(body.change), optionalVersion(body));
+        return client.changeGroupMembers(
+          request.params.id,
+          membershipChangeFrom(body.change),
+          optionalVersion(body),
+        );
       });
       api.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>(
         '/groups/:id/members',
@@ -190,4 +207,3 @@ function toApiError(error: unknown): ApiErrorBody {
   }
   return { code: 'internal_error', message: 'the account server failed; its log has the details' };
 }
-

@@ -87,7 +87,11 @@ export async function signIn(
   let valid = false;
   try {
     const publicKey = await importPublicKey('Ed25519', integration!.signingPublicKey);
-    const message = signInMessage({ challengeId: challenge.id, keyId: challenge.keyId, nonce: challenge.nonce });
+    const message = signInMessage({
+      challengeId: challenge.id,
+      keyId: challenge.keyId,
+      nonce: challenge.nonce,
+    });
     valid = await verifySignature(publicKey, base64UrlToBytes(answer.signature), utf8ToBytes(message));
   } catch (error) {
     if (!(error instanceof EncodingError)) throw error;
@@ -124,13 +128,23 @@ export interface ApiSessionCheck {
  * so a steady stream of requests costs one hash and two map lookups each; a session that a
  * regeneration deleted in another process is still refused at once by the key-id check.
  */
-export function createApiSessionCheck(deps: AccountDeps, gate: Pick<ProvisioningGate, 'check'>): ApiSessionCheck {
+export function createApiSessionCheck(
+  deps: AccountDeps,
+  gate: Pick<ProvisioningGate, 'check'>,
+): ApiSessionCheck {
   let cache = new Map<string, { session: ApiSession; until: number }>();
   return {
     async authenticate(authorization) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-      if (token === undefined || token.length !== API_SESSION_TOKEN_LENGTH || !token.startsWith(API_SESSION_TOKEN_PREFIX)) {
-        throw new ApiAuthError('api_session_invalid', 'sign in first: send "Authorization: Bearer <API session token>"');
+      if (
+        token === undefined ||
+        token.length !== API_SESSION_TOKEN_LENGTH ||
+        !token.startsWith(API_SESSION_TOKEN_PREFIX)
+      ) {
+        throw new ApiAuthError(
+          'api_session_invalid',
+          'sign in first: send "Authorization: Bearer <API session token>"',
+        );
       }
       const hash = hashSessionToken(token);
       const now = deps.clock.now();
@@ -140,7 +154,10 @@ export function createApiSessionCheck(deps: AccountDeps, gate: Pick<Provisioning
         const row = await deps.store.getApiSession(hash);
         if (row === undefined) {
           cache.delete(hash);
-          throw new ApiAuthError('api_session_invalid', 'the API session ended or never existed; sign in again');
+          throw new ApiAuthError(
+            'api_session_invalid',
+            'the API session ended or never existed; sign in again',
+          );
         }
         if (cache.size >= 256) cache = new Map();
         session = { session: row, until: nowMs + SESSION_CACHE_MS };

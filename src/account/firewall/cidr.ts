@@ -93,7 +93,9 @@ export function parseCidr(text: string): CidrBlock {
   const addressText = slash === -1 ? trimmed : trimmed.slice(0, slash);
   const address = parseIpAddress(addressText);
   if (address === undefined || (addressText.includes(':') && address.family === 4 && slash !== -1)) {
-    throw new CidrError(`"${text}" is not an IPv4 or IPv6 address range (write it like 203.0.113.0/24 or 2001:db8::/32)`);
+    throw new CidrError(
+      `"${text}" is not an IPv4 or IPv6 address range (write it like 203.0.113.0/24 or 2001:db8::/32)`,
+    );
   }
   const bits = BITS[address.family];
   let prefix: number = bits;

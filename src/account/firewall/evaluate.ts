@@ -39,7 +39,9 @@ export function compileFirewall(rules: readonly FirewallRule[], networkList: Net
   }
   // Longest prefix first; at equal length deny first, so a stray duplicate can only block.
   ranges.sort(
-    (a, b) => b.block.prefix - a.block.prefix || (a.rule.action === 'deny' ? -1 : 1) - (b.rule.action === 'deny' ? -1 : 1),
+    (a, b) =>
+      b.block.prefix - a.block.prefix ||
+      (a.rule.action === 'deny' ? -1 : 1) - (b.rule.action === 'deny' ? -1 : 1),
   );
   const hasAllowRules = ranges.some((range) => range.rule.action === 'allow');
 

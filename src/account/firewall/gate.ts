@@ -35,7 +35,10 @@ export function createFirewallGate(
       .listFirewallRules()
       .then((rules) => {
         const firewall = compileFirewall(rules, networkList);
-        if (cached?.firewall.rules.length !== rules.length || JSON.stringify(cached.firewall.rules) !== JSON.stringify(rules)) {
+        if (
+          cached?.firewall.rules.length !== rules.length ||
+          JSON.stringify(cached.firewall.rules) !== JSON.stringify(rules)
+        ) {
           decisions = new Map();
         }
         cached = { firewall, until: deps.clock.now().getTime() + cacheMs };
@@ -62,7 +65,10 @@ export function createFirewallGate(
     async check(addressText) {
       const address = parseIpAddress(addressText);
       if (address === undefined) {
-        throw new AccountError('firewall_blocked', `the firewall cannot read the client address "${addressText}"`);
+        throw new AccountError(
+          'firewall_blocked',
+          `the firewall cannot read the client address "${addressText}"`,
+        );
       }
       const decision = await gate.decide(address);
       if (!decision.allowed) {

@@ -9,7 +9,7 @@
  * `category` is one word such as `cloud` or `anonymiser`; the label is free text naming the
  * network. Both are shown when the rule blocks an address, so the admin can tell why.
  */
-import { type CidrBlock, CidrError, type IpAddress, cidrContains, parseCidr } from './cidr.ts';
+import { type CidrBlock, CidrError, cidrContains, type IpAddress, parseCidr } from './cidr.ts';
 
 export interface ListedNetwork {
   block: CidrBlock;

@@ -7,7 +7,17 @@
 import type { AttrPath, CompareOp, Filter } from './ast.ts';
 import { MAX_FILTER_DEPTH } from './parse.ts';
 
-const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt', 'ge', 'le']);
+const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>([
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'ew',
+  'gt',
+  'lt',
+  'ge',
+  'le',
+]);
 const MAX_NODES = 512;
 const MAX_TEXT = 4096;
 const NAME = /^[A-Za-z$][\w$-]{0,127}$/;
@@ -28,7 +38,8 @@ export function attrPathFromJson(value: unknown): AttrPath {
   }
   const path: AttrPath = { attr: value.attr };
   if (value.sub !== undefined && value.sub !== null) {
-    if (typeof value.sub !== 'string' || !NAME.test(value.sub)) throw new FilterJsonError('"sub" must be an attribute name');
+    if (typeof value.sub !== 'string' || !NAME.test(value.sub))
+      throw new FilterJsonError('"sub" must be an attribute name');
     path.sub = value.sub;
   }
   if (value.schema !== undefined && value.schema !== null) {
@@ -47,10 +58,12 @@ export function filterFromJson(value: unknown): Filter {
     if (depth > MAX_FILTER_DEPTH * 2) throw new FilterJsonError('the filter is nested too deeply');
     if (!isRecord(node) || typeof node.op !== 'string') throw new FilterJsonError('a filter node needs "op"');
     const { op } = node;
-    if (op === 'and' || op === 'or') return { op, left: read(node.left, depth + 1), right: read(node.right, depth + 1) };
+    if (op === 'and' || op === 'or')
+      return { op, left: read(node.left, depth + 1), right: read(node.right, depth + 1) };
     if (op === 'not') return { op, filter: read(node.filter, depth + 1) };
     if (op === 'pr') return { op, path: attrPathFromJson(node.path) };
-    if (op === 'valuePath') return { op, path: attrPathFromJson(node.path), filter: read(node.filter, depth + 1) };
+    if (op === 'valuePath')
+      return { op, path: attrPathFromJson(node.path), filter: read(node.filter, depth + 1) };
     if (COMPARE_OPS.has(op)) {
       const v = node.value;
       const ok =
@@ -58,8 +71,15 @@ export function filterFromJson(value: unknown): Filter {
         typeof v === 'boolean' ||
         (typeof v === 'number' && Number.isFinite(v)) ||
         (typeof v === 'string' && v.length <= MAX_TEXT);
-      if (!ok) throw new FilterJsonError('a comparison value must be a string, a finite number, true, false or null');
-      return { op: op as CompareOp, path: attrPathFromJson(node.path), value: v as string | number | boolean | null };
+      if (!ok)
+        throw new FilterJsonError(
+          'a comparison value must be a string, a finite number, true, false or null',
+        );
+      return {
+        op: op as CompareOp,
+        path: attrPathFromJson(node.path),
+        value: v as string | number | boolean | null,
+      };
     }
     throw new FilterJsonError(`unknown filter operator "${op.slice(0, 20)}"`);
   };

@@ -26,7 +26,10 @@ test('a file database is created with WAL and its migrations recorded once', asy
   const db = new Database(path, { readonly: true });
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }, { version: 6 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').all(), [
+      { version: 1 },
+      { version: 6 },
+    ]);
   } finally {
     db.close();
   }

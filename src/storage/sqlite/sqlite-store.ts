@@ -424,7 +424,7 @@ class SqliteOps implements StoreOps {
   }
 
   async listFirewallRules(): Promise<FirewallRule[]> {
-    return (this.all(ACCESS_SQL.listFirewallRules, [])).map(firewallRuleFromRow);
+    return this.all(ACCESS_SQL.listFirewallRules, []).map(firewallRuleFromRow);
   }
 
   async insertFirewallRule(rule: FirewallRule): Promise<void> {
@@ -432,7 +432,7 @@ class SqliteOps implements StoreOps {
   }
 
   async deleteFirewallRule(id: string): Promise<boolean> {
-    return (this.run(ACCESS_SQL.deleteFirewallRule, [id])) === 1;
+    return this.run(ACCESS_SQL.deleteFirewallRule, [id]) === 1;
   }
 
   async appendActivity(entry: ActivityEntry): Promise<void> {
