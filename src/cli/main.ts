@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 
 const program = new Command()
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerServeCommands(program);
+registerFirewallCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
+import { stopOnSignals } from '../lifecycle.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -41,7 +42,19 @@ export function registerStartCommand(program: Command): void {
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
-      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
+      .option(
+        '--trust-proxy [proxies]',
+        'take the client address from X-Forwarded-For; optionally only from these comma-separated proxy addresses or ranges (SCIMBRIDGE_TRUST_PROXY)',
+      )
+      .option(
+        '--tls-cert <file>',
+        'PEM certificate: serve HTTPS on both ports (SCIMBRIDGE_TLS_CERT, with --tls-key)',
+      )
+      .option('--tls-key <file>', 'PEM private key of --tls-cert (SCIMBRIDGE_TLS_KEY)')
+      .option(
+        '--network-list <file>',
+        'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
+      ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -59,15 +72,6 @@ export function registerStartCommand(program: Command): void {
         '',
       ].join('\n'),
     );
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      await system.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    stopOnSignals(() => system.close(), logger);
   });
 }
