@@ -200,14 +200,14 @@ describe('HTTP AccountClient', () => {
     // Each kind of request in `failOnce` gets one 503 before it passes.
     const failOnce = new Set(['POST /api/v1/members', 'GET']);
     const flaky = await proxy((request) => {
-      const key = request.method === 'GET' ? 'GET' : `${request.method} ${request.url}`;
+      const key = request.method === 'GET' ? 'GET' : `${request.method} ${request.url?.split('?')[0]}`;
       return failOnce.delete(key) ? 'fail' : 'pass';
     });
     try {
       const c = client({ accountUrlOverride: flaky.url });
       const member = await c.createMember(input(3)).catch((error: unknown) => error);
       assert.ok(member instanceof AccountError && member.code === 'account_unreachable');
-      assert.equal(flaky.seen.filter((line) => line === 'POST /api/v1/members').length, 1);
+      assert.equal(flaky.seen.filter((line) => line.startsWith('POST /api/v1/members?')).length, 1);
       const created = await c.createMember(input(3));
       assert.equal((await c.getMember(created.id)).id, created.id);
       assert.equal(flaky.seen.filter((line) => line.startsWith('GET /api/v1/members/')).length, 2);

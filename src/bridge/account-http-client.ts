@@ -110,6 +110,8 @@ const TLS_TRUST = new Set([
   'CERT_NOT_YET_VALID',
 ]);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const CONFIRMATION_MS = 1000;
+const RECENT_GROUPS_MS = 500;
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,6 +128,13 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   };
 
   let apiSession: ApiSessionState | undefined;
+  /**
+   * When the account last accepted a call under the current key (local monotonic ms). The
+   * account checks provisioning and the key on every API call, so a call that succeeded
+   * within the last second answers `checkProvisioning` without another round trip — the same
+   * one-second window the in-process gate caches the integration for.
+   */
+  let confirmed: { keyId: string; at: number } | undefined;
   let signingIn: Promise<ApiSessionState> | undefined;
   let status: AccountConnectionStatus = {
     state: 'not_signed_in',
@@ -255,12 +264,14 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     const state = states[error.code];
     if (state) {
       apiSession = undefined;
+      confirmed = undefined;
       setState(state, baseUrl, error.message);
     } else setState('connected', baseUrl);
     return error;
   }
 
   function unreachable(baseUrl: string, problem: string): AccountError {
+    confirmed = undefined;
     setState('unreachable', baseUrl, problem);
     return new AccountError(
       'account_unreachable',
@@ -411,12 +422,32 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     }
     if (reply.status >= 200 && reply.status < 300) {
       setState('connected', state.baseUrl);
+      confirmed = { keyId: state.keyId, at: performance.now() };
       return reply.body as T;
     }
     throw failure(reply, state.baseUrl);
   }
 
   const id = (value: string) => encodeURIComponent(value);
+
+  /**
+   * Member calls ask for the members' groups in the same answer (`?include=groups`): the
+   * bridge renders almost every member it reads, so its `groupsOfMembers` right after is
+   * served from here instead of a second round trip. Entries are used once and only while
+   * fresh, so they are never older than the member they came with.
+   */
+  type GroupRefs = Array<{ id: string; displayName: string; managed: boolean }>;
+  let recentGroups = new Map<string, { groups: GroupRefs; at: number }>();
+  const remember = (entries: Iterable<[string, GroupRefs]>) => {
+    const at = performance.now();
+    if (recentGroups.size > 10_000) recentGroups = new Map();
+    for (const [memberId, groups] of entries) recentGroups.set(memberId, { groups, at });
+  };
+  const memberWithGroups = async (promise: Promise<Member & { groups?: GroupRefs }>): Promise<Member> => {
+    const { groups, ...member } = await promise;
+    if (groups) remember([[member.id, groups]]);
+    return member as Member;
+  };
 
   return {
     connectionStatus: () => status,
@@ -426,18 +457,44 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     },
 
     async checkProvisioning(keyId) {
+      if (
+        confirmed?.keyId === keyId &&
+        apiSession?.keyId === keyId &&
+        performance.now() - confirmed.at < CONFIRMATION_MS
+      ) {
+        return;
+      }
       await call<void>('POST', '/provisioning/check', { keyId }, true);
     },
 
-    createMember: (input: MemberInput) => call<Member>('POST', '/members', { input }, false),
-    getMember: (memberId) => call<Member>('GET', `/members/${id(memberId)}`, undefined, true),
-    listMembers: (query: MemberListQuery) => call<Page<Member>>('POST', '/members/search', { query }, true),
+    createMember: (input: MemberInput) =>
+      memberWithGroups(call('POST', '/members?include=groups', { input }, false)),
+    getMember: (memberId) =>
+      memberWithGroups(call('GET', `/members/${id(memberId)}?include=groups`, undefined, true)),
+    async listMembers(query: MemberListQuery) {
+      const { groups, ...page } = await call<Page<Member> & { groups?: Record<string, GroupRefs> }>(
+        'POST',
+        '/members/search?include=groups',
+        { query },
+        true,
+      );
+      if (groups) remember(Object.entries(groups));
+      return page;
+    },
     updateMember: (memberId, input, expectedVersion) =>
-      call<Member>('PUT', `/members/${id(memberId)}`, { input, expectedVersion }, false),
+      memberWithGroups(
+        call('PUT', `/members/${id(memberId)}?include=groups`, { input, expectedVersion }, false),
+      ),
     async deleteMember(memberId) {
       await call<void>('DELETE', `/members/${id(memberId)}`, undefined, false);
     },
     async groupsOfMembers(memberIds) {
+      const now = performance.now();
+      const known = memberIds.map((memberId) => recentGroups.get(memberId));
+      if (known.every((entry) => entry !== undefined && now - entry.at < RECENT_GROUPS_MS)) {
+        for (const memberId of memberIds) recentGroups.delete(memberId);
+        return new Map(memberIds.map((memberId, i) => [memberId, known[i]!.groups]));
+      }
       const result = await call<{
         groups: Record<string, Array<{ id: string; displayName: string; managed: boolean }>>;
       }>('POST', '/members/groups', { memberIds }, true);

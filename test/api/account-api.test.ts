@@ -143,6 +143,9 @@ describe('account API', () => {
     const id = created.body.id;
 
     assert.equal((await api('GET', `/members/${id}`, { token })).body.userName, 'user1@example.com');
+    // One round trip for a member and its groups (every member is in the built-in Team Members group).
+    const withGroups = await api('GET', `/members/${id}?include=groups`, { token });
+    assert.ok(withGroups.body.groups?.length >= 1, JSON.stringify(withGroups.body));
     const search = await api('POST', '/members/search', {
       token,
       body: {
@@ -155,6 +158,11 @@ describe('account API', () => {
       },
     });
     assert.deepEqual([search.body.total, search.body.items[0].id], [1, id]);
+    const searchWithGroups = await api('POST', '/members/search?include=groups', {
+      token,
+      body: { query: { startIndex: 1, count: 10 } },
+    });
+    assert.ok(searchWithGroups.body.groups[id].length >= 1);
 
     const updated = await api('PUT', `/members/${id}`, {
       token,

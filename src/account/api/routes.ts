@@ -15,7 +15,7 @@ import type { AccountClient } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
-import type { ApiSession } from '../model.ts';
+import type { ApiSession, Member } from '../model.ts';
 import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
 import {
   ApiRequestError,
@@ -106,23 +106,41 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         return reply.code(204).send();
       });
 
+      /**
+       * `?include=groups` adds each returned member's groups, which the bridge needs for
+       * almost every member it renders: one round trip instead of two (`groupsOfMembers`).
+       */
+      const withGroups = async (request: { query: unknown }, member: Member) => {
+        if (!includesGroups(request.query)) return member;
+        const groups = await client.groupsOfMembers([member.id]);
+        return { ...member, groups: groups.get(member.id) ?? [] };
+      };
+
       api.post('/members', async (request, reply) => {
         const body = objectBody(request.body);
-        return reply.code(201).send(await client.createMember(memberInputFrom(body.input)));
+        return reply
+          .code(201)
+          .send(await withGroups(request, await client.createMember(memberInputFrom(body.input))));
       });
-      api.post('/members/search', async (request) =>
-        client.listMembers(memberListQueryFrom(objectBody(request.body).query)),
-      );
+      api.post('/members/search', async (request) => {
+        const page = await client.listMembers(memberListQueryFrom(objectBody(request.body).query));
+        if (!includesGroups(request.query) || page.items.length === 0) return page;
+        const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
+        return { ...page, groups: Object.fromEntries(groups) };
+      });
       api.post('/members/groups', async (request) => {
         const groups = await client.groupsOfMembers(idList(objectBody(request.body).memberIds, 'memberIds'));
         return { groups: Object.fromEntries(groups) };
       });
       api.get<{ Params: { id: string } }>('/members/:id', async (request) =>
-        client.getMember(request.params.id),
+        withGroups(request, await client.getMember(request.params.id)),
       );
       api.put<{ Params: { id: string } }>('/members/:id', async (request) => {
         const body = objectBody(request.body);
-        return client.updateMember(request.params.id, memberInputFrom(body.input), optionalVersion(body));
+        return withGroups(
+          request,
+          await client.updateMember(request.params.id, memberInputFrom(body.input), optionalVersion(body)),
+        );
       });
       api.delete<{ Params: { id: string } }>('/members/:id', async (request, reply) => {
         await client.deleteMember(request.params.id);
@@ -177,6 +195,10 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
     },
     { prefix: API_PREFIX },
   );
+}
+
+function includesGroups(query: unknown): boolean {
+  return (query as { include?: unknown } | undefined)?.include === 'groups';
 }
 
 function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {

@@ -18,6 +18,14 @@ export interface FirewallGate {
   decide(address: IpAddress): Promise<FirewallDecision>;
 }
 
+function blocked(address: IpAddress, decision: FirewallDecision & { allowed: false }): AccountError {
+  return new AccountError(
+    'firewall_blocked',
+    `the account refused the bridge's address ${formatIpAddress(address)}: blocked by ${decision.reason}; ` +
+      'add an allow rule for this address (scimbridge firewall allow <range>) or remove the rule',
+  );
+}
+
 export function createFirewallGate(
   deps: AccountDeps,
   networkList: NetworkList,
@@ -27,6 +35,11 @@ export function createFirewallGate(
   let loading: Promise<CompiledFirewall> | undefined;
   // One bridge talks from one address: remember the last few decisions per compiled rule set.
   let decisions = new Map<bigint, FirewallDecision>();
+  // The same few addresses ask again and again: skip parsing them each time.
+  let byText = new Map<
+    string,
+    { firewall: CompiledFirewall; decision: FirewallDecision; address: IpAddress }
+  >();
 
   async function current(): Promise<CompiledFirewall> {
     const now = deps.clock.now().getTime();
@@ -63,6 +76,12 @@ export function createFirewallGate(
       return decision;
     },
     async check(addressText) {
+      const firewall = await current();
+      const known = byText.get(addressText);
+      if (known !== undefined && known.firewall === firewall) {
+        if (known.decision.allowed) return;
+        throw blocked(known.address, known.decision);
+      }
       const address = parseIpAddress(addressText);
       if (address === undefined) {
         throw new AccountError(
@@ -71,13 +90,9 @@ export function createFirewallGate(
         );
       }
       const decision = await gate.decide(address);
-      if (!decision.allowed) {
-        throw new AccountError(
-          'firewall_blocked',
-          `the account refused the bridge's address ${formatIpAddress(address)}: blocked by ${decision.reason}; ` +
-            'add an allow rule for this address (scimbridge firewall allow <range>) or remove the rule',
-        );
-      }
+      if (byText.size >= 1024) byText = new Map();
+      byText.set(addressText, { firewall, decision, address });
+      if (!decision.allowed) throw blocked(address, decision);
     },
   };
   return gate;
