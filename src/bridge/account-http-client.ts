@@ -174,6 +174,29 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     }
   }
 
+  /** The parsed account URL, kept: parsing it again for every call is measurable work. */
+  let parsedTarget:
+    | { baseUrl: string; secure: boolean; pathPrefix: string; options: { hostname: string; port: string } }
+    | undefined;
+  function targetOf(baseUrl: string) {
+    if (parsedTarget?.baseUrl === baseUrl) return parsedTarget;
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    parsedTarget = {
+      baseUrl,
+      secure: url.protocol === 'https:',
+      pathPrefix: url.pathname.replace(/\/+$/, ''),
+      // Brackets off an IPv6 literal: `hostname` wants the bare address.
+      options: { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port },
+    };
+    return parsedTarget;
+  }
+
   /** One HTTP exchange; rejects with TransportError when no HTTP response arrived. */
   function send(
     baseUrl: string,
@@ -183,14 +206,12 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     token?: string,
   ): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      let url: URL;
-      try {
-        url = new URL(`${baseUrl}${API_PREFIX}${path}`);
-      } catch {
-        reject(new TransportError(`the account URL "${baseUrl}" is not a URL`, 'ERR_INVALID_URL'));
+      const target = targetOf(baseUrl);
+      if (target === undefined) {
+        reject(new TransportError(`the account URL "${baseUrl}" is not an http(s) URL`, 'ERR_INVALID_URL'));
         return;
       }
-      const secure = url.protocol === 'https:';
+      const { secure } = target;
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
       if (payload) {
@@ -199,8 +220,14 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       }
       if (token) headers.authorization = `Bearer ${token}`;
       const request = (secure ? https : http).request(
-        url,
-        { method, headers, agent: secure ? agents.https : agents.http, timeout: timeoutMs },
+        {
+          ...target.options,
+          path: `${target.pathPrefix}${API_PREFIX}${path}`,
+          method,
+          headers,
+          agent: secure ? agents.https : agents.http,
+          timeout: timeoutMs,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           let size = 0;
