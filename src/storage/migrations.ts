@@ -329,6 +329,25 @@ CREATE TRIGGER groups_count AFTER INSERT OR DELETE OR UPDATE OF managed ON group
   FOR EACH ROW EXECUTE FUNCTION groups_count();
 `;
 
+/** Members' key pairs from sign-up; a row goes with its member. */
+const sqliteV2 = `
+CREATE TABLE member_keys (
+  member_id TEXT PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+  public_key TEXT NOT NULL,
+  encrypted_private_key TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+const postgresV2 = `
+CREATE TABLE member_keys (
+  member_id text COLLATE "C" PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+  public_key text NOT NULL,
+  encrypted_private_key text NOT NULL,
+  created_at text NOT NULL
+);
+`;
+
 /**
  * Version 6: the account API's access tables. Challenges and sessions are keyed by random
  * values (a challenge id, the SHA-256 of a session token), so their primary keys are the
@@ -375,5 +394,6 @@ CREATE TABLE firewall_rules (
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: sqliteV1, postgres: postgresV1 },
+  { version: 2, name: 'member keys', sqlite: sqliteV2, postgres: postgresV2 },
   { version: 6, name: 'account API access', sqlite: accessV6('sqlite'), postgres: accessV6('postgres') },
 ];
