@@ -126,7 +126,8 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         const page = await client.listMembers(memberListQueryFrom(objectBody(request.body).query));
         if (!includesGroups(request.query) || page.items.length === 0) return page;
         const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
-        return { ...page, groups: Object.fromEntries(groups) };
+        // Every member on the page gets an entry, an empty list too: the bridge can tell "no groups" from "not asked".
+        return { ...page, groups: Object.fromEntries(page.items.map((member) => [member.id, groups.get(member.id) ?? []])) };
       });
       api.post('/members/groups', async (request) => {
         const groups = await client.groupsOfMembers(idList(objectBody(request.body).memberIds, 'memberIds'));
