@@ -216,6 +216,33 @@ describe('HTTP AccountClient', () => {
     }
   });
 
+  test('calls made together go out as one batch, and each gets its own answer', async () => {
+    const counting = await proxy(() => 'pass');
+    try {
+      const c = client({ accountUrlOverride: counting.url });
+      const first = await c.createMember(input(10));
+      counting.seen.length = 0;
+      const outcomes = await Promise.allSettled([
+        c.getMember(first.id),
+        c.getMember('missing'),
+        c.createMember(input(11)),
+        c.listGroups({ startIndex: 1, count: 5 }),
+      ]);
+      assert.deepEqual(counting.seen, ['POST /api/v1/batch']);
+      assert.equal(outcomes[0].status === 'fulfilled' && outcomes[0].value.id, first.id);
+      assert.ok(
+        outcomes[1].status === 'rejected' && (outcomes[1].reason as AccountError).code === 'member_not_found',
+      );
+      assert.equal(outcomes[2].status === 'fulfilled' && outcomes[2].value.userName, 'c11@example.com');
+      assert.ok(outcomes[3].status === 'fulfilled' && outcomes[3].value.total >= 0);
+      // The groups came with the batch: rendering the new member costs no further request.
+      await c.groupsOfMembers([first.id]);
+      assert.deepEqual(counting.seen, ['POST /api/v1/batch']);
+    } finally {
+      await counting.close();
+    }
+  });
+
   test('a request that gets no answer times out as account_unreachable', async () => {
     const stalled = await proxy((request) =>
       request.url?.startsWith('/api/v1/members/') ? 'stall' : 'pass',

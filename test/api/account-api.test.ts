@@ -226,6 +226,63 @@ describe('account API', () => {
     );
   });
 
+  test('a batch runs each call as its own request would, with its own answer', async () => {
+    const token = await signIn(await credentials());
+    const created = await api('POST', '/members', { token, body: { input: memberInput(70) } });
+    const batch = await api('POST', '/batch', {
+      token,
+      body: {
+        calls: [
+          { method: 'GET', path: `/members/${encodeURIComponent(created.body.id)}?include=groups` },
+          { method: 'GET', path: '/members/no-such-member' },
+          { method: 'POST', path: '/members', body: { input: memberInput(71) } },
+          { method: 'POST', path: '/members', body: { input: memberInput(70) } },
+          { method: 'POST', path: '/members/search', body: { query: { startIndex: 0, count: 1 } } },
+          { method: 'GET', path: '/sign-in/challenge' },
+        ],
+      },
+    });
+    assert.equal(batch.status, 200);
+    const results = batch.body.results as Array<{
+      status: number;
+      body: { code?: string; id?: string; groups?: unknown[] };
+    }>;
+    assert.deepEqual(
+      results.map((result) => [result.status, result.body.code]),
+      [
+        [200, undefined],
+        [404, 'member_not_found'],
+        [201, undefined],
+        [409, 'user_name_taken'],
+        [400, 'invalid_request'],
+        [400, 'invalid_request'],
+      ],
+    );
+    assert.equal(results[0]!.body.id, created.body.id);
+    assert.ok(Array.isArray(results[0]!.body.groups));
+    // Each result body is what the operation's own request documents.
+    assert.deepEqual(checkResponse('GET', `/api/v1/members/${created.body.id}`, 200, results[0]!.body), []);
+    assert.deepEqual(checkResponse('POST', '/api/v1/members', 201, results[2]!.body), []);
+
+    for (const calls of [
+      [],
+      'x',
+      Array.from({ length: 101 }, () => ({ method: 'GET', path: '/groups/x' })),
+      [42],
+    ]) {
+      const refused = await api('POST', '/batch', { token, body: { calls } });
+      if (Array.isArray(calls) && calls.length === 1) {
+        assert.equal(refused.body.results[0].body.code, 'invalid_request');
+      } else {
+        assert.deepEqual([refused.status, refused.body.code], [400, 'invalid_request']);
+      }
+    }
+    const unauthenticated = await api('POST', '/batch', {
+      body: { calls: [{ method: 'GET', path: '/groups/x' }] },
+    });
+    assert.equal(unauthenticated.body.code, 'api_session_invalid');
+  });
+
   test('sign-in refuses a wrong signature, a reused or foreign challenge, and an old key', async () => {
     const creds = await credentials();
     const other = await credentials(); // regenerated: `creds` is now the old key

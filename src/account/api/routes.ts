@@ -99,107 +99,214 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         return result;
       });
 
-      api.post('/provisioning/check', async (request, reply) => {
-        const body = objectBody(request.body);
-        if (typeof body.keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
-        await client.checkProvisioning(body.keyId);
-        return reply.code(204).send();
-      });
-
       /**
        * `?include=groups` adds each returned member's groups, which the bridge needs for
        * almost every member it renders: one round trip instead of two (`groupsOfMembers`).
        */
-      const withGroups = async (request: { query: unknown }, member: Member) => {
-        if (!includesGroups(request.query)) return member;
+      const withGroups = async (query: Query, member: Member) => {
+        if (query.include !== 'groups') return member;
         const groups = await client.groupsOfMembers([member.id]);
         return { ...member, groups: groups.get(member.id) ?? [] };
       };
 
-      api.post('/members', async (request, reply) => {
-        const body = objectBody(request.body);
-        return reply
-          .code(201)
-          .send(await withGroups(request, await client.createMember(memberInputFrom(body.input))));
-      });
-      api.post('/members/search', async (request) => {
-        const page = await client.listMembers(memberListQueryFrom(objectBody(request.body).query));
-        if (!includesGroups(request.query) || page.items.length === 0) return page;
-        const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
-        // Every member on the page gets an entry, an empty list too: the bridge can tell "no groups" from "not asked".
-        return { ...page, groups: Object.fromEntries(page.items.map((member) => [member.id, groups.get(member.id) ?? []])) };
-      });
-      api.post('/members/groups', async (request) => {
-        const groups = await client.groupsOfMembers(idList(objectBody(request.body).memberIds, 'memberIds'));
-        return { groups: Object.fromEntries(groups) };
-      });
-      api.get<{ Params: { id: string } }>('/members/:id', async (request) =>
-        withGroups(request, await client.getMember(request.params.id)),
-      );
-      api.put<{ Params: { id: string } }>('/members/:id', async (request) => {
-        const body = objectBody(request.body);
-        return withGroups(
-          request,
-          await client.updateMember(request.params.id, memberInputFrom(body.input), optionalVersion(body)),
-        );
-      });
-      api.delete<{ Params: { id: string } }>('/members/:id', async (request, reply) => {
-        await client.deleteMember(request.params.id);
-        return reply.code(204).send();
-      });
-
-      api.post('/groups', async (request, reply) => {
-        const body = objectBody(request.body);
-        const group = await client.createGroup(
-          groupInputFrom(body.input),
-          idList(body.memberIds ?? [], 'memberIds'),
-        );
-        return reply.code(201).send(group);
-      });
-      api.post('/groups/search', async (request) =>
-        client.listGroups(groupListQueryFrom(objectBody(request.body).query)),
-      );
-      api.get<{ Params: { id: string } }>('/groups/:id', async (request) =>
-        client.getGroup(request.params.id),
-      );
-      api.put<{ Params: { id: string } }>('/groups/:id', async (request) => {
-        const body = objectBody(request.body);
-        return client.updateGroup(request.params.id, groupInputFrom(body.input), optionalVersion(body));
-      });
-      api.post<{ Params: { id: string } }>('/groups/:id/membership', async (request) => {
-        const body = objectBody(request.body);
-        return client.changeGroupMembers(
-          request.params.id,
-          membershipChangeFrom(body.change),
-          optionalVersion(body),
-        );
-      });
-      api.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>(
-        '/groups/:id/members',
-        async (request) => {
-          const limit = Number(request.query.limit ?? '100');
+      const operations: Operation[] = [
+        op('POST', '/provisioning/check', async ({ body }) => {
+          const keyId = objectBody(body).keyId;
+          if (typeof keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
+          await client.checkProvisioning(keyId);
+          return { status: 204 };
+        }),
+        op('POST', '/members', async ({ body, query }) => ({
+          status: 201,
+          body: await withGroups(query, await client.createMember(memberInputFrom(objectBody(body).input))),
+        })),
+        op('POST', '/members/search', async ({ body, query }) => {
+          const page = await client.listMembers(memberListQueryFrom(objectBody(body).query));
+          if (query.include !== 'groups' || page.items.length === 0) return { status: 200, body: page };
+          const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
+          // Every member on the page gets an entry, an empty list too: "no groups" is not "not asked".
+          const byMember = Object.fromEntries(
+            page.items.map((member) => [member.id, groups.get(member.id) ?? []]),
+          );
+          return { status: 200, body: { ...page, groups: byMember } };
+        }),
+        op('POST', '/members/groups', async ({ body }) => {
+          const groups = await client.groupsOfMembers(idList(objectBody(body).memberIds, 'memberIds'));
+          return { status: 200, body: { groups: Object.fromEntries(groups) } };
+        }),
+        op('GET', '/members/:id', async ({ params, query }) => ({
+          status: 200,
+          body: await withGroups(query, await client.getMember(params.id!)),
+        })),
+        op('PUT', '/members/:id', async ({ params, query, body }) => {
+          const input = objectBody(body);
+          const member = await client.updateMember(
+            params.id!,
+            memberInputFrom(input.input),
+            optionalVersion(input),
+          );
+          return { status: 200, body: await withGroups(query, member) };
+        }),
+        op('DELETE', '/members/:id', async ({ params }) => {
+          await client.deleteMember(params.id!);
+          return { status: 204 };
+        }),
+        op('POST', '/groups', async ({ body }) => {
+          const input = objectBody(body);
+          const group = await client.createGroup(
+            groupInputFrom(input.input),
+            idList(input.memberIds ?? [], 'memberIds'),
+          );
+          return { status: 201, body: group };
+        }),
+        op('POST', '/groups/search', async ({ body }) => ({
+          status: 200,
+          body: await client.listGroups(groupListQueryFrom(objectBody(body).query)),
+        })),
+        op('GET', '/groups/:id', async ({ params }) => ({
+          status: 200,
+          body: await client.getGroup(params.id!),
+        })),
+        op('PUT', '/groups/:id', async ({ params, body }) => {
+          const input = objectBody(body);
+          return {
+            status: 200,
+            body: await client.updateGroup(params.id!, groupInputFrom(input.input), optionalVersion(input)),
+          };
+        }),
+        op('POST', '/groups/:id/membership', async ({ params, body }) => {
+          const input = objectBody(body);
+          return {
+            status: 200,
+            body: await client.changeGroupMembers(
+              params.id!,
+              membershipChangeFrom(input.change),
+              optionalVersion(input),
+            ),
+          };
+        }),
+        op('GET', '/groups/:id/members', async ({ params, query }) => {
+          const limit = Number(query.limit ?? '100');
           if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
             throw new ApiRequestError('"limit" must be a whole number from 1 to 10000');
           }
-          const after = request.query.after;
+          const after = query.after;
           const members = await client.listGroupMembers(
-            request.params.id,
+            params.id!,
             after ? { afterMemberId: after, limit } : { limit },
           );
-          return { members };
-        },
-      );
-      api.delete<{ Params: { id: string } }>('/groups/:id', async (request, reply) => {
-        await client.deleteGroup(request.params.id);
-        return reply.code(204).send();
+          return { status: 200, body: { members } };
+        }),
+        op('DELETE', '/groups/:id', async ({ params }) => {
+          await client.deleteGroup(params.id!);
+          return { status: 204 };
+        }),
+      ];
+
+      for (const operation of operations) {
+        api.route({
+          method: operation.method,
+          url: operation.path,
+          handler: async (request, reply) => {
+            const result = await operation.handle({
+              params: request.params as Record<string, string>,
+              query: request.query as Query,
+              body: request.body,
+            });
+            reply.code(result.status);
+            return result.body === undefined ? reply.send() : reply.send(result.body);
+          },
+        });
+      }
+
+      /**
+       * Several calls in one request: the bridge sends the calls that its concurrent SCIM
+       * requests make within one event-loop turn together, which saves a network round trip
+       * (and its system calls on both sides) per call. Each call runs exactly as its own
+       * request would, concurrently with the others; each gets its own answer or error.
+       */
+      api.post('/batch', async (request) => {
+        const calls = objectBody(request.body).calls;
+        if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH) {
+          throw new ApiRequestError(`"calls" must be a list of 1 to ${MAX_BATCH} calls`);
+        }
+        const results = await Promise.all(
+          calls.map(async (call: unknown) => {
+            try {
+              const { operation, params, query, body } = route(operations, call);
+              const result = await operation.handle({ params, query, body });
+              return result.body === undefined ? { status: result.status } : result;
+            } catch (error) {
+              const body = toApiError(error);
+              if (body.code === 'internal_error')
+                request.log.error({ err: error }, 'account API call failed');
+              return { status: body.scimStatus ?? API_ERROR_STATUS[body.code], body };
+            }
+          }),
+        );
+        return { results };
       });
     },
     { prefix: API_PREFIX },
   );
 }
 
-function includesGroups(query: unknown): boolean {
-  return (query as { include?: unknown } | undefined)?.include === 'groups';
+type Query = Record<string, string | undefined>;
+
+interface Operation {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  pattern: RegExp;
+  names: string[];
+  handle(input: { params: Record<string, string>; query: Query; body: unknown }): Promise<{
+    status: number;
+    body?: unknown;
+  }>;
+}
+
+export const MAX_BATCH = 100;
+
+function op(method: Operation['method'], path: string, handle: Operation['handle']): Operation {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    `^${path.replace(/:(\w+)/g, (_match, name: string) => {
+      names.push(name);
+      return '([^/?#]+)';
+    })}$`,
+  );
+  return { method, path, pattern, names, handle };
+}
+
+/** Finds the operation a batch call names: `{method, path (with query), body}`, as its own request would. */
+function route(
+  operations: readonly Operation[],
+  call: unknown,
+): { operation: Operation; params: Record<string, string>; query: Query; body: unknown } {
+  const { method, path, body } = objectBody(call, 'a call') as {
+    method?: unknown;
+    path?: unknown;
+    body?: unknown;
+  };
+  if (typeof method !== 'string' || typeof path !== 'string' || path.length > 2048) {
+    throw new ApiRequestError('a call needs "method" and "path"');
+  }
+  const [pathname = '', search = ''] = path.split('?', 2);
+  for (const operation of operations) {
+    if (operation.method !== method) continue;
+    const match = operation.pattern.exec(pathname);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    try {
+      operation.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1]!);
+      });
+    } catch {
+      throw new ApiRequestError("a call's path is not properly encoded");
+    }
+    const query: Query = Object.fromEntries(new URLSearchParams(search));
+    return { operation, params, query, body };
+  }
+  throw new ApiRequestError(`no such API operation: ${method.slice(0, 10)} ${pathname.slice(0, 100)}`);
 }
 
 function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
