@@ -517,6 +517,41 @@ describe('account API', () => {
   });
 });
 
+test('behind a trusted proxy, the firewall judges the X-Forwarded-For address', async () => {
+  // A second account server over the same database that trusts loopback as its proxy.
+  const behindProxy = await startAccountService(
+    loadConfig({
+      SCIMBRIDGE_DATA_DIR: dataDir,
+      SCIMBRIDGE_CONSOLE_PORT: '0',
+      SCIMBRIDGE_TRUST_PROXY: '127.0.0.1,::1',
+    }),
+    { logger: createLogger({ level: 'silent', format: 'json' }) },
+  );
+  const rule = await addFirewallRule(account.deps, {
+    kind: 'range',
+    action: 'deny',
+    cidr: '198.51.100.0/24',
+  });
+  try {
+    const ask = (forwardedFor: string) =>
+      fetch(`${behindProxy.address}/api/v1/sign-in/challenge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ keyId: 'k1' }),
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { code?: string; message?: string },
+      }));
+    const blocked = await ask('198.51.100.23');
+    assert.deepEqual([blocked.status, blocked.body.code], [403, 'firewall_blocked']);
+    assert.match(blocked.body.message ?? '', /198\.51\.100\.23/);
+    assert.equal((await ask('203.0.113.9')).status, 200);
+  } finally {
+    await removeFirewallRule(account.deps, rule.id);
+    await behindProxy.close();
+  }
+});
+
 function deepNot(depth: number): unknown {
   let filter: unknown = { op: 'pr', path: { attr: 'userName' } };
   for (let i = 0; i < depth; i++) filter = { op: 'not', filter };
