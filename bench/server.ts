@@ -4,7 +4,7 @@
  * bridge, as `npm start` does) on ephemeral loopback ports, turns provisioning on, and
  * answers the parent's questions about its own CPU time over IPC.
  *
- * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--mode split]`.
+ * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split]`.
  *
  * `--mode split` runs the account server here and the bridge as a second process
  * (bench/bridge-child.ts) that reaches it over the account API, as `account serve` and
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
       mode: { type: 'string', default: 'one-process' },
+      // The MAIL workload: the sink is a plain-text test server without STARTTLS.
+      'smtp-url': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'];
@@ -50,6 +52,9 @@ async function main(): Promise<void> {
       // Large groups are built with PATCHes of 1,000 members.
       SCIMBRIDGE_MAX_BODY_BYTES: String(4 * 1024 * 1024),
       ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : {}),
+      ...(values['smtp-url']
+        ? { SCIMBRIDGE_SMTP_URL: values['smtp-url'], SCIMBRIDGE_SMTP_REQUIRE_TLS: 'false' }
+        : {}),
     },
     {},
   );

@@ -22,6 +22,8 @@ export const REDACTED_PATHS = [
   '*.password',
   'sessionToken',
   '*.sessionToken',
+  'smtpUrl',
+  '*.smtpUrl',
 ];
 
 export function createLogger(options: {

@@ -3,7 +3,8 @@
  * credentials. Three shapes share the code below:
  *
  * - `startAccountService`: the account server alone (`scimbridge account serve`): store,
- *   console, and the account API that separate bridges sign in to;
+ *   console, member pages, the mail sender, and the account API that separate bridges sign
+ *   in to;
  * - `startBridgeService`: a bridge alone (`scimbridge bridge serve`), reaching the account
  *   only over HTTP (`bridge/account-http-client.ts`);
  * - `startSystem`: both in one process (`npm start`); the bridge still reaches the account
@@ -14,7 +15,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountClient } from './account/client.ts';
-import type { AccountDeps } from './account/deps.ts';
+import type { AccountDeps, SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createFirewallGate } from './account/firewall/gate.ts';
 import {
@@ -24,6 +25,9 @@ import {
   parseNetworkList,
 } from './account/firewall/network-list.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { createMailSender, type MailSender } from './account/mail/sender.ts';
+import { createSmtpTransport } from './account/mail/smtp-transport.ts';
+import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
 import { createHttpAccountClient, type HttpAccountClient } from './bridge/account-http-client.ts';
@@ -44,6 +48,8 @@ export interface RunningSystem {
   /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
   accountAddress: string;
   bridgeAddress: string;
+  /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
+  mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,18 @@ export interface SystemDeps {
    * account API on loopback, exactly as a separate bridge does (tests of the HTTP transport).
    */
   accountTransport?: 'in-process' | 'http';
+  /** Uniform in [0, 1): jitter for mail retries. */
+  random?: () => number;
+}
+
+/** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
+export function signupSettingsOf(config: Config): SignupSettings {
+  return {
+    accountUrl: config.accountUrl,
+    invitationValidityMs: config.invitationValidityHours * 3600 * 1000,
+    passwordIterations: config.passwordIterations,
+    memberSessionMs: config.memberSessionHours * 3600 * 1000,
+  };
 }
 
 export interface RunningAccount {
@@ -65,6 +83,7 @@ export interface RunningAccount {
   server: FastifyInstance;
   address: string;
   deps: AccountDeps;
+  mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -102,7 +121,7 @@ function readNetworkList(config: Config): NetworkList {
   }
 }
 
-/** The account server alone: store, console, account API. Listens on the console port. */
+/** The account server alone: store, console, member pages, account API, mail sender. Listens on the console port. */
 export async function startAccountService(
   config: Config,
   deps: Omit<SystemDeps, 'accountTransport'>,
@@ -112,7 +131,13 @@ export async function startAccountService(
   const tls = readTls(config);
   const networkList = readNetworkList(config);
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const accountDeps: AccountDeps = { store, clock, ids };
+  const accountDeps: AccountDeps = {
+    store,
+    clock,
+    ids,
+    accountUrl: config.accountUrl,
+    signup: signupSettingsOf(config),
+  };
   let server: FastifyInstance | undefined;
   try {
     await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
@@ -121,6 +146,7 @@ export async function startAccountService(
       logger: deps.logger.child({ part: 'account' }),
       bridgeUrl: config.publicBridgeUrl,
       trustProxy: config.trustProxy,
+      deps: accountDeps,
       tls,
       api: {
         deps: accountDeps,
@@ -130,14 +156,16 @@ export async function startAccountService(
     });
     const address = await server.listen({ host: config.host, port: config.consolePort });
     const running = server;
+    const mailSender = startMailSender(config, accountDeps, deps);
     return {
       store,
       server: running,
       address,
       deps: accountDeps,
+      mailSender,
       async close() {
-        // Finish in-flight requests first, then release the database.
-        await running.close();
+        // Finish in-flight requests and the mail batch in flight, then release the database.
+        await Promise.allSettled([running.close(), mailSender?.stop()]);
         await store.close();
       },
     };
@@ -146,6 +174,37 @@ export async function startAccountService(
     if (deps.store === undefined) await store.close();
     throw error;
   }
+}
+
+function startMailSender(
+  config: Config,
+  accountDeps: AccountDeps,
+  deps: Pick<SystemDeps, 'logger' | 'random'>,
+): MailSender | undefined {
+  const mailLogger = deps.logger.child({ part: 'mail' });
+  if (config.smtpUrl === undefined) {
+    mailLogger.info(
+      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+    );
+    return undefined;
+  }
+  const mailSender = createMailSender({
+    store: accountDeps.store,
+    transport: createSmtpTransport({
+      url: config.smtpUrl,
+      requireTls: config.smtpRequireTls,
+      maxConnections: config.smtpPoolSize,
+    }),
+    clock: accountDeps.clock,
+    ids: accountDeps.ids,
+    random: deps.random ?? Math.random,
+    logger: mailLogger,
+    from: config.mailFrom,
+    concurrency: 2 * config.smtpPoolSize,
+  });
+  mailSender.start();
+  mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
+  return mailSender;
 }
 
 /**
@@ -246,6 +305,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     bridge: bridge.server,
     accountAddress: account.address,
     bridgeAddress: bridge.address,
+    mailSender: account.mailSender,
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();

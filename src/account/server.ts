@@ -1,12 +1,20 @@
 /**
- * The account server's HTTP surface: liveness, an overview page of the team, and the
- * account API under /api/v1 for bridges that run apart (`api/routes.ts`); the admin
- * console is added beside them.
+ * The account server's HTTP surface: liveness, an overview page of the team, the member
+ * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
+ * under /api/v1 for bridges that run apart (`api/routes.ts`). The admin console is added
+ * beside them.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
+import type { AccountDeps, SignupSettings } from './deps.ts';
+import { registerEmailChangePages } from './email-change-page.ts';
+import { memberAssets } from './signup/assets.ts';
+import { createMemberAuth, type MemberAuth } from './signup/member-auth.ts';
+import { redactMemberPath, registerMemberRoutes } from './signup/routes.ts';
+import { SignInLimiter } from './signup/sign-in-limiter.ts';
 import type { Store } from './store.ts';
 
 export interface AccountServerOptions {
@@ -20,6 +28,12 @@ export interface AccountServerOptions {
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
   /** Largest request body, in bytes (account API requests carry at most one SCIM change). */
   bodyLimit?: number;
+  /** The use cases' dependencies; when given, clock, ids and signup below are ignored. */
+  deps?: AccountDeps;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Invitation links, password iterations and member sessions; defaults when left out. */
+  signup?: SignupSettings;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -33,6 +47,27 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
   const { store } = options;
+  const deps: AccountDeps = options.deps ?? {
+    store,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    ...(options.signup ? { signup: options.signup } : {}),
+  };
+  // Member pages (and later the vaults page) use `auth.requireMember` as a preHandler.
+  const auth: MemberAuth = createMemberAuth(deps);
+
+  // One line per request (P8). Sign-up URLs carry the invitation token: logged redacted.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: redactMemberPath(request.url),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
@@ -60,6 +95,13 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
 
+  await registerEmailChangePages(app, deps);
+  await registerMemberRoutes(app, {
+    deps,
+    auth,
+    limiter: new SignInLimiter(deps.clock),
+    assets: await memberAssets(),
+  });
   if (options.api) await registerAccountApi(app, { ...options.api, logger: options.logger });
 
   await app.ready();

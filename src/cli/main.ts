@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
+import { registerMailCommands } from './commands/mail.ts';
+import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -19,6 +21,8 @@ registerStartCommand(program);
 registerProvisioningCommands(program);
 registerServeCommands(program);
 registerFirewallCommands(program);
+registerMailCommands(program);
+registerMemberCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,6 +43,32 @@ export function registerServeCommands(program: Command): void {
         .option(
           '--network-list <file>',
           'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
+        )
+        .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
+        .option(
+          '--smtp-url <url>',
+          'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
+        )
+        .option('--mail-from <address>', 'From header of every mail (SCIMBRIDGE_MAIL_FROM)')
+        .option(
+          '--smtp-require-tls <true|false>',
+          'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
+        )
+        .option(
+          '--smtp-pool-size <count>',
+          'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)',
+        )
+        .option(
+          '--invitation-validity-hours <hours>',
+          'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
+        )
+        .option(
+          '--member-session-hours <hours>',
+          "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
+        )
+        .option(
+          '--password-iterations <count>',
+          'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
         ),
     ),
   ).action(async (options: Record<string, unknown>) => {
