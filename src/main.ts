@@ -30,7 +30,11 @@ import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
-import { createHttpAccountClient, type HttpAccountClient } from './bridge/account-http-client.ts';
+import {
+  type AccountConnectionStatus,
+  createHttpAccountClient,
+  type HttpAccountClient,
+} from './bridge/account-http-client.ts';
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
@@ -92,6 +96,8 @@ export interface RunningBridge {
   address: string;
   verifier: TokenVerifier;
   client: AccountClient;
+  /** The account connection as the HTTP client last found it (status page, P6); undefined in process. */
+  accountConnection: (() => AccountConnectionStatus) | undefined;
   close(): Promise<void>;
 }
 
@@ -267,6 +273,7 @@ export async function startBridgeService(
     address,
     verifier,
     client,
+    accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
     async close() {
       await server.close();
       httpClient?.close();

@@ -43,7 +43,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     return503OnClosing: true,
-    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    // A batch of membership changes from a bridge can be large; SCIM bodies are limited at the bridge.
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
   const { store } = options;

@@ -53,6 +53,9 @@ export async function issueChallenge(deps: AccountDeps, keyId: string): Promise<
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + CHALLENGE_TTL_SECONDS * 1000).toISOString(),
   };
+  // Unanswered challenges must not pile up (anyone who passes the firewall may ask for one):
+  // each request first drops the expired ones, an indexed delete.
+  await deps.store.purgeExpiredApiAuth(challenge.createdAt);
   await deps.store.insertApiChallenge(challenge);
   return {
     challengeId: challenge.id,
