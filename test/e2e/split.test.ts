@@ -183,14 +183,18 @@ describe('account server and bridge as two processes', () => {
   });
 
   test('the account server killed under load: the bridge answers 503 meanwhile, and afterwards every user exists exactly once', async () => {
-    const names = Array.from({ length: 60 }, (_, i) => `load${i}`);
+    const names = Array.from({ length: 200 }, (_, i) => `load${i}`);
+    let provisioned = 0;
     let unavailable = 0;
     let retryAfterSeen = false;
     /** An IdP: retries 503 and network errors; a 409 means an earlier attempt landed. */
     const provision = async (name: string) => {
       for (let attempt = 0; attempt < 400; attempt++) {
         const answer = await scim('POST', '/Users', user(name)).catch(() => undefined);
-        if (answer?.status === 201 || answer?.status === 409) return;
+        if (answer?.status === 201 || answer?.status === 409) {
+          provisioned++;
+          return;
+        }
         if (answer?.status === 503) {
           unavailable++;
           if (answer.headers.get('retry-after')) retryAfterSeen = true;
@@ -202,8 +206,10 @@ describe('account server and bridge as two processes', () => {
     const load = (async () => {
       for (let i = 0; i < names.length; i += 4) await Promise.all(names.slice(i, i + 4).map(provision));
     })();
-    await sleep(300);
+    // Kill it mid-load: once some users are in, with most still to come.
+    while (provisioned < 20) await sleep(10);
     await account.stop('SIGKILL');
+    assert.ok(provisioned < names.length, 'the load was still running when the account server died');
     await sleep(1000);
     const during = await scim('GET', '/Users');
     assert.equal(during.status, 503);
