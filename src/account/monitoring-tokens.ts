@@ -112,3 +112,20 @@ export function createStoreMonitoringTokenCheck(
     },
   };
 }
+
+/**
+ * Accepts the given tokens (a separate bridge's SCIMBRIDGE_MONITOR_TOKEN: the one its
+ * account server's monitor presents), and otherwise asks `next` when there is one.
+ */
+export function createStaticMonitoringTokenCheck(
+  tokens: readonly string[],
+  next?: MonitoringTokenCheck,
+): MonitoringTokenCheck {
+  const accepted = new Set(tokens.map(hashMonitoringToken));
+  return {
+    async isMonitoringToken(token) {
+      if (TOKEN_SHAPE.test(token) && accepted.has(hashMonitoringToken(token))) return true;
+      return next === undefined ? false : next.isMonitoringToken(token);
+    },
+  };
+}

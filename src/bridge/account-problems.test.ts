@@ -28,7 +28,27 @@ describe('account problems an operator can fix', () => {
       kind: 'firewall_blocked',
       address: '203.0.113.9',
       rule: 'deny 203.0.113.0/24',
+      cause: 'firewall_blocked: blocked',
     });
+    // The account API's own refusal names address and rule in its message.
+    const fromApi = classifyAccountFailure(
+      new AccountError(
+        'firewall_blocked',
+        "the account refused the bridge's address 198.51.100.4: blocked by deny 198.51.100.0/24",
+      ),
+    );
+    assert.equal(fromApi?.kind, 'firewall_blocked');
+    assert.match(
+      adviceFor(fromApi!),
+      /198\.51\.100\.4: blocked by deny 198\.51\.100\.0\/24\. Add an allow rule/,
+    );
+    const tlsFromApi = classifyAccountFailure(
+      new AccountError(
+        'account_unreachable',
+        "TLS: the account server's certificate is not accepted (CERT_HAS_EXPIRED)",
+      ),
+    );
+    assert.equal(tlsFromApi?.kind, 'tls');
     assert.match(adviceFor(problem!), /203\.0\.113\.9 \(rule: deny 203\.0\.113\.0\/24\)/);
     assert.equal(
       classifyAccountFailure(Object.assign(new Error('skew 400 s'), { code: 'clock_skew' }))?.kind,

@@ -25,7 +25,8 @@ export interface FirewallBlockedError {
 export type AccountProblem =
   | { kind: 'provisioning_disabled' }
   | { kind: 'credentials_revoked' }
-  | { kind: 'firewall_blocked'; address: string; rule: string }
+  /** `address` and `rule` when the error carries them as fields; `cause` is the account's own words. */
+  | { kind: 'firewall_blocked'; address?: string; rule?: string; cause: string }
   | { kind: 'account_unreachable'; cause: string }
   | { kind: 'clock_skew'; cause: string }
   | { kind: 'tls'; cause: string }
@@ -52,7 +53,9 @@ export function adviceFor(problem: AccountProblem): string {
     case 'credentials_revoked':
       return 'The credentials were regenerated or provisioning was deactivated. Put the new session file where this bridge reads it and give the IdP the new bearer token.';
     case 'firewall_blocked':
-      return `The account refused this bridge's address ${problem.address} (rule: ${problem.rule}). Add an allow rule for that address in the account's firewall settings, or run the bridge from an allowed network.`;
+      return problem.address !== undefined
+        ? `The account refused this bridge's address ${problem.address} (rule: ${problem.rule ?? 'unknown'}). Add an allow rule for that address in the account's firewall settings (scimbridge firewall allow <range>), or run the bridge from an allowed network.`
+        : `${problem.cause}. Add an allow rule for the bridge's address in the account's firewall settings (scimbridge firewall allow <range>), or run the bridge from an allowed network.`;
     case 'account_unreachable':
       return `Check that the account server is running and that this bridge can reach the account URL in its session file (DNS, routes, proxies). Cause: ${problem.cause}.`;
     case 'clock_skew':
@@ -120,9 +123,18 @@ export function classifyAccountFailure(error: unknown): AccountProblem | undefin
     if (code === 'firewall_blocked') {
       return {
         kind: 'firewall_blocked',
-        address: typeof candidate.address === 'string' ? candidate.address : 'unknown address',
-        rule: typeof candidate.rule === 'string' ? candidate.rule : 'unknown rule',
+        ...(typeof candidate.address === 'string' ? { address: candidate.address } : {}),
+        ...(typeof candidate.rule === 'string' ? { rule: candidate.rule } : {}),
+        cause: describe(candidate),
       };
+    }
+    // The HTTP account client reports transport failures as `account_unreachable` with the
+    // socket's words; a certificate problem among them is a TLS problem.
+    if (code === 'account_unreachable' && typeof candidate.message === 'string') {
+      const message = candidate.message;
+      if (/\bTLS\b/.test(message) || [...TLS_CODES].some((tls) => message.includes(tls))) {
+        return { kind: 'tls', cause: message };
+      }
     }
     if (code === 'clock_skew') return { kind: 'clock_skew', cause: describe(candidate) };
     if (typeof code === 'string' && TLS_CODES.has(code)) return { kind: 'tls', cause: describe(candidate) };

@@ -5,10 +5,12 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 
 const program = new Command()
@@ -19,6 +21,8 @@ const program = new Command()
 registerStartCommand(program);
 registerProvisioningCommands(program);
 registerMonitoringCommands(program);
+registerServeCommands(program);
+registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
 

@@ -15,6 +15,8 @@ const FLAG_ALIASES: Record<string, keyof ConfigFlags> = {
   monitorInterval: 'monitorIntervalSeconds',
   monitorNoticeInterval: 'monitorNoticeIntervalMinutes',
   monitorBridges: 'monitorBridgeUrls',
+  session: 'sessionPath',
+  networkList: 'networkListFile',
 };
 
 export function flagsOf(options: Record<string, unknown>): ConfigFlags {

@@ -62,6 +62,8 @@ export async function startTestSystem(
     env?: Record<string, string>;
     watcher?: WatcherStatusSource;
     wrapAccountClient?: (client: AccountClient) => AccountClient;
+    /** Default: SCIMBRIDGE_TEST_TRANSPORT=http runs every e2e test over the account API. */
+    accountTransport?: 'in-process' | 'http';
   } = {},
 ): Promise<TestSystem> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
@@ -93,10 +95,13 @@ export async function startTestSystem(
     schema = `e2e_${randomBytes(6).toString('hex')}`;
     store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
   }
+  const accountTransport =
+    options.accountTransport ?? (process.env.SCIMBRIDGE_TEST_TRANSPORT === 'http' ? 'http' : 'in-process');
   const system = await startSystem(config, {
     logger,
     store,
     recentLogs,
+    accountTransport,
     ...(options.watcher ? { watcher: options.watcher } : {}),
     ...(options.wrapAccountClient ? { wrapAccountClient: options.wrapAccountClient } : {}),
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { migrations } from '../migrations.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
@@ -19,6 +20,7 @@ describeStoreContract('SQLite file', () =>
 );
 
 describeMonitoringContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');
