@@ -153,7 +153,10 @@ function readNetworkList(config: Config): NetworkList {
 /** The account server alone: store, console, member pages, account API, mail sender. Listens on the console port. */
 export async function startAccountService(
   config: Config,
-  deps: Omit<SystemDeps, 'accountTransport' | 'watcher' | 'recentLogs' | 'wrapAccountClient'>,
+  deps: Omit<SystemDeps, 'accountTransport' | 'watcher' | 'recentLogs' | 'wrapAccountClient'> & {
+    /** Leave the health monitor for the caller to start (one process: once the bridge listens). */
+    deferMonitor?: boolean;
+  },
 ): Promise<RunningAccount> {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
@@ -215,7 +218,7 @@ export async function startAccountService(
               accountName: (await store.getAccount())?.name ?? config.accountName,
             },
           );
-    monitor?.start();
+    if (deps.deferMonitor !== true) monitor?.start();
     return {
       store,
       server: running,
@@ -361,7 +364,7 @@ export async function startBridgeService(
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
-  const account = await startAccountService(config, deps);
+  const account = await startAccountService(config, { ...deps, deferMonitor: true });
   let loopbackClient: HttpAccountClient | undefined;
   let bridge: RunningBridge;
   try {
@@ -389,6 +392,8 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  // The first check goes to a bridge that is already listening.
+  account.monitor?.start();
   return {
     store: account.store,
     accountServer: account.server,

@@ -28,3 +28,30 @@ export function flagsOf(options: Record<string, unknown>): ConfigFlags {
   }
   return flags;
 }
+
+/** The account server's health monitor settings (P7), for `start` and `account serve`. */
+export function withMonitorFlags(command: Command): Command {
+  return command
+    .option('--monitor', "turn on the account server's bridge health monitor (SCIMBRIDGE_MONITOR)")
+    .option('--monitor-interval <seconds>', 'seconds between health checks (SCIMBRIDGE_MONITOR_INTERVAL)')
+    .option(
+      '--monitor-failures <count>',
+      'failed checks in a row before a bridge counts as offline (SCIMBRIDGE_MONITOR_FAILURES)',
+    )
+    .option(
+      '--monitor-notice-interval <minutes>',
+      'least time between two notices about one bridge (SCIMBRIDGE_MONITOR_NOTICE_INTERVAL)',
+    )
+    .option(
+      '--monitor-bridges <urls>',
+      'comma-separated bridge addresses to watch; default the public URL (SCIMBRIDGE_MONITOR_BRIDGES)',
+    );
+}
+
+/** The bridge's recent-lines buffer for the status page's log download, for `start` and `bridge serve`. */
+export function withLogBufferFlag(command: Command): Command {
+  return command.option(
+    '--log-buffer-lines <count>',
+    'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
+  );
+}

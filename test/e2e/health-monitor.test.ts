@@ -4,13 +4,18 @@
  * back-online notices reach a real SMTP server through the outbox and the mail sender.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { HealthMonitor, MONITOR_DEFAULTS } from '../../src/account/monitor/health-monitor.ts';
 import { createMonitoringToken, generateMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startAccountService, startBridgeService } from '../../src/main.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 import { startTestSystem } from '../support/system.ts';
 
@@ -172,6 +177,40 @@ describe('health monitor in the running system', () => {
       await new Promise<void>((resolve) => bridge.close(() => resolve()));
       await sys.close();
       await sink.close();
+    }
+  });
+
+  test('split services: the account server checks a separate bridge that accepts SCIMBRIDGE_MONITOR_TOKEN', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-split-monitor-'));
+    const port = await freePort();
+    const token = generateMonitoringToken();
+    const config = loadConfig({
+      SCIMBRIDGE_DATA_DIR: dataDir,
+      SCIMBRIDGE_CONSOLE_PORT: '0',
+      SCIMBRIDGE_BRIDGE_PORT: String(port),
+      SCIMBRIDGE_MONITOR: 'true',
+      SCIMBRIDGE_MONITOR_INTERVAL: '5',
+      SCIMBRIDGE_MONITOR_BRIDGES: `http://127.0.0.1:${port}`,
+      SCIMBRIDGE_MONITOR_TOKEN: token,
+    });
+    const logger = pino({ level: 'silent' });
+    const bridge = await startBridgeService(config, { logger });
+    const account = await startAccountService(config, { logger });
+    try {
+      const record = await waitFor(async () => {
+        const found = await account.store.getBridgeHealth(`http://127.0.0.1:${port}`);
+        return found?.lastCheckAt ? found : undefined;
+      });
+      assert.equal(record.state, 'online', record.lastError ?? '');
+      // The same token opens nothing else on the bridge.
+      const scim = await fetch(`http://127.0.0.1:${port}/scim/v2/Users`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(scim.status, 401);
+    } finally {
+      await account.close();
+      await bridge.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../logging.ts';
+import { createLogger, RecentLogLines } from '../../logging.ts';
 import { startAccountService, startBridgeService } from '../../main.ts';
 import { stopOnSignals } from '../lifecycle.ts';
-import { flagsOf, withStorageFlags } from '../options.ts';
+import { flagsOf, withLogBufferFlag, withMonitorFlags, withStorageFlags } from '../options.ts';
 
 function withServerFlags(command: Command): Command {
   return command
@@ -27,8 +27,7 @@ export function registerServeCommands(program: Command): void {
   const account = program.command('account').description('the team account server');
   withServerFlags(
     withStorageFlags(
-      account
-        .command('serve')
+      withMonitorFlags(account.command('serve'))
         .description('run the account server alone: console and the account API that bridges sign in to')
         .option('--console-port <port>', 'account server port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
         .option(
@@ -83,8 +82,7 @@ export function registerServeCommands(program: Command): void {
 
   const bridge = program.command('bridge').description('the SCIM bridge that IdPs talk to');
   withServerFlags(
-    bridge
-      .command('serve')
+    withLogBufferFlag(bridge.command('serve'))
       .description('run a bridge alone; it reaches the account server over the account API')
       .option(
         '--session <file>',
@@ -107,8 +105,9 @@ export function registerServeCommands(program: Command): void {
       ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    const running = await startBridgeService(config, { logger });
+    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
+    const running = await startBridgeService(config, { logger, ...(recentLogs ? { recentLogs } : {}) });
     logger.info(
       {
         sessionSource: running.verifier.sessionSource,
