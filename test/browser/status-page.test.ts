@@ -101,6 +101,9 @@ describe('status page in Chromium', () => {
     shotsDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-shots-'));
     deadUrl = await closedPortUrl();
     sys = await startTestSystem({
+      // The page's states over the account API are covered by test/e2e/health-metrics.test.ts
+      // (run with SCIMBRIDGE_TEST_TRANSPORT=http); here the states are switched in process.
+      accountTransport: 'in-process',
       watcher: { watcherStatus: () => watcher },
       // While `accountDown`, every account call first goes to a closed port, as a separate
       // bridge's would when the account server is down: the error is a real ECONNREFUSED.

@@ -63,6 +63,8 @@ export interface BridgeHealthDeps {
 
 type AccountCheck =
   | { outcome: 'ok' }
+  /** The account could not be asked: a separate bridge signs in with keys that are still locked. */
+  | { outcome: 'locked' }
   | { outcome: 'problem'; problem: AccountProblem }
   | { outcome: 'error'; message: string }
   | { outcome: 'no_session' };
@@ -75,6 +77,12 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
       deps.problems.succeeded();
       return { outcome: 'ok' };
     } catch (error) {
+      if (
+        deps.verifier.session === undefined &&
+        (error as { code?: unknown }).code === 'account_unreachable'
+      ) {
+        return { outcome: 'locked' };
+      }
       const problem = deps.problems.failed(error);
       if (problem) return { outcome: 'problem', problem };
       return { outcome: 'error', message: error instanceof Error ? error.message : String(error) };
@@ -123,6 +131,15 @@ function accountPart(check: AccountCheck, at: string): PartReport {
   switch (check.outcome) {
     case 'ok':
       return { status: 'ok', label: 'Connected', detail: 'The account server answers.', checkedAt: at };
+    case 'locked':
+      return {
+        status: 'unknown',
+        label: 'Not checked',
+        detail:
+          'This bridge signs in to the account with keys that a valid bearer token unlocks; none has arrived since it started.',
+        action: "Sign in on this page with the bearer token, or wait for the IdP's next request.",
+        checkedAt: at,
+      };
     case 'no_session':
       return {
         status: 'unknown',
@@ -207,16 +224,6 @@ function credentialsPart(
       checkedAt: at,
     };
   }
-  if (check.outcome === 'problem' && check.problem.kind === 'credentials_revoked') {
-    return {
-      status: 'problem',
-      label: 'Revoked',
-      detail:
-        "The account no longer accepts this session file's key: the credentials were regenerated or deactivated (P2).",
-      action: adviceFor(check.problem),
-      checkedAt: at,
-    };
-  }
   if (unlockedKeyId !== undefined && unlockedKeyId !== header.keyId) {
     return {
       status: 'warning',
@@ -224,6 +231,16 @@ function credentialsPart(
       detail:
         'A new session file is in place (the credentials were regenerated); the bridge switches to it when the new bearer token arrives.',
       action: 'Give the IdP the new bearer token, or sign in on this page with it.',
+      checkedAt: at,
+    };
+  }
+  if (check.outcome === 'problem' && check.problem.kind === 'credentials_revoked') {
+    return {
+      status: 'problem',
+      label: 'Revoked',
+      detail:
+        "The account no longer accepts this session file's key: the credentials were regenerated or deactivated (P2).",
+      action: adviceFor(check.problem),
       checkedAt: at,
     };
   }
