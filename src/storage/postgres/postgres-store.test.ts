@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { describeStoreContract } from '../contract.ts';
+import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
@@ -28,6 +29,10 @@ after(async () => {
 });
 
 describeStoreContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
+
+describeKeyChainContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeStoreContract } from '../contract.ts';
+import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -15,6 +16,11 @@ let fileCount = 0;
 describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
+);
+
+describeKeyChainContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describeKeyChainContract('SQLite file', () =>
+  openSqliteStore({ path: join(folder, `kc-${fileCount++}`, 'scimbridge.db') }),
 );
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
