@@ -30,6 +30,8 @@ export interface Config {
   bulkMaxOperations: number;
   /** Whether X-Forwarded-For from a proxy in front of the bridge names the client. */
   trustProxy: boolean;
+  /** Seconds between provision watcher runs (P10); at least 30. */
+  confirmationInterval: number;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -100,6 +102,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
     );
   }
+  const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
+  const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
+  if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
+    throw new ConfigError(
+      `SCIMBRIDGE_CONFIRMATION_INTERVAL must be a whole number of seconds from 30 to 86400, not "${confirmationRaw}"`,
+    );
+  }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
 
   return {
@@ -120,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
+    confirmationInterval,
   };
 }

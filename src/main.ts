@@ -13,6 +13,8 @@ import type { Store } from './account/store.ts';
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
+import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -27,6 +29,8 @@ export interface RunningSystem {
   /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
   accountAddress: string;
   bridgeAddress: string;
+  /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
+  watcher: ProvisionWatcher;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export interface SystemDeps {
   ids?: IdGenerator;
   /** Replaces the store that the config names (tests). */
   store?: Store;
+  /** How often the watcher reads the sign-up counter (tests shorten it); default 5 s. */
+  signUpPollMs?: number;
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
@@ -46,7 +52,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   const accountDeps = { store, clock, ids };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
-  const client = createInProcessAccountClient(accountDeps);
+  const client = createInProcessAccountClient(accountDeps, { accountUrl: config.accountUrl });
   const verifier = createTokenVerifier({
     sessionPath: config.sessionPath,
     sessionBase64: config.sessionBase64,
@@ -55,17 +61,41 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   });
   const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
 
+  const bridgeLogger = logger.child({ part: 'bridge' });
+  // The provisioning key exists in this process only after a valid token opened the session file (P11).
+  const groupKeys = new GroupKeyRing(
+    client,
+    () => {
+      const session = verifier.session;
+      return session
+        ? { privateKey: session.keys.provisioningPrivateKey, publicKey: session.provisioningPublicKey }
+        : undefined;
+    },
+    bridgeLogger,
+  );
+  const watcher = new ProvisionWatcher({
+    client,
+    keyRing: groupKeys,
+    clock,
+    logger: bridgeLogger,
+    intervalSeconds: config.confirmationInterval,
+    ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
+  });
+  // The first good IdP request (and later a status-page sign-in) opens the session: the watcher starts then.
+  verifier.onUnlock(() => watcher.start());
+
   const bridge = await createBridgeApp({
     scim: {
       client,
       maxPageSize: config.maxPageSize,
       defaultPageSize: 100,
+      groupKeys,
       bulkMaxOperations: config.bulkMaxOperations,
       maxBodyBytes: config.maxBodyBytes,
     },
     publicUrl: config.publicBridgeUrl,
     auth,
-    logger: logger.child({ part: 'bridge' }),
+    logger: bridgeLogger,
     trustProxy: config.trustProxy,
     version: VERSION,
   });
@@ -82,6 +112,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     accountAddress = await accountServer.listen({ host: config.host, port: config.consolePort });
     bridgeAddress = await bridge.listen({ host: config.host, port: config.bridgePort });
   } catch (error) {
+    watcher.stop();
     await Promise.allSettled([accountServer.close(), bridge.close()]);
     await store.close();
     throw error;
@@ -93,9 +124,11 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     bridge,
     accountAddress,
     bridgeAddress,
+    watcher,
     async close() {
       // Finish in-flight requests first, then release the database.
-      await Promise.allSettled([bridge.close(), accountServer.close()]);
+      watcher.stop();
+      await Promise.allSettled([bridge.close(), accountServer.close(), watcher.runNow()]);
       await store.close();
     },
   };

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerVaultCommands } from './commands/vaults.ts';
 
 const program = new Command()
   .name('scimbridge')
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerVaultCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,8 +36,8 @@ import {
 } from './keys.ts';
 import { randomBytes } from './random.ts';
 
-const FORMAT = 'sbs1';
-const KDF_INFO = 'scimbridge seal v1';
+export const SEAL_FORMAT = 'sbs1';
+export const SEAL_KDF_INFO = 'scimbridge seal v1';
 const X25519_PUBLIC_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -80,9 +80,10 @@ export class SealOpenError extends Error {
   }
 }
 
-function contextAad(context: SealContext, recipientPublicKey: string): Bytes {
+/** The associated data of a sealed value; exported for the bridge's native sealer, which must agree byte for byte. */
+export function contextAad(context: SealContext, recipientPublicKey: string): Bytes {
   return utf8ToBytes(
-    JSON.stringify([FORMAT, context.purpose, context.objectId, context.recipientId, recipientPublicKey]),
+    JSON.stringify([SEAL_FORMAT, context.purpose, context.objectId, context.recipientId, recipientPublicKey]),
   );
 }
 
@@ -106,7 +107,7 @@ function publicKeyBytes(publicKey: string, what: string): Bytes {
 }
 
 async function sealKey(ikm: Bytes, ephemeralPublic: Bytes, recipientPublic: Bytes): Promise<CryptoKey> {
-  return hkdfAesGcmKey(ikm, concat(ephemeralPublic, recipientPublic), KDF_INFO);
+  return hkdfAesGcmKey(ikm, concat(ephemeralPublic, recipientPublic), SEAL_KDF_INFO);
 }
 
 /** Seals `plaintext` so that only the holder of the private half of `recipientPublicKey` opens it. */
@@ -130,7 +131,7 @@ export async function sealToPublicKey(
   shared.fill(0);
   const sealed = await aesGcmEncrypt(key, plaintext, contextAad(context, recipientPublicKey));
   return [
-    FORMAT,
+    SEAL_FORMAT,
     bytesToBase64Url(ephemeralPublic),
     bytesToBase64Url(sealed.nonce),
     bytesToBase64Url(sealed.ciphertext),
@@ -152,7 +153,7 @@ export async function openSealed(
     throw new SealFormatError('too long');
   }
   const parts = sealed.split('.');
-  if (parts.length !== 4 || parts[0] !== FORMAT) throw new SealFormatError('unknown format');
+  if (parts.length !== 4 || parts[0] !== SEAL_FORMAT) throw new SealFormatError('unknown format');
   let ephemeralPublic: Bytes;
   let nonce: Bytes;
   let ciphertext: Bytes;

@@ -84,9 +84,7 @@ export function idsParam(dialect: 'sqlite' | 'postgres', ids: readonly string[])
 /** The parameters of `addGroupKeyShares`. */
 export function sharesParams(dialect: 'sqlite' | 'postgres', shares: readonly GroupKeyShare[]): unknown[] {
   if (dialect === 'sqlite') {
-    return [
-      JSON.stringify(shares.map((s) => [s.groupId, s.memberId, s.sealedPrivateKey, s.createdAt])),
-    ];
+    return [JSON.stringify(shares.map((s) => [s.groupId, s.memberId, s.sealedPrivateKey, s.createdAt]))];
   }
   return [
     shares.map((s) => s.groupId),

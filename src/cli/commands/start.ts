@@ -41,6 +41,10 @@ export function registerStartCommand(program: Command): void {
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
+      .option(
+        '--confirmation-interval <seconds>',
+        'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
+      )
       .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));

@@ -348,7 +348,9 @@ class PostgresOps implements StoreOps {
 
   async getGroupKeys(groupIds: readonly string[]): Promise<GroupKey[]> {
     if (groupIds.length === 0) return [];
-    return (await this.all(KEY_CHAIN_SQL.getGroupKeys, [idsParam('postgres', groupIds)])).map(groupKeyFromRow);
+    return (await this.all(KEY_CHAIN_SQL.getGroupKeys, [idsParam('postgres', groupIds)])).map(
+      groupKeyFromRow,
+    );
   }
 
   async insertGroupKey(key: GroupKey): Promise<boolean> {
@@ -383,7 +385,10 @@ class PostgresOps implements StoreOps {
     let rows: Row[];
     if ('groupId' in query) {
       if (query.memberIds.length === 0) return [];
-      rows = await this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [query.groupId, idsParam('postgres', query.memberIds)]);
+      rows = await this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [
+        query.groupId,
+        idsParam('postgres', query.memberIds),
+      ]);
     } else if (query.after === undefined) {
       rows = await this.all(KEY_CHAIN_SQL.missingSharesSweep, [query.limit]);
     } else {
@@ -434,10 +439,12 @@ class PostgresOps implements StoreOps {
     groupIds: readonly string[],
   ): Promise<Array<VaultGrant & { vaultName: string }>> {
     if (groupIds.length === 0) return [];
-    return (await this.all(KEY_CHAIN_SQL.listVaultGrantsOfGroups, [idsParam('postgres', groupIds)])).map((row) => ({
-      ...vaultGrantFromRow(row),
-      vaultName: row.vault_name as string,
-    }));
+    return (await this.all(KEY_CHAIN_SQL.listVaultGrantsOfGroups, [idsParam('postgres', groupIds)])).map(
+      (row) => ({
+        ...vaultGrantFromRow(row),
+        vaultName: row.vault_name as string,
+      }),
+    );
   }
 
   async getIntegration(): Promise<Integration | undefined> {

@@ -463,7 +463,10 @@ class SqliteOps implements StoreOps {
     let rows: Row[];
     if ('groupId' in query) {
       if (query.memberIds.length === 0) return [];
-      rows = this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [query.groupId, idsParam('sqlite', query.memberIds)]);
+      rows = this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [
+        query.groupId,
+        idsParam('sqlite', query.memberIds),
+      ]);
     } else if (query.after === undefined) {
       rows = this.all(KEY_CHAIN_SQL.missingSharesSweep, [query.limit]);
     } else {

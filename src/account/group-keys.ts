@@ -1,0 +1,48 @@
+/**
+ * Group key pairs as the bridge stores and reads them (DESIGN.md, "the key chain"). The
+ * bridge makes a group's key pair — when the IdP creates the group, or the first time it
+ * needs the key of a group that has none (Team Members, groups made before the key chain) —
+ * and hands over the public key and the private key sealed for the provisioning key.
+ */
+import type { GroupKeyInfo, NewGroupKey } from './client.ts';
+import { type AccountDeps, nowIso } from './deps.ts';
+import { AccountError } from './errors.ts';
+import { assertBatch, assertId, assertPublicKey, assertSealed, bridgeMayHoldKey } from './key-chain-rules.ts';
+import type { GroupKey } from './model.ts';
+
+const info = (key: GroupKey): GroupKeyInfo => ({
+  groupId: key.groupId,
+  publicKey: key.publicKey,
+  sealedForProvisioning: key.sealedForProvisioning,
+});
+
+export async function getGroupKeys(deps: AccountDeps, groupIds: readonly string[]): Promise<GroupKeyInfo[]> {
+  assertBatch('group ids', groupIds);
+  const ids = [...new Set(groupIds.map((id) => assertId('a group id', id)))];
+  return (await deps.store.getGroupKeys(ids)).map(info);
+}
+
+export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]> {
+  assertBatch('group keys', keys);
+  const checked = keys.map((key) => ({
+    groupId: assertId('groupId', key?.groupId),
+    publicKey: assertPublicKey('publicKey', key?.publicKey),
+    sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
+  }));
+  return deps.store.transaction(async (tx) => {
+    const now = nowIso(deps);
+    for (const key of checked) {
+      const group = await tx.getGroup(key.groupId);
+      if (group === undefined) throw new AccountError('group_not_found', `no group with id ${key.groupId}`);
+      if (!bridgeMayHoldKey(group)) {
+        throw new AccountError(
+          'group_protected',
+          `${group.displayName}: only Team Members and managed groups may have their key held by the bridge`,
+        );
+      }
+      // The first key pair stored wins: two bridges racing keep one, and both read it back.
+      await tx.insertGroupKey({ ...key, createdAt: now });
+    }
+    return (await tx.getGroupKeys([...new Set(checked.map((key) => key.groupId))])).map(info);
+  });
+}
