@@ -10,8 +10,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { Member } from '../../src/account/model.ts';
-import type { Store } from '../../src/account/store.ts';
 import { createVault } from '../../src/account/vaults.ts';
 import { memberVaults, VaultCommandError } from '../../src/cli/commands/vaults.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
@@ -25,7 +23,7 @@ import {
   PROVISIONING_RECIPIENT,
 } from '../../src/crypto/key-chain.ts';
 import { importPrivateKey } from '../../src/crypto/keys.ts';
-import { createMemberKeys } from '../../src/crypto/member-keys.ts';
+import { signUp, TEST_PASSWORD } from '../support/sign-up.ts';
 import {
   GROUP_SCHEMA,
   patch,
@@ -35,17 +33,7 @@ import {
   USER_SCHEMA,
 } from '../support/system.ts';
 
-const PASSWORD = 'correct horse battery staple';
-
-/** Sign-up as the sign-up page leaves it: a key pair sealed under the password, the member pending. */
-export async function signUp(store: Store, memberId: string, password = PASSWORD): Promise<void> {
-  const { material } = await createMemberKeys(password, { iterations: 1000 });
-  const member = (await store.getMember(memberId))!;
-  const now = new Date().toISOString();
-  await store.saveMemberKeys({ memberId, ...material, createdAt: now });
-  const pending: Member = { ...member, state: 'pending', signedUpAt: now, version: member.version + 1 };
-  assert.equal(await store.updateMember(pending, member.version), true);
-}
+const PASSWORD = TEST_PASSWORD;
 
 /** Every value of every column of every table, as text. */
 async function dumpDatabase(sys: TestSystem): Promise<string[]> {
