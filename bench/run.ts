@@ -5,6 +5,7 @@
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only]
+ *   npm run bench -- --only CONFIRM [--confirm-members 10000] [--db sqlite|postgres] [--write-docs]
  *
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
@@ -19,6 +20,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import {
+  type ConfirmBenchResult,
+  confirmMarkdown,
+  runConfirmBenchmark,
+  spliceConfirmSection,
+} from './confirm.ts';
 import type { Measurement } from './measure.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
@@ -46,6 +53,9 @@ interface Options {
   profile: boolean;
   writeDocs: boolean;
   docsOnly: boolean;
+  /** `--only CONFIRM`: the provision watcher benchmark (bench/confirm.ts). */
+  confirm: boolean;
+  confirmMembers: number;
 }
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
@@ -71,6 +81,7 @@ function parseOptions(argv: string[]): Options {
       profile: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
       'docs-only': { type: 'boolean', default: false },
+      'confirm-members': { type: 'string', default: '10000' },
     },
   });
   if (values.db !== 'sqlite' && values.db !== 'postgres')
@@ -80,13 +91,15 @@ function parseOptions(argv: string[]): Options {
     .map((key) => key.trim())
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key))
-      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), not "${key}"`);
+    if (!/^W[1-5]/i.test(key) && !/^CONFIRM$/i.test(key))
+      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a) or CONFIRM, not "${key}"`);
   }
+  const confirm = only?.some((key) => /^CONFIRM$/i.test(key)) ?? false;
+  const workloads = only?.filter((key) => !/^CONFIRM$/i.test(key));
   return {
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
     concurrency: wholeNumber(values.concurrency, 'concurrency', 1, 256),
-    only,
+    only: confirm && workloads?.length === 0 ? [] : workloads,
     database: values.db,
     lookups: wholeNumber(values.lookups, 'lookups', 1, 1_000_000),
     memberRequests: wholeNumber(values['member-requests'], 'member-requests', 2, 1_000_000),
@@ -95,6 +108,8 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
+    confirm,
+    confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
   };
 }
 
@@ -233,9 +248,53 @@ async function writeDocs(database: Database): Promise<void> {
   console.log(`\nwrote ${path.relative(ROOT, DOCS_FILE)} from ${[...runs.keys()].join(', ')} users`);
 }
 
+async function runConfirm(options: Options): Promise<void> {
+  const resultFile = (database: Database) => path.join(RESULTS_DIR, `confirm-${database}.json`);
+  if (!options.docsOnly) {
+    console.log(
+      `\nprovision watcher: ${options.confirmMembers.toLocaleString('en')} pending members, ${options.database}`,
+    );
+    const result = await runConfirmBenchmark({
+      members: options.confirmMembers,
+      database: options.database,
+      postgresUrl: process.env.DATABASE_URL || DEFAULT_POSTGRES_URL,
+      log: (line) => console.log(line),
+    });
+    console.log(
+      `confirmed ${result.confirmed} (failed ${result.failed}) in ${result.cpuSeconds} s CPU, ${result.wallSeconds} s wall; ` +
+        `heap ${result.heapBeforeMiB} → ${result.heapPeakMiB} MiB, peak RSS ${result.rssPeakMiB} MiB; ` +
+        `${result.verified} sample members opened their vaults`,
+    );
+    await writeFile(resultFile(options.database), `${JSON.stringify(result, null, 2)}\n`);
+  }
+  if (options.writeDocs) {
+    const results: ConfirmBenchResult[] = [];
+    for (const database of ['sqlite', 'postgres'] as const) {
+      try {
+        results.push(JSON.parse(await readFile(resultFile(database), 'utf8')) as ConfirmBenchResult);
+      } catch {
+        // not measured on this database yet
+      }
+    }
+    let document: string;
+    try {
+      document = await readFile(DOCS_FILE, 'utf8');
+    } catch {
+      document = '# Benchmarks\n';
+    }
+    await writeFile(DOCS_FILE, spliceConfirmSection(document, confirmMarkdown(results)));
+    console.log(`wrote the provision watcher section of ${path.relative(ROOT, DOCS_FILE)}`);
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
+  if (options.confirm) {
+    await runConfirm(options);
+    // `--only CONFIRM` alone runs nothing else.
+    if (options.only?.length === 0) return 0;
+  }
   let failed = 0;
   for (const users of options.docsOnly ? [] : options.users) {
     const result = await runOneSize(options, users);

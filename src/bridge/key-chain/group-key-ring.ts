@@ -43,6 +43,7 @@ const DEFAULT_CACHE_LIMIT = 1000;
 
 export class GroupKeyRing {
   private readonly opened = new Map<string, Bytes>();
+  private readonly keyInfo = new Map<string, GroupKeyInfo>();
   private cachedFor: string | undefined;
 
   constructor(
@@ -72,6 +73,7 @@ export class GroupKeyRing {
   forget(): void {
     for (const bytes of this.opened.values()) bytes.fill(0);
     this.opened.clear();
+    this.keyInfo.clear();
   }
 
   /**
@@ -155,9 +157,7 @@ export class GroupKeyRing {
     let shared = 0;
     try {
       const unique = [...new Set(memberIds)];
-      // A group made before it could get a key pair (no token yet, or an older version) gets one now.
-      const key =
-        (await this.client.getGroupKeys([groupId]))[0] ?? (await this.createKeys([groupId])).get(groupId);
+      const key = await this.groupKey(groupId);
       if (key === undefined) return 0;
       for (let start = 0; start < unique.length; start += CALL_BATCH) {
         const missing = await this.client.findMissingKeyShares({
@@ -182,6 +182,23 @@ export class GroupKeyRing {
       );
     }
     return shared;
+  }
+
+  /**
+   * The group's key pair, read once per group and then kept (a key pair never changes):
+   * IdPs send many membership PATCHes to the same few groups. A group made before it could
+   * get a key pair (no token yet, or an older version) gets one now.
+   */
+  private async groupKey(groupId: string): Promise<GroupKeyInfo | undefined> {
+    const known = this.keyInfo.get(groupId);
+    if (known) return known;
+    const key =
+      (await this.client.getGroupKeys([groupId]))[0] ?? (await this.createKeys([groupId])).get(groupId);
+    if (key !== undefined) {
+      if (this.keyInfo.size >= this.cacheLimit) this.keyInfo.clear();
+      this.keyInfo.set(groupId, key);
+    }
+    return key;
   }
 
   /** A group the IdP just created: its key pair, then its first members' shares. */

@@ -19,6 +19,7 @@
  *   crash between a membership change and its share, a reactivated member, a group that got
  *   its key pair after its members joined).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type {
   AccountClient,
@@ -57,6 +58,8 @@ export interface WatcherRunSummary {
 }
 
 interface Backoff {
+  /** The run that last met this member among the pending ones. */
+  seenInRun: number;
   attempts: number;
   nextAttemptAt: number;
   failure: WatcherFailure;
@@ -192,10 +195,13 @@ export class ProvisionWatcher implements WatcherStatusSource {
     try {
       // Read before the members, so a sign-up during the run triggers another one.
       this.lastSignUps = await this.client.signUpCounter();
-      const seen = new Set<string>();
-      await this.confirmPending(summary, seen);
+      const run = this.runsTotal + 1;
+      const complete = await this.confirmPending(summary, run);
       // Members who are no longer pending (confirmed elsewhere, suspended) stop being failures.
-      for (const memberId of this.backoff.keys()) if (!seen.has(memberId)) this.backoff.delete(memberId);
+      if (complete) {
+        for (const [memberId, entry] of this.backoff)
+          if (entry.seenInRun !== run) this.backoff.delete(memberId);
+      }
       summary.shared = await this.sweepMissingShares();
       this.lastRunError = null;
     } catch (error) {
@@ -217,23 +223,29 @@ export class ProvisionWatcher implements WatcherStatusSource {
     return summary;
   }
 
-  private async confirmPending(summary: WatcherRunSummary, seen: Set<string>): Promise<void> {
+  /** True when it went through every pending member (not stopped half-way). */
+  private async confirmPending(summary: WatcherRunSummary, run: number): Promise<boolean> {
     let after: string | undefined;
     for (;;) {
       const batch = await this.client.listPendingConfirmations({
         limit: this.batchSize,
         ...(after ? { afterMemberId: after } : {}),
       });
-      if (batch.length === 0 || this.stopped) return;
+      if (batch.length === 0) return true;
+      if (this.stopped) return false;
       await this.createMissingGroupKeys(batch);
       for (const pending of batch) {
-        if (this.stopped) return;
-        seen.add(pending.memberId);
-        const outcome = await this.confirmOne(pending);
+        if (this.stopped) return false;
+        // With SQLite every store call completes synchronously: without a turn of the event
+        // loop here, a run over thousands of members would hold up the IdP's requests.
+        await nextTurn();
+        const known = this.backoff.get(pending.memberId);
+        if (known) known.seenInRun = run;
+        const outcome = await this.confirmOne(pending, run);
         if (outcome === 'confirmed') summary.confirmed++;
         else if (outcome === 'failed') summary.failed++;
       }
-      if (batch.length < this.batchSize) return;
+      if (batch.length < this.batchSize) return true;
       after = batch[batch.length - 1]!.memberId;
     }
   }
@@ -250,17 +262,20 @@ export class ProvisionWatcher implements WatcherStatusSource {
     }
   }
 
-  private async confirmOne(pending: PendingConfirmation): Promise<'confirmed' | 'failed' | 'skipped'> {
+  private async confirmOne(
+    pending: PendingConfirmation,
+    run: number,
+  ): Promise<'confirmed' | 'failed' | 'skipped'> {
     const now = this.clock.now().getTime();
     const backoff = this.backoff.get(pending.memberId);
     if (backoff && backoff.nextAttemptAt > now) return 'skipped';
 
     if (pending.publicKey === null) {
-      return this.fail(pending, 'has no public key: ask them to sign up again from a new invitation');
+      return this.fail(pending, run, 'has no public key: ask them to sign up again from a new invitation');
     }
     const shares: Array<{ groupId: string; sealedPrivateKey: string }> = [];
     for (const group of pending.groups) {
-      if (!group.key) return this.fail(pending, `group "${group.displayName}" has no key pair`);
+      if (!group.key) return this.fail(pending, run, `group "${group.displayName}" has no key pair`);
       try {
         shares.push({
           groupId: group.groupId,
@@ -271,11 +286,16 @@ export class ProvisionWatcher implements WatcherStatusSource {
         });
       } catch (error) {
         if (error instanceof GroupKeyUnavailable) {
-          return this.fail(pending, `cannot open the key of group "${group.displayName}": ${error.reason}`);
+          return this.fail(
+            pending,
+            run,
+            `cannot open the key of group "${group.displayName}": ${error.reason}`,
+          );
         }
         if ((error as Error).name === 'SealFormatError') {
           return this.fail(
             pending,
+            run,
             'has a public key that is not a usable X25519 key: ask them to sign up again',
           );
         }
@@ -302,12 +322,13 @@ export class ProvisionWatcher implements WatcherStatusSource {
     return 'skipped';
   }
 
-  private fail(pending: PendingConfirmation, reason: string): 'failed' {
+  private fail(pending: PendingConfirmation, run: number, reason: string): 'failed' {
     const previous = this.backoff.get(pending.memberId);
     const attempts = (previous?.attempts ?? 0) + 1;
     const delaySeconds = Math.min(this.intervalSeconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS);
     const now = this.clock.now();
     this.backoff.set(pending.memberId, {
+      seenInRun: run,
       attempts,
       nextAttemptAt: now.getTime() + delaySeconds * 1000,
       failure: { memberId: pending.memberId, email: pending.email, reason, at: now.toISOString() },
@@ -359,6 +380,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
         }
       }
       shared += await this.client.addKeyShares(shares);
+      await nextTurn();
       if (missing.length < this.batchSize) return shared;
       const last = missing[missing.length - 1]!;
       after = { memberId: last.memberId, groupId: last.groupId };
