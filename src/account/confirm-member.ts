@@ -109,12 +109,14 @@ export async function confirmMember(
       // First write: it takes the member's row, so a racing confirmation waits here and then fails the check.
       if (!(await tx.updateMember(confirmed, member.version))) throw new Changed();
 
-      const teamMembers = await teamMembersRef(tx);
-      await tx.addGroupMembers(teamMembers.groupId, [member.id]);
-      const groups = sharedGroups(
-        (await tx.listKeyedGroupsOfMembers([member.id])).get(member.id) ?? [],
-        teamMembers,
-      );
+      const ofMember = (await tx.listKeyedGroupsOfMembers([member.id])).get(member.id) ?? [];
+      // Every invited member joined Team Members; one who somehow left it joins it again now.
+      let teamMembers = ofMember.find((group) => group.kind === 'team_members');
+      if (teamMembers === undefined) {
+        teamMembers = await teamMembersRef(tx);
+        await tx.addGroupMembers(teamMembers.groupId, [member.id]);
+      }
+      const groups = sharedGroups(ofMember, teamMembers);
       const shares = [];
       for (const group of groups) {
         const sealed = supplied.get(group.groupId);

@@ -18,7 +18,7 @@ import {
   SealFormatError,
   SealOpenError,
 } from '../../crypto/key-chain.ts';
-import { sealGroupPrivateKeyNative } from './native-seal.ts';
+import { type NativeSealer, sealGroupPrivateKeyNative } from './native-seal.ts';
 
 export interface ProvisioningKey {
   privateKey: CryptoKey;
@@ -140,10 +140,14 @@ export class GroupKeyRing {
     return bytes;
   }
 
-  /** Seals the group's key for one member. */
-  async sealFor(key: GroupKeyInfo, member: { id: string; publicKey: string }): Promise<string> {
+  /** Seals the group's key for one member (with `sealer`, made for that member, when sealing several). */
+  async sealFor(
+    key: GroupKeyInfo,
+    member: { id: string; publicKey: string },
+    sealer?: NativeSealer,
+  ): Promise<string> {
     const privateKey = await this.open(key);
-    return sealGroupPrivateKeyNative(key.groupId, privateKey, member);
+    return sealGroupPrivateKeyNative(key.groupId, privateKey, member, sealer);
   }
 
   /**

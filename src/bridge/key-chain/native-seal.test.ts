@@ -8,7 +8,7 @@ import {
   SealOpenError,
 } from '../../crypto/key-chain.ts';
 import { generateExportedKeyPair, importPrivateKey } from '../../crypto/keys.ts';
-import { sealGroupPrivateKeyNative } from './native-seal.ts';
+import { sealerFor, sealGroupPrivateKeyNative } from './native-seal.ts';
 
 describe('native sealer', () => {
   test('what node:crypto seals, the browser-safe code opens; context still binds', async () => {
@@ -29,6 +29,21 @@ describe('native sealer', () => {
       openGroupPrivateKey('g1', sealed, memberKey, { id: 'm2', publicKey: member.publicKey }),
       SealOpenError,
     );
+  });
+
+  test('one sealer, several group keys for one member: each value opens on its own, bound to its group', async () => {
+    const member = await generateExportedKeyPair('X25519');
+    const memberKey = await importPrivateKey('X25519', member.privateKey);
+    const [first, second] = [await createGroupKeyPair(), await createGroupKeyPair()];
+    const sealer = sealerFor(member.publicKey);
+    const recipient = { id: 'm1', publicKey: member.publicKey };
+    const a = sealGroupPrivateKeyNative('g1', first.privateKey, recipient, sealer);
+    const b = sealGroupPrivateKeyNative('g2', second.privateKey, recipient, sealer);
+    sealer.close();
+    assert.notEqual(a.split('.')[2], b.split('.')[2], 'a fresh nonce each');
+    assert.deepEqual(await openGroupPrivateKey('g1', a, memberKey, recipient), first.privateKey);
+    assert.deepEqual(await openGroupPrivateKey('g2', b, memberKey, recipient), second.privateKey);
+    await assert.rejects(openGroupPrivateKey('g2', a, memberKey, recipient), SealOpenError);
   });
 
   test('refuses keys that are not keys', async () => {

@@ -30,6 +30,7 @@ import type {
 import type { Clock } from '../../clock.ts';
 import type { WatcherFailure, WatcherStatus, WatcherStatusSource } from '../watcher-status.ts';
 import { type GroupKeyRing, GroupKeyUnavailable } from './group-key-ring.ts';
+import { type NativeSealer, sealerFor } from './native-seal.ts';
 
 export const DEFAULT_CONFIRMATION_INTERVAL_SECONDS = 300;
 export const MIN_CONFIRMATION_INTERVAL_SECONDS = 30;
@@ -274,33 +275,37 @@ export class ProvisionWatcher implements WatcherStatusSource {
       return this.fail(pending, run, 'has no public key: ask them to sign up again from a new invitation');
     }
     const shares: Array<{ groupId: string; sealedPrivateKey: string }> = [];
-    for (const group of pending.groups) {
-      if (!group.key) return this.fail(pending, run, `group "${group.displayName}" has no key pair`);
-      try {
-        shares.push({
-          groupId: group.groupId,
-          sealedPrivateKey: await this.keyRing.sealFor(group.key, {
-            id: pending.memberId,
-            publicKey: pending.publicKey,
-          }),
-        });
-      } catch (error) {
-        if (error instanceof GroupKeyUnavailable) {
+    let sealer: NativeSealer;
+    try {
+      sealer = sealerFor(pending.publicKey);
+    } catch (error) {
+      if ((error as Error).name !== 'SealFormatError') throw error;
+      return this.fail(
+        pending,
+        run,
+        'has a public key that is not a usable X25519 key: ask them to sign up again',
+      );
+    }
+    try {
+      for (const group of pending.groups) {
+        if (!group.key) return this.fail(pending, run, `group "${group.displayName}" has no key pair`);
+        try {
+          const member = { id: pending.memberId, publicKey: pending.publicKey };
+          shares.push({
+            groupId: group.groupId,
+            sealedPrivateKey: await this.keyRing.sealFor(group.key, member, sealer),
+          });
+        } catch (error) {
+          if (!(error instanceof GroupKeyUnavailable)) throw error;
           return this.fail(
             pending,
             run,
             `cannot open the key of group "${group.displayName}": ${error.reason}`,
           );
         }
-        if ((error as Error).name === 'SealFormatError') {
-          return this.fail(
-            pending,
-            run,
-            'has a public key that is not a usable X25519 key: ask them to sign up again',
-          );
-        }
-        throw error;
       }
+    } finally {
+      sealer.close();
     }
     const { outcome } = await this.client.confirmMember({
       memberId: pending.memberId,
