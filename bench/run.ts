@@ -249,7 +249,8 @@ async function writeDocs(database: Database): Promise<void> {
 }
 
 async function runConfirm(options: Options): Promise<void> {
-  const resultFile = (database: Database) => path.join(RESULTS_DIR, `confirm-${database}.json`);
+  const resultFile = (database: Database, members: number) =>
+    path.join(RESULTS_DIR, `confirm-${database}-${members}.json`);
   if (!options.docsOnly) {
     console.log(
       `\nprovision watcher: ${options.confirmMembers.toLocaleString('en')} pending members, ${options.database}`,
@@ -265,17 +266,21 @@ async function runConfirm(options: Options): Promise<void> {
         `heap ${result.heapBeforeMiB} → ${result.heapPeakMiB} MiB, peak RSS ${result.rssPeakMiB} MiB; ` +
         `${result.verified} sample members opened their vaults`,
     );
-    await writeFile(resultFile(options.database), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(
+      resultFile(options.database, options.confirmMembers),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
   }
   if (options.writeDocs) {
     const results: ConfirmBenchResult[] = [];
-    for (const database of ['sqlite', 'postgres'] as const) {
-      try {
-        results.push(JSON.parse(await readFile(resultFile(database), 'utf8')) as ConfirmBenchResult);
-      } catch {
-        // not measured on this database yet
-      }
+    // The latest run of each database and size: a larger N with the same heap peak shows flat memory.
+    const files = (await readdir(RESULTS_DIR)).filter((name) =>
+      /^confirm-(sqlite|postgres)-\d+\.json$/.test(name),
+    );
+    for (const file of files) {
+      results.push(JSON.parse(await readFile(path.join(RESULTS_DIR, file), 'utf8')) as ConfirmBenchResult);
     }
+    results.sort((a, b) => a.database.localeCompare(b.database) || a.members - b.members);
     let document: string;
     try {
       document = await readFile(DOCS_FILE, 'utf8');
