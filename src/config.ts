@@ -32,6 +32,15 @@ export interface Config {
   trustProxy: boolean;
   /** Seconds between provision watcher runs (P10); at least 30. */
   confirmationInterval: number;
+  /** How long an invitation link works, in hours. */
+  invitationValidityHours: number;
+  /**
+   * PBKDF2 iterations for new members' sealed keys and sign-in proofs. Test-only below the
+   * default; never lower than 1,000.
+   */
+  passwordIterations: number;
+  /** How long a member's sign-in lasts, in hours. */
+  memberSessionHours: number;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -110,6 +119,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     );
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+  const passwordIterations = Number(pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS') ?? 600_000);
+  if (
+    !Number.isInteger(passwordIterations) ||
+    passwordIterations < 1_000 ||
+    passwordIterations > 10_000_000
+  ) {
+    throw new ConfigError(
+      `SCIMBRIDGE_PASSWORD_ITERATIONS must be a whole number from 1000 to 10000000 (default 600000; lower only in tests), not "${pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')}"`,
+    );
+  }
 
   return {
     dataDir: path.resolve(cwd, pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data'),
@@ -130,5 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
     confirmationInterval,
+    invitationValidityHours: positive(
+      'invitationValidityHours',
+      'SCIMBRIDGE_INVITATION_VALIDITY_HOURS',
+      168,
+      24 * 90,
+    ),
+    passwordIterations,
+    memberSessionHours: positive('memberSessionHours', 'SCIMBRIDGE_MEMBER_SESSION_HOURS', 12, 24 * 30),
   };
 }

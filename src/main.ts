@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { createAccountServer } from './account/server.ts';
@@ -44,12 +45,23 @@ export interface SystemDeps {
   signUpPollMs?: number;
 }
 
+/** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
+export function signupSettingsOf(config: Config): SignupSettings {
+  return {
+    accountUrl: config.accountUrl,
+    invitationValidityMs: config.invitationValidityHours * 3600 * 1000,
+    passwordIterations: config.passwordIterations,
+    memberSessionMs: config.memberSessionHours * 3600 * 1000,
+  };
+}
+
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const { logger } = deps;
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const accountDeps = { store, clock, ids };
+  const signup = signupSettingsOf(config);
+  const accountDeps = { store, clock, ids, signup };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
   const client = createInProcessAccountClient(accountDeps, { accountUrl: config.accountUrl });
@@ -104,6 +116,9 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     logger: logger.child({ part: 'account' }),
     bridgeUrl: config.publicBridgeUrl,
     trustProxy: config.trustProxy,
+    clock,
+    ids,
+    signup,
   });
 
   let accountAddress: string;

@@ -7,6 +7,7 @@ import { enqueueMail, recordActivity } from './activity.ts';
 import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertEmailFree,
@@ -50,15 +51,16 @@ export async function applyMemberChange(
 
   const target = { targetType: 'member', targetId: next.id } as const;
   await recordActivity(deps, ops, now, action, target, { userName: next.userName });
-  if (plan.suspended) await recordActivity(deps, ops, now, 'member.suspended', target);
+  if (plan.suspended) {
+    await recordActivity(deps, ops, now, 'member.suspended', target);
+    // A suspended person cannot sign up; a link in their mailbox must not work either.
+    await ops.revokeOpenInvitations(next.id, now);
+  }
   if (plan.reactivated) {
     await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });
     // Someone suspended before they signed up needs a working invitation again.
     if (next.state === 'invited') {
-      await enqueueMail(deps, ops, now, next.email, 'invitation', {
-        memberId: next.id,
-        accountName: (await loadAccount()).name,
-      });
+      await issueInvitation(deps, ops, await loadAccount(), next, now);
     }
   }
   if (plan.emailChangeRequested !== null) {

@@ -172,3 +172,42 @@ export interface VaultGrant {
   sealedVaultKey: string;
   createdAt: string;
 }
+
+/**
+ * A single-use sign-up link (P9, P12). Only the SHA-256 digest of the link's token is kept;
+ * the token itself exists in the invitation e-mail (and the outbox row until it is sent).
+ */
+export interface Invitation {
+  id: string;
+  memberId: string;
+  /** base64url SHA-256 of the token. */
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  /** Set when a newer link replaced this one, or the member can no longer sign up. */
+  revokedAt: string | null;
+}
+
+/**
+ * How a member proves their password at sign-in without sending it: the browser derives a
+ * proof from the password (src/crypto/sign-in-proof.ts) with this salt and iteration count;
+ * the server keeps only a slow hash of the proof.
+ */
+export interface MemberCredential {
+  memberId: string;
+  /** base64url, 16 random bytes chosen by the member's browser or CLI. */
+  proofSalt: string;
+  proofIterations: number;
+  /** `scrypt$N$r$p$salt$hash` of the proof (src/account/proof-hash.ts). */
+  proofHash: string;
+  createdAt: string;
+}
+
+/** A member's signed-in browser session; the cookie holds the token, the row its digest. */
+export interface MemberSession {
+  tokenHash: string;
+  memberId: string;
+  createdAt: string;
+  expiresAt: string;
+}

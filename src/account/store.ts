@@ -14,9 +14,12 @@ import type {
   GroupKind,
   GroupMemberRef,
   Integration,
+  Invitation,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
   Vault,
   VaultGrant,
@@ -177,6 +180,35 @@ export interface StoreOps {
   listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
   /** The grants to any of `groupIds`, with each vault's name. */
   listVaultGrantsOfGroups(groupIds: readonly string[]): Promise<Array<VaultGrant & { vaultName: string }>>;
+  insertInvitation(invitation: Invitation): Promise<void>;
+  findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
+  /** A member's invitations, newest first. */
+  listInvitations(memberId: string): Promise<Invitation[]>;
+  /** Revokes every invitation of the member that is neither used nor revoked; returns how many. */
+  revokeOpenInvitations(memberId: string, at: string): Promise<number>;
+  /** Marks an unused, unrevoked invitation used; false (nothing written) when it was not. */
+  markInvitationUsed(id: string, at: string): Promise<boolean>;
+
+  /** Stores a member's sign-in proof hash, replacing an earlier one. */
+  saveMemberCredential(credential: MemberCredential): Promise<void>;
+  getMemberCredential(memberId: string): Promise<MemberCredential | undefined>;
+  insertMemberSession(session: MemberSession): Promise<void>;
+  getMemberSession(tokenHash: string): Promise<MemberSession | undefined>;
+  /** False when there was no such session. */
+  deleteMemberSession(tokenHash: string): Promise<boolean>;
+  /** Removes every session that expired at or before `now`; returns how many. */
+  deleteExpiredMemberSessions(now: string): Promise<number>;
+  /**
+   * Moves a member's key pair and sign-in credential to another member row and ends the
+   * first member's sessions: when an id passes to a new person (P15), the previous
+   * person's keys go with them.
+   */
+  transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void>;
+  /**
+   * Returns the stored secret `name`, storing `candidate` first when there is none; two
+   * racing callers get the same value.
+   */
+  ensureAccountSecret(name: string, candidate: string): Promise<string>;
 
   getIntegration(): Promise<Integration | undefined>;
   saveIntegration(integration: Integration): Promise<void>;

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerVaultCommands } from './commands/vaults.ts';
@@ -17,6 +18,7 @@ const program = new Command()
 registerStartCommand(program);
 registerProvisioningCommands(program);
 registerVaultCommands(program);
+registerMemberCommands(program);
 
 try {
   await program.parseAsync(process.argv);

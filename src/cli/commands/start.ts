@@ -45,7 +45,19 @@ export function registerStartCommand(program: Command): void {
         '--confirmation-interval <seconds>',
         'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
       )
-      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
+      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)')
+      .option(
+        '--invitation-validity-hours <hours>',
+        'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
+      )
+      .option(
+        '--member-session-hours <hours>',
+        "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
+      )
+      .option(
+        '--password-iterations <count>',
+        'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
+      ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });

@@ -14,9 +14,12 @@ import type {
   GroupKeyShare,
   GroupMemberRef,
   Integration,
+  Invitation,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
   Vault,
   VaultGrant,
@@ -75,6 +78,15 @@ import {
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
+import {
+  credentialFromRow,
+  credentialValues,
+  invitationFromRow,
+  invitationValues,
+  SIGNUP_SQL,
+  sessionFromRow,
+  sessionValues,
+} from '../signup-rows.ts';
 import { idLast, SQL } from '../statements.ts';
 
 type Client = pg.Pool | pg.PoolClient;
@@ -445,6 +457,64 @@ class PostgresOps implements StoreOps {
         vaultName: row.vault_name as string,
       }),
     );
+  }
+
+  async insertInvitation(invitation: Invitation): Promise<void> {
+    await this.run(SIGNUP_SQL.insertInvitation, invitationValues(invitation));
+  }
+
+  async findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
+    const row = await this.get(SIGNUP_SQL.findInvitationByTokenHash, [tokenHash]);
+    return row && invitationFromRow(row);
+  }
+
+  async listInvitations(memberId: string): Promise<Invitation[]> {
+    return (await this.all(SIGNUP_SQL.listInvitations, [memberId])).map(invitationFromRow);
+  }
+
+  async revokeOpenInvitations(memberId: string, at: string): Promise<number> {
+    return await this.run(SIGNUP_SQL.revokeOpenInvitations, [at, memberId]);
+  }
+
+  async markInvitationUsed(id: string, at: string): Promise<boolean> {
+    return (await this.run(SIGNUP_SQL.markInvitationUsed, [at, id])) === 1;
+  }
+
+  async saveMemberCredential(credential: MemberCredential): Promise<void> {
+    await this.run(SIGNUP_SQL.saveMemberCredential, credentialValues(credential));
+  }
+
+  async getMemberCredential(memberId: string): Promise<MemberCredential | undefined> {
+    const row = await this.get(SIGNUP_SQL.getMemberCredential, [memberId]);
+    return row && credentialFromRow(row);
+  }
+
+  async insertMemberSession(session: MemberSession): Promise<void> {
+    await this.run(SIGNUP_SQL.insertMemberSession, sessionValues(session));
+  }
+
+  async getMemberSession(tokenHash: string): Promise<MemberSession | undefined> {
+    const row = await this.get(SIGNUP_SQL.getMemberSession, [tokenHash]);
+    return row && sessionFromRow(row);
+  }
+
+  async deleteMemberSession(tokenHash: string): Promise<boolean> {
+    return (await this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash])) === 1;
+  }
+
+  async deleteExpiredMemberSessions(now: string): Promise<number> {
+    return await this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
+  }
+
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    await this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
+  async ensureAccountSecret(name: string, candidate: string): Promise<string> {
+    await this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
+    return (await this.get(SIGNUP_SQL.getAccountSecret, [name]))!.value as string;
   }
 
   async getIntegration(): Promise<Integration | undefined> {

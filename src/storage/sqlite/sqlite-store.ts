@@ -18,9 +18,12 @@ import type {
   GroupKeyShare,
   GroupMemberRef,
   Integration,
+  Invitation,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
   Vault,
   VaultGrant,
@@ -79,6 +82,15 @@ import {
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
+import {
+  credentialFromRow,
+  credentialValues,
+  invitationFromRow,
+  invitationValues,
+  SIGNUP_SQL,
+  sessionFromRow,
+  sessionValues,
+} from '../signup-rows.ts';
 import { idLast, SQL } from '../statements.ts';
 
 type Statement = Database.Statement<unknown[], Row>;
@@ -521,6 +533,64 @@ class SqliteOps implements StoreOps {
       ...vaultGrantFromRow(row),
       vaultName: row.vault_name as string,
     }));
+  }
+
+  async insertInvitation(invitation: Invitation): Promise<void> {
+    this.write(SIGNUP_SQL.insertInvitation, invitationValues(invitation));
+  }
+
+  async findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
+    const row = this.get(SIGNUP_SQL.findInvitationByTokenHash, [tokenHash]);
+    return row && invitationFromRow(row);
+  }
+
+  async listInvitations(memberId: string): Promise<Invitation[]> {
+    return this.all(SIGNUP_SQL.listInvitations, [memberId]).map(invitationFromRow);
+  }
+
+  async revokeOpenInvitations(memberId: string, at: string): Promise<number> {
+    return this.run(SIGNUP_SQL.revokeOpenInvitations, [at, memberId]);
+  }
+
+  async markInvitationUsed(id: string, at: string): Promise<boolean> {
+    return this.run(SIGNUP_SQL.markInvitationUsed, [at, id]) === 1;
+  }
+
+  async saveMemberCredential(credential: MemberCredential): Promise<void> {
+    this.write(SIGNUP_SQL.saveMemberCredential, credentialValues(credential));
+  }
+
+  async getMemberCredential(memberId: string): Promise<MemberCredential | undefined> {
+    const row = this.get(SIGNUP_SQL.getMemberCredential, [memberId]);
+    return row && credentialFromRow(row);
+  }
+
+  async insertMemberSession(session: MemberSession): Promise<void> {
+    this.write(SIGNUP_SQL.insertMemberSession, sessionValues(session));
+  }
+
+  async getMemberSession(tokenHash: string): Promise<MemberSession | undefined> {
+    const row = this.get(SIGNUP_SQL.getMemberSession, [tokenHash]);
+    return row && sessionFromRow(row);
+  }
+
+  async deleteMemberSession(tokenHash: string): Promise<boolean> {
+    return this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash]) === 1;
+  }
+
+  async deleteExpiredMemberSessions(now: string): Promise<number> {
+    return this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
+  }
+
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
+  async ensureAccountSecret(name: string, candidate: string): Promise<string> {
+    this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
+    return this.get(SIGNUP_SQL.getAccountSecret, [name])!.value as string;
   }
 
   async getIntegration(): Promise<Integration | undefined> {
