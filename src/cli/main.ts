@@ -17,8 +17,9 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
-registerVaultCommands(program);
 registerMemberCommands(program);
+// After the member commands: `member vaults` joins their `member` command.
+registerVaultCommands(program);
 
 try {
   await program.parseAsync(process.argv);
