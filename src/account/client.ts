@@ -139,6 +139,14 @@ export interface AccountClient {
    * their key sealed for the provisioning key (`group_protected` otherwise).
    */
   addGroupKeys(keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]>;
+  /** Keyset page (by group id) of the group keys sealed for the provisioning key. */
+  listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKeyInfo[]>;
+  /**
+   * After new credentials: group keys re-sealed for the new provisioning key by a bridge that
+   * still held the old one. A seal replaces the stored one only while the group keeps that
+   * public key; returns how many were replaced.
+   */
+  resealGroupKeys(keys: readonly NewGroupKey[]): Promise<number>;
   /** Active members with a key pair, in groups whose key the bridge holds, without a share yet. */
   findMissingKeyShares(query: MissingKeyShareQuery): Promise<MissingKeyShare[]>;
   /** Stores shares for active members still in the group; returns how many were added. */

@@ -7,7 +7,14 @@
 import type { GroupKeyInfo, NewGroupKey } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
-import { assertBatch, assertId, assertPublicKey, assertSealed, bridgeMayHoldKey } from './key-chain-rules.ts';
+import {
+  assertBatch,
+  assertId,
+  assertLimit,
+  assertPublicKey,
+  assertSealed,
+  bridgeMayHoldKey,
+} from './key-chain-rules.ts';
 import type { GroupKey } from './model.ts';
 
 const info = (key: GroupKey): GroupKeyInfo => ({
@@ -44,5 +51,44 @@ export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): P
       await tx.insertGroupKey({ ...key, createdAt: now });
     }
     return (await tx.getGroupKeys([...new Set(checked.map((key) => key.groupId))])).map(info);
+  });
+}
+
+export async function listProvisioningGroupKeys(
+  deps: AccountDeps,
+  page: { afterGroupId?: string; limit: number },
+): Promise<GroupKeyInfo[]> {
+  const limit = assertLimit(page.limit);
+  const afterGroupId =
+    page.afterGroupId === undefined ? undefined : assertId('afterGroupId', page.afterGroupId);
+  return (
+    await deps.store.listProvisioningGroupKeys({ limit, ...(afterGroupId ? { afterGroupId } : {}) })
+  ).map(info);
+}
+
+export function resealGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<number> {
+  assertBatch('group keys', keys);
+  const checked = keys.map((key) => ({
+    groupId: assertId('groupId', key?.groupId),
+    publicKey: assertPublicKey('publicKey', key?.publicKey),
+    sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
+  }));
+  return deps.store.transaction(async (tx) => {
+    let replaced = 0;
+    for (const key of checked) {
+      if (await tx.replaceProvisioningSeal(key.groupId, key.publicKey, key.sealedForProvisioning)) replaced++;
+    }
+    if (replaced > 0) {
+      await tx.appendActivity({
+        id: deps.ids(),
+        at: nowIso(deps),
+        actor: 'provisioning',
+        action: 'group_keys.resealed',
+        targetType: 'integration',
+        targetId: 'provisioning',
+        detail: { groups: replaced },
+      });
+    }
+    return replaced;
   });
 }

@@ -15,7 +15,7 @@ import { deleteMember } from './delete-member.ts';
 import type { AccountDeps } from './deps.ts';
 import { getGroup } from './get-group.ts';
 import { getMember } from './get-member.ts';
-import { addGroupKeys, getGroupKeys } from './group-keys.ts';
+import { addGroupKeys, getGroupKeys, listProvisioningGroupKeys, resealGroupKeys } from './group-keys.ts';
 import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
 import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
@@ -60,6 +60,8 @@ export function createInProcessAccountClient(
 
     getGroupKeys: (groupIds) => getGroupKeys(deps, groupIds),
     addGroupKeys: (keys) => addGroupKeys(deps, keys),
+    listProvisioningGroupKeys: (page) => listProvisioningGroupKeys(deps, page),
+    resealGroupKeys: (keys) => resealGroupKeys(deps, keys),
     findMissingKeyShares: (query) => findMissingKeyShares(deps, query),
     addKeyShares: (shares) => addKeyShares(deps, shares),
     listPendingConfirmations: (page) => listPendingConfirmations(deps, page),

@@ -148,6 +148,17 @@ export interface StoreOps {
   getGroupKeys(groupIds: readonly string[]): Promise<GroupKey[]>;
   /** Inserts a group's key pair unless it has one already (the first one wins); true when inserted. */
   insertGroupKey(key: GroupKey): Promise<boolean>;
+  /** Keyset page (by group id) of the group keys sealed for the provisioning key. */
+  listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]>;
+  /**
+   * Replaces the provisioning seal of a group key, only while the group still has the key
+   * pair with `publicKey` (a seal of another key pair must never land on it); true when replaced.
+   */
+  replaceProvisioningSeal(
+    groupId: string,
+    publicKey: string,
+    sealedForProvisioning: string,
+  ): Promise<boolean>;
   /**
    * Inserts the shares whose membership exists and that are not stored yet; returns how many
    * were added. A share lives only as long as its membership: removing the member from the

@@ -66,6 +66,32 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       assert.deepEqual(await store.getGroupKeys([]), []);
     });
 
+    test('provisioning seals: listed by keyset, replaced only for the same key pair', async () => {
+      await seed();
+      await store.insertGroupKey(key('g3', null));
+      assert.deepEqual(
+        (await store.listProvisioningGroupKeys({ limit: 1 })).map((k) => k.groupId),
+        ['g1'],
+      );
+      assert.deepEqual(
+        (await store.listProvisioningGroupKeys({ afterGroupId: 'g1', limit: 5 })).map((k) => k.groupId),
+        ['g2'],
+      );
+      assert.equal(await store.replaceProvisioningSeal('g1', 'pub-g1', 'resealed'), true);
+      assert.equal(await store.replaceProvisioningSeal('g2', 'another key pair', 'resealed'), false);
+      assert.equal(
+        await store.replaceProvisioningSeal('g3', 'pub-g3', 'resealed'),
+        false,
+        'never sealed: stays so',
+      );
+      const keys = await store.getGroupKeys(['g1', 'g2', 'g3']);
+      assert.deepEqual(keys.map((k) => [k.groupId, k.sealedForProvisioning]).sort(), [
+        ['g1', 'resealed'],
+        ['g2', 'sealed-prov-g2'],
+        ['g3', null],
+      ]);
+    });
+
     test('a group key needs its group', async () => {
       await assert.rejects(store.insertGroupKey(key('ghost')));
     });

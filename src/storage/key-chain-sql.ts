@@ -35,6 +35,10 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     "LEFT JOIN member_keys k ON k.member_id = m.id WHERE m.state = 'pending'";
   return {
     getGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE ${oneOf('group_id')}`,
+    listProvisioningGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
+    listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
+    replaceProvisioningSeal:
+      'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? AND sealed_for_provisioning IS NOT NULL',
     insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
     // Only shares whose membership exists; `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
     addGroupKeyShares:

@@ -36,6 +36,8 @@ const METHODS: Record<keyof StoreOps, true> = {
   getMemberPublicKeys: true,
   getGroupKeys: true,
   insertGroupKey: true,
+  listProvisioningGroupKeys: true,
+  replaceProvisioningSeal: true,
   addGroupKeyShares: true,
   listGroupKeySharesOfMember: true,
   listPendingMembers: true,

@@ -22,7 +22,7 @@ import { importPrivateKey } from '../../src/crypto/keys.ts';
 import { createLogger } from '../../src/logging.ts';
 import { startSystem } from '../../src/main.ts';
 import { signUp } from '../support/sign-up.ts';
-import { startTestSystem, USER_SCHEMA } from '../support/system.ts';
+import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const quiet = () => pino({ level: 'silent' });
 
@@ -162,6 +162,73 @@ describe('provision watcher: two racing', () => {
       // Team Members got one key pair, whoever made it first.
       const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
       assert.equal((await sys.store.getGroupKeys([teamMembers.id])).length, 1);
+    } finally {
+      await sys.close();
+    }
+  });
+});
+
+describe('provision watcher: new credentials', () => {
+  test('a running bridge that gets new credentials re-seals group keys, and confirming goes on', async () => {
+    const sys = await startTestSystem();
+    try {
+      const first = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'rot1@example.com',
+      });
+      const second = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'rot2@example.com',
+      });
+      const group = await sys.scim('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Eng',
+        members: [{ value: first.body.id }, { value: second.body.id }],
+      });
+      assert.equal(group.status, 201, group.text);
+      await sys.system.watcher.runNow();
+      const [before] = await sys.store.getGroupKeys([group.body.id]);
+
+      // New credentials (P2): the IdP gets the new token; the running bridge picks up the new file.
+      sys.token = await sys.regenerate();
+      assert.equal((await sys.scim('GET', '/Users?count=1')).status, 200);
+      await signUp(sys.store, first.body.id);
+      const summary = await sys.system.watcher.runNow();
+      assert.equal(summary.confirmed, 1, JSON.stringify(sys.system.watcher.watcherStatus().failures));
+      const [after] = await sys.store.getGroupKeys([group.body.id]);
+      assert.equal(after!.publicKey, before!.publicKey, 'the same key pair');
+      assert.notEqual(after!.sealedForProvisioning, before!.sealedForProvisioning, 'sealed anew');
+      assert.ok(
+        (await sys.store.listActivity({ limit: 50 })).some((entry) => entry.action === 'group_keys.resealed'),
+      );
+
+      // A bridge that never held the previous key (a restart between) cannot, and says why.
+      sys.system.watcher.stop();
+      const newest = await sys.regenerate();
+      const parsed = parseToken(newest);
+      assert.ok(parsed.ok);
+      const { readFile } = await import('node:fs/promises');
+      const secrets = (await openSession(
+        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+        parsed.token.bytes,
+      ))!;
+      const provisioning = {
+        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
+      };
+      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+      const restarted = new ProvisionWatcher({
+        client,
+        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
+        clock: systemClock,
+        logger: quiet(),
+        intervalSeconds: 300,
+      });
+      await signUp(sys.store, second.body.id);
+      const failed = await restarted.runNow();
+      assert.equal(failed.failed, 1);
+      assert.match(restarted.watcherStatus().failures[0]!.reason, /sealed for another provisioning key/);
+      assert.equal((await sys.store.getMember(second.body.id))?.state, 'pending');
     } finally {
       await sys.close();
     }

@@ -44,7 +44,8 @@ const DEFAULT_CACHE_LIMIT = 1000;
 export class GroupKeyRing {
   private readonly opened = new Map<string, Bytes>();
   private readonly keyInfo = new Map<string, GroupKeyInfo>();
-  private cachedFor: string | undefined;
+  private current: ProvisioningKey | undefined;
+  private previous: ProvisioningKey | undefined;
 
   constructor(
     private readonly client: AccountClient,
@@ -63,10 +64,81 @@ export class GroupKeyRing {
     if (key === undefined) {
       throw new GroupKeyUnavailable('', 'the bridge has no valid token yet, so it cannot open group keys');
     }
-    // A new provisioning key (regenerated credentials) starts a new cache.
-    if (this.cachedFor !== key.publicKey) this.forget();
-    this.cachedFor = key.publicKey;
+    // New credentials (P2) bring a new provisioning key: start a new cache, and keep the
+    // old key until the group keys sealed for it are sealed for the new one.
+    if (this.current !== undefined && this.current.publicKey !== key.publicKey) {
+      this.previous = this.current;
+      this.forget();
+    }
+    this.current = key;
     return key;
+  }
+
+  /**
+   * After new credentials, while this process still holds the previous provisioning key:
+   * seals every group key that only the previous key opens for the new one. Without this,
+   * a regeneration would leave the bridge unable to confirm anyone into existing groups.
+   * Returns how many were re-sealed; a no-op when the key has not changed.
+   */
+  async resealFromPrevious(): Promise<number> {
+    const current = this.requireKey();
+    const previous = this.previous;
+    if (previous === undefined) return 0;
+    const asProvisioning = (key: ProvisioningKey) => ({
+      id: PROVISIONING_RECIPIENT,
+      publicKey: key.publicKey,
+    });
+    let resealed = 0;
+    let afterGroupId: string | undefined;
+    for (;;) {
+      const page = await this.client.listProvisioningGroupKeys({
+        limit: CALL_BATCH,
+        ...(afterGroupId ? { afterGroupId } : {}),
+      });
+      const updates = [];
+      for (const key of page) {
+        const sealed = key.sealedForProvisioning!;
+        const opensWithCurrent = await openGroupPrivateKey(
+          key.groupId,
+          sealed,
+          current.privateKey,
+          asProvisioning(current),
+        ).then(
+          (bytes) => {
+            bytes.fill(0);
+            return true;
+          },
+          () => false,
+        );
+        if (opensWithCurrent) continue;
+        let bytes: Bytes;
+        try {
+          bytes = await openGroupPrivateKey(
+            key.groupId,
+            sealed,
+            previous.privateKey,
+            asProvisioning(previous),
+          );
+        } catch {
+          continue; // sealed for a key older still: an administrator must share it again
+        }
+        updates.push({
+          groupId: key.groupId,
+          publicKey: key.publicKey,
+          sealedForProvisioning: sealGroupPrivateKeyNative(key.groupId, bytes, asProvisioning(current)),
+        });
+        bytes.fill(0);
+      }
+      if (updates.length > 0) resealed += await this.client.resealGroupKeys(updates);
+      if (page.length < CALL_BATCH) break;
+      afterGroupId = page[page.length - 1]!.groupId;
+    }
+    // Only once every page went through: a failure above keeps the old key for the next run.
+    this.previous = undefined;
+    this.keyInfo.clear();
+    if (resealed > 0)
+      this.logger.info({ groups: resealed }, 'group keys sealed for the new provisioning key');
+    return resealed;
   }
 
   /** Drops every opened group key (wiping the bytes). */

@@ -196,6 +196,8 @@ export class ProvisionWatcher implements WatcherStatusSource {
     try {
       // Read before the members, so a sign-up during the run triggers another one.
       this.lastSignUps = await this.client.signUpCounter();
+      // New credentials since the last run: group keys sealed for the old key move to the new one first.
+      await this.keyRing.resealFromPrevious();
       const run = this.runsTotal + 1;
       const complete = await this.confirmPending(summary, run);
       // Members who are no longer pending (confirmed elsewhere, suspended) stop being failures.

@@ -447,6 +447,18 @@ class SqliteOps implements StoreOps {
     return this.run(KEY_CHAIN_SQL.insertGroupKey, groupKeyValues(key)) === 1;
   }
 
+  async listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]> {
+    const rows =
+      page.afterGroupId === undefined
+        ? this.all(KEY_CHAIN_SQL.listProvisioningGroupKeys, [page.limit])
+        : this.all(KEY_CHAIN_SQL.listProvisioningGroupKeysAfter, [page.afterGroupId, page.limit]);
+    return rows.map(groupKeyFromRow);
+  }
+
+  async replaceProvisioningSeal(groupId: string, publicKey: string, sealed: string): Promise<boolean> {
+    return this.run(KEY_CHAIN_SQL.replaceProvisioningSeal, [sealed, groupId, publicKey]) === 1;
+  }
+
   async addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number> {
     if (shares.length === 0) return 0;
     return this.run(KEY_CHAIN_SQL.addGroupKeyShares, sharesParams('sqlite', shares));
