@@ -4,6 +4,7 @@
  * `process.env`.
  */
 import path from 'node:path';
+import { parseSmtpUrl } from './account/mail/smtp-url.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -32,6 +33,14 @@ export interface Config {
   trustProxy: boolean;
   /** Seconds between provision watcher runs (P10); at least 30. */
   confirmationInterval: number;
+  /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
+  smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  mailFrom: string;
+  /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
+  smtpRequireTls: boolean;
+  /** SMTP connections the sender keeps open. */
+  smtpPoolSize: number;
   /** How long an invitation link works, in hours. */
   invitationValidityHours: number;
   /**
@@ -52,6 +61,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** `address` or `Display Name <address>`, one line, no angle brackets in the name. */
+const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[A-Za-z0-9.-]+>|[^\s<>@]+@[A-Za-z0-9.-]+)$/;
+const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -119,6 +132,27 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     );
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+  const smtpUrl = pick('smtpUrl', 'SCIMBRIDGE_SMTP_URL');
+  if (smtpUrl !== undefined) {
+    try {
+      parseSmtpUrl(smtpUrl);
+    } catch (error) {
+      // The message never repeats the URL: it may hold the SMTP password.
+      throw new ConfigError(`SCIMBRIDGE_SMTP_URL ${(error as Error).message}`);
+    }
+  }
+  const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
+  const mailFrom =
+    pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
+  if (!MAIL_FROM_SHAPE.test(mailFrom)) {
+    throw new ConfigError(
+      `SCIMBRIDGE_MAIL_FROM must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,
+    );
+  }
+  const requireTls = (pick('smtpRequireTls', 'SCIMBRIDGE_SMTP_REQUIRE_TLS') ?? 'true').toLowerCase();
+  if (!BOOLEAN_WORDS.includes(requireTls)) {
+    throw new ConfigError(`SCIMBRIDGE_SMTP_REQUIRE_TLS must be true or false, not "${requireTls}"`);
+  }
   const passwordIterations = Number(pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS') ?? 600_000);
   if (
     !Number.isInteger(passwordIterations) ||
@@ -136,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     host: pick('host', 'SCIMBRIDGE_HOST') ?? '127.0.0.1',
     consolePort,
     bridgePort,
-    accountUrl: url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`),
+    accountUrl,
     publicBridgeUrl: url('publicBridgeUrl', 'SCIMBRIDGE_PUBLIC_URL', `http://localhost:${bridgePort}`),
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
@@ -149,6 +183,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
     confirmationInterval,
+    smtpUrl,
+    mailFrom,
+    smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',
+    smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),
     invitationValidityHours: positive(
       'invitationValidityHours',
       'SCIMBRIDGE_INVITATION_VALIDITY_HOURS',

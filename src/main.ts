@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import type { SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { createMailSender, type MailSender } from './account/mail/sender.ts';
+import { createSmtpTransport } from './account/mail/smtp-transport.ts';
+import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
 import { createBridgeApp } from './bridge/app.ts';
@@ -32,6 +35,8 @@ export interface RunningSystem {
   bridgeAddress: string;
   /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
   watcher: ProvisionWatcher;
+  /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
+  mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,8 @@ export interface SystemDeps {
   store?: Store;
   /** How often the watcher reads the sign-up counter (tests shorten it); default 5 s. */
   signUpPollMs?: number;
+  /** Uniform in [0, 1): jitter for mail retries. */
+  random?: () => number;
 }
 
 /** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
@@ -61,7 +68,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   const { logger } = deps;
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const signup = signupSettingsOf(config);
-  const accountDeps = { store, clock, ids, signup };
+  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl, signup };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
   const client = createInProcessAccountClient(accountDeps, { accountUrl: config.accountUrl });
@@ -116,9 +123,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     logger: logger.child({ part: 'account' }),
     bridgeUrl: config.publicBridgeUrl,
     trustProxy: config.trustProxy,
-    clock,
-    ids,
-    signup,
+    deps: accountDeps,
   });
 
   let accountAddress: string;
@@ -133,6 +138,31 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  const mailLogger = logger.child({ part: 'mail' });
+  let mailSender: MailSender | undefined;
+  if (config.smtpUrl === undefined) {
+    mailLogger.info(
+      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+    );
+  } else {
+    mailSender = createMailSender({
+      store,
+      transport: createSmtpTransport({
+        url: config.smtpUrl,
+        requireTls: config.smtpRequireTls,
+        maxConnections: config.smtpPoolSize,
+      }),
+      clock,
+      ids,
+      random: deps.random ?? Math.random,
+      logger: mailLogger,
+      from: config.mailFrom,
+      concurrency: 2 * config.smtpPoolSize,
+    });
+    mailSender.start();
+    mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
+  }
+
   return {
     store,
     accountServer,
@@ -140,10 +170,11 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     accountAddress,
     bridgeAddress,
     watcher,
+    mailSender,
     async close() {
-      // Finish in-flight requests first, then release the database.
+      // Finish in-flight requests, the watcher's run and the mail batch in flight, then release the database.
       watcher.stop();
-      await Promise.allSettled([bridge.close(), accountServer.close(), watcher.runNow()]);
+      await Promise.allSettled([bridge.close(), accountServer.close(), watcher.runNow(), mailSender?.stop()]);
       await store.close();
     },
   };

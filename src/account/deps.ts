@@ -6,6 +6,10 @@ export interface AccountDeps {
   store: Store;
   clock: Clock;
   ids: IdGenerator;
+  /** The account server's public address, for links in e-mail; without it such mail cannot be sent. */
+  accountUrl?: string;
+  /** A fresh secret for links (≥ 256 bits, base64url); defaults to WebCrypto randomness. */
+  secrets?: () => string;
   /** Invitation links and sign-up; defaults (DEFAULT_SIGNUP_SETTINGS) when left out. */
   signup?: SignupSettings;
 }

@@ -136,6 +136,34 @@ export interface OutboxMessage {
   sentAt: string | null;
 }
 
+/** A sender's hold on outbox messages (`Store.claimDueMail`); another sender skips them until `until`. */
+export interface MailClaim {
+  /** Unique per claim; only the holder may record the outcome. */
+  claimId: string;
+  /** ISO-8601 UTC; after this instant the messages are due again for any sender. */
+  until: string;
+}
+
+/** What a sender records after an attempt; the claim is released with it. */
+export type MailOutcome = Pick<
+  OutboxMessage,
+  'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'data'
+>;
+
+/**
+ * An e-mail change the member has been asked to accept (P13). Only the SHA-256 of the
+ * link's secret is stored, so a copy of the database cannot accept anyone's change.
+ */
+export interface EmailChangeToken {
+  /** Lower-case hex SHA-256 of the secret in the link. */
+  tokenHash: string;
+  memberId: string;
+  newEmail: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
 /**
  * A group's key pair (DESIGN.md, "the key chain"). The private half exists only sealed: for
  * the provisioning key when the bridge may hold it (Team Members and managed groups), and

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
 import { html } from './console/html.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
+import { registerEmailChangePages } from './email-change-page.ts';
 import { memberAssets } from './signup/assets.ts';
 import { createMemberAuth, type MemberAuth } from './signup/member-auth.ts';
 import { redactMemberPath, registerMemberRoutes } from './signup/routes.ts';
@@ -19,6 +20,8 @@ export interface AccountServerOptions {
   logger: Logger;
   bridgeUrl: string;
   trustProxy: boolean;
+  /** The use cases' dependencies; when given, clock, ids and signup below are ignored. */
+  deps?: AccountDeps;
   clock?: Clock;
   ids?: IdGenerator;
   /** Invitation links, password iterations and member sessions; defaults when left out. */
@@ -34,7 +37,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     return503OnClosing: true,
   });
   const { store } = options;
-  const deps: AccountDeps = {
+  const deps: AccountDeps = options.deps ?? {
     store,
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
@@ -82,6 +85,7 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
 
+  await registerEmailChangePages(app, deps);
   await registerMemberRoutes(app, {
     deps,
     auth,

@@ -8,6 +8,7 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupKey,
   GroupKeyShare,
@@ -15,6 +16,8 @@ import type {
   GroupMemberRef,
   Integration,
   Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
   MemberCredential,
@@ -233,6 +236,24 @@ export interface StoreOps {
   /** Newest first. */
   listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]>;
   updateMail(message: OutboxMessage): Promise<void>;
+  /**
+   * Claims up to `limit` queued messages that are due at `now` and not claimed by anyone
+   * else (or whose claim has run out), in one atomic statement, oldest due first. Two
+   * senders over one database never get the same message while a claim holds.
+   */
+  claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Records an attempt's outcome and releases the claim — only if `claimId` still holds
+   * the message. Returns false (and writes nothing) when the claim was lost.
+   */
+  finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean>;
+
+  insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
+  getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
+  /** The member's most recently issued token, used or not. */
+  latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined>;
+  /** Marks the token used if it was not yet; false when it already was (single use). */
+  useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean>;
 }
 
 export interface Store extends StoreOps {

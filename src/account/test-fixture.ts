@@ -65,6 +65,7 @@ export async function openFixture(
     store,
     clock: { now: () => new Date(now) },
     ids: () => `id-${String(++next).padStart(4, '0')}`,
+    accountUrl: 'https://team.acme.test',
     ...(options.signup ? { signup: options.signup } : {}),
   };
   let { account, owner } = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -17,6 +18,7 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerMailCommands(program);
 registerMemberCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);

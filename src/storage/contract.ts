@@ -1014,6 +1014,138 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         );
       });
     });
+
+    describe('outbox claims', () => {
+      const T0 = '2024-01-01T00:00:00.000Z';
+      const T1 = '2024-01-01T00:01:00.000Z';
+      const T2 = '2024-01-01T00:02:00.000Z';
+      const claim = (claimId: string, until = T1) => ({ claimId, until });
+      const sent = (message: OutboxMessage) => ({
+        state: 'sent' as const,
+        attempts: message.attempts + 1,
+        nextAttemptAt: message.nextAttemptAt,
+        lastError: null,
+        sentAt: T0,
+        data: { link: '[removed]' },
+      });
+
+      test('claims only queued messages that are due, oldest due first, up to the limit', async () => {
+        await store.enqueueMail({ ...makeMail('late'), nextAttemptAt: T2 });
+        await store.enqueueMail({ ...makeMail('second'), nextAttemptAt: '2023-12-31T00:00:01.000Z' });
+        await store.enqueueMail({ ...makeMail('first'), nextAttemptAt: '2023-12-31T00:00:00.000Z' });
+        await store.enqueueMail({ ...makeMail('done'), state: 'sent' });
+        await store.enqueueMail({ ...makeMail('third') });
+        const firstTwo = await store.claimDueMail(T0, claim('a'), 2);
+        assert.deepEqual(
+          firstTwo.map((message) => message.id),
+          ['first', 'second'],
+        );
+        assert.deepEqual(firstTwo[0], { ...makeMail('first'), nextAttemptAt: '2023-12-31T00:00:00.000Z' });
+        assert.deepEqual(
+          (await store.claimDueMail(T0, claim('b'), 10)).map((message) => message.id),
+          ['third'],
+        );
+        assert.deepEqual(await store.claimDueMail(T0, claim('c'), 10), []);
+      });
+
+      test('a claim that ran out makes the message due again for another sender', async () => {
+        await store.enqueueMail(makeMail('m'));
+        assert.equal((await store.claimDueMail(T0, claim('a', T1), 10)).length, 1);
+        assert.deepEqual(await store.claimDueMail('2024-01-01T00:00:59.999Z', claim('b', T2), 10), []);
+        const again = await store.claimDueMail(T1, claim('b', T2), 10);
+        assert.deepEqual(
+          again.map((message) => message.id),
+          ['m'],
+        );
+        assert.equal(
+          await store.finishMail('m', 'a', sent(again[0]!)),
+          false,
+          'the first sender lost its claim and may record nothing',
+        );
+        assert.equal((await store.getMail('m'))?.state, 'queued');
+        assert.equal(await store.finishMail('m', 'b', sent(again[0]!)), true);
+        const done = (await store.getMail('m'))!;
+        assert.equal(done.state, 'sent');
+        assert.equal(done.attempts, 1);
+        assert.deepEqual(done.data, { link: '[removed]' });
+        assert.deepEqual(await store.claimDueMail(T2, claim('c', '2024-01-01T00:03:00.000Z'), 10), []);
+      });
+
+      test('finishing releases the claim: a retry later is claimed again', async () => {
+        await store.enqueueMail(makeMail('m'));
+        const [message] = await store.claimDueMail(T0, claim('a', T2), 10);
+        const retry = {
+          state: 'queued' as const,
+          attempts: 1,
+          nextAttemptAt: T1,
+          lastError: '421 try later',
+          sentAt: null,
+          data: message!.data,
+        };
+        assert.equal(await store.finishMail('m', 'a', retry), true);
+        assert.equal(await store.finishMail('m', 'a', retry), false, 'a released claim is gone');
+        assert.deepEqual(await store.claimDueMail(T0, claim('b', T2), 10), [], 'not due before T1');
+        const [again] = await store.claimDueMail(T1, claim('b', T2), 10);
+        assert.equal(again?.lastError, '421 try later');
+        assert.equal(again?.attempts, 1);
+      });
+
+      test('concurrent claims never hand out one message twice', async () => {
+        for (let i = 0; i < 40; i++) await store.enqueueMail(makeMail(`m-${String(i).padStart(2, '0')}`));
+        const claims = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((n) => store.claimDueMail(T0, claim(`c${n}`), 8)),
+        );
+        const ids = claims.flat().map((message) => message.id);
+        assert.equal(ids.length, 40);
+        assert.equal(new Set(ids).size, 40);
+      });
+    });
+
+    describe('e-mail change tokens', () => {
+      const token = {
+        tokenHash: 'ab'.repeat(32),
+        memberId: 'm-1',
+        newEmail: 'new@example.com',
+        createdAt: '2024-01-01T00:00:00.000Z',
+        expiresAt: '2024-01-08T00:00:00.000Z',
+        usedAt: null,
+      };
+
+      test('round-trip, and use is single: the second use is refused', async () => {
+        await store.insertEmailChangeToken(token);
+        assert.deepEqual(await store.getEmailChangeToken(token.tokenHash), token);
+        assert.equal(await store.getEmailChangeToken('cd'.repeat(32)), undefined);
+        assert.equal(await store.useEmailChangeToken(token.tokenHash, '2024-01-02T00:00:00.000Z'), true);
+        assert.equal(await store.useEmailChangeToken(token.tokenHash, '2024-01-03T00:00:00.000Z'), false);
+        assert.equal((await store.getEmailChangeToken(token.tokenHash))?.usedAt, '2024-01-02T00:00:00.000Z');
+        assert.equal(await store.useEmailChangeToken('cd'.repeat(32), '2024-01-02T00:00:00.000Z'), false);
+      });
+
+      test('latest token of a member', async () => {
+        assert.equal(await store.latestEmailChangeToken('m-1'), undefined);
+        await store.insertEmailChangeToken(token);
+        const newer = { ...token, tokenHash: 'cd'.repeat(32), createdAt: '2024-01-02T00:00:00.000Z' };
+        await store.insertEmailChangeToken(newer);
+        await store.insertEmailChangeToken({
+          ...token,
+          tokenHash: 'ef'.repeat(32),
+          memberId: 'm-2',
+          createdAt: '2024-01-03T00:00:00.000Z',
+        });
+        assert.deepEqual(await store.latestEmailChangeToken('m-1'), newer);
+      });
+
+      test('a token is written with the transaction that asks for the change, or not at all', async () => {
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.insertEmailChangeToken(token);
+            throw new Error('undo');
+          }),
+          /undo/,
+        );
+        assert.equal(await store.getEmailChangeToken(token.tokenHash), undefined);
+      });
+    });
   });
 }
 

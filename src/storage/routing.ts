@@ -72,6 +72,12 @@ const METHODS: Record<keyof StoreOps, true> = {
   getMail: true,
   listMail: true,
   updateMail: true,
+  claimDueMail: true,
+  finishMail: true,
+  insertEmailChangeToken: true,
+  getEmailChangeToken: true,
+  latestEmailChangeToken: true,
+  useEmailChangeToken: true,
 };
 
 export const STORE_OPS_METHODS = Object.keys(METHODS) as Array<keyof StoreOps>;

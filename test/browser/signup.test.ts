@@ -163,6 +163,39 @@ describe('sign-up and sign-in in Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('the answer is lost after the server signed the person up: submitting again finishes it', async () => {
+    const created = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'retry@example.com',
+    });
+    const link = await invitationLink('retry@example.com');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The first POST reaches the server, but the browser never sees the answer.
+    let dropped = false;
+    await page.route('**/signup/*', async (route) => {
+      if (route.request().method() === 'POST' && !dropped) {
+        dropped = true;
+        await route.fetch();
+        await route.abort('connectionreset');
+        return;
+      }
+      await route.continue();
+    });
+    await page.goto(link);
+    await page.fill('#password', PASSWORD);
+    await page.fill('#password-confirm', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.locator('#problem').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await textOf(page, '#problem'), /could not be sent/);
+    assert.equal((await sys.store.getMember(created.body.id))!.state, 'pending', 'the first attempt arrived');
+    await page.click('button[type=submit]');
+    await page.locator('#done').waitFor({ state: 'visible', timeout: 30_000 });
+    const keys = await sys.store.getMemberKeys(created.body.id);
+    await unlockMemberPrivateKey(keys!, PASSWORD);
+    await context.close();
+  });
+
   test('without JavaScript the page explains why it needs its script', async () => {
     await sys.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'noscript@example.com' });
     const link = await invitationLink('noscript@example.com');

@@ -125,8 +125,11 @@ const REQUEST_ERRORS: Record<string, { status: number; message: string }> = {
 };
 
 /** The member area's paths with any token replaced, for log lines. */
+/** Sign-up and e-mail change links carry their secret in the path: logged without it. */
 export function redactMemberPath(url: string): string {
-  return url.replace(/\/signup\/[^/?#]*/i, '/signup/[token]');
+  return url
+    .replace(/\/signup\/[^/?#]*/i, '/signup/[token]')
+    .replace(/\/email-change\/[^/?#]*/i, '/email-change/[token]');
 }
 
 export async function registerMemberRoutes(

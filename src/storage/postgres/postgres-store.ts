@@ -9,12 +9,15 @@ import pg from 'pg';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupKey,
   GroupKeyShare,
   GroupMemberRef,
   Integration,
   Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
   MemberCredential,
@@ -63,16 +66,20 @@ import {
   accountValues,
   activityFromRow,
   activityValues,
+  emailChangeTokenFromRow,
+  emailChangeTokenValues,
   GROUP_COLUMNS,
   groupFromRow,
   groupValues,
   integrationFromRow,
   integrationValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
+  OUTBOX_COLUMNS,
   outboxFromRow,
   outboxValues,
   type Row,
@@ -103,6 +110,11 @@ const PG_SQL = {
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
   memberPublicKeys: 'SELECT member_id, public_key FROM member_keys WHERE member_id = ANY($1::text[])',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
+  claimDueMail:
+    'UPDATE outbox SET claim_id = $1, claimed_until = $2 WHERE seq IN (' +
+    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= $3 " +
+    'AND (claimed_until IS NULL OR claimed_until <= $4) ORDER BY next_attempt_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED' +
+    `) RETURNING ${OUTBOX_COLUMNS}`,
 };
 
 const KEY_CHAIN_SQL = keyChainSql('postgres');
@@ -570,6 +582,48 @@ class PostgresOps implements StoreOps {
   async updateMail(message: OutboxMessage): Promise<void> {
     await this.run(SQL.updateMail, idLast(outboxValues(message)));
   }
+
+  async claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]> {
+    // SKIP LOCKED: a sender never waits for rows another sender is claiming right now, and
+    // the re-check of the WHERE clause after a concurrent commit keeps a claim exclusive.
+    const rows = await this.all(PG_SQL.claimDueMail, [claim.claimId, claim.until, now, now, limit]);
+    return rows.map(outboxFromRow).sort(dueOrder);
+  }
+
+  async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
+    return (await this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome))) === 1;
+  }
+
+  async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
+    await this.run(SQL.insertEmailChangeToken, emailChangeTokenValues(token));
+  }
+
+  async getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
+    const row = await this.get(SQL.getEmailChangeToken, [tokenHash]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = await this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
+    return (await this.run(SQL.useEmailChangeToken, [usedAt, tokenHash])) === 1;
+  }
+}
+
+/** RETURNING gives rows in no promised order; senders work oldest due first. */
+function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 interface TransactionContext {

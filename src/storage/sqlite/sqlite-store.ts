@@ -13,12 +13,15 @@ import Database from 'better-sqlite3';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupKey,
   GroupKeyShare,
   GroupMemberRef,
   Integration,
   Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
   MemberCredential,
@@ -67,12 +70,15 @@ import {
   accountValues,
   activityFromRow,
   activityValues,
+  emailChangeTokenFromRow,
+  emailChangeTokenValues,
   GROUP_COLUMNS,
   groupFromRow,
   groupValues,
   integrationFromRow,
   integrationValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberKeysFromRow,
   memberKeyValues,
@@ -646,6 +652,48 @@ class SqliteOps implements StoreOps {
   async updateMail(message: OutboxMessage): Promise<void> {
     this.run(SQL.updateMail, idLast(outboxValues(message)));
   }
+
+  async claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]> {
+    // One UPDATE … RETURNING takes the database's write lock: a sender in another process
+    // on the same file waits for it and then sees the claim.
+    const rows = this.all(SQL.claimDueMail, [claim.claimId, claim.until, now, now, limit]);
+    return rows.map(outboxFromRow).sort(dueOrder);
+  }
+
+  async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
+    return this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome)) === 1;
+  }
+
+  async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
+    this.write(SQL.insertEmailChangeToken, emailChangeTokenValues(token));
+  }
+
+  async getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
+    const row = this.get(SQL.getEmailChangeToken, [tokenHash]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
+    return this.run(SQL.useEmailChangeToken, [usedAt, tokenHash]) === 1;
+  }
+}
+
+/** RETURNING gives rows in no promised order; senders work oldest due first. */
+function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 /** SQLite binds no booleans: true/false become 1/0 (in place; the arrays are fresh). */

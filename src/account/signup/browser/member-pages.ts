@@ -67,6 +67,23 @@ function setBusy(form: HTMLFormElement, busy: boolean): void {
 function setupSignup(form: HTMLFormElement): void {
   const iterations = Number(form.dataset.iterations);
   let submitting = false;
+  // Kept after a failed send: a retry posts the same keys, which the server accepts again
+  // if the first attempt did arrive (its answer was lost), instead of calling the link used.
+  let prepared: { password: string; body: Record<string, unknown> } | undefined;
+  async function submissionFor(password: string): Promise<Record<string, unknown>> {
+    if (prepared?.password === password) return prepared.body;
+    const { material } = await createMemberKeys(password, { iterations });
+    const parameters = newProofParameters(iterations);
+    const body = {
+      publicKey: material.publicKey,
+      encryptedPrivateKey: material.encryptedPrivateKey,
+      proof: await deriveSignInProof(password, parameters),
+      proofSalt: parameters.salt,
+      proofIterations: parameters.iterations,
+    };
+    prepared = { password, body };
+    return body;
+  }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (submitting || !cryptoAvailable()) return;
@@ -82,17 +99,22 @@ function setupSignup(form: HTMLFormElement): void {
     setBusy(form, true);
     show('status', 'Creating your keys… this takes a few seconds.');
     void (async () => {
+      let body: Record<string, unknown>;
       try {
-        const { material } = await createMemberKeys(password, { iterations });
-        const parameters = newProofParameters(iterations);
-        const proof = await deriveSignInProof(password, parameters);
-        const result = await postJson(location.pathname, {
-          publicKey: material.publicKey,
-          encryptedPrivateKey: material.encryptedPrivateKey,
-          proof,
-          proofSalt: parameters.salt,
-          proofIterations: parameters.iterations,
-        });
+        body = await submissionFor(password);
+      } catch {
+        // X25519 in WebCrypto is recent (2024–2025 in the major browsers).
+        show('status', '');
+        show(
+          'problem',
+          'This browser cannot create the keys your account needs. Update it, or use a current version of Chrome, Edge, Firefox or Safari.',
+        );
+        submitting = false;
+        setBusy(form, false);
+        return;
+      }
+      try {
+        const result = await postJson(location.pathname, body);
         if (result.status === 200) {
           form.hidden = true;
           show('status', '');
@@ -104,7 +126,7 @@ function setupSignup(form: HTMLFormElement): void {
         show('problem', messageOf(result));
       } catch {
         show('status', '');
-        show('problem', 'Your keys could not be created or sent. Check your connection and try again.');
+        show('problem', 'Your keys could not be sent. Check your connection and try again.');
       }
       submitting = false;
       setBusy(form, false);
