@@ -234,3 +234,55 @@ describe('provision watcher: new credentials', () => {
     }
   });
 });
+
+describe('provision watcher: sign-ups', () => {
+  test('a new sign-up is confirmed within moments, without waiting for the interval', async () => {
+    const sys = await startTestSystem();
+    try {
+      const created = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'quick@example.com',
+      });
+      sys.system.watcher.stop();
+      const parsed = parseToken(sys.token);
+      assert.ok(parsed.ok);
+      const { readFile } = await import('node:fs/promises');
+      const secrets = (await openSession(
+        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+        parsed.token.bytes,
+      ))!;
+      const provisioning = {
+        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
+      };
+      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+      // An hour between runs: only the sign-up counter can make this watcher run again soon.
+      const watcher = new ProvisionWatcher({
+        client,
+        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
+        clock: systemClock,
+        logger: quiet(),
+        intervalSeconds: 3600,
+        signUpPollMs: 25,
+      });
+      watcher.start();
+      await watcher.runNow();
+      const runsBefore = watcher.watcherStatus().runsTotal;
+      await signUp(sys.store, created.body.id);
+      const deadline = Date.now() + 10_000;
+      while ((await sys.store.getMember(created.body.id))?.state !== 'active' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      watcher.stop();
+      await watcher.runNow();
+      assert.equal((await sys.store.getMember(created.body.id))?.state, 'active');
+      const status = watcher.watcherStatus();
+      assert.ok(status.runsTotal > runsBefore);
+      assert.equal(status.intervalSeconds, 3600);
+      assert.equal(status.confirmedTotal, 1);
+      assert.equal(status.state, 'stopped');
+    } finally {
+      await sys.close();
+    }
+  });
+});
