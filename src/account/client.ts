@@ -59,6 +59,8 @@ export interface PendingConfirmation {
   displayName: string | null;
   /** Confirmation is refused unless the member is still at this version. */
   version: number;
+  /** Guests are never confirmed by provisioning (P16): an administrator confirms them. */
+  role: 'owner' | 'admin' | 'member' | 'guest';
   /** Null when the member has no key pair: they cannot be confirmed. */
   publicKey: string | null;
   /** Team Members and the member's managed groups: the keys confirmation shares with them. */

@@ -62,6 +62,7 @@ export async function listPendingConfirmations(
     email: member.email,
     displayName: member.displayName,
     version: member.version,
+    role: member.role,
     publicKey,
     groups: sharedGroups(groups.get(member.id) ?? [], teamMembers).map((group) => ({
       groupId: group.groupId,
@@ -97,6 +98,12 @@ export async function confirmMember(
       if (member === undefined) return { outcome: 'not_pending' as const };
       if (member.state === 'active') return { outcome: 'already_confirmed' as const };
       if (member.state !== 'pending' || member.scimDeleted) return { outcome: 'not_pending' as const };
+      if (member.role === 'guest') {
+        throw new AccountError(
+          'member_protected',
+          'guests are confirmed by an administrator, not by provisioning',
+        );
+      }
       if (member.version !== input.expectedVersion) throw new Changed();
       const now = nowIso(deps);
       const confirmed: Member = {

@@ -182,6 +182,21 @@ describe('key chain use cases', () => {
     );
   });
 
+  test('guests are never confirmed by provisioning (P16)', async () => {
+    const member = await pendingMember('guest@acme.test');
+    const guest = { ...member, role: 'guest' as const, version: member.version + 1 };
+    await fx.deps.store.updateMember(guest, member.version);
+    const [listed] = await listPendingConfirmations(fx.deps, { limit: 10 });
+    assert.equal(listed?.role, 'guest');
+    assert.equal(
+      await errorCode(() =>
+        confirmMember(fx.deps, { memberId: guest.id, expectedVersion: guest.version, shares: [] }, SETTINGS),
+      ),
+      'member_protected',
+    );
+    assert.equal((await fx.deps.store.getMember(guest.id))?.state, 'pending');
+  });
+
   test('shares go only to active members still in the group', async () => {
     const active = await createMember(fx.deps, memberInput({ email: 'a@acme.test' }));
     await fx.deps.store.updateMember(

@@ -256,6 +256,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(sys.system.watcher.watcherStatus().failures.length, 1);
     });
 
+    test('a pending guest is reported, never confirmed by the watcher (P16)', async () => {
+      const id = await createUser('gwen');
+      await signUp(sys.store, id);
+      const member = (await sys.store.getMember(id))!;
+      await sys.store.updateMember({ ...member, role: 'guest', version: member.version + 1 }, member.version);
+      const run = await sys.system.watcher.runNow();
+      assert.equal(run.confirmed, 0);
+      const failure = sys.system.watcher.watcherStatus().failures.find((entry) => entry.memberId === id);
+      assert.match(failure?.reason ?? '', /is a guest/);
+      assert.equal((await sys.store.getMember(id))?.state, 'pending');
+    });
+
     test('the database alone never opens a vault key; the password or the token does', async () => {
       const values = await dumpDatabase(sys);
       const opened = await memberVaults(sys.store, 'ana@example.com', PASSWORD);

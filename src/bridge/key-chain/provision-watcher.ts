@@ -273,6 +273,13 @@ export class ProvisionWatcher implements WatcherStatusSource {
     const backoff = this.backoff.get(pending.memberId);
     if (backoff && backoff.nextAttemptAt > now) return 'skipped';
 
+    if (pending.role === 'guest') {
+      return this.fail(
+        pending,
+        run,
+        'is a guest: guests are confirmed by an administrator, not by provisioning',
+      );
+    }
     if (pending.publicKey === null) {
       return this.fail(pending, run, 'has no public key: ask them to sign up again from a new invitation');
     }
