@@ -192,6 +192,8 @@ export interface StoreOps {
   /** Stores a grant, replacing an earlier one of the same vault and group. */
   saveVaultGrant(grant: VaultGrant): Promise<void>;
   listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** Vaults that no group but `groupId` can open (deleting that group would lose them). */
+  listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;
   /** The grants to any of `groupIds`, with each vault's name. */
   listVaultGrantsOfGroups(groupIds: readonly string[]): Promise<Array<VaultGrant & { vaultName: string }>>;
   insertInvitation(invitation: Invitation): Promise<void>;

@@ -148,6 +148,20 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       assert.equal((await store.listGroupKeySharesOfMember('m1')).length, 1);
     });
 
+    test('vaults only one group can open are found, so that deleting it can be refused', async () => {
+      await seed();
+      await store.insertVault({ id: 'v1', name: 'Solo', createdAt: AT });
+      await store.insertVault({ id: 'v2', name: 'Shared', createdAt: AT });
+      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'a', createdAt: AT });
+      await store.saveVaultGrant({ vaultId: 'v2', groupId: 'g1', sealedVaultKey: 'b', createdAt: AT });
+      await store.saveVaultGrant({ vaultId: 'v2', groupId: 'g2', sealedVaultKey: 'c', createdAt: AT });
+      assert.deepEqual(
+        (await store.listVaultsOnlyGrantedTo('g1')).map((vault) => vault.name),
+        ['Solo'],
+      );
+      assert.deepEqual(await store.listVaultsOnlyGrantedTo('g2'), []);
+    });
+
     test('deleting a group removes its key, shares and grants', async () => {
       await seed();
       await store.addGroupMembers('g1', ['m1']);

@@ -74,6 +74,11 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
       `INSERT INTO vault_grants (${VAULT_GRANT_COLUMNS}) VALUES (?, ?, ?, ?) ` +
       'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, created_at = excluded.created_at',
     listVaultGrants: `SELECT ${VAULT_GRANT_COLUMNS} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
+    listVaultsOnlyGrantedTo:
+      `SELECT ${prefixed('v', VAULT_COLUMNS)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
+      'WHERE vg.group_id = ? AND NOT EXISTS ' +
+      '(SELECT 1 FROM vault_grants other WHERE other.vault_id = vg.vault_id AND other.group_id <> vg.group_id) ' +
+      'ORDER BY v.seq',
     listVaultGrantsOfGroups:
       `SELECT ${prefixed('vg', VAULT_GRANT_COLUMNS)}, v.name AS vault_name FROM vault_grants vg ` +
       `JOIN vaults v ON v.id = vg.vault_id WHERE ${oneOf('vg.group_id')} ORDER BY v.seq, vg.group_id`,

@@ -51,6 +51,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   saveVaultGrant: true,
   listVaultGrants: true,
   listVaultGrantsOfGroups: true,
+  listVaultsOnlyGrantedTo: true,
   insertInvitation: true,
   findInvitationByTokenHash: true,
   listInvitations: true,

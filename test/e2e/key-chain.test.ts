@@ -222,6 +222,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await vaultNames('ana'), ['Everyone', 'Finance vault', 'Legal vault']);
     });
 
+    test('the IdP cannot delete the only group that opens a vault; nothing is lost', async () => {
+      const refused = await sys.scim('DELETE', `/Groups/${ids.Legal}`);
+      assert.equal(refused.status, 403, refused.text);
+      assert.match(refused.body.detail, /only group that can open the vault "Legal vault"/);
+      assert.ok(await sys.store.getGroup(ids.Legal!));
+      assert.ok((await vaultNames('ana')).includes('Legal vault'));
+      // A group that opens no vault alone goes as before.
+      const spare = await createGroup('Spare', [ids.ana!]);
+      assert.equal((await sys.scim('DELETE', `/Groups/${spare}`)).status, 204);
+      assert.equal(await sys.store.getGroup(spare), undefined);
+    });
+
     test('a confirmed member added to a group gets its key in the same request', async () => {
       const put = await sys.scim('PUT', `/Groups/${ids.Ops}`, {
         schemas: [GROUP_SCHEMA],

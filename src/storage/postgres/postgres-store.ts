@@ -471,6 +471,10 @@ class PostgresOps implements StoreOps {
     return (await this.all(KEY_CHAIN_SQL.listVaultGrants, [vaultId])).map(vaultGrantFromRow);
   }
 
+  async listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]> {
+    return (await this.all(KEY_CHAIN_SQL.listVaultsOnlyGrantedTo, [groupId])).map(vaultFromRow);
+  }
+
   async listVaultGrantsOfGroups(
     groupIds: readonly string[],
   ): Promise<Array<VaultGrant & { vaultName: string }>> {

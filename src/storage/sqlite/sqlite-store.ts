@@ -543,6 +543,10 @@ class SqliteOps implements StoreOps {
     return this.all(KEY_CHAIN_SQL.listVaultGrants, [vaultId]).map(vaultGrantFromRow);
   }
 
+  async listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]> {
+    return this.all(KEY_CHAIN_SQL.listVaultsOnlyGrantedTo, [groupId]).map(vaultFromRow);
+  }
+
   async listVaultGrantsOfGroups(
     groupIds: readonly string[],
   ): Promise<Array<VaultGrant & { vaultName: string }>> {
