@@ -36,7 +36,7 @@ export function createInProcessAccountClient(
     accountUrl?: string;
   } = {},
 ): InProcessAccountClient {
-  const accountUrl = options.accountUrl ?? 'http://localhost:8080';
+  const accountUrl = options.accountUrl ?? deps.accountUrl ?? 'http://localhost:8080';
   const gate = createProvisioningGate(deps, options.integrationCacheMs ?? INTEGRATION_CACHE_MS);
   return {
     checkProvisioning: (keyId) => gate.check(keyId),

@@ -5,9 +5,11 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerVaultCommands } from './commands/vaults.ts';
 
@@ -18,6 +20,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerServeCommands(program);
+registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
 // After the member commands: `member vaults` joins their `member` command.

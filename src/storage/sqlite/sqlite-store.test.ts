@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
@@ -22,6 +23,8 @@ describeKeyChainContract('SQLite in memory', () => openSqliteStore({ path: ':mem
 describeKeyChainContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `kc-${fileCount++}`, 'scimbridge.db') }),
 );
+
+describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');
