@@ -99,13 +99,20 @@ function keyCandidates(values: readonly string[]): Bytes[] {
   return [...found.values()];
 }
 
-for (const db of ['sqlite', 'postgres'] as const) {
-  describe(`key chain end to end (${db})`, () => {
+// Both databases in process, and once with the bridge reaching the account over the account API.
+const setups = [
+  { db: 'sqlite', accountTransport: 'in-process' },
+  { db: 'postgres', accountTransport: 'in-process' },
+  { db: 'sqlite', accountTransport: 'http' },
+] as const;
+
+for (const { db, accountTransport } of setups) {
+  describe(`key chain end to end (${db}, ${accountTransport})`, () => {
     let sys: TestSystem;
     const ids: Record<string, string> = {};
 
     before(async () => {
-      sys = await startTestSystem({ db });
+      sys = await startTestSystem({ db, accountTransport });
     });
     after(async () => {
       await sys?.close();
