@@ -229,7 +229,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             body: {
               missing: await client.findMissingKeyShares(
                 'groupId' in query
-                  ? { groupId: String(query.groupId), memberIds: idList(query.memberIds, 'memberIds') }
+                  ? { groupId: query.groupId as string, memberIds: idList(query.memberIds, 'memberIds') }
                   : (query as { after?: { memberId: string; groupId: string }; limit: number }),
               ),
             },
