@@ -58,6 +58,8 @@ export interface Config {
   monitorBridgeUrls: string[];
   /** The monitoring token the monitor presents (env only: a secret); one-process mode makes its own when unset. */
   monitorToken: string | undefined;
+  /** Seconds between provision watcher runs (P10); at least 30. */
+  confirmationInterval: number;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
   /** The From header of every mail. */
@@ -147,6 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(
       'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+    );
+  }
+  const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
+  const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
+  if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
+    throw new ConfigError(
+      `SCIMBRIDGE_CONFIRMATION_INTERVAL must be a whole number of seconds from 30 to 86400, not "${confirmationRaw}"`,
     );
   }
   const trustProxy = parseTrustProxy(pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false');
@@ -269,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     ),
     monitorBridgeUrls,
     monitorToken,
+    confirmationInterval,
     smtpUrl,
     mailFrom,
     smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',

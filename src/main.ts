@@ -46,6 +46,8 @@ import {
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
+import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatusSource } from './bridge/watcher-status.ts';
@@ -67,6 +69,8 @@ export interface RunningSystem {
   mailSender: MailSender | undefined;
   /** The health monitor, when turned on (`--monitor`). */
   monitor: HealthMonitor | undefined;
+  /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
+  watcher: ProvisionWatcher;
   close(): Promise<void>;
 }
 
@@ -85,10 +89,12 @@ export interface SystemDeps {
   random?: () => number;
   /** The lines the logger keeps for the status page's log download (see createLogger). */
   recentLogs?: RecentLogLines;
-  /** The provision watcher's status, once a watcher runs in this process. */
-  watcher?: WatcherStatusSource;
+  /** Replaces what the status page shows of the provision watcher (tests of the page's states). */
+  watcherStatus?: WatcherStatusSource;
   /** Wraps the bridge's AccountClient (tests: a transport that fails like a network does). */
   wrapAccountClient?: (client: AccountClient) => AccountClient;
+  /** How often the watcher reads the sign-up counter (tests shorten it); default 5 s. */
+  signUpPollMs?: number;
 }
 
 /** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
@@ -121,6 +127,8 @@ export interface RunningBridge {
   client: AccountClient;
   /** The account connection as the HTTP client last found it (status page, P6); undefined in process. */
   accountConnection: (() => AccountConnectionStatus) | undefined;
+  /** The provision watcher (P10, P11): starts when a token opens the session file; implements WatcherStatusSource. */
+  watcher: ProvisionWatcher;
   close(): Promise<void>;
 }
 
@@ -153,7 +161,7 @@ function readNetworkList(config: Config): NetworkList {
 /** The account server alone: store, console, member pages, account API, mail sender. Listens on the console port. */
 export async function startAccountService(
   config: Config,
-  deps: Omit<SystemDeps, 'accountTransport' | 'watcher' | 'recentLogs' | 'wrapAccountClient'> & {
+  deps: Omit<SystemDeps, 'accountTransport' | 'watcherStatus' | 'recentLogs' | 'wrapAccountClient'> & {
     /** Leave the health monitor for the caller to start (one process: once the bridge listens). */
     deferMonitor?: boolean;
   },
@@ -287,8 +295,10 @@ export async function startBridgeService(
     /** Monitoring tokens checked by the account (one process); SCIMBRIDGE_MONITOR_TOKEN is accepted anyway. */
     monitoring?: MonitoringTokenCheck;
     recentLogs?: RecentLogLines;
-    watcher?: WatcherStatusSource;
+    watcherStatus?: WatcherStatusSource;
     wrapAccountClient?: (client: AccountClient) => AccountClient;
+    /** How often the watcher reads the sign-up counter; default 5 s. */
+    signUpPollMs?: number;
   },
 ): Promise<RunningBridge> {
   const clock = deps.clock ?? systemClock;
@@ -311,6 +321,28 @@ export async function startBridgeService(
   const client = deps.wrapAccountClient ? deps.wrapAccountClient(direct) : direct;
   const limiter = createAuthFailureLimiter({ clock });
   const auth = createAuthenticator(verifier, limiter, client);
+  // The provisioning key exists in this process only after a valid token opened the session file (P11).
+  const groupKeys = new GroupKeyRing(
+    client,
+    () => {
+      const session = verifier.session;
+      return session
+        ? { privateKey: session.keys.provisioningPrivateKey, publicKey: session.provisioningPublicKey }
+        : undefined;
+    },
+    logger,
+  );
+  const watcher = new ProvisionWatcher({
+    client,
+    keyRing: groupKeys,
+    clock,
+    logger,
+    intervalSeconds: config.confirmationInterval,
+    ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
+  });
+  // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
+  // session file: the watcher starts then, and again with a new session file (P2).
+  verifier.onUnlock(() => watcher.start());
   const observability = createBridgeObservability({
     verifier,
     client,
@@ -318,7 +350,7 @@ export async function startBridgeService(
     logger,
     clock,
     version: VERSION,
-    watcher: deps.watcher,
+    watcher: deps.watcherStatus ?? watcher,
     recentLogs: deps.recentLogs,
     monitoring: createStaticMonitoringTokenCheck(
       config.monitorToken === undefined ? [] : [config.monitorToken],
@@ -331,6 +363,7 @@ export async function startBridgeService(
       client,
       maxPageSize: config.maxPageSize,
       defaultPageSize: 100,
+      groupKeys,
       bulkMaxOperations: config.bulkMaxOperations,
       maxBodyBytes: config.maxBodyBytes,
     },
@@ -346,6 +379,7 @@ export async function startBridgeService(
   try {
     address = await server.listen({ host: config.host, port: config.bridgePort });
   } catch (error) {
+    watcher.stop();
     await server.close();
     httpClient?.close();
     throw error;
@@ -356,8 +390,11 @@ export async function startBridgeService(
     verifier,
     client,
     accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
+    watcher,
     async close() {
-      await server.close();
+      // Stop the watcher and let its member in hand finish before the account connection goes.
+      watcher.stop();
+      await Promise.allSettled([server.close(), watcher.runNow()]);
       httpClient?.close();
     },
   };
@@ -374,8 +411,9 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
       defaultSessionPath: path.join(config.dataDir, 'scimsession'),
       monitoring: account.monitoring,
       ...(deps.recentLogs ? { recentLogs: deps.recentLogs } : {}),
-      ...(deps.watcher ? { watcher: deps.watcher } : {}),
+      ...(deps.watcherStatus ? { watcherStatus: deps.watcherStatus } : {}),
       ...(deps.wrapAccountClient ? { wrapAccountClient: deps.wrapAccountClient } : {}),
+      ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
       ...(deps.accountTransport === 'http'
         ? {
             client: (verifier: TokenVerifier) =>
@@ -402,6 +440,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     bridgeAddress: bridge.address,
     mailSender: account.mailSender,
     monitor: account.monitor,
+    watcher: bridge.watcher,
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();

@@ -12,6 +12,7 @@ import { registerMonitoringCommands } from './commands/monitoring.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerVaultCommands } from './commands/vaults.ts';
 
 const program = new Command()
   .name('scimbridge')
@@ -25,6 +26,8 @@ registerServeCommands(program);
 registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
+// After the member commands: `member vaults` joins their `member` command.
+registerVaultCommands(program);
 
 try {
   await program.parseAsync(process.argv);

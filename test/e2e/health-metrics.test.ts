@@ -92,7 +92,7 @@ describe('health and metrics', () => {
     // No IdP request since start, and nobody signed in: the keys are still locked (P11).
     assert.equal(report.parts.credentials.unlocked, false);
     assert.equal(report.parts.credentials.label, 'Waiting for the token');
-    assert.equal(report.parts.watcher.label, 'Not running');
+    assert.equal(report.parts.watcher.label, 'Waiting for the token');
     assert.equal(report.parts.version.label, '0.1.0');
     assert.equal(report.status, 'degraded');
   });

@@ -34,6 +34,8 @@ export interface TestSystem {
   system: RunningSystem;
   store: Store;
   dataDir: string;
+  /** The PostgreSQL schema of this system's tables; undefined on SQLite (`<dataDir>/scimbridge.db`). */
+  schema: string | undefined;
   token: string;
   /** e.g. http://127.0.0.1:40123/scim/v2 */
   scimUrl: string;
@@ -102,7 +104,7 @@ export async function startTestSystem(
     store,
     recentLogs,
     accountTransport,
-    ...(options.watcher ? { watcher: options.watcher } : {}),
+    ...(options.watcher ? { watcherStatus: options.watcher } : {}),
     ...(options.wrapAccountClient ? { wrapAccountClient: options.wrapAccountClient } : {}),
   });
   const deps = { store: system.store, clock: systemClock, ids: randomIds };
@@ -123,6 +125,7 @@ export async function startTestSystem(
     system,
     store: system.store,
     dataDir,
+    schema,
     token,
     scimUrl,
     logLines,

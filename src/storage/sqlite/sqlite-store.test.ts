@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
+import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -20,6 +21,11 @@ describeStoreContract('SQLite file', () =>
 );
 
 describeMonitoringContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describeKeyChainContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describeKeyChainContract('SQLite file', () =>
+  openSqliteStore({ path: join(folder, `kc-${fileCount++}`, 'scimbridge.db') }),
+);
+
 describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
