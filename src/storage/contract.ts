@@ -775,6 +775,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.ok(await store.getMember('outside'), 'the other caller’s write survives the rollback');
       });
 
+      test('concurrent inserts all land and are all counted', async () => {
+        // Each insert bumps the same counter rows; taken in varying order they deadlocked
+        // on PostgreSQL once updates had moved the rows about, and a create failed.
+        const ids = Array.from({ length: 400 }, (_, i) => `c${i}`);
+        await Promise.all(
+          ids.map((id, i) =>
+            store.transaction(async (tx) => {
+              await tx.insertMember(makeMember(id, { scimDeleted: i % 3 === 0 }));
+              await tx.insertGroup(makeGroup(`g-${id}`, { displayName: `Group ${id}`, managed: i % 2 === 0 }));
+              // Hold the counter rows a moment, as a real create does while it writes more.
+              await delay(1);
+            }),
+          ),
+        );
+        assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 400);
+        assert.equal((await store.listMembers({ startIndex: 1, count: 0, excludeScimDeleted: true })).total, 266);
+        assert.equal((await store.listGroups({ startIndex: 1, count: 0 })).total, 400);
+        assert.equal((await store.listGroups({ startIndex: 1, count: 0, managedOnly: true })).total, 200);
+      });
+
       test('concurrent read-modify-write transactions lose no update', async () => {
         await store.insertMember(makeMember('x'));
         const bump = () =>
