@@ -101,6 +101,19 @@ export interface ActivityEntry {
   detail: Record<string, unknown>;
 }
 
+/**
+ * A member's key pair from sign-up (DESIGN.md, "the key chain"): the public key in the clear,
+ * the private key sealed under the member's password by their own browser or CLI
+ * (src/crypto/member-keys.ts). The server stores the sealed value and cannot open it.
+ */
+export interface MemberKeys {
+  memberId: string;
+  /** base64url of the raw 32-byte X25519 public key. */
+  publicKey: string;
+  encryptedPrivateKey: string;
+  createdAt: string;
+}
+
 export type MailTemplate =
   | 'invitation'
   | 'account_ready'

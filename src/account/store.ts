@@ -13,6 +13,7 @@ import type {
   Integration,
   MailState,
   Member,
+  MemberKeys,
   OutboxMessage,
 } from './model.ts';
 
@@ -95,6 +96,12 @@ export interface StoreOps {
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
   /** Which of `ids` are existing members (not deleted through SCIM). */
   existingMemberIds(ids: readonly string[]): Promise<string[]>;
+
+  /** Stores a member's key pair, replacing any earlier one of the same member. */
+  saveMemberKeys(keys: MemberKeys): Promise<void>;
+  getMemberKeys(memberId: string): Promise<MemberKeys | undefined>;
+  /** The public keys of those of `memberIds` that have one; one query for any number of ids. */
+  getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>>;
 
   getIntegration(): Promise<Integration | undefined>;
   saveIntegration(integration: Integration): Promise<void>;

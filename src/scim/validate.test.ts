@@ -105,6 +105,34 @@ describe('normalizeResource: accepted input', () => {
     assert.deepEqual(out, { userName: 'ada@example.com', name: { familyName: 'L' }, schemas: [USER_URN] });
   });
 
+  test('for PUT, an explicit null is kept so that it can clear the stored value', () => {
+    const out = normalizeResource(
+      user({
+        displayName: null,
+        id: null,
+        urn_ignored: null,
+        [ENTERPRISE_USER_URN]: { department: null, costCenter: 'C1' },
+        [`${USER_URN}:title`]: null,
+      }),
+      USER_RESOURCE_TYPE,
+      { keepNulls: true },
+    );
+    assert.deepEqual(out, {
+      userName: 'ada@example.com',
+      displayName: null,
+      title: null,
+      [ENTERPRISE_USER_URN]: { department: null, costCenter: 'C1' },
+      schemas: [USER_URN, ENTERPRISE_USER_URN],
+    });
+  });
+
+  test('for PUT, a null extension object clears the whole extension', () => {
+    const out = normalizeResource(user({ [ENTERPRISE_USER_URN]: null }), USER_RESOURCE_TYPE, {
+      keepNulls: true,
+    });
+    assert.deepEqual(out, { userName: 'ada@example.com', [ENTERPRISE_USER_URN]: null, schemas: [USER_URN] });
+  });
+
   test('group members: display is server-computed, no 100-value limit', () => {
     const members = Array.from({ length: 150 }, (_, i) => ({ value: `u${i}`, display: 'x', $ref: null }));
     const out = normalizeResource({ displayName: 'Big', members }, GROUP_RESOURCE_TYPE);

@@ -9,7 +9,9 @@
  *   `manager`) becomes `{ value }`;
  * - a multi-valued attribute sent as one value instead of an array is wrapped in an array;
  * - numbers sent for string attributes (IdP templates that map numeric fields) become strings;
- * - `null` means "unassigned" (RFC 7643 §2.5) and is dropped.
+ * - `null` means "unassigned" (RFC 7643 §2.5) and is dropped — except for PUT, which asks to
+ *   keep it (`keepNulls`): there an explicit null is how a client clears a value that an
+ *   omission would keep (see patch/replace.ts).
  */
 
 import { invalidSyntax, invalidValue } from './errors.ts';
@@ -44,11 +46,20 @@ function isPlainObject(value: unknown): value is JsonObject {
  * Throws 400 invalidSyntax when the body is not a JSON object or `schemas` is malformed, and
  * 400 invalidValue for any value that does not fit its attribute.
  */
-export function normalizeResource(body: unknown, rt: ResourceTypeDef): JsonObject {
+export function normalizeResource(
+  body: unknown,
+  rt: ResourceTypeDef,
+  options: { keepNulls?: boolean } = {},
+): JsonObject {
   if (!isPlainObject(body)) throw invalidSyntax('The request body must be a JSON object');
   const index = indexResourceType(rt);
   const out: JsonObject = {};
   const extensionData = new Map<string, JsonObject>();
+  const clearedExtensions = new Set<string>();
+  const keepNulls = options.keepNulls === true;
+  /** The value to keep for `def`: its normal form, or null when the client cleared a settable attribute. */
+  const valueFor = (def: AttributeDef, value: unknown, where: string): unknown =>
+    keepNulls && value === null && isSettable(def) ? null : normalizeValue(def, value, where);
 
   for (const key of Object.keys(body)) {
     const value = body[key];
@@ -59,12 +70,15 @@ export function normalizeResource(body: unknown, rt: ResourceTypeDef): JsonObjec
     }
     const core = index.core.get(lower);
     if (core) {
-      assign(out, core.name, normalizeValue(core, value, core.name));
+      assign(out, core.name, valueFor(core, value, core.name));
       continue;
     }
     const extension = index.extensions.get(lower);
     if (extension) {
-      if (value === null) continue;
+      if (value === null) {
+        if (keepNulls) clearedExtensions.add(extension.schema.id);
+        continue;
+      }
       if (!isPlainObject(value)) {
         throw invalidValue(`${extension.schema.id} must be an object holding the extension's attributes`);
       }
@@ -72,11 +86,7 @@ export function normalizeResource(body: unknown, rt: ResourceTypeDef): JsonObjec
       for (const innerKey of Object.keys(value)) {
         const def = extension.attributes.get(innerKey.toLowerCase());
         if (def)
-          assign(
-            target,
-            def.name,
-            normalizeValue(def, value[innerKey], `${extension.schema.id}:${def.name}`),
-          );
+          assign(target, def.name, valueFor(def, value[innerKey], `${extension.schema.id}:${def.name}`));
       }
       continue;
     }
@@ -87,14 +97,14 @@ export function normalizeResource(body: unknown, rt: ResourceTypeDef): JsonObjec
       const name = lower.slice(colon + 1);
       if (urn === index.coreUrn) {
         const def = index.core.get(name);
-        if (def) assign(out, def.name, normalizeValue(def, value, def.name));
+        if (def) assign(out, def.name, valueFor(def, value, def.name));
         continue;
       }
       const qualified = index.extensions.get(urn);
       const def = qualified?.attributes.get(name);
       if (qualified && def) {
         const target = extensionObject(extensionData, qualified.schema.id);
-        assign(target, def.name, normalizeValue(def, value, `${qualified.schema.id}:${def.name}`));
+        assign(target, def.name, valueFor(def, value, `${qualified.schema.id}:${def.name}`));
       }
     }
     // Anything else (unknown attributes, data of unknown extensions) is ignored.
@@ -112,6 +122,8 @@ export function normalizeResource(body: unknown, rt: ResourceTypeDef): JsonObjec
     if (data) {
       out[schema.id] = data;
       schemas.push(schema.id);
+    } else if (clearedExtensions.has(schema.id)) {
+      out[schema.id] = null;
     }
   }
   out.schemas = schemas;
@@ -134,6 +146,10 @@ function extensionObject(map: Map<string, JsonObject>, urn: string): JsonObject 
     map.set(urn, target);
   }
   return target;
+}
+
+function isSettable(def: AttributeDef): boolean {
+  return def.mutability !== 'readOnly' && def.mutability !== 'writeOnly';
 }
 
 function assign(target: JsonObject, name: string, value: unknown): void {

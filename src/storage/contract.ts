@@ -844,6 +844,45 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.deepEqual(await store.getIntegration(), regenerated);
       });
 
+      test('member keys: saved, read back, replaced, looked up in bulk, gone with the member', async () => {
+        await store.insertMember(makeMember('m1', { userName: 'k1', email: 'k1@example.com' }));
+        await store.insertMember(makeMember('m2', { userName: 'k2', email: 'k2@example.com' }));
+        await store.insertMember(makeMember('m3', { userName: 'k3', email: 'k3@example.com' }));
+        assert.equal(await store.getMemberKeys('m1'), undefined);
+        const keys = {
+          memberId: 'm1',
+          publicKey: 'pub-1',
+          encryptedPrivateKey: 'sbk1.x',
+          createdAt: '2024-01-01T00:00:00.000Z',
+        };
+        await store.saveMemberKeys(keys);
+        await store.saveMemberKeys({ ...keys, memberId: 'm2', publicKey: 'pub-2' });
+        assert.deepEqual(await store.getMemberKeys('m1'), keys);
+        const replaced = { ...keys, publicKey: 'pub-1b', encryptedPrivateKey: 'sbk1.y' };
+        await store.saveMemberKeys(replaced);
+        assert.deepEqual(await store.getMemberKeys('m1'), replaced);
+        assert.deepEqual(
+          await store.getMemberPublicKeys(['m1', 'm2', 'm3', 'nobody']),
+          new Map([
+            ['m1', 'pub-1b'],
+            ['m2', 'pub-2'],
+          ]),
+        );
+        assert.deepEqual(await store.getMemberPublicKeys([]), new Map());
+      });
+
+      test('member keys refuse a member that does not exist', async () => {
+        await assert.rejects(
+          store.saveMemberKeys({
+            memberId: 'ghost',
+            publicKey: 'p',
+            encryptedPrivateKey: 'e',
+            createdAt: '2024-01-01T00:00:00.000Z',
+          }),
+        );
+        assert.equal(await store.getMemberKeys('ghost'), undefined);
+      });
+
       test('activity lists newest first and pages with before', async () => {
         const entries: ActivityEntry[] = [1, 2, 3].map((n) => ({
           id: `act-${n}`,

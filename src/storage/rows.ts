@@ -4,7 +4,15 @@
  * either; the writers always produce JSON text (PostgreSQL casts it to jsonb), and leave
  * booleans to the dialect's parameter binding.
  */
-import type { Account, ActivityEntry, Group, Integration, Member, OutboxMessage } from '../account/model.ts';
+import type {
+  Account,
+  ActivityEntry,
+  Group,
+  Integration,
+  Member,
+  MemberKeys,
+  OutboxMessage,
+} from '../account/model.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -133,6 +141,21 @@ export function integrationFromRow(row: Row): Integration {
     provisioningPublicKey: row.provisioning_public_key as string,
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
+  };
+}
+
+export const MEMBER_KEY_COLUMNS = 'member_id, public_key, encrypted_private_key, created_at';
+
+export function memberKeyValues(keys: MemberKeys): unknown[] {
+  return [keys.memberId, keys.publicKey, keys.encryptedPrivateKey, keys.createdAt];
+}
+
+export function memberKeysFromRow(row: Row): MemberKeys {
+  return {
+    memberId: row.member_id as string,
+    publicKey: row.public_key as string,
+    encryptedPrivateKey: row.encrypted_private_key as string,
+    createdAt: row.created_at as string,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   GROUP_COLUMNS,
   INTEGRATION_COLUMNS,
   MEMBER_COLUMNS,
+  MEMBER_KEY_COLUMNS,
   OUTBOX_COLUMNS,
 } from './rows.ts';
 
@@ -63,6 +64,11 @@ export const SQL = {
     'JOIN members m ON m.id = gm.member_id WHERE gm.group_id = ? AND gm.member_id > ? ORDER BY gm.member_id LIMIT ?',
 
   readCounter: 'SELECT value FROM counters WHERE name = ?',
+
+  saveMemberKeys:
+    `INSERT INTO member_keys (${MEMBER_KEY_COLUMNS}) VALUES (${placeholders(MEMBER_KEY_COLUMNS)}) ` +
+    `ON CONFLICT (member_id) DO UPDATE SET ${upsertAssignments(MEMBER_KEY_COLUMNS)}`,
+  getMemberKeys: `SELECT ${MEMBER_KEY_COLUMNS} FROM member_keys WHERE member_id = ?`,
 
   getIntegration: `SELECT ${INTEGRATION_COLUMNS} FROM integration WHERE singleton = 1`,
   saveIntegration:

@@ -59,6 +59,36 @@ describe('SCIM protocol surface', () => {
     assert.deepEqual(Object.keys(res.body.Resources[0]).sort(), ['id', 'schemas', 'userName']);
   });
 
+  test('PUT keeps what it omits and clears what it sends as null (RFC 7644 §3.5.1)', async () => {
+    const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const created = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA, ENTERPRISE_URN],
+      userName: 'put.null@example.com',
+      title: 'Engineer',
+      nickName: 'Putty',
+      [ENTERPRISE_URN]: { department: 'R&D', costCenter: 'CC-1' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const replaced = await sys.scim('PUT', `/Users/${created.body.id}`, {
+      schemas: [USER_SCHEMA, ENTERPRISE_URN],
+      userName: 'put.null@example.com',
+      title: null,
+      [ENTERPRISE_URN]: { department: null },
+    });
+    assert.equal(replaced.status, 200, replaced.text);
+    const read = await sys.scim('GET', `/Users/${created.body.id}`);
+    assert.equal(read.body.title, undefined, 'title was cleared');
+    assert.equal(read.body.nickName, 'Putty', 'omitted attributes stay');
+    assert.deepEqual(read.body[ENTERPRISE_URN], { costCenter: 'CC-1' });
+    const refused = await sys.scim('PUT', `/Users/${created.body.id}`, {
+      schemas: [USER_SCHEMA],
+      userName: null,
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.scimType, 'invalidValue');
+    assert.equal((await sys.scim('GET', `/Users/${created.body.id}`)).body.userName, 'put.null@example.com');
+  });
+
   test('ETags: If-None-Match on the current version is 304; If-Match on it lets the write through', async () => {
     const created = await sys.scim('POST', '/Users', {
       schemas: [USER_SCHEMA],

@@ -78,7 +78,7 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
 }
 
 export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
-  const incoming = normalizeResource(req.body, RT);
+  const incoming = normalizeResource(req.body, RT, { keepNulls: true });
   const pinned = req.ifMatch !== undefined;
   const member = await withVersionRetry(pinned, async () => {
     const current = await ctx.client.getMember(id);

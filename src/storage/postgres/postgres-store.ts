@@ -14,6 +14,7 @@ import type {
   Integration,
   MailState,
   Member,
+  MemberKeys,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -42,6 +43,8 @@ import {
   integrationValues,
   MEMBER_COLUMNS,
   memberFromRow,
+  memberKeysFromRow,
+  memberKeyValues,
   memberValues,
   outboxFromRow,
   outboxValues,
@@ -62,6 +65,7 @@ const PG_SQL = {
   listGroupsOfMembers:
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
+  memberPublicKeys: 'SELECT member_id, public_key FROM member_keys WHERE member_id = ANY($1::text[])',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
 };
 
@@ -294,6 +298,24 @@ class PostgresOps implements StoreOps {
   async existingMemberIds(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     return (await this.all(PG_SQL.existingMemberIds, [ids])).map((row) => row.id as string);
+  }
+
+  async saveMemberKeys(keys: MemberKeys): Promise<void> {
+    await this.run(SQL.saveMemberKeys, memberKeyValues(keys));
+  }
+
+  async getMemberKeys(memberId: string): Promise<MemberKeys | undefined> {
+    const row = await this.get(SQL.getMemberKeys, [memberId]);
+    return row && memberKeysFromRow(row);
+  }
+
+  async getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>> {
+    const keys = new Map<string, string>();
+    if (memberIds.length === 0) return keys;
+    for (const row of await this.all(PG_SQL.memberPublicKeys, [memberIds])) {
+      keys.set(row.member_id as string, row.public_key as string);
+    }
+    return keys;
   }
 
   async getIntegration(): Promise<Integration | undefined> {

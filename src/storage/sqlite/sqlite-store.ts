@@ -18,6 +18,7 @@ import type {
   Integration,
   MailState,
   Member,
+  MemberKeys,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -46,6 +47,8 @@ import {
   integrationValues,
   MEMBER_COLUMNS,
   memberFromRow,
+  memberKeysFromRow,
+  memberKeyValues,
   memberValues,
   outboxFromRow,
   outboxValues,
@@ -74,6 +77,8 @@ const SQLITE_SQL = {
   listGroupsOfMember:
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ? ORDER BY g.seq',
+  memberPublicKeys:
+    'SELECT member_id, public_key FROM member_keys WHERE member_id IN (SELECT value FROM json_each(?))',
   existingMemberIds:
     'SELECT id FROM members WHERE id IN (SELECT value FROM json_each(?)) AND scim_deleted = FALSE',
 };
@@ -373,6 +378,24 @@ class SqliteOps implements StoreOps {
   async existingMemberIds(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     return this.all(SQLITE_SQL.existingMemberIds, [JSON.stringify(ids)]).map((row) => row.id as string);
+  }
+
+  async saveMemberKeys(keys: MemberKeys): Promise<void> {
+    this.write(SQL.saveMemberKeys, memberKeyValues(keys));
+  }
+
+  async getMemberKeys(memberId: string): Promise<MemberKeys | undefined> {
+    const row = this.get(SQL.getMemberKeys, [memberId]);
+    return row && memberKeysFromRow(row);
+  }
+
+  async getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>> {
+    const keys = new Map<string, string>();
+    if (memberIds.length === 0) return keys;
+    for (const row of this.all(SQLITE_SQL.memberPublicKeys, [JSON.stringify(memberIds)])) {
+      keys.set(row.member_id as string, row.public_key as string);
+    }
+    return keys;
   }
 
   async getIntegration(): Promise<Integration | undefined> {
