@@ -464,6 +464,32 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(groups.get('c'), undefined);
       });
 
+      test('listGroupsOfMembers lists each member’s groups in creation order', async () => {
+        // Ids sort the other way round, so that an order by id would show.
+        await store.insertGroup(makeGroup('z-first'));
+        await store.insertGroup(makeGroup('m-second', { managed: false }));
+        await store.insertGroup(makeGroup('a-third'));
+        for (const groupId of ['a-third', 'z-first', 'm-second'])
+          await store.addGroupMembers(groupId, ['a', 'c']);
+        await store.addGroupMembers('a-third', ['d']);
+        const expected = ['z-first', 'm-second', 'a-third'];
+        const one = await store.listGroupsOfMembers(['a']);
+        assert.deepEqual(
+          one.get('a')?.map((group) => group.id),
+          expected,
+        );
+        assert.equal(one.get('a')?.[1]?.managed, false);
+        const many = await store.listGroupsOfMembers(['d', 'c', 'a', 'b', 'nobody']);
+        assert.deepEqual(many.get('a'), one.get('a'));
+        assert.deepEqual(
+          many.get('c')?.map((group) => group.id),
+          expected,
+        );
+        assert.deepEqual(many.get('d'), [{ id: 'a-third', displayName: 'Group a-third', managed: true }]);
+        assert.equal(many.get('b'), undefined);
+        assert.equal(many.has('nobody'), false);
+      });
+
       test('deleting a group removes its memberships', async () => {
         await store.addGroupMembers('g1', ['a']);
         await store.deleteGroup('g1');
@@ -783,14 +809,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           ids.map((id, i) =>
             store.transaction(async (tx) => {
               await tx.insertMember(makeMember(id, { scimDeleted: i % 3 === 0 }));
-              await tx.insertGroup(makeGroup(`g-${id}`, { displayName: `Group ${id}`, managed: i % 2 === 0 }));
+              await tx.insertGroup(
+                makeGroup(`g-${id}`, { displayName: `Group ${id}`, managed: i % 2 === 0 }),
+              );
               // Hold the counter rows a moment, as a real create does while it writes more.
               await delay(1);
             }),
           ),
         );
         assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 400);
-        assert.equal((await store.listMembers({ startIndex: 1, count: 0, excludeScimDeleted: true })).total, 266);
+        assert.equal(
+          (await store.listMembers({ startIndex: 1, count: 0, excludeScimDeleted: true })).total,
+          266,
+        );
         assert.equal((await store.listGroups({ startIndex: 1, count: 0 })).total, 400);
         assert.equal((await store.listGroups({ startIndex: 1, count: 0, managedOnly: true })).total, 200);
       });

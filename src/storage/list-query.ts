@@ -86,7 +86,12 @@ export class ListPlanner {
       seek = where ? ` AND ${seek}` : ` WHERE ${seek}`;
     }
     const order = ` ORDER BY ${keys.map((key) => `${key}${direction}`).join(', ')}`;
-    const limit = ` LIMIT ${rowParams.add(spec.count)}`;
+    // The page size is written into the SQL, not bound: SQLite re-prepares a statement each
+    // time a bound LIMIT is set (the planner may use its value), which tripled the cost of a
+    // one-row lookup. Page sizes are few, so the statement cache stays small.
+    if (!Number.isSafeInteger(spec.count))
+      throw invalidValue(`count must be a whole number, not ${spec.count}`);
+    const limit = ` LIMIT ${spec.count}`;
     const offset = hint || spec.startIndex <= 1 ? '' : ` OFFSET ${rowParams.add(spec.startIndex - 1)}`;
 
     return {

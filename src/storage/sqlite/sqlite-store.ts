@@ -70,13 +70,19 @@ const SQLITE_SQL = {
     'DELETE FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
   filterGroupMembers:
     'SELECT member_id AS id FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
-  listGroupsOfMembers:
-    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id IN (SELECT value FROM json_each(?)) ORDER BY gm.member_id, g.seq',
-  /** The same for one member (every single-user answer): no JSON to build or to scan. */
+  /**
+   * The groups of a page of members in two steps: the memberships from the member index
+   * alone, then each distinct group once. A join would look the same group (every member
+   * is in Team Members) up again for every member of the page.
+   */
+  membershipsOfMembers:
+    'SELECT member_id, group_id FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))',
+  groupsByIds:
+    'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
+  /** One member (every single-user answer): no JSON to build or to scan; sorted here. */
   listGroupsOfMember:
-    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id = ? ORDER BY g.seq',
+    'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ?',
   memberPublicKeys:
     'SELECT member_id, public_key FROM member_keys WHERE member_id IN (SELECT value FROM json_each(?))',
   existingMemberIds:
@@ -350,27 +356,35 @@ class SqliteOps implements StoreOps {
     return Number(this.get(SQL.countGroupMembers, [groupId])?.n ?? 0);
   }
 
-  async listGroupsOfMembers(
-    memberIds: readonly string[],
-  ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {
-    const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
+  async listGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, MemberGroup[]>> {
+    const groups = new Map<string, MemberGroup[]>();
     if (memberIds.length === 0) return groups;
-    const rows =
-      memberIds.length === 1
-        ? this.all(SQLITE_SQL.listGroupsOfMember, [memberIds[0]])
-        : this.all(SQLITE_SQL.listGroupsOfMembers, [JSON.stringify(memberIds)]);
-    for (const row of rows) {
-      const memberId = row.member_id as string;
-      let list = groups.get(memberId);
-      if (!list) {
-        list = [];
-        groups.set(memberId, list);
+    if (memberIds.length === 1) {
+      const rows = this.all(SQLITE_SQL.listGroupsOfMember, [memberIds[0]]);
+      if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
+      return groups;
+    }
+    const memberships = this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
+    if (memberships.length === 0) return groups;
+    const groupIds = [...new Set(memberships.map((row) => row.group_id as string))];
+    const byId = new Map<string, Row>();
+    for (const row of this.all(SQLITE_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
+      byId.set(row.id as string, row);
+    }
+    const rowsByMember = new Map<string, Row[]>();
+    for (const membership of memberships) {
+      const group = byId.get(membership.group_id as string);
+      if (group === undefined) continue;
+      const memberId = membership.member_id as string;
+      let rows = rowsByMember.get(memberId);
+      if (!rows) {
+        rows = [];
+        rowsByMember.set(memberId, rows);
       }
-      list.push({
-        id: row.id as string,
-        displayName: row.display_name as string,
-        managed: row.managed === 1,
-      });
+      rows.push(group);
+    }
+    for (const memberId of [...rowsByMember.keys()].sort()) {
+      groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
     }
     return groups;
   }
@@ -441,6 +455,18 @@ class SqliteOps implements StoreOps {
   }
 }
 
+type MemberGroup = { id: string; displayName: string; managed: boolean };
+
+/** A member's groups in the order they were created (`seq`), as both stores list them. */
+function inCreationOrder(rows: Row[]): MemberGroup[] {
+  if (rows.length > 1) rows.sort((a, b) => (a.seq as number) - (b.seq as number));
+  return rows.map((row) => ({
+    id: row.id as string,
+    displayName: row.display_name as string,
+    managed: row.managed === 1,
+  }));
+}
+
 /** SQLite binds no booleans: true/false become 1/0 (in place; the arrays are fresh). */
 function bindAll(values: unknown[]): unknown[] {
   for (let i = 0; i < values.length; i++) {
@@ -478,18 +504,110 @@ interface TransactionContext {
   open: boolean;
 }
 
+/**
+ * Transactions that finish within one turn of the event loop share one COMMIT (group commit).
+ * A COMMIT writes every page the transaction dirtied to the WAL, and concurrent writes dirty
+ * many of the same pages (index tails, the counters, the activity log's last page), so
+ * sharing it saves most of the cost of each. Durability is unchanged: nobody hears that a
+ * write succeeded, or sees what it wrote, before its COMMIT is done.
+ */
+class Batch {
+  /** Transactions that completed in it, waiting for the COMMIT. */
+  members = 0;
+  outcome: { committed: true } | { committed: false; error: unknown } | undefined;
+  private readonly waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  /** Resolves once the batch is committed; rejects if it never will be. */
+  committed(): Promise<void> {
+    const outcome = this.outcome;
+    if (outcome) return outcome.committed ? Promise.resolve() : Promise.reject(outcome.error);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  settle(outcome: NonNullable<Batch['outcome']>): void {
+    this.outcome = outcome;
+    for (const waiter of this.waiting.splice(0)) {
+      if (outcome.committed) waiter.resolve();
+      else waiter.reject(outcome.error);
+    }
+  }
+}
+
+/** Transactions per COMMIT at most, so that no request waits long for others. */
+const BATCH_LIMIT = 32;
+
 function createStore(db: Database.Database): Store {
   const ops = new SqliteOps(db);
   const mutex = new Mutex();
   const context = new AsyncLocalStorage<TransactionContext>();
+  /** The open (begun, not yet committed) batch; its transactions wait for the COMMIT. */
+  let open: Batch | undefined;
+  let commitQueued = false;
+
+  /** Commits the open batch; the caller holds the mutex (no transaction's work is running). */
+  function commitOpen(): void {
+    const batch = open;
+    if (batch === undefined) return;
+    open = undefined;
+    try {
+      ops.statement('COMMIT').run();
+    } catch (error) {
+      if (db.inTransaction) ops.statement('ROLLBACK').run();
+      batch.settle({ committed: false, error });
+      return;
+    }
+    batch.settle({ committed: true });
+  }
+
+  /** SQLite rolled the whole transaction back by itself (e.g. disk full): the batch is lost. */
+  function abandonOpen(cause: unknown): void {
+    const batch = open;
+    if (batch === undefined) return;
+    open = undefined;
+    batch.settle({
+      committed: false,
+      error: new Error('the database rolled back a transaction; nothing of it was written', { cause }),
+    });
+  }
+
+  /** After this turn of the event loop, so that the transactions it brings can join first. */
+  function queueCommit(): void {
+    if (commitQueued) return;
+    commitQueued = true;
+    setImmediate(() => {
+      commitQueued = false;
+      void mutex.acquire().then(() => {
+        try {
+          commitOpen();
+        } finally {
+          mutex.release();
+        }
+      });
+    });
+  }
+
+  /**
+   * A call from outside any transaction runs at once when no transaction's work is running
+   * (inside the open batch, if there is one: it is one statement, atomic by itself), and its
+   * result is handed out only once that batch is committed.
+   */
+  async function outside(run: () => Promise<unknown>): Promise<unknown> {
+    const pending = run();
+    const batch = open;
+    const result = await pending;
+    if (batch !== undefined) await batch.committed();
+    return result;
+  }
 
   const routed = routedOps(
     () => ops,
     async (run) => {
-      if (!mutex.locked || context.getStore()?.open) return run();
+      if (context.getStore()?.open) return run();
+      if (!mutex.locked) return outside(run);
       await mutex.acquire();
       try {
-        return await run();
+        // The statement runs synchronously in here; waiting for the COMMIT needs no mutex.
+        return outside(run);
       } finally {
         mutex.release();
       }
@@ -501,26 +619,53 @@ function createStore(db: Database.Database): Store {
     if (context.getStore()?.open) return work(ops);
     await mutex.acquire();
     const current: TransactionContext = { open: true };
+    let batch: Batch;
+    let result: T;
     try {
-      ops.statement('BEGIN IMMEDIATE').run();
-      let result: T;
+      // The first transaction of a batch begins it; later ones run inside a savepoint, so
+      // that a failing one takes back its own writes and nobody else's.
+      const joining = open !== undefined;
+      if (!joining) {
+        ops.statement('BEGIN IMMEDIATE').run();
+        open = new Batch();
+        queueCommit();
+      } else {
+        ops.statement('SAVEPOINT batch_member').run();
+      }
+      batch = open!;
       try {
         result = await context.run(current, () => work(ops));
-        ops.statement('COMMIT').run();
+        if (joining) ops.statement('RELEASE batch_member').run();
       } catch (error) {
-        if (db.inTransaction) ops.statement('ROLLBACK').run();
+        if (!db.inTransaction) abandonOpen(error);
+        else if (joining) {
+          ops.statement('ROLLBACK TO batch_member').run();
+          ops.statement('RELEASE batch_member').run();
+        } else {
+          ops.statement('ROLLBACK').run();
+          open = undefined;
+        }
         throw error;
       }
-      return result;
-    } finally {
+      batch.members++;
+      const committed = batch.committed();
+      if (batch.members >= BATCH_LIMIT) commitOpen();
       current.open = false;
       mutex.release();
+      await committed;
+      return result;
+    } finally {
+      if (current.open) {
+        current.open = false;
+        mutex.release();
+      }
     }
   }
 
   async function close(): Promise<void> {
     await mutex.acquire();
     try {
+      commitOpen();
       if (db.open) db.close();
     } finally {
       mutex.release();
