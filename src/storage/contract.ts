@@ -955,7 +955,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   });
 }
 
-function makeMail(id: string): OutboxMessage {
+export function makeMail(id: string): OutboxMessage {
   return {
     id,
     to: 'someone@example.com',
