@@ -47,6 +47,7 @@ import {
   integrationValues,
   MEMBER_COLUMNS,
   memberFromRow,
+  memberFromValues,
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
@@ -221,7 +222,7 @@ class SqliteOps implements StoreOps {
   }
 
   async listMembers(query: MemberListQuery): Promise<Page<Member>> {
-    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromValues, {
       conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
       counter: query.excludeScimDeleted ? 'members_live' : 'members',
     });
@@ -281,10 +282,17 @@ class SqliteOps implements StoreOps {
   }
 
   async listGroups(query: GroupListQuery): Promise<Page<Group>> {
-    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, {
-      conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
-      counter: query.managedOnly ? 'groups_managed' : 'groups',
-    });
+    return this.list(
+      query,
+      groupAttributes,
+      'groups',
+      GROUP_COLUMNS,
+      (values, names) => groupFromRow(rowOf(names, values)),
+      {
+        conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
+        counter: query.managedOnly ? 'groups_managed' : 'groups',
+      },
+    );
   }
 
   private list<T>(
@@ -292,7 +300,8 @@ class SqliteOps implements StoreOps {
     resource: ResourceAttributes,
     table: 'members' | 'groups',
     columns: string,
-    fromRow: (row: Row) => T,
+    /** Makes an item from a raw row (the columns in `columns` order, then the sort keys). */
+    fromValues: (values: unknown[], names: readonly string[]) => T,
     scope: { conditions: string[]; counter: string },
   ): Page<T> {
     const plan = this.planner.plan({
@@ -307,8 +316,16 @@ class SqliteOps implements StoreOps {
       startIndex: Math.max(1, query.startIndex),
       count: query.count,
     });
-    const rows = plan.rows ? this.all(plan.rows.sql, plan.rows.params) : [];
-    let total = plan.rows ? plan.totalFromPage(rows) : undefined;
+    let items: T[] = [];
+    let last: Row | undefined;
+    if (plan.rows) {
+      const { statement, names } = this.query(plan.rows.sql);
+      const rows = statement.all(...plan.rows.params);
+      items = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) items[i] = fromValues(rows[i]!, names);
+      if (rows.length > 0) last = rowOf(names, rows[rows.length - 1]!);
+    }
+    let total = plan.rows ? plan.totalFromPage(items.length) : undefined;
     if (total === undefined) {
       const totalRow =
         'counter' in plan.total
@@ -316,8 +333,8 @@ class SqliteOps implements StoreOps {
           : this.get(plan.total.sql, plan.total.params);
       total = Number(totalRow?.value ?? totalRow?.n ?? 0);
     }
-    plan.remember(rows);
-    return { total, items: rows.map(fromRow) };
+    plan.remember(items.length, last);
+    return { total, items };
   }
 
   async addGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
