@@ -53,9 +53,17 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   });
 
   // One structured line per request (P8): who asked, what, about which resource, outcome, time.
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs after every request and has nothing to await.
+  app.addHook('onResponse', (request, reply, done) => {
     const operation = request.routeOptions.config?.scimOperation;
-    if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) return;
+    // With info lines switched off there is nothing to build.
+    if (
+      !options.logger.isLevelEnabled('info') ||
+      (operation === undefined && !request.url.startsWith(SCIM_PREFIX))
+    ) {
+      done();
+      return;
+    }
     request.log.info(
       {
         idp: detectIdp(request.headers),
@@ -68,6 +76,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
       },
       'scim request',
     );
+    done();
   });
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
