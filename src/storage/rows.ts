@@ -13,6 +13,7 @@ import type {
   MemberKeys,
   OutboxMessage,
 } from '../account/model.ts';
+import { withProfileText } from '../account/profile-text.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -51,7 +52,7 @@ export function memberValues(member: Member): unknown[] {
 }
 
 export function memberFromRow(row: Row): Member {
-  return {
+  const member: Member = {
     id: row.id as string,
     userName: row.user_name as string,
     email: row.email as string,
@@ -63,7 +64,7 @@ export function memberFromRow(row: Row): Member {
     role: row.role as Member['role'],
     managed: bool(row.managed),
     scimDeleted: bool(row.scim_deleted),
-    profile: json(row.profile),
+    profile: PROFILE_PLACEHOLDER,
     pendingEmail: text(row.pending_email),
     signedUpAt: text(row.signed_up_at),
     confirmedAt: text(row.confirmed_at),
@@ -72,6 +73,17 @@ export function memberFromRow(row: Row): Member {
     updatedAt: row.updated_at as string,
     version: Number(row.version),
   };
+  return withProfile(member, row.profile);
+}
+
+/** Stands in the profile's place (keeping the key order) until `withProfile` sets it. */
+const PROFILE_PLACEHOLDER: Record<string, unknown> = Object.freeze({});
+
+/** JSON text (SQLite) is parsed when first read; parsed jsonb (PostgreSQL) is used as it is. */
+function withProfile(member: Member, profile: unknown): Member {
+  if (typeof profile === 'string') return withProfileText(member, profile);
+  member.profile = profile as Record<string, unknown>;
+  return member;
 }
 
 /**
@@ -79,7 +91,7 @@ export function memberFromRow(row: Row): Member {
  * of 100 members is then made without first building 100 keyed row objects.
  */
 export function memberFromValues(values: readonly unknown[]): Member {
-  return {
+  const member: Member = {
     id: values[0] as string,
     userName: values[1] as string,
     email: values[2] as string,
@@ -91,7 +103,7 @@ export function memberFromValues(values: readonly unknown[]): Member {
     role: values[8] as Member['role'],
     managed: bool(values[9]),
     scimDeleted: bool(values[10]),
-    profile: json(values[11]),
+    profile: PROFILE_PLACEHOLDER,
     pendingEmail: text(values[12]),
     signedUpAt: text(values[13]),
     confirmedAt: text(values[14]),
@@ -100,6 +112,7 @@ export function memberFromValues(values: readonly unknown[]): Member {
     updatedAt: values[17] as string,
     version: Number(values[18]),
   };
+  return withProfile(member, values[11]);
 }
 
 export const GROUP_COLUMNS = 'id, display_name, external_id, kind, managed, created_at, updated_at, version';
