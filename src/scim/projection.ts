@@ -60,17 +60,6 @@ function compileFresh(rt: ResourceTypeDef, opts: ProjectionOptions): Projection 
   return (resource) => applyPlan(plan, resource);
 }
 
-/**
- * What the projection of a request that names no attributes does, when it is simple enough
- * to apply to JSON text: the top-level names it leaves out. Undefined when it also reduces
- * complex attributes, which only the compiled projection can do.
- */
-export function plainProjectionDrops(rt: ResourceTypeDef): ReadonlySet<string> | undefined {
-  const plan = buildPlan(topLevelAttributes(indexResourceType(rt)), null, undefined);
-  if (plan === null) return new Set();
-  return plan.mode === 'exclude' && plan.partial.size === 0 ? plan.drop : undefined;
-}
-
 /** One-off form of `compileProjection`. */
 export function projectResource(resource: Resource, rt: ResourceTypeDef, opts: ProjectionOptions): Resource {
   return compileProjection(rt, opts)(resource);

@@ -13,7 +13,6 @@ import type {
   MemberKeys,
   OutboxMessage,
 } from '../account/model.ts';
-import { withProfileText } from '../account/profile-text.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -52,7 +51,7 @@ export function memberValues(member: Member): unknown[] {
 }
 
 export function memberFromRow(row: Row): Member {
-  const member: Member = {
+  return {
     id: row.id as string,
     userName: row.user_name as string,
     email: row.email as string,
@@ -64,7 +63,7 @@ export function memberFromRow(row: Row): Member {
     role: row.role as Member['role'],
     managed: bool(row.managed),
     scimDeleted: bool(row.scim_deleted),
-    profile: PROFILE_PLACEHOLDER,
+    profile: json(row.profile),
     pendingEmail: text(row.pending_email),
     signedUpAt: text(row.signed_up_at),
     confirmedAt: text(row.confirmed_at),
@@ -73,17 +72,6 @@ export function memberFromRow(row: Row): Member {
     updatedAt: row.updated_at as string,
     version: Number(row.version),
   };
-  return withProfile(member, row.profile);
-}
-
-/** Stands in the profile's place (keeping the key order) until `withProfile` sets it. */
-const PROFILE_PLACEHOLDER: Record<string, unknown> = Object.freeze({});
-
-/** JSON text (SQLite) is parsed when first read; parsed jsonb (PostgreSQL) is used as it is. */
-function withProfile(member: Member, profile: unknown): Member {
-  if (typeof profile === 'string') return withProfileText(member, profile);
-  member.profile = profile as Record<string, unknown>;
-  return member;
 }
 
 /**
@@ -91,7 +79,7 @@ function withProfile(member: Member, profile: unknown): Member {
  * of 100 members is then made without first building 100 keyed row objects.
  */
 export function memberFromValues(values: readonly unknown[]): Member {
-  const member: Member = {
+  return {
     id: values[0] as string,
     userName: values[1] as string,
     email: values[2] as string,
@@ -103,7 +91,7 @@ export function memberFromValues(values: readonly unknown[]): Member {
     role: values[8] as Member['role'],
     managed: bool(values[9]),
     scimDeleted: bool(values[10]),
-    profile: PROFILE_PLACEHOLDER,
+    profile: json(values[11]),
     pendingEmail: text(values[12]),
     signedUpAt: text(values[13]),
     confirmedAt: text(values[14]),
@@ -112,7 +100,6 @@ export function memberFromValues(values: readonly unknown[]): Member {
     updatedAt: values[17] as string,
     version: Number(values[18]),
   };
-  return withProfile(member, values[11]);
 }
 
 export const GROUP_COLUMNS = 'id, display_name, external_id, kind, managed, created_at, updated_at, version';

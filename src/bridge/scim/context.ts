@@ -15,8 +15,6 @@ export interface ScimContext {
 export interface ScimResult {
   status: number;
   body?: unknown;
-  /** The body already serialised (hand-built where that saves work); wins over `body`. */
-  json?: string;
   location?: string;
   etag?: string;
 }

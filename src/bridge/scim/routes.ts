@@ -108,7 +108,6 @@ export function send(reply: FastifyReply, result: ScimResult): FastifyReply {
   reply.code(result.status);
   if (result.etag !== undefined) reply.header('etag', result.etag);
   if (result.location !== undefined && result.status === 201) reply.header('location', result.location);
-  if (result.json !== undefined) return reply.header('content-type', SCIM_CONTENT_TYPE).send(result.json);
   if (result.body === undefined) return reply.send();
   reply.header('content-type', SCIM_CONTENT_TYPE);
   return reply.send(JSON.stringify(result.body));

@@ -1,6 +1,5 @@
 /** The /Users endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
 import type { Member } from '../../account/model.ts';
-import { etagFor } from '../../scim/etag.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
@@ -11,8 +10,8 @@ import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
 import { normalizeResource } from '../../scim/validate.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
 import { expectedVersionFor, notModified, withVersionRetry } from './preconditions.ts';
-import { type ProjectionParams, projectionFor, wantsAttribute } from './projection-params.ts';
-import { scimUserJson, toMemberInput, toScimUser } from './user-mapping.ts';
+import { projectionFor, wantsAttribute } from './projection-params.ts';
+import { toMemberInput, toScimUser } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
 
@@ -53,20 +52,6 @@ export async function createUser(ctx: ScimContext, req: ScimRequest): Promise<Sc
 export async function getUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const member = await ctx.client.getMember(id);
   if (notModified(req.ifNoneMatch, member.version)) return { status: 304 };
-  const projection = projectionFor(req.query);
-  if (isPlain(projection)) {
-    const groups = await ctx.client.groupsOfMembers([member.id]);
-    const json = scimUserJson(member, groupsFor(groups, member.id), ctx.baseUrl);
-    if (json !== undefined) {
-      return {
-        status: 200,
-        json,
-        location: `${ctx.baseUrl}/Users/${member.id}`,
-        etag: etagFor(member.version),
-      };
-    }
-    return answer(200, ctx, toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl), member, req);
-  }
   return answer(200, ctx, await render(ctx, member), member, req);
 }
 
@@ -86,29 +71,10 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
     page.items.length > 0 && wantsAttribute(params, 'groups')
       ? await ctx.client.groupsOfMembers(page.items.map((member) => member.id))
       : new Map();
-  if (isPlain(params)) {
-    // No attributes named (the IdPs' lookups and sweeps): the answer is written as text,
-    // each user around its stored profile text where that is at hand.
-    const resources = page.items.map(
-      (member) =>
-        scimUserJson(member, groupsFor(groups, member.id), ctx.baseUrl) ??
-        JSON.stringify(project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl))),
-    );
-    const envelope = JSON.stringify({
-      ...listResponse([], page.total, params.startIndex),
-      itemsPerPage: resources.length,
-    });
-    // `Resources` is the envelope's last key: its empty list `[]}` is filled with the users.
-    return { status: 200, json: `${envelope.slice(0, -2)}${resources.join(',')}]}` };
-  }
   const resources = page.items.map((member) =>
     project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)),
   );
   return { status: 200, body: listResponse(resources, page.total, params.startIndex) };
-}
-
-function isPlain(params: ProjectionParams): boolean {
-  return !params.attributes?.length && !params.excludedAttributes?.length;
 }
 
 export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
