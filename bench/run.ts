@@ -4,7 +4,10 @@
  *
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
- *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only]
+ *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
+ *
+ * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
+ * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
  *
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
@@ -19,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { MAIL_BAR_SECONDS, runMailBenchmark, spliceMail } from './mail.ts';
 import type { Measurement } from './measure.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
@@ -46,7 +50,13 @@ interface Options {
   profile: boolean;
   writeDocs: boolean;
   docsOnly: boolean;
+  mails: number;
 }
+
+/** Whether `--only` asks for the SCIM workloads, the MAIL workload, or (without it) both. */
+const wantsScim = (options: Options) =>
+  options.only === undefined || options.only.some((key) => key !== 'MAIL');
+const wantsMail = (options: Options) => options.only === undefined || options.only.includes('MAIL');
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text.replace(/_/g, ''));
@@ -71,17 +81,18 @@ function parseOptions(argv: string[]): Options {
       profile: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
       'docs-only': { type: 'boolean', default: false },
+      mails: { type: 'string', default: '10000' },
     },
   });
   if (values.db !== 'sqlite' && values.db !== 'postgres')
     throw new UsageError('--db must be sqlite or postgres');
   const only = values.only
     ?.split(',')
-    .map((key) => key.trim())
+    .map((key) => (key.trim().toUpperCase() === 'MAIL' ? 'MAIL' : key.trim()))
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key))
-      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), not "${key}"`);
+    if (!/^W[1-5]/i.test(key) && key !== 'MAIL')
+      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a) and MAIL, not "${key}"`);
   }
   return {
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
@@ -95,6 +106,7 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
+    mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
   };
 }
 
@@ -233,11 +245,45 @@ async function writeDocs(database: Database): Promise<void> {
   console.log(`\nwrote ${path.relative(ROOT, DOCS_FILE)} from ${[...runs.keys()].join(', ')} users`);
 }
 
+/** The MAIL workload; returns the number of failures (a missed bar counts as one). */
+async function runMail(options: Options): Promise<number> {
+  const result = await runMailBenchmark({
+    database: options.database,
+    messages: options.mails,
+    prepare: async () => {
+      const prepared = await prepareDatabase(options.database, options.mails);
+      activeCleanUp = prepared.cleanUp;
+      return {
+        ...prepared,
+        cleanUp: async () => {
+          await prepared.cleanUp();
+          activeCleanUp = undefined;
+        },
+      };
+    },
+    log: (line) => console.log(line),
+  });
+  await writeFile(
+    path.join(RESULTS_DIR, `latest-mail-${options.database}.json`),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  if (options.writeDocs) {
+    const document = await readFile(DOCS_FILE, 'utf8').catch(() => '# Benchmarks\n');
+    await writeFile(DOCS_FILE, spliceMail(document, result));
+    console.log(`wrote the MAIL section of ${path.relative(ROOT, DOCS_FILE)}`);
+  }
+  const missed =
+    result.messages === options.mails && options.mails === 10_000 && result.totalSeconds > MAIL_BAR_SECONDS;
+  if (missed)
+    console.error(`\n!!! MAIL: ${result.totalSeconds.toFixed(1)} s is over the ${MAIL_BAR_SECONDS} s bar`);
+  return result.failed + (missed ? 1 : 0);
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
   let failed = 0;
-  for (const users of options.docsOnly ? [] : options.users) {
+  for (const users of options.docsOnly || !wantsScim(options) ? [] : options.users) {
     const result = await runOneSize(options, users);
     console.log(`\n${terminalTable(result.measurements)}`);
     console.log(`peak server RSS ${result.peakRssMiB.toFixed(0)} MiB`);
@@ -251,7 +297,8 @@ async function main(): Promise<number> {
     const files = await saveResult(RESULTS_DIR, result, options.profile);
     console.log(`saved ${path.relative(ROOT, files[0]!)}`);
   }
-  if (options.writeDocs) await writeDocs(options.database);
+  if (options.writeDocs && wantsScim(options)) await writeDocs(options.database);
+  if (!options.docsOnly && wantsMail(options)) failed += await runMail(options);
   return failed === 0 ? 0 : 1;
 }
 

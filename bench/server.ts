@@ -4,7 +4,7 @@
  * bridge, as `npm start` does) on ephemeral loopback ports, turns provisioning on, and
  * answers the parent's questions about its own CPU time over IPC.
  *
- * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL]`.
+ * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL]`.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   if (!process.send)
     throw new Error('bench/server.ts runs as a child of bench/run.ts (it needs an IPC channel)');
   const { values } = parseArgs({
-    options: { 'data-dir': { type: 'string' }, 'database-url': { type: 'string' } },
+    options: {
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      // The MAIL workload: the sink is a plain-text test server without STARTTLS.
+      'smtp-url': { type: 'string' },
+    },
   });
   const dataDir = values['data-dir'];
   if (!dataDir) throw new Error('--data-dir is required');
@@ -41,6 +46,9 @@ async function main(): Promise<void> {
       // Large groups are built with PATCHes of 1,000 members.
       SCIMBRIDGE_MAX_BODY_BYTES: String(4 * 1024 * 1024),
       ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : {}),
+      ...(values['smtp-url']
+        ? { SCIMBRIDGE_SMTP_URL: values['smtp-url'], SCIMBRIDGE_SMTP_REQUIRE_TLS: 'false' }
+        : {}),
     },
     {},
   );

@@ -4,6 +4,7 @@
  * `process.env`.
  */
 import path from 'node:path';
+import { parseSmtpUrl } from './account/mail/smtp-url.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -30,6 +31,23 @@ export interface Config {
   bulkMaxOperations: number;
   /** Whether X-Forwarded-For from a proxy in front of the bridge names the client. */
   trustProxy: boolean;
+  /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
+  smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  mailFrom: string;
+  /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
+  smtpRequireTls: boolean;
+  /** SMTP connections the sender keeps open. */
+  smtpPoolSize: number;
+  /** How long an invitation link works, in hours. */
+  invitationValidityHours: number;
+  /**
+   * PBKDF2 iterations for new members' sealed keys and sign-in proofs. Test-only below the
+   * default; never lower than 1,000.
+   */
+  passwordIterations: number;
+  /** How long a member's sign-in lasts, in hours. */
+  memberSessionHours: number;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -41,6 +59,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** `address` or `Display Name <address>`, one line, no angle brackets in the name. */
+const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[A-Za-z0-9.-]+>|[^\s<>@]+@[A-Za-z0-9.-]+)$/;
+const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -101,6 +123,37 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     );
   }
   const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+  const smtpUrl = pick('smtpUrl', 'SCIMBRIDGE_SMTP_URL');
+  if (smtpUrl !== undefined) {
+    try {
+      parseSmtpUrl(smtpUrl);
+    } catch (error) {
+      // The message never repeats the URL: it may hold the SMTP password.
+      throw new ConfigError(`SCIMBRIDGE_SMTP_URL ${(error as Error).message}`);
+    }
+  }
+  const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
+  const mailFrom =
+    pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
+  if (!MAIL_FROM_SHAPE.test(mailFrom)) {
+    throw new ConfigError(
+      `SCIMBRIDGE_MAIL_FROM must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,
+    );
+  }
+  const requireTls = (pick('smtpRequireTls', 'SCIMBRIDGE_SMTP_REQUIRE_TLS') ?? 'true').toLowerCase();
+  if (!BOOLEAN_WORDS.includes(requireTls)) {
+    throw new ConfigError(`SCIMBRIDGE_SMTP_REQUIRE_TLS must be true or false, not "${requireTls}"`);
+  }
+  const passwordIterations = Number(pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS') ?? 600_000);
+  if (
+    !Number.isInteger(passwordIterations) ||
+    passwordIterations < 1_000 ||
+    passwordIterations > 10_000_000
+  ) {
+    throw new ConfigError(
+      `SCIMBRIDGE_PASSWORD_ITERATIONS must be a whole number from 1000 to 10000000 (default 600000; lower only in tests), not "${pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')}"`,
+    );
+  }
 
   return {
     dataDir: path.resolve(cwd, pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data'),
@@ -108,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     host: pick('host', 'SCIMBRIDGE_HOST') ?? '127.0.0.1',
     consolePort,
     bridgePort,
-    accountUrl: url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`),
+    accountUrl,
     publicBridgeUrl: url('publicBridgeUrl', 'SCIMBRIDGE_PUBLIC_URL', `http://localhost:${bridgePort}`),
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
@@ -120,5 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
     trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
+    smtpUrl,
+    mailFrom,
+    smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',
+    smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),
+    invitationValidityHours: positive(
+      'invitationValidityHours',
+      'SCIMBRIDGE_INVITATION_VALIDITY_HOURS',
+      168,
+      24 * 90,
+    ),
+    passwordIterations,
+    memberSessionHours: positive('memberSessionHours', 'SCIMBRIDGE_MEMBER_SESSION_HOURS', 12, 24 * 30),
   };
 }

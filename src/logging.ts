@@ -20,6 +20,8 @@ export const REDACTED_PATHS = [
   '*.privateKey',
   'password',
   '*.password',
+  'smtpUrl',
+  '*.smtpUrl',
 ];
 
 export function createLogger(options: {

@@ -6,8 +6,12 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import { createMailSender, type MailSender } from './account/mail/sender.ts';
+import { createSmtpTransport } from './account/mail/smtp-transport.ts';
+import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
 import { createBridgeApp } from './bridge/app.ts';
@@ -27,6 +31,8 @@ export interface RunningSystem {
   /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
   accountAddress: string;
   bridgeAddress: string;
+  /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
+  mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -36,6 +42,18 @@ export interface SystemDeps {
   ids?: IdGenerator;
   /** Replaces the store that the config names (tests). */
   store?: Store;
+  /** Uniform in [0, 1): jitter for mail retries. */
+  random?: () => number;
+}
+
+/** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
+export function signupSettingsOf(config: Config): SignupSettings {
+  return {
+    accountUrl: config.accountUrl,
+    invitationValidityMs: config.invitationValidityHours * 3600 * 1000,
+    passwordIterations: config.passwordIterations,
+    memberSessionMs: config.memberSessionHours * 3600 * 1000,
+  };
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
@@ -43,7 +61,8 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   const ids = deps.ids ?? randomIds;
   const { logger } = deps;
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const accountDeps = { store, clock, ids };
+  const signup = signupSettingsOf(config);
+  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl, signup };
   await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
 
   const client = createInProcessAccountClient(accountDeps);
@@ -74,6 +93,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     logger: logger.child({ part: 'account' }),
     bridgeUrl: config.publicBridgeUrl,
     trustProxy: config.trustProxy,
+    deps: accountDeps,
   });
 
   let accountAddress: string;
@@ -87,15 +107,41 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  const mailLogger = logger.child({ part: 'mail' });
+  let mailSender: MailSender | undefined;
+  if (config.smtpUrl === undefined) {
+    mailLogger.info(
+      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+    );
+  } else {
+    mailSender = createMailSender({
+      store,
+      transport: createSmtpTransport({
+        url: config.smtpUrl,
+        requireTls: config.smtpRequireTls,
+        maxConnections: config.smtpPoolSize,
+      }),
+      clock,
+      ids,
+      random: deps.random ?? Math.random,
+      logger: mailLogger,
+      from: config.mailFrom,
+      concurrency: 2 * config.smtpPoolSize,
+    });
+    mailSender.start();
+    mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
+  }
+
   return {
     store,
     accountServer,
     bridge,
     accountAddress,
     bridgeAddress,
+    mailSender,
     async close() {
-      // Finish in-flight requests first, then release the database.
-      await Promise.allSettled([bridge.close(), accountServer.close()]);
+      // Finish in-flight requests and the mail batch in flight, then release the database.
+      await Promise.allSettled([bridge.close(), accountServer.close(), mailSender?.stop()]);
       await store.close();
     },
   };

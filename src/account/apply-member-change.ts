@@ -6,12 +6,15 @@
 import { enqueueMail, recordActivity } from './activity.ts';
 import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
+import { issueEmailChangeToken } from './email-change.ts';
 import { AccountError } from './errors.ts';
+import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertEmailFree,
   memberUniquenessError,
   planMemberChange,
+  sameAddress,
 } from './member-rules.ts';
 import type { Account, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
@@ -32,7 +35,10 @@ export async function applyMemberChange(
     await assertEmailFree(ops, plan.emailChangeRequested, existing.id);
   }
   // A redundant update writes nothing and keeps the version, so ETags stay valid.
-  if (!plan.changed) return existing;
+  if (!plan.changed) {
+    await resendExpiredEmailChange(deps, ops, loadAccount, existing, input, now);
+    return existing;
+  }
 
   const next: Member = { ...plan.next, version: existing.version + 1, updatedAt: now };
   let written: boolean;
@@ -50,27 +56,78 @@ export async function applyMemberChange(
 
   const target = { targetType: 'member', targetId: next.id } as const;
   await recordActivity(deps, ops, now, action, target, { userName: next.userName });
-  if (plan.suspended) await recordActivity(deps, ops, now, 'member.suspended', target);
+  if (plan.suspended) {
+    await recordActivity(deps, ops, now, 'member.suspended', target);
+    // A suspended person cannot sign up; a link in their mailbox must not work either.
+    await ops.revokeOpenInvitations(next.id, now);
+  }
   if (plan.reactivated) {
     await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });
     // Someone suspended before they signed up needs a working invitation again.
     if (next.state === 'invited') {
-      await enqueueMail(deps, ops, now, next.email, 'invitation', {
-        memberId: next.id,
-        accountName: (await loadAccount()).name,
-      });
+      await issueInvitation(deps, ops, await loadAccount(), next, now);
     }
   }
   if (plan.emailChangeRequested !== null) {
+    // The mail goes to the new address: accepting proves the member reads it (P13).
+    const { link, expiresAt } = await issueEmailChangeToken(
+      deps,
+      ops,
+      next.id,
+      plan.emailChangeRequested,
+      now,
+    );
     await enqueueMail(deps, ops, now, plan.emailChangeRequested, 'email_change', {
       memberId: next.id,
       accountName: (await loadAccount()).name,
       currentEmail: next.email,
       newEmail: plan.emailChangeRequested,
+      ...(link === undefined ? {} : { link }),
+      expiresAt,
     });
     await recordActivity(deps, ops, now, 'member.email_change_requested', target, {
       newEmail: plan.emailChangeRequested,
     });
   }
   return next;
+}
+
+/**
+ * The IdP sends the address the member was already asked to accept, but that link has
+ * expired (or was never issued): the member gets a fresh link. This is how "have the change
+ * sent again" works — the IdP pushes the user again — without mailing on every push.
+ */
+async function resendExpiredEmailChange(
+  deps: AccountDeps,
+  ops: StoreOps,
+  loadAccount: () => Promise<Account>,
+  existing: Member,
+  input: MemberInput,
+  now: string,
+): Promise<void> {
+  const pending = existing.pendingEmail;
+  if (pending === null || existing.state === 'suspended' || !input.active) return;
+  if (!sameAddress(pending, input.email)) return;
+  const latest = await ops.latestEmailChangeToken(existing.id);
+  if (latest !== undefined && latest.usedAt === null && latest.expiresAt > now) return;
+  const { link, expiresAt } = await issueEmailChangeToken(deps, ops, existing.id, pending, now);
+  await enqueueMail(deps, ops, now, pending, 'email_change', {
+    memberId: existing.id,
+    accountName: (await loadAccount()).name,
+    currentEmail: existing.email,
+    newEmail: pending,
+    ...(link === undefined ? {} : { link }),
+    expiresAt,
+  });
+  await recordActivity(
+    deps,
+    ops,
+    now,
+    'member.email_change_resent',
+    {
+      targetType: 'member',
+      targetId: existing.id,
+    },
+    { newEmail: pending },
+  );
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import { getMember } from './get-member.ts';
+import { hashInvitationToken } from './invitations.ts';
 import type { Member } from './model.ts';
 import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
@@ -54,7 +55,19 @@ describe('createMember: a new person (P9)', () => {
     assert.equal(mail.length, 1);
     assert.equal(mail[0]!.template, 'invitation');
     assert.equal(mail[0]!.to, 'grace@acme.test');
-    assert.deepEqual(mail[0]!.data, { memberId: member.id, accountName: 'Acme' });
+    const { link, ...rest } = mail[0]!.data as { link: string };
+    assert.deepEqual(rest, {
+      memberId: member.id,
+      accountName: 'Acme',
+      displayName: 'Grace Hopper',
+      expiresAt: '2025-03-08T09:00:00.000Z',
+    });
+    // The link carries the token; the database has only its digest.
+    const token = link.replace('http://localhost:8080/signup/', '');
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+    const [invitation] = await f.deps.store.listInvitations(member.id);
+    assert.equal(invitation!.tokenHash, hashInvitationToken(token));
+    assert.notEqual(invitation!.tokenHash, token);
     const entry = (await f.activity()).at(-1)!;
     assert.equal(entry.action, 'member.invited');
     assert.equal(entry.actor, 'provisioning');

@@ -11,11 +11,12 @@
  * requires exactly that answer when a user is created twice.
  */
 
-import { enqueueMail, recordActivity } from './activity.ts';
+import { recordActivity } from './activity.ts';
 import { applyMemberChange } from './apply-member-change.ts';
 import type { MemberInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertManageable,
@@ -111,10 +112,7 @@ async function inviteMember(
   await tx.addGroupMembers(teamMembers.id, [member.id]);
   const target = { targetType: 'member', targetId: member.id } as const;
   if (input.active) {
-    await enqueueMail(deps, tx, now, member.email, 'invitation', {
-      memberId: member.id,
-      accountName: account.name,
-    });
+    await issueInvitation(deps, tx, account, member, now, true);
     await recordActivity(deps, tx, now, 'member.invited', target, { userName: member.userName });
   } else {
     // Created inactive: kept for the IdP, but nobody is invited until it is activated.

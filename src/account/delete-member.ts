@@ -27,6 +27,7 @@ export function deleteMember(deps: AccountDeps, id: string): Promise<void> {
     if (!(await tx.updateMember(next, existing.version))) {
       throw new AccountError('version_mismatch', `member ${id} was changed by someone else; try again`);
     }
+    await tx.revokeOpenInvitations(id, now);
     await recordActivity(
       deps,
       tx,

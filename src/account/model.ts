@@ -135,3 +135,70 @@ export interface OutboxMessage {
   createdAt: string;
   sentAt: string | null;
 }
+
+/** A sender's hold on outbox messages (`Store.claimDueMail`); another sender skips them until `until`. */
+export interface MailClaim {
+  /** Unique per claim; only the holder may record the outcome. */
+  claimId: string;
+  /** ISO-8601 UTC; after this instant the messages are due again for any sender. */
+  until: string;
+}
+
+/** What a sender records after an attempt; the claim is released with it. */
+export type MailOutcome = Pick<
+  OutboxMessage,
+  'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'data'
+>;
+
+/**
+ * An e-mail change the member has been asked to accept (P13). Only the SHA-256 of the
+ * link's secret is stored, so a copy of the database cannot accept anyone's change.
+ */
+export interface EmailChangeToken {
+  /** Lower-case hex SHA-256 of the secret in the link. */
+  tokenHash: string;
+  memberId: string;
+  newEmail: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+/**
+ * A single-use sign-up link (P9, P12). Only the SHA-256 digest of the link's token is kept;
+ * the token itself exists in the invitation e-mail (and the outbox row until it is sent).
+ */
+export interface Invitation {
+  id: string;
+  memberId: string;
+  /** base64url SHA-256 of the token. */
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  /** Set when a newer link replaced this one, or the member can no longer sign up. */
+  revokedAt: string | null;
+}
+
+/**
+ * How a member proves their password at sign-in without sending it: the browser derives a
+ * proof from the password (src/crypto/sign-in-proof.ts) with this salt and iteration count;
+ * the server keeps only a slow hash of the proof.
+ */
+export interface MemberCredential {
+  memberId: string;
+  /** base64url, 16 random bytes chosen by the member's browser or CLI. */
+  proofSalt: string;
+  proofIterations: number;
+  /** `scrypt$N$r$p$salt$hash` of the proof (src/account/proof-hash.ts). */
+  proofHash: string;
+  createdAt: string;
+}
+
+/** A member's signed-in browser session; the cookie holds the token, the row its digest. */
+export interface MemberSession {
+  tokenHash: string;
+  memberId: string;
+  createdAt: string;
+  expiresAt: string;
+}

@@ -10,10 +10,11 @@
  * so those memberships stay with the id the IdP knows.
  */
 
-import { enqueueMail, recordActivity } from './activity.ts';
+import { recordActivity } from './activity.ts';
 import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { issueInvitation } from './invitations.ts';
 import { assertDomainAllowed, assertEmailFree, memberUniquenessError, sameAddress } from './member-rules.ts';
 import type { Account, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
@@ -87,6 +88,9 @@ export async function recreateMember(
     );
   }
 
+  // The previous person's sealed keys and sign-in credential are theirs: they move with them.
+  await ops.transferMemberSignup(existing.id, detachedId);
+
   const groups = (await ops.listGroupsOfMembers([existing.id])).get(existing.id) ?? [];
   for (const group of groups) {
     if (group.managed) continue;
@@ -116,9 +120,7 @@ export async function recreateMember(
       replacesMemberId: detachedId,
     },
   );
-  await enqueueMail(deps, ops, now, fresh.email, 'invitation', {
-    memberId: fresh.id,
-    accountName: account.name,
-  });
+  // Links sent to the previous person at this id die here: the id belongs to the new one.
+  await issueInvitation(deps, ops, account, fresh, now);
   return fresh;
 }

@@ -1,10 +1,18 @@
 /**
- * The account server's HTTP surface. For now: liveness and an overview page of the team;
- * the account API for separate bridges and the admin console are added beside it.
+ * The account server's HTTP surface: liveness, an overview page of the team, and the member
+ * pages (sign-up from an invitation, sign-in; src/account/signup/). The account API for
+ * separate bridges and the admin console are added beside it.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
 import { html } from './console/html.ts';
+import type { AccountDeps, SignupSettings } from './deps.ts';
+import { registerEmailChangePages } from './email-change-page.ts';
+import { memberAssets } from './signup/assets.ts';
+import { createMemberAuth, type MemberAuth } from './signup/member-auth.ts';
+import { redactMemberPath, registerMemberRoutes } from './signup/routes.ts';
+import { SignInLimiter } from './signup/sign-in-limiter.ts';
 import type { Store } from './store.ts';
 
 export interface AccountServerOptions {
@@ -12,6 +20,12 @@ export interface AccountServerOptions {
   logger: Logger;
   bridgeUrl: string;
   trustProxy: boolean;
+  /** The use cases' dependencies; when given, clock, ids and signup below are ignored. */
+  deps?: AccountDeps;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Invitation links, password iterations and member sessions; defaults when left out. */
+  signup?: SignupSettings;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -23,6 +37,27 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     return503OnClosing: true,
   });
   const { store } = options;
+  const deps: AccountDeps = options.deps ?? {
+    store,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    ...(options.signup ? { signup: options.signup } : {}),
+  };
+  // Member pages (and later the vaults page) use `auth.requireMember` as a preHandler.
+  const auth: MemberAuth = createMemberAuth(deps);
+
+  // One line per request (P8). Sign-up URLs carry the invitation token: logged redacted.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: redactMemberPath(request.url),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
@@ -48,6 +83,14 @@ export async function createAccountServer(options: AccountServerOptions): Promis
 ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token</code>.</p>` : ''}
 </body></html>`;
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
+  });
+
+  await registerEmailChangePages(app, deps);
+  await registerMemberRoutes(app, {
+    deps,
+    auth,
+    limiter: new SignInLimiter(deps.clock),
+    assets: await memberAssets(),
   });
 
   await app.ready();

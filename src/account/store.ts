@@ -8,12 +8,18 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupMemberRef,
   Integration,
+  Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
 } from './model.ts';
 
@@ -103,6 +109,36 @@ export interface StoreOps {
   /** The public keys of those of `memberIds` that have one; one query for any number of ids. */
   getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>>;
 
+  insertInvitation(invitation: Invitation): Promise<void>;
+  findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
+  /** A member's invitations, newest first. */
+  listInvitations(memberId: string): Promise<Invitation[]>;
+  /** Revokes every invitation of the member that is neither used nor revoked; returns how many. */
+  revokeOpenInvitations(memberId: string, at: string): Promise<number>;
+  /** Marks an unused, unrevoked invitation used; false (nothing written) when it was not. */
+  markInvitationUsed(id: string, at: string): Promise<boolean>;
+
+  /** Stores a member's sign-in proof hash, replacing an earlier one. */
+  saveMemberCredential(credential: MemberCredential): Promise<void>;
+  getMemberCredential(memberId: string): Promise<MemberCredential | undefined>;
+  insertMemberSession(session: MemberSession): Promise<void>;
+  getMemberSession(tokenHash: string): Promise<MemberSession | undefined>;
+  /** False when there was no such session. */
+  deleteMemberSession(tokenHash: string): Promise<boolean>;
+  /** Removes every session that expired at or before `now`; returns how many. */
+  deleteExpiredMemberSessions(now: string): Promise<number>;
+  /**
+   * Moves a member's key pair and sign-in credential to another member row and ends the
+   * first member's sessions: when an id passes to a new person (P15), the previous
+   * person's keys go with them.
+   */
+  transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void>;
+  /**
+   * Returns the stored secret `name`, storing `candidate` first when there is none; two
+   * racing callers get the same value.
+   */
+  ensureAccountSecret(name: string, candidate: string): Promise<string>;
+
   getIntegration(): Promise<Integration | undefined>;
   saveIntegration(integration: Integration): Promise<void>;
 
@@ -115,6 +151,24 @@ export interface StoreOps {
   /** Newest first. */
   listMail(page: { limit: number; state?: MailState }): Promise<OutboxMessage[]>;
   updateMail(message: OutboxMessage): Promise<void>;
+  /**
+   * Claims up to `limit` queued messages that are due at `now` and not claimed by anyone
+   * else (or whose claim has run out), in one atomic statement, oldest due first. Two
+   * senders over one database never get the same message while a claim holds.
+   */
+  claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Records an attempt's outcome and releases the claim — only if `claimId` still holds
+   * the message. Returns false (and writes nothing) when the claim was lost.
+   */
+  finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean>;
+
+  insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
+  getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
+  /** The member's most recently issued token, used or not. */
+  latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined>;
+  /** Marks the token used if it was not yet; false when it already was (single use). */
+  useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean>;
 }
 
 export interface Store extends StoreOps {

@@ -3,11 +3,15 @@
  * sequential ids, for the use-case tests.
  */
 
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { MemberInput } from './client.ts';
-import type { AccountDeps } from './deps.ts';
+import type { AccountDeps, SignupSettings } from './deps.ts';
 import { ensureAccount } from './ensure-account.ts';
 import type { Account, ActivityEntry, Group, Member, OutboxMessage } from './model.ts';
+import type { Store } from './store.ts';
 
 export const START = '2025-03-01T09:00:00.000Z';
 
@@ -24,14 +28,45 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function openFixture(options: { allowedDomains?: string[] } = {}): Promise<Fixture> {
-  const store = await openSqliteStore({ path: ':memory:' });
+const TEST_DATABASE_URL =
+  process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Settings for tests: PBKDF2 at its floor so that key creation takes milliseconds. */
+export const TEST_SIGNUP: SignupSettings = {
+  accountUrl: 'https://team.example.test',
+  invitationValidityMs: 7 * 24 * 3600 * 1000,
+  passwordIterations: 1_000,
+  memberSessionMs: 12 * 3600 * 1000,
+};
+
+export async function openFixture(
+  options: { allowedDomains?: string[]; db?: 'sqlite' | 'postgres'; signup?: SignupSettings } = {},
+): Promise<Fixture> {
+  let store: Store;
+  let dropSchema = async () => {};
+  if (options.db === 'postgres') {
+    const schema = `uc_${randomBytes(6).toString('hex')}`;
+    store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 });
+    dropSchema = async () => {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    };
+  } else {
+    store = await openSqliteStore({ path: ':memory:' });
+  }
   let now = Date.parse(START);
   let next = 0;
   const deps: AccountDeps = {
     store,
     clock: { now: () => new Date(now) },
     ids: () => `id-${String(++next).padStart(4, '0')}`,
+    accountUrl: 'https://team.acme.test',
+    ...(options.signup ? { signup: options.signup } : {}),
   };
   let { account, owner } = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
   if (options.allowedDomains !== undefined) {
@@ -51,7 +86,10 @@ export async function openFixture(options: { allowedDomains?: string[] } = {}): 
     activity,
     actions: async () => (await activity()).map((entry) => entry.action),
     mail: async () => (await store.listMail({ limit: 1000 })).reverse(),
-    close: () => store.close(),
+    close: async () => {
+      await store.close();
+      await dropSchema();
+    },
   };
 }
 
@@ -80,4 +118,29 @@ export async function errorCode(work: () => Promise<unknown>): Promise<string> {
     throw error;
   }
   throw new Error('expected an AccountError, but the call succeeded');
+}
+
+/** What an invitee's browser would post for `password`, made with the real crypto modules. */
+export async function signupSubmission(password: string, iterations = TEST_SIGNUP.passwordIterations) {
+  const { createMemberKeys } = await import('../crypto/member-keys.ts');
+  const { deriveSignInProof, newProofParameters } = await import('../crypto/sign-in-proof.ts');
+  const { material } = await createMemberKeys(password, { iterations });
+  const parameters = newProofParameters(iterations);
+  return {
+    publicKey: material.publicKey,
+    encryptedPrivateKey: material.encryptedPrivateKey,
+    proof: await deriveSignInProof(password, parameters),
+    proofSalt: parameters.salt,
+    proofIterations: parameters.iterations,
+  };
+}
+
+/** The token of the newest invitation mailed to `email`, read from the outbox link. */
+export async function latestInvitationToken(f: Fixture, email: string): Promise<string> {
+  const mail = (await f.mail()).filter(
+    (message) => message.template === 'invitation' && message.to === email,
+  );
+  const link = mail.at(-1)?.data.link;
+  if (typeof link !== 'string') throw new Error(`no invitation link for ${email}`);
+  return link.slice(link.lastIndexOf('/') + 1);
 }

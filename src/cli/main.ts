@@ -5,6 +5,8 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerMailCommands } from './commands/mail.ts';
+import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerStartCommand } from './commands/start.ts';
 
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerMailCommands(program);
+registerMemberCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -914,6 +914,119 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(await store.getMemberKeys('ghost'), undefined);
       });
 
+      test('invitations: found by token digest, listed newest first, used once, revoked in bulk', async () => {
+        await store.insertMember(makeMember('m1', { userName: 'i1', email: 'i1@example.com' }));
+        const first = {
+          id: 'inv-1',
+          memberId: 'm1',
+          tokenHash: 'hash-1',
+          createdAt: '2024-01-01T00:00:00.000Z',
+          expiresAt: '2024-01-08T00:00:00.000Z',
+          usedAt: null,
+          revokedAt: null,
+        };
+        const second = { ...first, id: 'inv-2', tokenHash: 'hash-2', createdAt: '2024-01-02T00:00:00.000Z' };
+        await store.insertInvitation(first);
+        await store.insertInvitation(second);
+        await assert.rejects(store.insertInvitation({ ...first, id: 'inv-3' }), UniqueViolation);
+        assert.deepEqual(await store.findInvitationByTokenHash('hash-1'), first);
+        assert.equal(await store.findInvitationByTokenHash('nope'), undefined);
+        assert.deepEqual(
+          (await store.listInvitations('m1')).map((invitation) => invitation.id),
+          ['inv-2', 'inv-1'],
+        );
+        assert.equal(await store.markInvitationUsed('inv-1', '2024-01-03T00:00:00.000Z'), true);
+        assert.equal(await store.markInvitationUsed('inv-1', '2024-01-04T00:00:00.000Z'), false);
+        assert.equal((await store.findInvitationByTokenHash('hash-1'))?.usedAt, '2024-01-03T00:00:00.000Z');
+        // Only the open one is revoked; a used one keeps its history.
+        assert.equal(await store.revokeOpenInvitations('m1', '2024-01-05T00:00:00.000Z'), 1);
+        assert.equal(
+          (await store.findInvitationByTokenHash('hash-2'))?.revokedAt,
+          '2024-01-05T00:00:00.000Z',
+        );
+        assert.equal((await store.findInvitationByTokenHash('hash-1'))?.revokedAt, null);
+        assert.equal(await store.markInvitationUsed('inv-2', '2024-01-06T00:00:00.000Z'), false);
+        await assert.rejects(
+          store.insertInvitation({ ...first, id: 'inv-9', tokenHash: 'h9', memberId: 'ghost' }),
+        );
+      });
+
+      test('member credentials and sessions: saved, replaced, expired, gone with the member', async () => {
+        await store.insertMember(makeMember('m1', { userName: 'c1', email: 'c1@example.com' }));
+        const credential = {
+          memberId: 'm1',
+          proofSalt: 'salt',
+          proofIterations: 1000,
+          proofHash: 'scrypt$1',
+          createdAt: '2024-01-01T00:00:00.000Z',
+        };
+        await store.saveMemberCredential(credential);
+        assert.deepEqual(await store.getMemberCredential('m1'), credential);
+        await store.saveMemberCredential({ ...credential, proofHash: 'scrypt$2', proofIterations: 2000 });
+        assert.equal((await store.getMemberCredential('m1'))?.proofHash, 'scrypt$2');
+        assert.equal((await store.getMemberCredential('m1'))?.proofIterations, 2000);
+
+        const session = {
+          tokenHash: 's1',
+          memberId: 'm1',
+          createdAt: '2024-01-01T00:00:00.000Z',
+          expiresAt: '2024-01-01T12:00:00.000Z',
+        };
+        await store.insertMemberSession(session);
+        await store.insertMemberSession({
+          ...session,
+          tokenHash: 's2',
+          expiresAt: '2024-01-02T12:00:00.000Z',
+        });
+        assert.deepEqual(await store.getMemberSession('s1'), session);
+        assert.equal(await store.deleteExpiredMemberSessions('2024-01-01T12:00:00.000Z'), 1);
+        assert.equal(await store.getMemberSession('s1'), undefined);
+        assert.equal(await store.deleteMemberSession('s2'), true);
+        assert.equal(await store.deleteMemberSession('s2'), false);
+        await store.insertMemberSession({ ...session, tokenHash: 's3' });
+      });
+
+      test("a member's keys and credential move to another member; their sessions end", async () => {
+        await store.insertMember(makeMember('m1', { userName: 't1', email: 't1@example.com' }));
+        await store.insertMember(makeMember('m2', { userName: 't2', email: 't2@example.com' }));
+        const at = '2024-01-01T00:00:00.000Z';
+        await store.saveMemberKeys({
+          memberId: 'm1',
+          publicKey: 'p1',
+          encryptedPrivateKey: 'e1',
+          createdAt: at,
+        });
+        await store.saveMemberCredential({
+          memberId: 'm1',
+          proofSalt: 's',
+          proofIterations: 1000,
+          proofHash: 'h',
+          createdAt: at,
+        });
+        await store.insertMemberSession({
+          tokenHash: 'sess',
+          memberId: 'm1',
+          createdAt: at,
+          expiresAt: '2024-01-02T00:00:00.000Z',
+        });
+        await store.transferMemberSignup('m1', 'm2');
+        assert.equal(await store.getMemberKeys('m1'), undefined);
+        assert.equal(await store.getMemberCredential('m1'), undefined);
+        assert.equal(await store.getMemberSession('sess'), undefined);
+        assert.equal((await store.getMemberKeys('m2'))?.publicKey, 'p1');
+        assert.equal((await store.getMemberCredential('m2'))?.proofHash, 'h');
+      });
+
+      test('account secrets: the first stored value wins', async () => {
+        assert.equal(await store.ensureAccountSecret('decoy', 'first'), 'first');
+        assert.equal(await store.ensureAccountSecret('decoy', 'second'), 'first');
+        const raced = await Promise.all([
+          store.ensureAccountSecret('other', 'a'),
+          store.ensureAccountSecret('other', 'b'),
+        ]);
+        assert.equal(raced[0], raced[1]);
+      });
+
       test('activity lists newest first and pages with before', async () => {
         const entries: ActivityEntry[] = [1, 2, 3].map((n) => ({
           id: `act-${n}`,
@@ -950,6 +1063,138 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           (await store.listMail({ limit: 10, state: 'queued' })).map((message) => message.id),
           ['mail-2'],
         );
+      });
+    });
+
+    describe('outbox claims', () => {
+      const T0 = '2024-01-01T00:00:00.000Z';
+      const T1 = '2024-01-01T00:01:00.000Z';
+      const T2 = '2024-01-01T00:02:00.000Z';
+      const claim = (claimId: string, until = T1) => ({ claimId, until });
+      const sent = (message: OutboxMessage) => ({
+        state: 'sent' as const,
+        attempts: message.attempts + 1,
+        nextAttemptAt: message.nextAttemptAt,
+        lastError: null,
+        sentAt: T0,
+        data: { link: '[removed]' },
+      });
+
+      test('claims only queued messages that are due, oldest due first, up to the limit', async () => {
+        await store.enqueueMail({ ...makeMail('late'), nextAttemptAt: T2 });
+        await store.enqueueMail({ ...makeMail('second'), nextAttemptAt: '2023-12-31T00:00:01.000Z' });
+        await store.enqueueMail({ ...makeMail('first'), nextAttemptAt: '2023-12-31T00:00:00.000Z' });
+        await store.enqueueMail({ ...makeMail('done'), state: 'sent' });
+        await store.enqueueMail({ ...makeMail('third') });
+        const firstTwo = await store.claimDueMail(T0, claim('a'), 2);
+        assert.deepEqual(
+          firstTwo.map((message) => message.id),
+          ['first', 'second'],
+        );
+        assert.deepEqual(firstTwo[0], { ...makeMail('first'), nextAttemptAt: '2023-12-31T00:00:00.000Z' });
+        assert.deepEqual(
+          (await store.claimDueMail(T0, claim('b'), 10)).map((message) => message.id),
+          ['third'],
+        );
+        assert.deepEqual(await store.claimDueMail(T0, claim('c'), 10), []);
+      });
+
+      test('a claim that ran out makes the message due again for another sender', async () => {
+        await store.enqueueMail(makeMail('m'));
+        assert.equal((await store.claimDueMail(T0, claim('a', T1), 10)).length, 1);
+        assert.deepEqual(await store.claimDueMail('2024-01-01T00:00:59.999Z', claim('b', T2), 10), []);
+        const again = await store.claimDueMail(T1, claim('b', T2), 10);
+        assert.deepEqual(
+          again.map((message) => message.id),
+          ['m'],
+        );
+        assert.equal(
+          await store.finishMail('m', 'a', sent(again[0]!)),
+          false,
+          'the first sender lost its claim and may record nothing',
+        );
+        assert.equal((await store.getMail('m'))?.state, 'queued');
+        assert.equal(await store.finishMail('m', 'b', sent(again[0]!)), true);
+        const done = (await store.getMail('m'))!;
+        assert.equal(done.state, 'sent');
+        assert.equal(done.attempts, 1);
+        assert.deepEqual(done.data, { link: '[removed]' });
+        assert.deepEqual(await store.claimDueMail(T2, claim('c', '2024-01-01T00:03:00.000Z'), 10), []);
+      });
+
+      test('finishing releases the claim: a retry later is claimed again', async () => {
+        await store.enqueueMail(makeMail('m'));
+        const [message] = await store.claimDueMail(T0, claim('a', T2), 10);
+        const retry = {
+          state: 'queued' as const,
+          attempts: 1,
+          nextAttemptAt: T1,
+          lastError: '421 try later',
+          sentAt: null,
+          data: message!.data,
+        };
+        assert.equal(await store.finishMail('m', 'a', retry), true);
+        assert.equal(await store.finishMail('m', 'a', retry), false, 'a released claim is gone');
+        assert.deepEqual(await store.claimDueMail(T0, claim('b', T2), 10), [], 'not due before T1');
+        const [again] = await store.claimDueMail(T1, claim('b', T2), 10);
+        assert.equal(again?.lastError, '421 try later');
+        assert.equal(again?.attempts, 1);
+      });
+
+      test('concurrent claims never hand out one message twice', async () => {
+        for (let i = 0; i < 40; i++) await store.enqueueMail(makeMail(`m-${String(i).padStart(2, '0')}`));
+        const claims = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((n) => store.claimDueMail(T0, claim(`c${n}`), 8)),
+        );
+        const ids = claims.flat().map((message) => message.id);
+        assert.equal(ids.length, 40);
+        assert.equal(new Set(ids).size, 40);
+      });
+    });
+
+    describe('e-mail change tokens', () => {
+      const token = {
+        tokenHash: 'ab'.repeat(32),
+        memberId: 'm-1',
+        newEmail: 'new@example.com',
+        createdAt: '2024-01-01T00:00:00.000Z',
+        expiresAt: '2024-01-08T00:00:00.000Z',
+        usedAt: null,
+      };
+
+      test('round-trip, and use is single: the second use is refused', async () => {
+        await store.insertEmailChangeToken(token);
+        assert.deepEqual(await store.getEmailChangeToken(token.tokenHash), token);
+        assert.equal(await store.getEmailChangeToken('cd'.repeat(32)), undefined);
+        assert.equal(await store.useEmailChangeToken(token.tokenHash, '2024-01-02T00:00:00.000Z'), true);
+        assert.equal(await store.useEmailChangeToken(token.tokenHash, '2024-01-03T00:00:00.000Z'), false);
+        assert.equal((await store.getEmailChangeToken(token.tokenHash))?.usedAt, '2024-01-02T00:00:00.000Z');
+        assert.equal(await store.useEmailChangeToken('cd'.repeat(32), '2024-01-02T00:00:00.000Z'), false);
+      });
+
+      test('latest token of a member', async () => {
+        assert.equal(await store.latestEmailChangeToken('m-1'), undefined);
+        await store.insertEmailChangeToken(token);
+        const newer = { ...token, tokenHash: 'cd'.repeat(32), createdAt: '2024-01-02T00:00:00.000Z' };
+        await store.insertEmailChangeToken(newer);
+        await store.insertEmailChangeToken({
+          ...token,
+          tokenHash: 'ef'.repeat(32),
+          memberId: 'm-2',
+          createdAt: '2024-01-03T00:00:00.000Z',
+        });
+        assert.deepEqual(await store.latestEmailChangeToken('m-1'), newer);
+      });
+
+      test('a token is written with the transaction that asks for the change, or not at all', async () => {
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.insertEmailChangeToken(token);
+            throw new Error('undo');
+          }),
+          /undo/,
+        );
+        assert.equal(await store.getEmailChangeToken(token.tokenHash), undefined);
       });
     });
   });

@@ -7,8 +7,10 @@
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   Integration,
+  MailOutcome,
   Member,
   MemberKeys,
   OutboxMessage,
@@ -243,6 +245,37 @@ export function outboxFromRow(row: Row): OutboxMessage {
     lastError: text(row.last_error),
     createdAt: row.created_at as string,
     sentAt: text(row.sent_at),
+  };
+}
+
+/** Parameter order of `SQL.finishMail`. */
+export function mailOutcomeValues(id: string, claimId: string, outcome: MailOutcome): unknown[] {
+  return [
+    outcome.state,
+    outcome.attempts,
+    outcome.nextAttemptAt,
+    outcome.lastError,
+    outcome.sentAt,
+    JSON.stringify(outcome.data),
+    id,
+    claimId,
+  ];
+}
+
+export const EMAIL_CHANGE_TOKEN_COLUMNS = 'token_hash, member_id, new_email, created_at, expires_at, used_at';
+
+export function emailChangeTokenValues(token: EmailChangeToken): unknown[] {
+  return [token.tokenHash, token.memberId, token.newEmail, token.createdAt, token.expiresAt, token.usedAt];
+}
+
+export function emailChangeTokenFromRow(row: Row): EmailChangeToken {
+  return {
+    tokenHash: row.token_hash as string,
+    memberId: row.member_id as string,
+    newEmail: row.new_email as string,
+    createdAt: row.created_at as string,
+    expiresAt: row.expires_at as string,
+    usedAt: text(row.used_at),
   };
 }
 

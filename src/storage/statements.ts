@@ -6,6 +6,7 @@
 import {
   ACCOUNT_COLUMNS,
   ACTIVITY_COLUMNS,
+  EMAIL_CHANGE_TOKEN_COLUMNS,
   GROUP_COLUMNS,
   INTEGRATION_COLUMNS,
   MEMBER_COLUMNS,
@@ -87,6 +88,20 @@ export const SQL = {
   listMail: `SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY seq DESC LIMIT ?`,
   listMailInState: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq DESC LIMIT ?`,
   updateMail: `UPDATE outbox SET ${assignments(OUTBOX_COLUMNS)} WHERE id = ?`,
+  /** Parameters: claim id, claimed until, now, now, limit. */
+  claimDueMail:
+    'UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE seq IN (' +
+    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? " +
+    'AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, seq LIMIT ?' +
+    `) RETURNING ${OUTBOX_COLUMNS}`,
+  finishMail:
+    'UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ?, data = ?, ' +
+    'claim_id = NULL, claimed_until = NULL WHERE id = ? AND claim_id = ?',
+
+  insertEmailChangeToken: `INSERT INTO email_change_tokens (${EMAIL_CHANGE_TOKEN_COLUMNS}) VALUES (${placeholders(EMAIL_CHANGE_TOKEN_COLUMNS)})`,
+  getEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE token_hash = ?`,
+  latestEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
+  useEmailChangeToken: 'UPDATE email_change_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
 } as const;
 
 /** Values without the leading id, then the id: the parameter order of the update statements. */

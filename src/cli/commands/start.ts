@@ -1,5 +1,6 @@
 /** `scimbridge start`: account server and bridge in one process (the default deployment for small teams). */
 import type { Command } from 'commander';
+import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
@@ -41,7 +42,29 @@ export function registerStartCommand(program: Command): void {
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
-      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)'),
+      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)')
+      .option(
+        '--smtp-url <url>',
+        'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
+      )
+      .option('--mail-from <address>', 'From header of every mail (SCIMBRIDGE_MAIL_FROM)')
+      .option(
+        '--smtp-require-tls <true|false>',
+        'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
+      )
+      .option('--smtp-pool-size <count>', 'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)')
+      .option(
+        '--invitation-validity-hours <hours>',
+        'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
+      )
+      .option(
+        '--member-session-hours <hours>',
+        "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
+      )
+      .option(
+        '--password-iterations <count>',
+        'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
+      ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -53,6 +76,9 @@ export function registerStartCommand(program: Command): void {
         `  account server: ${system.accountAddress}`,
         `  bridge:         ${system.bridgeAddress}  (SCIM base URL ${config.publicBridgeUrl}/scim/v2)`,
         `  data:           ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}`,
+        config.smtpUrl === undefined
+          ? '  e-mail:         no SMTP server set (SCIMBRIDGE_SMTP_URL): mail stays queued; see npx scimbridge mail list'
+          : `  e-mail:         ${describeSmtpUrl(config.smtpUrl)}`,
         integration?.state === 'active'
           ? ''
           : '  provisioning is off: npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token',

@@ -9,12 +9,18 @@ import pg from 'pg';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupMemberRef,
   Integration,
+  Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -36,21 +42,34 @@ import {
   accountValues,
   activityFromRow,
   activityValues,
+  emailChangeTokenFromRow,
+  emailChangeTokenValues,
   GROUP_COLUMNS,
   groupFromRow,
   groupValues,
   integrationFromRow,
   integrationValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
+  OUTBOX_COLUMNS,
   outboxFromRow,
   outboxValues,
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
+import {
+  credentialFromRow,
+  credentialValues,
+  invitationFromRow,
+  invitationValues,
+  SIGNUP_SQL,
+  sessionFromRow,
+  sessionValues,
+} from '../signup-rows.ts';
 import { idLast, SQL } from '../statements.ts';
 
 type Client = pg.Pool | pg.PoolClient;
@@ -67,6 +86,11 @@ const PG_SQL = {
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
   memberPublicKeys: 'SELECT member_id, public_key FROM member_keys WHERE member_id = ANY($1::text[])',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
+  claimDueMail:
+    'UPDATE outbox SET claim_id = $1, claimed_until = $2 WHERE seq IN (' +
+    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= $3 " +
+    'AND (claimed_until IS NULL OR claimed_until <= $4) ORDER BY next_attempt_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED' +
+    `) RETURNING ${OUTBOX_COLUMNS}`,
 };
 
 /** Rewrites the shared `?` placeholders to `$1…$n`. */
@@ -318,6 +342,64 @@ class PostgresOps implements StoreOps {
     return keys;
   }
 
+  async insertInvitation(invitation: Invitation): Promise<void> {
+    await this.run(SIGNUP_SQL.insertInvitation, invitationValues(invitation));
+  }
+
+  async findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
+    const row = await this.get(SIGNUP_SQL.findInvitationByTokenHash, [tokenHash]);
+    return row && invitationFromRow(row);
+  }
+
+  async listInvitations(memberId: string): Promise<Invitation[]> {
+    return (await this.all(SIGNUP_SQL.listInvitations, [memberId])).map(invitationFromRow);
+  }
+
+  async revokeOpenInvitations(memberId: string, at: string): Promise<number> {
+    return await this.run(SIGNUP_SQL.revokeOpenInvitations, [at, memberId]);
+  }
+
+  async markInvitationUsed(id: string, at: string): Promise<boolean> {
+    return (await this.run(SIGNUP_SQL.markInvitationUsed, [at, id])) === 1;
+  }
+
+  async saveMemberCredential(credential: MemberCredential): Promise<void> {
+    await this.run(SIGNUP_SQL.saveMemberCredential, credentialValues(credential));
+  }
+
+  async getMemberCredential(memberId: string): Promise<MemberCredential | undefined> {
+    const row = await this.get(SIGNUP_SQL.getMemberCredential, [memberId]);
+    return row && credentialFromRow(row);
+  }
+
+  async insertMemberSession(session: MemberSession): Promise<void> {
+    await this.run(SIGNUP_SQL.insertMemberSession, sessionValues(session));
+  }
+
+  async getMemberSession(tokenHash: string): Promise<MemberSession | undefined> {
+    const row = await this.get(SIGNUP_SQL.getMemberSession, [tokenHash]);
+    return row && sessionFromRow(row);
+  }
+
+  async deleteMemberSession(tokenHash: string): Promise<boolean> {
+    return (await this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash])) === 1;
+  }
+
+  async deleteExpiredMemberSessions(now: string): Promise<number> {
+    return await this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
+  }
+
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    await this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    await this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
+  async ensureAccountSecret(name: string, candidate: string): Promise<string> {
+    await this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
+    return (await this.get(SIGNUP_SQL.getAccountSecret, [name]))!.value as string;
+  }
+
   async getIntegration(): Promise<Integration | undefined> {
     const row = await this.get(SQL.getIntegration, []);
     return row && integrationFromRow(row);
@@ -359,6 +441,48 @@ class PostgresOps implements StoreOps {
   async updateMail(message: OutboxMessage): Promise<void> {
     await this.run(SQL.updateMail, idLast(outboxValues(message)));
   }
+
+  async claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]> {
+    // SKIP LOCKED: a sender never waits for rows another sender is claiming right now, and
+    // the re-check of the WHERE clause after a concurrent commit keeps a claim exclusive.
+    const rows = await this.all(PG_SQL.claimDueMail, [claim.claimId, claim.until, now, now, limit]);
+    return rows.map(outboxFromRow).sort(dueOrder);
+  }
+
+  async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
+    return (await this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome))) === 1;
+  }
+
+  async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
+    await this.run(SQL.insertEmailChangeToken, emailChangeTokenValues(token));
+  }
+
+  async getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
+    const row = await this.get(SQL.getEmailChangeToken, [tokenHash]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = await this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
+    return (await this.run(SQL.useEmailChangeToken, [usedAt, tokenHash])) === 1;
+  }
+}
+
+/** RETURNING gives rows in no promised order; senders work oldest due first. */
+function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 interface TransactionContext {

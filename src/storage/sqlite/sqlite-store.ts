@@ -13,12 +13,18 @@ import Database from 'better-sqlite3';
 import type {
   Account,
   ActivityEntry,
+  EmailChangeToken,
   Group,
   GroupMemberRef,
   Integration,
+  Invitation,
+  MailClaim,
+  MailOutcome,
   MailState,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
   OutboxMessage,
 } from '../../account/model.ts';
 import {
@@ -40,12 +46,15 @@ import {
   accountValues,
   activityFromRow,
   activityValues,
+  emailChangeTokenFromRow,
+  emailChangeTokenValues,
   GROUP_COLUMNS,
   groupFromRow,
   groupValues,
   integrationFromRow,
   integrationValues,
   MEMBER_COLUMNS,
+  mailOutcomeValues,
   memberFromRow,
   memberFromValues,
   memberKeysFromRow,
@@ -56,6 +65,15 @@ import {
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
+import {
+  credentialFromRow,
+  credentialValues,
+  invitationFromRow,
+  invitationValues,
+  SIGNUP_SQL,
+  sessionFromRow,
+  sessionValues,
+} from '../signup-rows.ts';
 import { idLast, SQL } from '../statements.ts';
 
 type Statement = Database.Statement<unknown[], Row>;
@@ -429,6 +447,64 @@ class SqliteOps implements StoreOps {
     return keys;
   }
 
+  async insertInvitation(invitation: Invitation): Promise<void> {
+    this.write(SIGNUP_SQL.insertInvitation, invitationValues(invitation));
+  }
+
+  async findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
+    const row = this.get(SIGNUP_SQL.findInvitationByTokenHash, [tokenHash]);
+    return row && invitationFromRow(row);
+  }
+
+  async listInvitations(memberId: string): Promise<Invitation[]> {
+    return this.all(SIGNUP_SQL.listInvitations, [memberId]).map(invitationFromRow);
+  }
+
+  async revokeOpenInvitations(memberId: string, at: string): Promise<number> {
+    return this.run(SIGNUP_SQL.revokeOpenInvitations, [at, memberId]);
+  }
+
+  async markInvitationUsed(id: string, at: string): Promise<boolean> {
+    return this.run(SIGNUP_SQL.markInvitationUsed, [at, id]) === 1;
+  }
+
+  async saveMemberCredential(credential: MemberCredential): Promise<void> {
+    this.write(SIGNUP_SQL.saveMemberCredential, credentialValues(credential));
+  }
+
+  async getMemberCredential(memberId: string): Promise<MemberCredential | undefined> {
+    const row = this.get(SIGNUP_SQL.getMemberCredential, [memberId]);
+    return row && credentialFromRow(row);
+  }
+
+  async insertMemberSession(session: MemberSession): Promise<void> {
+    this.write(SIGNUP_SQL.insertMemberSession, sessionValues(session));
+  }
+
+  async getMemberSession(tokenHash: string): Promise<MemberSession | undefined> {
+    const row = this.get(SIGNUP_SQL.getMemberSession, [tokenHash]);
+    return row && sessionFromRow(row);
+  }
+
+  async deleteMemberSession(tokenHash: string): Promise<boolean> {
+    return this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash]) === 1;
+  }
+
+  async deleteExpiredMemberSessions(now: string): Promise<number> {
+    return this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
+  }
+
+  async transferMemberSignup(fromMemberId: string, toMemberId: string): Promise<void> {
+    this.run(SIGNUP_SQL.transferMemberKeys, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.transferMemberCredential, [toMemberId, fromMemberId]);
+    this.run(SIGNUP_SQL.deleteSessionsOfMember, [fromMemberId]);
+  }
+
+  async ensureAccountSecret(name: string, candidate: string): Promise<string> {
+    this.run(SIGNUP_SQL.insertAccountSecret, [name, candidate]);
+    return this.get(SIGNUP_SQL.getAccountSecret, [name])!.value as string;
+  }
+
   async getIntegration(): Promise<Integration | undefined> {
     const row = this.get(SQL.getIntegration, []);
     return row && integrationFromRow(row);
@@ -470,6 +546,48 @@ class SqliteOps implements StoreOps {
   async updateMail(message: OutboxMessage): Promise<void> {
     this.run(SQL.updateMail, idLast(outboxValues(message)));
   }
+
+  async claimDueMail(now: string, claim: MailClaim, limit: number): Promise<OutboxMessage[]> {
+    // One UPDATE … RETURNING takes the database's write lock: a sender in another process
+    // on the same file waits for it and then sees the claim.
+    const rows = this.all(SQL.claimDueMail, [claim.claimId, claim.until, now, now, limit]);
+    return rows.map(outboxFromRow).sort(dueOrder);
+  }
+
+  async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
+    return this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome)) === 1;
+  }
+
+  async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
+    this.write(SQL.insertEmailChangeToken, emailChangeTokenValues(token));
+  }
+
+  async getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
+    const row = this.get(SQL.getEmailChangeToken, [tokenHash]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async latestEmailChangeToken(memberId: string): Promise<EmailChangeToken | undefined> {
+    const row = this.get(SQL.latestEmailChangeToken, [memberId]);
+    return row && emailChangeTokenFromRow(row);
+  }
+
+  async useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean> {
+    return this.run(SQL.useEmailChangeToken, [usedAt, tokenHash]) === 1;
+  }
+}
+
+/** RETURNING gives rows in no promised order; senders work oldest due first. */
+function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
+  return a.nextAttemptAt < b.nextAttemptAt
+    ? -1
+    : a.nextAttemptAt > b.nextAttemptAt
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
 }
 
 type MemberGroup = { id: string; displayName: string; managed: boolean };

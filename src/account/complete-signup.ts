@@ -1,0 +1,259 @@
+/**
+ * An invitee signs up (P10): their browser (or the CLI) made a key pair, sealed the private
+ * half under the password, and derived a sign-in proof from it; the server receives those,
+ * never the password. In one transaction the invitation is used, the member becomes
+ * **pending** with their keys and the proof's hash stored, and the activity log says so.
+ * The provision watcher then confirms pending members who have keys.
+ *
+ * A link that is unknown, expired, used or revoked changes nothing. Submitting the very same
+ * keys again (a browser retry after a lost answer) succeeds without writing anything.
+ */
+
+import { base64UrlToBytes, EncodingError, isBase64UrlOfLength } from '../crypto/encoding.ts';
+import { MAX_PASSWORD_ITERATIONS, MIN_PASSWORD_ITERATIONS } from '../crypto/member-keys.ts';
+import { isProofShaped, isValidProofParameters } from '../crypto/sign-in-proof.ts';
+import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
+import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from './invitations.ts';
+import type { Account, Invitation, Member } from './model.ts';
+import { hashProof } from './proof-hash.ts';
+import { SignupError } from './signup-errors.ts';
+import type { StoreOps } from './store.ts';
+
+export interface SignupSubmission {
+  /** base64url of the raw 32-byte X25519 public key. */
+  publicKey: string;
+  /** `sbk1.…` from createMemberKeys. */
+  encryptedPrivateKey: string;
+  /** base64url of the 32-byte sign-in proof. */
+  proof: string;
+  proofSalt: string;
+  proofIterations: number;
+}
+
+/** What the sign-up page shows, and the parameters its script uses. */
+export interface InvitationView {
+  accountName: string;
+  email: string;
+  displayName: string | null;
+  expiresAt: string;
+  /** PBKDF2 iterations for the sealed key and the proof. */
+  passwordIterations: number;
+}
+
+const MESSAGES = {
+  invitation_unknown:
+    'This sign-up link is not valid. Check that you opened the whole link from your invitation e-mail, or ask your administrator for a new invitation.',
+  invitation_expired: 'This sign-up link has expired. Ask your administrator to send you a new invitation.',
+  invitation_used:
+    'This sign-up link has already been used. Sign in instead, or ask your administrator for help.',
+  invitation_revoked:
+    'This sign-up link no longer works: a newer invitation replaced it. Use the link in your most recent invitation e-mail.',
+  member_unavailable: 'This account cannot be signed up. Ask your administrator for help.',
+} as const;
+
+function statusError(invitation: Invitation, now: string): SignupError | undefined {
+  const status = invitationStatus(invitation, now);
+  if (status === 'open') return undefined;
+  const code =
+    status === 'used'
+      ? 'invitation_used'
+      : status === 'revoked'
+        ? 'invitation_revoked'
+        : 'invitation_expired';
+  return new SignupError(code, MESSAGES[code]);
+}
+
+async function findInvitation(deps: AccountDeps, token: string): Promise<Invitation> {
+  const invitation = isInvitationTokenShaped(token)
+    ? await deps.store.findInvitationByTokenHash(hashInvitationToken(token))
+    : undefined;
+  if (invitation === undefined) throw new SignupError('invitation_unknown', MESSAGES.invitation_unknown);
+  return invitation;
+}
+
+function usable(member: Member | undefined): member is Member {
+  return member !== undefined && !member.scimDeleted && member.state === 'invited';
+}
+
+/** For the sign-up page: who is invited to what, or the SignupError that explains the link. */
+export async function viewInvitation(deps: AccountDeps, token: string): Promise<InvitationView> {
+  const invitation = await findInvitation(deps, token);
+  const problem = statusError(invitation, nowIso(deps));
+  if (problem) throw problem;
+  const [member, account] = await Promise.all([
+    deps.store.getMember(invitation.memberId),
+    deps.store.getAccount(),
+  ]);
+  if (!usable(member) || account === undefined) {
+    throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
+  }
+  return {
+    accountName: account.name,
+    email: member.email,
+    displayName: member.displayName,
+    expiresAt: invitation.expiresAt,
+    passwordIterations: signupSettings(deps).passwordIterations,
+  };
+}
+
+const SEALED_KEY_SALT_BYTES = 16;
+const NONCE_BYTES = 12;
+/** AES-GCM of an X25519 PKCS #8 key (48 bytes, or up to 83 with the public key) plus the 16-byte tag. */
+const SEALED_MIN_BYTES = 48 + 16;
+const SEALED_MAX_BYTES = 128;
+
+/** Checks the shape of `sbk1.<iterations>.<salt>.<nonce>.<ciphertext>` without opening it (it cannot be). */
+export function sealedKeyProblem(value: string): string | undefined {
+  const parts = value.split('.');
+  if (parts.length !== 5 || parts[0] !== 'sbk1') return 'is not a sealed key in the sbk1 format';
+  const iterations = Number(parts[1]);
+  if (
+    String(iterations) !== parts[1] ||
+    !Number.isInteger(iterations) ||
+    iterations < MIN_PASSWORD_ITERATIONS ||
+    iterations > MAX_PASSWORD_ITERATIONS
+  ) {
+    return `names an iteration count outside ${MIN_PASSWORD_ITERATIONS}–${MAX_PASSWORD_ITERATIONS}`;
+  }
+  try {
+    if (base64UrlToBytes(parts[2]!).length !== SEALED_KEY_SALT_BYTES) return 'has a salt of the wrong length';
+    if (base64UrlToBytes(parts[3]!).length !== NONCE_BYTES) return 'has a nonce of the wrong length';
+    const sealed = base64UrlToBytes(parts[4]!).length;
+    if (sealed < SEALED_MIN_BYTES || sealed > SEALED_MAX_BYTES) return 'has a ciphertext of the wrong length';
+  } catch (error) {
+    if (error instanceof EncodingError) return 'has a field that is not base64url';
+    throw error;
+  }
+  return undefined;
+}
+
+function invalid(message: string): SignupError {
+  return new SignupError('invalid_input', message);
+}
+
+/** Validates a submission from the network; every problem is named, no value is echoed. */
+export function parseSignupSubmission(body: unknown): SignupSubmission {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('the request body must be a JSON object');
+  }
+  const { publicKey, encryptedPrivateKey, proof, proofSalt, proofIterations } = body as Record<
+    string,
+    unknown
+  >;
+  if (typeof publicKey !== 'string' || !isBase64UrlOfLength(publicKey, 32)) {
+    throw invalid('publicKey must be the base64url of a 32-byte X25519 public key');
+  }
+  try {
+    base64UrlToBytes(publicKey);
+  } catch {
+    throw invalid('publicKey must be the base64url of a 32-byte X25519 public key');
+  }
+  if (typeof encryptedPrivateKey !== 'string' || encryptedPrivateKey.length > 400) {
+    throw invalid('encryptedPrivateKey must be a sealed key in the sbk1 format');
+  }
+  const problem = sealedKeyProblem(encryptedPrivateKey);
+  if (problem) throw invalid(`encryptedPrivateKey ${problem}`);
+  if (!isProofShaped(proof)) throw invalid('proof must be the base64url of 32 bytes');
+  if (!isValidProofParameters({ salt: proofSalt, iterations: proofIterations })) {
+    throw invalid(
+      `proofSalt must be the base64url of 16 bytes and proofIterations a whole number from ${MIN_PASSWORD_ITERATIONS} to ${MAX_PASSWORD_ITERATIONS}`,
+    );
+  }
+  return {
+    publicKey,
+    encryptedPrivateKey,
+    proof,
+    proofSalt: proofSalt as string,
+    proofIterations: proofIterations as number,
+  };
+}
+
+/** The member, when exactly these keys were already stored for them by an earlier sign-up. */
+async function sameSubmissionAccepted(
+  tx: StoreOps,
+  memberId: string,
+  submission: SignupSubmission,
+): Promise<Member | undefined> {
+  const [member, keys] = await Promise.all([tx.getMember(memberId), tx.getMemberKeys(memberId)]);
+  const same =
+    keys?.publicKey === submission.publicKey && keys.encryptedPrivateKey === submission.encryptedPrivateKey;
+  return same ? member : undefined;
+}
+
+export interface SignupOutcome {
+  member: Member;
+  account: Pick<Account, 'name'>;
+  /** True when this exact submission had already been accepted (nothing was written now). */
+  repeated: boolean;
+}
+
+export async function completeSignup(
+  deps: AccountDeps,
+  token: string,
+  submission: SignupSubmission,
+): Promise<SignupOutcome> {
+  // Cheap checks first: a forged or dead link costs no scrypt.
+  const found = await findInvitation(deps, token);
+  const early = statusError(found, nowIso(deps));
+  if (early && early.code !== 'invitation_used') throw early;
+  const proofHash = early ? '' : await hashProof(submission.proof);
+
+  return deps.store.transaction(async (tx) => {
+    const now = nowIso(deps);
+    const invitation = (await tx.findInvitationByTokenHash(found.tokenHash)) ?? found;
+    const account = await tx.getAccount();
+    const problem = statusError(invitation, now);
+    if (problem?.code === 'invitation_used') {
+      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
+      if (repeated !== undefined && account !== undefined)
+        return { member: repeated, account, repeated: true };
+      throw problem;
+    }
+    if (problem) throw problem;
+    const member = await tx.getMember(invitation.memberId);
+    if (!usable(member) || account === undefined) {
+      throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
+    }
+    if (!(await tx.markInvitationUsed(invitation.id, now))) {
+      // Another request used it in the meantime (PostgreSQL re-checks the row after the
+      // other commit): the same keys sent twice at once are still one sign-up.
+      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
+      if (repeated !== undefined) return { member: repeated, account, repeated: true };
+      throw new SignupError('invitation_used', MESSAGES.invitation_used);
+    }
+    const next: Member = {
+      ...member,
+      state: 'pending',
+      signedUpAt: now,
+      updatedAt: now,
+      version: member.version + 1,
+    };
+    if (!(await tx.updateMember(next, member.version))) {
+      throw new SignupError('conflict', 'your account was being changed at the same moment; submit again');
+    }
+    await tx.saveMemberKeys({
+      memberId: member.id,
+      publicKey: submission.publicKey,
+      encryptedPrivateKey: submission.encryptedPrivateKey,
+      createdAt: now,
+    });
+    await tx.saveMemberCredential({
+      memberId: member.id,
+      proofSalt: submission.proofSalt,
+      proofIterations: submission.proofIterations,
+      proofHash,
+      createdAt: now,
+    });
+    await tx.revokeOpenInvitations(member.id, now);
+    await tx.appendActivity({
+      id: deps.ids(),
+      at: now,
+      actor: 'member',
+      action: 'member.signed_up',
+      targetType: 'member',
+      targetId: member.id,
+      detail: { state: 'pending' },
+    });
+    return { member: next, account, repeated: false };
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Invitation links (P9, P12). A link carries 32 random bytes; the account keeps only their
+ * SHA-256 digest, so a copy of the database opens no sign-up page. A plain digest suffices
+ * because the token is high-entropy: there is nothing to guess.
+ *
+ * Issuing a link revokes every earlier open link of the member ("the old link dies") and
+ * puts the new one into the invitation e-mail in the same transaction. The outbox row holds
+ * the link until the sender delivers it and removes it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { enqueueMail } from './activity.ts';
+import { type AccountDeps, signupSettings } from './deps.ts';
+import type { Account, Invitation, Member } from './model.ts';
+import type { StoreOps } from './store.ts';
+
+const TOKEN_BYTES = 32;
+/** base64url of 32 bytes. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashInvitationToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** A syntactically possible token; anything else is refused before touching the database. */
+export function isInvitationTokenShaped(token: string): boolean {
+  return TOKEN_SHAPE.test(token);
+}
+
+export function signupLink(accountUrl: string, token: string): string {
+  return `${accountUrl.replace(/\/+$/, '')}/signup/${token}`;
+}
+
+/** Where an invitation stands at `now`. */
+export type InvitationStatus = 'open' | 'used' | 'revoked' | 'expired';
+
+export function invitationStatus(invitation: Invitation, now: string): InvitationStatus {
+  if (invitation.usedAt !== null) return 'used';
+  if (invitation.revokedAt !== null) return 'revoked';
+  if (invitation.expiresAt <= now) return 'expired';
+  return 'open';
+}
+
+/** The contract of the invitation outbox row's `data`, shared with the mail sender. */
+export interface InvitationMailData {
+  memberId: string;
+  accountName: string;
+  displayName?: string;
+  /** The full sign-up URL with the plain token; the sender removes it after delivery. */
+  link: string;
+  expiresAt: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Issues a new invitation for `member` through the caller's transaction: revokes the open
+ * ones, stores the new digest, and queues the e-mail with the link. Returns the link (for
+ * the CLI, which may print it when no mail is configured) and the invitation.
+ */
+export async function issueInvitation(
+  deps: AccountDeps,
+  ops: StoreOps,
+  account: Pick<Account, 'name'>,
+  member: Pick<Member, 'id' | 'email' | 'displayName'>,
+  now: string,
+  /** True for a member created in this transaction: there is nothing to revoke. */
+  firstForMember = false,
+): Promise<{ invitation: Invitation; link: string }> {
+  const settings = signupSettings(deps);
+  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const invitation: Invitation = {
+    id: deps.ids(),
+    memberId: member.id,
+    tokenHash: hashInvitationToken(token),
+    createdAt: now,
+    expiresAt: new Date(Date.parse(now) + settings.invitationValidityMs).toISOString(),
+    usedAt: null,
+    revokedAt: null,
+  };
+  if (!firstForMember) await ops.revokeOpenInvitations(member.id, now);
+  await ops.insertInvitation(invitation);
+  const link = signupLink(settings.accountUrl, token);
+  const data: InvitationMailData = {
+    memberId: member.id,
+    accountName: account.name,
+    ...(member.displayName ? { displayName: member.displayName } : {}),
+    link,
+    expiresAt: invitation.expiresAt,
+  };
+  await enqueueMail(deps, ops, now, member.email, 'invitation', data);
+  return { invitation, link };
+}

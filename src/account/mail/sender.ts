@@ -1,0 +1,287 @@
+/**
+ * The mail sender: a job in the account server that drains the outbox.
+ *
+ * Durability. Use cases write a message in the same transaction as the change that causes
+ * it, so a committed change always has its mail. The sender takes messages with a claim
+ * (`Store.claimDueMail`): one atomic UPDATE sets a claim id and a lease end on up to
+ * `batchSize` due messages, so two senders over one database (two processes, or two
+ * servers on PostgreSQL) never take the same message. After the SMTP server accepts a
+ * message, the sender marks it sent at once, which also releases the claim. If the
+ * process dies while holding a claim, the messages become due again when the lease runs
+ * out, and the next sender sends them.
+ *
+ * The one unavoidable window: the SMTP server has accepted a message, and the process dies
+ * (or loses the database) before the "sent" row is written. The message is then sent again
+ * after the lease. Every message carries a Message-ID made from its outbox id, the same on
+ * every attempt, so the duplicate is recognisable to a receiver (RFC 5322 §3.6.4) — that is
+ * the best SMTP allows, since it has no way to ask "did you already get this?".
+ *
+ * Leases. A claim lasts `leaseMs` (10 minutes); a message is only handed to SMTP while at
+ * least `sendBudgetMs` (3 minutes, more than the transport's connection + greeting +
+ * socket timeouts) of the lease is left, so a claim cannot run out in the middle of a send
+ * unless the process is frozen (a paused VM, a stopped container). The sender logs it if
+ * that ever happens.
+ *
+ * Retries. A failed attempt is retried with exponential back-off and jitter: the n-th
+ * retry waits between half and all of min(base · 2^(n-1), cap), 1 minute base and 2 hours
+ * cap by default. After `maxAttempts` (10) attempts, about 3 to 6 hours, the message is
+ * `failed` and keeps its last error. A recipient the server refuses for good (5yz on RCPT)
+ * fails at once; so does a row whose data cannot make the mail (see templates.ts).
+ */
+import type { Logger } from 'pino';
+import type { Clock, IdGenerator } from '../../clock.ts';
+import type { MailOutcome, OutboxMessage } from '../model.ts';
+import type { Store } from '../store.ts';
+import type { MailTransport } from './smtp-transport.ts';
+import { SmtpDeliveryError } from './smtp-transport.ts';
+import { MailDataError, renderMail, withoutLinks } from './templates.ts';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 10,
+  baseDelayMs: 60_000,
+  maxDelayMs: 2 * 60 * 60_000,
+};
+
+export interface MailSenderOptions {
+  store: Store;
+  transport: MailTransport;
+  clock: Clock;
+  /** Claim ids. */
+  ids: IdGenerator;
+  /** Uniform in [0, 1): the jitter of the back-off. */
+  random: () => number;
+  logger: Logger;
+  /** The From header: `address` or `Name <address>`. */
+  from: string;
+  retry?: RetryPolicy;
+  /** Messages claimed at once. */
+  batchSize?: number;
+  /**
+   * Messages of a batch handed to the transport at once: about twice its connections, so
+   * that every connection stays busy while the lease check before each send stays true.
+   */
+  concurrency?: number;
+  /** How long to wait when the outbox had nothing due. */
+  pollMs?: number;
+  leaseMs?: number;
+  sendBudgetMs?: number;
+}
+
+export interface MailSender {
+  /** Starts draining the outbox in the background until `stop`. */
+  start(): void;
+  /** Claims and sends one batch; resolves with how many messages it claimed. */
+  runOnce(): Promise<number>;
+  /** Lets the batch in flight finish, then closes the SMTP connections. */
+  stop(): Promise<void>;
+}
+
+/** The domain of the From address: Message-IDs are made unique under it. */
+export function fromDomain(from: string): string {
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
+  const at = address.lastIndexOf('@');
+  const domain = at < 0 ? '' : address.slice(at + 1).trim();
+  return /^[A-Za-z0-9.-]+$/.test(domain) ? domain.toLowerCase() : 'scimbridge.invalid';
+}
+
+/** Stable for a message across attempts, restarts and senders (RFC 5322 §3.6.4). */
+export function messageIdFor(outboxId: string, from: string): string {
+  return `<${outboxId.replace(/[^A-Za-z0-9.-]/g, '')}.outbox@${fromDomain(from)}>`;
+}
+
+/** Equal jitter: between half and all of the exponential delay, so retries of a burst spread out. */
+export function retryDelayMs(failedAttempts: number, policy: RetryPolicy, random: () => number): number {
+  const exponential = policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1);
+  const capped = Math.min(policy.maxDelayMs, exponential);
+  return Math.round(capped / 2 + (capped / 2) * random());
+}
+
+export function createMailSender(options: MailSenderOptions): MailSender {
+  const { store, transport, clock, logger } = options;
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const batchSize = options.batchSize ?? 100;
+  const pollMs = options.pollMs ?? 1000;
+  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const sendBudgetMs = options.sendBudgetMs ?? 3 * 60_000;
+  const concurrency = options.concurrency ?? 10;
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  async function record(message: OutboxMessage, claimId: string, outcome: MailOutcome): Promise<boolean> {
+    // A lost database connection right after SMTP accepted is the duplicate window; a
+    // few quick retries make it narrower.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.finishMail(message.id, claimId, outcome);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  async function deliver(message: OutboxMessage, claimId: string, leaseEnd: number): Promise<void> {
+    const log = logger.child({
+      mailId: message.id,
+      template: message.template,
+      ...(typeof message.data.memberId === 'string' ? { memberId: message.data.memberId } : {}),
+    });
+    const attempts = message.attempts + 1;
+    let rendered: ReturnType<typeof renderMail>;
+    try {
+      rendered = renderMail(message);
+    } catch (error) {
+      if (!(error instanceof MailDataError)) throw error;
+      await record(message, claimId, {
+        state: 'failed',
+        attempts: message.attempts,
+        nextAttemptAt: message.nextAttemptAt,
+        lastError: error.message,
+        sentAt: null,
+        data: message.data,
+      });
+      log.error({ reason: error.message }, 'mail not sent: its data is incomplete');
+      return;
+    }
+    if (clock.now().getTime() > leaseEnd - sendBudgetMs) {
+      // Too little of the claim is left to finish safely; the message waits for the next claim.
+      log.debug('mail left for the next claim: the lease is nearly over');
+      return;
+    }
+
+    try {
+      await transport.send({
+        from: options.from,
+        to: message.to,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: messageIdFor(message.id, options.from),
+        date: clock.now(),
+      });
+    } catch (error) {
+      const failure =
+        error instanceof SmtpDeliveryError
+          ? error
+          : new SmtpDeliveryError('the SMTP transport failed', false);
+      if (!(error instanceof SmtpDeliveryError)) log.error({ err: error }, 'unexpected SMTP transport error');
+      const giveUp = failure.permanent || attempts >= retry.maxAttempts;
+      const nextAttemptAt = giveUp
+        ? message.nextAttemptAt
+        : iso(clock.now().getTime() + retryDelayMs(attempts, retry, options.random));
+      await record(message, claimId, {
+        state: giveUp ? 'failed' : 'queued',
+        attempts,
+        nextAttemptAt,
+        lastError: failure.message,
+        sentAt: null,
+        data: message.data,
+      });
+      if (giveUp) {
+        log.error(
+          { attempts, error: failure.message },
+          failure.permanent
+            ? 'mail failed: the SMTP server refused the recipient for good'
+            : 'mail failed: gave up after the last attempt',
+        );
+      } else {
+        log.warn({ attempts, error: failure.message, nextAttemptAt }, 'mail delivery failed; will retry');
+      }
+      return;
+    }
+
+    let recorded: boolean;
+    try {
+      recorded = await record(message, claimId, {
+        state: 'sent',
+        attempts,
+        nextAttemptAt: message.nextAttemptAt,
+        lastError: message.lastError,
+        sentAt: clock.now().toISOString(),
+        data: withoutLinks(message.data),
+      });
+    } catch (error) {
+      log.error(
+        { err: error },
+        'mail accepted by the SMTP server but not recorded as sent; it will be sent again (same Message-ID)',
+      );
+      return;
+    }
+    if (!recorded) {
+      log.warn(
+        'mail accepted by the SMTP server after its claim ran out; another sender may send it again (same Message-ID)',
+      );
+      return;
+    }
+    log.info({ attempts }, 'mail sent');
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = clock.now().getTime();
+    const claim = { claimId: options.ids(), until: iso(now + leaseMs) };
+    const batch = await store.claimDueMail(iso(now), claim, batchSize);
+    const leaseEnd = now + leaseMs;
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const message = batch[next++]!;
+        try {
+          await deliver(message, claim.claimId, leaseEnd);
+        } catch (error) {
+          logger.error(
+            { err: error, mailId: message.id },
+            'mail outcome not recorded; the message is retried after its lease',
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    return batch.length;
+  }
+
+  let running: Promise<void> | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      let claimed = 0;
+      try {
+        claimed = await runOnce();
+      } catch (error) {
+        logger.error({ err: error }, 'mail sender could not read the outbox; trying again');
+      }
+      // A full batch means more may be due: go on at once.
+      if (stopping || claimed === batchSize) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      stopping = false;
+      running = loop();
+    },
+    runOnce,
+    async stop() {
+      stopping = true;
+      wake?.();
+      await running;
+      running = undefined;
+      transport.close();
+    },
+  };
+}

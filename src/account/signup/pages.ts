@@ -1,0 +1,115 @@
+/**
+ * The member pages: sign-up from an invitation, sign-in, and the signed-in member's page.
+ * Server-rendered with the auto-escaping `html` template; the only script is the bundled
+ * one (assets.ts), which the Content-Security-Policy allows and nothing else.
+ *
+ * Key creation needs that script (keys must be made on the member's device), so without
+ * JavaScript the forms say so plainly instead of failing silently. Password fields have no
+ * `name`: a form submitted without the script can never carry the password to the server.
+ */
+
+import { MIN_PASSWORD_LENGTH } from '../../crypto/sign-in-proof.ts';
+import type { InvitationView } from '../complete-signup.ts';
+import { html, type SafeHtml } from '../console/html.ts';
+import type { Member } from '../model.ts';
+import type { MemberAssets } from './assets.ts';
+
+function layout(assets: MemberAssets, title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · scimbridge</title>
+<link rel="stylesheet" href="${assets.style.path}">
+<script defer src="${assets.script.path}"></script>
+</head>
+<body><main>
+${body}
+</main></body></html>`.value;
+}
+
+const NEEDS_SCRIPT = html`<p class="problem needs-script">This page creates your encryption keys in your browser, so that
+your password and private key never leave this device. That needs the page's script: turn on
+JavaScript for this site and reload the page.</p>`;
+
+export function signupPage(assets: MemberAssets, view: InvitationView, formAction: string): string {
+  return layout(
+    assets,
+    `Join ${view.accountName}`,
+    html`<h1>Join ${view.accountName}</h1>
+<p>You were invited as <strong>${view.email}</strong>${view.displayName ? html` (${view.displayName})` : ''}.
+Choose a password to create your account. This link works until
+<time datetime="${view.expiresAt}">${view.expiresAt.replace('T', ' ').slice(0, 16)} UTC</time>.</p>
+${NEEDS_SCRIPT}
+<p id="problem" class="problem" role="alert" hidden></p>
+<form id="signup-form" method="post" action="${formAction}" data-iterations="${view.passwordIterations}" novalidate>
+<input type="email" name="username" autocomplete="username" value="${view.email}" hidden readonly>
+<label for="password">Password</label>
+<input id="password" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" aria-describedby="password-hint">
+<p id="password-hint" class="hint">At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one. It cannot be reset by anyone: it alone opens your keys.</p>
+<label for="password-confirm">Password again</label>
+<input id="password-confirm" type="password" autocomplete="new-password" required>
+<button type="submit">Create my account</button>
+</form>
+<p id="status" role="status" aria-live="polite" hidden></p>
+<div id="done" class="done" tabindex="-1" hidden>
+<p><strong>You are signed up.</strong> Your account is waiting to be confirmed; that happens automatically,
+usually within a few minutes, and you will get an e-mail when it is ready.</p>
+<p><a href="/signin">Sign in</a></p>
+</div>`,
+  );
+}
+
+/** A link that cannot be used, or a sign-up that needs the script; `message` says which and what to do. */
+export function problemPage(
+  assets: MemberAssets,
+  title: string,
+  message: string,
+  next?: { href: string; label: string },
+): string {
+  return layout(
+    assets,
+    title,
+    html`<h1>${title}</h1>
+<p class="problem" role="alert">${message}</p>
+${next ? html`<p><a href="${next.href}">${next.label}</a></p>` : ''}`,
+  );
+}
+
+export function signinPage(assets: MemberAssets): string {
+  return layout(
+    assets,
+    'Sign in',
+    html`<h1>Sign in</h1>
+${NEEDS_SCRIPT}
+<p id="problem" class="problem" role="alert" hidden></p>
+<form id="signin-form" method="post" action="/signin" novalidate>
+<label for="email">E-mail address</label>
+<input id="email" name="email" type="email" autocomplete="username" required>
+<label for="password">Password</label>
+<input id="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+<p id="status" role="status" aria-live="polite" hidden></p>`,
+  );
+}
+
+const STATE_TEXT: Record<Member['state'], string> = {
+  invited: 'invited',
+  pending: 'waiting to be confirmed; this happens automatically, and you will get an e-mail',
+  active: 'active',
+  suspended: 'suspended',
+};
+
+export function memberPage(assets: MemberAssets, member: Member, csrfToken: string): string {
+  return layout(
+    assets,
+    'Your account',
+    html`<h1>Your account</h1>
+<p>Signed in as <strong>${member.email}</strong>${member.displayName ? html` (${member.displayName})` : ''}.</p>
+<p id="member-state">Your account is ${STATE_TEXT[member.state]}.</p>
+<form method="post" action="/signout">
+<input type="hidden" name="csrf" value="${csrfToken}">
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
