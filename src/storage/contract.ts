@@ -490,6 +490,41 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(many.has('nobody'), false);
       });
 
+      test('listGroupsOfMembers leaves out members between those asked for', async () => {
+        // b and c sort between a and d: they are in range but were not asked for.
+        await store.addGroupMembers('g1', ['a', 'b', 'c', 'd']);
+        await store.addGroupMembers('g2', ['b', 'c']);
+        const groups = await store.listGroupsOfMembers(['d', 'a']);
+        assert.deepEqual([...groups.keys()].sort(), ['a', 'd']);
+        assert.deepEqual(groups.get('d'), [{ id: 'g1', displayName: 'Group g1', managed: true }]);
+      });
+
+      test('listGroupsOfMembers is complete for members in many groups and for any ids', async () => {
+        const many = Array.from({ length: 20 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+        for (const id of many) {
+          await store.insertGroup(makeGroup(id));
+          await store.addGroupMembers(id, ['a', 'b']);
+        }
+        await store.addGroupMembers('g1', ['b']);
+        await store.insertMember(makeMember('ü-member'));
+        await store.addGroupMembers('g1', ['ü-member']);
+        const groups = await store.listGroupsOfMembers(['a', 'b']);
+        assert.deepEqual(
+          groups.get('a')?.map((group) => group.id),
+          many,
+        );
+        assert.deepEqual(
+          groups.get('b')?.map((group) => group.id),
+          ['g1', ...many],
+        );
+        const unusual = await store.listGroupsOfMembers(['ü-member', 'b']);
+        assert.deepEqual(
+          unusual.get('ü-member')?.map((group) => group.id),
+          ['g1'],
+        );
+        assert.equal(unusual.get('b')?.length, 21);
+      });
+
       test('deleting a group removes its memberships', async () => {
         await store.addGroupMembers('g1', ['a']);
         await store.deleteGroup('g1');

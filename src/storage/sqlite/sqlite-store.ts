@@ -96,6 +96,13 @@ const SQLITE_SQL = {
    */
   membershipsOfMembers:
     'SELECT member_id, group_id FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))',
+  /**
+   * Ids are time-ordered (v7), so the members of a page in creation order (an IdP's sweep)
+   * are neighbours in the member index: one range read instead of a seek per member. The
+   * LIMIT tells when the range holds far more than the page (another order, a sparse page).
+   */
+  membershipsInRange:
+    'SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?',
   groupsByIds:
     'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
   /** One member (every single-user answer): no JSON to build or to scan; sorted here. */
@@ -399,7 +406,7 @@ class SqliteOps implements StoreOps {
       if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
       return groups;
     }
-    const memberships = this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
+    const memberships = this.membershipsOf(memberIds);
     if (memberships.length === 0) return groups;
     const groupIds = [...new Set(memberships.map((row) => row.group_id as string))];
     const byId = new Map<string, Row>();
@@ -422,6 +429,24 @@ class SqliteOps implements StoreOps {
       groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
     }
     return groups;
+  }
+
+  private membershipsOf(memberIds: readonly string[]): Row[] {
+    let first = memberIds[0]!;
+    let last = first;
+    for (const id of memberIds) {
+      // JavaScript orders strings by UTF-16 units, SQLite by UTF-8 bytes: the same for ASCII only.
+      if (NOT_ASCII.test(id)) return this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
+      if (id < first) first = id;
+      else if (id > last) last = id;
+    }
+    const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
+    const inRange = this.all(SQLITE_SQL.membershipsInRange, [first, last, cap]);
+    if (inRange.length < cap) {
+      const wanted = new Set(memberIds);
+      return inRange.filter((row) => wanted.has(row.member_id as string));
+    }
+    return this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
   }
 
   async existingMemberIds(ids: readonly string[]): Promise<string[]> {
@@ -591,6 +616,10 @@ function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
 }
 
 type MemberGroup = { id: string; displayName: string; managed: boolean };
+
+/** Memberships read per member asked for, at most, before a range read gives way to seeks. */
+const RANGE_ROWS_PER_MEMBER = 8;
+const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** A member's groups in the order they were created (`seq`), as both stores list them. */
 function inCreationOrder(rows: Row[]): MemberGroup[] {
