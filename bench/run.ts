@@ -5,6 +5,7 @@
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
+ *                    [--mode one-process|split]
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
@@ -12,6 +13,10 @@
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
  * inflated by the profiler and never count against the bars.
+ *
+ * `--mode split` runs the account server and the bridge as two processes (the bridge reaches
+ * the account over its HTTP API) and counts the CPU time of both; the default is the
+ * one-process system of `npm start`.
  *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
@@ -50,6 +55,7 @@ interface Options {
   profile: boolean;
   writeDocs: boolean;
   docsOnly: boolean;
+  mode: 'one-process' | 'split';
   mails: number;
 }
 
@@ -81,9 +87,14 @@ function parseOptions(argv: string[]): Options {
       profile: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
       'docs-only': { type: 'boolean', default: false },
+      mode: { type: 'string', default: 'one-process' },
       mails: { type: 'string', default: '10000' },
     },
   });
+  if (values.mode !== 'one-process' && values.mode !== 'split')
+    throw new UsageError('--mode must be one-process or split');
+  if (values.mode === 'split' && (values['write-docs'] || values['docs-only']))
+    throw new UsageError('--write-docs renders one-process figures; run split mode without it');
   if (values.db !== 'sqlite' && values.db !== 'postgres')
     throw new UsageError('--db must be sqlite or postgres');
   const only = values.only
@@ -106,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
+    mode: values.mode,
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
   };
 }
@@ -113,6 +125,7 @@ function parseOptions(argv: string[]): Options {
 function reproduceCommand(options: Options, users: number): string {
   const parts = ['npm run bench --', `--users ${users}`, `--concurrency ${options.concurrency}`];
   if (options.database !== 'sqlite') parts.push(`--db ${options.database}`);
+  if (options.mode === 'split') parts.push('--mode split');
   if (options.only) parts.push(`--only ${options.only.join(',')}`);
   return parts.join(' ');
 }
@@ -185,9 +198,10 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
   let measurements: Measurement[] = [];
   try {
     console.log(
-      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}`,
+      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${options.mode}`,
     );
-    const server = await startServerUnderTest({ args: database.args, startTimeoutMs: 60_000 });
+    const args = options.mode === 'split' ? [...database.args, '--mode', 'split'] : database.args;
+    const server = await startServerUnderTest({ args, startTimeoutMs: 60_000 });
     activeServer = server;
     try {
       measurements = await runSuite(
@@ -231,6 +245,15 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
     peakRssMiB: Math.max(...measurements.map((measurement) => measurement.peakRssMiB ?? 0)),
     failedRequests: measurements.reduce((sum, measurement) => sum + measurement.failed, 0),
   };
+}
+
+async function saveSplitResult(result: RunResult): Promise<string> {
+  const file = path.join(
+    RESULTS_DIR,
+    `run-split-${result.database}-${result.users}-${result.date.replace(/[:.]/g, '-')}.json`,
+  );
+  await writeFile(file, `${JSON.stringify({ ...result, mode: 'split' }, null, 2)}\n`);
+  return file;
 }
 
 async function writeDocs(database: Database): Promise<void> {
@@ -294,7 +317,11 @@ async function main(): Promise<number> {
       );
     }
     failed += result.failedRequests;
-    const files = await saveResult(RESULTS_DIR, result, options.profile);
+    // Split-mode runs are kept apart: the generated tables in docs/benchmarks.md are one-process figures.
+    const files =
+      options.mode === 'split'
+        ? [await saveSplitResult(result)]
+        : await saveResult(RESULTS_DIR, result, options.profile);
     console.log(`saved ${path.relative(ROOT, files[0]!)}`);
   }
   if (options.writeDocs && wantsScim(options)) await writeDocs(options.database);

@@ -4,8 +4,13 @@
  * bridge, as `npm start` does) on ephemeral loopback ports, turns provisioning on, and
  * answers the parent's questions about its own CPU time over IPC.
  *
- * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL]`.
+ * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split]`.
+ *
+ * `--mode split` runs the account server here and the bridge as a second process
+ * (bench/bridge-child.ts) that reaches it over the account API, as `account serve` and
+ * `bridge serve` do; CPU and memory answers are then the sum of both processes.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +19,7 @@ import { randomIds, systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { serializeSessionFile } from '../src/crypto/credentials/session-file.ts';
 import { createLogger } from '../src/logging.ts';
-import { type RunningSystem, startSystem } from '../src/main.ts';
+import { startAccountService, startSystem } from '../src/main.ts';
 import { startProfiling, stopProfiling } from './server-profiler.ts';
 import type { FromServer, ToServer } from './server-protocol.ts';
 
@@ -29,6 +34,7 @@ async function main(): Promise<void> {
     options: {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
+      mode: { type: 'string', default: 'one-process' },
       // The MAIL workload: the sink is a plain-text test server without STARTTLS.
       'smtp-url': { type: 'string' },
     },
@@ -53,7 +59,18 @@ async function main(): Promise<void> {
     {},
   );
   const logger = createLogger({ level: 'silent', format: 'json' });
-  const system: RunningSystem = await startSystem(config, { logger });
+  const split = values.mode === 'split';
+  const system = split
+    ? await (async () => {
+        const account = await startAccountService(config, { logger });
+        return {
+          store: account.store,
+          accountAddress: account.address,
+          bridgeAddress: '',
+          close: account.close,
+        };
+      })()
+    : await startSystem(config, { logger });
 
   // The session file has to be in place before the first SCIM request: the bridge opens it
   // with the token on first use.
@@ -61,12 +78,46 @@ async function main(): Promise<void> {
     { store: system.store, clock: systemClock, ids: randomIds },
     { accountUrl: system.accountAddress },
   );
-  await writeFile(path.join(dataDir, 'scimsession'), serializeSessionFile(sessionFile), { mode: 0o600 });
+  const sessionPath = path.join(dataDir, 'scimsession');
+  await writeFile(sessionPath, serializeSessionFile(sessionFile), { mode: 0o600 });
+
+  let bridgeChild: ChildProcess | undefined;
+  let bridgeAddress = system.bridgeAddress;
+  const bridgeAnswers = new Map<number, (reply: FromServer) => void>();
+  if (split) {
+    bridgeChild = fork(
+      new URL('./bridge-child.ts', import.meta.url),
+      ['--session', sessionPath, '--account-url', system.accountAddress],
+      { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    bridgeAddress = await new Promise<string>((resolve, reject) => {
+      bridgeChild!.once('exit', (code) => reject(new Error(`the bridge process exited (code ${code})`)));
+      bridgeChild!.on('message', (message: FromServer) => {
+        if (message.type === 'ready') resolve(message.bridgeAddress);
+        else if (message.type === 'usage') bridgeAnswers.get(message.id)?.(message);
+      });
+    });
+  }
+  let nextQuestion = 1;
+  const bridgeUsage = (): Promise<{ cpu: NodeJS.CpuUsage; rssBytes: number }> =>
+    new Promise((resolve) => {
+      const id = nextQuestion++;
+      bridgeAnswers.set(id, (reply) => {
+        bridgeAnswers.delete(id);
+        if (reply.type === 'usage') resolve({ cpu: reply.cpu, rssBytes: reply.rssBytes });
+      });
+      bridgeChild!.send({ type: 'usage', id } satisfies ToServer);
+    });
 
   let closing = false;
   const close = async () => {
     if (closing) return;
     closing = true;
+    if (bridgeChild && bridgeChild.exitCode === null) {
+      const exited = new Promise((resolve) => bridgeChild!.once('exit', resolve));
+      bridgeChild.send({ type: 'close' } satisfies ToServer);
+      await exited;
+    }
     await system.close();
     // A normal exit, so that `--cpu-prof` gets to write its profile.
     process.exit(0);
@@ -74,7 +125,19 @@ async function main(): Promise<void> {
 
   process.on('message', (message: ToServer) => {
     if (message.type === 'usage') {
-      tell({ type: 'usage', id: message.id, cpu: process.cpuUsage(), rssBytes: process.memoryUsage.rss() });
+      const own = { cpu: process.cpuUsage(), rssBytes: process.memoryUsage.rss() };
+      if (!bridgeChild) {
+        tell({ type: 'usage', id: message.id, ...own });
+        return;
+      }
+      void bridgeUsage().then((other) =>
+        tell({
+          type: 'usage',
+          id: message.id,
+          cpu: { user: own.cpu.user + other.cpu.user, system: own.cpu.system + other.cpu.system },
+          rssBytes: own.rssBytes + other.rssBytes,
+        }),
+      );
     } else if (message.type === 'profile-start') {
       startProfiling().then(
         () => tell({ type: 'done', id: message.id }),
@@ -92,7 +155,7 @@ async function main(): Promise<void> {
   // The parent went away (crash, Ctrl-C): do not outlive it.
   process.on('disconnect', () => void close());
 
-  tell({ type: 'ready', bridgeAddress: system.bridgeAddress, token });
+  tell({ type: 'ready', bridgeAddress, token });
 }
 
 main().catch((error: unknown) => {

@@ -29,8 +29,22 @@ export interface Config {
   /** Largest page a SCIM list returns. */
   maxPageSize: number;
   bulkMaxOperations: number;
-  /** Whether X-Forwarded-For from a proxy in front of the bridge names the client. */
-  trustProxy: boolean;
+  /**
+   * Whether X-Forwarded-For names the client (bridge: for the failed-token limiter; account
+   * API: for the firewall). `true` trusts any proxy; a comma-separated list of addresses or
+   * CIDR ranges trusts only those proxies, so nobody else can claim another address.
+   */
+  trustProxy: boolean | string;
+  /** PEM certificate and key files: serve HTTPS instead of HTTP (both servers). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /**
+   * `bridge serve --account-url` / SCIMBRIDGE_ACCOUNT_URL when set explicitly: overrides
+   * the account URL in the session file. Undefined means "use the session file's".
+   */
+  accountUrlOverride: string | undefined;
+  /** The network list behind the firewall's listed-networks rule (docs/configuration.md). */
+  networkListFile: string | undefined;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
   /** The From header of every mail. */
@@ -122,7 +136,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
     );
   }
-  const trustProxy = (pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false').toLowerCase();
+  const trustProxy = parseTrustProxy(pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false');
+  const tlsCert = pick('tlsCert', 'SCIMBRIDGE_TLS_CERT');
+  const tlsKey = pick('tlsKey', 'SCIMBRIDGE_TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError(
+      'SCIMBRIDGE_TLS_CERT and SCIMBRIDGE_TLS_KEY go together: give both files, or neither',
+    );
+  }
+  const explicitAccountUrl = pick('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL');
   const smtpUrl = pick('smtpUrl', 'SCIMBRIDGE_SMTP_URL');
   if (smtpUrl !== undefined) {
     try {
@@ -172,7 +194,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     maxBodyBytes: positive('maxBodyBytes', 'SCIMBRIDGE_MAX_BODY_BYTES', 1024 * 1024, 64 * 1024 * 1024),
     maxPageSize: positive('maxPageSize', 'SCIMBRIDGE_MAX_PAGE_SIZE', 1000, 10000),
     bulkMaxOperations: positive('bulkMaxOperations', 'SCIMBRIDGE_BULK_MAX_OPERATIONS', 1000, 10000),
-    trustProxy: trustProxy === 'true' || trustProxy === '1' || trustProxy === 'yes',
+    trustProxy,
+    tlsCert: tlsCert && path.resolve(cwd, tlsCert),
+    tlsKey: tlsKey && path.resolve(cwd, tlsKey),
+    accountUrlOverride: explicitAccountUrl && url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', explicitAccountUrl),
+    networkListFile: (() => {
+      const file = pick('networkListFile', 'SCIMBRIDGE_NETWORK_LIST');
+      return file && path.resolve(cwd, file);
+    })(),
     smtpUrl,
     mailFrom,
     smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',
@@ -186,4 +215,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     passwordIterations,
     memberSessionHours: positive('memberSessionHours', 'SCIMBRIDGE_MEMBER_SESSION_HOURS', 12, 24 * 30),
   };
+}
+
+/** `true`/`false` (and 1/0, yes/no), or a list of proxy addresses and CIDR ranges. */
+function parseTrustProxy(raw: string): boolean | string {
+  const text = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no', ''].includes(text)) return false;
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry))) {
+    throw new ConfigError(
+      `SCIMBRIDGE_TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses or CIDR ranges, not "${raw}"`,
+    );
+  }
+  return entries.join(',');
 }

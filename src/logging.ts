@@ -20,6 +20,8 @@ export const REDACTED_PATHS = [
   '*.privateKey',
   'password',
   '*.password',
+  'sessionToken',
+  '*.sessionToken',
   'smtpUrl',
   '*.smtpUrl',
 ];

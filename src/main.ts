@@ -1,25 +1,46 @@
 /**
  * The composition root: the only place that knows the concrete store, client, servers and
- * credentials. `startSystem` runs the account server and one bridge in one process (the
- * default `npm start`); the bridge still reaches the account only through AccountClient.
+ * credentials. Three shapes share the code below:
+ *
+ * - `startAccountService`: the account server alone (`scimbridge account serve`): store,
+ *   console, member pages, the mail sender, and the account API that separate bridges sign
+ *   in to;
+ * - `startBridgeService`: a bridge alone (`scimbridge bridge serve`), reaching the account
+ *   only over HTTP (`bridge/account-http-client.ts`);
+ * - `startSystem`: both in one process (`npm start`); the bridge still reaches the account
+ *   only through AccountClient, in process by default.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { SignupSettings } from './account/deps.ts';
+import type { AccountClient } from './account/client.ts';
+import type { AccountDeps, SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
+import { createFirewallGate } from './account/firewall/gate.ts';
+import {
+  EMPTY_NETWORK_LIST,
+  type NetworkList,
+  NetworkListError,
+  parseNetworkList,
+} from './account/firewall/network-list.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { createMailSender, type MailSender } from './account/mail/sender.ts';
 import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { createAccountServer } from './account/server.ts';
 import type { Store } from './account/store.ts';
+import {
+  type AccountConnectionStatus,
+  createHttpAccountClient,
+  type HttpAccountClient,
+} from './bridge/account-http-client.ts';
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
-import { createTokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { openStore } from './storage/open-store.ts';
 
 export const VERSION = '0.1.0';
@@ -42,6 +63,11 @@ export interface SystemDeps {
   ids?: IdGenerator;
   /** Replaces the store that the config names (tests). */
   store?: Store;
+  /**
+   * How the one-process bridge reaches the account: in process (default), or over the
+   * account API on loopback, exactly as a separate bridge does (tests of the HTTP transport).
+   */
+  accountTransport?: 'in-process' | 'http';
   /** Uniform in [0, 1): jitter for mail retries. */
   random?: () => number;
 }
@@ -56,25 +82,170 @@ export function signupSettingsOf(config: Config): SignupSettings {
   };
 }
 
-export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
+export interface RunningAccount {
+  store: Store;
+  server: FastifyInstance;
+  address: string;
+  deps: AccountDeps;
+  mailSender: MailSender | undefined;
+  close(): Promise<void>;
+}
+
+export interface RunningBridge {
+  server: FastifyInstance;
+  address: string;
+  verifier: TokenVerifier;
+  client: AccountClient;
+  /** The account connection as the HTTP client last found it (status page, P6); undefined in process. */
+  accountConnection: (() => AccountConnectionStatus) | undefined;
+  close(): Promise<void>;
+}
+
+/** The certificate and key for HTTPS, read once at start; undefined for plain HTTP. */
+export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  try {
+    return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
+  } catch (error) {
+    throw new ConfigError(`cannot read the TLS certificate or key: ${(error as Error).message}`);
+  }
+}
+
+function readNetworkList(config: Config): NetworkList {
+  if (config.networkListFile === undefined) return EMPTY_NETWORK_LIST;
+  let text: string;
+  try {
+    text = readFileSync(config.networkListFile, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the network list: ${(error as Error).message}`);
+  }
+  try {
+    return parseNetworkList(text, config.networkListFile);
+  } catch (error) {
+    if (error instanceof NetworkListError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/** The account server alone: store, console, member pages, account API, mail sender. Listens on the console port. */
+export async function startAccountService(
+  config: Config,
+  deps: Omit<SystemDeps, 'accountTransport'>,
+): Promise<RunningAccount> {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
-  const { logger } = deps;
+  const tls = readTls(config);
+  const networkList = readNetworkList(config);
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const signup = signupSettingsOf(config);
-  const accountDeps = { store, clock, ids, accountUrl: config.accountUrl, signup };
-  await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
+  const accountDeps: AccountDeps = {
+    store,
+    clock,
+    ids,
+    accountUrl: config.accountUrl,
+    signup: signupSettingsOf(config),
+  };
+  let server: FastifyInstance | undefined;
+  try {
+    await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
+    server = await createAccountServer({
+      store,
+      logger: deps.logger.child({ part: 'account' }),
+      bridgeUrl: config.publicBridgeUrl,
+      trustProxy: config.trustProxy,
+      deps: accountDeps,
+      tls,
+      api: {
+        deps: accountDeps,
+        client: createInProcessAccountClient(accountDeps),
+        firewall: createFirewallGate(accountDeps, networkList),
+      },
+    });
+    const address = await server.listen({ host: config.host, port: config.consolePort });
+    const running = server;
+    const mailSender = startMailSender(config, accountDeps, deps);
+    return {
+      store,
+      server: running,
+      address,
+      deps: accountDeps,
+      mailSender,
+      async close() {
+        // Finish in-flight requests and the mail batch in flight, then release the database.
+        await Promise.allSettled([running.close(), mailSender?.stop()]);
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await server?.close();
+    if (deps.store === undefined) await store.close();
+    throw error;
+  }
+}
 
-  const client = createInProcessAccountClient(accountDeps);
+function startMailSender(
+  config: Config,
+  accountDeps: AccountDeps,
+  deps: Pick<SystemDeps, 'logger' | 'random'>,
+): MailSender | undefined {
+  const mailLogger = deps.logger.child({ part: 'mail' });
+  if (config.smtpUrl === undefined) {
+    mailLogger.info(
+      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+    );
+    return undefined;
+  }
+  const mailSender = createMailSender({
+    store: accountDeps.store,
+    transport: createSmtpTransport({
+      url: config.smtpUrl,
+      requireTls: config.smtpRequireTls,
+      maxConnections: config.smtpPoolSize,
+    }),
+    clock: accountDeps.clock,
+    ids: accountDeps.ids,
+    random: deps.random ?? Math.random,
+    logger: mailLogger,
+    from: config.mailFrom,
+    concurrency: 2 * config.smtpPoolSize,
+  });
+  mailSender.start();
+  mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
+  return mailSender;
+}
+
+/**
+ * A bridge. `client` picks how it reaches the account: given (one process) or, by default,
+ * the HTTP client towards the session file's account URL (or `--account-url`).
+ */
+export async function startBridgeService(
+  config: Config,
+  deps: {
+    logger: Logger;
+    clock?: Clock;
+    client?: (verifier: TokenVerifier) => AccountClient;
+    /** Where the session file is looked for when nothing names it (the one-process data folder). */
+    defaultSessionPath?: string;
+  },
+): Promise<RunningBridge> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger.child({ part: 'bridge' });
+  const tls = readTls(config);
   const verifier = createTokenVerifier({
     sessionPath: config.sessionPath,
     sessionBase64: config.sessionBase64,
-    defaultPath: path.join(config.dataDir, 'scimsession'),
+    defaultPath: deps.defaultSessionPath,
     clock,
   });
+  const httpClient: HttpAccountClient | undefined = deps.client
+    ? undefined
+    : createHttpAccountClient({
+        session: () => verifier.session,
+        accountUrlOverride: config.accountUrlOverride,
+        logger,
+      });
+  const client = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
-
-  const bridge = await createBridgeApp({
+  const server = await createBridgeApp({
     scim: {
       client,
       maxPageSize: config.maxPageSize,
@@ -84,65 +255,69 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     },
     publicUrl: config.publicBridgeUrl,
     auth,
-    logger: logger.child({ part: 'bridge' }),
+    logger,
     trustProxy: config.trustProxy,
     version: VERSION,
+    tls,
   });
-  const accountServer = await createAccountServer({
-    store,
-    logger: logger.child({ part: 'account' }),
-    bridgeUrl: config.publicBridgeUrl,
-    trustProxy: config.trustProxy,
-    deps: accountDeps,
-  });
-
-  let accountAddress: string;
-  let bridgeAddress: string;
+  let address: string;
   try {
-    accountAddress = await accountServer.listen({ host: config.host, port: config.consolePort });
-    bridgeAddress = await bridge.listen({ host: config.host, port: config.bridgePort });
+    address = await server.listen({ host: config.host, port: config.bridgePort });
   } catch (error) {
-    await Promise.allSettled([accountServer.close(), bridge.close()]);
-    await store.close();
+    await server.close();
+    httpClient?.close();
+    throw error;
+  }
+  return {
+    server,
+    address,
+    verifier,
+    client,
+    accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
+    async close() {
+      await server.close();
+      httpClient?.close();
+    },
+  };
+}
+
+export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
+  const account = await startAccountService(config, deps);
+  let loopbackClient: HttpAccountClient | undefined;
+  let bridge: RunningBridge;
+  try {
+    bridge = await startBridgeService(config, {
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      defaultSessionPath: path.join(config.dataDir, 'scimsession'),
+      ...(deps.accountTransport === 'http'
+        ? {
+            client: (verifier: TokenVerifier) =>
+              (loopbackClient = createHttpAccountClient({
+                session: () => verifier.session,
+                accountUrlOverride: account.address,
+                logger: deps.logger.child({ part: 'bridge' }),
+              })),
+          }
+        : { client: () => createInProcessAccountClient(account.deps) }),
+    });
+  } catch (error) {
+    await account.close();
     throw error;
   }
 
-  const mailLogger = logger.child({ part: 'mail' });
-  let mailSender: MailSender | undefined;
-  if (config.smtpUrl === undefined) {
-    mailLogger.info(
-      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
-    );
-  } else {
-    mailSender = createMailSender({
-      store,
-      transport: createSmtpTransport({
-        url: config.smtpUrl,
-        requireTls: config.smtpRequireTls,
-        maxConnections: config.smtpPoolSize,
-      }),
-      clock,
-      ids,
-      random: deps.random ?? Math.random,
-      logger: mailLogger,
-      from: config.mailFrom,
-      concurrency: 2 * config.smtpPoolSize,
-    });
-    mailSender.start();
-    mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
-  }
-
   return {
-    store,
-    accountServer,
-    bridge,
-    accountAddress,
-    bridgeAddress,
-    mailSender,
+    store: account.store,
+    accountServer: account.server,
+    bridge: bridge.server,
+    accountAddress: account.address,
+    bridgeAddress: bridge.address,
+    mailSender: account.mailSender,
     async close() {
-      // Finish in-flight requests and the mail batch in flight, then release the database.
-      await Promise.allSettled([bridge.close(), accountServer.close(), mailSender?.stop()]);
-      await store.close();
+      // Finish in-flight requests first, then release the database.
+      await bridge.close();
+      loopbackClient?.close();
+      await account.close();
     },
   };
 }

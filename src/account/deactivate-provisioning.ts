@@ -19,6 +19,8 @@ export async function deactivateProvisioning(
     const now = nowIso(deps);
     const integration: Integration = { ...existing, state: 'inactive', updatedAt: now };
     await tx.saveIntegration(integration);
+    // Every open account-API session of the bridge ends with it (P2).
+    await tx.deleteApiSessions();
     await tx.appendActivity({
       id: deps.ids(),
       at: now,

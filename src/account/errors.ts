@@ -20,7 +20,11 @@ export type AccountErrorCode =
   | 'version_mismatch'
   | 'provisioning_disabled'
   | 'credentials_revoked'
-  | 'account_missing';
+  | 'account_missing'
+  /** The account's firewall refused the bridge's address (P4); the message names the address and the rule. */
+  | 'firewall_blocked'
+  /** The bridge could not reach the account server (network, timeout, server down): retry later (P22). */
+  | 'account_unreachable';
 
 export class AccountError extends Error {
   readonly code: AccountErrorCode;

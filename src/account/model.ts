@@ -136,6 +136,48 @@ export interface OutboxMessage {
   sentAt: string | null;
 }
 
+/**
+ * A sign-in challenge of the account API (DESIGN.md, "the token is the key"): a nonce the
+ * bridge signs with its Ed25519 key. Single use, short-lived, bound to one key id.
+ */
+export interface ApiChallenge {
+  id: string;
+  keyId: string;
+  /** base64url, 32 random bytes. */
+  nonce: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** A bridge's signed-in API session. Only the SHA-256 of its token is stored. */
+export interface ApiSession {
+  /** base64url SHA-256 of the session token. */
+  tokenHash: string;
+  integrationId: string;
+  /** The key the bridge signed in with; the session dies when the integration's key id changes (P2). */
+  keyId: string;
+  /** The address the bridge signed in from, for the activity log and troubleshooting. */
+  address: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export type FirewallAction = 'allow' | 'deny';
+
+/**
+ * A firewall rule for the bridge's connection to the account API (P4). `range` rules match
+ * an IPv4 or IPv6 CIDR block; the one `listed_networks` rule denies every address in the
+ * account server's network list (cloud providers, anonymising networks).
+ */
+export interface FirewallRule {
+  id: string;
+  action: FirewallAction;
+  kind: 'range' | 'listed_networks';
+  /** Canonical CIDR (`203.0.113.0/24`, `2001:db8::/32`) for `range` rules; null otherwise. */
+  cidr: string | null;
+  note: string | null;
+  createdAt: string;
+}
 /** A sender's hold on outbox messages (`Store.claimDueMail`); another sender skips them until `until`. */
 export interface MailClaim {
   /** Unique per claim; only the holder may record the outcome. */

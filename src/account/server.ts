@@ -1,11 +1,13 @@
 /**
- * The account server's HTTP surface: liveness, an overview page of the team, and the member
- * pages (sign-up from an invitation, sign-in; src/account/signup/). The account API for
- * separate bridges and the admin console are added beside it.
+ * The account server's HTTP surface: liveness, an overview page of the team, the member
+ * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
+ * under /api/v1 for bridges that run apart (`api/routes.ts`). The admin console is added
+ * beside them.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
+import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
@@ -19,7 +21,13 @@ export interface AccountServerOptions {
   store: Store;
   logger: Logger;
   bridgeUrl: string;
-  trustProxy: boolean;
+  trustProxy: boolean | string;
+  /** The account API for separate bridges; left out, the server has no /api/v1. */
+  api?: Omit<AccountApiOptions, 'logger'>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
+  /** Largest request body, in bytes (account API requests carry at most one SCIM change). */
+  bodyLimit?: number;
   /** The use cases' dependencies; when given, clock, ids and signup below are ignored. */
   deps?: AccountDeps;
   clock?: Clock;
@@ -35,7 +43,10 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     return503OnClosing: true,
-  });
+    // A batch of membership changes from a bridge can be large; SCIM bodies are limited at the bridge.
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    ...(options.tls ? { https: options.tls } : {}),
+  }) as unknown as FastifyInstance;
   const { store } = options;
   const deps: AccountDeps = options.deps ?? {
     store,
@@ -92,6 +103,7 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     limiter: new SignInLimiter(deps.clock),
     assets: await memberAssets(),
   });
+  if (options.api) await registerAccountApi(app, { ...options.api, logger: options.logger });
 
   await app.ready();
   return app;

@@ -44,6 +44,8 @@ export async function setupProvisioning(
   };
   await deps.store.transaction(async (tx) => {
     await tx.saveIntegration(integration);
+    // The old signing key's account-API sessions end in the same transaction (P2).
+    await tx.deleteApiSessions();
     await tx.appendActivity({
       id: deps.ids(),
       at: now,

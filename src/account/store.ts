@@ -8,7 +8,10 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type {
   Account,
   ActivityEntry,
+  ApiChallenge,
+  ApiSession,
   EmailChangeToken,
+  FirewallRule,
   Group,
   GroupMemberRef,
   Integration,
@@ -141,6 +144,23 @@ export interface StoreOps {
 
   getIntegration(): Promise<Integration | undefined>;
   saveIntegration(integration: Integration): Promise<void>;
+
+  /** Account API sign-in (challenge–response) and sessions. */
+  insertApiChallenge(challenge: ApiChallenge): Promise<void>;
+  /** Removes the challenge and returns it: a challenge can be answered once. */
+  takeApiChallenge(id: string): Promise<ApiChallenge | undefined>;
+  insertApiSession(session: ApiSession): Promise<void>;
+  getApiSession(tokenHash: string): Promise<ApiSession | undefined>;
+  /** Ends every API session (regenerate, deactivate). Returns how many ended. */
+  deleteApiSessions(): Promise<number>;
+  /** Drops challenges and sessions that expired before `now` (ISO-8601). */
+  purgeExpiredApiAuth(now: string): Promise<void>;
+
+  /** Firewall rules for the bridge's connection (P4), oldest first. */
+  listFirewallRules(): Promise<FirewallRule[]>;
+  /** Throws `UniqueViolation('id')` when a rule for the same range (or the network list) exists. */
+  insertFirewallRule(rule: FirewallRule): Promise<void>;
+  deleteFirewallRule(id: string): Promise<boolean>;
 
   appendActivity(entry: ActivityEntry): Promise<void>;
   /** Newest first. */

@@ -21,8 +21,10 @@ export interface BridgeAppOptions {
   publicUrl: string;
   auth: Authenticator;
   logger: Logger;
-  trustProxy: boolean;
+  trustProxy: boolean | string;
   version: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
@@ -34,7 +36,8 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     trustProxy: options.trustProxy,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
-  });
+    ...(options.tls ? { https: options.tls } : {}),
+  }) as unknown as FastifyInstance;
 
   acceptJsonBodies(app);
 

@@ -5,9 +5,11 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 
 const program = new Command()
@@ -17,6 +19,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerProvisioningCommands(program);
+registerServeCommands(program);
+registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
 

@@ -10,7 +10,11 @@ export function withStorageFlags(command: Command): Command {
 }
 
 /** Flags whose names read better on a command line than the config key they set. */
-const FLAG_ALIASES: Record<string, keyof ConfigFlags> = { publicUrl: 'publicBridgeUrl' };
+const FLAG_ALIASES: Record<string, keyof ConfigFlags> = {
+  publicUrl: 'publicBridgeUrl',
+  session: 'sessionPath',
+  networkList: 'networkListFile',
+};
 
 export function flagsOf(options: Record<string, unknown>): ConfigFlags {
   const flags: ConfigFlags = {};

@@ -404,6 +404,50 @@ CREATE TABLE member_keys (
 `;
 
 /**
+ * Version 6: the account API's access tables. Challenges and sessions are keyed by random
+ * values (a challenge id, the SHA-256 of a session token), so their primary keys are the
+ * lookups. `subject` makes a range (or the network-list rule) appear at most once.
+ */
+const accessV6 = (dialect: 'sqlite' | 'postgres') => {
+  const text = dialect === 'sqlite' ? 'TEXT' : 'text COLLATE "C"';
+  const seq =
+    dialect === 'sqlite'
+      ? 'INTEGER PRIMARY KEY AUTOINCREMENT'
+      : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  return `
+CREATE TABLE api_challenges (
+  id ${text} PRIMARY KEY,
+  key_id ${text} NOT NULL,
+  nonce ${text} NOT NULL,
+  created_at ${text} NOT NULL,
+  expires_at ${text} NOT NULL
+);
+CREATE INDEX api_challenges_expiry ON api_challenges (expires_at);
+
+CREATE TABLE api_sessions (
+  token_hash ${text} PRIMARY KEY,
+  integration_id ${text} NOT NULL,
+  key_id ${text} NOT NULL,
+  address ${text} NOT NULL,
+  created_at ${text} NOT NULL,
+  expires_at ${text} NOT NULL
+);
+CREATE INDEX api_sessions_expiry ON api_sessions (expires_at);
+
+CREATE TABLE firewall_rules (
+  seq ${seq},
+  id ${text} NOT NULL UNIQUE,
+  action ${text} NOT NULL CHECK (action IN ('allow', 'deny')),
+  kind ${text} NOT NULL CHECK (kind IN ('range', 'listed_networks')),
+  cidr ${text},
+  note ${text},
+  created_at ${text} NOT NULL,
+  subject ${text} NOT NULL UNIQUE
+);
+`;
+};
+
+/**
  * Version 5: durable e-mail and e-mail changes.
  * - Outbox claims: a sender sets `claim_id`/`claimed_until` on the messages it takes, in one
  *   UPDATE, so two senders over one database never take the same message, and a message
@@ -525,5 +569,6 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'member keys', sqlite: sqliteV2, postgres: postgresV2 },
   { version: 3, name: 'invitations, member sign-in', sqlite: sqliteV3, postgres: postgresV3 },
   { version: 5, name: 'outbox claims and e-mail change tokens', sqlite: sqliteV5, postgres: postgresV5 },
+  { version: 6, name: 'account API access', sqlite: accessV6('sqlite'), postgres: accessV6('postgres') },
   { version: 8, name: 'counter rows locked in order', sqlite: sqliteV8, postgres: postgresV8 },
 ];

@@ -48,7 +48,12 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { db?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
+  options: {
+    db?: 'sqlite' | 'postgres';
+    env?: Record<string, string>;
+    /** Default: SCIMBRIDGE_TEST_TRANSPORT=http runs every e2e test over the account API. */
+    accountTransport?: 'in-process' | 'http';
+  } = {},
 ) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
   const config = loadConfig({
@@ -76,7 +81,9 @@ export async function startTestSystem(
     schema = `e2e_${randomBytes(6).toString('hex')}`;
     store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
   }
-  const system = await startSystem(config, { logger, store });
+  const accountTransport =
+    options.accountTransport ?? (process.env.SCIMBRIDGE_TEST_TRANSPORT === 'http' ? 'http' : 'in-process');
+  const system = await startSystem(config, { logger, store, accountTransport });
   const deps = { store: system.store, clock: systemClock, ids: randomIds };
 
   const regenerate = async () => {

@@ -21,6 +21,10 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: Scim
   provisioning_disabled: { status: 403 },
   credentials_revoked: { status: 401 },
   account_missing: { status: 503 },
+  // Both are outages between bridge and account that an operator fixes; 503 with Retry-After
+  // makes the IdP retry later, so nothing it sent meanwhile is lost (P22).
+  firewall_blocked: { status: 503 },
+  account_unreachable: { status: 503 },
 };
 
 /** Fastify's own request errors, by code. */

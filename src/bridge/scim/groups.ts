@@ -103,6 +103,11 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
   const changesMembers = add.length > 0 || remove.length > 0 || replaceWith !== undefined;
   const pinned = req.ifMatch !== undefined;
   const group = await withVersionRetry(pinned, async () => {
+    // Only membership, no If-Match: the account checks the group itself while changing it,
+    // so reading it first would only cost a round trip (a separate bridge's largest cost).
+    if (plan.attributeOps.length === 0 && changesMembers && !pinned) {
+      return ctx.client.changeGroupMembers(id, plan.membership, undefined);
+    }
     let current = await ctx.client.getGroup(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     if (plan.attributeOps.length > 0) {

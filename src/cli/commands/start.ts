@@ -4,6 +4,7 @@ import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
+import { stopOnSignals } from '../lifecycle.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -42,7 +43,19 @@ export function registerStartCommand(program: Command): void {
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
-      .option('--trust-proxy', 'take the client address from X-Forwarded-For (SCIMBRIDGE_TRUST_PROXY)')
+      .option(
+        '--trust-proxy [proxies]',
+        'take the client address from X-Forwarded-For; optionally only from these comma-separated proxy addresses or ranges (SCIMBRIDGE_TRUST_PROXY)',
+      )
+      .option(
+        '--tls-cert <file>',
+        'PEM certificate: serve HTTPS on both ports (SCIMBRIDGE_TLS_CERT, with --tls-key)',
+      )
+      .option('--tls-key <file>', 'PEM private key of --tls-cert (SCIMBRIDGE_TLS_KEY)')
+      .option(
+        '--network-list <file>',
+        'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
+      )
       .option(
         '--smtp-url <url>',
         'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
@@ -85,15 +98,6 @@ export function registerStartCommand(program: Command): void {
         '',
       ].join('\n'),
     );
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      await system.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    stopOnSignals(() => system.close(), logger);
   });
 }

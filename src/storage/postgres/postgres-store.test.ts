@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { migrations } from '../migrations.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -28,6 +29,10 @@ after(async () => {
 });
 
 describeStoreContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
+
+describeAccessContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 

@@ -9,7 +9,10 @@ import pg from 'pg';
 import type {
   Account,
   ActivityEntry,
+  ApiChallenge,
+  ApiSession,
   EmailChangeToken,
+  FirewallRule,
   Group,
   GroupMemberRef,
   Integration,
@@ -32,6 +35,15 @@ import {
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
+import {
+  ACCESS_SQL,
+  apiChallengeFromRow,
+  apiChallengeValues,
+  apiSessionFromRow,
+  apiSessionValues,
+  firewallRuleFromRow,
+  firewallRuleValues,
+} from '../access-rows.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
 import { postgresDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
@@ -407,6 +419,45 @@ class PostgresOps implements StoreOps {
 
   async saveIntegration(integration: Integration): Promise<void> {
     await this.run(SQL.saveIntegration, integrationValues(integration));
+  }
+
+  async insertApiChallenge(challenge: ApiChallenge): Promise<void> {
+    await this.run(ACCESS_SQL.insertApiChallenge, apiChallengeValues(challenge));
+  }
+
+  async takeApiChallenge(id: string): Promise<ApiChallenge | undefined> {
+    const row = await this.get(ACCESS_SQL.takeApiChallenge, [id]);
+    return row && apiChallengeFromRow(row);
+  }
+
+  async insertApiSession(session: ApiSession): Promise<void> {
+    await this.run(ACCESS_SQL.insertApiSession, apiSessionValues(session));
+  }
+
+  async getApiSession(tokenHash: string): Promise<ApiSession | undefined> {
+    const row = await this.get(ACCESS_SQL.getApiSession, [tokenHash]);
+    return row && apiSessionFromRow(row);
+  }
+
+  async deleteApiSessions(): Promise<number> {
+    return this.run(ACCESS_SQL.deleteApiSessions, []);
+  }
+
+  async purgeExpiredApiAuth(now: string): Promise<void> {
+    await this.run(ACCESS_SQL.purgeApiChallenges, [now]);
+    await this.run(ACCESS_SQL.purgeApiSessions, [now]);
+  }
+
+  async listFirewallRules(): Promise<FirewallRule[]> {
+    return (await this.all(ACCESS_SQL.listFirewallRules, [])).map(firewallRuleFromRow);
+  }
+
+  async insertFirewallRule(rule: FirewallRule): Promise<void> {
+    await this.run(ACCESS_SQL.insertFirewallRule, firewallRuleValues(rule));
+  }
+
+  async deleteFirewallRule(id: string): Promise<boolean> {
+    return (await this.run(ACCESS_SQL.deleteFirewallRule, [id])) === 1;
   }
 
   async appendActivity(entry: ActivityEntry): Promise<void> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
 import { migrations } from '../migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -16,6 +17,8 @@ describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory
 describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
 );
+
+describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');

@@ -13,7 +13,10 @@ import Database from 'better-sqlite3';
 import type {
   Account,
   ActivityEntry,
+  ApiChallenge,
+  ApiSession,
   EmailChangeToken,
+  FirewallRule,
   Group,
   GroupMemberRef,
   Integration,
@@ -36,6 +39,15 @@ import {
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
+import {
+  ACCESS_SQL,
+  apiChallengeFromRow,
+  apiChallengeValues,
+  apiSessionFromRow,
+  apiSessionValues,
+  firewallRuleFromRow,
+  firewallRuleValues,
+} from '../access-rows.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
 import { sqliteDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
@@ -537,6 +549,45 @@ class SqliteOps implements StoreOps {
 
   async saveIntegration(integration: Integration): Promise<void> {
     this.run(SQL.saveIntegration, integrationValues(integration));
+  }
+
+  async insertApiChallenge(challenge: ApiChallenge): Promise<void> {
+    this.write(ACCESS_SQL.insertApiChallenge, apiChallengeValues(challenge));
+  }
+
+  async takeApiChallenge(id: string): Promise<ApiChallenge | undefined> {
+    const row = this.get(ACCESS_SQL.takeApiChallenge, [id]);
+    return row && apiChallengeFromRow(row);
+  }
+
+  async insertApiSession(session: ApiSession): Promise<void> {
+    this.write(ACCESS_SQL.insertApiSession, apiSessionValues(session));
+  }
+
+  async getApiSession(tokenHash: string): Promise<ApiSession | undefined> {
+    const row = this.get(ACCESS_SQL.getApiSession, [tokenHash]);
+    return row && apiSessionFromRow(row);
+  }
+
+  async deleteApiSessions(): Promise<number> {
+    return this.run(ACCESS_SQL.deleteApiSessions, []);
+  }
+
+  async purgeExpiredApiAuth(now: string): Promise<void> {
+    this.run(ACCESS_SQL.purgeApiChallenges, [now]);
+    this.run(ACCESS_SQL.purgeApiSessions, [now]);
+  }
+
+  async listFirewallRules(): Promise<FirewallRule[]> {
+    return this.all(ACCESS_SQL.listFirewallRules, []).map(firewallRuleFromRow);
+  }
+
+  async insertFirewallRule(rule: FirewallRule): Promise<void> {
+    this.write(ACCESS_SQL.insertFirewallRule, firewallRuleValues(rule));
+  }
+
+  async deleteFirewallRule(id: string): Promise<boolean> {
+    return this.run(ACCESS_SQL.deleteFirewallRule, [id]) === 1;
   }
 
   async appendActivity(entry: ActivityEntry): Promise<void> {

@@ -1,0 +1,111 @@
+/**
+ * The account API's wire contract (docs/api/openapi.yaml), shared by the server
+ * (`routes.ts`) and the bridge's HTTP client: paths, the sign-in message, error codes and
+ * their HTTP statuses. Plain data and functions only, so the bridge may import it.
+ */
+import type { AccountErrorCode } from '../errors.ts';
+
+export const API_PREFIX = '/api/v1';
+
+/** Prefix of API session tokens, so that a leaked one is recognisable. */
+export const API_SESSION_TOKEN_PREFIX = 'sbs_';
+export const API_SESSION_TOKEN_LENGTH = API_SESSION_TOKEN_PREFIX.length + 43;
+
+/** How long a challenge may be answered, and how long an API session lasts. */
+export const CHALLENGE_TTL_SECONDS = 60;
+export const API_SESSION_TTL_SECONDS = 15 * 60;
+
+/**
+ * The bytes the bridge signs with its Ed25519 key. Everything the account checks is in it,
+ * with a fixed label, so a signature cannot be replayed for another challenge, key or use.
+ */
+export function signInMessage(challenge: { challengeId: string; keyId: string; nonce: string }): string {
+  return `scimbridge account API sign-in v1\n${challenge.challengeId}\n${challenge.keyId}\n${challenge.nonce}`;
+}
+
+/** Codes that only the API has; the account's own codes cross it unchanged. */
+export type ApiOnlyErrorCode =
+  /** No API session token, an unknown one, or an expired one: sign in again. */
+  | 'api_session_invalid'
+  /** The challenge answer was wrong: unknown or expired challenge, other key, bad signature. */
+  | 'sign_in_failed'
+  /** The request itself is malformed (not JSON, wrong fields). */
+  | 'invalid_request'
+  | 'not_found'
+  | 'internal_error'
+  /**
+   * A SCIM protocol error raised below the API (a filter on an attribute that cannot be
+   * filtered, say): the body carries the SCIM `status` and `scimType`, which the bridge
+   * passes on to the IdP unchanged.
+   */
+  | 'scim_error';
+
+export type ApiErrorCode = AccountErrorCode | ApiOnlyErrorCode;
+
+/** Every error response: `{"code": "...", "message": "..."}`. */
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  message: string;
+  /** Only with `scim_error`. */
+  scimStatus?: number;
+  scimType?: string;
+}
+
+export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
+  member_not_found: 404,
+  group_not_found: 404,
+  user_name_taken: 409,
+  email_taken: 409,
+  group_name_taken: 409,
+  group_not_managed: 409,
+  member_protected: 403,
+  group_protected: 403,
+  domain_not_allowed: 422,
+  invalid_input: 422,
+  version_mismatch: 412,
+  provisioning_disabled: 403,
+  credentials_revoked: 401,
+  account_missing: 503,
+  firewall_blocked: 403,
+  // Never sent by the server: the bridge's client raises it when it cannot reach the server.
+  account_unreachable: 503,
+  api_session_invalid: 401,
+  sign_in_failed: 401,
+  invalid_request: 400,
+  not_found: 404,
+  internal_error: 500,
+  scim_error: 400,
+};
+
+export function isApiErrorCode(value: unknown): value is ApiErrorCode {
+  return typeof value === 'string' && Object.hasOwn(API_ERROR_STATUS, value);
+}
+
+/** Account codes the client turns back into `AccountError`s (everything but the API-only ones). */
+export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
+  return (
+    isApiErrorCode(value) &&
+    ![
+      'api_session_invalid',
+      'sign_in_failed',
+      'invalid_request',
+      'not_found',
+      'internal_error',
+      'scim_error',
+    ].includes(value)
+  );
+}
+
+export interface ChallengeResponse {
+  challengeId: string;
+  nonce: string;
+  expiresAt: string;
+  /** The account server's clock, so a bridge can warn about clock skew. */
+  serverTime: string;
+}
+
+export interface SignInResponse {
+  sessionToken: string;
+  expiresAt: string;
+  expiresInSeconds: number;
+}

@@ -1,0 +1,339 @@
+/**
+ * The account API under /api/v1: everything a separate bridge needs (one endpoint per
+ * `AccountClient` method, plus sign-in) and nothing more. Documented in
+ * docs/api/openapi.yaml; tests check real responses against that file.
+ *
+ * Every request first passes the firewall (P4), then — except the two sign-in steps — the
+ * API session check, which also refuses a session whose credentials were regenerated (P2)
+ * or whose provisioning is off (P3). Handlers call the same `AccountClient` that the
+ * one-process bridge uses, so both transports share one implementation of every rule.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { ScimError } from '../../scim/errors.ts';
+import type { AccountClient } from '../client.ts';
+import type { AccountDeps } from '../deps.ts';
+import { AccountError } from '../errors.ts';
+import type { FirewallGate } from '../firewall/gate.ts';
+import type { ApiSession, Member } from '../model.ts';
+import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
+import {
+  ApiRequestError,
+  groupInputFrom,
+  groupListQueryFrom,
+  idList,
+  memberInputFrom,
+  memberListQueryFrom,
+  membershipChangeFrom,
+  objectBody,
+  optionalVersion,
+} from './read-request.ts';
+import { ApiAuthError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
+
+export interface AccountApiOptions {
+  deps: AccountDeps;
+  /** The in-process client over the same deps: the API is its HTTP face. */
+  client: AccountClient;
+  firewall: FirewallGate;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiSession?: ApiSession;
+  }
+}
+
+const SIGN_IN_ROUTES = new Set([`${API_PREFIX}/sign-in/challenge`, `${API_PREFIX}/sign-in`]);
+
+export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
+  const { deps, client, firewall, logger } = options;
+  const sessions = createApiSessionCheck(deps, { check: (keyId) => client.checkProvisioning(keyId) });
+
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request) => {
+        await firewall.check(request.ip);
+        if (SIGN_IN_ROUTES.has(request.routeOptions.url ?? '')) return;
+        request.apiSession = await sessions.authenticate(request.headers.authorization);
+      });
+
+      api.setErrorHandler((error: FastifyError | Error, request, reply) => {
+        const body = toApiError(error);
+        if (body.code === 'internal_error') request.log.error({ err: error }, 'account API request failed');
+        else if (body.code === 'firewall_blocked' || body.code === 'sign_in_failed') {
+          request.log.warn(
+            { address: request.ip, code: body.code, detail: body.message },
+            'account API refused',
+          );
+        }
+        return sendError(reply, body);
+      });
+      api.setNotFoundHandler((request, reply) =>
+        sendError(reply, {
+          code: 'not_found',
+          message: `no such API endpoint: ${request.method} ${request.url.split('?')[0]}`,
+        }),
+      );
+
+      api.post('/sign-in/challenge', async (request) => {
+        const body = objectBody(request.body);
+        if (typeof body.keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
+        return issueChallenge(deps, body.keyId);
+      });
+
+      api.post('/sign-in', async (request) => {
+        const body = objectBody(request.body);
+        for (const field of ['challengeId', 'keyId', 'signature'] as const) {
+          if (typeof body[field] !== 'string' || (body[field] as string).length > 200) {
+            throw new ApiRequestError(`"${field}" must be a string`);
+          }
+        }
+        const result = await signIn(deps, {
+          challengeId: body.challengeId as string,
+          keyId: body.keyId as string,
+          signature: body.signature as string,
+          address: request.ip,
+        });
+        logger.info({ keyId: body.keyId, address: request.ip }, 'bridge signed in to the account API');
+        return result;
+      });
+
+      /**
+       * `?include=groups` adds each returned member's groups, which the bridge needs for
+       * almost every member it renders: one round trip instead of two (`groupsOfMembers`).
+       */
+      const withGroups = async (query: Query, member: Member) => {
+        if (query.include !== 'groups') return member;
+        const groups = await client.groupsOfMembers([member.id]);
+        return { ...member, groups: groups.get(member.id) ?? [] };
+      };
+
+      const operations: Operation[] = [
+        op('POST', '/provisioning/check', async ({ body }) => {
+          const keyId = objectBody(body).keyId;
+          if (typeof keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
+          await client.checkProvisioning(keyId);
+          return { status: 204 };
+        }),
+        op('POST', '/members', async ({ body, query }) => ({
+          status: 201,
+          body: await withGroups(query, await client.createMember(memberInputFrom(objectBody(body).input))),
+        })),
+        op('POST', '/members/search', async ({ body, query }) => {
+          const page = await client.listMembers(memberListQueryFrom(objectBody(body).query));
+          if (query.include !== 'groups' || page.items.length === 0) return { status: 200, body: page };
+          const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
+          // Every member on the page gets an entry, an empty list too: "no groups" is not "not asked".
+          const byMember = Object.fromEntries(
+            page.items.map((member) => [member.id, groups.get(member.id) ?? []]),
+          );
+          return { status: 200, body: { ...page, groups: byMember } };
+        }),
+        op('POST', '/members/groups', async ({ body }) => {
+          const groups = await client.groupsOfMembers(idList(objectBody(body).memberIds, 'memberIds'));
+          return { status: 200, body: { groups: Object.fromEntries(groups) } };
+        }),
+        op('GET', '/members/:id', async ({ params, query }) => ({
+          status: 200,
+          body: await withGroups(query, await client.getMember(params.id!)),
+        })),
+        op('PUT', '/members/:id', async ({ params, query, body }) => {
+          const input = objectBody(body);
+          const member = await client.updateMember(
+            params.id!,
+            memberInputFrom(input.input),
+            optionalVersion(input),
+          );
+          return { status: 200, body: await withGroups(query, member) };
+        }),
+        op('DELETE', '/members/:id', async ({ params }) => {
+          await client.deleteMember(params.id!);
+          return { status: 204 };
+        }),
+        op('POST', '/groups', async ({ body }) => {
+          const input = objectBody(body);
+          const group = await client.createGroup(
+            groupInputFrom(input.input),
+            idList(input.memberIds ?? [], 'memberIds'),
+          );
+          return { status: 201, body: group };
+        }),
+        op('POST', '/groups/search', async ({ body }) => ({
+          status: 200,
+          body: await client.listGroups(groupListQueryFrom(objectBody(body).query)),
+        })),
+        op('GET', '/groups/:id', async ({ params }) => ({
+          status: 200,
+          body: await client.getGroup(params.id!),
+        })),
+        op('PUT', '/groups/:id', async ({ params, body }) => {
+          const input = objectBody(body);
+          return {
+            status: 200,
+            body: await client.updateGroup(params.id!, groupInputFrom(input.input), optionalVersion(input)),
+          };
+        }),
+        op('POST', '/groups/:id/membership', async ({ params, body }) => {
+          const input = objectBody(body);
+          return {
+            status: 200,
+            body: await client.changeGroupMembers(
+              params.id!,
+              membershipChangeFrom(input.change),
+              optionalVersion(input),
+            ),
+          };
+        }),
+        op('GET', '/groups/:id/members', async ({ params, query }) => {
+          const limit = Number(query.limit ?? '100');
+          if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+            throw new ApiRequestError('"limit" must be a whole number from 1 to 10000');
+          }
+          const after = query.after;
+          const members = await client.listGroupMembers(
+            params.id!,
+            after ? { afterMemberId: after, limit } : { limit },
+          );
+          return { status: 200, body: { members } };
+        }),
+        op('DELETE', '/groups/:id', async ({ params }) => {
+          await client.deleteGroup(params.id!);
+          return { status: 204 };
+        }),
+      ];
+
+      for (const operation of operations) {
+        api.route({
+          method: operation.method,
+          url: operation.path,
+          handler: async (request, reply) => {
+            const result = await operation.handle({
+              params: request.params as Record<string, string>,
+              query: request.query as Query,
+              body: request.body,
+            });
+            reply.code(result.status);
+            return result.body === undefined ? reply.send() : reply.send(result.body);
+          },
+        });
+      }
+
+      /**
+       * Several calls in one request: the bridge sends the calls that its concurrent SCIM
+       * requests make within one event-loop turn together, which saves a network round trip
+       * (and its system calls on both sides) per call. Each call runs exactly as its own
+       * request would, concurrently with the others; each gets its own answer or error.
+       */
+      api.post('/batch', async (request) => {
+        const calls = objectBody(request.body).calls;
+        if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH) {
+          throw new ApiRequestError(`"calls" must be a list of 1 to ${MAX_BATCH} calls`);
+        }
+        const results = await Promise.all(
+          calls.map(async (call: unknown) => {
+            try {
+              const { operation, params, query, body } = route(operations, call);
+              const result = await operation.handle({ params, query, body });
+              return result.body === undefined ? { status: result.status } : result;
+            } catch (error) {
+              const body = toApiError(error);
+              if (body.code === 'internal_error')
+                request.log.error({ err: error }, 'account API call failed');
+              return { status: body.scimStatus ?? API_ERROR_STATUS[body.code], body };
+            }
+          }),
+        );
+        return { results };
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+}
+
+type Query = Record<string, string | undefined>;
+
+interface Operation {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  pattern: RegExp;
+  names: string[];
+  handle(input: { params: Record<string, string>; query: Query; body: unknown }): Promise<{
+    status: number;
+    body?: unknown;
+  }>;
+}
+
+export const MAX_BATCH = 100;
+
+function op(method: Operation['method'], path: string, handle: Operation['handle']): Operation {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    `^${path.replace(/:(\w+)/g, (_match, name: string) => {
+      names.push(name);
+      return '([^/?#]+)';
+    })}$`,
+  );
+  return { method, path, pattern, names, handle };
+}
+
+/** Finds the operation a batch call names: `{method, path (with query), body}`, as its own request would. */
+function route(
+  operations: readonly Operation[],
+  call: unknown,
+): { operation: Operation; params: Record<string, string>; query: Query; body: unknown } {
+  const { method, path, body } = objectBody(call, 'a call') as {
+    method?: unknown;
+    path?: unknown;
+    body?: unknown;
+  };
+  if (typeof method !== 'string' || typeof path !== 'string' || path.length > 2048) {
+    throw new ApiRequestError('a call needs "method" and "path"');
+  }
+  const [pathname = '', search = ''] = path.split('?', 2);
+  for (const operation of operations) {
+    if (operation.method !== method) continue;
+    const match = operation.pattern.exec(pathname);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    try {
+      operation.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1]!);
+      });
+    } catch {
+      throw new ApiRequestError("a call's path is not properly encoded");
+    }
+    const query: Query = Object.fromEntries(new URLSearchParams(search));
+    return { operation, params, query, body };
+  }
+  throw new ApiRequestError(`no such API operation: ${method.slice(0, 10)} ${pathname.slice(0, 100)}`);
+}
+
+function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
+  return reply
+    .code(body.scimStatus ?? API_ERROR_STATUS[body.code])
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify(body));
+}
+
+function toApiError(error: unknown): ApiErrorBody {
+  if (error instanceof AccountError) return { code: error.code, message: error.message };
+  if (error instanceof ApiAuthError) return { code: error.code, message: error.message };
+  if (error instanceof ApiRequestError) return { code: 'invalid_request', message: error.message };
+  if (error instanceof ScimError && error.status >= 400 && error.status < 500) {
+    return {
+      code: 'scim_error',
+      message: error.detail,
+      scimStatus: error.status,
+      ...(error.scimType ? { scimType: error.scimType } : {}),
+    };
+  }
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own request errors: body too large, not JSON, wrong content type.
+    const code: ApiErrorCode = 'invalid_request';
+    return { code, message: (error as Error).message };
+  }
+  return { code: 'internal_error', message: 'the account server failed; its log has the details' };
+}

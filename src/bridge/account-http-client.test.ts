@@ -1,0 +1,279 @@
+/**
+ * The HTTP AccountClient against a real account server (and, where failures are needed, a
+ * small proxy in front of it that fails or stalls chosen requests).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { AccountError } from '../account/errors.ts';
+import { setupProvisioning } from '../account/setup-provisioning.ts';
+import { loadConfig } from '../config.ts';
+import { openSession } from '../crypto/credentials/session-file.ts';
+import { parseToken } from '../crypto/credentials/token.ts';
+import { importPrivateKey } from '../crypto/keys.ts';
+import { createLogger } from '../logging.ts';
+import { type RunningAccount, startAccountService } from '../main.ts';
+import { ScimError } from '../scim/errors.ts';
+import { createHttpAccountClient, type HttpAccountClient } from './account-http-client.ts';
+import type { UnlockedSession } from './credentials/token-verifier.ts';
+
+function capture(lines: string[]) {
+  return createLogger({
+    level: 'info',
+    format: 'json',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+}
+
+const input = (n: number) => ({
+  userName: `c${n}@example.com`,
+  email: `c${n}@example.com`,
+  externalId: null,
+  displayName: null,
+  givenName: null,
+  familyName: null,
+  active: true,
+  profile: {},
+});
+
+let account: RunningAccount;
+let dataDir: string;
+const accountLog: string[] = [];
+let session: UnlockedSession;
+let bridgeLog: string[];
+const clients: HttpAccountClient[] = [];
+
+async function unlock(): Promise<UnlockedSession> {
+  const result = await setupProvisioning(account.deps, { accountUrl: account.address });
+  const parsed = parseToken(result.token);
+  assert.ok(parsed.ok);
+  const secrets = await openSession(result.sessionFile, parsed.token.bytes);
+  assert.ok(secrets);
+  return {
+    accountUrl: result.sessionFile.accountUrl,
+    integrationId: result.sessionFile.integrationId,
+    keyId: result.sessionFile.keyId,
+    keys: {
+      signingPrivateKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),
+      provisioningPrivateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+    },
+  };
+}
+
+function client(options: { accountUrlOverride?: string; timeoutMs?: number } = {}): HttpAccountClient {
+  const made = createHttpAccountClient({
+    session: () => session,
+    logger: capture(bridgeLog),
+    backoffMs: 10,
+    ...options,
+  });
+  clients.push(made);
+  return made;
+}
+
+/** A proxy to the account that lets `fail` answer a request instead (or stall it). */
+async function proxy(fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall') {
+  const seen: string[] = [];
+  const target = new URL(account.address);
+  const server = http.createServer((request, response) => {
+    seen.push(`${request.method} ${request.url}`);
+    const verdict = fail(request);
+    if (verdict === 'stall') return;
+    if (verdict === 'fail') {
+      response.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
+      return;
+    }
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: request.url,
+        method: request.method,
+        headers: request.headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-client-'));
+  account = await startAccountService(
+    loadConfig({ SCIMBRIDGE_DATA_DIR: dataDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
+    { logger: capture(accountLog) },
+  );
+  session = await unlock();
+});
+
+beforeEach(() => {
+  bridgeLog = [];
+});
+
+after(async () => {
+  for (const made of clients) made.close();
+  await account.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const codeOf = async (work: Promise<unknown>): Promise<string> => {
+  try {
+    await work;
+    return 'no error';
+  } catch (error) {
+    if (error instanceof AccountError) return error.code;
+    if (error instanceof ScimError) return `scim ${error.status} ${error.scimType}`;
+    throw error;
+  }
+};
+
+describe('HTTP AccountClient', () => {
+  test('works like the in-process client, and account errors come back with their codes', async () => {
+    const c = client();
+    const member = await c.createMember(input(1));
+    assert.equal((await c.getMember(member.id)).email, 'c1@example.com');
+    assert.equal(await codeOf(c.getMember('missing')), 'member_not_found');
+    assert.equal(await codeOf(c.createMember(input(1))), 'user_name_taken');
+    assert.equal(
+      await codeOf(
+        c.listMembers({
+          startIndex: 1,
+          count: 1,
+          filter: { op: 'eq', path: { attr: 'password' }, value: 'x' },
+        }),
+      ),
+      'scim 400 invalidFilter',
+    );
+    const groups = await c.groupsOfMembers([member.id]);
+    assert.ok(groups.get(member.id)?.length);
+    assert.equal(c.connectionStatus().state, 'connected');
+    assert.ok(bridgeLog.some((line) => line.includes('signed in to the account API')));
+  });
+
+  test('signs in again when the API session ended, without the caller noticing', async () => {
+    const c = client();
+    await c.listMembers({ startIndex: 1, count: 0 });
+    const signIns = () => accountLog.filter((line) => line.includes('bridge signed in')).length;
+    const before = signIns();
+    await account.store.deleteApiSessions();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the server's session cache
+    await c.createMember(input(2));
+    assert.equal(signIns(), before + 1);
+  });
+
+  test('an unreachable account is account_unreachable, logged once, and nothing is retried forever', async () => {
+    const dead = await proxy(() => 'pass');
+    await dead.close();
+    const c = client({ accountUrlOverride: dead.url });
+    assert.equal(await codeOf(c.getMember('x')), 'account_unreachable');
+    assert.equal(await codeOf(c.getMember('x')), 'account_unreachable');
+    assert.equal(c.connectionStatus().state, 'unreachable');
+    assert.equal(bridgeLog.filter((line) => line.includes('account server unreachable')).length, 1);
+    assert.match(c.connectionStatus().problem ?? '', /ECONNREFUSED/);
+  });
+
+  test('reads are retried through a passing 503; writes are not sent twice', async () => {
+    // Each kind of request in `failOnce` gets one 503 before it passes.
+    const failOnce = new Set(['POST /api/v1/members', 'GET']);
+    const flaky = await proxy((request) => {
+      const key = request.method === 'GET' ? 'GET' : `${request.method} ${request.url?.split('?')[0]}`;
+      return failOnce.delete(key) ? 'fail' : 'pass';
+    });
+    try {
+      const c = client({ accountUrlOverride: flaky.url });
+      const member = await c.createMember(input(3)).catch((error: unknown) => error);
+      assert.ok(member instanceof AccountError && member.code === 'account_unreachable');
+      assert.equal(flaky.seen.filter((line) => line.startsWith('POST /api/v1/members?')).length, 1);
+      const created = await c.createMember(input(3));
+      assert.equal((await c.getMember(created.id)).id, created.id);
+      assert.equal(flaky.seen.filter((line) => line.startsWith('GET /api/v1/members/')).length, 2);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  test('calls made together go out as one batch, and each gets its own answer', async () => {
+    const counting = await proxy(() => 'pass');
+    try {
+      const c = client({ accountUrlOverride: counting.url });
+      const first = await c.createMember(input(10));
+      counting.seen.length = 0;
+      const outcomes = await Promise.allSettled([
+        c.getMember(first.id),
+        c.getMember('missing'),
+        c.createMember(input(11)),
+        c.listGroups({ startIndex: 1, count: 5 }),
+      ]);
+      assert.deepEqual(counting.seen, ['POST /api/v1/batch']);
+      assert.equal(outcomes[0].status === 'fulfilled' && outcomes[0].value.id, first.id);
+      assert.ok(
+        outcomes[1].status === 'rejected' && (outcomes[1].reason as AccountError).code === 'member_not_found',
+      );
+      assert.equal(outcomes[2].status === 'fulfilled' && outcomes[2].value.userName, 'c11@example.com');
+      assert.ok(outcomes[3].status === 'fulfilled' && outcomes[3].value.total >= 0);
+      // The groups came with the batch: rendering the new member costs no further request.
+      await c.groupsOfMembers([first.id]);
+      assert.deepEqual(counting.seen, ['POST /api/v1/batch']);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  test('a request that gets no answer times out as account_unreachable', async () => {
+    const stalled = await proxy((request) =>
+      request.url?.startsWith('/api/v1/members/') ? 'stall' : 'pass',
+    );
+    try {
+      const c = client({ accountUrlOverride: stalled.url, timeoutMs: 300 });
+      const started = Date.now();
+      assert.equal(await codeOf(c.getMember('slow')), 'account_unreachable');
+      assert.ok(Date.now() - started < 5000);
+      assert.match(c.connectionStatus().problem ?? '', /no answer within 300 ms/);
+    } finally {
+      await stalled.close();
+    }
+  });
+
+  test('regenerated credentials are credentials_revoked, with one log line that says so', async () => {
+    const c = client();
+    await c.listMembers({ startIndex: 1, count: 0 });
+    const old = session;
+    session = await unlock(); // regenerates on the account
+    const revokedClient = createHttpAccountClient({
+      session: () => old,
+      logger: capture(bridgeLog),
+      backoffMs: 10,
+    });
+    clients.push(revokedClient);
+    assert.equal(await codeOf(revokedClient.listMembers({ startIndex: 1, count: 0 })), 'credentials_revoked');
+    assert.equal(await codeOf(revokedClient.checkProvisioning(old.keyId)), 'credentials_revoked');
+    assert.equal(revokedClient.connectionStatus().state, 'credentials_revoked');
+    assert.equal(bridgeLog.filter((line) => line.includes('"msg":"credentials revoked')).length, 1);
+    // The client on the new session signs in again by itself.
+    await c.listMembers({ startIndex: 1, count: 0 });
+  });
+});

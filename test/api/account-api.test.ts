@@ -1,0 +1,559 @@
+/**
+ * The account API over real HTTP: sign-in by challenge–response, every endpoint a bridge
+ * uses, revocation (P2, P3), the firewall (P4) and hostile input. Every response is checked
+ * against docs/api/openapi.json.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { signInMessage } from '../../src/account/api/protocol.ts';
+import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
+import { addFirewallRule, removeFirewallRule } from '../../src/account/firewall/manage-rules.ts';
+import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openSession } from '../../src/crypto/credentials/session-file.ts';
+import { parseToken } from '../../src/crypto/credentials/token.ts';
+import { bytesToBase64Url, utf8ToBytes } from '../../src/crypto/encoding.ts';
+import { importPrivateKey, sign } from '../../src/crypto/keys.ts';
+import { createLogger } from '../../src/logging.ts';
+import { type RunningAccount, startAccountService } from '../../src/main.ts';
+import { checkResponse } from '../support/openapi.ts';
+
+interface Credentials {
+  keyId: string;
+  signingKey: CryptoKey;
+}
+
+let account: RunningAccount;
+let dataDir: string;
+let base: string;
+const logLines: string[] = [];
+
+async function credentials(): Promise<Credentials> {
+  const result = await setupProvisioning(account.deps, { accountUrl: base });
+  const parsed = parseToken(result.token);
+  assert.ok(parsed.ok);
+  const secrets = await openSession(result.sessionFile, parsed.token.bytes);
+  assert.ok(secrets);
+  return {
+    keyId: result.sessionFile.keyId,
+    signingKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),
+  };
+}
+
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read bodies freely
+  body: any;
+}
+
+/** One API request; asserts the response is what openapi.json documents. */
+async function api(
+  method: string,
+  urlPath: string,
+  options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let payload: string | undefined = options.raw;
+  if (options.body !== undefined) payload = JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${base}/api/v1${urlPath}`, { method, headers, body: payload });
+  const text = await response.text();
+  const body = text === '' ? undefined : JSON.parse(text);
+  assert.deepEqual(
+    checkResponse(method, `/api/v1${urlPath}`, response.status, body),
+    [],
+    `${method} ${urlPath} → ${response.status} ${text}`,
+  );
+  return { status: response.status, body };
+}
+
+async function signIn(creds: Credentials): Promise<string> {
+  const challenge = await api('POST', '/sign-in/challenge', { body: { keyId: creds.keyId } });
+  assert.equal(challenge.status, 200);
+  const signature = await sign(
+    creds.signingKey,
+    utf8ToBytes(
+      signInMessage({
+        challengeId: challenge.body.challengeId,
+        keyId: creds.keyId,
+        nonce: challenge.body.nonce,
+      }),
+    ),
+  );
+  const session = await api('POST', '/sign-in', {
+    body: {
+      challengeId: challenge.body.challengeId,
+      keyId: creds.keyId,
+      signature: bytesToBase64Url(signature),
+    },
+  });
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  assert.match(session.body.sessionToken, /^sbs_[A-Za-z0-9_-]{43}$/);
+  return session.body.sessionToken;
+}
+
+const memberInput = (n: number) => ({
+  userName: `user${n}@example.com`,
+  email: `user${n}@example.com`,
+  externalId: `ext-${n}`,
+  displayName: `User ${n}`,
+  givenName: 'User',
+  familyName: String(n),
+  active: true,
+  profile: { userName: `user${n}@example.com`, emails: [{ value: `user${n}@example.com`, primary: true }] },
+});
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-api-'));
+  const config = loadConfig({
+    SCIMBRIDGE_DATA_DIR: dataDir,
+    SCIMBRIDGE_CONSOLE_PORT: '0',
+    SCIMBRIDGE_TRUST_PROXY: '10.9.9.9',
+  });
+  const logger = createLogger({
+    level: 'info',
+    format: 'json',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  account = await startAccountService(config, { logger });
+  base = account.address;
+});
+
+after(async () => {
+  await account.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('account API', () => {
+  test('a signed-in bridge can do everything AccountClient offers', async () => {
+    const token = await signIn(await credentials());
+    const created = await api('POST', '/members', { token, body: { input: memberInput(1) } });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.state, 'invited');
+    const id = created.body.id;
+
+    assert.equal((await api('GET', `/members/${id}`, { token })).body.userName, 'user1@example.com');
+    // One round trip for a member and its groups (every member is in the built-in Team Members group).
+    const withGroups = await api('GET', `/members/${id}?include=groups`, { token });
+    assert.ok(withGroups.body.groups?.length >= 1, JSON.stringify(withGroups.body));
+    const search = await api('POST', '/members/search', {
+      token,
+      body: {
+        query: {
+          startIndex: 1,
+          count: 10,
+          excludeScimDeleted: true,
+          filter: { op: 'eq', path: { attr: 'userName' }, value: 'USER1@example.com' },
+        },
+      },
+    });
+    assert.deepEqual([search.body.total, search.body.items[0].id], [1, id]);
+    const searchWithGroups = await api('POST', '/members/search?include=groups', {
+      token,
+      body: { query: { startIndex: 1, count: 10 } },
+    });
+    assert.ok(searchWithGroups.body.groups[id].length >= 1);
+
+    const updated = await api('PUT', `/members/${id}`, {
+      token,
+      body: { input: { ...memberInput(1), displayName: 'Renamed' }, expectedVersion: created.body.version },
+    });
+    assert.equal(updated.body.displayName, 'Renamed');
+    const stale = await api('PUT', `/members/${id}`, {
+      token,
+      body: { input: memberInput(1), expectedVersion: created.body.version },
+    });
+    assert.deepEqual([stale.status, stale.body.code], [412, 'version_mismatch']);
+
+    const group = await api('POST', '/groups', {
+      token,
+      body: { input: { displayName: 'Engineering', externalId: null }, memberIds: [id] },
+    });
+    assert.equal(group.status, 201);
+    const gid = group.body.id;
+    assert.equal((await api('GET', `/groups/${gid}`, { token })).body.displayName, 'Engineering');
+    const groups = await api('POST', '/members/groups', { token, body: { memberIds: [id] } });
+    assert.ok(
+      groups.body.groups[id].some((g: { id: string; managed: boolean }) => g.id === gid && g.managed),
+    );
+    const members = await api('GET', `/groups/${gid}/members?limit=10`, { token });
+    assert.deepEqual(
+      members.body.members.map((m: { id: string }) => m.id),
+      [id],
+    );
+
+    const second = await api('POST', '/members', { token, body: { input: memberInput(2) } });
+    const changed = await api('POST', `/groups/${gid}/membership`, {
+      token,
+      body: { change: { add: [second.body.id], remove: [id] } },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const after = await api('GET', `/groups/${gid}/members?limit=10`, { token });
+    assert.deepEqual(
+      after.body.members.map((m: { id: string }) => m.id),
+      [second.body.id],
+    );
+
+    const renamed = await api('PUT', `/groups/${gid}`, {
+      token,
+      body: { input: { displayName: 'Eng', externalId: 'g1' } },
+    });
+    assert.equal(renamed.body.displayName, 'Eng');
+    const list = await api('POST', '/groups/search', {
+      token,
+      body: { query: { startIndex: 1, count: 5, managedOnly: true } },
+    });
+    assert.equal(list.body.total, 1);
+
+    assert.equal((await api('DELETE', `/groups/${gid}`, { token })).status, 204);
+    assert.equal((await api('GET', `/groups/${gid}`, { token })).body.code, 'group_not_found');
+    assert.equal((await api('DELETE', `/members/${id}`, { token })).status, 204);
+    const gone = await api('GET', `/members/${id}`, { token });
+    assert.deepEqual([gone.status, gone.body.code], [404, 'member_not_found']);
+    assert.equal(
+      (await api('POST', '/provisioning/check', { token, body: { keyId: 'other' } })).body.code,
+      'credentials_revoked',
+    );
+  });
+
+  test('a batch runs each call as its own request would, with its own answer', async () => {
+    const token = await signIn(await credentials());
+    const created = await api('POST', '/members', { token, body: { input: memberInput(70) } });
+    const batch = await api('POST', '/batch', {
+      token,
+      body: {
+        calls: [
+          { method: 'GET', path: `/members/${encodeURIComponent(created.body.id)}?include=groups` },
+          { method: 'GET', path: '/members/no-such-member' },
+          { method: 'POST', path: '/members', body: { input: memberInput(71) } },
+          { method: 'POST', path: '/members', body: { input: memberInput(70) } },
+          { method: 'POST', path: '/members/search', body: { query: { startIndex: 0, count: 1 } } },
+          { method: 'GET', path: '/sign-in/challenge' },
+        ],
+      },
+    });
+    assert.equal(batch.status, 200);
+    const results = batch.body.results as Array<{
+      status: number;
+      body: { code?: string; id?: string; groups?: unknown[] };
+    }>;
+    assert.deepEqual(
+      results.map((result) => [result.status, result.body.code]),
+      [
+        [200, undefined],
+        [404, 'member_not_found'],
+        [201, undefined],
+        [409, 'user_name_taken'],
+        [400, 'invalid_request'],
+        [400, 'invalid_request'],
+      ],
+    );
+    assert.equal(results[0]!.body.id, created.body.id);
+    assert.ok(Array.isArray(results[0]!.body.groups));
+    // Each result body is what the operation's own request documents.
+    assert.deepEqual(checkResponse('GET', `/api/v1/members/${created.body.id}`, 200, results[0]!.body), []);
+    assert.deepEqual(checkResponse('POST', '/api/v1/members', 201, results[2]!.body), []);
+
+    for (const calls of [
+      [],
+      'x',
+      Array.from({ length: 101 }, () => ({ method: 'GET', path: '/groups/x' })),
+      [42],
+    ]) {
+      const refused = await api('POST', '/batch', { token, body: { calls } });
+      if (Array.isArray(calls) && calls.length === 1) {
+        assert.equal(refused.body.results[0].body.code, 'invalid_request');
+      } else {
+        assert.deepEqual([refused.status, refused.body.code], [400, 'invalid_request']);
+      }
+    }
+    const unauthenticated = await api('POST', '/batch', {
+      body: { calls: [{ method: 'GET', path: '/groups/x' }] },
+    });
+    assert.equal(unauthenticated.body.code, 'api_session_invalid');
+  });
+
+  test('sign-in refuses a wrong signature, a reused or foreign challenge, and an old key', async () => {
+    const creds = await credentials();
+    const other = await credentials(); // regenerated: `creds` is now the old key
+    const challenge = await api('POST', '/sign-in/challenge', { body: { keyId: other.keyId } });
+    const message = utf8ToBytes(
+      signInMessage({
+        challengeId: challenge.body.challengeId,
+        keyId: other.keyId,
+        nonce: challenge.body.nonce,
+      }),
+    );
+    const wrong = await api('POST', '/sign-in', {
+      body: {
+        challengeId: challenge.body.challengeId,
+        keyId: other.keyId,
+        signature: bytesToBase64Url(await sign(creds.signingKey, message)),
+      },
+    });
+    assert.deepEqual([wrong.status, wrong.body.code], [401, 'sign_in_failed']);
+    // The challenge was used up by the failed answer.
+    const reused = await api('POST', '/sign-in', {
+      body: {
+        challengeId: challenge.body.challengeId,
+        keyId: other.keyId,
+        signature: bytesToBase64Url(await sign(other.signingKey, message)),
+      },
+    });
+    assert.equal(reused.body.code, 'sign_in_failed');
+
+    const forOld = await api('POST', '/sign-in/challenge', { body: { keyId: creds.keyId } });
+    const oldMessage = utf8ToBytes(
+      signInMessage({ challengeId: forOld.body.challengeId, keyId: creds.keyId, nonce: forOld.body.nonce }),
+    );
+    const revoked = await api('POST', '/sign-in', {
+      body: {
+        challengeId: forOld.body.challengeId,
+        keyId: creds.keyId,
+        signature: bytesToBase64Url(await sign(creds.signingKey, oldMessage)),
+      },
+    });
+    assert.deepEqual([revoked.status, revoked.body.code], [401, 'credentials_revoked']);
+    assert.match(revoked.body.message, /revoked/);
+
+    const foreign = await api('POST', '/sign-in/challenge', { body: { keyId: creds.keyId } });
+    const crossed = await api('POST', '/sign-in', {
+      body: {
+        challengeId: foreign.body.challengeId,
+        keyId: other.keyId,
+        signature: bytesToBase64Url(await sign(other.signingKey, message)),
+      },
+    });
+    assert.equal(crossed.body.code, 'sign_in_failed');
+    assert.ok(await signIn(other));
+  });
+
+  test('regenerating credentials ends every open API session at once; deactivating turns provisioning off', async () => {
+    const creds = await credentials();
+    const token = await signIn(creds);
+    assert.equal(
+      (await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })).status,
+      200,
+    );
+    const fresh = await credentials();
+    const refused = await api('POST', '/members/search', {
+      token,
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    assert.equal(refused.status, 401);
+    assert.ok(['credentials_revoked', 'api_session_invalid'].includes(refused.body.code), refused.body.code);
+
+    const freshToken = await signIn(fresh);
+    await deactivateProvisioning(account.deps);
+    const off = await api('POST', '/members/search', {
+      token: freshToken,
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    assert.equal(off.status, off.body.code === 'provisioning_disabled' ? 403 : 401);
+    const challenge = await api('POST', '/sign-in/challenge', { body: { keyId: fresh.keyId } });
+    const signature = await sign(
+      fresh.signingKey,
+      utf8ToBytes(
+        signInMessage({
+          challengeId: challenge.body.challengeId,
+          keyId: fresh.keyId,
+          nonce: challenge.body.nonce,
+        }),
+      ),
+    );
+    const disabled = await api('POST', '/sign-in', {
+      body: {
+        challengeId: challenge.body.challengeId,
+        keyId: fresh.keyId,
+        signature: bytesToBase64Url(signature),
+      },
+    });
+    assert.deepEqual([disabled.status, disabled.body.code], [403, 'provisioning_disabled']);
+  });
+
+  test('requests without a valid API session are refused and change nothing', async () => {
+    const creds = await credentials();
+    for (const token of [undefined, 'sbs_short', `sbs_${'A'.repeat(43)}`]) {
+      const answer = await api('POST', '/members', {
+        ...(token ? { token } : {}),
+        body: { input: memberInput(50) },
+      });
+      assert.deepEqual([answer.status, answer.body.code], [401, 'api_session_invalid']);
+    }
+    const token = await signIn(creds);
+    const found = await api('POST', '/members/search', {
+      token,
+      body: {
+        query: {
+          startIndex: 1,
+          count: 1,
+          filter: { op: 'eq', path: { attr: 'userName' }, value: 'user50@example.com' },
+        },
+      },
+    });
+    assert.equal(found.body.total, 0);
+  });
+
+  test('malformed and hostile bodies get invalid_request and change nothing', async () => {
+    const token = await signIn(await credentials());
+    const cases: Array<[string, string, { body?: unknown; raw?: string }]> = [
+      ['POST', '/members', { raw: '{not json' }],
+      ['POST', '/members', { body: [] }],
+      ['POST', '/members', { body: { input: { ...memberInput(60), active: 'yes' } } }],
+      ['POST', '/members', { body: { input: { ...memberInput(60), userName: 'x'.repeat(5000) } } }],
+      ['POST', '/members', { body: { input: { ...memberInput(60), profile: 'x' } } }],
+      ['POST', '/members/search', { body: { query: { startIndex: 0, count: 1 } } }],
+      [
+        'POST',
+        '/members/search',
+        { body: { query: { startIndex: 1, count: 1, filter: { op: 'drop table' } } } },
+      ],
+      [
+        'POST',
+        '/members/search',
+        {
+          body: {
+            query: { startIndex: 1, count: 1, filter: { op: 'eq', path: { attr: 'x; --' }, value: 1 } },
+          },
+        },
+      ],
+      ['POST', '/members/search', { body: { query: { startIndex: 1, count: 1, filter: deepNot(500) } } }],
+      ['POST', '/groups/x/membership', { body: { change: { add: 'all' } } }],
+      ['POST', '/members/groups', { body: { memberIds: [1, 2] } }],
+      ['POST', '/sign-in/challenge', { body: { keyId: 42 } }],
+      ['POST', '/sign-in', { body: { challengeId: 'x' } }],
+    ];
+    for (const [method, urlPath, options] of cases) {
+      const answer = await api(method, urlPath, { token, ...options });
+      assert.equal(
+        answer.status,
+        400,
+        `${urlPath} ${JSON.stringify(options).slice(0, 80)} → ${answer.status}`,
+      );
+      assert.equal(answer.body.code, 'invalid_request');
+    }
+    const unfilterable = await api('POST', '/members/search', {
+      token,
+      body: {
+        query: { startIndex: 1, count: 1, filter: { op: 'eq', path: { attr: 'password' }, value: 'x' } },
+      },
+    });
+    assert.deepEqual(
+      [unfilterable.status, unfilterable.body.code, unfilterable.body.scimType],
+      [400, 'scim_error', 'invalidFilter'],
+    );
+    const limit = await api('GET', '/groups/x/members?limit=0', { token });
+    assert.equal(limit.body.code, 'invalid_request');
+    const unknown = await fetch(`${base}/api/v1/nothing-here`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.deepEqual([unknown.status, ((await unknown.json()) as { code: string }).code], [404, 'not_found']);
+    const members = await api('POST', '/members/search', {
+      token,
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    const before = members.body.total;
+    await api('POST', '/members', {
+      token,
+      raw: JSON.stringify({ input: memberInput(61) }).replace('"active":true', '"active":1'),
+    });
+    assert.equal(
+      (await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })).body
+        .total,
+      before,
+    );
+  });
+
+  test('the firewall refuses a blocked address by name and rule; X-Forwarded-For counts only from a trusted proxy', async () => {
+    const creds = await credentials();
+    const token = await signIn(creds);
+    const rule = await addFirewallRule(account.deps, { kind: 'range', action: 'deny', cidr: '127.0.0.0/8' });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the rule cache's second
+    const blocked = await api('POST', '/members/search', {
+      token,
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    assert.deepEqual([blocked.status, blocked.body.code], [403, 'firewall_blocked']);
+    assert.match(blocked.body.message, /127\.0\.0\.1/);
+    assert.ok(blocked.body.message.includes(rule.id));
+    assert.equal(
+      (await api('POST', '/sign-in/challenge', { body: { keyId: creds.keyId } })).body.code,
+      'firewall_blocked',
+    );
+    // A spoofed header from an untrusted client does not get it through.
+    const spoofed = await api('POST', '/members/search', {
+      token,
+      headers: { 'x-forwarded-for': '198.51.100.1' },
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    assert.equal(spoofed.body.code, 'firewall_blocked');
+    assert.ok(logLines.some((line) => line.includes('account API refused') && line.includes('127.0.0.1')));
+
+    await removeFirewallRule(account.deps, rule.id);
+    const allow = await addFirewallRule(account.deps, { kind: 'range', action: 'allow', cidr: '::1/128' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const notListed = await api('POST', '/members/search', {
+      token,
+      body: { query: { startIndex: 1, count: 0 } },
+    });
+    assert.equal(notListed.body.code, 'firewall_blocked');
+    assert.match(notListed.body.message, /no allowed range/);
+    await removeFirewallRule(account.deps, allow.id);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal(
+      (await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })).status,
+      200,
+    );
+  });
+});
+
+test('behind a trusted proxy, the firewall judges the X-Forwarded-For address', async () => {
+  // A second account server over the same database that trusts loopback as its proxy.
+  const behindProxy = await startAccountService(
+    loadConfig({
+      SCIMBRIDGE_DATA_DIR: dataDir,
+      SCIMBRIDGE_CONSOLE_PORT: '0',
+      SCIMBRIDGE_TRUST_PROXY: '127.0.0.1,::1',
+    }),
+    { logger: createLogger({ level: 'silent', format: 'json' }) },
+  );
+  const rule = await addFirewallRule(account.deps, {
+    kind: 'range',
+    action: 'deny',
+    cidr: '198.51.100.0/24',
+  });
+  try {
+    const ask = (forwardedFor: string) =>
+      fetch(`${behindProxy.address}/api/v1/sign-in/challenge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ keyId: 'k1' }),
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { code?: string; message?: string },
+      }));
+    const blocked = await ask('198.51.100.23');
+    assert.deepEqual([blocked.status, blocked.body.code], [403, 'firewall_blocked']);
+    assert.match(blocked.body.message ?? '', /198\.51\.100\.23/);
+    assert.equal((await ask('203.0.113.9')).status, 200);
+  } finally {
+    await removeFirewallRule(account.deps, rule.id);
+    await behindProxy.close();
+  }
+});
+
+function deepNot(depth: number): unknown {
+  let filter: unknown = { op: 'pr', path: { attr: 'userName' } };
+  for (let i = 0; i < depth; i++) filter = { op: 'not', filter };
+  return filter;
+}

@@ -1,0 +1,227 @@
+/**
+ * The production shape: `scimbridge account serve` and `scimbridge bridge serve` as two real
+ * processes on loopback, the bridge reaching the account only over the account API.
+ * Credentials are regenerated (P2), provisioning turned off and on (P3), the firewall
+ * blocks and allows the bridge (P4), and the account server is killed under load and
+ * restarted (P22).
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type CliProcess, freePort, runCli, spawnCli } from '../support/processes.ts';
+import { USER_SCHEMA } from '../support/system.ts';
+
+let work: string;
+let accountDir: string;
+let bridgeDir: string;
+let accountPort: number;
+let accountUrl: string;
+let account: CliProcess;
+let bridge: CliProcess;
+let scimUrl: string;
+let token: string;
+const sessionPath = () => path.join(bridgeDir, 'scimsession');
+
+const accountEnv = () => ({ SCIMBRIDGE_DATA_DIR: accountDir });
+
+function startAccount(): CliProcess {
+  return spawnCli(['account', 'serve', '--console-port', String(accountPort)], accountEnv());
+}
+
+/** `provisioning setup` as an operator runs it; hands the bridge the new session file (atomic rename). */
+async function regenerate(): Promise<string> {
+  const tokenFile = path.join(work, 'token');
+  const result = await runCli(
+    ['provisioning', 'setup', '--token-out', tokenFile, '--account-url', accountUrl],
+    accountEnv(),
+  );
+  assert.equal(result.code, 0, result.output);
+  return (await readFile(tokenFile, 'utf8')).trim();
+}
+
+async function giveBridgeNewSession(): Promise<void> {
+  const staged = `${sessionPath()}.new`;
+  await copyFile(path.join(accountDir, 'scimsession'), staged);
+  await rename(staged, sessionPath());
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read bodies freely
+  body: any;
+}
+
+async function scim(method: string, pathAndQuery: string, body?: unknown, bearer = token): Promise<Answer> {
+  const response = await fetch(`${scimUrl}${pathAndQuery}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : JSON.parse(text),
+  };
+}
+
+const user = (name: string) => ({
+  schemas: [USER_SCHEMA],
+  userName: `${name}@example.com`,
+  emails: [{ value: `${name}@example.com`, primary: true, type: 'work' }],
+  active: true,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'scimbridge-split-'));
+  accountDir = path.join(work, 'account');
+  bridgeDir = path.join(work, 'bridge');
+  accountPort = await freePort();
+  accountUrl = `http://127.0.0.1:${accountPort}`;
+  account = startAccount();
+  await account.waitFor(/account server is running/);
+  token = await regenerate();
+  await rm(bridgeDir, { recursive: true, force: true });
+  await import('node:fs/promises').then((fs) => fs.mkdir(bridgeDir, { recursive: true }));
+  await giveBridgeNewSession();
+  // The bridge gets no database and no account data folder: only its session file.
+  bridge = spawnCli(['bridge', 'serve', '--session', sessionPath(), '--bridge-port', '0'], {
+    SCIMBRIDGE_DATA_DIR: path.join(work, 'nothing-here'),
+  });
+  const started = await bridge.waitFor(/bridge is running at/);
+  scimUrl = `${/running at (\S+)/.exec(started)![1]}/scim/v2`;
+});
+
+after(async () => {
+  await Promise.all([bridge?.stop(), account?.stop()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('account server and bridge as two processes', () => {
+  test('both answer /ping, and SCIM works through the bridge', async () => {
+    assert.equal(await (await fetch(`${accountUrl}/ping`)).text(), 'pong');
+    assert.equal(await (await fetch(scimUrl.replace('/scim/v2', '/ping'))).text(), 'pong');
+    const created = await scim('POST', '/Users', user('ada'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const group = await scim('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Analysts',
+      members: [{ value: created.body.id }],
+    });
+    assert.equal(group.status, 201);
+    const found = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "ADA@example.com"')}`);
+    assert.equal(found.body.totalResults, 1);
+    assert.deepEqual(
+      found.body.Resources[0].groups.map((g: { value: string }) => g.value),
+      [group.body.id],
+    );
+    const duplicate = await scim('POST', '/Users', user('ada'));
+    assert.deepEqual([duplicate.status, duplicate.body.scimType], [409, 'uniqueness']);
+    await bridge.waitFor(/signed in to the account API/);
+  });
+
+  test('regenerated credentials: the old token is refused as revoked; the new one works once the session file is replaced', async () => {
+    const oldToken = token;
+    token = await regenerate();
+    // Another process changed the integration: the account server applies it within its one-second cache.
+    await sleep(1100);
+    const revoked = await scim('POST', '/Users', user('grace'), oldToken);
+    assert.equal(revoked.status, 401);
+    assert.match(revoked.body.detail, /revoked/);
+    await bridge.waitFor(/"msg":"credentials revoked/);
+
+    await giveBridgeNewSession();
+    const created = await scim('POST', '/Users', user('grace'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const stale = await scim('GET', '/Users', undefined, oldToken);
+    assert.equal(stale.status, 401);
+    assert.match(stale.body.detail, /does not match this bridge's session file/);
+  });
+
+  test('provisioning off refuses every IdP request with a SCIM error that says so; setup turns it on again', async () => {
+    const off = await runCli(['provisioning', 'deactivate'], accountEnv());
+    assert.equal(off.code, 0, off.output);
+    await sleep(1100);
+    const refused = await scim('GET', '/Users');
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.detail, /provisioning is turned off/);
+    await bridge.waitFor(/provisioning is turned off/);
+
+    token = await regenerate();
+    await giveBridgeNewSession();
+    assert.equal((await scim('GET', '/Users')).status, 200);
+  });
+
+  test('a firewall rule blocks the bridge by address and rule; removing it lets it back in', async () => {
+    const denied = await runCli(['firewall', 'deny', '127.0.0.0/8', '--note', 'test'], accountEnv());
+    assert.equal(denied.code, 0, denied.output);
+    const ruleId = /Added: (\S+)/.exec(denied.output)![1]!;
+    await sleep(1200); // the account reads rules at most once a second
+    const blocked = await scim('GET', '/Users');
+    assert.equal(blocked.status, 503);
+    assert.ok(blocked.headers.get('retry-after'));
+    assert.match(blocked.body.detail, /127\.0\.0\.1/);
+    assert.ok(blocked.body.detail.includes(ruleId));
+    const logged = await bridge.waitFor(/firewall blocked the bridge/);
+    assert.match(logged, /127\.0\.0\.1/);
+
+    const check = await runCli(['firewall', 'check', '127.0.0.1'], accountEnv());
+    assert.match(check.output, /blocked by the firewall rule "deny 127\.0\.0\.0\/8"/);
+    const removed = await runCli(['firewall', 'remove', ruleId], accountEnv());
+    assert.equal(removed.code, 0, removed.output);
+    await sleep(1200);
+    assert.equal((await scim('GET', '/Users')).status, 200);
+    await bridge.waitFor(/account connection restored/);
+  });
+
+  test('the account server killed under load: the bridge answers 503 meanwhile, and afterwards every user exists exactly once', async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `load${i}`);
+    let provisioned = 0;
+    let unavailable = 0;
+    let retryAfterSeen = false;
+    /** An IdP: retries 503 and network errors; a 409 means an earlier attempt landed. */
+    const provision = async (name: string) => {
+      for (let attempt = 0; attempt < 400; attempt++) {
+        const answer = await scim('POST', '/Users', user(name)).catch(() => undefined);
+        if (answer?.status === 201 || answer?.status === 409) {
+          provisioned++;
+          return;
+        }
+        if (answer?.status === 503) {
+          unavailable++;
+          if (answer.headers.get('retry-after')) retryAfterSeen = true;
+        } else if (answer) assert.fail(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
+        await sleep(100);
+      }
+      assert.fail(`${name} was never provisioned`);
+    };
+    const load = (async () => {
+      for (let i = 0; i < names.length; i += 4) await Promise.all(names.slice(i, i + 4).map(provision));
+    })();
+    // Kill it mid-load: once some users are in, with most still to come.
+    while (provisioned < 20) await sleep(10);
+    await account.stop('SIGKILL');
+    assert.ok(provisioned < names.length, 'the load was still running when the account server died');
+    await sleep(1000);
+    const during = await scim('GET', '/Users');
+    assert.equal(during.status, 503);
+    assert.match(during.body.detail, /cannot reach the account server/);
+    account = startAccount();
+    await account.waitFor(/account server is running/);
+    await load;
+    assert.ok(unavailable > 0 && retryAfterSeen);
+    await bridge.waitFor(/account server unreachable/);
+
+    const all = await scim('GET', `/Users?count=1000&filter=${encodeURIComponent('userName sw "load"')}`);
+    const userNames = all.body.Resources.map((r: { userName: string }) => r.userName).sort();
+    assert.deepEqual(userNames, names.map((name) => `${name}@example.com`).sort());
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Runs scimbridge commands as real child processes (`node --import tsx src/cli/main.ts …`),
+ * the way operators run them, and keeps their output lines for the test to read.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
+
+export interface CliProcess {
+  child: ChildProcess;
+  /** Every line of stdout and stderr so far. */
+  lines: string[];
+  /** Resolves with the first line (seen or future) matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number | null>;
+  /** Sends a signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', SCIMBRIDGE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const onText = (stream: NodeJS.ReadableStream) => {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        for (const waiter of waiters) {
+          if (waiter.pattern.test(line)) {
+            waiters.delete(waiter);
+            waiter.resolve(line);
+          }
+        }
+      }
+    });
+  };
+  onText(child.stdout!);
+  onText(child.stderr!);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(pattern, timeoutMs = 20_000) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = { pattern, resolve };
+        waiters.add(waiter);
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(
+              `no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.slice(-20).join('\n')}`,
+            ),
+          );
+        }, timeoutMs);
+        void exited.then(() => {
+          if (!waiters.has(waiter)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          reject(
+            new Error(
+              `process exited before a line matching ${pattern}; output:\n${lines.slice(-20).join('\n')}`,
+            ),
+          );
+        });
+        const original = waiter.resolve;
+        waiter.resolve = (line) => {
+          clearTimeout(timer);
+          original(line);
+        };
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs a short command to its end; resolves with its exit code and output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const running = spawnCli(args, env);
+  const code = await running.exited;
+  return { code, output: running.lines.join('\n') };
+}
+
+/** A loopback port that was free a moment ago (for a server that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
