@@ -9,6 +9,8 @@
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
+ * `--only CONFIRM` (or no `--only`) runs the provision watcher workload (bench/confirm.ts):
+ * confirming `--confirm-members` (10,000) pending members, each in 3 groups, in one run.
  *
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
@@ -27,6 +29,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import {
+  type ConfirmBenchResult,
+  confirmMarkdown,
+  runConfirmBenchmark,
+  spliceConfirmSection,
+} from './confirm.ts';
 import { MAIL_BAR_SECONDS, runMailBenchmark, spliceMail } from './mail.ts';
 import type { Measurement } from './measure.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
@@ -57,12 +65,14 @@ interface Options {
   docsOnly: boolean;
   mode: 'one-process' | 'split';
   mails: number;
+  confirmMembers: number;
 }
 
 /** Whether `--only` asks for the SCIM workloads, the MAIL workload, or (without it) both. */
 const wantsScim = (options: Options) =>
-  options.only === undefined || options.only.some((key) => key !== 'MAIL');
+  options.only === undefined || options.only.some((key) => key !== 'MAIL' && key !== 'CONFIRM');
 const wantsMail = (options: Options) => options.only === undefined || options.only.includes('MAIL');
+const wantsConfirm = (options: Options) => options.only === undefined || options.only.includes('CONFIRM');
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text.replace(/_/g, ''));
@@ -89,6 +99,7 @@ function parseOptions(argv: string[]): Options {
       'docs-only': { type: 'boolean', default: false },
       mode: { type: 'string', default: 'one-process' },
       mails: { type: 'string', default: '10000' },
+      'confirm-members': { type: 'string', default: '10000' },
     },
   });
   if (values.mode !== 'one-process' && values.mode !== 'split')
@@ -99,11 +110,14 @@ function parseOptions(argv: string[]): Options {
     throw new UsageError('--db must be sqlite or postgres');
   const only = values.only
     ?.split(',')
-    .map((key) => (key.trim().toUpperCase() === 'MAIL' ? 'MAIL' : key.trim()))
+    .map((key) => {
+      const upper = key.trim().toUpperCase();
+      return upper === 'MAIL' || upper === 'CONFIRM' ? upper : key.trim();
+    })
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key) && key !== 'MAIL')
-      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a) and MAIL, not "${key}"`);
+    if (!/^W[1-5]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM')
+      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL and CONFIRM, not "${key}"`);
   }
   return {
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
@@ -119,6 +133,7 @@ function parseOptions(argv: string[]): Options {
     docsOnly: values['docs-only'],
     mode: values.mode,
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
+    confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
   };
 }
 
@@ -302,6 +317,65 @@ async function runMail(options: Options): Promise<number> {
   return result.failed + (missed ? 1 : 0);
 }
 
+const CONFIRM_BAR_CPU_SECONDS = 20;
+
+/** The CONFIRM workload; returns the number of failures (a missed bar counts as one). */
+async function runConfirm(options: Options): Promise<number> {
+  let failed = 0;
+  const resultFile = (database: Database, members: number) =>
+    path.join(RESULTS_DIR, `confirm-${database}-${members}.json`);
+  if (!options.docsOnly) {
+    console.log(
+      `\nprovision watcher: ${options.confirmMembers.toLocaleString('en')} pending members, ${options.database}`,
+    );
+    const result = await runConfirmBenchmark({
+      members: options.confirmMembers,
+      database: options.database,
+      postgresUrl: process.env.DATABASE_URL || DEFAULT_POSTGRES_URL,
+      log: (line) => console.log(line),
+    });
+    console.log(
+      `confirmed ${result.confirmed} (failed ${result.failed}) in ${result.cpuSeconds} s CPU, ${result.wallSeconds} s wall; ` +
+        `heap ${result.heapBeforeMiB} → ${result.heapPeakMiB} MiB, peak RSS ${result.rssPeakMiB} MiB; ` +
+        `${result.verified} sample members opened their vaults`,
+    );
+    await writeFile(
+      resultFile(options.database, options.confirmMembers),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    if (result.confirmed !== result.members || result.verified === 0) {
+      console.error('\n!!! CONFIRM: not every member was confirmed, or the sample could not open its vaults');
+      failed++;
+    }
+    if (result.members === 10_000 && result.cpuSeconds > CONFIRM_BAR_CPU_SECONDS) {
+      console.error(
+        `\n!!! CONFIRM: ${result.cpuSeconds} s of CPU is over the ${CONFIRM_BAR_CPU_SECONDS} s bar`,
+      );
+      failed++;
+    }
+  }
+  if (options.writeDocs) {
+    const results: ConfirmBenchResult[] = [];
+    // The latest run of each database and size: a larger N with the same heap peak shows flat memory.
+    const files = (await readdir(RESULTS_DIR)).filter((name) =>
+      /^confirm-(sqlite|postgres)-\d+\.json$/.test(name),
+    );
+    for (const file of files) {
+      results.push(JSON.parse(await readFile(path.join(RESULTS_DIR, file), 'utf8')) as ConfirmBenchResult);
+    }
+    results.sort((a, b) => a.database.localeCompare(b.database) || a.members - b.members);
+    let document: string;
+    try {
+      document = await readFile(DOCS_FILE, 'utf8');
+    } catch {
+      document = '# Benchmarks\n';
+    }
+    await writeFile(DOCS_FILE, spliceConfirmSection(document, confirmMarkdown(results)));
+    console.log(`wrote the provision watcher section of ${path.relative(ROOT, DOCS_FILE)}`);
+  }
+  return failed;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -326,6 +400,7 @@ async function main(): Promise<number> {
   }
   if (options.writeDocs && wantsScim(options)) await writeDocs(options.database);
   if (!options.docsOnly && wantsMail(options)) failed += await runMail(options);
+  if (wantsConfirm(options)) failed += await runConfirm(options);
   return failed === 0 ? 0 : 1;
 }
 

@@ -28,12 +28,19 @@ test("charges the server child's CPU, not the load generator's, to each request"
 
 test('reads and resets the peak resident memory of the server process', async () => {
   const server = await startServerUnderTest({ script: spinServer, args: [], startTimeoutMs: 20_000 });
+  const MiB = 1024 * 1024;
   try {
-    const peak = server.peakRssBytes();
-    assert.ok(peak !== undefined && peak > 10 * 1024 * 1024, `peak ${peak}`);
+    const get = (path: string) => fetch(`${server.bridgeAddress}${path}`).then((res) => res.text());
+    const start = server.peakRssBytes();
+    assert.ok(start !== undefined && start > 10 * MiB, `peak ${start}`);
+    await get('/balloon/96');
+    const ballooned = server.peakRssBytes()!;
+    assert.ok(ballooned >= start + 80 * MiB, `peak ${ballooned} after holding 96 MiB, from ${start}`);
+    await get('/release');
     assert.equal(server.resetPeakRss(), true);
     const afterReset = server.peakRssBytes()!;
-    assert.ok(afterReset <= peak, `${afterReset} <= ${peak}`);
+    // The balloon is gone, so a new window starts well below the old peak.
+    assert.ok(afterReset < ballooned - 64 * MiB, `peak ${afterReset} after reset, ${ballooned} before`);
   } finally {
     await server.stop();
   }

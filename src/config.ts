@@ -45,6 +45,8 @@ export interface Config {
   accountUrlOverride: string | undefined;
   /** The network list behind the firewall's listed-networks rule (docs/configuration.md). */
   networkListFile: string | undefined;
+  /** Seconds between provision watcher runs (P10); at least 30. */
+  confirmationInterval: number;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
   /** The From header of every mail. */
@@ -136,6 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
     );
   }
+  const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
+  const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
+  if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
+    throw new ConfigError(
+      `SCIMBRIDGE_CONFIRMATION_INTERVAL must be a whole number of seconds from 30 to 86400, not "${confirmationRaw}"`,
+    );
+  }
   const trustProxy = parseTrustProxy(pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false');
   const tlsCert = pick('tlsCert', 'SCIMBRIDGE_TLS_CERT');
   const tlsKey = pick('tlsKey', 'SCIMBRIDGE_TLS_KEY');
@@ -202,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       const file = pick('networkListFile', 'SCIMBRIDGE_NETWORK_LIST');
       return file && path.resolve(cwd, file);
     })(),
+    confirmationInterval,
     smtpUrl,
     mailFrom,
     smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',

@@ -38,6 +38,8 @@ import {
 import { createBridgeApp } from './bridge/app.ts';
 import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
+import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import { type Config, ConfigError } from './config.ts';
@@ -54,6 +56,8 @@ export interface RunningSystem {
   bridgeAddress: string;
   /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
   mailSender: MailSender | undefined;
+  /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
+  watcher: ProvisionWatcher;
   close(): Promise<void>;
 }
 
@@ -70,6 +74,8 @@ export interface SystemDeps {
   accountTransport?: 'in-process' | 'http';
   /** Uniform in [0, 1): jitter for mail retries. */
   random?: () => number;
+  /** How often the watcher reads the sign-up counter (tests shorten it); default 5 s. */
+  signUpPollMs?: number;
 }
 
 /** Invitation and member sign-in settings from the config (shared by the server and the CLI). */
@@ -98,6 +104,8 @@ export interface RunningBridge {
   client: AccountClient;
   /** The account connection as the HTTP client last found it (status page, P6); undefined in process. */
   accountConnection: (() => AccountConnectionStatus) | undefined;
+  /** The provision watcher (P10, P11): starts when a token opens the session file; implements WatcherStatusSource. */
+  watcher: ProvisionWatcher;
   close(): Promise<void>;
 }
 
@@ -225,6 +233,8 @@ export async function startBridgeService(
     client?: (verifier: TokenVerifier) => AccountClient;
     /** Where the session file is looked for when nothing names it (the one-process data folder). */
     defaultSessionPath?: string;
+    /** How often the watcher reads the sign-up counter; default 5 s. */
+    signUpPollMs?: number;
   },
 ): Promise<RunningBridge> {
   const clock = deps.clock ?? systemClock;
@@ -245,11 +255,34 @@ export async function startBridgeService(
       });
   const client = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const auth = createAuthenticator(verifier, createAuthFailureLimiter({ clock }), client);
+  // The provisioning key exists in this process only after a valid token opened the session file (P11).
+  const groupKeys = new GroupKeyRing(
+    client,
+    () => {
+      const session = verifier.session;
+      return session
+        ? { privateKey: session.keys.provisioningPrivateKey, publicKey: session.provisioningPublicKey }
+        : undefined;
+    },
+    logger,
+  );
+  const watcher = new ProvisionWatcher({
+    client,
+    keyRing: groupKeys,
+    clock,
+    logger,
+    intervalSeconds: config.confirmationInterval,
+    ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
+  });
+  // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
+  // session file: the watcher starts then, and again with a new session file (P2).
+  verifier.onUnlock(() => watcher.start());
   const server = await createBridgeApp({
     scim: {
       client,
       maxPageSize: config.maxPageSize,
       defaultPageSize: 100,
+      groupKeys,
       bulkMaxOperations: config.bulkMaxOperations,
       maxBodyBytes: config.maxBodyBytes,
     },
@@ -264,6 +297,7 @@ export async function startBridgeService(
   try {
     address = await server.listen({ host: config.host, port: config.bridgePort });
   } catch (error) {
+    watcher.stop();
     await server.close();
     httpClient?.close();
     throw error;
@@ -274,8 +308,11 @@ export async function startBridgeService(
     verifier,
     client,
     accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
+    watcher,
     async close() {
-      await server.close();
+      // Stop the watcher and let its member in hand finish before the account connection goes.
+      watcher.stop();
+      await Promise.allSettled([server.close(), watcher.runNow()]);
       httpClient?.close();
     },
   };
@@ -290,6 +327,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
       logger: deps.logger,
       ...(deps.clock ? { clock: deps.clock } : {}),
       defaultSessionPath: path.join(config.dataDir, 'scimsession'),
+      ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
       ...(deps.accountTransport === 'http'
         ? {
             client: (verifier: TokenVerifier) =>
@@ -313,6 +351,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     accountAddress: account.address,
     bridgeAddress: bridge.address,
     mailSender: account.mailSender,
+    watcher: bridge.watcher,
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();

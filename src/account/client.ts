@@ -33,6 +33,71 @@ export interface MembershipChange {
   replaceWith?: readonly string[];
 }
 
+/**
+ * The key chain as the bridge sees it (DESIGN.md, "the key chain"). Every value is JSON:
+ * keys are base64url strings and sealed values are `sbs1.…` strings, so the account's HTTP
+ * API can carry them unchanged. The account stores them and can open none.
+ */
+export interface GroupKeyInfo {
+  groupId: string;
+  /** base64url X25519 public key. */
+  publicKey: string;
+  /** The group's private key sealed for the provisioning key; null when the bridge may not hold it. */
+  sealedForProvisioning: string | null;
+}
+
+export interface NewGroupKey {
+  groupId: string;
+  publicKey: string;
+  sealedForProvisioning: string;
+}
+
+/** A pending member and everything confirming them needs, read in one call per batch. */
+export interface PendingConfirmation {
+  memberId: string;
+  email: string;
+  displayName: string | null;
+  /** Confirmation is refused unless the member is still at this version. */
+  version: number;
+  /** Guests are never confirmed by provisioning (P16): an administrator confirms them. */
+  role: 'owner' | 'admin' | 'member' | 'guest';
+  /** Null when the member has no key pair: they cannot be confirmed. */
+  publicKey: string | null;
+  /** Team Members and the member's managed groups: the keys confirmation shares with them. */
+  groups: Array<{ groupId: string; displayName: string; key: GroupKeyInfo | null }>;
+}
+
+export interface KeyShareInput {
+  groupId: string;
+  memberId: string;
+  sealedPrivateKey: string;
+}
+
+/** A confirmed member who should hold a group's key and does not yet. */
+export interface MissingKeyShare {
+  groupId: string;
+  memberId: string;
+  memberPublicKey: string;
+}
+
+export type MissingKeyShareQuery =
+  | { groupId: string; memberIds: readonly string[] }
+  | { after?: { memberId: string; groupId: string }; limit: number };
+
+export interface ConfirmMemberInput {
+  memberId: string;
+  expectedVersion: number;
+  /** The member's groups' private keys, each sealed for the member's public key. */
+  shares: Array<{ groupId: string; sealedPrivateKey: string }>;
+}
+
+/**
+ * `confirmed`: done now. `already_confirmed`: someone else did it (a second watcher).
+ * `changed`: the member or their groups changed since they were read; read again and retry.
+ * `not_pending`: no longer pending (suspended, deleted, or never signed up).
+ */
+export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'changed' | 'not_pending';
+
 export interface AccountClient {
   /**
    * Throws `provisioning_disabled` when provisioning is off (P3) and `credentials_revoked`
@@ -66,4 +131,32 @@ export interface AccountClient {
   changeGroupMembers(id: string, change: MembershipChange, expectedVersion?: number): Promise<Group>;
   listGroupMembers(id: string, page: { afterMemberId?: string; limit: number }): Promise<GroupMemberRef[]>;
   deleteGroup(id: string): Promise<void>;
+
+  // The key chain and the provision watcher (P10, P11).
+  /** The key pairs of those of `groupIds` that have one. */
+  getGroupKeys(groupIds: readonly string[]): Promise<GroupKeyInfo[]>;
+  /**
+   * Stores key pairs for groups that have none (the first one stored wins) and returns the
+   * key pairs now stored for those groups. Only Team Members and managed groups may have
+   * their key sealed for the provisioning key (`group_protected` otherwise).
+   */
+  addGroupKeys(keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]>;
+  /** Keyset page (by group id) of the group keys sealed for the provisioning key. */
+  listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKeyInfo[]>;
+  /**
+   * After new credentials: group keys re-sealed for the new provisioning key by a bridge that
+   * still held the old one. A seal replaces the stored one only while the group keeps that
+   * public key; returns how many were replaced.
+   */
+  resealGroupKeys(keys: readonly NewGroupKey[]): Promise<number>;
+  /** Active members with a key pair, in groups whose key the bridge holds, without a share yet. */
+  findMissingKeyShares(query: MissingKeyShareQuery): Promise<MissingKeyShare[]>;
+  /** Stores shares for active members still in the group; returns how many were added. */
+  addKeyShares(shares: readonly KeyShareInput[]): Promise<number>;
+  /** Keyset page (by member id) of pending members. */
+  listPendingConfirmations(page: { afterMemberId?: string; limit: number }): Promise<PendingConfirmation[]>;
+  /** Shares the keys, marks the member active and queues the "account ready" e-mail, atomically. */
+  confirmMember(input: ConfirmMemberInput): Promise<{ outcome: ConfirmOutcome }>;
+  /** Grows by one whenever a member signs up (becomes pending): a cheap "anything new?" for the watcher. */
+  signUpCounter(): Promise<number>;
 }

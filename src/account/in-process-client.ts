@@ -7,6 +7,7 @@
 import { changeGroupMembers } from './change-group-members.ts';
 import { createProvisioningGate, INTEGRATION_CACHE_MS } from './check-provisioning.ts';
 import type { AccountClient } from './client.ts';
+import { confirmMember, listPendingConfirmations } from './confirm-member.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteGroup } from './delete-group.ts';
@@ -14,6 +15,8 @@ import { deleteMember } from './delete-member.ts';
 import type { AccountDeps } from './deps.ts';
 import { getGroup } from './get-group.ts';
 import { getMember } from './get-member.ts';
+import { addGroupKeys, getGroupKeys, listProvisioningGroupKeys, resealGroupKeys } from './group-keys.ts';
+import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
 import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
 import { listMembers } from './list-members.ts';
@@ -27,8 +30,13 @@ export interface InProcessAccountClient extends AccountClient {
 
 export function createInProcessAccountClient(
   deps: AccountDeps,
-  options: { integrationCacheMs?: number } = {},
+  options: {
+    integrationCacheMs?: number;
+    /** Where members sign in: the link of the "account ready" e-mail. */
+    accountUrl?: string;
+  } = {},
 ): InProcessAccountClient {
+  const accountUrl = options.accountUrl ?? deps.accountUrl ?? 'http://localhost:8080';
   const gate = createProvisioningGate(deps, options.integrationCacheMs ?? INTEGRATION_CACHE_MS);
   return {
     checkProvisioning: (keyId) => gate.check(keyId),
@@ -49,5 +57,15 @@ export function createInProcessAccountClient(
       changeGroupMembers(deps, id, change, expectedVersion),
     listGroupMembers: (id, page) => listGroupMembers(deps, id, page),
     deleteGroup: (id) => deleteGroup(deps, id),
+
+    getGroupKeys: (groupIds) => getGroupKeys(deps, groupIds),
+    addGroupKeys: (keys) => addGroupKeys(deps, keys),
+    listProvisioningGroupKeys: (page) => listProvisioningGroupKeys(deps, page),
+    resealGroupKeys: (keys) => resealGroupKeys(deps, keys),
+    findMissingKeyShares: (query) => findMissingKeyShares(deps, query),
+    addKeyShares: (shares) => addKeyShares(deps, shares),
+    listPendingConfirmations: (page) => listPendingConfirmations(deps, page),
+    confirmMember: (input) => confirmMember(deps, input, { accountUrl }),
+    signUpCounter: () => deps.store.readCounter('sign_ups'),
   };
 }

@@ -207,6 +207,43 @@ export interface EmailChangeToken {
 }
 
 /**
+ * A group's key pair (DESIGN.md, "the key chain"). The private half exists only sealed: for
+ * the provisioning key when the bridge may hold it (Team Members and managed groups), and
+ * for each confirmed member (`GroupKeyShare`). The account can open none of them.
+ */
+export interface GroupKey {
+  groupId: string;
+  /** base64url, raw 32-byte X25519 public key: what vault keys are sealed to. */
+  publicKey: string;
+  /** The private key sealed for the integration's provisioning key; null when the bridge may not hold it. */
+  sealedForProvisioning: string | null;
+  createdAt: string;
+}
+
+/** A group's private key sealed for one member; it exists only while the membership does. */
+export interface GroupKeyShare {
+  groupId: string;
+  memberId: string;
+  sealedPrivateKey: string;
+  createdAt: string;
+}
+
+export interface Vault {
+  id: string;
+  /** Unique case-insensitively. */
+  name: string;
+  createdAt: string;
+}
+
+/** A vault's key sealed to a group's public key: the group's members may open the vault. */
+export interface VaultGrant {
+  vaultId: string;
+  groupId: string;
+  sealedVaultKey: string;
+  createdAt: string;
+}
+
+/**
  * A single-use sign-up link (P9, P12). Only the SHA-256 digest of the link's token is kept;
  * the token itself exists in the invitation e-mail (and the outbox row until it is sent).
  */

@@ -13,6 +13,9 @@ import type {
   EmailChangeToken,
   FirewallRule,
   Group,
+  GroupKey,
+  GroupKeyShare,
+  GroupKind,
   GroupMemberRef,
   Integration,
   Invitation,
@@ -24,6 +27,8 @@ import type {
   MemberKeys,
   MemberSession,
   OutboxMessage,
+  Vault,
+  VaultGrant,
 } from './model.ts';
 
 export interface ListQuery {
@@ -51,6 +56,38 @@ export interface MemberListQuery extends ListQuery {
 export interface GroupListQuery extends ListQuery {
   /** Only groups the IdP manages (the ones SCIM may see). */
   managedOnly?: boolean;
+}
+
+/** One of a member's groups, with what confirming them needs to know about it. */
+export interface KeyedGroupRef {
+  groupId: string;
+  displayName: string;
+  kind: GroupKind;
+  managed: boolean;
+  key: GroupKey | undefined;
+}
+
+export interface PendingMemberRow {
+  member: Member;
+  /** Null when the member has no key pair (they cannot be confirmed). */
+  publicKey: string | null;
+}
+
+export type MissingShareQuery =
+  | { groupId: string; memberIds: readonly string[] }
+  | { after?: { memberId: string; groupId: string }; limit: number };
+
+export interface MissingShare {
+  groupId: string;
+  memberId: string;
+  memberPublicKey: string;
+}
+
+export interface MemberKeyShare {
+  groupId: string;
+  displayName: string;
+  groupPublicKey: string;
+  sealedPrivateKey: string;
 }
 
 /** Everything the store can do; inside `transaction` the same methods run on one connection. */
@@ -112,6 +149,56 @@ export interface StoreOps {
   /** The public keys of those of `memberIds` that have one; one query for any number of ids. */
   getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>>;
 
+  // The key chain (DESIGN.md): group keys, their shares with members, vaults and grants.
+  /** The key pairs of those of `groupIds` that have one. */
+  getGroupKeys(groupIds: readonly string[]): Promise<GroupKey[]>;
+  /** Inserts a group's key pair unless it has one already (the first one wins); true when inserted. */
+  insertGroupKey(key: GroupKey): Promise<boolean>;
+  /** Keyset page (by group id) of the group keys sealed for the provisioning key. */
+  listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]>;
+  /**
+   * Replaces the provisioning seal of a group key, only while the group still has the key
+   * pair with `publicKey` (a seal of another key pair must never land on it); true when replaced.
+   */
+  replaceProvisioningSeal(
+    groupId: string,
+    publicKey: string,
+    sealedForProvisioning: string,
+  ): Promise<boolean>;
+  /**
+   * Inserts the shares whose membership exists and that are not stored yet; returns how many
+   * were added. A share lives only as long as its membership: removing the member from the
+   * group, or deleting either, deletes it in the same transaction (a foreign key cascade).
+   * Cost grows with `shares.length`, never with a group's size.
+   */
+  addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number>;
+  /** The group keys shared with one member, with each group's name and public key. */
+  listGroupKeySharesOfMember(memberId: string): Promise<MemberKeyShare[]>;
+  /** Keyset page (by member id) of pending members, each with their public key if they have one. */
+  listPendingMembers(page: { afterMemberId?: string; limit: number }): Promise<PendingMemberRow[]>;
+  /** Each given member's groups with their kind and key pair (if any); one query for a batch. */
+  listKeyedGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, KeyedGroupRef[]>>;
+  /**
+   * Memberships of active members who have a public key, in groups whose key is sealed for
+   * the provisioning key, that have no share yet: either for given members of one group,
+   * or as a keyset sweep over all memberships ordered by (member id, group id).
+   */
+  findMissingKeyShares(query: MissingShareQuery): Promise<MissingShare[]>;
+  /** A counter kept by triggers; `sign_ups` grows by one whenever a member becomes pending. */
+  readCounter(name: 'sign_ups'): Promise<number>;
+  /** Throws `UniqueViolation` when the name is taken (case-insensitively). */
+  insertVault(vault: Vault): Promise<void>;
+  getVault(id: string): Promise<Vault | undefined>;
+  findVaultByName(name: string): Promise<Vault | undefined>;
+  /** Keyset page by creation order. */
+  listVaults(page: { afterId?: string; limit: number }): Promise<Vault[]>;
+  /** Stores a grant, replacing an earlier one of the same vault and group. */
+  saveVaultGrant(grant: VaultGrant): Promise<void>;
+  listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** Vaults that no group but `groupId` can open (deleting that group would lose them). */
+  listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;
+  /** The grants to any of `groupIds`, with each vault's name. */
+  listVaultGrantsOfGroups(groupIds: readonly string[]): Promise<Array<VaultGrant & { vaultName: string }>>;
   insertInvitation(invitation: Invitation): Promise<void>;
   findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
   /** A member's invitations, newest first. */

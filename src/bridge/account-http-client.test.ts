@@ -63,6 +63,7 @@ async function unlock(): Promise<UnlockedSession> {
     accountUrl: result.sessionFile.accountUrl,
     integrationId: result.sessionFile.integrationId,
     keyId: result.sessionFile.keyId,
+    provisioningPublicKey: result.integration.provisioningPublicKey,
     keys: {
       signingPrivateKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),
       provisioningPrivateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),

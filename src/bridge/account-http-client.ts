@@ -25,7 +25,16 @@ import {
   type SignInResponse,
   signInMessage,
 } from '../account/api/protocol.ts';
-import type { AccountClient, GroupInput, MemberInput, MembershipChange } from '../account/client.ts';
+import type {
+  AccountClient,
+  ConfirmOutcome,
+  GroupInput,
+  GroupKeyInfo,
+  MemberInput,
+  MembershipChange,
+  MissingKeyShare,
+  PendingConfirmation,
+} from '../account/client.ts';
 import { AccountError, type AccountErrorCode } from '../account/errors.ts';
 import type { Group, GroupMemberRef, Member } from '../account/model.ts';
 import type { GroupListQuery, MemberListQuery, Page } from '../account/store.ts';
@@ -630,6 +639,37 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     },
     async deleteGroup(groupId) {
       await call<void>('DELETE', `/groups/${id(groupId)}`, undefined, false);
+    },
+
+    // The key chain: every one of these is safe to repeat (first key pair wins, shares are
+    // added once, confirmation is version-checked), so all may be retried.
+    async getGroupKeys(groupIds) {
+      return (await call<{ keys: GroupKeyInfo[] }>('POST', '/group-keys/lookup', { groupIds }, true)).keys;
+    },
+    async addGroupKeys(keys) {
+      return (await call<{ keys: GroupKeyInfo[] }>('POST', '/group-keys', { keys }, true)).keys;
+    },
+    async listProvisioningGroupKeys(page) {
+      return (await call<{ keys: GroupKeyInfo[] }>('POST', '/group-keys/provisioning', { page }, true)).keys;
+    },
+    async resealGroupKeys(keys) {
+      return (await call<{ replaced: number }>('POST', '/group-keys/reseal', { keys }, true)).replaced;
+    },
+    async findMissingKeyShares(query) {
+      return (await call<{ missing: MissingKeyShare[] }>('POST', '/key-shares/missing', { query }, true))
+        .missing;
+    },
+    async addKeyShares(shares) {
+      return (await call<{ added: number }>('POST', '/key-shares', { shares }, true)).added;
+    },
+    async listPendingConfirmations(page) {
+      return (
+        await call<{ pending: PendingConfirmation[] }>('POST', '/confirmations/pending', { page }, true)
+      ).pending;
+    },
+    confirmMember: (input) => call<{ outcome: ConfirmOutcome }>('POST', '/confirmations', { input }, true),
+    async signUpCounter() {
+      return (await call<{ count: number }>('GET', '/sign-ups/count', undefined, true)).count;
     },
   };
 }

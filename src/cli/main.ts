@@ -11,6 +11,7 @@ import { registerMemberCommands } from './commands/member.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerVaultCommands } from './commands/vaults.ts';
 
 const program = new Command()
   .name('scimbridge')
@@ -23,6 +24,8 @@ registerServeCommands(program);
 registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
+// After the member commands: `member vaults` joins their `member` command.
+registerVaultCommands(program);
 
 try {
   await program.parseAsync(process.argv);

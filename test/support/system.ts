@@ -32,6 +32,8 @@ export interface TestSystem {
   system: RunningSystem;
   store: Store;
   dataDir: string;
+  /** The PostgreSQL schema of this system's tables; undefined on SQLite (`<dataDir>/scimbridge.db`). */
+  schema: string | undefined;
   token: string;
   /** e.g. http://127.0.0.1:40123/scim/v2 */
   scimUrl: string;
@@ -100,6 +102,7 @@ export async function startTestSystem(
     system,
     store: system.store,
     dataDir,
+    schema,
     token,
     scimUrl,
     logLines,

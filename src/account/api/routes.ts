@@ -201,6 +201,65 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           await client.deleteGroup(params.id!);
           return { status: 204 };
         }),
+
+        // The key chain and the provision watcher (DESIGN.md, "the key chain"). Inputs are
+        // checked by the use cases (shapes, batch sizes); the account opens nothing it is sent.
+        op('POST', '/group-keys/lookup', async ({ body }) => ({
+          status: 200,
+          body: { keys: await client.getGroupKeys(idList(objectBody(body).groupIds, 'groupIds')) },
+        })),
+        op('POST', '/group-keys', async ({ body }) => ({
+          status: 200,
+          body: { keys: await client.addGroupKeys(list(objectBody(body).keys, 'keys')) },
+        })),
+        op('POST', '/group-keys/provisioning', async ({ body }) => ({
+          status: 200,
+          body: {
+            keys: await client.listProvisioningGroupKeys(pageFrom(objectBody(body).page, 'afterGroupId')),
+          },
+        })),
+        op('POST', '/group-keys/reseal', async ({ body }) => ({
+          status: 200,
+          body: { replaced: await client.resealGroupKeys(list(objectBody(body).keys, 'keys')) },
+        })),
+        op('POST', '/key-shares/missing', async ({ body }) => {
+          const query = objectBody(objectBody(body).query, '"query"');
+          return {
+            status: 200,
+            body: {
+              missing: await client.findMissingKeyShares(
+                'groupId' in query
+                  ? { groupId: query.groupId as string, memberIds: idList(query.memberIds, 'memberIds') }
+                  : (query as { after?: { memberId: string; groupId: string }; limit: number }),
+              ),
+            },
+          };
+        }),
+        op('POST', '/key-shares', async ({ body }) => ({
+          status: 200,
+          body: { added: await client.addKeyShares(list(objectBody(body).shares, 'shares')) },
+        })),
+        op('POST', '/confirmations/pending', async ({ body }) => ({
+          status: 200,
+          body: {
+            pending: await client.listPendingConfirmations(pageFrom(objectBody(body).page, 'afterMemberId')),
+          },
+        })),
+        op('POST', '/confirmations', async ({ body }) => {
+          const input = objectBody(objectBody(body).input, '"input"');
+          return {
+            status: 200,
+            body: await client.confirmMember({
+              memberId: input.memberId as string,
+              expectedVersion: input.expectedVersion as number,
+              shares: list(input.shares, 'shares'),
+            }),
+          };
+        }),
+        op('GET', '/sign-ups/count', async () => ({
+          status: 200,
+          body: { count: await client.signUpCounter() },
+        })),
       ];
 
       for (const operation of operations) {
@@ -252,6 +311,26 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 }
 
 type Query = Record<string, string | undefined>;
+
+/** A JSON list of objects; each item's fields are checked by the use case. */
+function list<T>(value: unknown, field: string): T[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'object' || item === null)) {
+    throw new ApiRequestError(`"${field}" must be a list of objects`);
+  }
+  return value as T[];
+}
+
+/** `{ limit, <after>? }` for a keyset page. */
+function pageFrom<K extends string>(
+  value: unknown,
+  after: K,
+): { limit: number } & Partial<Record<K, string>> {
+  const page = objectBody(value, '"page"');
+  if (page[after] !== undefined && typeof page[after] !== 'string') {
+    throw new ApiRequestError(`"page.${after}" must be a string`);
+  }
+  return page as { limit: number } & Partial<Record<K, string>>;
+}
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -14,7 +14,7 @@ import { html, type SafeHtml } from '../console/html.ts';
 import type { Member } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 
-function layout(assets: MemberAssets, title: string, body: SafeHtml): string {
+export function layout(assets: MemberAssets, title: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -27,7 +27,7 @@ ${body}
 </main></body></html>`.value;
 }
 
-const NEEDS_SCRIPT = html`<p class="problem needs-script">This page creates your encryption keys in your browser, so that
+export const NEEDS_SCRIPT = html`<p class="problem needs-script">This page creates your encryption keys in your browser, so that
 your password and private key never leave this device. That needs the page's script: turn on
 JavaScript for this site and reload the page.</p>`;
 
@@ -107,6 +107,7 @@ export function memberPage(assets: MemberAssets, member: Member, csrfToken: stri
     html`<h1>Your account</h1>
 <p>Signed in as <strong>${member.email}</strong>${member.displayName ? html` (${member.displayName})` : ''}.</p>
 <p id="member-state">Your account is ${STATE_TEXT[member.state]}.</p>
+<p><a href="/member/vaults">Your vaults</a></p>
 <form method="post" action="/signout">
 <input type="hidden" name="csrf" value="${csrfToken}">
 <button type="submit">Sign out</button>

@@ -22,6 +22,7 @@ import type { MemberAssets } from './assets.ts';
 import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
 import { memberPage, problemPage, signinPage, signupPage } from './pages.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
+import { registerVaultRoutes } from './vault-routes.ts';
 
 export interface MemberRoutesOptions {
   deps: AccountDeps;
@@ -314,5 +315,8 @@ export async function registerMemberRoutes(
         encryptedPrivateKey: keys.encryptedPrivateKey,
       });
     });
+
+    // The signed-in member's vaults, opened in the browser (vault-routes.ts).
+    registerVaultRoutes(scope, { deps, auth, assets });
   });
 }

@@ -6,7 +6,7 @@
  *
  * The token never appears in a result, an error or a log line.
  */
-import { hash, timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import { openSession, type SessionFile } from '../../crypto/credentials/session-file.ts';
 import { parseToken, TOKEN_LENGTH } from '../../crypto/credentials/token.ts';
@@ -18,6 +18,8 @@ export interface UnlockedSession {
   readonly accountUrl: string;
   readonly integrationId: string;
   readonly keyId: string;
+  /** base64url public half of the provisioning key: what the bridge seals group keys to. */
+  readonly provisioningPublicKey: string;
   readonly keys: {
     /** Ed25519, not extractable. */
     readonly signingPrivateKey: CryptoKey;
@@ -134,11 +136,20 @@ export class TokenVerifier {
       importPrivateKey('Ed25519', secrets.signingPrivateKey),
       importPrivateKey('X25519', secrets.provisioningPrivateKey),
     ]);
+    // WebCrypto cannot derive a public key from a non-extractable private one; node:crypto can.
+    const provisioningPublicKey = createPublicKey(
+      createPrivateKey({
+        key: Buffer.from(secrets.provisioningPrivateKey, 'base64url'),
+        format: 'der',
+        type: 'pkcs8',
+      }),
+    ).export({ format: 'jwk' }).x as string;
     const result = Object.freeze({
       ok: true as const,
       accountUrl: file.accountUrl,
       integrationId: file.integrationId,
       keyId: file.keyId,
+      provisioningPublicKey,
       keys: Object.freeze({ signingPrivateKey, provisioningPrivateKey }),
     });
     const changed = this.unlocked?.file !== file;

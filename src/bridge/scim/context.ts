@@ -9,6 +9,14 @@ export interface ScimContext {
   defaultPageSize: number;
   bulkMaxOperations: number;
   maxBodyBytes: number;
+  /** The key chain: makes new groups' key pairs and shares group keys with confirmed members (absent in tests that leave it out). */
+  groupKeys?: GroupKeySharing;
+}
+
+/** What the group handlers ask of the key chain; neither call throws (the watcher retries what fails). */
+export interface GroupKeySharing {
+  groupCreated(groupId: string, memberIds: readonly string[]): Promise<void>;
+  shareWithMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
 }
 
 /** A handler's answer, independent of the HTTP framework so that Bulk can reuse handlers. */

@@ -42,7 +42,10 @@ async function render(ctx: ScimContext, group: Group, params: ProjectionParams):
 
 export async function createGroup(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
   const doc = normalizeResource(req.body, RT);
-  const group = await ctx.client.createGroup(toGroupInput(doc), readMemberIds(doc.members, 'members'));
+  const memberIds = readMemberIds(doc.members, 'members');
+  const group = await ctx.client.createGroup(toGroupInput(doc), memberIds);
+  // The key pair and the first members' shares, in the same request (DESIGN.md, "the key chain").
+  await ctx.groupKeys?.groupCreated(group.id, memberIds);
   return { ...(await render(ctx, group, projectionFor(req.query))), status: 201 };
 }
 
@@ -90,6 +93,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
       pinned ? renamed.version : undefined,
     );
   });
+  await ctx.groupKeys?.shareWithMembers(id, memberIds);
   return render(ctx, group, projectionFor(req.query));
 }
 
@@ -124,6 +128,8 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
       pinned && plan.attributeOps.length === 0 ? expected : undefined,
     );
   });
+  // Confirmed members who joined get the group's key at once; pending ones get it when confirmed.
+  if (changesMembers) await ctx.groupKeys?.shareWithMembers(id, [...add, ...(replaceWith ?? [])]);
   const projection = projectionFor(req.query);
   // Without an explicit attribute selection the answer is 204 (RFC 7644 §3.5.2): a group
   // with 50,000 members is not sent back for every membership change.

@@ -104,6 +104,10 @@ export function registerServeCommands(program: Command): void {
       .option(
         '--bulk-max-operations <count>',
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
+      )
+      .option(
+        '--confirmation-interval <seconds>',
+        'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
       ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));

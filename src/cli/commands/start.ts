@@ -44,6 +44,10 @@ export function registerStartCommand(program: Command): void {
         'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
       )
       .option(
+        '--confirmation-interval <seconds>',
+        'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
+      )
+      .option(
         '--trust-proxy [proxies]',
         'take the client address from X-Forwarded-For; optionally only from these comma-separated proxy addresses or ranges (SCIMBRIDGE_TRUST_PROXY)',
       )

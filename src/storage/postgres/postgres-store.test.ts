@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
+import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
@@ -29,6 +30,10 @@ after(async () => {
 });
 
 describeStoreContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
+
+describeKeyChainContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 

@@ -14,6 +14,8 @@ import type {
   EmailChangeToken,
   FirewallRule,
   Group,
+  GroupKey,
+  GroupKeyShare,
   GroupMemberRef,
   Integration,
   Invitation,
@@ -25,12 +27,19 @@ import type {
   MemberKeys,
   MemberSession,
   OutboxMessage,
+  Vault,
+  VaultGrant,
 } from '../../account/model.ts';
 import {
   type GroupListQuery,
+  type KeyedGroupRef,
   type ListQuery,
+  type MemberKeyShare,
   type MemberListQuery,
+  type MissingShare,
+  type MissingShareQuery,
   type Page,
+  type PendingMemberRow,
   type Store,
   type StoreOps,
   UniqueViolation,
@@ -46,6 +55,21 @@ import {
 } from '../access-rows.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
 import { postgresDialect } from '../dialect.ts';
+import {
+  groupKeyFromRow,
+  groupKeyValues,
+  idsParam,
+  keyChainSql,
+  keyedGroupsFromRows,
+  memberKeyShareFromRow,
+  missingShareFromRow,
+  pendingMemberFromRow,
+  sharesParams,
+  vaultFromRow,
+  vaultGrantFromRow,
+  vaultGrantValues,
+  vaultValues,
+} from '../key-chain-sql.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
 import { routedOps } from '../routing.ts';
@@ -104,6 +128,8 @@ const PG_SQL = {
     'AND (claimed_until IS NULL OR claimed_until <= $4) ORDER BY next_attempt_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED' +
     `) RETURNING ${OUTBOX_COLUMNS}`,
 };
+
+const KEY_CHAIN_SQL = keyChainSql('postgres');
 
 /** Rewrites the shared `?` placeholders to `$1…$n`. */
 function numbered(sql: string): string {
@@ -352,6 +378,125 @@ class PostgresOps implements StoreOps {
       keys.set(row.member_id as string, row.public_key as string);
     }
     return keys;
+  }
+
+  // The key chain (migration 4).
+
+  async getGroupKeys(groupIds: readonly string[]): Promise<GroupKey[]> {
+    if (groupIds.length === 0) return [];
+    return (await this.all(KEY_CHAIN_SQL.getGroupKeys, [idsParam('postgres', groupIds)])).map(
+      groupKeyFromRow,
+    );
+  }
+
+  async insertGroupKey(key: GroupKey): Promise<boolean> {
+    return (await this.run(KEY_CHAIN_SQL.insertGroupKey, groupKeyValues(key))) === 1;
+  }
+
+  async listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]> {
+    const rows =
+      page.afterGroupId === undefined
+        ? await this.all(KEY_CHAIN_SQL.listProvisioningGroupKeys, [page.limit])
+        : await this.all(KEY_CHAIN_SQL.listProvisioningGroupKeysAfter, [page.afterGroupId, page.limit]);
+    return rows.map(groupKeyFromRow);
+  }
+
+  async replaceProvisioningSeal(groupId: string, publicKey: string, sealed: string): Promise<boolean> {
+    return (await this.run(KEY_CHAIN_SQL.replaceProvisioningSeal, [sealed, groupId, publicKey])) === 1;
+  }
+
+  async addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number> {
+    if (shares.length === 0) return 0;
+    return this.run(KEY_CHAIN_SQL.addGroupKeyShares, sharesParams('postgres', shares));
+  }
+
+  async listGroupKeySharesOfMember(memberId: string): Promise<MemberKeyShare[]> {
+    return (await this.all(KEY_CHAIN_SQL.listGroupKeySharesOfMember, [memberId])).map(memberKeyShareFromRow);
+  }
+
+  async listPendingMembers(page: { afterMemberId?: string; limit: number }): Promise<PendingMemberRow[]> {
+    const rows =
+      page.afterMemberId === undefined
+        ? await this.all(KEY_CHAIN_SQL.listPendingMembers, [page.limit])
+        : await this.all(KEY_CHAIN_SQL.listPendingMembersAfter, [page.afterMemberId, page.limit]);
+    return rows.map(pendingMemberFromRow);
+  }
+
+  async listKeyedGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, KeyedGroupRef[]>> {
+    if (memberIds.length === 0) return new Map();
+    return keyedGroupsFromRows(
+      await this.all(KEY_CHAIN_SQL.listKeyedGroupsOfMembers, [idsParam('postgres', memberIds)]),
+    );
+  }
+
+  async findMissingKeyShares(query: MissingShareQuery): Promise<MissingShare[]> {
+    let rows: Row[];
+    if ('groupId' in query) {
+      if (query.memberIds.length === 0) return [];
+      rows = await this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [
+        query.groupId,
+        idsParam('postgres', query.memberIds),
+      ]);
+    } else if (query.after === undefined) {
+      rows = await this.all(KEY_CHAIN_SQL.missingSharesSweep, [query.limit]);
+    } else {
+      rows = await this.all(KEY_CHAIN_SQL.missingSharesSweepAfter, [
+        query.after.memberId,
+        query.after.groupId,
+        query.limit,
+      ]);
+    }
+    return rows.map(missingShareFromRow);
+  }
+
+  async readCounter(name: 'sign_ups'): Promise<number> {
+    return Number((await this.get(SQL.readCounter, [name]))?.value ?? 0);
+  }
+
+  async insertVault(vault: Vault): Promise<void> {
+    await this.run(KEY_CHAIN_SQL.insertVault, vaultValues(vault));
+  }
+
+  async getVault(id: string): Promise<Vault | undefined> {
+    const row = await this.get(KEY_CHAIN_SQL.getVault, [id]);
+    return row && vaultFromRow(row);
+  }
+
+  async findVaultByName(name: string): Promise<Vault | undefined> {
+    const row = await this.get(KEY_CHAIN_SQL.findVaultByName, [name]);
+    return row && vaultFromRow(row);
+  }
+
+  async listVaults(page: { afterId?: string; limit: number }): Promise<Vault[]> {
+    const rows =
+      page.afterId === undefined
+        ? await this.all(KEY_CHAIN_SQL.listVaults, [page.limit])
+        : await this.all(KEY_CHAIN_SQL.listVaultsAfter, [page.afterId, page.limit]);
+    return rows.map(vaultFromRow);
+  }
+
+  async saveVaultGrant(grant: VaultGrant): Promise<void> {
+    await this.run(KEY_CHAIN_SQL.saveVaultGrant, vaultGrantValues(grant));
+  }
+
+  async listVaultGrants(vaultId: string): Promise<VaultGrant[]> {
+    return (await this.all(KEY_CHAIN_SQL.listVaultGrants, [vaultId])).map(vaultGrantFromRow);
+  }
+
+  async listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]> {
+    return (await this.all(KEY_CHAIN_SQL.listVaultsOnlyGrantedTo, [groupId])).map(vaultFromRow);
+  }
+
+  async listVaultGrantsOfGroups(
+    groupIds: readonly string[],
+  ): Promise<Array<VaultGrant & { vaultName: string }>> {
+    if (groupIds.length === 0) return [];
+    return (await this.all(KEY_CHAIN_SQL.listVaultGrantsOfGroups, [idsParam('postgres', groupIds)])).map(
+      (row) => ({
+        ...vaultGrantFromRow(row),
+        vaultName: row.vault_name as string,
+      }),
+    );
   }
 
   async insertInvitation(invitation: Invitation): Promise<void> {

@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
+import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -16,6 +17,11 @@ let fileCount = 0;
 describeStoreContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
+);
+
+describeKeyChainContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describeKeyChainContract('SQLite file', () =>
+  openSqliteStore({ path: join(folder, `kc-${fileCount++}`, 'scimbridge.db') }),
 );
 
 describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));

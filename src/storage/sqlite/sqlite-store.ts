@@ -18,6 +18,8 @@ import type {
   EmailChangeToken,
   FirewallRule,
   Group,
+  GroupKey,
+  GroupKeyShare,
   GroupMemberRef,
   Integration,
   Invitation,
@@ -29,12 +31,19 @@ import type {
   MemberKeys,
   MemberSession,
   OutboxMessage,
+  Vault,
+  VaultGrant,
 } from '../../account/model.ts';
 import {
   type GroupListQuery,
+  type KeyedGroupRef,
   type ListQuery,
+  type MemberKeyShare,
   type MemberListQuery,
+  type MissingShare,
+  type MissingShareQuery,
   type Page,
+  type PendingMemberRow,
   type Store,
   type StoreOps,
   UniqueViolation,
@@ -50,6 +59,21 @@ import {
 } from '../access-rows.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../attributes.ts';
 import { sqliteDialect } from '../dialect.ts';
+import {
+  groupKeyFromRow,
+  groupKeyValues,
+  idsParam,
+  keyChainSql,
+  keyedGroupsFromRows,
+  memberKeyShareFromRow,
+  missingShareFromRow,
+  pendingMemberFromRow,
+  sharesParams,
+  vaultFromRow,
+  vaultGrantFromRow,
+  vaultGrantValues,
+  vaultValues,
+} from '../key-chain-sql.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
 import { routedOps } from '../routing.ts';
@@ -126,6 +150,8 @@ const SQLITE_SQL = {
   existingMemberIds:
     'SELECT id FROM members WHERE id IN (SELECT value FROM json_each(?)) AND scim_deleted = FALSE',
 };
+
+const KEY_CHAIN_SQL = keyChainSql('sqlite');
 
 interface Query {
   statement: Database.Statement<unknown[], unknown[]>;
@@ -482,6 +508,121 @@ class SqliteOps implements StoreOps {
       keys.set(row.member_id as string, row.public_key as string);
     }
     return keys;
+  }
+
+  // The key chain (migration 4).
+
+  async getGroupKeys(groupIds: readonly string[]): Promise<GroupKey[]> {
+    if (groupIds.length === 0) return [];
+    return this.all(KEY_CHAIN_SQL.getGroupKeys, [idsParam('sqlite', groupIds)]).map(groupKeyFromRow);
+  }
+
+  async insertGroupKey(key: GroupKey): Promise<boolean> {
+    return this.run(KEY_CHAIN_SQL.insertGroupKey, groupKeyValues(key)) === 1;
+  }
+
+  async listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]> {
+    const rows =
+      page.afterGroupId === undefined
+        ? this.all(KEY_CHAIN_SQL.listProvisioningGroupKeys, [page.limit])
+        : this.all(KEY_CHAIN_SQL.listProvisioningGroupKeysAfter, [page.afterGroupId, page.limit]);
+    return rows.map(groupKeyFromRow);
+  }
+
+  async replaceProvisioningSeal(groupId: string, publicKey: string, sealed: string): Promise<boolean> {
+    return this.run(KEY_CHAIN_SQL.replaceProvisioningSeal, [sealed, groupId, publicKey]) === 1;
+  }
+
+  async addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number> {
+    if (shares.length === 0) return 0;
+    return this.run(KEY_CHAIN_SQL.addGroupKeyShares, sharesParams('sqlite', shares));
+  }
+
+  async listGroupKeySharesOfMember(memberId: string): Promise<MemberKeyShare[]> {
+    return this.all(KEY_CHAIN_SQL.listGroupKeySharesOfMember, [memberId]).map(memberKeyShareFromRow);
+  }
+
+  async listPendingMembers(page: { afterMemberId?: string; limit: number }): Promise<PendingMemberRow[]> {
+    const rows =
+      page.afterMemberId === undefined
+        ? this.all(KEY_CHAIN_SQL.listPendingMembers, [page.limit])
+        : this.all(KEY_CHAIN_SQL.listPendingMembersAfter, [page.afterMemberId, page.limit]);
+    return rows.map(pendingMemberFromRow);
+  }
+
+  async listKeyedGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, KeyedGroupRef[]>> {
+    if (memberIds.length === 0) return new Map();
+    return keyedGroupsFromRows(
+      this.all(KEY_CHAIN_SQL.listKeyedGroupsOfMembers, [idsParam('sqlite', memberIds)]),
+    );
+  }
+
+  async findMissingKeyShares(query: MissingShareQuery): Promise<MissingShare[]> {
+    let rows: Row[];
+    if ('groupId' in query) {
+      if (query.memberIds.length === 0) return [];
+      rows = this.all(KEY_CHAIN_SQL.missingSharesOfGroup, [
+        query.groupId,
+        idsParam('sqlite', query.memberIds),
+      ]);
+    } else if (query.after === undefined) {
+      rows = this.all(KEY_CHAIN_SQL.missingSharesSweep, [query.limit]);
+    } else {
+      rows = this.all(KEY_CHAIN_SQL.missingSharesSweepAfter, [
+        query.after.memberId,
+        query.after.groupId,
+        query.limit,
+      ]);
+    }
+    return rows.map(missingShareFromRow);
+  }
+
+  async readCounter(name: 'sign_ups'): Promise<number> {
+    return Number(this.get(SQL.readCounter, [name])?.value ?? 0);
+  }
+
+  async insertVault(vault: Vault): Promise<void> {
+    this.write(KEY_CHAIN_SQL.insertVault, vaultValues(vault));
+  }
+
+  async getVault(id: string): Promise<Vault | undefined> {
+    const row = this.get(KEY_CHAIN_SQL.getVault, [id]);
+    return row && vaultFromRow(row);
+  }
+
+  async findVaultByName(name: string): Promise<Vault | undefined> {
+    const row = this.get(KEY_CHAIN_SQL.findVaultByName, [name]);
+    return row && vaultFromRow(row);
+  }
+
+  async listVaults(page: { afterId?: string; limit: number }): Promise<Vault[]> {
+    const rows =
+      page.afterId === undefined
+        ? this.all(KEY_CHAIN_SQL.listVaults, [page.limit])
+        : this.all(KEY_CHAIN_SQL.listVaultsAfter, [page.afterId, page.limit]);
+    return rows.map(vaultFromRow);
+  }
+
+  async saveVaultGrant(grant: VaultGrant): Promise<void> {
+    this.run(KEY_CHAIN_SQL.saveVaultGrant, vaultGrantValues(grant));
+  }
+
+  async listVaultGrants(vaultId: string): Promise<VaultGrant[]> {
+    return this.all(KEY_CHAIN_SQL.listVaultGrants, [vaultId]).map(vaultGrantFromRow);
+  }
+
+  async listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]> {
+    return this.all(KEY_CHAIN_SQL.listVaultsOnlyGrantedTo, [groupId]).map(vaultFromRow);
+  }
+
+  async listVaultGrantsOfGroups(
+    groupIds: readonly string[],
+  ): Promise<Array<VaultGrant & { vaultName: string }>> {
+    if (groupIds.length === 0) return [];
+    return this.all(KEY_CHAIN_SQL.listVaultGrantsOfGroups, [idsParam('sqlite', groupIds)]).map((row) => ({
+      ...vaultGrantFromRow(row),
+      vaultName: row.vault_name as string,
+    }));
   }
 
   async insertInvitation(invitation: Invitation): Promise<void> {

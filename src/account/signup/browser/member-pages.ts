@@ -9,6 +9,7 @@
  */
 import { createMemberKeys } from '../../../crypto/member-keys.ts';
 import { deriveSignInProof, newProofParameters, passwordProblem } from '../../../crypto/sign-in-proof.ts';
+import { setupVaults } from './vaults-page.ts';
 
 function element<T extends HTMLElement>(id: string): T | null {
   return document.getElementById(id) as T | null;
@@ -181,6 +182,8 @@ const signup = element<HTMLFormElement>('signup-form');
 if (signup) setupSignup(signup);
 const signin = element<HTMLFormElement>('signin-form');
 if (signin) setupSignin(signin);
+const vaults = element<HTMLFormElement>('vaults-form');
+if (vaults) setupVaults(vaults);
 // The script is running: the "needs JavaScript" notice can go.
 for (const notice of Array.from(document.querySelectorAll<HTMLElement>('.needs-script')))
   notice.hidden = true;

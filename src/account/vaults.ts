@@ -1,0 +1,153 @@
+/**
+ * Vaults and grants (DESIGN.md, "the key chain"): a vault's key is 32 random bytes sealed to
+ * the public key of each group that may open it. Creating a vault needs only the groups'
+ * public keys, so it runs where the account's database is (the CLI now, the console later);
+ * the key exists in clear only in the creating process, and only until it is sealed.
+ * Granting an existing vault to another group needs its key, that is, someone who can open
+ * it: the caller passes the opened key.
+ */
+
+import type { Bytes } from '../crypto/encoding.ts';
+import { createVaultKey, sealVaultKey } from '../crypto/key-chain.ts';
+import type { MemberKeyRing } from '../crypto/open-vaults.ts';
+import { type AccountDeps, nowIso } from './deps.ts';
+import { AccountError } from './errors.ts';
+import type { Group, GroupKey, Vault } from './model.ts';
+import type { StoreOps } from './store.ts';
+
+const MAX_NAME = 200;
+
+const hasControlCharacter = (text: string): boolean =>
+  [...text].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
+
+async function groupWithKey(ops: StoreOps, nameOrId: string): Promise<{ group: Group; key: GroupKey }> {
+  const group = (await ops.getGroup(nameOrId)) ?? (await ops.findGroupByDisplayName(nameOrId));
+  if (group === undefined)
+    throw new AccountError('group_not_found', `no group named or with id "${nameOrId}"`);
+  const [key] = await ops.getGroupKeys([group.id]);
+  if (key === undefined) {
+    throw new AccountError(
+      'invalid_input',
+      `the group "${group.displayName}" has no key pair yet; the bridge makes one once it has its token (or its first member must create it)`,
+    );
+  }
+  return { group, key };
+}
+
+export async function findVault(ops: StoreOps, nameOrId: string): Promise<Vault> {
+  const vault = (await ops.getVault(nameOrId)) ?? (await ops.findVaultByName(nameOrId));
+  if (vault === undefined) throw new AccountError('invalid_input', `no vault named or with id "${nameOrId}"`);
+  return vault;
+}
+
+export async function createVault(
+  deps: AccountDeps,
+  input: { name: string; groups: readonly string[] },
+): Promise<{ vault: Vault; groups: string[] }> {
+  const name = input.name.trim();
+  if (name === '' || name.length > MAX_NAME || hasControlCharacter(name)) {
+    throw new AccountError('invalid_input', `a vault name must be 1 to ${MAX_NAME} printable characters`);
+  }
+  if (input.groups.length === 0) {
+    throw new AccountError(
+      'invalid_input',
+      'name at least one group: a vault that no group can open is lost',
+    );
+  }
+  const vaultKey = createVaultKey();
+  try {
+    return await deps.store.transaction(async (tx) => {
+      if (await tx.findVaultByName(name))
+        throw new AccountError('invalid_input', `a vault named "${name}" exists`);
+      const now = nowIso(deps);
+      const vault: Vault = { id: deps.ids(), name, createdAt: now };
+      await tx.insertVault(vault);
+      const granted: string[] = [];
+      for (const groupName of new Set(input.groups)) {
+        const { group, key } = await groupWithKey(tx, groupName);
+        const sealedVaultKey = await sealVaultKey(vault.id, vaultKey, {
+          id: group.id,
+          publicKey: key.publicKey,
+        });
+        await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+        granted.push(group.displayName);
+      }
+      await tx.appendActivity({
+        id: deps.ids(),
+        at: now,
+        actor: 'admin',
+        action: 'vault.created',
+        targetType: 'account',
+        targetId: vault.id,
+        detail: { name, groups: granted },
+      });
+      return { vault, groups: granted };
+    });
+  } finally {
+    vaultKey.fill(0);
+  }
+}
+
+export async function grantVault(
+  deps: AccountDeps,
+  input: { vault: Vault; group: string; vaultKey: Bytes },
+): Promise<string> {
+  return deps.store.transaction(async (tx) => {
+    const { group, key } = await groupWithKey(tx, input.group);
+    const now = nowIso(deps);
+    const sealedVaultKey = await sealVaultKey(input.vault.id, input.vaultKey, {
+      id: group.id,
+      publicKey: key.publicKey,
+    });
+    await tx.saveVaultGrant({ vaultId: input.vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+    await tx.appendActivity({
+      id: deps.ids(),
+      at: now,
+      actor: 'admin',
+      action: 'vault.granted',
+      targetType: 'group',
+      targetId: group.id,
+      detail: { vaultId: input.vault.id },
+    });
+    return group.displayName;
+  });
+}
+
+/** Every vault with the names of the groups it is granted to, in creation order. */
+export async function listVaultsWithGroups(
+  ops: StoreOps,
+): Promise<Array<{ vault: Vault; groups: string[] }>> {
+  const result: Array<{ vault: Vault; groups: string[] }> = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await ops.listVaults({ limit: 200, ...(afterId ? { afterId } : {}) });
+    for (const vault of page) {
+      const grants = await ops.listVaultGrants(vault.id);
+      const groups: string[] = [];
+      for (const grant of grants)
+        groups.push((await ops.getGroup(grant.groupId))?.displayName ?? grant.groupId);
+      result.push({ vault, groups });
+    }
+    if (page.length < 200) return result;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+/** What a member needs to open their vaults: all sealed. Undefined when they have no key pair. */
+export async function readMemberKeyRing(ops: StoreOps, memberId: string): Promise<MemberKeyRing | undefined> {
+  const keys = await ops.getMemberKeys(memberId);
+  if (keys === undefined) return undefined;
+  const shares = await ops.listGroupKeySharesOfMember(memberId);
+  const grants = await ops.listVaultGrantsOfGroups(shares.map((share) => share.groupId));
+  return {
+    memberId,
+    keys: { publicKey: keys.publicKey, encryptedPrivateKey: keys.encryptedPrivateKey },
+    shares,
+    grants: grants.map((grant) => ({
+      vaultId: grant.vaultId,
+      vaultName: grant.vaultName,
+      groupId: grant.groupId,
+      sealedVaultKey: grant.sealedVaultKey,
+    })),
+  };
+}

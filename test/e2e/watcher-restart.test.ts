@@ -1,0 +1,288 @@
+/**
+ * The provision watcher across restarts and races (P11): pending members wait in the
+ * database while the bridge has no token, and are confirmed once it gets one; two watchers
+ * confirming at once confirm each member once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import pino from 'pino';
+import { createInProcessAccountClient } from '../../src/account/in-process-client.ts';
+import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
+import { GroupKeyRing } from '../../src/bridge/key-chain/group-key-ring.ts';
+import { ProvisionWatcher } from '../../src/bridge/key-chain/provision-watcher.ts';
+import { randomIds, systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openSession } from '../../src/crypto/credentials/session-file.ts';
+import { parseToken } from '../../src/crypto/credentials/token.ts';
+import { importPrivateKey } from '../../src/crypto/keys.ts';
+import { createLogger } from '../../src/logging.ts';
+import { startSystem } from '../../src/main.ts';
+import { signUp } from '../support/sign-up.ts';
+import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
+
+const quiet = () => pino({ level: 'silent' });
+
+describe('provision watcher: restart safety', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('members pending across a restart are confirmed once the restarted bridge gets its token', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-restart-'));
+    dirs.push(dataDir);
+    const config = loadConfig({
+      SCIMBRIDGE_DATA_DIR: dataDir,
+      SCIMBRIDGE_CONSOLE_PORT: '0',
+      SCIMBRIDGE_BRIDGE_PORT: '0',
+    });
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      format: 'json',
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+
+    // First life: credentials made, people invited and signed up, but no IdP request yet.
+    const first = await startSystem(config, { logger });
+    const credentials = await setupProvisioning(
+      { store: first.store, clock: systemClock, ids: randomIds },
+      { accountUrl: config.accountUrl },
+    );
+    await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), {
+      mode: 0o600,
+    });
+    const scim = (address: string, body: unknown) =>
+      fetch(`${address}/scim/v2/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credentials.token}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify(body),
+      });
+    const created = [];
+    for (const name of ['dora', 'eli']) {
+      const res = await scim(first.bridgeAddress, {
+        schemas: [USER_SCHEMA],
+        userName: `${name}@example.com`,
+      });
+      assert.equal(res.status, 201);
+      created.push(((await res.json()) as { id: string }).id);
+    }
+    // The IdP requests above started the first watcher; sign-ups arrive after its first run, then it stops.
+    await first.watcher.runNow();
+    for (const id of created) await signUp(first.store, id);
+    await first.close();
+
+    // Second life: nothing is confirmed until a valid token arrives.
+    const second = await startSystem(config, { logger });
+    try {
+      assert.equal(second.watcher.watcherStatus().state, 'waiting_for_token');
+      assert.equal((await second.store.getMember(created[0]!))?.state, 'pending');
+      assert.equal(await second.watcher.runNow().then((summary) => summary.confirmed), 0);
+
+      const res = await fetch(`${second.bridgeAddress}/scim/v2/Users?count=1`, {
+        headers: { authorization: `Bearer ${credentials.token}` },
+      });
+      assert.equal(res.status, 200);
+      // The token started the watcher; wait for its run (or the one it queued) to finish.
+      await second.watcher.runNow();
+      for (const id of created) assert.equal((await second.store.getMember(id))?.state, 'active');
+      assert.equal(second.watcher.watcherStatus().confirmedTotal, 2);
+      assert.ok(!lines.some((line) => line.includes(credentials.token)), 'the token never reaches the log');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('provision watcher: two racing', () => {
+  test('two watchers confirming the same members confirm each once, with one mail each', async () => {
+    const sys = await startTestSystem({ db: 'postgres' });
+    try {
+      const ids: string[] = [];
+      for (let n = 0; n < 12; n++) {
+        const res = await sys.scim('POST', '/Users', {
+          schemas: [USER_SCHEMA],
+          userName: `race${n}@example.com`,
+        });
+        ids.push(res.body.id);
+      }
+      // The system's own watcher stays out of it: only the two below confirm.
+      sys.system.watcher.stop();
+      await sys.system.watcher.runNow();
+      for (const id of ids) await signUp(sys.store, id);
+
+      const parsed = parseToken(sys.token);
+      assert.ok(parsed.ok);
+      const { readFile } = await import('node:fs/promises');
+      const secrets = (await openSession(
+        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+        parsed.token.bytes,
+      ))!;
+      const integration = (await sys.store.getIntegration())!;
+      const provisioning = {
+        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+        publicKey: integration.provisioningPublicKey,
+      };
+      // Two bridges: each its own client, key ring and watcher over the same database.
+      const watchers = [0, 1].map(() => {
+        const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+        const ring = new GroupKeyRing(client, () => provisioning, quiet());
+        const watcher = new ProvisionWatcher({
+          client,
+          keyRing: ring,
+          clock: systemClock,
+          logger: quiet(),
+          intervalSeconds: 300,
+          batchSize: 5,
+        });
+        return watcher;
+      });
+      const summaries = await Promise.all(watchers.map((watcher) => watcher.runNow()));
+      for (const watcher of watchers) watcher.stop();
+      assert.equal(summaries[0]!.confirmed + summaries[1]!.confirmed, 12);
+      for (const id of ids) {
+        const member = (await sys.store.getMember(id))!;
+        assert.equal(member.state, 'active');
+        assert.equal((await sys.store.listGroupKeySharesOfMember(id)).length, 1, 'Team Members, once');
+      }
+      const ready = (await sys.store.listMail({ limit: 100 })).filter(
+        (mail) => mail.template === 'account_ready',
+      );
+      assert.equal(ready.length, 12);
+      assert.equal(new Set(ready.map((mail) => mail.to)).size, 12);
+      // Team Members got one key pair, whoever made it first.
+      const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
+      assert.equal((await sys.store.getGroupKeys([teamMembers.id])).length, 1);
+    } finally {
+      await sys.close();
+    }
+  });
+});
+
+describe('provision watcher: new credentials', () => {
+  test('a running bridge that gets new credentials re-seals group keys, and confirming goes on', async () => {
+    const sys = await startTestSystem();
+    try {
+      const first = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'rot1@example.com',
+      });
+      const second = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'rot2@example.com',
+      });
+      const group = await sys.scim('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Eng',
+        members: [{ value: first.body.id }, { value: second.body.id }],
+      });
+      assert.equal(group.status, 201, group.text);
+      await sys.system.watcher.runNow();
+      const [before] = await sys.store.getGroupKeys([group.body.id]);
+
+      // New credentials (P2): the IdP gets the new token; the running bridge picks up the new file.
+      sys.token = await sys.regenerate();
+      assert.equal((await sys.scim('GET', '/Users?count=1')).status, 200);
+      await signUp(sys.store, first.body.id);
+      const summary = await sys.system.watcher.runNow();
+      assert.equal(summary.confirmed, 1, JSON.stringify(sys.system.watcher.watcherStatus().failures));
+      const [after] = await sys.store.getGroupKeys([group.body.id]);
+      assert.equal(after!.publicKey, before!.publicKey, 'the same key pair');
+      assert.notEqual(after!.sealedForProvisioning, before!.sealedForProvisioning, 'sealed anew');
+      assert.ok(
+        (await sys.store.listActivity({ limit: 50 })).some((entry) => entry.action === 'group_keys.resealed'),
+      );
+
+      // A bridge that never held the previous key (a restart between) cannot, and says why.
+      sys.system.watcher.stop();
+      const newest = await sys.regenerate();
+      const parsed = parseToken(newest);
+      assert.ok(parsed.ok);
+      const { readFile } = await import('node:fs/promises');
+      const secrets = (await openSession(
+        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+        parsed.token.bytes,
+      ))!;
+      const provisioning = {
+        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
+      };
+      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+      const restarted = new ProvisionWatcher({
+        client,
+        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
+        clock: systemClock,
+        logger: quiet(),
+        intervalSeconds: 300,
+      });
+      await signUp(sys.store, second.body.id);
+      const failed = await restarted.runNow();
+      assert.equal(failed.failed, 1);
+      assert.match(restarted.watcherStatus().failures[0]!.reason, /sealed for another provisioning key/);
+      assert.equal((await sys.store.getMember(second.body.id))?.state, 'pending');
+    } finally {
+      await sys.close();
+    }
+  });
+});
+
+describe('provision watcher: sign-ups', () => {
+  test('a new sign-up is confirmed within moments, without waiting for the interval', async () => {
+    const sys = await startTestSystem();
+    try {
+      const created = await sys.scim('POST', '/Users', {
+        schemas: [USER_SCHEMA],
+        userName: 'quick@example.com',
+      });
+      sys.system.watcher.stop();
+      const parsed = parseToken(sys.token);
+      assert.ok(parsed.ok);
+      const { readFile } = await import('node:fs/promises');
+      const secrets = (await openSession(
+        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+        parsed.token.bytes,
+      ))!;
+      const provisioning = {
+        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
+      };
+      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+      // An hour between runs: only the sign-up counter can make this watcher run again soon.
+      const watcher = new ProvisionWatcher({
+        client,
+        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
+        clock: systemClock,
+        logger: quiet(),
+        intervalSeconds: 3600,
+        signUpPollMs: 25,
+      });
+      watcher.start();
+      await watcher.runNow();
+      const runsBefore = watcher.watcherStatus().runsTotal;
+      await signUp(sys.store, created.body.id);
+      const deadline = Date.now() + 10_000;
+      while ((await sys.store.getMember(created.body.id))?.state !== 'active' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      watcher.stop();
+      await watcher.runNow();
+      assert.equal((await sys.store.getMember(created.body.id))?.state, 'active');
+      const status = watcher.watcherStatus();
+      assert.ok(status.runsTotal > runsBefore);
+      assert.equal(status.intervalSeconds, 3600);
+      assert.equal(status.confirmedTotal, 1);
+      assert.equal(status.state, 'stopped');
+    } finally {
+      await sys.close();
+    }
+  });
+});
