@@ -210,16 +210,19 @@ export async function completeSignup(
       throw problem;
     }
     if (problem) throw problem;
+    // Claim the invitation before reading the member: the conditional update is what orders
+    // two submits at once (PostgreSQL waits for the other and re-checks the row), so the
+    // loser sees "used", not the member the winner just made pending.
+    if (!(await tx.markInvitationUsed(invitation.id, now))) {
+      // The same keys sent twice at once are still one sign-up.
+      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
+      if (repeated !== undefined && account !== undefined)
+        return { member: repeated, account, repeated: true };
+      throw new SignupError('invitation_used', MESSAGES.invitation_used);
+    }
     const member = await tx.getMember(invitation.memberId);
     if (!usable(member) || account === undefined) {
       throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
-    }
-    if (!(await tx.markInvitationUsed(invitation.id, now))) {
-      // Another request used it in the meantime (PostgreSQL re-checks the row after the
-      // other commit): the same keys sent twice at once are still one sign-up.
-      const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);
-      if (repeated !== undefined) return { member: repeated, account, repeated: true };
-      throw new SignupError('invitation_used', MESSAGES.invitation_used);
     }
     const next: Member = {
       ...member,

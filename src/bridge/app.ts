@@ -63,26 +63,39 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   });
 
   // One structured line per request (P8): who asked, what, about which resource, outcome, time.
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs after every request and has nothing to await.
+  app.addHook('onResponse', (request, reply, done) => {
     const operation = request.routeOptions.config?.scimOperation;
-    if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) return;
+    if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) {
+      done();
+      return;
+    }
+    const observed = options.observability;
+    const logging = options.logger.isLevelEnabled('info');
+    // With info lines switched off and nothing observing, there is nothing to build.
+    if (!logging && observed === undefined) {
+      done();
+      return;
+    }
     const idp = detectIdp(request.headers);
     const ms = Math.round(reply.elapsedTime * 100) / 100;
     const detail = failures.get(request);
-    request.log.info(
-      {
-        idp,
-        op: operation ?? 'unknown',
-        method: request.method,
-        resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
-        status: reply.statusCode,
-        ms,
-        detail,
-      },
-      'scim request',
-    );
-    const observed = options.observability;
+    if (logging) {
+      request.log.info(
+        {
+          idp,
+          op: operation ?? 'unknown',
+          method: request.method,
+          resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
+          status: reply.statusCode,
+          ms,
+          detail,
+        },
+        'scim request',
+      );
+    }
     if (observed) {
+      // The status page's last request per IdP and the request metrics, whatever the log level.
       observed.requests.record({
         idp,
         operation: operation ?? 'unknown',
@@ -92,6 +105,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
       });
       if (reply.statusCode < 400) observed.problems.succeeded();
     }
+    done();
   });
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));

@@ -36,6 +36,20 @@ const IDENTITY: Projection = (resource) => resource;
 
 /** Compiles the projection for one request; apply the result to every resource returned. */
 export function compileProjection(rt: ResourceTypeDef, opts: ProjectionOptions): Projection {
+  const plain = !opts.attributes?.length && !opts.excludedAttributes?.length;
+  // Most requests name no attributes: their projection depends on the resource type alone.
+  if (plain) {
+    const known = plainProjections.get(rt);
+    if (known) return known;
+  }
+  const projection = compileFresh(rt, opts);
+  if (plain) plainProjections.set(rt, projection);
+  return projection;
+}
+
+const plainProjections = new WeakMap<ResourceTypeDef, Projection>();
+
+function compileFresh(rt: ResourceTypeDef, opts: ProjectionOptions): Projection {
   const index = indexResourceType(rt);
   const topLevel = topLevelAttributes(index);
   const include = opts.attributes?.length ? selectionOf(index, opts.attributes) : null;

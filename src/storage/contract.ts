@@ -464,6 +464,67 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(groups.get('c'), undefined);
       });
 
+      test('listGroupsOfMembers lists each member’s groups in creation order', async () => {
+        // Ids sort the other way round, so that an order by id would show.
+        await store.insertGroup(makeGroup('z-first'));
+        await store.insertGroup(makeGroup('m-second', { managed: false }));
+        await store.insertGroup(makeGroup('a-third'));
+        for (const groupId of ['a-third', 'z-first', 'm-second'])
+          await store.addGroupMembers(groupId, ['a', 'c']);
+        await store.addGroupMembers('a-third', ['d']);
+        const expected = ['z-first', 'm-second', 'a-third'];
+        const one = await store.listGroupsOfMembers(['a']);
+        assert.deepEqual(
+          one.get('a')?.map((group) => group.id),
+          expected,
+        );
+        assert.equal(one.get('a')?.[1]?.managed, false);
+        const many = await store.listGroupsOfMembers(['d', 'c', 'a', 'b', 'nobody']);
+        assert.deepEqual(many.get('a'), one.get('a'));
+        assert.deepEqual(
+          many.get('c')?.map((group) => group.id),
+          expected,
+        );
+        assert.deepEqual(many.get('d'), [{ id: 'a-third', displayName: 'Group a-third', managed: true }]);
+        assert.equal(many.get('b'), undefined);
+        assert.equal(many.has('nobody'), false);
+      });
+
+      test('listGroupsOfMembers leaves out members between those asked for', async () => {
+        // b and c sort between a and d: they are in range but were not asked for.
+        await store.addGroupMembers('g1', ['a', 'b', 'c', 'd']);
+        await store.addGroupMembers('g2', ['b', 'c']);
+        const groups = await store.listGroupsOfMembers(['d', 'a']);
+        assert.deepEqual([...groups.keys()].sort(), ['a', 'd']);
+        assert.deepEqual(groups.get('d'), [{ id: 'g1', displayName: 'Group g1', managed: true }]);
+      });
+
+      test('listGroupsOfMembers is complete for members in many groups and for any ids', async () => {
+        const many = Array.from({ length: 20 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+        for (const id of many) {
+          await store.insertGroup(makeGroup(id));
+          await store.addGroupMembers(id, ['a', 'b']);
+        }
+        await store.addGroupMembers('g1', ['b']);
+        await store.insertMember(makeMember('ü-member'));
+        await store.addGroupMembers('g1', ['ü-member']);
+        const groups = await store.listGroupsOfMembers(['a', 'b']);
+        assert.deepEqual(
+          groups.get('a')?.map((group) => group.id),
+          many,
+        );
+        assert.deepEqual(
+          groups.get('b')?.map((group) => group.id),
+          ['g1', ...many],
+        );
+        const unusual = await store.listGroupsOfMembers(['ü-member', 'b']);
+        assert.deepEqual(
+          unusual.get('ü-member')?.map((group) => group.id),
+          ['g1'],
+        );
+        assert.equal(unusual.get('b')?.length, 21);
+      });
+
       test('deleting a group removes its memberships', async () => {
         await store.addGroupMembers('g1', ['a']);
         await store.deleteGroup('g1');
@@ -773,6 +834,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(await reading, undefined);
         await writing;
         assert.ok(await store.getMember('outside'), 'the other caller’s write survives the rollback');
+      });
+
+      test('concurrent inserts all land and are all counted', async () => {
+        // Each insert bumps the same counter rows; taken in varying order they deadlocked
+        // on PostgreSQL once updates had moved the rows about, and a create failed.
+        const ids = Array.from({ length: 400 }, (_, i) => `c${i}`);
+        await Promise.all(
+          ids.map((id, i) =>
+            store.transaction(async (tx) => {
+              await tx.insertMember(makeMember(id, { scimDeleted: i % 3 === 0 }));
+              await tx.insertGroup(
+                makeGroup(`g-${id}`, { displayName: `Group ${id}`, managed: i % 2 === 0 }),
+              );
+              // Hold the counter rows a moment, as a real create does while it writes more.
+              await delay(1);
+            }),
+          ),
+        );
+        assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 400);
+        assert.equal(
+          (await store.listMembers({ startIndex: 1, count: 0, excludeScimDeleted: true })).total,
+          266,
+        );
+        assert.equal((await store.listGroups({ startIndex: 1, count: 0 })).total, 400);
+        assert.equal((await store.listGroups({ startIndex: 1, count: 0, managedOnly: true })).total, 200);
       });
 
       test('concurrent read-modify-write transactions lose no update', async () => {
@@ -1149,7 +1235,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
   });
 }
 
-function makeMail(id: string): OutboxMessage {
+export function makeMail(id: string): OutboxMessage {
   return {
     id,
     to: 'someone@example.com',

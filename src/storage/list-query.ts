@@ -40,11 +40,11 @@ export interface ListPlan {
    * (and not empty past the start) ends the result, so no COUNT is needed — the common
    * case of the IdPs' one-row lookups.
    */
-  totalFromPage(rows: readonly Row[]): number | undefined;
+  totalFromPage(rowCount: number): number | undefined;
   /** Undefined when count is 0 (total only). */
   rows?: { sql: string; params: unknown[] };
-  /** Call with the rows fetched so that the next page of a sweep can seek. */
-  remember(rows: readonly Row[]): void;
+  /** Call with the number of rows fetched and the last one, so that the next page of a sweep can seek. */
+  remember(rowCount: number, lastRow: Row | undefined): void;
 }
 
 const HINT_CAPACITY = 256;
@@ -86,19 +86,23 @@ export class ListPlanner {
       seek = where ? ` AND ${seek}` : ` WHERE ${seek}`;
     }
     const order = ` ORDER BY ${keys.map((key) => `${key}${direction}`).join(', ')}`;
-    const limit = ` LIMIT ${rowParams.add(spec.count)}`;
+    // The page size is written into the SQL, not bound: SQLite re-prepares a statement each
+    // time a bound LIMIT is set (the planner may use its value), which tripled the cost of a
+    // one-row lookup. Page sizes are few, so the statement cache stays small.
+    if (!Number.isSafeInteger(spec.count))
+      throw invalidValue(`count must be a whole number, not ${spec.count}`);
+    const limit = ` LIMIT ${spec.count}`;
     const offset = hint || spec.startIndex <= 1 ? '' : ` OFFSET ${rowParams.add(spec.startIndex - 1)}`;
 
     return {
       total,
       rows: { sql: `${select}${where}${seek}${order}${limit}${offset}`, params: rowParams.values },
-      totalFromPage: (rows) =>
-        !hint && rows.length < spec.count && (rows.length > 0 || spec.startIndex === 1)
-          ? spec.startIndex - 1 + rows.length
+      totalFromPage: (rowCount) =>
+        !hint && rowCount < spec.count && (rowCount > 0 || spec.startIndex === 1)
+          ? spec.startIndex - 1 + rowCount
           : undefined,
-      remember: (rows) => {
-        if (rows.length < spec.count) return;
-        const last = rows[rows.length - 1]!;
+      remember: (rowCount, last) => {
+        if (rowCount < spec.count || last === undefined) return;
         // bigint seq comes back from pg as a string; numbers bind without casts.
         const lastKeys = keys.map((_, i) => (i === keys.length - 1 ? Number(last[`k${i}`]) : last[`k${i}`]));
         this.putHint(`${shape}\u0000${spec.startIndex + spec.count}`, lastKeys);

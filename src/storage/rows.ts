@@ -76,6 +76,34 @@ export function memberFromRow(row: Row): Member {
   };
 }
 
+/**
+ * The same from a row read as an array in `MEMBER_COLUMNS` order (SQLite's raw rows): a page
+ * of 100 members is then made without first building 100 keyed row objects.
+ */
+export function memberFromValues(values: readonly unknown[]): Member {
+  return {
+    id: values[0] as string,
+    userName: values[1] as string,
+    email: values[2] as string,
+    externalId: text(values[3]),
+    displayName: text(values[4]),
+    givenName: text(values[5]),
+    familyName: text(values[6]),
+    state: values[7] as Member['state'],
+    role: values[8] as Member['role'],
+    managed: bool(values[9]),
+    scimDeleted: bool(values[10]),
+    profile: json(values[11]),
+    pendingEmail: text(values[12]),
+    signedUpAt: text(values[13]),
+    confirmedAt: text(values[14]),
+    suspendedAt: text(values[15]),
+    createdAt: values[16] as string,
+    updatedAt: values[17] as string,
+    version: Number(values[18]),
+  };
+}
+
 export const GROUP_COLUMNS = 'id, display_name, external_id, kind, managed, created_at, updated_at, version';
 
 export function groupValues(group: Group): unknown[] {

@@ -6,7 +6,7 @@
  *
  * The token never appears in a result, an error or a log line.
  */
-import { createHash, createPrivateKey, createPublicKey, timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import { openSession, type SessionFile, type SessionHeader } from '../../crypto/credentials/session-file.ts';
 import { parseToken, TOKEN_LENGTH } from '../../crypto/credentials/token.ts';
@@ -49,7 +49,7 @@ interface Unlocked {
 /** RFC 7235 §2.1: auth-scheme, one or more spaces, credentials. Schemes are case-insensitive. */
 const AUTHORIZATION = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+(\S+)\s*$/;
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+const digest = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 export class TokenVerifier {
   private readonly sessions: SessionFileProvider;

@@ -300,7 +300,7 @@ class PostgresOps implements StoreOps {
       count: query.count,
     });
     const rows = plan.rows ? (await this.client.query<Row>(plan.rows.sql, plan.rows.params)).rows : [];
-    let total = plan.rows ? plan.totalFromPage(rows) : undefined;
+    let total = plan.rows ? plan.totalFromPage(rows.length) : undefined;
     if (total === undefined) {
       const totalRow =
         'counter' in plan.total
@@ -308,7 +308,7 @@ class PostgresOps implements StoreOps {
           : (await this.client.query<Row>(plan.total.sql, plan.total.params)).rows[0];
       total = Number(totalRow?.value ?? totalRow?.n ?? 0);
     }
-    plan.remember(rows);
+    plan.remember(rows.length, rows[rows.length - 1]);
     return { total, items: rows.map(fromRow) };
   }
 

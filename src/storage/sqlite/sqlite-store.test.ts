@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeAccessContract } from '../access-contract.ts';
-import { describeStoreContract } from '../contract.ts';
+import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
@@ -42,4 +42,112 @@ test('a file database is created with WAL and its migrations recorded once', asy
   } finally {
     db.close();
   }
+});
+
+describe('group commit: transactions of one event-loop turn share a COMMIT', () => {
+  /** A store on a fresh file, and a second connection that sees only what is committed. */
+  async function storeWithObserver() {
+    const path = join(folder, `group-${fileCount++}`, 'scimbridge.db');
+    const store = await openSqliteStore({ path });
+    const observer = new Database(path, { readonly: true });
+    const committed = (id: string) =>
+      observer.prepare('SELECT count(*) AS n FROM members WHERE id = ?').get(id) as { n: number };
+    return { store, committed: (id: string) => committed(id).n === 1, close: () => observer.close() };
+  }
+
+  test('each transaction resolves only once its writes are committed', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      const ids = Array.from({ length: 5 }, (_, i) => `t${i}`);
+      const seenAtResolve = await Promise.all(
+        ids.map((id) => store.transaction((tx) => tx.insertMember(makeMember(id))).then(() => committed(id))),
+      );
+      assert.deepEqual(seenAtResolve, [true, true, true, true, true]);
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('a read made while a batch waits for its COMMIT answers only after it', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      let worked!: () => void;
+      const workDone = new Promise<void>((resolve) => {
+        worked = resolve;
+      });
+      const writing = store.transaction(async (tx) => {
+        await tx.insertMember(makeMember('w'));
+        worked();
+      });
+      await workDone;
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      assert.equal(committed('w'), false, 'the batch is open, its COMMIT still to come');
+      const read = await store.getMember('w').then((member) => ({ member, committed: committed('w') }));
+      assert.equal(read.member?.id, 'w', 'the read sees the write');
+      assert.equal(read.committed, true, 'but hears of it only once it is committed');
+      await writing;
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('a failing transaction takes back only its own writes', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      const results = await Promise.allSettled([
+        store.transaction((tx) => tx.insertMember(makeMember('ok-1'))),
+        store.transaction(async (tx) => {
+          await tx.insertMember(makeMember('bad'));
+          await tx.enqueueMail(makeMail('bad-mail'));
+          throw new Error('no');
+        }),
+        store.transaction(async (tx) => {
+          await tx.insertMember(makeMember('dup', { userName: 'ok-1-user' }));
+        }),
+        store.transaction((tx) => tx.insertMember(makeMember('ok-2'))),
+      ]);
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+      );
+      assert.ok(committed('ok-1') && committed('ok-2'));
+      assert.equal(committed('bad') || committed('dup'), false);
+      assert.equal(await store.getMail('bad-mail'), undefined);
+      assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 2);
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('many concurrent transactions (more than one batch holds) all land', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      const ids = Array.from({ length: 100 }, (_, i) => `n${i}`);
+      await Promise.all(ids.map((id) => store.transaction((tx) => tx.insertMember(makeMember(id)))));
+      assert.ok(ids.every(committed));
+      assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 100);
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('close commits a batch still waiting for its turn', async () => {
+    const path = join(folder, `group-${fileCount++}`, 'scimbridge.db');
+    const store = await openSqliteStore({ path });
+    const writing = store.transaction((tx) => tx.insertMember(makeMember('last')));
+    await Promise.resolve();
+    await Promise.resolve();
+    await store.close();
+    await writing;
+    const reopened = await openSqliteStore({ path });
+    try {
+      assert.ok(await reopened.getMember('last'));
+    } finally {
+      await reopened.close();
+    }
+  });
 });

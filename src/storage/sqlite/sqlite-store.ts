@@ -102,6 +102,7 @@ import {
   MEMBER_COLUMNS,
   mailOutcomeValues,
   memberFromRow,
+  memberFromValues,
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
@@ -134,13 +135,26 @@ const SQLITE_SQL = {
     'DELETE FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
   filterGroupMembers:
     'SELECT member_id AS id FROM group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))',
-  listGroupsOfMembers:
-    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id IN (SELECT value FROM json_each(?)) ORDER BY gm.member_id, g.seq',
-  /** The same for one member (every single-user answer): no JSON to build or to scan. */
+  /**
+   * The groups of a page of members in two steps: the memberships from the member index
+   * alone, then each distinct group once. A join would look the same group (every member
+   * is in Team Members) up again for every member of the page.
+   */
+  membershipsOfMembers:
+    'SELECT member_id, group_id FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))',
+  /**
+   * Ids are time-ordered (v7), so the members of a page in creation order (an IdP's sweep)
+   * are neighbours in the member index: one range read instead of a seek per member. The
+   * LIMIT tells when the range holds far more than the page (another order, a sparse page).
+   */
+  membershipsInRange:
+    'SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?',
+  groupsByIds:
+    'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
+  /** One member (every single-user answer): no JSON to build or to scan; sorted here. */
   listGroupsOfMember:
-    'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id = ? ORDER BY g.seq',
+    'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ?',
   memberPublicKeys:
     'SELECT member_id, public_key FROM member_keys WHERE member_id IN (SELECT value FROM json_each(?))',
   existingMemberIds:
@@ -281,7 +295,7 @@ class SqliteOps implements StoreOps {
   }
 
   async listMembers(query: MemberListQuery): Promise<Page<Member>> {
-    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromValues, {
       conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
       counter: query.excludeScimDeleted ? 'members_live' : 'members',
     });
@@ -341,10 +355,17 @@ class SqliteOps implements StoreOps {
   }
 
   async listGroups(query: GroupListQuery): Promise<Page<Group>> {
-    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, {
-      conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
-      counter: query.managedOnly ? 'groups_managed' : 'groups',
-    });
+    return this.list(
+      query,
+      groupAttributes,
+      'groups',
+      GROUP_COLUMNS,
+      (values, names) => groupFromRow(rowOf(names, values)),
+      {
+        conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
+        counter: query.managedOnly ? 'groups_managed' : 'groups',
+      },
+    );
   }
 
   private list<T>(
@@ -352,7 +373,8 @@ class SqliteOps implements StoreOps {
     resource: ResourceAttributes,
     table: 'members' | 'groups',
     columns: string,
-    fromRow: (row: Row) => T,
+    /** Makes an item from a raw row (the columns in `columns` order, then the sort keys). */
+    fromValues: (values: unknown[], names: readonly string[]) => T,
     scope: { conditions: string[]; counter: string },
   ): Page<T> {
     const plan = this.planner.plan({
@@ -367,8 +389,16 @@ class SqliteOps implements StoreOps {
       startIndex: Math.max(1, query.startIndex),
       count: query.count,
     });
-    const rows = plan.rows ? this.all(plan.rows.sql, plan.rows.params) : [];
-    let total = plan.rows ? plan.totalFromPage(rows) : undefined;
+    let items: T[] = [];
+    let last: Row | undefined;
+    if (plan.rows) {
+      const { statement, names } = this.query(plan.rows.sql);
+      const rows = statement.all(...plan.rows.params);
+      items = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) items[i] = fromValues(rows[i]!, names);
+      if (rows.length > 0) last = rowOf(names, rows[rows.length - 1]!);
+    }
+    let total = plan.rows ? plan.totalFromPage(items.length) : undefined;
     if (total === undefined) {
       const totalRow =
         'counter' in plan.total
@@ -376,8 +406,8 @@ class SqliteOps implements StoreOps {
           : this.get(plan.total.sql, plan.total.params);
       total = Number(totalRow?.value ?? totalRow?.n ?? 0);
     }
-    plan.remember(rows);
-    return { total, items: rows.map(fromRow) };
+    plan.remember(items.length, last);
+    return { total, items };
   }
 
   async addGroupMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
@@ -416,29 +446,55 @@ class SqliteOps implements StoreOps {
     return Number(this.get(SQL.countGroupMembers, [groupId])?.n ?? 0);
   }
 
-  async listGroupsOfMembers(
-    memberIds: readonly string[],
-  ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {
-    const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
+  async listGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, MemberGroup[]>> {
+    const groups = new Map<string, MemberGroup[]>();
     if (memberIds.length === 0) return groups;
-    const rows =
-      memberIds.length === 1
-        ? this.all(SQLITE_SQL.listGroupsOfMember, [memberIds[0]])
-        : this.all(SQLITE_SQL.listGroupsOfMembers, [JSON.stringify(memberIds)]);
-    for (const row of rows) {
-      const memberId = row.member_id as string;
-      let list = groups.get(memberId);
-      if (!list) {
-        list = [];
-        groups.set(memberId, list);
+    if (memberIds.length === 1) {
+      const rows = this.all(SQLITE_SQL.listGroupsOfMember, [memberIds[0]]);
+      if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
+      return groups;
+    }
+    const memberships = this.membershipsOf(memberIds);
+    if (memberships.length === 0) return groups;
+    const groupIds = [...new Set(memberships.map((row) => row.group_id as string))];
+    const byId = new Map<string, Row>();
+    for (const row of this.all(SQLITE_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
+      byId.set(row.id as string, row);
+    }
+    const rowsByMember = new Map<string, Row[]>();
+    for (const membership of memberships) {
+      const group = byId.get(membership.group_id as string);
+      if (group === undefined) continue;
+      const memberId = membership.member_id as string;
+      let rows = rowsByMember.get(memberId);
+      if (!rows) {
+        rows = [];
+        rowsByMember.set(memberId, rows);
       }
-      list.push({
-        id: row.id as string,
-        displayName: row.display_name as string,
-        managed: row.managed === 1,
-      });
+      rows.push(group);
+    }
+    for (const memberId of [...rowsByMember.keys()].sort()) {
+      groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
     }
     return groups;
+  }
+
+  private membershipsOf(memberIds: readonly string[]): Row[] {
+    let first = memberIds[0]!;
+    let last = first;
+    for (const id of memberIds) {
+      // JavaScript orders strings by UTF-16 units, SQLite by UTF-8 bytes: the same for ASCII only.
+      if (NOT_ASCII.test(id)) return this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
+      if (id < first) first = id;
+      else if (id > last) last = id;
+    }
+    const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
+    const inRange = this.all(SQLITE_SQL.membershipsInRange, [first, last, cap]);
+    if (inRange.length < cap) {
+      const wanted = new Set(memberIds);
+      return inRange.filter((row) => wanted.has(row.member_id as string));
+    }
+    return this.all(SQLITE_SQL.membershipsOfMembers, [JSON.stringify(memberIds)]);
   }
 
   async existingMemberIds(ids: readonly string[]): Promise<string[]> {
@@ -800,6 +856,22 @@ function dueOrder(a: OutboxMessage, b: OutboxMessage): number {
           : 0;
 }
 
+type MemberGroup = { id: string; displayName: string; managed: boolean };
+
+/** Memberships read per member asked for, at most, before a range read gives way to seeks. */
+const RANGE_ROWS_PER_MEMBER = 8;
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** A member's groups in the order they were created (`seq`), as both stores list them. */
+function inCreationOrder(rows: Row[]): MemberGroup[] {
+  if (rows.length > 1) rows.sort((a, b) => (a.seq as number) - (b.seq as number));
+  return rows.map((row) => ({
+    id: row.id as string,
+    displayName: row.display_name as string,
+    managed: row.managed === 1,
+  }));
+}
+
 /** SQLite binds no booleans: true/false become 1/0 (in place; the arrays are fresh). */
 function bindAll(values: unknown[]): unknown[] {
   for (let i = 0; i < values.length; i++) {
@@ -837,18 +909,110 @@ interface TransactionContext {
   open: boolean;
 }
 
+/**
+ * Transactions that finish within one turn of the event loop share one COMMIT (group commit).
+ * A COMMIT writes every page the transaction dirtied to the WAL, and concurrent writes dirty
+ * many of the same pages (index tails, the counters, the activity log's last page), so
+ * sharing it saves most of the cost of each. Durability is unchanged: nobody hears that a
+ * write succeeded, or sees what it wrote, before its COMMIT is done.
+ */
+class Batch {
+  /** Transactions that completed in it, waiting for the COMMIT. */
+  members = 0;
+  outcome: { committed: true } | { committed: false; error: unknown } | undefined;
+  private readonly waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  /** Resolves once the batch is committed; rejects if it never will be. */
+  committed(): Promise<void> {
+    const outcome = this.outcome;
+    if (outcome) return outcome.committed ? Promise.resolve() : Promise.reject(outcome.error);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  settle(outcome: NonNullable<Batch['outcome']>): void {
+    this.outcome = outcome;
+    for (const waiter of this.waiting.splice(0)) {
+      if (outcome.committed) waiter.resolve();
+      else waiter.reject(outcome.error);
+    }
+  }
+}
+
+/** Transactions per COMMIT at most, so that no request waits long for others. */
+const BATCH_LIMIT = 32;
+
 function createStore(db: Database.Database): Store {
   const ops = new SqliteOps(db);
   const mutex = new Mutex();
   const context = new AsyncLocalStorage<TransactionContext>();
+  /** The open (begun, not yet committed) batch; its transactions wait for the COMMIT. */
+  let open: Batch | undefined;
+  let commitQueued = false;
+
+  /** Commits the open batch; the caller holds the mutex (no transaction's work is running). */
+  function commitOpen(): void {
+    const batch = open;
+    if (batch === undefined) return;
+    open = undefined;
+    try {
+      ops.statement('COMMIT').run();
+    } catch (error) {
+      if (db.inTransaction) ops.statement('ROLLBACK').run();
+      batch.settle({ committed: false, error });
+      return;
+    }
+    batch.settle({ committed: true });
+  }
+
+  /** SQLite rolled the whole transaction back by itself (e.g. disk full): the batch is lost. */
+  function abandonOpen(cause: unknown): void {
+    const batch = open;
+    if (batch === undefined) return;
+    open = undefined;
+    batch.settle({
+      committed: false,
+      error: new Error('the database rolled back a transaction; nothing of it was written', { cause }),
+    });
+  }
+
+  /** After this turn of the event loop, so that the transactions it brings can join first. */
+  function queueCommit(): void {
+    if (commitQueued) return;
+    commitQueued = true;
+    setImmediate(() => {
+      commitQueued = false;
+      void mutex.acquire().then(() => {
+        try {
+          commitOpen();
+        } finally {
+          mutex.release();
+        }
+      });
+    });
+  }
+
+  /**
+   * A call from outside any transaction runs at once when no transaction's work is running
+   * (inside the open batch, if there is one: it is one statement, atomic by itself), and its
+   * result is handed out only once that batch is committed.
+   */
+  async function outside(run: () => Promise<unknown>): Promise<unknown> {
+    const pending = run();
+    const batch = open;
+    const result = await pending;
+    if (batch !== undefined) await batch.committed();
+    return result;
+  }
 
   const routed = routedOps(
     () => ops,
     async (run) => {
-      if (!mutex.locked || context.getStore()?.open) return run();
+      if (context.getStore()?.open) return run();
+      if (!mutex.locked) return outside(run);
       await mutex.acquire();
       try {
-        return await run();
+        // The statement runs synchronously in here; waiting for the COMMIT needs no mutex.
+        return outside(run);
       } finally {
         mutex.release();
       }
@@ -860,26 +1024,53 @@ function createStore(db: Database.Database): Store {
     if (context.getStore()?.open) return work(ops);
     await mutex.acquire();
     const current: TransactionContext = { open: true };
+    let batch: Batch;
+    let result: T;
     try {
-      ops.statement('BEGIN IMMEDIATE').run();
-      let result: T;
+      // The first transaction of a batch begins it; later ones run inside a savepoint, so
+      // that a failing one takes back its own writes and nobody else's.
+      const joining = open !== undefined;
+      if (!joining) {
+        ops.statement('BEGIN IMMEDIATE').run();
+        open = new Batch();
+        queueCommit();
+      } else {
+        ops.statement('SAVEPOINT batch_member').run();
+      }
+      batch = open!;
       try {
         result = await context.run(current, () => work(ops));
-        ops.statement('COMMIT').run();
+        if (joining) ops.statement('RELEASE batch_member').run();
       } catch (error) {
-        if (db.inTransaction) ops.statement('ROLLBACK').run();
+        if (!db.inTransaction) abandonOpen(error);
+        else if (joining) {
+          ops.statement('ROLLBACK TO batch_member').run();
+          ops.statement('RELEASE batch_member').run();
+        } else {
+          ops.statement('ROLLBACK').run();
+          open = undefined;
+        }
         throw error;
       }
-      return result;
-    } finally {
+      batch.members++;
+      const committed = batch.committed();
+      if (batch.members >= BATCH_LIMIT) commitOpen();
       current.open = false;
       mutex.release();
+      await committed;
+      return result;
+    } finally {
+      if (current.open) {
+        current.open = false;
+        mutex.release();
+      }
     }
   }
 
   async function close(): Promise<void> {
     await mutex.acquire();
     try {
+      commitOpen();
       if (db.open) db.close();
     } finally {
       mutex.release();
@@ -925,10 +1116,17 @@ export async function openSqliteStore(opts: { path: string }): Promise<Store> {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // A bigger page cache and memory-mapped reads keep deep list pages as cheap on a large
-    // file as on a small one.
-    db.pragma('cache_size = -65536');
-    db.pragma('mmap_size = 268435456');
+    // A bounded page cache (32 MiB) and no memory-mapped reads: a mapped file counts in the
+    // process's resident memory page by page as it is read, so a sweep over a large
+    // database would grow RSS by the size of the file. Pages that fall out of this cache are
+    // still in the operating system's file cache, and keyset paging reads each page once.
+    db.pragma('cache_size = -32768');
+    db.pragma('mmap_size = 0');
+    // Checkpoint every 4,000 WAL frames (16 MiB) rather than every 1,000: the pages that every
+    // write touches (index tails, counters, the activity log's last page) are copied to the
+    // database file once per checkpoint, so fewer checkpoints copy and fsync less. Durability
+    // is unchanged: a committed transaction is in the WAL either way.
+    db.pragma('wal_autocheckpoint = 4000');
     migrate(db);
   } catch (error) {
     db.close();
