@@ -860,7 +860,8 @@ type MemberGroup = { id: string; displayName: string; managed: boolean };
 
 /** Memberships read per member asked for, at most, before a range read gives way to seeks. */
 const RANGE_ROWS_PER_MEMBER = 8;
-const NOT_ASCII = /[^\x00-\x7f]/;
+// Any UTF-16 unit above 0x7f (the same as [^\x00-\x7f], without a control character in the pattern).
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 /** A member's groups in the order they were created (`seq`), as both stores list them. */
 function inCreationOrder(rows: Row[]): MemberGroup[] {
