@@ -193,8 +193,13 @@ describe('provision watcher: new credentials', () => {
       sys.token = await sys.regenerate();
       assert.equal((await sys.scim('GET', '/Users?count=1')).status, 200);
       await signUp(sys.store, first.body.id);
-      const summary = await sys.system.watcher.runNow();
-      assert.equal(summary.confirmed, 1, JSON.stringify(sys.system.watcher.watcherStatus().failures));
+      // The new token may already have started a run that confirmed them; either way they are in.
+      await sys.system.watcher.runNow();
+      assert.equal(
+        (await sys.store.getMember(first.body.id))?.state,
+        'active',
+        JSON.stringify(sys.system.watcher.watcherStatus().failures),
+      );
       const [after] = await sys.store.getGroupKeys([group.body.id]);
       assert.equal(after!.publicKey, before!.publicKey, 'the same key pair');
       assert.notEqual(after!.sealedForProvisioning, before!.sealedForProvisioning, 'sealed anew');
