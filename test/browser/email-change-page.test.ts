@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 let sys: TestSystem;
@@ -14,19 +15,7 @@ before(async () => {
   sys = await startTestSystem({ env: { SCIMBRIDGE_ACCOUNT_URL: 'http://localhost:1' } });
   const account = (await sys.store.getAccount())!;
   await sys.store.saveAccount({ ...account, name: 'Acme <img src=x onerror=alert(1)>' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

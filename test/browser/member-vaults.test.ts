@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createVault } from '../../src/account/vaults.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 import { GROUP_SCHEMA, patch, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -30,19 +31,7 @@ before(async () => {
       SCIMBRIDGE_SMTP_REQUIRE_TLS: 'false',
     },
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

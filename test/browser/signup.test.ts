@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
 import { deriveSignInProof } from '../../src/crypto/sign-in-proof.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const PASSWORD = 'Tide pools at dawn, 4 herons';
@@ -21,19 +22,7 @@ let browser: Browser;
 
 before(async () => {
   sys = await startTestSystem({ env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000' } });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -11,12 +11,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AccountClient } from '../../src/account/client.ts';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { WatcherStatus } from '../../src/bridge/watcher-status.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { partText } from '../support/status-page.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const UPDATE = process.env.SCIMBRIDGE_UPDATE_SCREENSHOTS === '1';
@@ -29,22 +31,6 @@ async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
-}
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
 }
 
 /** WCAG 2 contrast of each text element against the first opaque background behind it. */
@@ -95,7 +81,6 @@ describe('status page in Chromium', () => {
   const shot = async (name: string, fullPage = false) => {
     await page.screenshot({ path: path.join(UPDATE ? DOCS_DIR : shotsDir, `${name}.png`), fullPage });
   };
-  const partText = (id: string) => page.locator(`section[aria-labelledby="${id}"]`).innerText();
 
   before(async () => {
     shotsDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-shots-'));
@@ -178,19 +163,19 @@ describe('status page in Chromium', () => {
   });
 
   test('a healthy bridge: every part is spelled out in words, with what was checked and when', async () => {
-    assert.match(await partText('account'), /OK: Connected/);
-    assert.match(await partText('provisioning'), /OK: On/);
-    assert.match(await partText('credentials'), /OK: Valid/);
-    const watcherText = await partText('watcher');
+    assert.match(await partText(page, 'account'), /OK: Connected/);
+    assert.match(await partText(page, 'provisioning'), /OK: On/);
+    assert.match(await partText(page, 'credentials'), /OK: Valid/);
+    const watcherText = await partText(page, 'watcher');
     assert.match(watcherText, /OK: Idle between runs/);
     assert.match(watcherText, /Next run\s+2026-11-30 10:00:00 UTC/);
     assert.match(watcherText, /Members confirmed since start\s+4/);
-    const requests = await partText('requests');
+    const requests = await partText(page, 'requests');
     assert.match(requests, /Okta/);
     assert.match(requests, /OK: Answered/);
     assert.match(requests, /Entra ID/);
     assert.match(requests, /404 users\.get/, 'the last refused request, with its status');
-    assert.match(await partText('version'), /0\.1\.0/);
+    assert.match(await partText(page, 'version'), /0\.1\.0/);
     assert.equal(await page.locator('h2').count(), 7);
     assert.match(await page.getByRole('status').innerText(), /some parts need attention|Everything is OK/);
     await shot('status-ok', true);
@@ -206,7 +191,7 @@ describe('status page in Chromium', () => {
       },
     ];
     await page.reload();
-    const text = await partText('watcher');
+    const text = await partText(page, 'watcher');
     assert.match(text, /Attention: 1 not confirmed/);
     assert.match(text, /grace@example\.com\s+has no public key: ask them to sign up again/);
     watcher.failures = [];
@@ -215,7 +200,7 @@ describe('status page in Chromium', () => {
   test('provisioning off: the page says so and how to turn it on', async () => {
     await deactivateProvisioning(deps());
     await page.reload();
-    const text = await partText('provisioning');
+    const text = await partText(page, 'provisioning');
     assert.match(text, /Problem: Off/);
     assert.match(text, /What to do: Turn provisioning on/);
     assert.match(await page.getByRole('status').innerText(), /Not working/);
@@ -228,10 +213,10 @@ describe('status page in Chromium', () => {
     sys.secrets.add(fresh.token);
     sys.secrets.add(fresh.sessionFile.blob);
     await page.reload();
-    const text = await partText('credentials');
+    const text = await partText(page, 'credentials');
     assert.match(text, /Problem: Revoked/);
     assert.match(text, /Put the new session file where this bridge reads it/);
-    assert.match(await partText('provisioning'), /OK: On/);
+    assert.match(await partText(page, 'provisioning'), /OK: On/);
   });
 
   test('account unreachable: named as such, with the cause and what to check', async () => {
@@ -239,18 +224,18 @@ describe('status page in Chromium', () => {
     accountMode = 'down';
     try {
       await page.reload();
-      const text = await partText('account');
+      const text = await partText(page, 'account');
       assert.match(text, /Problem: Unreachable/);
       assert.match(text, /ECONNREFUSED/);
       assert.match(text, /Check that the account server is running/);
-      assert.match(await partText('provisioning'), /Unknown: Not checked/);
+      assert.match(await partText(page, 'provisioning'), /Unknown: Not checked/);
       await shot('status-account-unreachable');
       assert.ok(sys.logLines.some((line) => JSON.parse(line).msg === 'the account server is unreachable'));
     } finally {
       accountMode = 'ok';
     }
     await page.reload();
-    assert.match(await partText('account'), /OK: Connected/);
+    assert.match(await partText(page, 'account'), /OK: Connected/);
     assert.ok(sys.logLines.some((line) => JSON.parse(line).msg === 'the account answers normally again'));
   });
 
@@ -258,7 +243,7 @@ describe('status page in Chromium', () => {
     accountMode = 'firewall';
     try {
       await page.reload();
-      const text = await partText('account');
+      const text = await partText(page, 'account');
       assert.match(text, /Problem: Blocked by firewall/);
       assert.match(text, /203\.0\.113\.7 \(rule: deny 203\.0\.113\.0\/24\)/);
       assert.ok(

@@ -1,16 +1,22 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: the test reads the status page as a person sees it, laid out
 /**
  * The production shape: `scimbridge account serve` and `scimbridge bridge serve` as two real
  * processes on loopback, the bridge reaching the account only over the account API.
  * Credentials are regenerated (P2), provisioning turned off and on (P3), the firewall
  * blocks and allows the bridge (P4), and the account server is killed under load and
- * restarted (P22).
+ * restarted (P22). After each step the bridge's status page (P6), signed in with the bearer
+ * token in one real Chromium, must show the state of the account connection, provisioning and
+ * credentials in words, with what to do.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
 import { type CliProcess, freePort, runCli, spawnCli } from '../support/processes.ts';
+import { signIn, waitForParts } from '../support/status-page.ts';
 import { USER_SCHEMA } from '../support/system.ts';
 
 let work: string;
@@ -21,7 +27,11 @@ let accountUrl: string;
 let account: CliProcess;
 let bridge: CliProcess;
 let scimUrl: string;
+let bridgeAddress: string;
 let token: string;
+let browser: Browser;
+/** The operator's tab on the bridge's status page, signed in once and reloaded after each step. */
+let statusPage: Page;
 const sessionPath = () => path.join(bridgeDir, 'scimsession');
 
 const accountEnv = () => ({ SCIMBRIDGE_DATA_DIR: accountDir });
@@ -80,6 +90,16 @@ const user = (name: string) => ({
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What the operator sees on the status page once the step has settled. */
+const pageShows = (expected: Parameters<typeof waitForParts>[2], timeoutMs?: number) =>
+  waitForParts(statusPage, `${bridgeAddress}/`, expected, timeoutMs);
+
+const ALL_OK = {
+  account: /OK: Connected/,
+  provisioning: /OK: On/,
+  credentials: /OK: Valid/,
+} as const;
+
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'scimbridge-split-'));
   accountDir = path.join(work, 'account');
@@ -97,10 +117,14 @@ before(async () => {
     SCIMBRIDGE_DATA_DIR: path.join(work, 'nothing-here'),
   });
   const started = await bridge.waitFor(/bridge is running at/);
-  scimUrl = `${/running at (\S+)/.exec(started)![1]}/scim/v2`;
+  bridgeAddress = /running at (\S+)/.exec(started)![1]!;
+  scimUrl = `${bridgeAddress}/scim/v2`;
+  browser = await launchChromium();
+  statusPage = await browser.newPage();
 });
 
 after(async () => {
+  await browser?.close();
   await Promise.all([bridge?.stop(), account?.stop()]);
   await rm(work, { recursive: true, force: true });
 });
@@ -128,6 +152,14 @@ describe('account server and bridge as two processes', () => {
     await bridge.waitFor(/signed in to the account API/);
   });
 
+  test('the status page signs in with the bearer token and shows every part OK', async () => {
+    await statusPage.goto(`${bridgeAddress}/`);
+    await signIn(statusPage, token);
+    const texts = await pageShows(ALL_OK);
+    assert.doesNotMatch(texts.credentials, /What to do/);
+    assert.match(await statusPage.getByRole('status').innerText(), /Everything is OK/);
+  });
+
   test('regenerated credentials: the old token is refused as revoked; the new one works once the session file is replaced', async () => {
     const oldToken = token;
     token = await regenerate();
@@ -137,8 +169,30 @@ describe('account server and bridge as two processes', () => {
     assert.equal(revoked.status, 401);
     assert.match(revoked.body.detail, /revoked/);
     await bridge.waitFor(/"msg":"credentials revoked/);
+    await pageShows({
+      account: /OK: Connected/,
+      provisioning: /OK: On/,
+      credentials: [
+        /Problem: Revoked/,
+        /credentials were regenerated/,
+        /What to do: .*Put the new session file where this bridge reads it/,
+      ],
+    });
+    for (const secret of [oldToken, token]) assert.ok(!(await statusPage.content()).includes(secret));
 
     await giveBridgeNewSession();
+    // The new file is on disk, and the bridge still holds the old keys until the new token comes.
+    await pageShows({
+      credentials: [/Attention: Waiting for the new token/, /sign in on this page with it/],
+    });
+    // Signed out, the old token no longer opens the page; the new one does, and switches the bridge.
+    await statusPage.getByRole('button', { name: 'Sign out' }).click();
+    await statusPage.waitForSelector('label:has-text("Bearer token")');
+    await signIn(statusPage, oldToken);
+    assert.match(await statusPage.getByRole('alert').innerText(), /does not open this bridge's session file/);
+    await signIn(statusPage, token);
+    await pageShows(ALL_OK);
+
     const created = await scim('POST', '/Users', user('grace'));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const stale = await scim('GET', '/Users', undefined, oldToken);
@@ -154,10 +208,16 @@ describe('account server and bridge as two processes', () => {
     assert.equal(refused.status, 403);
     assert.match(refused.body.detail, /provisioning is turned off/);
     await bridge.waitFor(/provisioning is turned off/);
+    await pageShows({
+      account: /OK: Connected/,
+      provisioning: [/Problem: Off/, /every IdP request is refused/, /What to do: Turn provisioning on/],
+    });
+    assert.match(await statusPage.getByRole('status').innerText(), /Not working/);
 
     token = await regenerate();
     await giveBridgeNewSession();
     assert.equal((await scim('GET', '/Users')).status, 200);
+    await pageShows(ALL_OK);
   });
 
   test('a firewall rule blocks the bridge by address and rule; removing it lets it back in', async () => {
@@ -172,6 +232,10 @@ describe('account server and bridge as two processes', () => {
     assert.ok(blocked.body.detail.includes(ruleId));
     const logged = await bridge.waitFor(/firewall blocked the bridge/);
     assert.match(logged, /127\.0\.0\.1/);
+    const blockedPage = await pageShows({
+      account: [/Problem: Blocked by firewall/, /127\.0\.0\.1/, /deny 127\.0\.0\.0\/8/, /allow rule/],
+    });
+    assert.ok(blockedPage.account.includes(ruleId), 'the page names the rule by its id');
 
     const check = await runCli(['firewall', 'check', '127.0.0.1'], accountEnv());
     assert.match(check.output, /blocked by the firewall rule "deny 127\.0\.0\.0\/8"/);
@@ -180,6 +244,7 @@ describe('account server and bridge as two processes', () => {
     await sleep(1200);
     assert.equal((await scim('GET', '/Users')).status, 200);
     await bridge.waitFor(/account connection restored/);
+    await pageShows(ALL_OK);
   });
 
   test('the account server killed under load: the bridge answers 503 meanwhile, and afterwards every user exists exactly once', async () => {
@@ -206,14 +271,28 @@ describe('account server and bridge as two processes', () => {
     const load = (async () => {
       for (let i = 0; i < names.length; i += 4) await Promise.all(names.slice(i, i + 4).map(provision));
     })();
+    let loadEnded = false;
+    const ended = () => {
+      loadEnded = true;
+    };
+    load.then(ended, ended);
     // Kill it mid-load: once some users are in, with most still to come.
-    while (provisioned < 20) await sleep(10);
+    while (provisioned < 20 && !loadEnded) await sleep(10);
+    if (loadEnded) await load; // a load that failed early says why
     await account.stop('SIGKILL');
     assert.ok(provisioned < names.length, 'the load was still running when the account server died');
     await sleep(1000);
     const during = await scim('GET', '/Users');
     assert.equal(during.status, 503);
     assert.match(during.body.detail, /cannot reach the account server/);
+    await pageShows({
+      account: [
+        /Problem: Unreachable/,
+        /ECONNREFUSED/,
+        /What to do: Check that the account server is running/,
+      ],
+      provisioning: /Unknown: Not checked/,
+    });
     account = startAccount();
     await account.waitFor(/account server is running/);
     await load;
@@ -223,5 +302,6 @@ describe('account server and bridge as two processes', () => {
     const all = await scim('GET', `/Users?count=1000&filter=${encodeURIComponent('userName sw "load"')}`);
     const userNames = all.body.Resources.map((r: { userName: string }) => r.userName).sort();
     assert.deepEqual(userNames, names.map((name) => `${name}@example.com`).sort());
+    await pageShows(ALL_OK);
   });
 });

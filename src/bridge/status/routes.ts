@@ -22,12 +22,14 @@ import { renderSignIn, renderStatus } from './page.ts';
 import { readCookie, STATUS_COOKIE, type StatusSessions } from './sessions.ts';
 
 type TokenFailure = 'missing' | 'malformed' | 'wrong_token' | 'session_unavailable';
-type TokenResult = { ok: true } | { ok: false; reason: TokenFailure };
+type TokenResult = { ok: true; keyId?: string } | { ok: false; reason: TokenFailure };
 
 export interface StatusRouteDeps {
   verifier: {
     verify(authorization: string | undefined): Promise<TokenResult>;
     verifyToken(token: string): Promise<TokenResult>;
+    /** The key id of the session file on disk now (it may be newer than the unlocked one). */
+    sessionHeader?(): Promise<{ keyId: string } | undefined>;
   };
   health: { report(): Promise<HealthReport> };
   sessions: StatusSessions;
@@ -136,8 +138,16 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       }
       const body = request.body as Record<string, unknown> | undefined;
       const token = typeof body?.token === 'string' ? body.token.trim() : '';
-      const result: TokenResult =
+      let result: TokenResult =
         token === '' ? { ok: false, reason: 'missing' } : await deps.verifier.verifyToken(token);
+      // The verifier still knows the token that opened the previous session file (IdP requests
+      // with it then hear "revoked" from the account); once a new file is in place, that old
+      // token must not open a page session: only the token of the file on disk does.
+      if (result.ok && result.keyId !== undefined && deps.verifier.sessionHeader) {
+        const onDisk = await deps.verifier.sessionHeader();
+        if (onDisk !== undefined && onDisk.keyId !== result.keyId)
+          result = { ok: false, reason: 'wrong_token' };
+      }
       if (!result.ok) {
         // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
         const limit = deps.limiter.check(request.ip);
