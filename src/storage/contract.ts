@@ -652,6 +652,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         );
       });
 
+      test('pages of a sweep asked for out of order still hold the right rows', async () => {
+        // Concurrent sweeps ask for page k+1 before page k is served; each answer must still
+        // be exactly its page, in both orders.
+        for (const query of [{}, { sortBy: path('userName') }]) {
+          const expected = 'sortBy' in query ? [...ids].reverse() : ids;
+          const page = async (startIndex: number) =>
+            (await store.listMembers({ ...query, startIndex, count: 4 })).items.map((member) => member.id);
+          assert.deepEqual(await page(1), expected.slice(0, 4));
+          assert.deepEqual(await page(9), expected.slice(8, 12));
+          assert.deepEqual(await page(5), expected.slice(4, 8));
+          assert.deepEqual(await page(17), expected.slice(16, 20));
+          assert.deepEqual(await page(13), expected.slice(12, 16));
+          assert.deepEqual(await page(21), expected.slice(20, 24));
+          assert.deepEqual(await page(25), expected.slice(24, 25));
+        }
+      });
+
       test('sortBy userName (ascending and descending)', async () => {
         assert.deepEqual((await sweep(4, { sortBy: path('userName') })).seen, [...ids].reverse());
         assert.deepEqual((await sweep(4, { sortBy: path('userName'), descending: true })).seen, ids);

@@ -48,6 +48,8 @@ export interface ListPlan {
 }
 
 const HINT_CAPACITY = 256;
+/** How many pages back a sweep's request may find a hint to start from. */
+const NEARBY_PAGES = 16;
 
 export class ListPlanner {
   /** LRU: Map iteration order is insertion order, so re-inserting marks an entry as recent. */
@@ -71,7 +73,8 @@ export class ListPlanner {
     const direction = spec.descending ? ' DESC' : '';
     const select = `SELECT ${spec.columns}, ${keys.map((key, i) => `${key} AS k${i}`).join(', ')} FROM ${spec.table} ${alias}`;
     const shape = `${select}${where}${direction}\u0000${JSON.stringify(params.values)}`;
-    const hint = this.takeHint(`${shape}\u0000${spec.startIndex}`);
+    const found = this.findHint(shape, spec.startIndex, spec.count);
+    const hint = found?.keys;
 
     const rowParams = new SqlParams(dialect);
     for (const value of params.values) rowParams.values.push(value);
@@ -92,7 +95,9 @@ export class ListPlanner {
     if (!Number.isSafeInteger(spec.count))
       throw invalidValue(`count must be a whole number, not ${spec.count}`);
     const limit = ` LIMIT ${spec.count}`;
-    const offset = hint || spec.startIndex <= 1 ? '' : ` OFFSET ${rowParams.add(spec.startIndex - 1)}`;
+    // From a hint, skip only the rows between it and the start (none for the exact one).
+    const skip = found ? spec.startIndex - found.startIndex : spec.startIndex - 1;
+    const offset = skip > 0 ? ` OFFSET ${rowParams.add(skip)}` : '';
 
     return {
       total,
@@ -108,6 +113,26 @@ export class ListPlanner {
         this.putHint(`${shape}\u0000${spec.startIndex + spec.count}`, lastKeys);
       },
     };
+  }
+
+  /**
+   * The hint for `startIndex`, or else the nearest one a few pages before it: a sweep with
+   * several pages in flight (IdPs and benchmarks fetch concurrently) may ask for page k+1
+   * before page k has been served, and seeking to page k−1's end then skipping one page
+   * still costs a page, not the whole offset.
+   */
+  private findHint(
+    shape: string,
+    startIndex: number,
+    count: number,
+  ): { startIndex: number; keys: unknown[] } | undefined {
+    for (let step = 0; step <= NEARBY_PAGES; step++) {
+      const from = startIndex - step * count;
+      if (from <= 1) return undefined;
+      const keys = this.takeHint(`${shape}\u0000${from}`);
+      if (keys) return { startIndex: from, keys };
+    }
+    return undefined;
   }
 
   private takeHint(key: string): unknown[] | undefined {
