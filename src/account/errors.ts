@@ -26,11 +26,26 @@ export type AccountErrorCode =
   /** The bridge could not reach the account server (network, timeout, server down): retry later (P22). */
   | 'account_unreachable';
 
+/** Facts an operator acts on, kept as fields so that no one has to parse them out of the message. */
+export interface AccountErrorFacts {
+  /** `firewall_blocked`: the address the account saw, and the rule that refused it. */
+  address?: string;
+  rule?: string;
+  /** `account_unreachable`: what the network said (e.g. "connect ECONNREFUSED 10.0.0.5:8080"). */
+  transportProblem?: string;
+}
+
 export class AccountError extends Error {
   readonly code: AccountErrorCode;
-  constructor(code: AccountErrorCode, message: string) {
+  readonly address?: string;
+  readonly rule?: string;
+  readonly transportProblem?: string;
+  constructor(code: AccountErrorCode, message: string, facts: AccountErrorFacts = {}) {
     super(message);
     this.name = 'AccountError';
     this.code = code;
+    if (facts.address !== undefined) this.address = facts.address;
+    if (facts.rule !== undefined) this.rule = facts.rule;
+    if (facts.transportProblem !== undefined) this.transportProblem = facts.transportProblem;
   }
 }

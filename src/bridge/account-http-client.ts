@@ -285,9 +285,14 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   }
 
   function accountErrorOf(reply: Reply): AccountError | undefined {
-    const body = reply.body as { code?: unknown; message?: unknown } | undefined;
+    const body = reply.body as
+      | { code?: unknown; message?: unknown; address?: unknown; rule?: unknown }
+      | undefined;
     if (body && isAccountErrorCode(body.code)) {
-      return new AccountError(body.code, typeof body.message === 'string' ? body.message : body.code);
+      return new AccountError(body.code, typeof body.message === 'string' ? body.message : body.code, {
+        ...(typeof body.address === 'string' ? { address: body.address } : {}),
+        ...(typeof body.rule === 'string' ? { rule: body.rule } : {}),
+      });
     }
     return undefined;
   }
@@ -314,6 +319,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     return new AccountError(
       'account_unreachable',
       `the bridge cannot reach the account server at ${baseUrl}: ${problem}; the request changed nothing, retry later`,
+      { transportProblem: `${problem} (${baseUrl})` },
     );
   }
 

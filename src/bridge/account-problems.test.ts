@@ -62,6 +62,27 @@ describe('account problems an operator can fix', () => {
     assert.equal(classifyAccountFailure(new Error('a bug')), undefined);
   });
 
+  test('the account API and its client keep the facts apart from the words', () => {
+    const blocked = classifyAccountFailure(
+      new AccountError('firewall_blocked', 'refused', { address: '192.0.2.7', rule: 'deny 192.0.2.0/24' }),
+    );
+    assert.match(
+      adviceFor(blocked!),
+      /^The account refused this bridge's address 192\.0\.2\.7 \(rule: deny 192\.0\.2\.0\/24\)/,
+    );
+    assert.doesNotMatch(adviceFor(blocked!), /firewall_blocked/);
+    const unreachable = classifyAccountFailure(
+      new AccountError('account_unreachable', 'the bridge cannot reach …; retry later', {
+        transportProblem: 'connect ECONNREFUSED 127.0.0.1:9 (http://127.0.0.1:9)',
+      }),
+    );
+    assert.deepEqual(unreachable, {
+      kind: 'account_unreachable',
+      cause: 'connect ECONNREFUSED 127.0.0.1:9 (http://127.0.0.1:9)',
+    });
+    assert.doesNotMatch(adviceFor(unreachable!), /retry later|account_unreachable:/);
+  });
+
   test('a real refused connection through fetch is "unreachable", with its cause', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

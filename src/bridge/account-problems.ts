@@ -102,6 +102,7 @@ interface ErrorLike {
   cause?: unknown;
   address?: unknown;
   rule?: unknown;
+  transportProblem?: unknown;
 }
 
 function describe(error: ErrorLike): string {
@@ -131,7 +132,9 @@ export function classifyAccountFailure(error: unknown): AccountProblem | undefin
     // The HTTP account client reports transport failures as `account_unreachable` with the
     // socket's words; a certificate problem among them is a TLS problem.
     if (code === 'account_unreachable' && typeof candidate.message === 'string') {
-      const message = candidate.message;
+      // The network's own words when the client kept them; the message speaks to the IdP.
+      const message =
+        typeof candidate.transportProblem === 'string' ? candidate.transportProblem : candidate.message;
       if (/\bTLS\b/.test(message) || [...TLS_CODES].some((tls) => message.includes(tls))) {
         return { kind: 'tls', cause: message };
       }
@@ -139,7 +142,9 @@ export function classifyAccountFailure(error: unknown): AccountProblem | undefin
     if (code === 'clock_skew') return { kind: 'clock_skew', cause: describe(candidate) };
     if (typeof code === 'string' && TLS_CODES.has(code)) return { kind: 'tls', cause: describe(candidate) };
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
-      return { kind: 'account_unreachable', cause: describe(candidate) };
+      const cause =
+        typeof candidate.transportProblem === 'string' ? candidate.transportProblem : describe(candidate);
+      return { kind: 'account_unreachable', cause };
     }
     if (candidate.name === 'TimeoutError' || candidate.name === 'AbortError') {
       return { kind: 'account_unreachable', cause: `no answer in time (${describe(candidate)})` };

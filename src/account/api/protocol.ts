@@ -49,6 +49,9 @@ export interface ApiErrorBody {
   /** Only with `scim_error`. */
   scimStatus?: number;
   scimType?: string;
+  /** Only with `firewall_blocked`: the bridge's address as the account saw it, and the rule. */
+  address?: string;
+  rule?: string;
 }
 
 export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {

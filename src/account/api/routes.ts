@@ -397,7 +397,14 @@ function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
 }
 
 function toApiError(error: unknown): ApiErrorBody {
-  if (error instanceof AccountError) return { code: error.code, message: error.message };
+  if (error instanceof AccountError) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.address !== undefined ? { address: error.address } : {}),
+      ...(error.rule !== undefined ? { rule: error.rule } : {}),
+    };
+  }
   if (error instanceof ApiAuthError) return { code: error.code, message: error.message };
   if (error instanceof ApiRequestError) return { code: 'invalid_request', message: error.message };
   if (error instanceof ScimError && error.status >= 400 && error.status < 500) {

@@ -23,6 +23,7 @@ function blocked(address: IpAddress, decision: FirewallDecision & { allowed: fal
     'firewall_blocked',
     `the account refused the bridge's address ${formatIpAddress(address)}: blocked by ${decision.reason}; ` +
       'add an allow rule for this address (scimbridge firewall allow <range>) or remove the rule',
+    { address: formatIpAddress(address), rule: decision.reason },
   );
 }
 

@@ -175,7 +175,7 @@ ${part('version', 'Version', parts.version)}
 ${
   options.logLines === null
     ? html`<p>This bridge writes its log to standard output only; recent lines are not kept for download.</p>`
-    : html`<p>The bridge keeps its most recent ${options.logLines} log line(s) in memory: one JSON object per line, without tokens or session secrets.</p>
+    : html`<p>The bridge holds ${options.logLines} recent log line(s) in memory, the newest kept: one JSON object per line, without tokens or session secrets.</p>
 <p><a href="/logs" download>Download recent logs (NDJSON)</a></p>`
 }
 </section>
