@@ -223,11 +223,13 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         return;
       }
       const { secure } = target;
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      // A string, not a Buffer: Node then sends the headers and the body in one write
+      // instead of a two-part writev, which measurably cheapens every loopback call.
+      const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
       if (payload) {
         headers['content-type'] = 'application/json';
-        headers['content-length'] = payload.length;
+        headers['content-length'] = Buffer.byteLength(payload);
       }
       if (token) headers.authorization = `Bearer ${token}`;
       const request = (secure ? https : http).request(
