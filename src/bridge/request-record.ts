@@ -15,7 +15,7 @@ export interface IdpRequestSummary {
   ms: number;
   /** Requests from this IdP since the bridge started. */
   total: number;
-  /** The last refused request (status ≥ 400) and why, when there was one. */
+  /** The last request answered with an error (status ≥ 400; a 409 for a user who already exists is one too) and why. */
   lastFailure: { at: string; operation: string; status: number; detail: string | undefined } | null;
 }
 

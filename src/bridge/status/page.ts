@@ -138,7 +138,7 @@ const IDP_NAMES: Record<string, string> = {
 function requestTable(report: HealthReport['parts']['requests']): SafeHtml | string {
   if (report.idps.length === 0) return '';
   return html`<table>
-<thead><tr><th scope="col">IdP</th><th scope="col">Last request</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col">Requests</th><th scope="col">Last refused</th></tr></thead>
+<thead><tr><th scope="col">IdP</th><th scope="col">Last request</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col">Requests</th><th scope="col">Last error answer (4xx/5xx)</th></tr></thead>
 <tbody>${report.idps.map(
     (
       idp,
