@@ -23,6 +23,7 @@ import {
   randomSecret,
 } from './email-change.ts';
 import { formatUtc } from './mail/templates.ts';
+import { readCookie } from './signup/member-auth.ts';
 
 const CSRF_COOKIE = 'scimbridge_email_change_csrf';
 const FORM_BODY_LIMIT = 4096;
@@ -90,16 +91,6 @@ function send(reply: FastifyReply, status: number, body: string): FastifyReply {
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     )
     .send(body);
-}
-
-function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** A form field, whichever form parser the server uses (plain object or URLSearchParams). */
@@ -177,7 +168,7 @@ export async function registerEmailChangePages(app: FastifyInstance, deps: Accou
       { bodyLimit: FORM_BODY_LIMIT },
       async (request, reply) => {
         const field = formField(request.body, 'csrf');
-        const cookie = readCookie(request, CSRF_COOKIE) ?? '';
+        const cookie = readCookie(request.headers.cookie, CSRF_COOKIE) ?? '';
         if (field === '' || !sameSecret(field, cookie) || !fromThisSite(request, deps.accountUrl)) {
           return send(
             reply,

@@ -6,12 +6,12 @@
  * links stop working. A suspended member's address is never changed (P15).
  */
 import { sha256 } from '../crypto/digest.ts';
-import { bytesToBase64Url, utf8ToBytes } from '../crypto/encoding.ts';
-import { randomBytes } from '../crypto/random.ts';
+import { utf8ToBytes } from '../crypto/encoding.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertDomainAllowed, requireAccount, sameAddress } from './member-rules.ts';
 import type { Member } from './model.ts';
+import { newSecretToken, SECRET_TOKEN_SHAPE } from './secret-token.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
 
 /** How long an e-mail change link works. */
@@ -20,12 +20,8 @@ export const EMAIL_CHANGE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Where the acceptance page lives on the account server. */
 export const EMAIL_CHANGE_PATH = '/email-change';
 
-/** 32 random bytes in base64url: the only shape of secret the page accepts. */
-const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
-export function randomSecret(): string {
-  return bytesToBase64Url(randomBytes(32));
-}
+/** 32 random bytes in base64url (SECRET_TOKEN_SHAPE): the only shape of secret the page accepts. */
+export const randomSecret = (): string => newSecretToken();
 
 export async function hashSecret(secret: string): Promise<string> {
   const digest = await sha256(utf8ToBytes(secret));
@@ -83,7 +79,7 @@ function refused(problem: EmailChangeProblem, detail: string): EmailChangeCheck 
 }
 
 async function check(ops: StoreOps, secret: string, now: string): Promise<EmailChangeCheck> {
-  if (!SECRET_SHAPE.test(secret)) return refused('unknown', 'This link is not valid.');
+  if (!SECRET_TOKEN_SHAPE.test(secret)) return refused('unknown', 'This link is not valid.');
   const token = await ops.getEmailChangeToken(await hashSecret(secret));
   if (token === undefined) return refused('unknown', 'This link is not valid.');
   if (token.usedAt !== null) return refused('used', 'This link has already been used.');

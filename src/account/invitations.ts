@@ -7,23 +7,17 @@
  * puts the new one into the invitation e-mail in the same transaction. The outbox row holds
  * the link until the sender delivers it and removes it.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { enqueueMail } from './activity.ts';
 import { type AccountDeps, signupSettings } from './deps.ts';
 import type { Account, Invitation, Member } from './model.ts';
+import { digestSecretToken, newSecretToken, SECRET_TOKEN_SHAPE } from './secret-token.ts';
 import type { StoreOps } from './store.ts';
 
-const TOKEN_BYTES = 32;
-/** base64url of 32 bytes. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
-export function hashInvitationToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
-}
+export const hashInvitationToken = digestSecretToken;
 
 /** A syntactically possible token; anything else is refused before touching the database. */
 export function isInvitationTokenShaped(token: string): boolean {
-  return TOKEN_SHAPE.test(token);
+  return SECRET_TOKEN_SHAPE.test(token);
 }
 
 export function signupLink(accountUrl: string, token: string): string {
@@ -66,7 +60,7 @@ export async function issueInvitation(
   firstForMember = false,
 ): Promise<{ invitation: Invitation; link: string }> {
   const settings = signupSettings(deps);
-  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const token = newSecretToken();
   const invitation: Invitation = {
     id: deps.ids(),
     memberId: member.id,

@@ -14,22 +14,18 @@
  * copy of the database cannot sign in. Sessions expire; suspension ends them at once
  * because every request re-reads the member.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { isProofShaped, PROOF_SALT_BYTES, type SignInProofParameters } from '../crypto/sign-in-proof.ts';
 import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
 import type { Member, MemberSession } from './model.ts';
 import { spendProofCheck, verifyProof } from './proof-hash.ts';
+import { digestSecretToken, newSecretToken, SECRET_TOKEN_SHAPE } from './secret-token.ts';
 import { SignupError } from './signup-errors.ts';
 
 const DECOY_SECRET = 'sign-in-decoy-v1';
-const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets. */
 const MAX_EMAIL_LENGTH = 256;
 const FAILED = 'The e-mail address or the password is not right.';
-
-export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
-}
 
 export function parseEmail(value: unknown): string {
   if (
@@ -56,7 +52,7 @@ const decoySecrets = new WeakMap<object, Promise<string>>();
 function decoySecret(deps: AccountDeps): Promise<string> {
   let secret = decoySecrets.get(deps.store);
   if (secret === undefined) {
-    secret = deps.store.ensureAccountSecret(DECOY_SECRET, randomBytes(32).toString('base64url'));
+    secret = deps.store.ensureAccountSecret(DECOY_SECRET, newSecretToken());
     secret.catch(() => decoySecrets.delete(deps.store));
     decoySecrets.set(deps.store, secret);
   }
@@ -97,9 +93,9 @@ export async function signIn(deps: AccountDeps, input: { email: string; proof: u
     throw new SignupError('sign_in_failed', FAILED);
   }
   const now = nowIso(deps);
-  const sessionToken = randomBytes(32).toString('base64url');
+  const sessionToken = newSecretToken();
   const session: MemberSession = {
-    tokenHash: hashSessionToken(sessionToken),
+    tokenHash: digestSecretToken(sessionToken),
     memberId: member.id,
     createdAt: now,
     expiresAt: new Date(Date.parse(now) + signupSettings(deps).memberSessionMs).toISOString(),
@@ -114,14 +110,14 @@ export async function memberOfSession(
   deps: AccountDeps,
   sessionToken: string,
 ): Promise<{ member: Member; session: MemberSession } | undefined> {
-  if (!SESSION_TOKEN_SHAPE.test(sessionToken)) return undefined;
-  const session = await deps.store.getMemberSession(hashSessionToken(sessionToken));
+  if (!SECRET_TOKEN_SHAPE.test(sessionToken)) return undefined;
+  const session = await deps.store.getMemberSession(digestSecretToken(sessionToken));
   if (session === undefined || session.expiresAt <= nowIso(deps)) return undefined;
   const member = await deps.store.getMember(session.memberId);
   return maySignIn(member) ? { member, session } : undefined;
 }
 
 export async function signOut(deps: AccountDeps, sessionToken: string): Promise<void> {
-  if (!SESSION_TOKEN_SHAPE.test(sessionToken)) return;
-  await deps.store.deleteMemberSession(hashSessionToken(sessionToken));
+  if (!SECRET_TOKEN_SHAPE.test(sessionToken)) return;
+  await deps.store.deleteMemberSession(digestSecretToken(sessionToken));
 }

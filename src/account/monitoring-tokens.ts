@@ -4,10 +4,10 @@
  * `/metrics` and the account server's `/metrics`, and nothing else: SCIM, the status page
  * and the log download refuse it (they check the IdP bearer token, whose prefix is `sbt_`).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { ActivityEntry, MonitoringToken } from './model.ts';
+import { digestSecretToken, newSecretToken } from './secret-token.ts';
 
 /** Monitoring tokens are an administrator's act (CLI or console), not provisioning's. */
 function adminActivity(
@@ -28,12 +28,10 @@ export interface MonitoringTokenCheck {
   isMonitoringToken(token: string): Promise<boolean>;
 }
 
-export function hashMonitoringToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+export const hashMonitoringToken = digestSecretToken;
 
 export function generateMonitoringToken(): string {
-  return MONITORING_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return newSecretToken(MONITORING_TOKEN_PREFIX);
 }
 
 /** Makes a token, stores its hash, and returns the token: the only time anyone sees it. */

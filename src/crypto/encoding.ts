@@ -44,6 +44,30 @@ export function base64UrlToBytes(text: string): Bytes {
   return bytes;
 }
 
+/**
+ * Decodes the base64url fields of a serialised value (a sealed key, a sealed blob): a field
+ * that is not base64url throws the caller's format error, so each format reports in its own
+ * terms; any other failure is rethrown as it is.
+ */
+export function base64UrlFields<const Fields extends readonly string[]>(
+  fields: Fields,
+  formatError: () => Error,
+): { [Index in keyof Fields]: Bytes } {
+  try {
+    return fields.map(base64UrlToBytes) as { [Index in keyof Fields]: Bytes };
+  } catch (error) {
+    if (error instanceof EncodingError) throw formatError();
+    throw error;
+  }
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Bytes {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
 /** True when `text` is base64url that decodes to exactly `length` bytes. */
 export function isBase64UrlOfLength(text: string, length: number): boolean {
   return text.length === Math.ceil((length * 4) / 3) && BASE64URL_SHAPE.test(text);

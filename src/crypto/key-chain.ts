@@ -24,7 +24,14 @@
  * the bridge run the same code.
  */
 import { AeadError, aesGcmDecrypt, aesGcmEncrypt, importAesGcmKey } from './aead.ts';
-import { type Bytes, base64UrlToBytes, bytesToBase64Url, EncodingError, utf8ToBytes } from './encoding.ts';
+import {
+  type Bytes,
+  base64UrlFields,
+  base64UrlToBytes,
+  bytesToBase64Url,
+  concatBytes,
+  utf8ToBytes,
+} from './encoding.ts';
 import { hkdfAesGcmKey } from './hkdf.ts';
 import {
   exportPrivateKey,
@@ -87,27 +94,14 @@ export function contextAad(context: SealContext, recipientPublicKey: string): By
   );
 }
 
-function concat(a: Bytes, b: Bytes): Bytes {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
-}
-
 function publicKeyBytes(publicKey: string, what: string): Bytes {
-  let bytes: Bytes;
-  try {
-    bytes = base64UrlToBytes(publicKey);
-  } catch (error) {
-    if (error instanceof EncodingError) throw new SealFormatError(`${what} is not base64url`);
-    throw error;
-  }
+  const [bytes] = base64UrlFields([publicKey], () => new SealFormatError(`${what} is not base64url`));
   if (bytes.length !== X25519_PUBLIC_BYTES) throw new SealFormatError(`${what} is not an X25519 public key`);
   return bytes;
 }
 
 async function sealKey(ikm: Bytes, ephemeralPublic: Bytes, recipientPublic: Bytes): Promise<CryptoKey> {
-  return hkdfAesGcmKey(ikm, concat(ephemeralPublic, recipientPublic), SEAL_KDF_INFO);
+  return hkdfAesGcmKey(ikm, concatBytes(ephemeralPublic, recipientPublic), SEAL_KDF_INFO);
 }
 
 /** Seals `plaintext` so that only the holder of the private half of `recipientPublicKey` opens it. */
@@ -154,17 +148,10 @@ export async function openSealed(
   }
   const parts = sealed.split('.');
   if (parts.length !== 4 || parts[0] !== SEAL_FORMAT) throw new SealFormatError('unknown format');
-  let ephemeralPublic: Bytes;
-  let nonce: Bytes;
-  let ciphertext: Bytes;
-  try {
-    ephemeralPublic = base64UrlToBytes(parts[1]!);
-    nonce = base64UrlToBytes(parts[2]!);
-    ciphertext = base64UrlToBytes(parts[3]!);
-  } catch (error) {
-    if (error instanceof EncodingError) throw new SealFormatError('a field is not base64url');
-    throw error;
-  }
+  const [ephemeralPublic, nonce, ciphertext] = base64UrlFields(
+    [parts[1]!, parts[2]!, parts[3]!],
+    () => new SealFormatError('a field is not base64url'),
+  );
   if (ephemeralPublic.length !== X25519_PUBLIC_BYTES) throw new SealFormatError('wrong ephemeral key length');
   if (nonce.length !== NONCE_BYTES) throw new SealFormatError('wrong nonce length');
   if (ciphertext.length < TAG_BYTES) throw new SealFormatError('ciphertext too short');

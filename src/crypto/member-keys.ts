@@ -14,7 +14,7 @@
  * Browser-safe: WebCrypto and the encoding helpers only, no Node APIs.
  */
 import { AeadError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts';
-import { base64UrlToBytes, bytesToBase64Url, EncodingError, utf8ToBytes } from './encoding.ts';
+import { base64UrlFields, base64UrlToBytes, bytesToBase64Url, utf8ToBytes } from './encoding.ts';
 import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey } from './keys.ts';
 import { randomBytes } from './random.ts';
 
@@ -120,17 +120,10 @@ async function openPkcs8(
   if (parts.length !== 5 || parts[0] !== FORMAT) throw new MemberKeyFormatError('unknown format');
   const iterations = Number(parts[1]);
   checkIterations(iterations);
-  let salt: Uint8Array<ArrayBuffer>;
-  let nonce: Uint8Array<ArrayBuffer>;
-  let ciphertext: Uint8Array<ArrayBuffer>;
-  try {
-    salt = base64UrlToBytes(parts[2]!);
-    nonce = base64UrlToBytes(parts[3]!);
-    ciphertext = base64UrlToBytes(parts[4]!);
-  } catch (error) {
-    if (error instanceof EncodingError) throw new MemberKeyFormatError('a field is not base64url');
-    throw error;
-  }
+  const [salt, nonce, ciphertext] = base64UrlFields(
+    [parts[2]!, parts[3]!, parts[4]!],
+    () => new MemberKeyFormatError('a field is not base64url'),
+  );
   if (salt.length !== SALT_BYTES) throw new MemberKeyFormatError('wrong salt length');
   const key = await passwordKey(password, salt, iterations);
   try {

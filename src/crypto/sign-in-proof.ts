@@ -12,7 +12,13 @@
  *
  * Browser-safe: WebCrypto and the encoding helpers only, no Node APIs.
  */
-import { base64UrlToBytes, bytesToBase64Url, isBase64UrlOfLength, utf8ToBytes } from './encoding.ts';
+import {
+  base64UrlToBytes,
+  bytesToBase64Url,
+  concatBytes,
+  isBase64UrlOfLength,
+  utf8ToBytes,
+} from './encoding.ts';
 import { MAX_PASSWORD_ITERATIONS, MIN_PASSWORD_ITERATIONS } from './member-keys.ts';
 import { randomBytes } from './random.ts';
 
@@ -61,11 +67,7 @@ export async function deriveSignInProof(
   parameters: SignInProofParameters,
 ): Promise<string> {
   if (!isValidProofParameters(parameters)) throw new Error('sign-in proof parameters are malformed');
-  const label = utf8ToBytes(LABEL);
-  const salt = base64UrlToBytes(parameters.salt);
-  const fullSalt = new Uint8Array(label.length + salt.length);
-  fullSalt.set(label);
-  fullSalt.set(salt, label.length);
+  const fullSalt = concatBytes(utf8ToBytes(LABEL), base64UrlToBytes(parameters.salt));
   const subtle = globalThis.crypto.subtle;
   const base = await subtle.importKey('raw', utf8ToBytes(password.normalize('NFC')), 'PBKDF2', false, [
     'deriveBits',

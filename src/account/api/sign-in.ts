@@ -12,13 +12,13 @@
  * A session is accepted while it has not expired, its key id is still the integration's,
  * and provisioning is on; regenerating or deactivating also deletes every session row (P2).
  */
-import { createHash } from 'node:crypto';
 import { base64UrlToBytes, bytesToBase64Url, EncodingError, utf8ToBytes } from '../../crypto/encoding.ts';
 import { importPublicKey, verifySignature } from '../../crypto/keys.ts';
 import { randomBytes } from '../../crypto/random.ts';
 import { assertProvisioningAllowed, type ProvisioningGate } from '../check-provisioning.ts';
 import type { AccountDeps } from '../deps.ts';
 import type { ApiSession } from '../model.ts';
+import { digestSecretToken, newSecretToken } from '../secret-token.ts';
 import {
   API_SESSION_TOKEN_LENGTH,
   API_SESSION_TOKEN_PREFIX,
@@ -37,9 +37,6 @@ export class ApiAuthError extends Error {
     this.code = code;
   }
 }
-
-export const hashSessionToken = (token: string): string =>
-  createHash('sha256').update(token).digest('base64url');
 
 const KEY_ID = /^[\w-]{1,100}$/;
 
@@ -103,10 +100,10 @@ export async function signIn(
     throw new ApiAuthError('sign_in_failed', "the signature does not match the integration's signing key");
   }
 
-  const token = `${API_SESSION_TOKEN_PREFIX}${bytesToBase64Url(randomBytes(32))}`;
+  const token = newSecretToken(API_SESSION_TOKEN_PREFIX);
   const expiresAt = new Date(now.getTime() + API_SESSION_TTL_SECONDS * 1000).toISOString();
   const session: ApiSession = {
-    tokenHash: hashSessionToken(token),
+    tokenHash: digestSecretToken(token),
     integrationId: integration!.id,
     keyId: answer.keyId,
     address: answer.address,
@@ -149,7 +146,7 @@ export function createApiSessionCheck(
           'sign in first: send "Authorization: Bearer <API session token>"',
         );
       }
-      const hash = hashSessionToken(token);
+      const hash = digestSecretToken(token);
       const now = deps.clock.now();
       const nowMs = now.getTime();
       let session = cache.get(hash);
