@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createLogger, RecentLogLines } from '../../logging.ts';
+import { createBridgeLogger, createLogger } from '../../logging.ts';
 import { startAccountService, startBridgeService } from '../../main.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
@@ -82,9 +82,12 @@ export function registerServeCommands(program: Command): void {
     ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
-    const running = await startBridgeService(config, { logger, ...(recentLogs ? { recentLogs } : {}) });
+    const { logger, recentLogs } = createBridgeLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      recentLines: config.logBufferLines,
+    });
+    const running = await startBridgeService(config, { logger, recentLogs });
     logger.info(
       {
         sessionSource: running.verifier.sessionSource,

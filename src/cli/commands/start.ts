@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { loadConfig } from '../../config.ts';
-import { createLogger, RecentLogLines } from '../../logging.ts';
+import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
@@ -67,8 +67,11 @@ export function registerStartCommand(program: Command): void {
     ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
+    const { logger, recentLogs } = createBridgeLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      recentLines: config.logBufferLines,
+    });
     const system = await startSystem(config, { logger, recentLogs });
     const integration = await system.store.getIntegration();
     process.stdout.write(
