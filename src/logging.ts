@@ -83,6 +83,21 @@ export class RecentLogLines {
   }
 }
 
+/**
+ * A bridge process's logger: `recentLines` > 0 also keeps that many recent lines in memory for
+ * the status page's log download; 0 sends lines to stdout only.
+ */
+export function createBridgeLogger(options: { level: string; format: LogFormat; recentLines: number }): {
+  logger: Logger;
+  recentLogs: RecentLogLines | undefined;
+} {
+  const recentLogs = options.recentLines > 0 ? new RecentLogLines(options.recentLines) : undefined;
+  return {
+    logger: createLogger({ level: options.level, format: options.format, recent: recentLogs }),
+    recentLogs,
+  };
+}
+
 export function createLogger(options: {
   level: string;
   format: LogFormat;

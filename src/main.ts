@@ -402,29 +402,26 @@ export async function startBridgeService(
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
   const account = await startAccountService(config, { ...deps, deferMonitor: true });
-  let loopbackClient: HttpAccountClient | undefined;
   let bridge: RunningBridge;
   try {
-    bridge = await startBridgeService(config, {
-      logger: deps.logger,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      defaultSessionPath: path.join(config.dataDir, 'scimsession'),
-      monitoring: account.monitoring,
-      ...(deps.recentLogs ? { recentLogs: deps.recentLogs } : {}),
-      ...(deps.watcherStatus ? { watcherStatus: deps.watcherStatus } : {}),
-      ...(deps.wrapAccountClient ? { wrapAccountClient: deps.wrapAccountClient } : {}),
-      ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
-      ...(deps.accountTransport === 'http'
-        ? {
-            client: (verifier: TokenVerifier) =>
-              (loopbackClient = createHttpAccountClient({
-                session: () => verifier.session,
-                accountUrlOverride: account.address,
-                logger: deps.logger.child({ part: 'bridge' }),
-              })),
-          }
-        : { client: () => createInProcessAccountClient(account.deps) }),
-    });
+    // Over HTTP the bridge builds (and closes) its own account API client towards this
+    // process's account server, exactly as a bridge alone would.
+    bridge = await startBridgeService(
+      deps.accountTransport === 'http' ? { ...config, accountUrlOverride: account.address } : config,
+      {
+        logger: deps.logger,
+        clock: deps.clock,
+        defaultSessionPath: path.join(config.dataDir, 'scimsession'),
+        monitoring: account.monitoring,
+        recentLogs: deps.recentLogs,
+        watcherStatus: deps.watcherStatus,
+        wrapAccountClient: deps.wrapAccountClient,
+        signUpPollMs: deps.signUpPollMs,
+        ...(deps.accountTransport === 'http'
+          ? {}
+          : { client: () => createInProcessAccountClient(account.deps) }),
+      },
+    );
   } catch (error) {
     await account.close();
     throw error;
@@ -444,7 +441,6 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();
-      loopbackClient?.close();
       await account.close();
     },
   };

@@ -55,3 +55,45 @@ export function withLogBufferFlag(command: Command): Command {
     'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
   );
 }
+
+/** Mail delivery and member sign-in settings, for `start` and `account serve`. */
+export function withMailFlags(command: Command): Command {
+  return command
+    .option(
+      '--smtp-url <url>',
+      'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
+    )
+    .option('--mail-from <address>', 'From header of every mail (SCIMBRIDGE_MAIL_FROM)')
+    .option(
+      '--smtp-require-tls <true|false>',
+      'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
+    )
+    .option('--smtp-pool-size <count>', 'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)')
+    .option(
+      '--invitation-validity-hours <hours>',
+      'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
+    )
+    .option(
+      '--member-session-hours <hours>',
+      "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
+    )
+    .option(
+      '--password-iterations <count>',
+      'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
+    );
+}
+
+/** The bridge's SCIM request limits and provision watcher pace, for `start` and `bridge serve`. */
+export function withScimLimitFlags(command: Command): Command {
+  return command
+    .option('--max-body-bytes <bytes>', 'largest request body the bridge accepts (SCIMBRIDGE_MAX_BODY_BYTES)')
+    .option('--max-page-size <count>', 'largest page a SCIM list returns (SCIMBRIDGE_MAX_PAGE_SIZE)')
+    .option(
+      '--bulk-max-operations <count>',
+      'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
+    )
+    .option(
+      '--confirmation-interval <seconds>',
+      'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
+    );
+}

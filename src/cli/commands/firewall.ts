@@ -24,6 +24,7 @@ import type { Store } from '../../account/store.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { type Config, loadConfig } from '../../config.ts';
 import { openStore } from '../../storage/open-store.ts';
+import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 
 async function withStore<T>(
@@ -142,9 +143,4 @@ export function registerFirewallCommands(program: Command): void {
       );
     }),
   );
-}
-
-function fail(message: string): never {
-  process.stderr.write(`scimbridge: ${message}\n`);
-  process.exit(1);
 }

@@ -11,8 +11,9 @@ import { formatUtc, MailDataError, renderMail } from '../../account/mail/templat
 import type { MailState, OutboxMessage } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
 import { loadConfig } from '../../config.ts';
-import { openStore, SQLITE_FILE_NAME } from '../../storage/open-store.ts';
+import { SQLITE_FILE_NAME } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { withConfiguredStore } from '../store-command.ts';
 
 const STATES: readonly MailState[] = ['queued', 'sent', 'failed'];
 const ID_SHAPE = /^[A-Za-z0-9._-]{1,100}$/;
@@ -189,17 +190,5 @@ async function withStore(
     process.exitCode = 1;
     return;
   }
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await work(store, config.mailFrom);
-  } catch (error) {
-    if (error instanceof MailCommandError) {
-      process.stderr.write(`scimbridge: ${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  } finally {
-    await store.close();
-  }
+  await withConfiguredStore(config, [MailCommandError], (store) => work(store, config.mailFrom));
 }

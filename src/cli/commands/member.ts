@@ -13,13 +13,9 @@ import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { signupSettingsOf } from '../../main.ts';
 import { openStore } from '../../storage/open-store.ts';
+import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { MemberSignupError, readPasswordFile, runMemberSignup } from './member-signup.ts';
-
-function fail(message: string): never {
-  process.stderr.write(`scimbridge: ${message}\n`);
-  process.exit(1);
-}
 
 function invitationCommand(
   parent: Command,

@@ -13,27 +13,11 @@ import { createMonitoringToken, revokeMonitoringToken } from '../../account/moni
 import type { Store } from '../../account/store.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
-import { openStore } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { withConfiguredStore } from '../store-command.ts';
 
-async function withStore(
-  options: Record<string, unknown>,
-  work: (store: Store) => Promise<void>,
-): Promise<void> {
-  const config = loadConfig(process.env, flagsOf(options));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await work(store);
-  } catch (error) {
-    if (error instanceof AccountError) {
-      process.stderr.write(`scimbridge: ${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  } finally {
-    await store.close();
-  }
+function withStore(options: Record<string, unknown>, work: (store: Store) => Promise<void>): Promise<void> {
+  return withConfiguredStore(loadConfig(process.env, flagsOf(options)), [AccountError], work);
 }
 
 export function registerMonitoringCommands(program: Command): void {

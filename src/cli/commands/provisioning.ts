@@ -5,6 +5,7 @@ import { AccountError } from '../../account/errors.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { openStore } from '../../storage/open-store.ts';
+import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { ProvisioningSetupError, runProvisioningSetup } from './provisioning-setup.ts';
 
@@ -69,9 +70,4 @@ export function registerProvisioningCommands(program: Command): void {
       await store.close();
     }
   });
-}
-
-function fail(message: string): never {
-  process.stderr.write(`scimbridge: ${message}\n`);
-  process.exit(1);
 }

@@ -5,10 +5,17 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { createLogger, RecentLogLines } from '../../logging.ts';
+import { createBridgeLogger, createLogger } from '../../logging.ts';
 import { startAccountService, startBridgeService } from '../../main.ts';
 import { stopOnSignals } from '../lifecycle.ts';
-import { flagsOf, withLogBufferFlag, withMonitorFlags, withStorageFlags } from '../options.ts';
+import {
+  flagsOf,
+  withLogBufferFlag,
+  withMailFlags,
+  withMonitorFlags,
+  withScimLimitFlags,
+  withStorageFlags,
+} from '../options.ts';
 
 function withServerFlags(command: Command): Command {
   return command
@@ -27,48 +34,25 @@ export function registerServeCommands(program: Command): void {
   const account = program.command('account').description('the team account server');
   withServerFlags(
     withStorageFlags(
-      withMonitorFlags(account.command('serve'))
-        .description('run the account server alone: console and the account API that bridges sign in to')
-        .option('--console-port <port>', 'account server port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
-        .option(
-          '--public-url <url>',
-          "the bridge's address as IdPs reach it, shown on the overview (SCIMBRIDGE_PUBLIC_URL)",
-        )
-        .option(
-          '--account-name <name>',
-          'name of the team account created at first start (SCIMBRIDGE_ACCOUNT_NAME)',
-        )
-        .option('--owner-email <address>', 'owner created at first start (SCIMBRIDGE_OWNER_EMAIL)')
-        .option(
-          '--network-list <file>',
-          'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
-        )
-        .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
-        .option(
-          '--smtp-url <url>',
-          'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
-        )
-        .option('--mail-from <address>', 'From header of every mail (SCIMBRIDGE_MAIL_FROM)')
-        .option(
-          '--smtp-require-tls <true|false>',
-          'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
-        )
-        .option(
-          '--smtp-pool-size <count>',
-          'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)',
-        )
-        .option(
-          '--invitation-validity-hours <hours>',
-          'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
-        )
-        .option(
-          '--member-session-hours <hours>',
-          "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
-        )
-        .option(
-          '--password-iterations <count>',
-          'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
-        ),
+      withMailFlags(
+        withMonitorFlags(account.command('serve'))
+          .description('run the account server alone: console and the account API that bridges sign in to')
+          .option('--console-port <port>', 'account server port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
+          .option(
+            '--public-url <url>',
+            "the bridge's address as IdPs reach it, shown on the overview (SCIMBRIDGE_PUBLIC_URL)",
+          )
+          .option(
+            '--account-name <name>',
+            'name of the team account created at first start (SCIMBRIDGE_ACCOUNT_NAME)',
+          )
+          .option('--owner-email <address>', 'owner created at first start (SCIMBRIDGE_OWNER_EMAIL)')
+          .option(
+            '--network-list <file>',
+            'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
+          )
+          .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)"),
+      ),
     ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
@@ -82,36 +66,28 @@ export function registerServeCommands(program: Command): void {
 
   const bridge = program.command('bridge').description('the SCIM bridge that IdPs talk to');
   withServerFlags(
-    withLogBufferFlag(bridge.command('serve'))
-      .description('run a bridge alone; it reaches the account server over the account API')
-      .option(
-        '--session <file>',
-        'the session file (SCIMBRIDGE_SESSION; or base64 in SCIMBRIDGE_SESSION_B64, or a mounted secret named scimsession)',
-      )
-      .option(
-        '--account-url <url>',
-        "the account server's address; default: the one in the session file (SCIMBRIDGE_ACCOUNT_URL)",
-      )
-      .option('--bridge-port <port>', 'port for SCIM and /ping (SCIMBRIDGE_BRIDGE_PORT, default 3002)')
-      .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)")
-      .option(
-        '--max-body-bytes <bytes>',
-        'largest request body the bridge accepts (SCIMBRIDGE_MAX_BODY_BYTES)',
-      )
-      .option('--max-page-size <count>', 'largest page a SCIM list returns (SCIMBRIDGE_MAX_PAGE_SIZE)')
-      .option(
-        '--bulk-max-operations <count>',
-        'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
-      )
-      .option(
-        '--confirmation-interval <seconds>',
-        'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
-      ),
+    withScimLimitFlags(
+      withLogBufferFlag(bridge.command('serve'))
+        .description('run a bridge alone; it reaches the account server over the account API')
+        .option(
+          '--session <file>',
+          'the session file (SCIMBRIDGE_SESSION; or base64 in SCIMBRIDGE_SESSION_B64, or a mounted secret named scimsession)',
+        )
+        .option(
+          '--account-url <url>',
+          "the account server's address; default: the one in the session file (SCIMBRIDGE_ACCOUNT_URL)",
+        )
+        .option('--bridge-port <port>', 'port for SCIM and /ping (SCIMBRIDGE_BRIDGE_PORT, default 3002)')
+        .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)"),
+    ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
-    const running = await startBridgeService(config, { logger, ...(recentLogs ? { recentLogs } : {}) });
+    const { logger, recentLogs } = createBridgeLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      recentLines: config.logBufferLines,
+    });
+    const running = await startBridgeService(config, { logger, recentLogs });
     logger.info(
       {
         sessionSource: running.verifier.sessionSource,

@@ -2,108 +2,76 @@
 import type { Command } from 'commander';
 import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { loadConfig } from '../../config.ts';
-import { createLogger, RecentLogLines } from '../../logging.ts';
+import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
 import { stopOnSignals } from '../lifecycle.ts';
-import { flagsOf, withStorageFlags } from '../options.ts';
+import {
+  flagsOf,
+  withLogBufferFlag,
+  withMailFlags,
+  withMonitorFlags,
+  withScimLimitFlags,
+  withStorageFlags,
+} from '../options.ts';
 
 export function registerStartCommand(program: Command): void {
   withStorageFlags(
-    program
-      .command('start')
-      .description('run the account server and the bridge in one process')
-      .option('--host <address>', 'address to listen on (SCIMBRIDGE_HOST, default 127.0.0.1)')
-      .option(
-        '--console-port <port>',
-        'account server and console port (SCIMBRIDGE_CONSOLE_PORT, default 8080)',
-      )
-      .option(
-        '--bridge-port <port>',
-        'bridge port: status page and SCIM (SCIMBRIDGE_BRIDGE_PORT, default 3002)',
-      )
-      .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)")
-      .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
-      .option('--session-path <file>', 'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)')
-      .option(
-        '--log-level <level>',
-        'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)',
-      )
-      .option('--log-format <format>', 'json or pretty (SCIMBRIDGE_LOG_FORMAT)')
-      .option(
-        '--account-name <name>',
-        'name of the team account created at first start (SCIMBRIDGE_ACCOUNT_NAME)',
-      )
-      .option('--owner-email <address>', 'owner created at first start (SCIMBRIDGE_OWNER_EMAIL)')
-      .option(
-        '--max-body-bytes <bytes>',
-        'largest request body the bridge accepts (SCIMBRIDGE_MAX_BODY_BYTES)',
-      )
-      .option('--max-page-size <count>', 'largest page a SCIM list returns (SCIMBRIDGE_MAX_PAGE_SIZE)')
-      .option(
-        '--bulk-max-operations <count>',
-        'most operations in one Bulk request (SCIMBRIDGE_BULK_MAX_OPERATIONS)',
-      )
-      .option(
-        '--confirmation-interval <seconds>',
-        'seconds between provision watcher runs, at least 30 (SCIMBRIDGE_CONFIRMATION_INTERVAL, default 300)',
-      )
-      .option(
-        '--trust-proxy [proxies]',
-        'take the client address from X-Forwarded-For; optionally only from these comma-separated proxy addresses or ranges (SCIMBRIDGE_TRUST_PROXY)',
-      )
-      .option(
-        '--tls-cert <file>',
-        'PEM certificate: serve HTTPS on both ports (SCIMBRIDGE_TLS_CERT, with --tls-key)',
-      )
-      .option('--tls-key <file>', 'PEM private key of --tls-cert (SCIMBRIDGE_TLS_KEY)')
-      .option(
-        '--network-list <file>',
-        'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
-      )
-      .option(
-        '--log-buffer-lines <count>',
-        'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
-      )
-      .option('--monitor', "turn on the account server's bridge health monitor (SCIMBRIDGE_MONITOR)")
-      .option('--monitor-interval <seconds>', 'seconds between health checks (SCIMBRIDGE_MONITOR_INTERVAL)')
-      .option(
-        '--monitor-failures <count>',
-        'failed checks in a row before a bridge counts as offline (SCIMBRIDGE_MONITOR_FAILURES)',
-      )
-      .option(
-        '--monitor-notice-interval <minutes>',
-        'least time between two notices about one bridge (SCIMBRIDGE_MONITOR_NOTICE_INTERVAL)',
-      )
-      .option(
-        '--monitor-bridges <urls>',
-        'comma-separated bridge addresses to watch; default the public URL (SCIMBRIDGE_MONITOR_BRIDGES)',
-      )
-      .option(
-        '--smtp-url <url>',
-        'smtp:// or smtps:// mail server; put credentials in SCIMBRIDGE_SMTP_URL instead (SCIMBRIDGE_SMTP_URL)',
-      )
-      .option('--mail-from <address>', 'From header of every mail (SCIMBRIDGE_MAIL_FROM)')
-      .option(
-        '--smtp-require-tls <true|false>',
-        'with smtp://, send only after STARTTLS (SCIMBRIDGE_SMTP_REQUIRE_TLS, default true)',
-      )
-      .option('--smtp-pool-size <count>', 'SMTP connections kept open (SCIMBRIDGE_SMTP_POOL_SIZE, default 5)')
-      .option(
-        '--invitation-validity-hours <hours>',
-        'how long an invitation link works (SCIMBRIDGE_INVITATION_VALIDITY_HOURS, default 168)',
-      )
-      .option(
-        '--member-session-hours <hours>',
-        "how long a member's sign-in lasts (SCIMBRIDGE_MEMBER_SESSION_HOURS, default 12)",
-      )
-      .option(
-        '--password-iterations <count>',
-        'PBKDF2 iterations for new members (SCIMBRIDGE_PASSWORD_ITERATIONS, default 600000; lower only in tests)',
+    withMailFlags(
+      withMonitorFlags(
+        withLogBufferFlag(
+          withScimLimitFlags(
+            program
+              .command('start')
+              .description('run the account server and the bridge in one process')
+              .option('--host <address>', 'address to listen on (SCIMBRIDGE_HOST, default 127.0.0.1)')
+              .option(
+                '--console-port <port>',
+                'account server and console port (SCIMBRIDGE_CONSOLE_PORT, default 8080)',
+              )
+              .option(
+                '--bridge-port <port>',
+                'bridge port: status page and SCIM (SCIMBRIDGE_BRIDGE_PORT, default 3002)',
+              )
+              .option('--public-url <url>', "the bridge's address as IdPs reach it (SCIMBRIDGE_PUBLIC_URL)")
+              .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)")
+              .option(
+                '--session-path <file>',
+                'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)',
+              )
+              .option(
+                '--log-level <level>',
+                'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)',
+              )
+              .option('--log-format <format>', 'json or pretty (SCIMBRIDGE_LOG_FORMAT)')
+              .option(
+                '--account-name <name>',
+                'name of the team account created at first start (SCIMBRIDGE_ACCOUNT_NAME)',
+              )
+              .option('--owner-email <address>', 'owner created at first start (SCIMBRIDGE_OWNER_EMAIL)'),
+          )
+            .option(
+              '--trust-proxy [proxies]',
+              'take the client address from X-Forwarded-For; optionally only from these comma-separated proxy addresses or ranges (SCIMBRIDGE_TRUST_PROXY)',
+            )
+            .option(
+              '--tls-cert <file>',
+              'PEM certificate: serve HTTPS on both ports (SCIMBRIDGE_TLS_CERT, with --tls-key)',
+            )
+            .option('--tls-key <file>', 'PEM private key of --tls-cert (SCIMBRIDGE_TLS_KEY)')
+            .option(
+              '--network-list <file>',
+              'cloud and anonymising networks for the firewall rule "deny listed networks" (SCIMBRIDGE_NETWORK_LIST)',
+            ),
+        ),
       ),
+    ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
-    const recentLogs = config.logBufferLines > 0 ? new RecentLogLines(config.logBufferLines) : undefined;
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, recent: recentLogs });
+    const { logger, recentLogs } = createBridgeLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      recentLines: config.logBufferLines,
+    });
     const system = await startSystem(config, { logger, recentLogs });
     const integration = await system.store.getIntegration();
     process.stdout.write(

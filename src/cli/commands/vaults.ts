@@ -18,8 +18,8 @@ import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { MemberKeyFormatError, MemberKeyUnlockError } from '../../crypto/member-keys.ts';
 import { type OpenedVault, openVaults } from '../../crypto/open-vaults.ts';
-import { openStore } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { withConfiguredStore } from '../store-command.ts';
 
 export class VaultCommandError extends Error {
   constructor(message: string) {
@@ -153,22 +153,10 @@ export function registerVaultCommands(program: Command): void {
   );
 }
 
-async function withStore(
-  options: Record<string, unknown>,
-  work: (store: Store) => Promise<void>,
-): Promise<void> {
-  const config = loadConfig(process.env, flagsOf(options));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await work(store);
-  } catch (error) {
-    if (error instanceof VaultCommandError || error instanceof AccountError) {
-      process.stderr.write(`scimbridge: ${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  } finally {
-    await store.close();
-  }
+function withStore(options: Record<string, unknown>, work: (store: Store) => Promise<void>): Promise<void> {
+  return withConfiguredStore(
+    loadConfig(process.env, flagsOf(options)),
+    [VaultCommandError, AccountError],
+    work,
+  );
 }
