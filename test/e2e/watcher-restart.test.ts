@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { createInProcessAccountClient } from '../../src/account/in-process-client.ts';
@@ -19,8 +18,8 @@ import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
 import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { importPrivateKey } from '../../src/crypto/keys.ts';
-import { createLogger } from '../../src/logging.ts';
 import { startSystem } from '../../src/main.ts';
+import { loggerInto } from '../support/log-lines.ts';
 import { signUp } from '../support/sign-up.ts';
 import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -70,16 +69,7 @@ describe('provision watcher: restart safety', () => {
       SCIMBRIDGE_BRIDGE_PORT: '0',
     });
     const lines: string[] = [];
-    const logger = createLogger({
-      level: 'info',
-      format: 'json',
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    });
+    const logger = loggerInto(lines);
 
     // First life: credentials made, people invited and signed up, but no IdP request yet.
     const first = await startSystem(config, { logger });
