@@ -31,6 +31,7 @@ import { createMemberKeys } from '../src/crypto/member-keys.ts';
 import { openVaults } from '../src/crypto/open-vaults.ts';
 import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { spliceMarked } from './report.ts';
 
 export interface ConfirmBenchResult {
   date: string;
@@ -272,10 +273,5 @@ export function confirmMarkdown(results: readonly ConfirmBenchResult[]): string 
 
 /** Replaces this benchmark's section of the document, or appends it; other sections stay as they are. */
 export function spliceConfirmSection(document: string, section: string): string {
-  const start = document.indexOf(CONFIRM_SECTION_START);
-  const end = document.indexOf(CONFIRM_SECTION_END);
-  if (start !== -1 && end > start) {
-    return document.slice(0, start) + section + document.slice(end + CONFIRM_SECTION_END.length);
-  }
-  return `${document.trimEnd()}\n\n${section}\n`;
+  return spliceMarked(document, CONFIRM_SECTION_START, CONFIRM_SECTION_END, section);
 }

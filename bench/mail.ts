@@ -15,6 +15,7 @@ import type { OutboxMessage } from '../src/account/model.ts';
 import { randomIds } from '../src/clock.ts';
 import { openStore } from '../src/storage/open-store.ts';
 import { startSmtpSink } from '../test/support/smtp-sink.ts';
+import { spliceMarked } from './report.ts';
 import type { Database } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
 
@@ -159,8 +160,5 @@ export function mailMarkdown(result: MailBenchResult): string {
 /** Replaces the MAIL block of docs/benchmarks.md, or appends it; the rest of the page is untouched. */
 export function spliceMail(document: string, result: MailBenchResult): string {
   const block = `${MAIL_DOCS_START}\n\n${mailMarkdown(result)}\n\n${MAIL_DOCS_END}`;
-  const start = document.indexOf(MAIL_DOCS_START);
-  const end = document.indexOf(MAIL_DOCS_END);
-  if (start === -1 || end === -1 || end < start) return `${document.trimEnd()}\n\n${block}\n`;
-  return document.slice(0, start) + block + document.slice(end + MAIL_DOCS_END.length);
+  return spliceMarked(document, MAIL_DOCS_START, MAIL_DOCS_END, block);
 }

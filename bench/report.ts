@@ -138,8 +138,21 @@ export const GENERATED_END = '<!-- bench:results:end -->';
  */
 export function spliceGenerated(document: string, generated: string): string {
   const block = `${GENERATED_START}\n\n${generated.trim()}\n\n${GENERATED_END}`;
-  const start = document.indexOf(GENERATED_START);
-  const end = document.indexOf(GENERATED_END);
+  return spliceMarked(document, GENERATED_START, GENERATED_END, block);
+}
+
+/**
+ * Replaces the text from `startMarker` through `endMarker` with `block` (which carries the
+ * markers itself); a document without both markers, in order, gets the block appended.
+ */
+export function spliceMarked(
+  document: string,
+  startMarker: string,
+  endMarker: string,
+  block: string,
+): string {
+  const start = document.indexOf(startMarker);
+  const end = document.indexOf(endMarker);
   if (start === -1 || end === -1 || end < start) return `${document.trimEnd()}\n\n${block}\n`;
-  return document.slice(0, start) + block + document.slice(end + GENERATED_END.length);
+  return document.slice(0, start) + block + document.slice(end + endMarker.length);
 }

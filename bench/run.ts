@@ -271,14 +271,12 @@ async function saveSplitResult(result: RunResult): Promise<string> {
   return file;
 }
 
+/** docs/benchmarks.md as it stands, or a bare heading when there is none yet. */
+const readDocs = () => readFile(DOCS_FILE, 'utf8').catch(() => '# Benchmarks\n');
+
 async function writeDocs(database: Database): Promise<void> {
   const runs = await loadLatestResults(RESULTS_DIR, database);
-  let document: string;
-  try {
-    document = await readFile(DOCS_FILE, 'utf8');
-  } catch {
-    document = '# Benchmarks\n';
-  }
+  const document = await readDocs();
   await writeFile(DOCS_FILE, spliceGenerated(document, resultsMarkdown(database, runs)));
   console.log(`\nwrote ${path.relative(ROOT, DOCS_FILE)} from ${[...runs.keys()].join(', ')} users`);
 }
@@ -306,7 +304,7 @@ async function runMail(options: Options): Promise<number> {
     `${JSON.stringify(result, null, 2)}\n`,
   );
   if (options.writeDocs) {
-    const document = await readFile(DOCS_FILE, 'utf8').catch(() => '# Benchmarks\n');
+    const document = await readDocs();
     await writeFile(DOCS_FILE, spliceMail(document, result));
     console.log(`wrote the MAIL section of ${path.relative(ROOT, DOCS_FILE)}`);
   }
@@ -364,12 +362,7 @@ async function runConfirm(options: Options): Promise<number> {
       results.push(JSON.parse(await readFile(path.join(RESULTS_DIR, file), 'utf8')) as ConfirmBenchResult);
     }
     results.sort((a, b) => a.database.localeCompare(b.database) || a.members - b.members);
-    let document: string;
-    try {
-      document = await readFile(DOCS_FILE, 'utf8');
-    } catch {
-      document = '# Benchmarks\n';
-    }
+    const document = await readDocs();
     await writeFile(DOCS_FILE, spliceConfirmSection(document, confirmMarkdown(results)));
     console.log(`wrote the provision watcher section of ${path.relative(ROOT, DOCS_FILE)}`);
   }

@@ -127,6 +127,13 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The refusals that say what state the connection is in (the rest leave it connected). */
+const REFUSAL_STATES: Partial<Record<AccountErrorCode, AccountConnectionState>> = {
+  credentials_revoked: 'credentials_revoked',
+  provisioning_disabled: 'provisioning_disabled',
+  firewall_blocked: 'firewall_blocked',
+};
+
 export function createHttpAccountClient(options: HttpAccountClientOptions): HttpAccountClient {
   const { logger } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -301,12 +308,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
 
   /** Records what a refusal says about the connection, then returns the error to throw. */
   function refused(error: AccountError, baseUrl: string): AccountError {
-    const states: Partial<Record<AccountErrorCode, AccountConnectionState>> = {
-      credentials_revoked: 'credentials_revoked',
-      provisioning_disabled: 'provisioning_disabled',
-      firewall_blocked: 'firewall_blocked',
-    };
-    const state = states[error.code];
+    const state = REFUSAL_STATES[error.code];
     if (state) {
       apiSession = undefined;
       confirmed = undefined;
@@ -400,6 +402,9 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     return unreachable(baseUrl, `unexpected answer from the account API: ${detail}`);
   }
 
+  /** Waits before retry `attempt` + 1: exponential, with jitter so bridges do not retry in step. */
+  const backOff = (attempt: number) => sleep(backoffMs * 3 ** attempt * (1 + Math.random() / 2));
+
   async function sendWithRetry(
     baseUrl: string,
     method: string,
@@ -412,7 +417,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       try {
         const reply = await send(baseUrl, method, path, body, token);
         if (idempotent && RETRYABLE_STATUS.has(reply.status) && attempt < retries) {
-          await sleep(backoffMs * 3 ** attempt * (1 + Math.random() / 2));
+          await backOff(attempt);
           continue;
         }
         return reply;
@@ -426,7 +431,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         ) {
           throw unreachable(baseUrl, transport.message);
         }
-        await sleep(backoffMs * 3 ** attempt * (1 + Math.random() / 2));
+        await backOff(attempt);
       }
     }
   }
@@ -620,9 +625,12 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         for (const memberId of memberIds) recentGroups.delete(memberId);
         return new Map(memberIds.map((memberId, i) => [memberId, known[i]!.groups]));
       }
-      const result = await call<{
-        groups: Record<string, Array<{ id: string; displayName: string; managed: boolean }>>;
-      }>('POST', '/members/groups', { memberIds }, true);
+      const result = await call<{ groups: Record<string, GroupRefs> }>(
+        'POST',
+        '/members/groups',
+        { memberIds },
+        true,
+      );
       return new Map(Object.entries(result.groups));
     },
 

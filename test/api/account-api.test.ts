@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { signInMessage } from '../../src/account/api/protocol.ts';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
@@ -20,6 +19,7 @@ import { bytesToBase64Url, utf8ToBytes } from '../../src/crypto/encoding.ts';
 import { importPrivateKey, sign } from '../../src/crypto/keys.ts';
 import { createLogger } from '../../src/logging.ts';
 import { type RunningAccount, startAccountService } from '../../src/main.ts';
+import { loggerInto } from '../support/log-lines.ts';
 import { checkResponse } from '../support/openapi.ts';
 
 interface Credentials {
@@ -115,16 +115,7 @@ before(async () => {
     SCIMBRIDGE_CONSOLE_PORT: '0',
     SCIMBRIDGE_TRUST_PROXY: '10.9.9.9',
   });
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = loggerInto(logLines);
   account = await startAccountService(config, { logger });
   base = account.address;
 });

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,20 +17,12 @@ import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { WatcherStatus } from '../../src/bridge/watcher-status.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { closedPort } from '../support/smtp-sink.ts';
 import { partText } from '../support/status-page.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const UPDATE = process.env.SCIMBRIDGE_UPDATE_SCREENSHOTS === '1';
 const DOCS_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');
-
-/** A closed port on loopback: connecting to it fails with a real ECONNREFUSED. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 /** WCAG 2 contrast of each text element against the first opaque background behind it. */
 const CONTRAST_SCRIPT = `(() => {
@@ -84,7 +75,8 @@ describe('status page in Chromium', () => {
 
   before(async () => {
     shotsDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-shots-'));
-    deadUrl = await closedPortUrl();
+    // A closed port on loopback: connecting to it fails with a real ECONNREFUSED.
+    deadUrl = `http://127.0.0.1:${await closedPort()}`;
     sys = await startTestSystem({
       // The page's states over the account API are covered by test/e2e/health-metrics.test.ts
       // (run with SCIMBRIDGE_TEST_TRANSPORT=http); here the states are switched in process.

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -16,16 +15,9 @@ import { createMonitoringToken, generateMonitoringToken } from '../../src/accoun
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startAccountService, startBridgeService } from '../../src/main.ts';
+import { freePort } from '../support/processes.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 import { startTestSystem } from '../support/system.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,10 +4,9 @@
  * confirming at once confirm each member once.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { createInProcessAccountClient } from '../../src/account/in-process-client.ts';
@@ -19,12 +18,41 @@ import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
 import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { importPrivateKey } from '../../src/crypto/keys.ts';
-import { createLogger } from '../../src/logging.ts';
 import { startSystem } from '../../src/main.ts';
+import { loggerInto } from '../support/log-lines.ts';
 import { signUp } from '../support/sign-up.ts';
 import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const quiet = () => pino({ level: 'silent' });
+
+/**
+ * A watcher as another bridge over the same database would run it: its own client and key
+ * ring, holding the provisioning key that `token` opens from the system's session file.
+ */
+async function watcherOfAnotherBridge(
+  sys: Awaited<ReturnType<typeof startTestSystem>>,
+  token: string,
+  options: { intervalSeconds: number; batchSize?: number; signUpPollMs?: number },
+): Promise<ProvisionWatcher> {
+  const parsed = parseToken(token);
+  assert.ok(parsed.ok);
+  const secrets = (await openSession(
+    JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
+    parsed.token.bytes,
+  ))!;
+  const provisioning = {
+    privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+    publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
+  };
+  const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+  return new ProvisionWatcher({
+    client,
+    keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
+    clock: systemClock,
+    logger: quiet(),
+    ...options,
+  });
+}
 
 describe('provision watcher: restart safety', () => {
   const dirs: string[] = [];
@@ -41,16 +69,7 @@ describe('provision watcher: restart safety', () => {
       SCIMBRIDGE_BRIDGE_PORT: '0',
     });
     const lines: string[] = [];
-    const logger = createLogger({
-      level: 'info',
-      format: 'json',
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    });
+    const logger = loggerInto(lines);
 
     // First life: credentials made, people invited and signed up, but no IdP request yet.
     const first = await startSystem(config, { logger });
@@ -120,32 +139,10 @@ describe('provision watcher: two racing', () => {
       await sys.system.watcher.runNow();
       for (const id of ids) await signUp(sys.store, id);
 
-      const parsed = parseToken(sys.token);
-      assert.ok(parsed.ok);
-      const { readFile } = await import('node:fs/promises');
-      const secrets = (await openSession(
-        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
-        parsed.token.bytes,
-      ))!;
-      const integration = (await sys.store.getIntegration())!;
-      const provisioning = {
-        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
-        publicKey: integration.provisioningPublicKey,
-      };
       // Two bridges: each its own client, key ring and watcher over the same database.
-      const watchers = [0, 1].map(() => {
-        const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
-        const ring = new GroupKeyRing(client, () => provisioning, quiet());
-        const watcher = new ProvisionWatcher({
-          client,
-          keyRing: ring,
-          clock: systemClock,
-          logger: quiet(),
-          intervalSeconds: 300,
-          batchSize: 5,
-        });
-        return watcher;
-      });
+      const watchers = await Promise.all(
+        [0, 1].map(() => watcherOfAnotherBridge(sys, sys.token, { intervalSeconds: 300, batchSize: 5 })),
+      );
       const summaries = await Promise.all(watchers.map((watcher) => watcher.runNow()));
       for (const watcher of watchers) watcher.stop();
       assert.equal(summaries[0]!.confirmed + summaries[1]!.confirmed, 12);
@@ -210,25 +207,7 @@ describe('provision watcher: new credentials', () => {
       // A bridge that never held the previous key (a restart between) cannot, and says why.
       sys.system.watcher.stop();
       const newest = await sys.regenerate();
-      const parsed = parseToken(newest);
-      assert.ok(parsed.ok);
-      const { readFile } = await import('node:fs/promises');
-      const secrets = (await openSession(
-        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
-        parsed.token.bytes,
-      ))!;
-      const provisioning = {
-        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
-        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
-      };
-      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
-      const restarted = new ProvisionWatcher({
-        client,
-        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
-        clock: systemClock,
-        logger: quiet(),
-        intervalSeconds: 300,
-      });
+      const restarted = await watcherOfAnotherBridge(sys, newest, { intervalSeconds: 300 });
       await signUp(sys.store, second.body.id);
       const failed = await restarted.runNow();
       assert.equal(failed.failed, 1);
@@ -249,24 +228,8 @@ describe('provision watcher: sign-ups', () => {
         userName: 'quick@example.com',
       });
       sys.system.watcher.stop();
-      const parsed = parseToken(sys.token);
-      assert.ok(parsed.ok);
-      const { readFile } = await import('node:fs/promises');
-      const secrets = (await openSession(
-        JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')),
-        parsed.token.bytes,
-      ))!;
-      const provisioning = {
-        privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
-        publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
-      };
-      const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
       // An hour between runs: only the sign-up counter can make this watcher run again soon.
-      const watcher = new ProvisionWatcher({
-        client,
-        keyRing: new GroupKeyRing(client, () => provisioning, quiet()),
-        clock: systemClock,
-        logger: quiet(),
+      const watcher = await watcherOfAnotherBridge(sys, sys.token, {
         intervalSeconds: 3600,
         signUpPollMs: 25,
       });

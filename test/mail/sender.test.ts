@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
 import { createMailSender, type MailSender, type RetryPolicy } from '../../src/account/mail/sender.ts';
@@ -17,9 +16,9 @@ import { REMOVED_LINK } from '../../src/account/mail/templates.ts';
 import type { OutboxMessage } from '../../src/account/model.ts';
 import type { Store } from '../../src/account/store.ts';
 import { randomIds } from '../../src/clock.ts';
-import { createLogger } from '../../src/logging.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { loggerInto } from '../support/log-lines.ts';
 import { closedPort, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 import { TEST_DATABASE_URL } from '../support/system.ts';
 
@@ -96,16 +95,7 @@ class TestClock {
 
 function captureLogger() {
   const lines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = loggerInto(lines, { level: 'debug' });
   return { logger, lines };
 }
 

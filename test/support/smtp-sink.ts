@@ -5,6 +5,7 @@
  * with a small MIME reader, so tests check what a recipient would see.
  */
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { freePort } from './processes.ts';
 
 export type SmtpStage = 'MAIL' | 'RCPT' | 'DATA';
 
@@ -157,15 +158,7 @@ export async function startSmtpSink(
 }
 
 /** A loopback port with nothing listening on it: connections to it are refused. */
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export const closedPort = freePort;
 
 // --- a small MIME reader: enough for what nodemailer writes ---
 

@@ -7,16 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { AccountClient } from '../../src/account/client.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { Store } from '../../src/account/store.ts';
 import type { WatcherStatusSource } from '../../src/bridge/watcher-status.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger, RecentLogLines } from '../../src/logging.ts';
+import { RecentLogLines } from '../../src/logging.ts';
 import { type RunningSystem, startSystem } from '../../src/main.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
+import { loggerInto } from './log-lines.ts';
 
 export const TEST_DATABASE_URL =
   process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -80,17 +80,7 @@ export async function startTestSystem(
   const logLines: string[] = [];
   const recentLogs = new RecentLogLines();
   const secrets = new Set<string>();
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    recent: recentLogs,
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = loggerInto(logLines, { recent: recentLogs });
   let schema: string | undefined;
   let store: Store | undefined;
   if (options.db === 'postgres') {
