@@ -5,9 +5,7 @@
  */
 import type { GroupKey, GroupKeyShare, Vault, VaultGrant } from '../account/model.ts';
 import type { KeyedGroupRef, MemberKeyShare, MissingShare, PendingMemberRow } from '../account/store.ts';
-import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
-
-const bool = (value: unknown): boolean => value === true || value === 1;
+import { bool, MEMBER_COLUMNS, memberFromRow, type Row, text } from './rows.ts';
 
 export const GROUP_KEY_COLUMNS = 'group_id, public_key, sealed_for_provisioning, created_at';
 export const VAULT_COLUMNS = 'id, name, created_at';
@@ -111,7 +109,7 @@ export function groupKeyFromRow(row: Row): GroupKey {
   return {
     groupId: row.group_id as string,
     publicKey: row.public_key as string,
-    sealedForProvisioning: (row.sealed_for_provisioning as string | null) ?? null,
+    sealedForProvisioning: text(row.sealed_for_provisioning),
     createdAt: row.created_at as string,
   };
 }
@@ -126,7 +124,7 @@ export function memberKeyShareFromRow(row: Row): MemberKeyShare {
 }
 
 export function pendingMemberFromRow(row: Row): PendingMemberRow {
-  return { member: memberFromRow(row), publicKey: (row.member_public_key as string | null) ?? null };
+  return { member: memberFromRow(row), publicKey: text(row.member_public_key) };
 }
 
 export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGroupRef[]> {
@@ -150,7 +148,7 @@ export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGrou
           : {
               groupId,
               publicKey: row.public_key as string,
-              sealedForProvisioning: (row.sealed_for_provisioning as string | null) ?? null,
+              sealedForProvisioning: text(row.sealed_for_provisioning),
               createdAt: row.key_created_at as string,
             },
     });
