@@ -80,7 +80,13 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     listVaultGrantsOfGroups:
       `SELECT ${prefixed('vg', VAULT_GRANT_COLUMNS)}, v.name AS vault_name FROM vault_grants vg ` +
       `JOIN vaults v ON v.id = vg.vault_id WHERE ${oneOf('vg.group_id')} ORDER BY v.seq, vg.group_id`,
+    memberPublicKeys: `SELECT member_id, public_key FROM member_keys WHERE ${oneOf('member_id')}`,
   };
+}
+
+/** The rows of `memberPublicKeys` as member id → public key. */
+export function publicKeysFromRows(rows: readonly Row[]): Map<string, string> {
+  return new Map(rows.map((row) => [row.member_id as string, row.public_key as string]));
 }
 
 /** The parameter that `oneOf` expects. */

@@ -66,6 +66,7 @@ import {
   memberKeyShareFromRow,
   missingShareFromRow,
   pendingMemberFromRow,
+  publicKeysFromRows,
   sharesParams,
   vaultFromRow,
   vaultGrantFromRow,
@@ -130,7 +131,6 @@ const PG_SQL = {
   listGroupsOfMembers:
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
-  memberPublicKeys: 'SELECT member_id, public_key FROM member_keys WHERE member_id = ANY($1::text[])',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
   claimDueMail:
     'UPDATE outbox SET claim_id = $1, claimed_until = $2 WHERE seq IN (' +
@@ -382,12 +382,10 @@ class PostgresOps implements StoreOps {
   }
 
   async getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>> {
-    const keys = new Map<string, string>();
-    if (memberIds.length === 0) return keys;
-    for (const row of await this.all(PG_SQL.memberPublicKeys, [memberIds])) {
-      keys.set(row.member_id as string, row.public_key as string);
-    }
-    return keys;
+    if (memberIds.length === 0) return new Map();
+    return publicKeysFromRows(
+      await this.all(KEY_CHAIN_SQL.memberPublicKeys, [idsParam('postgres', memberIds)]),
+    );
   }
 
   // The key chain (migration 4).
