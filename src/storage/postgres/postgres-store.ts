@@ -102,7 +102,6 @@ import {
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
-  OUTBOX_COLUMNS,
   outboxFromRow,
   outboxValues,
   type Row,
@@ -117,7 +116,7 @@ import {
   sessionFromRow,
   sessionValues,
 } from '../signup-rows.ts';
-import { idLast, SQL } from '../statements.ts';
+import { claimDueMailSql, idLast, SQL } from '../statements.ts';
 
 type Client = pg.Pool | pg.PoolClient;
 
@@ -132,11 +131,7 @@ const PG_SQL = {
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
-  claimDueMail:
-    'UPDATE outbox SET claim_id = $1, claimed_until = $2 WHERE seq IN (' +
-    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= $3 " +
-    'AND (claimed_until IS NULL OR claimed_until <= $4) ORDER BY next_attempt_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED' +
-    `) RETURNING ${OUTBOX_COLUMNS}`,
+  claimDueMail: claimDueMailSql(' FOR UPDATE SKIP LOCKED'),
 };
 
 const KEY_CHAIN_SQL = keyChainSql('postgres');
