@@ -4,7 +4,7 @@
  * PostgreSQL store rewrites them); `DELETE … RETURNING` works in SQLite ≥ 3.35 and PostgreSQL.
  */
 import type { ApiChallenge, ApiSession, FirewallRule } from '../account/model.ts';
-import type { Row } from './rows.ts';
+import { type Row, text } from './rows.ts';
 
 export const API_CHALLENGE_COLUMNS = 'id, key_id, nonce, created_at, expires_at';
 export const API_SESSION_COLUMNS = 'token_hash, integration_id, key_id, address, created_at, expires_at';
@@ -79,8 +79,8 @@ export function firewallRuleFromRow(row: Row): FirewallRule {
     id: row.id as string,
     action: row.action as FirewallRule['action'],
     kind: row.kind as FirewallRule['kind'],
-    cidr: (row.cidr as string | null) ?? null,
-    note: (row.note as string | null) ?? null,
+    cidr: text(row.cidr),
+    note: text(row.note),
     createdAt: row.created_at as string,
   };
 }

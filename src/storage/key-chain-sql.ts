@@ -5,9 +5,7 @@
  */
 import type { GroupKey, GroupKeyShare, Vault, VaultGrant } from '../account/model.ts';
 import type { KeyedGroupRef, MemberKeyShare, MissingShare, PendingMemberRow } from '../account/store.ts';
-import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
-
-const bool = (value: unknown): boolean => value === true || value === 1;
+import { bool, MEMBER_COLUMNS, memberFromRow, type Row, text } from './rows.ts';
 
 export const GROUP_KEY_COLUMNS = 'group_id, public_key, sealed_for_provisioning, created_at';
 export const VAULT_COLUMNS = 'id, name, created_at';
@@ -82,7 +80,13 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     listVaultGrantsOfGroups:
       `SELECT ${prefixed('vg', VAULT_GRANT_COLUMNS)}, v.name AS vault_name FROM vault_grants vg ` +
       `JOIN vaults v ON v.id = vg.vault_id WHERE ${oneOf('vg.group_id')} ORDER BY v.seq, vg.group_id`,
+    memberPublicKeys: `SELECT member_id, public_key FROM member_keys WHERE ${oneOf('member_id')}`,
   };
+}
+
+/** The rows of `memberPublicKeys` as member id → public key. */
+export function publicKeysFromRows(rows: readonly Row[]): Map<string, string> {
+  return new Map(rows.map((row) => [row.member_id as string, row.public_key as string]));
 }
 
 /** The parameter that `oneOf` expects. */
@@ -111,7 +115,7 @@ export function groupKeyFromRow(row: Row): GroupKey {
   return {
     groupId: row.group_id as string,
     publicKey: row.public_key as string,
-    sealedForProvisioning: (row.sealed_for_provisioning as string | null) ?? null,
+    sealedForProvisioning: text(row.sealed_for_provisioning),
     createdAt: row.created_at as string,
   };
 }
@@ -126,7 +130,7 @@ export function memberKeyShareFromRow(row: Row): MemberKeyShare {
 }
 
 export function pendingMemberFromRow(row: Row): PendingMemberRow {
-  return { member: memberFromRow(row), publicKey: (row.member_public_key as string | null) ?? null };
+  return { member: memberFromRow(row), publicKey: text(row.member_public_key) };
 }
 
 export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGroupRef[]> {
@@ -150,7 +154,7 @@ export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGrou
           : {
               groupId,
               publicKey: row.public_key as string,
-              sealedForProvisioning: (row.sealed_for_provisioning as string | null) ?? null,
+              sealedForProvisioning: text(row.sealed_for_provisioning),
               createdAt: row.key_created_at as string,
             },
     });

@@ -5,7 +5,7 @@
  * rewrites them).
  */
 import type { BridgeHealthRecord, MailState, MonitoringToken } from '../account/model.ts';
-import type { Row } from './rows.ts';
+import { type Row, text } from './rows.ts';
 
 const TOKEN_COLUMNS = 'token_hash, id, label, created_at';
 const HEALTH_COLUMNS =
@@ -64,12 +64,12 @@ export function bridgeHealthFromRow(row: Row): BridgeHealthRecord {
     state: row.state as BridgeHealthRecord['state'],
     consecutiveFailures: Number(row.consecutive_failures),
     consecutiveSuccesses: Number(row.consecutive_successes),
-    lastCheckAt: (row.last_check_at as string | null) ?? null,
-    lastOkAt: (row.last_ok_at as string | null) ?? null,
-    lastError: (row.last_error as string | null) ?? null,
-    reportedStatus: (row.reported_status as string | null) ?? null,
-    changedAt: (row.changed_at as string | null) ?? null,
-    lastNoticeAt: (row.last_notice_at as string | null) ?? null,
+    lastCheckAt: text(row.last_check_at),
+    lastOkAt: text(row.last_ok_at),
+    lastError: text(row.last_error),
+    reportedStatus: text(row.reported_status),
+    changedAt: text(row.changed_at),
+    lastNoticeAt: text(row.last_notice_at),
     lastNotice: (row.last_notice as BridgeHealthRecord['lastNotice']) ?? null,
   };
 }

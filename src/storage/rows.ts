@@ -18,9 +18,10 @@ import type {
 
 export type Row = Record<string, unknown>;
 
-const bool = (value: unknown): boolean => value === true || value === 1;
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-const text = (value: unknown): string | null =>
+/** Column readers shared by every row mapper: a boolean (SQLite stores 0/1), JSON, nullable text. */
+export const bool = (value: unknown): boolean => value === true || value === 1;
+export const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+export const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
 
 export const MEMBER_COLUMNS =

@@ -3,10 +3,7 @@
  * secrets: shared by both dialects (`?` placeholders; the PostgreSQL store numbers them).
  */
 import type { Invitation, MemberCredential, MemberSession } from '../account/model.ts';
-import type { Row } from './rows.ts';
-
-const text = (value: unknown): string | null =>
-  value === null || value === undefined ? null : String(value);
+import { type Row, text } from './rows.ts';
 
 export const INVITATION_COLUMNS = 'id, member_id, token_hash, created_at, expires_at, used_at, revoked_at';
 

@@ -88,12 +88,7 @@ export const SQL = {
   listMail: `SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY seq DESC LIMIT ?`,
   listMailInState: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq DESC LIMIT ?`,
   updateMail: `UPDATE outbox SET ${assignments(OUTBOX_COLUMNS)} WHERE id = ?`,
-  /** Parameters: claim id, claimed until, now, now, limit. */
-  claimDueMail:
-    'UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE seq IN (' +
-    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? " +
-    'AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, seq LIMIT ?' +
-    `) RETURNING ${OUTBOX_COLUMNS}`,
+  claimDueMail: claimDueMailSql(''),
   finishMail:
     'UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ?, data = ?, ' +
     'claim_id = NULL, claimed_until = NULL WHERE id = ? AND claim_id = ?',
@@ -103,6 +98,20 @@ export const SQL = {
   latestEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
   useEmailChangeToken: 'UPDATE email_change_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
 } as const;
+
+/**
+ * Claims due messages in one UPDATE. Parameters: claim id, claimed until, now, now, limit.
+ * `rowLock` is appended to the inner SELECT (PostgreSQL's `FOR UPDATE SKIP LOCKED`; SQLite has
+ * no row locks and needs none).
+ */
+export function claimDueMailSql(rowLock: string): string {
+  return (
+    'UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE seq IN (' +
+    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? " +
+    `AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, seq LIMIT ?${rowLock}` +
+    `) RETURNING ${OUTBOX_COLUMNS}`
+  );
+}
 
 /** Values without the leading id, then the id: the parameter order of the update statements. */
 export const idLast = (values: unknown[]): unknown[] => {

@@ -66,6 +66,7 @@ import {
   memberKeyShareFromRow,
   missingShareFromRow,
   pendingMemberFromRow,
+  publicKeysFromRows,
   sharesParams,
   vaultFromRow,
   vaultGrantFromRow,
@@ -101,7 +102,6 @@ import {
   memberKeysFromRow,
   memberKeyValues,
   memberValues,
-  OUTBOX_COLUMNS,
   outboxFromRow,
   outboxValues,
   type Row,
@@ -116,7 +116,7 @@ import {
   sessionFromRow,
   sessionValues,
 } from '../signup-rows.ts';
-import { idLast, SQL } from '../statements.ts';
+import { claimDueMailSql, idLast, SQL } from '../statements.ts';
 
 type Client = pg.Pool | pg.PoolClient;
 
@@ -130,13 +130,8 @@ const PG_SQL = {
   listGroupsOfMembers:
     'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ANY($1::text[]) ORDER BY gm.member_id, g.seq',
-  memberPublicKeys: 'SELECT member_id, public_key FROM member_keys WHERE member_id = ANY($1::text[])',
   existingMemberIds: 'SELECT id FROM members WHERE id = ANY($1::text[]) AND scim_deleted = FALSE',
-  claimDueMail:
-    'UPDATE outbox SET claim_id = $1, claimed_until = $2 WHERE seq IN (' +
-    "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= $3 " +
-    'AND (claimed_until IS NULL OR claimed_until <= $4) ORDER BY next_attempt_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED' +
-    `) RETURNING ${OUTBOX_COLUMNS}`,
+  claimDueMail: claimDueMailSql(' FOR UPDATE SKIP LOCKED'),
 };
 
 const KEY_CHAIN_SQL = keyChainSql('postgres');
@@ -382,12 +377,10 @@ class PostgresOps implements StoreOps {
   }
 
   async getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>> {
-    const keys = new Map<string, string>();
-    if (memberIds.length === 0) return keys;
-    for (const row of await this.all(PG_SQL.memberPublicKeys, [memberIds])) {
-      keys.set(row.member_id as string, row.public_key as string);
-    }
-    return keys;
+    if (memberIds.length === 0) return new Map();
+    return publicKeysFromRows(
+      await this.all(KEY_CHAIN_SQL.memberPublicKeys, [idsParam('postgres', memberIds)]),
+    );
   }
 
   // The key chain (migration 4).

@@ -70,6 +70,7 @@ import {
   memberKeyShareFromRow,
   missingShareFromRow,
   pendingMemberFromRow,
+  publicKeysFromRows,
   sharesParams,
   vaultFromRow,
   vaultGrantFromRow,
@@ -155,8 +156,6 @@ const SQLITE_SQL = {
   listGroupsOfMember:
     'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ?',
-  memberPublicKeys:
-    'SELECT member_id, public_key FROM member_keys WHERE member_id IN (SELECT value FROM json_each(?))',
   existingMemberIds:
     'SELECT id FROM members WHERE id IN (SELECT value FROM json_each(?)) AND scim_deleted = FALSE',
 };
@@ -512,12 +511,8 @@ class SqliteOps implements StoreOps {
   }
 
   async getMemberPublicKeys(memberIds: readonly string[]): Promise<Map<string, string>> {
-    const keys = new Map<string, string>();
-    if (memberIds.length === 0) return keys;
-    for (const row of this.all(SQLITE_SQL.memberPublicKeys, [JSON.stringify(memberIds)])) {
-      keys.set(row.member_id as string, row.public_key as string);
-    }
-    return keys;
+    if (memberIds.length === 0) return new Map();
+    return publicKeysFromRows(this.all(KEY_CHAIN_SQL.memberPublicKeys, [idsParam('sqlite', memberIds)]));
   }
 
   // The key chain (migration 4).
