@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logging.ts';
 import { startBridgeService } from '../src/main.ts';
+import { startProfiling, stopProfiling } from './server-profiler.ts';
 import type { FromServer, ToServer } from './server-protocol.ts';
 
 const { values } = parseArgs({ options: { session: { type: 'string' }, 'account-url': { type: 'string' } } });
@@ -37,6 +38,11 @@ const close = async () => {
 process.on('message', (message: ToServer) => {
   if (message.type === 'usage') {
     tell({ type: 'usage', id: message.id, cpu: process.cpuUsage(), rssBytes: process.memoryUsage.rss() });
+  } else if (message.type === 'profile-start' || message.type === 'profile-stop') {
+    (message.type === 'profile-start' ? startProfiling() : stopProfiling(message.file)).then(
+      () => tell({ type: 'done', id: message.id }),
+      (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
+    );
   } else if (message.type === 'close') {
     void close();
   }

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       bridgeChild!.once('exit', (code) => reject(new Error(`the bridge process exited (code ${code})`)));
       bridgeChild!.on('message', (message: FromServer) => {
         if (message.type === 'ready') resolve(message.bridgeAddress);
-        else if (message.type === 'usage') bridgeAnswers.get(message.id)?.(message);
+        else if (message.type === 'usage' || message.type === 'done') bridgeAnswers.get(message.id)?.(message);
       });
     });
   }
@@ -108,6 +108,21 @@ async function main(): Promise<void> {
       });
       bridgeChild!.send({ type: 'usage', id } satisfies ToServer);
     });
+
+  /** In split mode the bridge is profiled too; its profile goes next to the account's. */
+  const askBridge = (question: (id: number) => ToServer): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const id = nextQuestion++;
+      bridgeAnswers.set(id, (reply) => {
+        bridgeAnswers.delete(id);
+        if (reply.type === 'done' && reply.error) reject(new Error(`bridge: ${reply.error}`));
+        else resolve();
+      });
+      bridgeChild!.send(question(id));
+    });
+  const profileBoth = async (own: Promise<void>, bridge: () => Promise<void>) => {
+    await Promise.all([own, bridgeChild ? bridge() : undefined]);
+  };
 
   let closing = false;
   const close = async () => {
@@ -139,12 +154,18 @@ async function main(): Promise<void> {
         }),
       );
     } else if (message.type === 'profile-start') {
-      startProfiling().then(
+      profileBoth(startProfiling(), () => askBridge((id) => ({ type: 'profile-start', id }))).then(
         () => tell({ type: 'done', id: message.id }),
         (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
       );
     } else if (message.type === 'profile-stop') {
-      stopProfiling(message.file).then(
+      profileBoth(stopProfiling(message.file), () =>
+        askBridge((id) => ({
+          type: 'profile-stop',
+          id,
+          file: message.file.replace(/\.cpuprofile$/, '.bridge.cpuprofile'),
+        })),
+      ).then(
         () => tell({ type: 'done', id: message.id }),
         (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
       );
