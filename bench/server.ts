@@ -94,7 +94,8 @@ async function main(): Promise<void> {
       bridgeChild!.once('exit', (code) => reject(new Error(`the bridge process exited (code ${code})`)));
       bridgeChild!.on('message', (message: FromServer) => {
         if (message.type === 'ready') resolve(message.bridgeAddress);
-        else if (message.type === 'usage' || message.type === 'done') bridgeAnswers.get(message.id)?.(message);
+        else if (message.type === 'usage' || message.type === 'done')
+          bridgeAnswers.get(message.id)?.(message);
       });
     });
   }
