@@ -71,7 +71,9 @@ async function unlock(): Promise<UnlockedSession> {
   };
 }
 
-function client(options: { accountUrlOverride?: string; timeoutMs?: number } = {}): HttpAccountClient {
+function client(
+  options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number } = {},
+): HttpAccountClient {
   const made = createHttpAccountClient({
     session: () => session,
     logger: capture(bridgeLog),
@@ -82,13 +84,20 @@ function client(options: { accountUrlOverride?: string; timeoutMs?: number } = {
   return made;
 }
 
-/** A proxy to the account that lets `fail` answer a request instead (or stall it). */
-async function proxy(fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall') {
+/**
+ * A proxy to the account that lets `fail` answer a request instead, stall it, or pass it on
+ * once a promise settles.
+ */
+async function proxy(fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>) {
   const seen: string[] = [];
   const target = new URL(account.address);
-  const server = http.createServer((request, response) => {
+  const server = http.createServer(async (request, response) => {
     seen.push(`${request.method} ${request.url}`);
-    const verdict = fail(request);
+    let verdict = fail(request);
+    if (verdict instanceof Promise) {
+      await verdict;
+      verdict = 'pass';
+    }
     if (verdict === 'stall') return;
     if (verdict === 'fail') {
       response.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
@@ -241,6 +250,70 @@ describe('HTTP AccountClient', () => {
       assert.deepEqual(counting.seen, ['POST /api/v1/batch']);
     } finally {
       await counting.close();
+    }
+  });
+
+  test('calls made while an exchange is on the wire wait for its answer, then go out together', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holdNext = false;
+    const slow = await proxy(() => {
+      if (!holdNext) return 'pass';
+      holdNext = false;
+      return held;
+    });
+    try {
+      const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
+      const member = await c.createMember(input(20));
+      slow.seen.length = 0;
+      holdNext = true;
+      const first = c.getMember(member.id);
+      while (slow.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Three SCIM requests arriving one after another while the first call is answered.
+      const later: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 3; i++) {
+        later.push(c.getMember(member.id));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(slow.seen.length, 1, 'the later calls wait while the first is on the wire');
+      release();
+      await Promise.all([first, ...later]);
+      assert.deepEqual(slow.seen, [`GET /api/v1/members/${member.id}?include=groups`, 'POST /api/v1/batch']);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
+  test('a slow call holds the next ones back for at most holdMs', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holdNext = false;
+    const slow = await proxy(() => {
+      if (!holdNext) return 'pass';
+      holdNext = false;
+      return held;
+    });
+    try {
+      const c = client({ accountUrlOverride: slow.url, holdMs: 20 });
+      const member = await c.createMember(input(21));
+      holdNext = true;
+      const stuck = c.getMember(member.id);
+      while (!slow.seen.some((line) => line.startsWith('GET'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const started = performance.now();
+      assert.equal((await c.getMember(member.id)).id, member.id);
+      assert.ok(performance.now() - started < 2000, 'answered while the first call is still stalled');
+      release();
+      assert.equal((await stuck).id, member.id);
+    } finally {
+      release();
+      await slow.close();
     }
   });
 

@@ -82,6 +82,11 @@ export interface HttpAccountClientOptions {
   backoffMs?: number;
   /** Warn when the account's clock differs by more than this; default 60 s. */
   clockSkewWarningMs?: number;
+  /**
+   * While an exchange is on the wire, new calls wait for its answer, at most this long,
+   * and then go out together; default 2 ms.
+   */
+  holdMs?: number;
 }
 
 interface ApiSessionState {
@@ -140,6 +145,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   const retries = options.retries ?? 2;
   const backoffMs = options.backoffMs ?? 100;
   const skewLimitMs = options.clockSkewWarningMs ?? 60_000;
+  const holdMs = options.holdMs ?? 2;
   const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
     https: new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
@@ -480,10 +486,17 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   }
 
   /**
-   * Calls made in one event-loop turn (the bridge's concurrent SCIM requests) go out
-   * together as one `POST /batch`; a lone call goes out as its own request. Each call still
-   * gets its own answer. This saves a round trip, with its system calls on both sides, per
-   * call — most of what a separate bridge costs over the one-process mode.
+   * Calls go out together as one `POST /batch` (a lone call as its own request); each
+   * still gets its own answer. Every exchange costs a loopback write and read with their
+   * system calls on both sides, plus an HTTP parse — most of what a separate bridge costs
+   * over the one-process mode — so the client makes as few as it can without adding
+   * latency:
+   * - calls made in one event-loop turn (the bridge's concurrent SCIM requests) share an
+   *   exchange;
+   * - while an exchange is on the wire, new calls wait for its answer and then go out
+   *   together — the way a database batches commits. When nothing is in flight a call goes
+   *   out at once, so a quiet bridge waits for nothing; `holdMs` bounds the wait, so a slow
+   *   call (a 50,000-member group replace) never holds up the others for long.
    */
   interface Pending {
     method: string;
@@ -494,23 +507,45 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   }
   let queue: Pending[] = [];
   let flushScheduled = false;
+  let inFlight = 0;
+  /** When the last exchange went out (local monotonic ms). */
+  let lastSentAt = 0;
+  let holdTimer: NodeJS.Timeout | undefined;
 
   function flush(): void {
     flushScheduled = false;
-    const calls = queue.slice(0, MAX_BATCH_CALLS);
-    queue = queue.slice(calls.length);
-    if (queue.length > 0) scheduleFlush();
+    while (queue.length > 0) {
+      const waited = performance.now() - lastSentAt;
+      if (inFlight > 0 && waited < holdMs) {
+        holdTimer ??= setTimeout(() => {
+          holdTimer = undefined;
+          scheduleFlush();
+        }, holdMs - waited);
+        return;
+      }
+      const calls = queue.slice(0, MAX_BATCH_CALLS);
+      queue = queue.slice(calls.length);
+      inFlight++;
+      lastSentAt = performance.now();
+      void sendCalls(calls).finally(() => {
+        inFlight--;
+        if (queue.length > 0) scheduleFlush();
+      });
+    }
+  }
+
+  function sendCalls(calls: Pending[]): Promise<void> {
     if (calls.length === 1) {
       const [only] = calls as [Pending];
-      exchange(only.method, only.path, only.body, only.idempotent).then(only.settle, (error: unknown) =>
-        only.settle({ error }),
+      return exchange(only.method, only.path, only.body, only.idempotent).then(
+        only.settle,
+        (error: unknown) => only.settle({ error }),
       );
-      return;
     }
     const batch = calls.map(({ method, path, body }) =>
       body === undefined ? { method, path } : { method, path, body },
     );
-    exchange(
+    return exchange(
       'POST',
       '/batch',
       { calls: batch },
@@ -582,6 +617,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   return {
     connectionStatus: () => status,
     close() {
+      clearTimeout(holdTimer);
       agents.http.destroy();
       agents.https.destroy();
     },
