@@ -38,13 +38,13 @@ import {
 import { createAccountServer } from './account/server.ts';
 import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
+import { createAddressLimiter } from './address-limiter.ts';
 import {
   type AccountConnectionStatus,
   createHttpAccountClient,
   type HttpAccountClient,
 } from './bridge/account-http-client.ts';
 import { createBridgeApp } from './bridge/app.ts';
-import { createAuthFailureLimiter } from './bridge/auth-rate-limit.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
 import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
@@ -319,7 +319,7 @@ export async function startBridgeService(
       });
   const direct = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const client = deps.wrapAccountClient ? deps.wrapAccountClient(direct) : direct;
-  const limiter = createAuthFailureLimiter({ clock });
+  const limiter = createAddressLimiter({ clock });
   const auth = createAuthenticator(verifier, limiter, client);
   // The provisioning key exists in this process only after a valid token opened the session file (P11).
   const groupKeys = new GroupKeyRing(

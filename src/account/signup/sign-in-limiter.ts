@@ -7,12 +7,8 @@
  * Bounded memory (the stalest entries go first); in-process only, so each account server
  * replica counts on its own.
  */
+import { AddressLimiter } from '../../address-limiter.ts';
 import type { Clock } from '../../clock.ts';
-
-interface Window {
-  startedAt: number;
-  failures: number;
-}
 
 export interface SignInLimits {
   /** Failures per e-mail address per window. Default 5. */
@@ -21,64 +17,50 @@ export interface SignInLimits {
   perClient?: number;
   /** Default 15 minutes. */
   windowMs?: number;
+  /** Entries kept in all (e-mail and client addresses together). */
   maxTracked?: number;
 }
 
 export class SignInLimiter {
-  private readonly windows = new Map<string, Window>();
-  private readonly perEmail: number;
-  private readonly perClient: number;
-  private readonly windowMs: number;
-  private readonly maxTracked: number;
+  private readonly byEmail: AddressLimiter;
+  private readonly byClient: AddressLimiter;
 
-  constructor(
-    private readonly clock: Clock,
-    limits: SignInLimits = {},
-  ) {
-    this.perEmail = limits.perEmail ?? 5;
-    this.perClient = limits.perClient ?? 30;
-    this.windowMs = limits.windowMs ?? 15 * 60_000;
-    this.maxTracked = limits.maxTracked ?? 50_000;
-  }
-
-  private keys(email: string, client: string): Array<[string, number]> {
-    return [
-      [`e:${email.toLowerCase()}`, this.perEmail],
-      [`c:${client}`, this.perClient],
-    ];
+  constructor(clock: Clock, limits: SignInLimits = {}) {
+    const windowMs = limits.windowMs ?? 15 * 60_000;
+    const maxTrackedAddresses = Math.max(1, Math.floor((limits.maxTracked ?? 50_000) / 2));
+    this.byEmail = new AddressLimiter({
+      clock,
+      windowMs,
+      maxTrackedAddresses,
+      maxAttempts: limits.perEmail ?? 5,
+    });
+    this.byClient = new AddressLimiter({
+      clock,
+      windowMs,
+      maxTrackedAddresses,
+      maxAttempts: limits.perClient ?? 30,
+    });
   }
 
   /** Seconds to wait, or undefined when an attempt may go ahead. */
   retryAfter(email: string, client: string): number | undefined {
-    const now = this.clock.now().getTime();
-    let wait: number | undefined;
-    for (const [key, limit] of this.keys(email, client)) {
-      const window = this.windows.get(key);
-      if (!window) continue;
-      const endsAt = window.startedAt + this.windowMs;
-      if (now >= endsAt) {
-        this.windows.delete(key);
-        continue;
-      }
-      if (window.failures >= limit) wait = Math.max(wait ?? 0, Math.ceil((endsAt - now) / 1000));
-    }
-    return wait;
+    const waits = [this.byEmail.check(email.toLowerCase()), this.byClient.check(client)]
+      .filter((decision) => decision.blocked)
+      .map((decision) => decision.retryAfterSeconds);
+    return waits.length === 0 ? undefined : Math.max(...waits);
   }
 
   failed(email: string, client: string): void {
-    const now = this.clock.now().getTime();
-    for (const [key] of this.keys(email, client)) {
-      const window = this.windows.get(key);
-      const current =
-        window && now < window.startedAt + this.windowMs ? window : { startedAt: now, failures: 0 };
-      current.failures += 1;
-      this.windows.delete(key);
-      this.windows.set(key, current);
-      if (this.windows.size > this.maxTracked) this.windows.delete(this.windows.keys().next().value!);
-    }
+    this.byEmail.record(email.toLowerCase());
+    this.byClient.record(client);
   }
 
   succeeded(email: string): void {
-    this.windows.delete(`e:${email.toLowerCase()}`);
+    this.byEmail.clear(email.toLowerCase());
+  }
+
+  /** E-mail and client addresses with a count (for tests and metrics). */
+  get tracked(): number {
+    return this.byEmail.trackedAddresses + this.byClient.trackedAddresses;
   }
 }

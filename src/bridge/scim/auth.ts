@@ -16,7 +16,7 @@ export interface TokenCheck {
 
 export interface FailureLimiter {
   check(address: string): { blocked: false } | { blocked: true; retryAfterSeconds: number };
-  recordFailure(address: string): void;
+  record(address: string): void;
 }
 
 const REASONS: Record<string, string> = {
@@ -46,7 +46,7 @@ export function createAuthenticator(
             limit.retryAfterSeconds,
           );
         }
-        limiter.recordFailure(address);
+        limiter.record(address);
         throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');
       }
       // Provisioning off (P3) and regenerated credentials (P2) are checked on every request.

@@ -162,7 +162,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
             }),
           );
         }
-        deps.limiter.recordFailure(request.ip);
+        deps.limiter.record(request.ip);
         request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
         return sendHtml(
           reply,
@@ -221,7 +221,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           .send({ error: 'too many requests with a wrong token from this address; wait and retry' });
         return false;
       }
-      deps.limiter.recordFailure(request.ip);
+      deps.limiter.record(request.ip);
       reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="scimbridge"')

@@ -1,50 +1,51 @@
 /**
- * Slows down token guessing: per client address, counts failed token checks in a window
- * that opens at the first failure. Once an address reaches the limit, `check` blocks it
- * until the window closes, before any token is verified; the route answers 429 with
- * Retry-After (RFC 6585 §4). Successful checks do not count.
+ * Per client address, counts attempts that must not come often — wrong bearer tokens at
+ * the bridge, sign-in challenges and failed sign-ins at the account API — in a window that
+ * opens at the first one. Once an address reaches the limit, `check` blocks it until the
+ * window closes, before any work is done; the route answers 429 with Retry-After
+ * (RFC 6585 §4). Callers decide what counts (the bridge counts only failed token checks).
  *
- * Memory is bounded: at most `maxTrackedAddresses` entries, the least recently failed
+ * Memory is bounded: at most `maxTrackedAddresses` entries, the least recently counted
  * dropped first. In-process only; replicas behind a load balancer each keep their own.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from './clock.ts';
 
-export interface AuthFailureLimiterOptions {
+export interface AddressLimiterOptions {
   clock: Clock;
-  /** Failures allowed per window; the next attempt is blocked. Default 10. */
-  maxFailures?: number;
+  /** Attempts allowed per window; the next one is blocked. Default 10. */
+  maxAttempts?: number;
   /** Default 60 s. */
   windowMs?: number;
   /** Default 10,000. */
   maxTrackedAddresses?: number;
 }
 
-export type AuthLimitDecision = { blocked: false } | { blocked: true; retryAfterSeconds: number };
+export type AddressLimitDecision = { blocked: false } | { blocked: true; retryAfterSeconds: number };
 
 interface Window {
   startedAt: number;
-  failures: number;
+  attempts: number;
 }
 
-const ALLOWED: AuthLimitDecision = Object.freeze({ blocked: false });
+const ALLOWED: AddressLimitDecision = Object.freeze({ blocked: false });
 
-export class AuthFailureLimiter {
+export class AddressLimiter {
   private readonly clock: Clock;
-  private readonly maxFailures: number;
+  private readonly maxAttempts: number;
   private readonly windowMs: number;
   private readonly maxTrackedAddresses: number;
   /** Map iteration order is insertion order: re-inserting on each failure keeps the stalest first. */
   private readonly windows = new Map<string, Window>();
 
-  constructor(options: AuthFailureLimiterOptions) {
+  constructor(options: AddressLimiterOptions) {
     this.clock = options.clock;
-    this.maxFailures = options.maxFailures ?? 10;
+    this.maxAttempts = options.maxAttempts ?? 10;
     this.windowMs = options.windowMs ?? 60_000;
     this.maxTrackedAddresses = options.maxTrackedAddresses ?? 10_000;
   }
 
-  /** Call before verifying a token. */
-  check(address: string): AuthLimitDecision {
+  /** Call before doing the work. */
+  check(address: string): AddressLimitDecision {
     const window = this.windows.get(address);
     if (!window) return ALLOWED;
     const now = this.clock.now().getTime();
@@ -53,23 +54,28 @@ export class AuthFailureLimiter {
       this.windows.delete(address);
       return ALLOWED;
     }
-    if (window.failures < this.maxFailures) return ALLOWED;
+    if (window.attempts < this.maxAttempts) return ALLOWED;
     return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
   }
 
-  /** Call when a token check failed (wrong, malformed or missing token). */
-  recordFailure(address: string): void {
+  /** Counts one attempt (a failed token check, a sign-in challenge). */
+  record(address: string): void {
     const now = this.clock.now().getTime();
     const window = this.windows.get(address);
     if (window && now < window.startedAt + this.windowMs) {
-      window.failures++;
+      window.attempts++;
       this.windows.delete(address);
       this.windows.set(address, window);
       return;
     }
     if (window) this.windows.delete(address);
-    this.windows.set(address, { startedAt: now, failures: 1 });
+    this.windows.set(address, { startedAt: now, attempts: 1 });
     if (this.windows.size > this.maxTrackedAddresses) this.evictOldest();
+  }
+
+  /** Forgets an address's count (a success that proves the attempts were honest). */
+  clear(address: string): void {
+    this.windows.delete(address);
   }
 
   /** How many addresses are tracked (for metrics). */
@@ -83,6 +89,6 @@ export class AuthFailureLimiter {
   }
 }
 
-export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): AuthFailureLimiter {
-  return new AuthFailureLimiter(options);
+export function createAddressLimiter(options: AddressLimiterOptions): AddressLimiter {
+  return new AddressLimiter(options);
 }
