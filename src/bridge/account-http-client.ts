@@ -403,6 +403,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         baseUrl,
       );
     }
+    if (body?.code === 'rate_limited') {
+      // Too many sign-ins from this address (several bridges behind one NAT address, or one
+      // restarting in a loop): the account lets it in again after Retry-After.
+      return unreachable(baseUrl, `the account API refused the sign-in for now: ${detail}`);
+    }
     if (RETRYABLE_STATUS.has(reply.status) || reply.status >= 500)
       return unreachable(baseUrl, `the account server answered ${detail}`);
     return unreachable(baseUrl, `unexpected answer from the account API: ${detail}`);

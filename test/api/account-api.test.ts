@@ -508,6 +508,61 @@ describe('account API', () => {
   });
 });
 
+describe('account API sign-in limit', () => {
+  // A server of its own: the limit is per address, and every test here comes from 127.0.0.1.
+  let ownDir: string;
+  let own: RunningAccount;
+  let sharedAccount: RunningAccount;
+  let sharedBase: string;
+  before(async () => {
+    ownDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-api-limit-'));
+    own = await startAccountService(
+      loadConfig({ SCIMBRIDGE_DATA_DIR: ownDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
+      {
+        logger: loggerInto([]),
+      },
+    );
+    // `api()` and `credentials()` talk to `account`/`base`; point them here for these tests.
+    sharedAccount = account;
+    sharedBase = base;
+    account = own;
+    base = own.address;
+  });
+  after(async () => {
+    account = sharedAccount;
+    base = sharedBase;
+    await own.close();
+    await rm(ownDir, { recursive: true, force: true });
+  });
+
+  test('an address that keeps asking for challenges without signing in gets 429 with Retry-After', async () => {
+    const creds = await credentials();
+    // A sign-in clears the count, so a bridge that signs in is never limited.
+    for (let i = 0; i < 3; i++) await signIn(creds);
+    for (let i = 0; i < 30; i++) {
+      const challenge = await api('POST', '/sign-in/challenge', { body: { keyId: creds.keyId } });
+      assert.equal(challenge.status, 200, `challenge ${i + 1}`);
+    }
+    const refused = await fetch(`${base}/api/v1/sign-in/challenge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keyId: creds.keyId }),
+    });
+    assert.equal(refused.status, 429);
+    const seconds = Number(refused.headers.get('retry-after'));
+    assert.ok(seconds >= 1 && seconds <= 60, `Retry-After ${seconds}`);
+    const body = await refused.json();
+    assert.deepEqual(checkResponse('POST', '/api/v1/sign-in/challenge', 429, body), []);
+    assert.equal(body.code, 'rate_limited');
+    assert.equal(body.retryAfterSeconds, seconds);
+    // The answer step is refused too, before any challenge is taken.
+    const answer = await api('POST', '/sign-in', {
+      body: { challengeId: 'x', keyId: creds.keyId, signature: 'x' },
+    });
+    assert.equal(answer.status, 429);
+  });
+});
+
 test('behind a trusted proxy, the firewall judges the X-Forwarded-For address', async () => {
   // A second account server over the same database that trusts loopback as its proxy.
   const behindProxy = await startAccountService(

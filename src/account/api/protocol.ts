@@ -29,6 +29,8 @@ export type ApiOnlyErrorCode =
   | 'api_session_invalid'
   /** The challenge answer was wrong: unknown or expired challenge, other key, bad signature. */
   | 'sign_in_failed'
+  /** Too many sign-in challenges from one address without a sign-in: wait `retryAfterSeconds`. */
+  | 'rate_limited'
   /** The request itself is malformed (not JSON, wrong fields). */
   | 'invalid_request'
   | 'not_found'
@@ -52,6 +54,8 @@ export interface ApiErrorBody {
   /** Only with `firewall_blocked`: the bridge's address as the account saw it, and the rule. */
   address?: string;
   rule?: string;
+  /** Only with `rate_limited`; also sent as the Retry-After header. */
+  retryAfterSeconds?: number;
 }
 
 export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
@@ -74,6 +78,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   account_unreachable: 503,
   api_session_invalid: 401,
   sign_in_failed: 401,
+  rate_limited: 429,
   invalid_request: 400,
   not_found: 404,
   internal_error: 500,
@@ -91,6 +96,7 @@ export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
     ![
       'api_session_invalid',
       'sign_in_failed',
+      'rate_limited',
       'invalid_request',
       'not_found',
       'internal_error',

@@ -10,6 +10,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { AddressLimiter } from '../../address-limiter.ts';
 import { ScimError } from '../../scim/errors.ts';
 import type { AccountClient } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
@@ -28,7 +29,7 @@ import {
   objectBody,
   optionalVersion,
 } from './read-request.ts';
-import { ApiAuthError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
+import { ApiAuthError, ApiRateLimitError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
 
 export interface AccountApiOptions {
   deps: AccountDeps;
@@ -46,22 +47,42 @@ declare module 'fastify' {
 
 const SIGN_IN_ROUTES = new Set([`${API_PREFIX}/sign-in/challenge`, `${API_PREFIX}/sign-in`]);
 
+/**
+ * Challenges an address may ask for without signing in, per minute. Each one is a stored
+ * row, and anyone who passes the firewall may ask; a bridge asks once per sign-in (every
+ * quarter of an hour), and a successful sign-in clears its address's count.
+ */
+const CHALLENGES_PER_MINUTE = 30;
+
 export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
   const { deps, client, firewall, logger } = options;
   const sessions = createApiSessionCheck(deps, { check: (keyId) => client.checkProvisioning(keyId) });
+  const challenges = new AddressLimiter({
+    clock: deps.clock,
+    maxAttempts: CHALLENGES_PER_MINUTE,
+    windowMs: 60_000,
+  });
 
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
-        if (SIGN_IN_ROUTES.has(request.routeOptions.url ?? '')) return;
+        if (SIGN_IN_ROUTES.has(request.routeOptions.url ?? '')) {
+          const limit = challenges.check(request.ip);
+          if (limit.blocked) throw new ApiRateLimitError(limit.retryAfterSeconds);
+          return;
+        }
         request.apiSession = await sessions.authenticate(request.headers.authorization);
       });
 
       api.setErrorHandler((error: FastifyError | Error, request, reply) => {
         const body = toApiError(error);
         if (body.code === 'internal_error') request.log.error({ err: error }, 'account API request failed');
-        else if (body.code === 'firewall_blocked' || body.code === 'sign_in_failed') {
+        else if (
+          body.code === 'firewall_blocked' ||
+          body.code === 'sign_in_failed' ||
+          body.code === 'rate_limited'
+        ) {
           request.log.warn(
             { address: request.ip, code: body.code, detail: body.message },
             'account API refused',
@@ -79,6 +100,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
       api.post('/sign-in/challenge', async (request) => {
         const body = objectBody(request.body);
         if (typeof body.keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
+        challenges.record(request.ip);
         return issueChallenge(deps, body.keyId);
       });
 
@@ -95,6 +117,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           signature: body.signature as string,
           address: request.ip,
         });
+        challenges.clear(request.ip);
         logger.info({ keyId: body.keyId, address: request.ip }, 'bridge signed in to the account API');
         return result;
       });
@@ -389,6 +412,7 @@ function route(
 }
 
 function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
+  if (body.retryAfterSeconds !== undefined) reply.header('retry-after', String(body.retryAfterSeconds));
   return reply
     .code(body.scimStatus ?? API_ERROR_STATUS[body.code])
     .header('content-type', 'application/json; charset=utf-8')
@@ -406,6 +430,9 @@ function toApiError(error: unknown): ApiErrorBody {
     };
   }
   if (error instanceof ApiAuthError) return { code: error.code, message: error.message };
+  if (error instanceof ApiRateLimitError) {
+    return { code: 'rate_limited', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  }
   if (error instanceof ApiRequestError) return { code: 'invalid_request', message: error.message };
   if (error instanceof ScimError && error.status >= 400 && error.status < 500) {
     return {

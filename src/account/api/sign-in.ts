@@ -38,6 +38,16 @@ export class ApiAuthError extends Error {
   }
 }
 
+/** Refused before any work: too many challenges from one address (see `routes.ts`). */
+export class ApiRateLimitError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `too many sign-in challenges from this address without a sign-in; wait ${retryAfterSeconds} s and retry`,
+    );
+    this.name = 'ApiRateLimitError';
+  }
+}
+
 const KEY_ID = /^[\w-]{1,100}$/;
 
 export async function issueChallenge(deps: AccountDeps, keyId: string): Promise<ChallengeResponse> {
