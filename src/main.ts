@@ -18,12 +18,12 @@ import type { AccountClient } from './account/client.ts';
 import type { AccountDeps, SignupSettings } from './account/deps.ts';
 import { ensureAccount } from './account/ensure-account.ts';
 import { createFirewallGate } from './account/firewall/gate.ts';
+import { EMPTY_NETWORK_LIST, type NetworkList, NetworkListError } from './account/firewall/network-list.ts';
 import {
-  EMPTY_NETWORK_LIST,
-  type NetworkList,
-  NetworkListError,
-  parseNetworkList,
-} from './account/firewall/network-list.ts';
+  type NetworkListSource,
+  readNetworkListFile,
+  watchNetworkListFile,
+} from './account/firewall/network-list-file.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
 import { createMailSender, type MailSender } from './account/mail/sender.ts';
 import { createSmtpTransport } from './account/mail/smtp-transport.ts';
@@ -144,14 +144,8 @@ export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefin
 
 function readNetworkList(config: Config): NetworkList {
   if (config.networkListFile === undefined) return EMPTY_NETWORK_LIST;
-  let text: string;
   try {
-    text = readFileSync(config.networkListFile, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the network list: ${(error as Error).message}`);
-  }
-  try {
-    return parseNetworkList(text, config.networkListFile);
+    return readNetworkListFile(config.networkListFile);
   } catch (error) {
     if (error instanceof NetworkListError) throw new ConfigError(error.message);
     throw error;
@@ -169,7 +163,14 @@ export async function startAccountService(
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const tls = readTls(config);
-  const networkList = readNetworkList(config);
+  const networkList: NetworkListSource =
+    config.networkListFile === undefined
+      ? { current: () => EMPTY_NETWORK_LIST, close() {} }
+      : watchNetworkListFile(
+          config.networkListFile,
+          readNetworkList(config),
+          deps.logger.child({ part: 'account' }),
+        );
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const accountDeps: AccountDeps = {
     store,
@@ -205,7 +206,7 @@ export async function startAccountService(
       api: {
         deps: accountDeps,
         client: createInProcessAccountClient(accountDeps),
-        firewall: createFirewallGate(accountDeps, networkList),
+        firewall: createFirewallGate(accountDeps, networkList.current),
       },
     });
     const address = await server.listen({ host: config.host, port: config.consolePort });
@@ -236,6 +237,7 @@ export async function startAccountService(
       monitor,
       monitoring,
       async close() {
+        networkList.close();
         await monitor?.stop();
         // Finish in-flight requests and the mail batch in flight, then release the database.
         await Promise.allSettled([running.close(), mailSender?.stop()]);
@@ -243,6 +245,7 @@ export async function startAccountService(
       },
     };
   } catch (error) {
+    networkList.close();
     await server?.close();
     if (deps.store === undefined) await store.close();
     throw error;

@@ -1,7 +1,8 @@
 /**
  * The firewall in front of the account API: the rules are read from the store at most once
  * a second (a rule added by the CLI in another process applies within that second) and
- * compiled; decisions are then a few comparisons per request.
+ * compiled with the network list in use (which may be reloaded meanwhile); decisions are
+ * then a few comparisons per request.
  */
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
@@ -29,10 +30,11 @@ function blocked(address: IpAddress, decision: FirewallDecision & { allowed: fal
 
 export function createFirewallGate(
   deps: AccountDeps,
-  networkList: NetworkList,
+  /** The network list in use now (`network-list-file.ts` swaps it when the file changes). */
+  networkList: () => NetworkList,
   cacheMs: number = FIREWALL_CACHE_MS,
 ): FirewallGate {
-  let cached: { firewall: CompiledFirewall; until: number } | undefined;
+  let cached: { firewall: CompiledFirewall; list: NetworkList; until: number } | undefined;
   let loading: Promise<CompiledFirewall> | undefined;
   // One bridge talks from one address: remember the last few decisions per compiled rule set.
   let decisions = new Map<bigint, FirewallDecision>();
@@ -48,14 +50,16 @@ export function createFirewallGate(
     loading ??= deps.store
       .listFirewallRules()
       .then((rules) => {
-        const firewall = compileFirewall(rules, networkList);
+        const list = networkList();
+        const firewall = compileFirewall(rules, list);
         if (
-          cached?.firewall.rules.length !== rules.length ||
+          cached?.list !== list ||
+          cached.firewall.rules.length !== rules.length ||
           JSON.stringify(cached.firewall.rules) !== JSON.stringify(rules)
         ) {
           decisions = new Map();
         }
-        cached = { firewall, until: deps.clock.now().getTime() + cacheMs };
+        cached = { firewall, list, until: deps.clock.now().getTime() + cacheMs };
         return firewall;
       })
       .finally(() => {
