@@ -150,6 +150,27 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** A proxy that holds back the next request it is told to until `release`. */
+async function holdingProxy() {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding = false;
+  const slow = await proxy(() => {
+    if (!holding) return 'pass';
+    holding = false;
+    return held;
+  });
+  return {
+    slow,
+    holdNext: () => {
+      holding = true;
+    },
+    release: () => release(),
+  };
+}
+
 const codeOf = async (work: Promise<unknown>): Promise<string> => {
   try {
     await work;
@@ -254,21 +275,12 @@ describe('HTTP AccountClient', () => {
   });
 
   test('calls made while an exchange is on the wire wait for its answer, then go out together', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let holdNext = false;
-    const slow = await proxy(() => {
-      if (!holdNext) return 'pass';
-      holdNext = false;
-      return held;
-    });
+    const { slow, holdNext, release } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
       const member = await c.createMember(input(20));
       slow.seen.length = 0;
-      holdNext = true;
+      holdNext();
       const first = c.getMember(member.id);
       while (slow.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       // Three SCIM requests arriving one after another while the first call is answered.
@@ -288,20 +300,11 @@ describe('HTTP AccountClient', () => {
   });
 
   test('a slow call holds the next ones back for at most holdMs', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let holdNext = false;
-    const slow = await proxy(() => {
-      if (!holdNext) return 'pass';
-      holdNext = false;
-      return held;
-    });
+    const { slow, holdNext, release } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 20 });
       const member = await c.createMember(input(21));
-      holdNext = true;
+      holdNext();
       const stuck = c.getMember(member.id);
       while (!slow.seen.some((line) => line.startsWith('GET'))) {
         await new Promise((resolve) => setTimeout(resolve, 5));
