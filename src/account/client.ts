@@ -112,6 +112,11 @@ export interface AccountClient {
   listMembers(query: MemberListQuery): Promise<Page<Member>>;
   /** `expectedVersion` comes from If-Match; a mismatch is `version_mismatch`. */
   updateMember(id: string, input: MemberInput, expectedVersion?: number): Promise<Member>;
+  /**
+   * `updateMember` with the member as stored and only `active` changed, in one call: the
+   * IdP's deactivation and reactivation (P14, P15). The value it already has writes nothing.
+   */
+  setMemberActive(id: string, active: boolean, expectedVersion?: number): Promise<Member>;
   /** Suspends the member and hides them from SCIM; never deletes (P14). */
   deleteMember(id: string): Promise<void>;
   groupsOfMembers(

@@ -20,6 +20,7 @@ import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
 import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
 import { listMembers } from './list-members.ts';
+import { setMemberActive } from './set-member-active.ts';
 import { updateGroup } from './update-group.ts';
 import { updateMember } from './update-member.ts';
 
@@ -46,6 +47,7 @@ export function createInProcessAccountClient(
     getMember: (id) => getMember(deps, id),
     listMembers: (query) => listMembers(deps, query),
     updateMember: (id, input, expectedVersion) => updateMember(deps, id, input, expectedVersion),
+    setMemberActive: (id, active, expectedVersion) => setMemberActive(deps, id, active, expectedVersion),
     deleteMember: (id) => deleteMember(deps, id),
     groupsOfMembers: (memberIds) => deps.store.listGroupsOfMembers(memberIds),
 

@@ -247,6 +247,41 @@ describe('HTTP AccountClient', () => {
     }
   });
 
+  test('setMemberActive: one request with the groups; repeated after a 503 only when no version is pinned', async () => {
+    let failNext = false;
+    const flaky = await proxy(() => {
+      if (!failNext) return 'pass';
+      failNext = false;
+      return 'fail';
+    });
+    try {
+      const c = client({ accountUrlOverride: flaky.url });
+      const member = await c.createMember(input(20));
+      flaky.seen.length = 0;
+      const suspended = await c.setMemberActive(member.id, false, member.version);
+      assert.deepEqual([suspended.state, suspended.version], ['suspended', member.version + 1]);
+      assert.equal('groups' in suspended, false);
+      assert.ok((await c.groupsOfMembers([member.id])).get(member.id)?.length);
+      assert.deepEqual(flaky.seen, [`POST /api/v1/members/${member.id}/active?include=groups`]);
+      assert.equal(await codeOf(c.setMemberActive(member.id, true, member.version)), 'version_mismatch');
+
+      // Setting a value twice sets it once, so without a version a busy answer is retried.
+      flaky.seen.length = 0;
+      failNext = true;
+      const back = await c.setMemberActive(member.id, true);
+      assert.equal(back.state, 'invited');
+      assert.equal(flaky.seen.length, 2);
+      // With a version, a repeat would meet the version it bumped itself: not retried.
+      flaky.seen.length = 0;
+      failNext = true;
+      assert.equal(await codeOf(c.setMemberActive(member.id, false, back.version)), 'account_unreachable');
+      assert.equal(flaky.seen.length, 1);
+      assert.equal((await c.getMember(member.id)).state, 'invited');
+    } finally {
+      await flaky.close();
+    }
+  });
+
   test('calls made together go out as one batch, and each gets its own answer', async () => {
     const counting = await proxy(() => 'pass');
     try {

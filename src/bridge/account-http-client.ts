@@ -656,6 +656,18 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       memberWithGroups(
         call('PUT', `/members/${id(memberId)}?include=groups`, { input, expectedVersion }, false),
       ),
+    // Retried like a read when no version is pinned: a repeat of a call whose answer was lost
+    // finds the value already set and writes nothing. With a version it is a write: the
+    // repeat would find the version it bumped itself and be refused as a mismatch.
+    setMemberActive: (memberId, active, expectedVersion) =>
+      memberWithGroups(
+        call(
+          'POST',
+          `/members/${id(memberId)}/active?include=groups`,
+          { active, expectedVersion },
+          expectedVersion === undefined,
+        ),
+      ),
     async deleteMember(memberId) {
       await call<void>('DELETE', `/members/${id(memberId)}`, undefined, false);
     },

@@ -217,6 +217,78 @@ describe('account API', () => {
     );
   });
 
+  test('POST /members/{id}/active deactivates and reactivates in one call', async () => {
+    const token = await signIn(await credentials());
+    const created = await api('POST', '/members', { token, body: { input: memberInput(30) } });
+    const id = created.body.id;
+
+    const suspended = await api('POST', `/members/${id}/active?include=groups`, {
+      token,
+      body: { active: false, expectedVersion: created.body.version },
+    });
+    assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
+    assert.equal(suspended.body.state, 'suspended');
+    assert.equal(suspended.body.version, created.body.version + 1);
+    assert.ok(suspended.body.groups?.length >= 1, JSON.stringify(suspended.body));
+    const { groups: _groups, ...stored } = suspended.body;
+    assert.deepEqual((await api('GET', `/members/${id}`, { token })).body, stored);
+
+    // The value it already has: nothing written, same version.
+    const again = await api('POST', `/members/${id}/active`, { token, body: { active: false } });
+    assert.deepEqual([again.status, again.body.version], [200, suspended.body.version]);
+    const stale = await api('POST', `/members/${id}/active`, {
+      token,
+      body: { active: true, expectedVersion: created.body.version },
+    });
+    assert.deepEqual([stale.status, stale.body.code], [412, 'version_mismatch']);
+    const missing = await api('POST', '/members/nobody/active', { token, body: { active: false } });
+    assert.deepEqual([missing.status, missing.body.code], [404, 'member_not_found']);
+    const owner = (await account.deps.store.listMembers({ startIndex: 1, count: 100 })).items.find(
+      (member) => member.role === 'owner',
+    )!;
+    const protectedOwner = await api('POST', `/members/${owner.id}/active`, {
+      token,
+      body: { active: false },
+    });
+    assert.deepEqual([protectedOwner.status, protectedOwner.body.code], [403, 'member_protected']);
+
+    // Bad input is refused before anything is read or written.
+    for (const body of [
+      { active: 'false' },
+      { active: 0 },
+      { active: null },
+      {},
+      { active: true, expectedVersion: -1 },
+      { active: true, expectedVersion: 'x' },
+      { active: true, expectedVersion: 1.5 },
+      [],
+    ]) {
+      const refused = await api('POST', `/members/${id}/active`, { token, body });
+      assert.deepEqual([refused.status, refused.body.code], [400, 'invalid_request'], JSON.stringify(body));
+    }
+    const raw = await api('POST', `/members/${id}/active`, { token, raw: '{"active":' });
+    assert.equal(raw.status, 400);
+    assert.equal((await api('GET', `/members/${id}`, { token })).body.version, suspended.body.version);
+
+    // In a batch, like any other call.
+    const batch = await api('POST', '/batch', {
+      token,
+      body: {
+        calls: [
+          { method: 'POST', path: `/members/${id}/active?include=groups`, body: { active: true } },
+          { method: 'POST', path: `/members/${id}/active`, body: { active: 'yes' } },
+        ],
+      },
+    });
+    const [back, bad] = batch.body.results;
+    assert.deepEqual(
+      [back.status, back.body.state, back.body.version],
+      [200, 'invited', suspended.body.version + 1],
+    );
+    assert.deepEqual(checkResponse('POST', `/api/v1/members/${id}/active`, 200, back.body), []);
+    assert.deepEqual([bad.status, bad.body.code], [400, 'invalid_request']);
+  });
+
   test('a batch runs each call as its own request would, with its own answer', async () => {
     const token = await signIn(await credentials());
     const created = await api('POST', '/members', { token, body: { input: memberInput(70) } });

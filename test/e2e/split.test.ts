@@ -64,10 +64,17 @@ interface Answer {
   body: any;
 }
 
-async function scim(method: string, pathAndQuery: string, body?: unknown, bearer = token): Promise<Answer> {
+async function scim(
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+  bearer = token,
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(`${scimUrl}${pathAndQuery}`, {
     method,
     headers: {
+      ...extraHeaders,
       authorization: `Bearer ${bearer}`,
       ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
     },
@@ -150,6 +157,47 @@ describe('account server and bridge as two processes', () => {
     const duplicate = await scim('POST', '/Users', user('ada'));
     assert.deepEqual([duplicate.status, duplicate.body.scimType], [409, 'uniqueness']);
     await bridge.waitFor(/signed in to the account API/);
+  });
+
+  test('Entra and Okta deactivation PATCHes answer as the read-patch-write path does', async () => {
+    // The second user of each pair gets the same change in a shape that still takes the
+    // read-patch-write path (a no-path value holding only `schemas`, ignored by the engine).
+    const echo = { op: 'replace', value: { schemas: [USER_SCHEMA] } };
+    const forms = [
+      { name: 'entra', ops: [{ op: 'Replace', path: 'active', value: 'False' }], pin: true },
+      { name: 'okta', ops: [{ op: 'replace', value: { active: false } }], pin: false },
+    ];
+    for (const form of forms) {
+      const answers = [];
+      for (const ops of [form.ops, [...form.ops, echo]]) {
+        const created = await scim('POST', '/Users', user(`${form.name}-${answers.length}`));
+        const patched = await scim(
+          'PATCH',
+          `/Users/${created.body.id}`,
+          { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops },
+          undefined,
+          form.pin ? { 'if-match': created.headers.get('etag')! } : {},
+        );
+        const again = await scim('PATCH', `/Users/${created.body.id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: ops,
+        });
+        const { id, userName, emails, meta, ...rest } = patched.body;
+        answers.push({
+          status: patched.status,
+          etag: patched.headers.get('etag'),
+          location: patched.headers.get('location') === `${scimUrl}/Users/${id}`,
+          rest,
+          version: meta.version,
+          again: [again.status, again.headers.get('etag'), again.body.active],
+        });
+      }
+      assert.deepEqual(answers[0], answers[1], form.name);
+      assert.deepEqual(
+        [answers[0]!.status, answers[0]!.rest.active, answers[0]!.etag],
+        [200, false, 'W/"2"'],
+      );
+    }
   });
 
   test('the status page signs in with the bearer token and shows every part OK', async () => {

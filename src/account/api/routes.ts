@@ -170,6 +170,12 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           );
           return { status: 200, body: await withGroups(query, member) };
         }),
+        op('POST', '/members/:id/active', async ({ params, query, body }) => {
+          const input = objectBody(body);
+          if (typeof input.active !== 'boolean') throw new ApiRequestError('"active" must be true or false');
+          const member = await client.setMemberActive(params.id!, input.active, optionalVersion(input));
+          return { status: 200, body: await withGroups(query, member) };
+        }),
         op('DELETE', '/members/:id', async ({ params }) => {
           await client.deleteMember(params.id!);
           return { status: 204 };

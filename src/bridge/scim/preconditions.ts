@@ -11,10 +11,40 @@ export function expectedVersionFor(ifMatch: string | undefined, currentVersion: 
   const condition = parseETagHeader(ifMatch);
   if (condition === undefined) return undefined;
   if ('any' in condition) return currentVersion;
-  if (!condition.versions.includes(currentVersion)) {
-    throw preconditionFailed('the resource has changed since the version named in If-Match');
-  }
+  if (!condition.versions.includes(currentVersion)) throw staleIfMatch();
   return currentVersion;
+}
+
+function staleIfMatch() {
+  return preconditionFailed('the resource has changed since the version named in If-Match');
+}
+
+/**
+ * The account's `version_mismatch` for a version taken from If-Match, answered as
+ * `expectedVersionFor` answers a stale one, so a write that skipped the read fails alike.
+ */
+export function asStaleIfMatch(error: unknown): unknown {
+  return error instanceof AccountError && error.code === 'version_mismatch' ? staleIfMatch() : error;
+}
+
+/**
+ * The version a write may name to the account without reading the resource first:
+ * `{ expected: undefined }` without If-Match or with `*` (the account's own not-found answers
+ * for an absent resource), the one version an If-Match names, or undefined when the header
+ * can only be judged against the current version (several tags, none this server issues) or
+ * is malformed; the caller then reads first, so those keep their answers and their order.
+ */
+export function singleExpectedVersion(
+  ifMatch: string | undefined,
+): { expected: number | undefined } | undefined {
+  let condition: ReturnType<typeof parseETagHeader>;
+  try {
+    condition = parseETagHeader(ifMatch);
+  } catch {
+    return undefined;
+  }
+  if (condition === undefined || 'any' in condition) return { expected: undefined };
+  return condition.versions.length === 1 ? { expected: condition.versions[0] } : undefined;
 }
 
 /** True when If-None-Match names the current version, so a GET may answer 304. */

@@ -2,6 +2,7 @@
 import type { Member } from '../../account/model.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
+import { planActiveOnlyPatch } from '../../scim/patch/active-patch-plan.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
 import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
 import { replaceResource } from '../../scim/patch/replace.ts';
@@ -9,7 +10,13 @@ import { compileProjection } from '../../scim/projection.ts';
 import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
 import { normalizeResource } from '../../scim/validate.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
-import { expectedVersionFor, notModified, withVersionRetry } from './preconditions.ts';
+import {
+  asStaleIfMatch,
+  expectedVersionFor,
+  notModified,
+  singleExpectedVersion,
+  withVersionRetry,
+} from './preconditions.ts';
 import { projectionFor, wantsAttribute } from './projection-params.ts';
 import { toMemberInput, toScimUser } from './user-mapping.ts';
 
@@ -92,7 +99,17 @@ export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest
 export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const operations = parsePatchRequest(req.body);
   const pinned = req.ifMatch !== undefined;
+  // Deactivation and reactivation, the PATCH every IdP sends to deprovision, need no copy of
+  // the user: the account sets the flag in one call instead of a read and a write.
+  const activeOnly = planActiveOnlyPatch(operations);
+  const version = activeOnly === undefined ? undefined : singleExpectedVersion(req.ifMatch);
   const member = await withVersionRetry(pinned, async () => {
+    if (activeOnly !== undefined && version !== undefined) {
+      const { expected } = version;
+      return ctx.client.setMemberActive(id, activeOnly.active, expected).catch((error: unknown) => {
+        throw expected === undefined ? error : asStaleIfMatch(error);
+      });
+    }
     const current = await ctx.client.getMember(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     const patched = applyPatch(toScimUser(current, [], ctx.baseUrl), operations, RT);
