@@ -313,7 +313,7 @@ describe('HTTP AccountClient', () => {
     const { slow, holdNext, release } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
-      const member = await c.createMember(input(20));
+      const member = await c.createMember(input(30));
       slow.seen.length = 0;
       holdNext();
       const first = c.getMember(member.id);
@@ -338,7 +338,7 @@ describe('HTTP AccountClient', () => {
     const { slow, holdNext, release } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 20 });
-      const member = await c.createMember(input(21));
+      const member = await c.createMember(input(31));
       holdNext();
       const stuck = c.getMember(member.id);
       while (!slow.seen.some((line) => line.startsWith('GET'))) {
