@@ -29,11 +29,34 @@ function profileText(profileJson: string): string {
   return profileJson.charCodeAt(0) === 0x7b ? profileJson : JSON.stringify(JSON.parse(profileJson));
 }
 
-/** One member: its other fields encoded as usual, then `"profile":<stored text>` last. */
-function memberJson(member: StoredMember): string {
-  const { profileJson, ...rest } = member;
-  const head = JSON.stringify(rest);
-  return `${head.slice(0, -1)},"profile":${profileText(profileJson)}}`;
+/**
+ * One member: its other fields encoded as usual, then `"profile":<stored text>` last. The
+ * fields are copied by name into a fresh literal rather than by `...rest`: V8 encodes such
+ * an object markedly faster, and this runs for every member of every page. `satisfies`
+ * makes the compiler flag a field added to `Member` and missing here.
+ */
+function memberJson(m: StoredMember): string {
+  const head = JSON.stringify({
+    id: m.id,
+    userName: m.userName,
+    email: m.email,
+    externalId: m.externalId,
+    displayName: m.displayName,
+    givenName: m.givenName,
+    familyName: m.familyName,
+    state: m.state,
+    role: m.role,
+    managed: m.managed,
+    scimDeleted: m.scimDeleted,
+    pendingEmail: m.pendingEmail,
+    signedUpAt: m.signedUpAt,
+    confirmedAt: m.confirmedAt,
+    suspendedAt: m.suspendedAt,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    version: m.version,
+  } satisfies Omit<StoredMember, 'profileJson'>);
+  return `${head.slice(0, -1)},"profile":${profileText(m.profileJson)}}`;
 }
 
 /**
