@@ -123,8 +123,8 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           body: await withGroups(query, await client.createMember(memberInputFrom(objectBody(body).input))),
         })),
         // The page is written with each member's profile as the stored JSON text (member-json.ts):
-        // the bridge's sweeps read thousands of members, and parsing every profile only to
-        // encode it again was a quarter of this server's work per page.
+        // a bridge's sweep reads every member, and parsing each profile only to encode it
+        // again was one of the largest costs of a page (with the encoding, near a quarter).
         op('POST', '/members/search', async ({ body, query }) => {
           const page = await listMembersAsStored(deps, memberListQueryFrom(objectBody(body).query));
           if (query.include !== 'groups' || page.items.length === 0) {
