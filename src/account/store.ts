@@ -50,6 +50,13 @@ export interface Page<T> {
   items: T[];
 }
 
+/**
+ * A member with its profile as the store holds it: JSON text of an object, exactly as the
+ * store wrote it (SQLite) or as the database renders it (PostgreSQL jsonb). The account API
+ * splices it into its answers instead of parsing it only to stringify it again.
+ */
+export type StoredMember = Omit<Member, 'profile'> & { profileJson: string };
+
 export interface MemberListQuery extends ListQuery {
   /** Leave out members deleted through SCIM (they are 404 to the IdP). */
   excludeScimDeleted?: boolean;
@@ -110,6 +117,8 @@ export interface StoreOps {
   findMemberByUserName(userName: string): Promise<Member | undefined>;
   findMemberByExternalId(externalId: string): Promise<Member | undefined>;
   listMembers(query: MemberListQuery): Promise<Page<Member>>;
+  /** The same page as `listMembers`, each profile left as stored JSON text. */
+  listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>>;
 
   /** Throws `UniqueViolation` when displayName is taken (case-insensitively). */
   insertGroup(group: Group): Promise<void>;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ActivityEntry, Group, Integration, Member, OutboxMessage } from '../account/model.ts';
-import { type Store, UniqueViolation } from '../account/store.ts';
+import { type Page, type Store, type StoredMember, UniqueViolation } from '../account/store.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 
@@ -130,6 +130,70 @@ const FILTER_MEMBERS: Member[] = [
     profile: { title: '' },
   }),
 ];
+
+/** Profiles a JSON splice could get wrong: escapes, unicode, nesting, numbers, emptiness. */
+export const UNUSUAL_PROFILES: Array<[string, Record<string, unknown>]> = [
+  ['empty', {}],
+  [
+    'unicode',
+    {
+      displayName: 'Zoë Ångström-Łukasiewicz 山田太郎 🧑‍💻',
+      nickName: 'مرحبا',
+      title: '\u2028line\u2029separators',
+    },
+  ],
+  [
+    'escapes',
+    {
+      title: 'say "hi" \\ back\\slash\ttab\nnewline\u0001control </script>',
+      'odd "key"\\': 'value',
+    },
+  ],
+  [
+    'nested objects and the enterprise extension',
+    {
+      name: {
+        formatted: 'Ms. Ada Lovelace',
+        givenName: 'Ada',
+        familyName: 'Lovelace',
+        honorificPrefix: 'Ms.',
+      },
+      emails: [
+        { type: 'work', value: 'ada@example.com', primary: true },
+        { type: 'home', value: 'ada@home.example' },
+      ],
+      addresses: [{ type: 'work', streetAddress: '1 Main St\nFloor 2', locality: 'London', primary: true }],
+      [ENTERPRISE]: {
+        employeeNumber: '701984',
+        costCenter: '4130',
+        department: 'Tour Operations',
+        manager: { value: '26118915-6090-4610-87e4-49d8ca9f808d', displayName: 'John Smith' },
+      },
+      'urn:example:custom:1.0': { deep: { deeper: { deepest: [[1, [2, [3]]], { x: null }] } } },
+    },
+  ],
+  [
+    'scalars',
+    { active: false, count: 0, ratio: -12.5, big: 12345678901234, tiny: 1e-7, none: null, list: [] },
+  ],
+];
+
+/** A stored member as the in-process read would return it: the profile parsed. */
+function parsedMember(stored: StoredMember): Member {
+  const { profileJson, ...rest } = stored;
+  return { ...rest, profile: JSON.parse(profileJson) };
+}
+
+/** Both reads serve the same page, item for item; the stored one holds each profile as JSON object text. */
+async function assertSameAsStored(
+  parsed: Page<Member>,
+  stored: Page<StoredMember>,
+  label: string,
+): Promise<void> {
+  assert.equal(stored.total, parsed.total, label);
+  for (const item of stored.items) assert.equal(item.profileJson.trimStart()[0], '{', label);
+  assert.deepEqual(stored.items.map(parsedMember), parsed.items, label);
+}
 
 const userFilterCases: Array<[string, Filter, string[]]> = [
   ['userName eq is case-insensitive', eq(path('userName'), 'ALICE'), ['m-a']],
@@ -551,8 +615,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       for (const [label, filter] of badUserFilters) {
         test(`users: refuses ${label} with 400 invalidFilter`, async () => {
           await rejectsWith(store.listMembers({ filter, startIndex: 1, count: 10 }), 400, 'invalidFilter');
+          await rejectsWith(
+            store.listMembersAsStored({ filter, startIndex: 1, count: 10 }),
+            400,
+            'invalidFilter',
+          );
         });
       }
+
+      test('users as stored: every filter and sort serves the same page, profiles as stored text', async () => {
+        for (const [label, filter] of userFilterCases) {
+          const query = { filter, startIndex: 1, count: 50 };
+          await assertSameAsStored(
+            await store.listMembers(query),
+            await store.listMembersAsStored(query),
+            label,
+          );
+        }
+        for (const sortBy of [path('userName'), path('title'), path('department', undefined, ENTERPRISE)]) {
+          for (const descending of [false, true]) {
+            const query = { sortBy, descending, startIndex: 2, count: 2 };
+            await assertSameAsStored(
+              await store.listMembers(query),
+              await store.listMembersAsStored(query),
+              `${sortBy.attr} ${descending}`,
+            );
+          }
+        }
+      });
 
       test('groups: every supported attribute', async () => {
         await store.insertGroup(makeGroup('g1', { displayName: 'Engineering', externalId: 'G-1' }));
@@ -705,6 +795,44 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           }
           assert.equal(new Set(seen).size, seen.length, 'no row served twice');
           for (const id of ids) assert.ok(seen.includes(id), `${id} was served`);
+        }
+      });
+
+      test('as stored: a sweep, totals and SCIM deletes match listMembers', async () => {
+        await store.updateMember(
+          makeMember(ids[3]!, { userName: 'name-96', scimDeleted: true, version: 2 }),
+          1,
+        );
+        for (const excludeScimDeleted of [false, true]) {
+          const seen: string[] = [];
+          for (let startIndex = 1; startIndex <= 30; startIndex += 7) {
+            const query = { startIndex, count: 7, excludeScimDeleted };
+            const stored = await store.listMembersAsStored(query);
+            await assertSameAsStored(await store.listMembers(query), stored, `${startIndex}`);
+            seen.push(...stored.items.map((member) => member.id));
+          }
+          assert.deepEqual(seen, excludeScimDeleted ? ids.filter((id) => id !== ids[3]) : ids);
+        }
+        assert.deepEqual(await store.listMembersAsStored({ startIndex: 1, count: 0 }), {
+          total: 25,
+          items: [],
+        });
+        assert.deepEqual(await store.listMembersAsStored({ startIndex: 100, count: 5 }), {
+          total: 25,
+          items: [],
+        });
+      });
+
+      test('as stored: unusual profiles come back as JSON text of exactly what was written', async () => {
+        for (const [i, [label, profile]] of UNUSUAL_PROFILES.entries()) {
+          await store.updateMember(
+            makeMember(ids[i]!, { userName: `name-${99 - i}`, profile, version: 2 }),
+            1,
+          );
+          const query = { startIndex: i + 1, count: 1 };
+          const stored = await store.listMembersAsStored(query);
+          assert.deepEqual(JSON.parse(stored.items[0]!.profileJson), profile, label);
+          await assertSameAsStored(await store.listMembers(query), stored, label);
         }
       });
 

@@ -16,6 +16,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   findMemberByUserName: true,
   findMemberByExternalId: true,
   listMembers: true,
+  listMembersAsStored: true,
   insertGroup: true,
   updateGroup: true,
   deleteGroup: true,

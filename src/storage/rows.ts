@@ -15,6 +15,7 @@ import type {
   MemberKeys,
   OutboxMessage,
 } from '../account/model.ts';
+import type { StoredMember } from '../account/store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -95,6 +96,64 @@ export function memberFromValues(values: readonly unknown[]): Member {
     managed: bool(values[9]),
     scimDeleted: bool(values[10]),
     profile: json(values[11]),
+    pendingEmail: text(values[12]),
+    signedUpAt: text(values[13]),
+    confirmedAt: text(values[14]),
+    suspendedAt: text(values[15]),
+    createdAt: values[16] as string,
+    updatedAt: values[17] as string,
+    version: Number(values[18]),
+  };
+}
+
+/**
+ * JSON text as stored: SQLite's TEXT column, or PostgreSQL's jsonb selected as `::text`. A
+ * value the driver has already parsed (jsonb selected without the cast) is written back as
+ * text, so the result is JSON text either way.
+ */
+export const jsonText = (value: unknown): string =>
+  typeof value === 'string' ? value : JSON.stringify(value);
+
+/** `memberFromRow` with the profile left as stored JSON text (`StoredMember`). */
+export function storedMemberFromRow(row: Row): StoredMember {
+  return {
+    id: row.id as string,
+    userName: row.user_name as string,
+    email: row.email as string,
+    externalId: text(row.external_id),
+    displayName: text(row.display_name),
+    givenName: text(row.given_name),
+    familyName: text(row.family_name),
+    state: row.state as Member['state'],
+    role: row.role as Member['role'],
+    managed: bool(row.managed),
+    scimDeleted: bool(row.scim_deleted),
+    profileJson: jsonText(row.profile),
+    pendingEmail: text(row.pending_email),
+    signedUpAt: text(row.signed_up_at),
+    confirmedAt: text(row.confirmed_at),
+    suspendedAt: text(row.suspended_at),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    version: Number(row.version),
+  };
+}
+
+/** `memberFromValues` with the profile left as stored JSON text (`StoredMember`). */
+export function storedMemberFromValues(values: readonly unknown[]): StoredMember {
+  return {
+    id: values[0] as string,
+    userName: values[1] as string,
+    email: values[2] as string,
+    externalId: text(values[3]),
+    displayName: text(values[4]),
+    givenName: text(values[5]),
+    familyName: text(values[6]),
+    state: values[7] as Member['state'],
+    role: values[8] as Member['role'],
+    managed: bool(values[9]),
+    scimDeleted: bool(values[10]),
+    profileJson: jsonText(values[11]),
     pendingEmail: text(values[12]),
     signedUpAt: text(values[13]),
     confirmedAt: text(values[14]),

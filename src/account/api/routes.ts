@@ -16,7 +16,9 @@ import type { AccountClient } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
+import { listMembersAsStored } from '../list-members.ts';
 import type { ApiSession, Member } from '../model.ts';
+import { storedMemberPageJson } from './member-json.ts';
 import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
 import {
   ApiRequestError,
@@ -143,15 +145,16 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           status: 201,
           body: await withGroups(query, await client.createMember(memberInputFrom(objectBody(body).input))),
         })),
+        // The page is written with each member's profile as the stored JSON text (member-json.ts):
+        // a bridge's sweep reads every member, and parsing each profile only to encode it
+        // again was one of the largest costs of a page (with the encoding, near a quarter).
         op('POST', '/members/search', async ({ body, query }) => {
-          const page = await client.listMembers(memberListQueryFrom(objectBody(body).query));
-          if (query.include !== 'groups' || page.items.length === 0) return { status: 200, body: page };
+          const page = await listMembersAsStored(deps, memberListQueryFrom(objectBody(body).query));
+          if (query.include !== 'groups' || page.items.length === 0) {
+            return { status: 200, json: storedMemberPageJson(page) };
+          }
           const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
-          // Every member on the page gets an entry, an empty list too: "no groups" is not "not asked".
-          const byMember = Object.fromEntries(
-            page.items.map((member) => [member.id, groups.get(member.id) ?? []]),
-          );
-          return { status: 200, body: { ...page, groups: byMember } };
+          return { status: 200, json: storedMemberPageJson(page, groups) };
         }),
         op('POST', '/members/groups', async ({ body }) => {
           const groups = await client.groupsOfMembers(idList(objectBody(body).memberIds, 'memberIds'));
@@ -302,6 +305,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
               body: request.body,
             });
             reply.code(result.status);
+            if (result.json !== undefined) return reply.header('content-type', JSON_TYPE).send(result.json);
             return result.body === undefined ? reply.send() : reply.send(result.body);
           },
         });
@@ -313,7 +317,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
        * (and its system calls on both sides) per call. Each call runs exactly as its own
        * request would, concurrently with the others; each gets its own answer or error.
        */
-      api.post('/batch', async (request) => {
+      api.post('/batch', async (request, reply) => {
         const calls = objectBody(request.body).calls;
         if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH) {
           throw new ApiRequestError(`"calls" must be a list of 1 to ${MAX_BATCH} calls`);
@@ -323,7 +327,9 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             try {
               const { operation, params, query, body } = route(operations, call);
               const result = await operation.handle({ params, query, body });
-              return result.body === undefined ? { status: result.status } : result;
+              return result.body === undefined && result.json === undefined
+                ? { status: result.status }
+                : result;
             } catch (error) {
               const body = toApiError(error);
               if (body.code === 'internal_error')
@@ -332,7 +338,15 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             }
           }),
         );
-        return { results };
+        if (!results.some((result) => result.json !== undefined)) return { results };
+        // A pre-encoded answer goes into the batch answer as it is: the same JSON as
+        // `{ results }` with that answer's body parsed.
+        const parts = results.map((result) =>
+          result.json === undefined
+            ? JSON.stringify(result)
+            : `{"status":${JSON.stringify(result.status)},"body":${result.json}}`,
+        );
+        return reply.header('content-type', JSON_TYPE).send(`{"results":[${parts.join(',')}]}`);
       });
     },
     { prefix: API_PREFIX },
@@ -361,16 +375,23 @@ function pageFrom<K extends string>(
   return page as { limit: number } & Partial<Record<K, string>>;
 }
 
+/**
+ * An operation's answer: a body for fastify to encode, or (`json`) the body already encoded,
+ * which the route and `/batch` send as it is.
+ */
+type OperationResult =
+  | { status: number; body?: unknown; json?: undefined }
+  | { status: number; json: string; body?: undefined };
+
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   pattern: RegExp;
   names: string[];
-  handle(input: { params: Record<string, string>; query: Query; body: unknown }): Promise<{
-    status: number;
-    body?: unknown;
-  }>;
+  handle(input: { params: Record<string, string>; query: Query; body: unknown }): Promise<OperationResult>;
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const MAX_BATCH = 100;
 

@@ -43,6 +43,7 @@ import {
   type Page,
   type PendingMemberRow,
   type Store,
+  type StoredMember,
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
@@ -105,6 +106,7 @@ import {
   outboxFromRow,
   outboxValues,
   type Row,
+  storedMemberFromRow,
   uniqueFieldOf,
 } from '../rows.ts';
 import {
@@ -119,6 +121,9 @@ import {
 import { claimDueMailSql, idLast, SQL } from '../statements.ts';
 
 type Client = pg.Pool | pg.PoolClient;
+
+/** `MEMBER_COLUMNS` with the jsonb profile rendered as text, which pg leaves unparsed. */
+const STORED_MEMBER_COLUMNS = MEMBER_COLUMNS.replace(/\bprofile\b/, 'profile::text AS profile');
 
 const PG_SQL = {
   addGroupMembers:
@@ -233,6 +238,14 @@ class PostgresOps implements StoreOps {
 
   listMembers(query: MemberListQuery): Promise<Page<Member>> {
     return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
+      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
+      counter: query.excludeScimDeleted ? 'members_live' : 'members',
+    });
+  }
+
+  /** jsonb cast to text by the database: the driver then hands the profile over unparsed. */
+  listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>> {
+    return this.list(query, userAttributes, 'members', STORED_MEMBER_COLUMNS, storedMemberFromRow, {
       conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
       counter: query.excludeScimDeleted ? 'members_live' : 'members',
     });

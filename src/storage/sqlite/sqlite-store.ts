@@ -47,6 +47,7 @@ import {
   type Page,
   type PendingMemberRow,
   type Store,
+  type StoredMember,
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
@@ -110,6 +111,7 @@ import {
   outboxFromRow,
   outboxValues,
   type Row,
+  storedMemberFromValues,
   uniqueFieldOf,
 } from '../rows.ts';
 import {
@@ -295,6 +297,14 @@ class SqliteOps implements StoreOps {
 
   async listMembers(query: MemberListQuery): Promise<Page<Member>> {
     return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromValues, {
+      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
+      counter: query.excludeScimDeleted ? 'members_live' : 'members',
+    });
+  }
+
+  /** The same statement as `listMembers` (so a sweep shares its seek hints), read without parsing profiles. */
+  async listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>> {
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, storedMemberFromValues, {
       conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
       counter: query.excludeScimDeleted ? 'members_live' : 'members',
     });
