@@ -50,6 +50,28 @@ export async function assertEmailFree(ops: StoreOps, email: string, ownId: strin
   }
 }
 
+/**
+ * The member an IdP write addresses: 404 for one that does not exist or was deleted through
+ * SCIM (P14), 412 when the caller pinned a version and the member has moved on.
+ */
+export async function requireWritableMember(
+  ops: StoreOps,
+  id: string,
+  expectedVersion: number | undefined,
+): Promise<Member> {
+  const existing = await ops.getMember(id);
+  if (existing === undefined || existing.scimDeleted) {
+    throw new AccountError('member_not_found', `no member with id ${id}`);
+  }
+  if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+    throw new AccountError(
+      'version_mismatch',
+      `member ${id} is at version ${existing.version}, not ${expectedVersion}`,
+    );
+  }
+  return existing;
+}
+
 export async function requireAccount(ops: StoreOps): Promise<Account> {
   const account = await ops.getAccount();
   if (account === undefined) {

@@ -10,8 +10,7 @@
 import { applyMemberChange } from './apply-member-change.ts';
 import type { MemberInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
-import { assertManageable, isRecreation, requireAccount } from './member-rules.ts';
+import { assertManageable, isRecreation, requireAccount, requireWritableMember } from './member-rules.ts';
 import type { Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
 
@@ -22,16 +21,7 @@ export function setMemberActive(
   expectedVersion?: number,
 ): Promise<Member> {
   return deps.store.transaction(async (tx) => {
-    const existing = await tx.getMember(id);
-    if (existing === undefined || existing.scimDeleted) {
-      throw new AccountError('member_not_found', `no member with id ${id}`);
-    }
-    if (expectedVersion !== undefined && existing.version !== expectedVersion) {
-      throw new AccountError(
-        'version_mismatch',
-        `member ${id} is at version ${existing.version}, not ${expectedVersion}`,
-      );
-    }
+    const existing = await requireWritableMember(tx, id, expectedVersion);
     // Already so: nothing is written and the version stays, as for a PATCH that changes
     // nothing. Going through `applyMemberChange` here would not be the same: with the
     // pending address as input it re-sends an expired e-mail change link.

@@ -54,28 +54,14 @@ export function memberValues(member: Member): unknown[] {
   ];
 }
 
+/** `MEMBER_COLUMNS` as row keys, in order. */
+const MEMBER_KEYS = MEMBER_COLUMNS.split(', ');
+
+/** A keyed row (PostgreSQL, SQLite single-row reads) as values in `MEMBER_COLUMNS` order. */
+const memberValuesOf = (row: Row): unknown[] => MEMBER_KEYS.map((key) => row[key]);
+
 export function memberFromRow(row: Row): Member {
-  return {
-    id: row.id as string,
-    userName: row.user_name as string,
-    email: row.email as string,
-    externalId: text(row.external_id),
-    displayName: text(row.display_name),
-    givenName: text(row.given_name),
-    familyName: text(row.family_name),
-    state: row.state as Member['state'],
-    role: row.role as Member['role'],
-    managed: bool(row.managed),
-    scimDeleted: bool(row.scim_deleted),
-    profile: json(row.profile),
-    pendingEmail: text(row.pending_email),
-    signedUpAt: text(row.signed_up_at),
-    confirmedAt: text(row.confirmed_at),
-    suspendedAt: text(row.suspended_at),
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-    version: Number(row.version),
-  };
+  return memberFromValues(memberValuesOf(row));
 }
 
 /**
@@ -116,27 +102,7 @@ export const jsonText = (value: unknown): string =>
 
 /** `memberFromRow` with the profile left as stored JSON text (`StoredMember`). */
 export function storedMemberFromRow(row: Row): StoredMember {
-  return {
-    id: row.id as string,
-    userName: row.user_name as string,
-    email: row.email as string,
-    externalId: text(row.external_id),
-    displayName: text(row.display_name),
-    givenName: text(row.given_name),
-    familyName: text(row.family_name),
-    state: row.state as Member['state'],
-    role: row.role as Member['role'],
-    managed: bool(row.managed),
-    scimDeleted: bool(row.scim_deleted),
-    profileJson: jsonText(row.profile),
-    pendingEmail: text(row.pending_email),
-    signedUpAt: text(row.signed_up_at),
-    confirmedAt: text(row.confirmed_at),
-    suspendedAt: text(row.suspended_at),
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-    version: Number(row.version),
-  };
+  return storedMemberFromValues(memberValuesOf(row));
 }
 
 /** `memberFromValues` with the profile left as stored JSON text (`StoredMember`). */
