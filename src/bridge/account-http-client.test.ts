@@ -355,6 +355,29 @@ describe('HTTP AccountClient', () => {
     }
   });
 
+  test('closing the client answers the calls still waiting to go out', async () => {
+    const { slow, holdNext, release } = await holdingProxy();
+    try {
+      const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
+      const member = await c.createMember(input(32));
+      holdNext();
+      const first = c.getMember(member.id).catch((error: unknown) => error);
+      while (!slow.seen.some((line) => line.startsWith('GET'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const waiting = c.getMember(member.id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      c.close();
+      const stillWaiting = new Promise((resolve) => setTimeout(resolve, 2000));
+      assert.equal(await codeOf(Promise.race([waiting, stillWaiting])), 'account_unreachable');
+      release();
+      await first;
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   test('a request that gets no answer times out as account_unreachable', async () => {
     const stalled = await proxy((request) =>
       request.url?.startsWith('/api/v1/members/') ? 'stall' : 'pass',

@@ -623,6 +623,17 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     connectionStatus: () => status,
     close() {
       clearTimeout(holdTimer);
+      // Calls still waiting to go out are answered now rather than never.
+      const waiting = queue;
+      queue = [];
+      for (const pending of waiting) {
+        pending.settle({
+          error: new AccountError(
+            'account_unreachable',
+            'the bridge is shutting down; the request changed nothing, retry later',
+          ),
+        });
+      }
       agents.http.destroy();
       agents.https.destroy();
     },
