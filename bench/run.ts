@@ -5,7 +5,7 @@
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
- *                    [--mode one-process|split]
+ *                    [--mode one-process|split|compare] [--pairs 3]
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
@@ -18,7 +18,9 @@
  *
  * `--mode split` runs the account server and the bridge as two processes (the bridge reaches
  * the account over its HTTP API) and counts the CPU time of both; the default is the
- * one-process system of `npm start`.
+ * one-process system of `npm start`. `--mode compare` runs both modes `--pairs` times each,
+ * alternating (bench/compare.ts), and prints each workload's medians and their ratio
+ * against the split-mode bar of 1.5.
  *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
@@ -29,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { compareRuns, comparisonMarkdown, type Mode, pairOrder } from './compare.ts';
 import {
   type ConfirmBenchResult,
   confirmMarkdown,
@@ -63,7 +66,8 @@ interface Options {
   profile: boolean;
   writeDocs: boolean;
   docsOnly: boolean;
-  mode: 'one-process' | 'split';
+  mode: Mode | 'compare';
+  pairs: number;
   mails: number;
   confirmMembers: number;
 }
@@ -98,14 +102,15 @@ function parseOptions(argv: string[]): Options {
       'write-docs': { type: 'boolean', default: false },
       'docs-only': { type: 'boolean', default: false },
       mode: { type: 'string', default: 'one-process' },
+      pairs: { type: 'string', default: '3' },
       mails: { type: 'string', default: '10000' },
       'confirm-members': { type: 'string', default: '10000' },
     },
   });
-  if (values.mode !== 'one-process' && values.mode !== 'split')
-    throw new UsageError('--mode must be one-process or split');
-  if (values.mode === 'split' && (values['write-docs'] || values['docs-only']))
-    throw new UsageError('--write-docs renders one-process figures; run split mode without it');
+  if (values.mode !== 'one-process' && values.mode !== 'split' && values.mode !== 'compare')
+    throw new UsageError('--mode must be one-process, split or compare');
+  if (values.mode !== 'one-process' && (values['write-docs'] || values['docs-only']))
+    throw new UsageError(`--write-docs renders one-process figures; run ${values.mode} mode without it`);
   if (values.db !== 'sqlite' && values.db !== 'postgres')
     throw new UsageError('--db must be sqlite or postgres');
   const only = values.only
@@ -132,15 +137,16 @@ function parseOptions(argv: string[]): Options {
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
     mode: values.mode,
+    pairs: wholeNumber(values.pairs, 'pairs', 1, 20),
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
   };
 }
 
-function reproduceCommand(options: Options, users: number): string {
+function reproduceCommand(options: Options, users: number, mode: Mode): string {
   const parts = ['npm run bench --', `--users ${users}`, `--concurrency ${options.concurrency}`];
   if (options.database !== 'sqlite') parts.push(`--db ${options.database}`);
-  if (options.mode === 'split') parts.push('--mode split');
+  if (mode === 'split') parts.push('--mode split');
   if (options.only) parts.push(`--only ${options.only.join(',')}`);
   return parts.join(' ');
 }
@@ -203,7 +209,7 @@ async function printHotSpots(profileDir: string): Promise<void> {
 let activeServer: ServerUnderTest | undefined;
 let activeCleanUp: (() => Promise<void>) | undefined;
 
-async function runOneSize(options: Options, users: number): Promise<RunResult> {
+async function runOneSize(options: Options, users: number, mode: Mode): Promise<RunResult> {
   const database = await prepareDatabase(options.database, users);
   activeCleanUp = database.cleanUp;
   const profileDir = options.profile
@@ -213,9 +219,9 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
   let measurements: Measurement[] = [];
   try {
     console.log(
-      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${options.mode}`,
+      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}`,
     );
-    const args = options.mode === 'split' ? [...database.args, '--mode', 'split'] : database.args;
+    const args = mode === 'split' ? [...database.args, '--mode', 'split'] : database.args;
     const server = await startServerUnderTest({ args, startTimeoutMs: 60_000 });
     activeServer = server;
     try {
@@ -255,7 +261,7 @@ async function runOneSize(options: Options, users: number): Promise<RunResult> {
     database: options.database,
     users,
     concurrency: options.concurrency,
-    command: reproduceCommand(options, users),
+    command: reproduceCommand(options, users, mode),
     measurements,
     peakRssMiB: Math.max(...measurements.map((measurement) => measurement.peakRssMiB ?? 0)),
     failedRequests: measurements.reduce((sum, measurement) => sum + measurement.failed, 0),
@@ -369,12 +375,45 @@ async function runConfirm(options: Options): Promise<number> {
   return failed;
 }
 
+/** `--mode compare`: both modes, alternating, then each workload's medians and ratio. */
+async function runComparison(options: Options): Promise<number> {
+  let failed = 0;
+  for (const users of options.users) {
+    const runs: Array<{ mode: Mode; measurements: Measurement[] }> = [];
+    for (let pair = 0; pair < options.pairs; pair++) {
+      for (const mode of pairOrder(pair)) {
+        const result = await runOneSize(options, users, mode);
+        failed += result.failedRequests;
+        runs.push({ mode, measurements: result.measurements });
+      }
+    }
+    const { workloads, skipped } = compareRuns(runs);
+    const table = comparisonMarkdown(workloads);
+    console.log(
+      `\nN = ${users.toLocaleString('en')}: CPU ms per request, ${options.pairs} runs of each mode, alternating\n${table}`,
+    );
+    if (skipped.length > 0) console.error(`\n!!! left out (failed requests): ${skipped.join(', ')}`);
+    const file = path.join(
+      RESULTS_DIR,
+      `compare-${options.database}-${users}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+    await writeFile(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), machine: describeMachine(), users, pairs: options.pairs, workloads, skipped }, null, 2)}\n`,
+    );
+    console.log(`saved ${path.relative(ROOT, file)}`);
+  }
+  return failed;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
+  if (options.mode === 'compare') return (await runComparison(options)) === 0 ? 0 : 1;
+  const mode = options.mode;
   let failed = 0;
   for (const users of options.docsOnly || !wantsScim(options) ? [] : options.users) {
-    const result = await runOneSize(options, users);
+    const result = await runOneSize(options, users, mode);
     console.log(`\n${terminalTable(result.measurements)}`);
     console.log(`peak server RSS ${result.peakRssMiB.toFixed(0)} MiB`);
     const failures = failureReport(result.measurements);
@@ -386,7 +425,7 @@ async function main(): Promise<number> {
     failed += result.failedRequests;
     // Split-mode runs are kept apart: the generated tables in docs/benchmarks.md are one-process figures.
     const files =
-      options.mode === 'split'
+      mode === 'split'
         ? [await saveSplitResult(result)]
         : await saveResult(RESULTS_DIR, result, options.profile);
     console.log(`saved ${path.relative(ROOT, files[0]!)}`);

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compareRuns, comparisonMarkdown, median, pairOrder } from './compare.ts';
+import type { Measurement } from './measure.ts';
+
+const measurement = (key: string, cpu: number, extra: Partial<Measurement> = {}): Measurement => ({
+  key,
+  label: key,
+  setup: false,
+  requests: 100,
+  succeeded: 100,
+  failed: 0,
+  failuresByReason: {},
+  failureSamples: [],
+  stoppedByDeadline: false,
+  wallMs: 1000,
+  requestsPerSecond: 100,
+  latency: { p50Ms: 1, p99Ms: 2, maxMs: 3, meanMs: 1 } as Measurement['latency'],
+  serverCpuMsPerRequest: cpu,
+  peakRssMiB: undefined,
+  problems: [],
+  ...extra,
+});
+
+describe('split-mode comparison', () => {
+  test('the order of the modes flips every pair', () => {
+    assert.deepEqual([0, 1, 2].map(pairOrder), [
+      ['one-process', 'split'],
+      ['split', 'one-process'],
+      ['one-process', 'split'],
+    ]);
+  });
+
+  test('medians resist one outlying run', () => {
+    assert.equal(median([0.2, 0.21, 9]), 0.21);
+    assert.equal(median([1, 2, 3, 4]), 2.5);
+    assert.ok(Number.isNaN(median([])));
+  });
+
+  test('each workload is judged by the ratio of its medians; setup steps and failing workloads are left out', () => {
+    const { workloads, skipped } = compareRuns([
+      {
+        mode: 'one-process',
+        measurements: [
+          measurement('W2', 0.2),
+          measurement('W5', 0.2),
+          measurement('W3-build', 5, { setup: true }),
+        ],
+      },
+      {
+        mode: 'split',
+        measurements: [measurement('W2', 0.29), measurement('W5', 0.4), measurement('W4', 1, { failed: 3 })],
+      },
+      {
+        mode: 'split',
+        measurements: [measurement('W2', 0.5), measurement('W5', 0.38), measurement('W4', 1)],
+      },
+      {
+        mode: 'one-process',
+        measurements: [measurement('W2', 0.19), measurement('W5', 0.21), measurement('W4', 1)],
+      },
+      { mode: 'split', measurements: [measurement('W2', 0.28), measurement('W5', 0.39)] },
+      { mode: 'one-process', measurements: [measurement('W2', 0.21), measurement('W5', 0.19)] },
+    ]);
+    assert.deepEqual(skipped, ['W4']);
+    const w2 = workloads.find((workload) => workload.key === 'W2')!;
+    assert.equal(w2.oneProcessMedian, 0.2);
+    assert.equal(w2.splitMedian, 0.29);
+    assert.equal(w2.met, true);
+    const w5 = workloads.find((workload) => workload.key === 'W5')!;
+    assert.equal(w5.ratio.toFixed(2), '1.95');
+    assert.equal(w5.met, false);
+    const table = comparisonMarkdown(workloads);
+    assert.match(
+      table,
+      /\| W2 \| 0\.200, 0\.190, 0\.210 \| 0\.290, 0\.500, 0\.280 \| 0\.200 → 0\.290 \| 1\.45 \| met \|/,
+    );
+    assert.match(table, /\| W5 .* \| 1\.95 \| not met \|/);
+    assert.doesNotMatch(table, /W3-build/);
+  });
+});
