@@ -30,6 +30,7 @@ import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
 import {
+  createAccountMonitoringTokenCheck,
   createStaticMonitoringTokenCheck,
   createStoreMonitoringTokenCheck,
   generateMonitoringToken,
@@ -295,8 +296,14 @@ export async function startBridgeService(
     client?: (verifier: TokenVerifier) => AccountClient;
     /** Where the session file is looked for when nothing names it (the one-process data folder). */
     defaultSessionPath?: string;
-    /** Monitoring tokens checked by the account (one process); SCIMBRIDGE_MONITOR_TOKEN is accepted anyway. */
+    /**
+     * Monitoring tokens checked against the account's store (one process). Without it the
+     * bridge asks the account over its client (a separate bridge). SCIMBRIDGE_MONITOR_TOKEN
+     * is accepted anyway, before either.
+     */
     monitoring?: MonitoringTokenCheck;
+    /** How long a separate bridge remembers a monitoring token the account said is valid (tests shorten it). */
+    monitoringCacheMs?: number;
     recentLogs?: RecentLogLines;
     watcherStatus?: WatcherStatusSource;
     wrapAccountClient?: (client: AccountClient) => AccountClient;
@@ -355,9 +362,17 @@ export async function startBridgeService(
     version: VERSION,
     watcher: deps.watcherStatus ?? watcher,
     recentLogs: deps.recentLogs,
+    // Its own SCIMBRIDGE_MONITOR_TOKEN first, needing nobody: the health monitor still reads a
+    // bridge whose account link is down. Then the tokens the account issued (P7).
     monitoring: createStaticMonitoringTokenCheck(
       config.monitorToken === undefined ? [] : [config.monitorToken],
-      deps.monitoring,
+      deps.monitoring ??
+        createAccountMonitoringTokenCheck({
+          account: client,
+          clock,
+          logger,
+          ...(deps.monitoringCacheMs !== undefined ? { cacheMs: deps.monitoringCacheMs } : {}),
+        }),
     ),
     publicUrl: config.publicBridgeUrl,
   });

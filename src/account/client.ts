@@ -164,4 +164,12 @@ export interface AccountClient {
   confirmMember(input: ConfirmMemberInput): Promise<{ outcome: ConfirmOutcome }>;
   /** Grows by one whenever a member signs up (becomes pending): a cheap "anything new?" for the watcher. */
   signUpCounter(): Promise<number>;
+
+  /**
+   * Whether `token` is a monitoring token the account issued and has not revoked (P7): how
+   * a separate bridge accepts the tokens `scimbridge monitoring token create` makes. Anything
+   * that is not shaped like one is simply not valid. Answers are not cached here; the
+   * bridge's check caches the valid ones (`createAccountMonitoringTokenCheck`).
+   */
+  checkMonitoringToken(token: string): Promise<boolean>;
 }

@@ -20,6 +20,7 @@ import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
 import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
 import { listMembers } from './list-members.ts';
+import { createStoreMonitoringTokenCheck } from './monitoring-tokens.ts';
 import { setMemberActive } from './set-member-active.ts';
 import { updateGroup } from './update-group.ts';
 import { updateMember } from './update-member.ts';
@@ -39,6 +40,10 @@ export function createInProcessAccountClient(
 ): InProcessAccountClient {
   const accountUrl = options.accountUrl ?? deps.accountUrl ?? 'http://localhost:8080';
   const gate = createProvisioningGate(deps, options.integrationCacheMs ?? INTEGRATION_CACHE_MS);
+  // The same store check the one-process bridge uses, without its cache: the asking bridge
+  // caches valid answers itself, and two caches in a row would lengthen how long a revoked
+  // token keeps working.
+  const monitoring = createStoreMonitoringTokenCheck(deps, { cacheMs: 0 });
   return {
     checkProvisioning: (keyId) => gate.check(keyId),
     forgetIntegration: () => gate.forget(),
@@ -69,5 +74,6 @@ export function createInProcessAccountClient(
     listPendingConfirmations: (page) => listPendingConfirmations(deps, page),
     confirmMember: (input) => confirmMember(deps, input, { accountUrl }),
     signUpCounter: () => deps.store.readCounter('sign_ups'),
+    checkMonitoringToken: (token) => monitoring.isMonitoringToken(token),
   };
 }

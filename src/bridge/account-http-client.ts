@@ -751,5 +751,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     async signUpCounter() {
       return (await call<{ count: number }>('GET', '/sign-ups/count', undefined, true)).count;
     },
+    // The token travels in the body only, never in a path or query that a log might keep.
+    async checkMonitoringToken(token) {
+      return (
+        (await call<{ valid: boolean }>('POST', '/monitoring-tokens/check', { token }, true)).valid === true
+      );
+    },
   };
 }

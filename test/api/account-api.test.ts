@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { signInMessage } from '../../src/account/api/protocol.ts';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
 import { addFirewallRule, removeFirewallRule } from '../../src/account/firewall/manage-rules.ts';
+import { createMonitoringToken, revokeMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
@@ -21,6 +22,7 @@ import { createLogger } from '../../src/logging.ts';
 import { type RunningAccount, startAccountService } from '../../src/main.ts';
 import { loggerInto } from '../support/log-lines.ts';
 import { checkResponse } from '../support/openapi.ts';
+import { assertNoSecretLogged } from '../support/system.ts';
 
 interface Credentials {
   keyId: string;
@@ -465,6 +467,48 @@ describe('account API', () => {
       },
     });
     assert.equal(found.body.total, 0);
+  });
+
+  test('a separate bridge asks whether a monitoring token is current; the answer never repeats it', async () => {
+    const { token: monitoring, record } = await createMonitoringToken(account.deps, 'prometheus');
+    const unknown = `sbm_${'A'.repeat(43)}`;
+    const check = (token: unknown, session?: string) =>
+      api('POST', '/monitoring-tokens/check', { ...(session ? { token: session } : {}), body: { token } });
+
+    // Without an API session nobody may ask, not even with a valid token.
+    const refused = await check(monitoring);
+    assert.deepEqual([refused.status, refused.body.code], [401, 'api_session_invalid']);
+
+    const session = await signIn(await credentials());
+    assert.deepEqual(await check(monitoring, session), { status: 200, body: { valid: true } });
+    // Unknown, malformed (wrong prefix, too short, the bearer token's shape, empty): simply not valid.
+    for (const other of [
+      unknown,
+      `${monitoring}x`,
+      monitoring.slice(0, -1),
+      `sbt_${monitoring.slice(4)}`,
+      '',
+    ]) {
+      assert.deepEqual(await check(other, session), { status: 200, body: { valid: false } });
+    }
+    // A body without a string token is a malformed request, and the message names no token.
+    for (const body of [42, null, { token: monitoring }]) {
+      const answer = await check(body, session);
+      assert.deepEqual([answer.status, answer.body.code], [400, 'invalid_request']);
+      assert.ok(!JSON.stringify(answer.body).includes(monitoring));
+    }
+    // Through /batch as the bridge's client sends it, with the same answer.
+    const batch = await api('POST', '/batch', {
+      token: session,
+      body: { calls: [{ method: 'POST', path: '/monitoring-tokens/check', body: { token: monitoring } }] },
+    });
+    assert.deepEqual(batch.body.results, [{ status: 200, body: { valid: true } }]);
+
+    // Revoked: not valid at once (the account caches nothing for this question).
+    assert.equal(await revokeMonitoringToken(account.deps, record.id), true);
+    assert.deepEqual(await check(monitoring, session), { status: 200, body: { valid: false } });
+
+    assertNoSecretLogged(logLines, [monitoring, monitoring.slice(4)]);
   });
 
   test('malformed and hostile bodies get invalid_request and change nothing', async () => {

@@ -159,6 +159,24 @@ describe('account server and bridge as two processes', () => {
     await bridge.waitFor(/signed in to the account API/);
   });
 
+  test("a monitoring token made with the CLI opens the bridge's /health and /metrics, and not SCIM", async () => {
+    const tokenFile = path.join(work, 'monitoring-token');
+    const made = await runCli(
+      ['monitoring', 'token', 'create', '--label', 'prometheus', '--token-out', tokenFile],
+      accountEnv(),
+    );
+    assert.equal(made.code, 0, made.output);
+    const monitoring = (await readFile(tokenFile, 'utf8')).trim();
+    const read = (urlPath: string, bearer: string) =>
+      fetch(`${bridgeAddress}${urlPath}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const health = await read('/health', monitoring);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).parts.account.status, 'ok');
+    assert.equal((await read('/metrics', monitoring)).status, 200);
+    assert.equal((await scim('GET', '/Users', undefined, monitoring)).status, 401);
+    assert.equal((await read('/logs', monitoring)).status, 401);
+  });
+
   test('Entra and Okta deactivation PATCHes answer as the read-patch-write path does', async () => {
     // The second user of each pair gets the same change in a shape that still takes the
     // read-patch-write path (a no-path value holding only `schemas`, ignored by the engine).

@@ -292,6 +292,14 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           status: 200,
           body: { count: await client.signUpCounter() },
         })),
+        // P7: a separate bridge asks whether a monitoring token is current. A string that is
+        // not shaped like one is just not valid (200); only a body without a string "token"
+        // is a malformed request. Neither answer nor error repeats the token.
+        op('POST', '/monitoring-tokens/check', async ({ body }) => {
+          const token = objectBody(body).token;
+          if (typeof token !== 'string') throw new ApiRequestError('"token" must be a string');
+          return { status: 200, body: { valid: await client.checkMonitoringToken(token) } };
+        }),
       ];
 
       for (const operation of operations) {

@@ -205,10 +205,15 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
       let ok = false;
       if (presented?.startsWith(MONITORING_PREFIX)) {
+        // Past the limit, only tokens known without a lookup (the monitor's own, recently
+        // passed ones) are checked: guesses from that address reach neither the database
+        // nor the account API.
         ok =
           allowMonitoring &&
           deps.monitoring !== undefined &&
-          (await deps.monitoring.isMonitoringToken(presented));
+          (await deps.monitoring.isMonitoringToken(presented, {
+            localOnly: deps.limiter.check(request.ip).blocked,
+          }));
       } else if (authorization !== undefined) {
         ok = (await deps.verifier.verify(authorization)).ok;
       }

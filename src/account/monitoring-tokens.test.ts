@@ -1,0 +1,110 @@
+/**
+ * The monitoring-token checks (P7): the in-process client's answer straight from the store
+ * (SQLite and PostgreSQL), and the separate bridge's check that asks the account, caches
+ * valid answers only, skips the question for an address past the limit, and says once,
+ * without the token, when it cannot ask.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loggerInto } from '../../test/support/log-lines.ts';
+import type { Clock } from '../clock.ts';
+import { AccountError } from './errors.ts';
+import { createInProcessAccountClient } from './in-process-client.ts';
+import {
+  createAccountMonitoringTokenCheck,
+  createMonitoringToken,
+  generateMonitoringToken,
+  revokeMonitoringToken,
+} from './monitoring-tokens.ts';
+import { openFixture } from './test-fixture.ts';
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  test(`${db}: the in-process client answers from the store, with no cache of its own`, async () => {
+    const f = await openFixture({ db });
+    try {
+      const client = createInProcessAccountClient(f.deps);
+      const { token, record } = await createMonitoringToken(f.deps, 'prometheus');
+      assert.equal(await client.checkMonitoringToken(token), true);
+      for (const other of [generateMonitoringToken(), `${token}x`, token.toUpperCase(), '', 'sbm_']) {
+        assert.equal(await client.checkMonitoringToken(other), false);
+      }
+      await revokeMonitoringToken(f.deps, record.id);
+      assert.equal(await client.checkMonitoringToken(token), false);
+    } finally {
+      await f.close();
+    }
+  });
+}
+
+describe('a separate bridge asking the account', () => {
+  const setup = (answer: (token: string) => Promise<boolean>) => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clock: Clock = { now: () => new Date(now) };
+    const lines: string[] = [];
+    const asked: string[] = [];
+    const check = createAccountMonitoringTokenCheck({
+      account: {
+        checkMonitoringToken: (token) => {
+          asked.push(token);
+          return answer(token);
+        },
+      },
+      clock,
+      logger: loggerInto(lines),
+      cacheMs: 30_000,
+    });
+    return { check, lines, asked, advance: (ms: number) => (now += ms) };
+  };
+
+  test('valid answers are remembered for the cache time, refusals not at all', async () => {
+    const valid = generateMonitoringToken();
+    let revoked = false;
+    const { check, asked, advance } = setup(async (token) => token === valid && !revoked);
+    assert.equal(await check.isMonitoringToken(valid), true);
+    revoked = true;
+    advance(29_999);
+    assert.equal(await check.isMonitoringToken(valid), true);
+    assert.equal(asked.length, 1);
+    advance(2);
+    assert.equal(await check.isMonitoringToken(valid), false);
+    assert.equal(await check.isMonitoringToken(valid), false);
+    assert.equal(asked.length, 3);
+  });
+
+  test('malformed tokens and an address past the limit cost no question', async () => {
+    const { check, asked } = setup(async () => true);
+    for (const malformed of ['', 'sbm_short', `sbt_${'A'.repeat(43)}`, `sbm_${'A'.repeat(44)}`]) {
+      assert.equal(await check.isMonitoringToken(malformed), false);
+    }
+    const token = generateMonitoringToken();
+    assert.equal(await check.isMonitoringToken(token, { localOnly: true }), false);
+    assert.equal(asked.length, 0);
+    assert.equal(await check.isMonitoringToken(token), true);
+    // Known now: it gets through from a blocked address too.
+    assert.equal(await check.isMonitoringToken(token, { localOnly: true }), true);
+    assert.equal(asked.length, 1);
+  });
+
+  test('an account that cannot be asked refuses the token and is logged once per reason, without it', async () => {
+    let failure: Error | undefined = new AccountError(
+      'account_unreachable',
+      'the bridge cannot reach the account server at http://127.0.0.1:1: connect ECONNREFUSED',
+    );
+    const { check, lines } = setup(async () => {
+      if (failure) throw failure;
+      return true;
+    });
+    const token = generateMonitoringToken();
+    for (let i = 0; i < 3; i++) assert.equal(await check.isMonitoringToken(token), false);
+    failure = new Error(`boom ${token}`);
+    assert.equal(await check.isMonitoringToken(token), false);
+    failure = undefined;
+    assert.equal(await check.isMonitoringToken(token), true);
+    const messages = lines.map((line) => JSON.parse(line).msg as string);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    assert.match(messages[0]!, /cannot be checked with the account: the bridge cannot reach/);
+    assert.match(messages[1]!, /cannot be checked with the account: the account API call failed/);
+    assert.match(messages[2]!, /checked with the account again/);
+    for (const line of lines) assert.ok(!line.includes(token.slice(4)));
+  });
+});
