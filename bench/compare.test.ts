@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compareRuns, comparisonMarkdown, median, pairOrder } from './compare.ts';
-import type { Measurement } from './measure.ts';
+import { measurementOf } from './fixtures/measurement.ts';
 
-const measurement = (key: string, cpu: number, extra: Partial<Measurement> = {}): Measurement => ({
-  key,
-  label: key,
-  setup: false,
-  requests: 100,
-  succeeded: 100,
-  failed: 0,
-  failuresByReason: {},
-  failureSamples: [],
-  stoppedByDeadline: false,
-  wallMs: 1000,
-  requestsPerSecond: 100,
-  latency: { p50Ms: 1, p99Ms: 2, maxMs: 3, meanMs: 1 } as Measurement['latency'],
-  serverCpuMsPerRequest: cpu,
-  peakRssMiB: undefined,
-  problems: [],
-  ...extra,
-});
+const measurement = measurementOf;
 
 describe('split-mode comparison', () => {
   test('the order of the modes flips every pair', () => {

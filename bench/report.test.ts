@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { judgeBars } from './bars.ts';
+import { measurementOf } from './fixtures/measurement.ts';
 import type { Measurement } from './measure.ts';
 import { failureReport, GENERATED_END, GENERATED_START, spliceGenerated, terminalTable } from './report.ts';
 import { describeMachine, type RunResult } from './result.ts';
 
-function measurement(key: string, cpuMs: number, extra: Partial<Measurement> = {}): Measurement {
-  return {
-    key,
-    label: key,
-    setup: false,
-    requests: 100,
-    succeeded: 100,
-    failed: 0,
-    failuresByReason: {},
-    failureSamples: [],
-    stoppedByDeadline: false,
-    wallMs: 1000,
-    requestsPerSecond: 100,
-    latency: { count: 100, meanMs: 1, p50Ms: 1, p99Ms: 2, maxMs: 3 },
-    serverCpuMsPerRequest: cpuMs,
-    peakRssMiB: 100,
-    problems: [],
-    ...extra,
-  };
-}
+const measurement = measurementOf;
 
 function run(users: number, measurements: Measurement[], peakRssMiB = 100): RunResult {
   return {
