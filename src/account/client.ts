@@ -98,6 +98,17 @@ export interface ConfirmMemberInput {
  */
 export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'changed' | 'not_pending';
 
+/**
+ * A member as the bridge sees it: what a SCIM User is rendered from and written back with
+ * (RFC 7643 §4.1), none of the account's own bookkeeping (e-mail state, role, sign-up and
+ * confirmation times). The account API sends only this: pages stay half the size, and a
+ * bridge — often in another network — learns no more than it needs.
+ */
+export type MemberView = Pick<
+  Member,
+  'id' | 'userName' | 'externalId' | 'state' | 'profile' | 'createdAt' | 'updatedAt' | 'version'
+>;
+
 export interface AccountClient {
   /**
    * Throws `provisioning_disabled` when provisioning is off (P3) and `credentials_revoked`
@@ -106,17 +117,17 @@ export interface AccountClient {
   checkProvisioning(keyId: string): Promise<void>;
 
   /** Invites a new member, or matches an existing one by e-mail without inviting (P9). */
-  createMember(input: MemberInput): Promise<Member>;
+  createMember(input: MemberInput): Promise<MemberView>;
   /** Members deleted through SCIM are `member_not_found`. */
-  getMember(id: string): Promise<Member>;
-  listMembers(query: MemberListQuery): Promise<Page<Member>>;
+  getMember(id: string): Promise<MemberView>;
+  listMembers(query: MemberListQuery): Promise<Page<MemberView>>;
   /** `expectedVersion` comes from If-Match; a mismatch is `version_mismatch`. */
-  updateMember(id: string, input: MemberInput, expectedVersion?: number): Promise<Member>;
+  updateMember(id: string, input: MemberInput, expectedVersion?: number): Promise<MemberView>;
   /**
    * `updateMember` with the member as stored and only `active` changed, in one call: the
    * IdP's deactivation and reactivation (P14, P15). The value it already has writes nothing.
    */
-  setMemberActive(id: string, active: boolean, expectedVersion?: number): Promise<Member>;
+  setMemberActive(id: string, active: boolean, expectedVersion?: number): Promise<MemberView>;
   /** Suspends the member and hides them from SCIM; never deletes (P14). */
   deleteMember(id: string): Promise<void>;
   groupsOfMembers(

@@ -186,7 +186,7 @@ describe('HTTP AccountClient', () => {
   test('works like the in-process client, and account errors come back with their codes', async () => {
     const c = client();
     const member = await c.createMember(input(1));
-    assert.equal((await c.getMember(member.id)).email, 'c1@example.com');
+    assert.equal((await c.getMember(member.id)).userName, 'c1@example.com');
     assert.equal(await codeOf(c.getMember('missing')), 'member_not_found');
     assert.equal(await codeOf(c.createMember(input(1))), 'user_name_taken');
     assert.equal(

@@ -32,11 +32,12 @@ import type {
   GroupKeyInfo,
   MemberInput,
   MembershipChange,
+  MemberView,
   MissingKeyShare,
   PendingConfirmation,
 } from '../account/client.ts';
 import { AccountError, type AccountErrorCode } from '../account/errors.ts';
-import type { Group, GroupMemberRef, Member } from '../account/model.ts';
+import type { Group, GroupMemberRef } from '../account/model.ts';
 import type { GroupListQuery, MemberListQuery, Page } from '../account/store.ts';
 import { bytesToBase64Url, utf8ToBytes } from '../crypto/encoding.ts';
 import { sign } from '../crypto/keys.ts';
@@ -613,10 +614,12 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     if (recentGroups.size > 10_000) recentGroups = new Map();
     for (const [memberId, groups] of entries) recentGroups.set(memberId, { groups, at });
   };
-  const memberWithGroups = async (promise: Promise<Member & { groups?: GroupRefs }>): Promise<Member> => {
+  const memberWithGroups = async (
+    promise: Promise<MemberView & { groups?: GroupRefs }>,
+  ): Promise<MemberView> => {
     const { groups, ...member } = await promise;
     if (groups) remember([[member.id, groups]]);
-    return member as Member;
+    return member;
   };
 
   return {
@@ -654,7 +657,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     getMember: (memberId) =>
       memberWithGroups(call('GET', `/members/${id(memberId)}?include=groups`, undefined, true)),
     async listMembers(query: MemberListQuery) {
-      const { groups, ...page } = await call<Page<Member> & { groups?: Record<string, GroupRefs> }>(
+      const { groups, ...page } = await call<Page<MemberView> & { groups?: Record<string, GroupRefs> }>(
         'POST',
         '/members/search?include=groups',
         { query },

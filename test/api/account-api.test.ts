@@ -161,7 +161,10 @@ describe('account API', () => {
       token,
       body: { input: { ...memberInput(1), displayName: 'Renamed' }, expectedVersion: created.body.version },
     });
-    assert.equal(updated.body.displayName, 'Renamed');
+    // The answer is the member as the bridge sees it; the account's own columns changed too.
+    assert.equal(updated.body.version, created.body.version + 1);
+    assert.equal(updated.body.displayName, undefined);
+    assert.equal((await account.store.getMember(id))?.displayName, 'Renamed');
     const stale = await api('PUT', `/members/${id}`, {
       token,
       body: { input: memberInput(1), expectedVersion: created.body.version },

@@ -1,11 +1,13 @@
 /**
- * JSON answers of the account API built from members whose profile is still the stored JSON
- * text (`StoredMember`): the text goes into the answer as it is, so a page of 100 members
- * costs neither 100 `JSON.parse` calls nor re-encoding what they built. The answer is the
- * same JSON as encoding the parsed `Member` (same fields and values; only the position of
+ * Members in the account API's answers: each as its `MemberView`, the fields the bridge
+ * renders and nothing more. Pages are built from members whose profile is still the stored
+ * JSON text (`StoredMember`): the text goes into the answer as it is, so a page of 100
+ * members costs neither 100 `JSON.parse` calls nor re-encoding what they built. The answer
+ * is the same JSON as encoding the parsed view (same fields and values; only the position of
  * `profile` among the member's fields, and on PostgreSQL the whitespace inside it, differ),
  * which is what docs/api/openapi.json documents and the bridge's HTTP client reads.
  */
+import type { MemberView } from '../client.ts';
 import type { Page, StoredMember } from '../store.ts';
 
 /** One of a member's groups, as `groupsOfMembers` gives it. */
@@ -30,32 +32,39 @@ function profileText(profileJson: string): string {
 }
 
 /**
- * One member: its other fields encoded as usual, then `"profile":<stored text>` last. The
- * fields are copied by name into a fresh literal rather than by `...rest`: a page of 100
- * encodes about a fifth faster so, and this runs for every member of every page. `satisfies`
- * makes the compiler flag a field added to `Member` and missing here.
+ * What the API says of a member (`MemberView`), from the in-process client's full `Member`:
+ * copied by name, so nothing the bridge does not need leaves the account.
+ */
+export function memberViewOf(m: MemberView): MemberView {
+  return {
+    id: m.id,
+    userName: m.userName,
+    externalId: m.externalId,
+    state: m.state,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    version: m.version,
+    profile: m.profile,
+  };
+}
+
+/**
+ * One member as its `MemberView`: the other fields encoded as usual, then
+ * `"profile":<stored text>` last. The fields are copied by name into a fresh literal rather
+ * than by `...rest`: a page of 100 encodes about a fifth faster so, and this runs for every
+ * member of every page. `satisfies` makes the compiler flag a field added to the view and
+ * missing here.
  */
 function memberJson(m: StoredMember): string {
   const head = JSON.stringify({
     id: m.id,
     userName: m.userName,
-    email: m.email,
     externalId: m.externalId,
-    displayName: m.displayName,
-    givenName: m.givenName,
-    familyName: m.familyName,
     state: m.state,
-    role: m.role,
-    managed: m.managed,
-    scimDeleted: m.scimDeleted,
-    pendingEmail: m.pendingEmail,
-    signedUpAt: m.signedUpAt,
-    confirmedAt: m.confirmedAt,
-    suspendedAt: m.suspendedAt,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
     version: m.version,
-  } satisfies Omit<StoredMember, 'profileJson'>);
+  } satisfies Omit<MemberView, 'profile'>);
   return `${head.slice(0, -1)},"profile":${profileText(m.profileJson)}}`;
 }
 

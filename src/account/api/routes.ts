@@ -12,13 +12,13 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AddressLimiter } from '../../address-limiter.ts';
 import { ScimError } from '../../scim/errors.ts';
-import type { AccountClient } from '../client.ts';
+import type { AccountClient, MemberView } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
 import { listMembersAsStored } from '../list-members.ts';
-import type { ApiSession, Member } from '../model.ts';
-import { storedMemberPageJson } from './member-json.ts';
+import type { ApiSession } from '../model.ts';
+import { memberViewOf, storedMemberPageJson } from './member-json.ts';
 import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
 import {
   ApiRequestError,
@@ -128,10 +128,11 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
        * `?include=groups` adds each returned member's groups, which the bridge needs for
        * almost every member it renders: one round trip instead of two (`groupsOfMembers`).
        */
-      const withGroups = async (query: Query, member: Member) => {
-        if (query.include !== 'groups') return member;
+      const withGroups = async (query: Query, member: MemberView) => {
+        const view = memberViewOf(member);
+        if (query.include !== 'groups') return view;
         const groups = await client.groupsOfMembers([member.id]);
-        return { ...member, groups: groups.get(member.id) ?? [] };
+        return { ...view, groups: groups.get(member.id) ?? [] };
       };
 
       const operations: Operation[] = [

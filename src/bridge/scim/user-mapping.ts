@@ -3,8 +3,7 @@
  * field names.
  */
 
-import type { MemberInput } from '../../account/client.ts';
-import type { Member } from '../../account/model.ts';
+import type { MemberInput, MemberView } from '../../account/client.ts';
 import { invalidValue } from '../../scim/errors.ts';
 import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
@@ -30,7 +29,7 @@ export interface MemberGroupRef {
 
 /** Renders a member as a SCIM User resource (RFC 7643 §4.1). */
 export function toScimUser(
-  member: Member,
+  member: MemberView,
   groups: readonly MemberGroupRef[],
   baseUrl: string,
 ): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** The /Users endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
-import type { Member } from '../../account/model.ts';
+import type { MemberView } from '../../account/client.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
 import { planActiveOnlyPatch } from '../../scim/patch/active-patch-plan.ts';
@@ -22,7 +22,7 @@ import { toMemberInput, toScimUser } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
 
-async function render(ctx: ScimContext, member: Member): Promise<Record<string, unknown>> {
+async function render(ctx: ScimContext, member: MemberView): Promise<Record<string, unknown>> {
   const groups = await ctx.client.groupsOfMembers([member.id]);
   return toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl);
 }
@@ -38,7 +38,7 @@ function answer(
   status: number,
   ctx: ScimContext,
   doc: Record<string, unknown>,
-  member: Member,
+  member: MemberView,
   req: ScimRequest,
 ) {
   const project = compileProjection(RT, projectionFor(req.query));
