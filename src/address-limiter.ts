@@ -1,6 +1,6 @@
 /**
  * Per client address, counts attempts that must not come often — wrong bearer tokens at
- * the bridge, sign-in challenges and failed sign-ins at the account API — in a window that
+ * the bridge, sign-in challenges at the account API, failed member sign-ins — in a window that
  * opens at the first one. Once an address reaches the limit, `check` blocks it until the
  * window closes, before any work is done; the route answers 429 with Retry-After
  * (RFC 6585 §4). Callers decide what counts (the bridge counts only failed token checks).
@@ -87,8 +87,4 @@ export class AddressLimiter {
     const oldest = this.windows.keys().next();
     if (!oldest.done) this.windows.delete(oldest.value);
   }
-}
-
-export function createAddressLimiter(options: AddressLimiterOptions): AddressLimiter {
-  return new AddressLimiter(options);
 }

@@ -39,7 +39,7 @@ import {
 import { createAccountServer } from './account/server.ts';
 import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
-import { createAddressLimiter } from './address-limiter.ts';
+import { AddressLimiter } from './address-limiter.ts';
 import {
   type AccountConnectionStatus,
   createHttpAccountClient,
@@ -329,7 +329,7 @@ export async function startBridgeService(
       });
   const direct = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const client = deps.wrapAccountClient ? deps.wrapAccountClient(direct) : direct;
-  const limiter = createAddressLimiter({ clock });
+  const limiter = new AddressLimiter({ clock });
   const auth = createAuthenticator(verifier, limiter, client);
   // The provisioning key exists in this process only after a valid token opened the session file (P11).
   const groupKeys = new GroupKeyRing(

@@ -19,10 +19,11 @@ interface GroupRef {
 
 /**
  * The stored profile as JSON text to splice in. The store writes `JSON.stringify(profile)`
- * (SQLite, whose member_emails triggers run `json_each` over every written profile and so
- * refuse malformed text) or renders jsonb (PostgreSQL, `profile::text`): valid JSON of an
- * object, which starts with "{". Only that first character is checked here; a full
- * validation would cost what the splice saves. Text that does not start with "{" is not
+ * (SQLite) or renders jsonb (PostgreSQL, `profile::text`): valid JSON of an object, which
+ * starts with "{". Only that first character is checked here; a full validation would cost
+ * what the splice saves. (SQLite's triggers parse every written profile, but they accept
+ * JSON5 too: a row written by hand outside the store, with a trailing comma say, would make
+ * an answer the bridge cannot parse — and see as a failed call, not a wrong member.) Text that does not start with "{" is not
  * what the store writes: it is re-encoded, which sends what the parsing path would have
  * sent for valid JSON and throws — failing the request loudly with a logged 500 — for text
  * that is not JSON, rather than emit a broken answer.

@@ -47,12 +47,16 @@ declare module 'fastify' {
   }
 }
 
-const SIGN_IN_ROUTES = new Set([`${API_PREFIX}/sign-in/challenge`, `${API_PREFIX}/sign-in`]);
+const CHALLENGE_ROUTE = `${API_PREFIX}/sign-in/challenge`;
+const SIGN_IN_ROUTES = new Set([CHALLENGE_ROUTE, `${API_PREFIX}/sign-in`]);
 
 /**
- * Challenges an address may ask for without signing in, per minute. Each one is a stored
- * row, and anyone who passes the firewall may ask; a bridge asks once per sign-in (every
- * quarter of an hour), and a successful sign-in clears its address's count.
+ * Challenges an address may get without signing in, per minute. Each one is a stored row;
+ * only the integration's current key gets one, so only a holder of the session file's key id
+ * can use them up. A bridge asks once per sign-in (every quarter of an hour), and a
+ * successful sign-in clears its address's count. The answer step creates nothing and is not
+ * limited here: a neighbour behind the same address cannot lock the bridge out by sending
+ * made-up key ids.
  */
 const CHALLENGES_PER_MINUTE = 30;
 
@@ -69,11 +73,12 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
     async (api) => {
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
-        if (SIGN_IN_ROUTES.has(request.routeOptions.url ?? '')) {
+        const route = request.routeOptions.url ?? '';
+        if (route === CHALLENGE_ROUTE) {
           const limit = challenges.check(request.ip);
           if (limit.blocked) throw new ApiRateLimitError(limit.retryAfterSeconds);
-          return;
         }
+        if (SIGN_IN_ROUTES.has(route)) return;
         request.apiSession = await sessions.authenticate(request.headers.authorization);
       });
 
@@ -102,8 +107,9 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
       api.post('/sign-in/challenge', async (request) => {
         const body = objectBody(request.body);
         if (typeof body.keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
+        const challenge = await issueChallenge(deps, body.keyId);
         challenges.record(request.ip);
-        return issueChallenge(deps, body.keyId);
+        return challenge;
       });
 
       api.post('/sign-in', async (request) => {
@@ -146,9 +152,11 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           status: 201,
           body: await withGroups(query, await client.createMember(memberInputFrom(objectBody(body).input))),
         })),
-        // The page is written with each member's profile as the stored JSON text (member-json.ts):
-        // a bridge's sweep reads every member, and parsing each profile only to encode it
-        // again was one of the largest costs of a page (with the encoding, near a quarter).
+        // Straight to the use case, not through `client`: the page is written with each
+        // member's profile as the stored JSON text (member-json.ts), which the client's parsed
+        // `MemberView`s cannot give. A bridge's sweep reads every member, and parsing each
+        // profile only to encode it again was one of the largest costs of a page. The
+        // firewall and session checks above apply as to every operation.
         op('POST', '/members/search', async ({ body, query }) => {
           const page = await listMembersAsStored(deps, memberListQueryFrom(objectBody(body).query));
           if (query.include !== 'groups' || page.items.length === 0) {

@@ -52,6 +52,9 @@ const KEY_ID = /^[\w-]{1,100}$/;
 
 export async function issueChallenge(deps: AccountDeps, keyId: string): Promise<ChallengeResponse> {
   if (!KEY_ID.test(keyId)) throw new ApiAuthError('sign_in_failed', '"keyId" is not a key id');
+  // Only the integration's current key gets a challenge (a stored row): a revoked or made-up
+  // key id is refused here, as its sign-in would be, and costs the database nothing.
+  assertProvisioningAllowed(await deps.store.getIntegration(), keyId);
   const now = deps.clock.now();
   const challenge = {
     id: deps.ids(),

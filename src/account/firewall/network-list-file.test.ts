@@ -60,6 +60,12 @@ describe('the network list file', () => {
       assert.equal(source.current(), good, 'the previous list stays in use');
       assert.ok(lines.some((line) => line.includes('line 1')));
 
+      // A download that failed and left the file empty does not lift the deny rule.
+      lines.length = 0;
+      await writeFile(file, '');
+      await until(() => lines.some((line) => line.includes('is now empty')), 'the refusal of an empty list');
+      assert.equal(source.current(), good);
+
       // Configuration mounts replace the file by renaming a new one over it.
       const next = path.join(dir, 'networks.next');
       await writeFile(next, '192.0.2.0/24 cloud Third\n');

@@ -3,8 +3,9 @@
  * scheduled job) refresh it as providers publish new ranges, and a restart must not be
  * needed for that. The file is checked for changes every `intervalMs` (stat polling, which
  * also sees a file replaced by rename, as configuration mounts do); a changed file is read
- * and parsed, and only a good parse replaces the list in use. A bad file keeps the previous
- * list and says why in the log, once per change.
+ * and parsed, and only a good parse replaces the list in use. A bad file — or an empty one
+ * where a list was — keeps the previous list and says why in the log, once per change.
+ * Write the file elsewhere and rename it into place, so a check never reads half of it.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -39,6 +40,11 @@ export function watchNetworkListFile(
   const reload = async () => {
     try {
       const next = parseNetworkList(await readFile(file, 'utf8'), file);
+      if (next.networks.length === 0 && list.networks.length > 0) {
+        // A download that failed and left an empty file must not quietly lift the deny
+        // rule; an operator who wants no list removes the rule or the setting instead.
+        throw new Error(`${file} is now empty (it listed ${list.networks.length} networks)`);
+      }
       list = next;
       logger.info(
         { event: 'firewall.network_list_reloaded', file, networks: next.networks.length },
