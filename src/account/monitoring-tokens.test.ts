@@ -14,6 +14,7 @@ import {
   createAccountMonitoringTokenCheck,
   createMonitoringToken,
   generateMonitoringToken,
+  MonitoringTokenUncheckedError,
   revokeMonitoringToken,
 } from './monitoring-tokens.ts';
 import { openFixture } from './test-fixture.ts';
@@ -95,9 +96,15 @@ describe('a separate bridge asking the account', () => {
       return true;
     });
     const token = generateMonitoringToken();
-    for (let i = 0; i < 3; i++) assert.equal(await check.isMonitoringToken(token), false);
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(check.isMonitoringToken(token), MonitoringTokenUncheckedError);
+    }
     failure = new Error(`boom ${token}`);
-    assert.equal(await check.isMonitoringToken(token), false);
+    await assert.rejects(check.isMonitoringToken(token), (error: unknown) => {
+      assert.ok(error instanceof MonitoringTokenUncheckedError);
+      assert.ok(!error.message.includes(token.slice(4)));
+      return true;
+    });
     failure = undefined;
     assert.equal(await check.isMonitoringToken(token), true);
     const messages = lines.map((line) => JSON.parse(line).msg as string);

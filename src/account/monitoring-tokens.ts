@@ -43,6 +43,18 @@ export interface MonitoringCheckOptions {
 }
 
 /** What the bridge needs: is this a monitoring token the account issued? */
+/**
+ * A separate bridge could not ask the account about a monitoring token (not signed in yet,
+ * account unreachable or refusing the bridge): neither yes nor no. The route answers 503
+ * and does not count it as a wrong token.
+ */
+export class MonitoringTokenUncheckedError extends Error {
+  constructor(reason: string) {
+    super(`monitoring tokens cannot be checked with the account right now: ${reason}`);
+    this.name = 'MonitoringTokenUncheckedError';
+  }
+}
+
 export interface MonitoringTokenCheck {
   isMonitoringToken(token: string, options?: MonitoringCheckOptions): Promise<boolean>;
 }
@@ -188,7 +200,7 @@ export function createAccountMonitoringTokenCheck(options: {
             `monitoring tokens cannot be checked with the account: ${reason}; until they can, only this bridge's SCIMBRIDGE_MONITOR_TOKEN opens /health and /metrics`,
           );
         }
-        return false;
+        throw new MonitoringTokenUncheckedError(reason);
       }
       if (problem !== undefined) {
         problem = undefined;

@@ -361,7 +361,8 @@ describe('HTTP AccountClient', () => {
       const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
       const member = await c.createMember(input(32));
       holdNext();
-      const first = c.getMember(member.id).catch((error: unknown) => error);
+      const first = c.getMember(member.id);
+      first.catch(() => {});
       while (!slow.seen.some((line) => line.startsWith('GET'))) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -370,12 +371,25 @@ describe('HTTP AccountClient', () => {
       c.close();
       const stillWaiting = new Promise((resolve) => setTimeout(resolve, 2000));
       assert.equal(await codeOf(Promise.race([waiting, stillWaiting])), 'account_unreachable');
+      // Nothing goes out once closed, and the call cut off on the wire is not sent again.
+      const sent = slow.seen.length;
+      assert.equal(await codeOf(c.getMember(member.id)), 'account_unreachable');
       release();
-      await first;
+      assert.equal(await codeOf(first), 'account_unreachable');
+      assert.equal(slow.seen.length, sent);
     } finally {
       release();
       await slow.close();
     }
+  });
+
+  test('a call the account refuses as malformed is a bridge error, not an unreachable account', async () => {
+    const c = client();
+    await c.listMembers({ startIndex: 1, count: 1 });
+    const malformed = { startIndex: 'one', count: 1 } as unknown as Parameters<typeof c.listMembers>[0];
+    await assert.rejects(c.listMembers(malformed), /refused a call of this bridge as malformed/);
+    assert.equal(c.connectionStatus().state, 'connected');
+    assert.ok(!bridgeLog.some((line) => line.includes('unreachable')));
   });
 
   test('a request that gets no answer times out as account_unreachable', async () => {

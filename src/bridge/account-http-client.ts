@@ -384,7 +384,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     return signingIn;
   }
 
-  function failure(reply: Reply, baseUrl: string): AccountError | ScimError {
+  function failure(reply: Reply, baseUrl: string): Error {
     const known = accountErrorOf(reply);
     if (known) return refused(known, baseUrl);
     const body = reply.body as { code?: unknown; message?: unknown; scimType?: unknown } | undefined;
@@ -408,6 +408,12 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       // Too many sign-ins from this address (several bridges behind one NAT address, or one
       // restarting in a loop): the account lets it in again after Retry-After.
       return unreachable(baseUrl, `the account API refused the sign-in for now: ${detail}`);
+    }
+    if (body?.code === 'invalid_request') {
+      // The account understood the call and refused its shape: the bridge asked wrongly, the
+      // connection is fine. A plain error, so the IdP gets 500 and the log has the detail.
+      setState('connected', baseUrl);
+      return new Error(`the account API refused a call of this bridge as malformed: ${detail}`);
     }
     if (RETRYABLE_STATUS.has(reply.status) || reply.status >= 500)
       return unreachable(baseUrl, `the account server answered ${detail}`);
@@ -435,6 +441,8 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         return reply;
       } catch (error) {
         const transport = toTransportError(error);
+        // Closing destroys the sockets; a call cut off by that is not sent again.
+        if (closed) throw shuttingDown();
         const retryable = idempotent || (transport.code !== undefined && NOT_SENT.has(transport.code));
         if (
           !retryable ||
@@ -581,8 +589,16 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     setImmediate(flush);
   }
 
+  let closed = false;
+  const shuttingDown = () =>
+    new AccountError(
+      'account_unreachable',
+      'the bridge is shutting down; the request changed nothing, retry later',
+    );
+
   /** One API call: queued for the next flush, then its answer mapped. */
   async function call<T>(method: string, path: string, body: unknown, idempotent: boolean): Promise<T> {
+    if (closed) throw shuttingDown();
     const outcome = await new Promise<{ reply: Reply; state: ApiSessionState } | { error: unknown }>(
       (settle) => {
         queue.push({ method, path, body, idempotent, settle });
@@ -625,18 +641,13 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   return {
     connectionStatus: () => status,
     close() {
+      closed = true;
       clearTimeout(holdTimer);
+      holdTimer = undefined;
       // Calls still waiting to go out are answered now rather than never.
       const waiting = queue;
       queue = [];
-      for (const pending of waiting) {
-        pending.settle({
-          error: new AccountError(
-            'account_unreachable',
-            'the bridge is shutting down; the request changed nothing, retry later',
-          ),
-        });
-      }
+      for (const pending of waiting) pending.settle({ error: shuttingDown() });
       agents.http.destroy();
       agents.https.destroy();
     },
@@ -756,8 +767,10 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     },
     // The token travels in the body only, never in a path or query that a log might keep.
     async checkMonitoringToken(token) {
+      // A read, but not retried after a timeout: a scraper waits on the answer, and asking
+      // three times through a stalled account would hold /health for half a minute.
       return (
-        (await call<{ valid: boolean }>('POST', '/monitoring-tokens/check', { token }, true)).valid === true
+        (await call<{ valid: boolean }>('POST', '/monitoring-tokens/check', { token }, false)).valid === true
       );
     },
   };

@@ -36,7 +36,7 @@ function reference(op: unknown): unknown[] {
 interface Step {
   op: keyof typeof fast;
   /** 'current': the user's ETag as last answered. */
-  ifMatch?: 'current' | 'stale' | 'malformed' | 'several';
+  ifMatch?: 'current' | 'stale' | 'malformed' | 'several' | 'huge';
   query?: string;
 }
 
@@ -54,6 +54,8 @@ const scenarios: Array<{ name: string; steps: Step[] }> = [
   },
   { name: 'activating an active member changes nothing', steps: [{ op: 'entraOn' }] },
   { name: 'a bad value is 400 invalidValue', steps: [{ op: 'bad' }] },
+  { name: 'If-Match with a version too large to exist is 412', steps: [{ op: 'entraOff', ifMatch: 'huge' }] },
+  { name: 'a bad value with a stale If-Match is 412 first', steps: [{ op: 'bad', ifMatch: 'stale' }] },
   { name: 'with ?attributes=active', steps: [{ op: 'oktaOff', query: '?attributes=active' }] },
 ];
 
@@ -115,6 +117,8 @@ for (const accountTransport of ['in-process', 'http'] as const) {
       if (step.ifMatch === 'stale') headers['if-match'] = 'W/"999"';
       if (step.ifMatch === 'malformed') headers['if-match'] = 'W/unquoted';
       if (step.ifMatch === 'several') headers['if-match'] = `W/"999", ${user.etag}`;
+      // A version past what the account counts to: still a plain stale tag.
+      if (step.ifMatch === 'huge') headers['if-match'] = 'W/"9999999999999999"';
       const answer = await sys.scim(
         'PATCH',
         `/Users/${user.id}${step.query ?? ''}`,
@@ -149,7 +153,7 @@ for (const accountTransport of ['in-process', 'http'] as const) {
           const oneCalls = calls.slice();
           const expected = await run(step, twin, reference(fast[step.op]));
           assert.deepEqual(comparable(answer, one), comparable(expected, twin), `${step.op} ${answer.text}`);
-          if (step.op !== 'bad' && step.ifMatch !== 'malformed' && step.ifMatch !== 'several') {
+          if (step.op !== 'bad' && !['malformed', 'several', 'huge'].includes(step.ifMatch ?? '')) {
             // One account call for the change, none to read the user first.
             assert.ok(oneCalls.includes('setMemberActive'), oneCalls.join());
             assert.ok(!oneCalls.includes('getMember') && !oneCalls.includes('updateMember'), oneCalls.join());
@@ -189,11 +193,13 @@ for (const accountTransport of ['in-process', 'http'] as const) {
       assert.deepEqual(await records(one.id), await records(twin.id));
     });
 
-    test('an unknown user is 404 either way', async () => {
-      const missing = await sys.scim('PATCH', '/Users/nobody', patch(fast.entraOff));
-      const expected = await sys.scim('PATCH', '/Users/nobody', patch(...reference(fast.entraOff)));
-      assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, expected.body);
+    test('an unknown user is 404 either way, before a bad value is looked at', async () => {
+      for (const op of [fast.entraOff, fast.bad]) {
+        const missing = await sys.scim('PATCH', '/Users/nobody', patch(op));
+        const expected = await sys.scim('PATCH', '/Users/nobody', patch(...reference(op)));
+        assert.equal(missing.status, 404);
+        assert.deepEqual(missing.body, expected.body);
+      }
     });
   });
 }

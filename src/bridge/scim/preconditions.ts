@@ -44,7 +44,10 @@ export function singleExpectedVersion(
     return undefined;
   }
   if (condition === undefined || 'any' in condition) return { expected: undefined };
-  return condition.versions.length === 1 ? { expected: condition.versions[0] } : undefined;
+  const [only] = condition.versions;
+  // A version past what the account counts to (it accepts safe integers) names no version
+  // it has: the read path answers it with 412, as for any other stale tag.
+  return condition.versions.length === 1 && Number.isSafeInteger(only) ? { expected: only } : undefined;
 }
 
 /** True when If-None-Match names the current version, so a GET may answer 304. */

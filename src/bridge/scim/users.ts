@@ -96,12 +96,25 @@ export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest
   return answer(200, ctx, await render(ctx, member), member, req);
 }
 
+/**
+ * The one-call plan, or undefined to take the read-patch-write path. A bad `active` value
+ * goes that way too, so it is answered in the path's own order: 404 for a missing user and
+ * 412 for a stale If-Match before 400 for the value (RFC 7644 §3.14 before §3.12).
+ */
+function activeOnlyPlan(operations: Parameters<typeof planActiveOnlyPatch>[0]) {
+  try {
+    return planActiveOnlyPatch(operations);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const operations = parsePatchRequest(req.body);
   const pinned = req.ifMatch !== undefined;
   // Deactivation and reactivation, the PATCH every IdP sends to deprovision, need no copy of
   // the user: the account sets the flag in one call instead of a read and a write.
-  const activeOnly = planActiveOnlyPatch(operations);
+  const activeOnly = activeOnlyPlan(operations);
   const version = activeOnly === undefined ? undefined : singleExpectedVersion(req.ifMatch);
   const member = await withVersionRetry(pinned, async () => {
     if (activeOnly !== undefined && version !== undefined) {

@@ -13,7 +13,7 @@
  * HTML/JSON error handling stay away from the SCIM routes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
+import { type MonitoringTokenCheck, MonitoringTokenUncheckedError } from '../../account/monitoring-tokens.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
 import type { FailureLimiter } from '../scim/auth.ts';
@@ -208,12 +208,24 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         // Past the limit, only tokens known without a lookup (the monitor's own, recently
         // passed ones) are checked: guesses from that address reach neither the database
         // nor the account API.
-        ok =
-          allowMonitoring &&
-          deps.monitoring !== undefined &&
-          (await deps.monitoring.isMonitoringToken(presented, {
-            localOnly: deps.limiter.check(request.ip).blocked,
-          }));
+        try {
+          ok =
+            allowMonitoring &&
+            deps.monitoring !== undefined &&
+            (await deps.monitoring.isMonitoringToken(presented, {
+              localOnly: deps.limiter.check(request.ip).blocked,
+            }));
+        } catch (error) {
+          if (!(error instanceof MonitoringTokenUncheckedError)) throw error;
+          // Neither right nor wrong: not counted against the address; the scraper retries.
+          reply
+            .code(503)
+            .header('retry-after', '30')
+            .send({
+              error: `${error.message}; this bridge's own SCIMBRIDGE_MONITOR_TOKEN still opens /health and /metrics`,
+            });
+          return false;
+        }
       } else if (authorization !== undefined) {
         ok = (await deps.verifier.verify(authorization)).ok;
       }
