@@ -33,10 +33,12 @@ function profileText(profileJson: string): string {
 }
 
 /**
- * What the API says of a member (`MemberView`), from the in-process client's full `Member`:
- * copied by name, so nothing the bridge does not need leaves the account.
+ * A member's view fields but the profile, copied by name into a fresh literal: nothing the
+ * bridge does not need leaves the account, and a page encodes about a fifth faster than with
+ * `...rest` (this runs for every member of every page). `satisfies` makes the compiler flag
+ * a field added to the view and missing here.
  */
-export function memberViewOf(m: MemberView): MemberView {
+function viewHead(m: Omit<MemberView, 'profile'>): Omit<MemberView, 'profile'> {
   return {
     id: m.id,
     userName: m.userName,
@@ -45,27 +47,17 @@ export function memberViewOf(m: MemberView): MemberView {
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
     version: m.version,
-    profile: m.profile,
-  };
+  } satisfies Omit<MemberView, 'profile'>;
 }
 
-/**
- * One member as its `MemberView`: the other fields encoded as usual, then
- * `"profile":<stored text>` last. The fields are copied by name into a fresh literal rather
- * than by `...rest`: a page of 100 encodes about a fifth faster so, and this runs for every
- * member of every page. `satisfies` makes the compiler flag a field added to the view and
- * missing here.
- */
+/** What the API says of a member (`MemberView`), from the in-process client's full `Member`. */
+export function memberViewOf(m: MemberView): MemberView {
+  return { ...viewHead(m), profile: m.profile };
+}
+
+/** One member as its `MemberView`: the other fields encoded, then `"profile":<stored text>` last. */
 function memberJson(m: StoredMember): string {
-  const head = JSON.stringify({
-    id: m.id,
-    userName: m.userName,
-    externalId: m.externalId,
-    state: m.state,
-    createdAt: m.createdAt,
-    updatedAt: m.updatedAt,
-    version: m.version,
-  } satisfies Omit<MemberView, 'profile'>);
+  const head = JSON.stringify(viewHead(m));
   return `${head.slice(0, -1)},"profile":${profileText(m.profileJson)}}`;
 }
 
