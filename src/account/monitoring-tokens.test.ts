@@ -57,6 +57,27 @@ describe('a separate bridge asking the account', () => {
     return { check, lines, asked, advance: (ms: number) => (now += ms) };
   };
 
+  test('the same token asked for at once is asked about once; a burst of guesses at most 8 at a time', async () => {
+    let answerAll = (_valid: boolean) => {};
+    const pending = new Promise<boolean>((resolve) => {
+      answerAll = resolve;
+    });
+    const { check, asked } = setup(() => pending);
+    const token = generateMonitoringToken();
+    const same = [check.isMonitoringToken(token), check.isMonitoringToken(token)];
+    const guesses = Array.from({ length: 12 }, () => check.isMonitoringToken(generateMonitoringToken()));
+    const settled = Promise.allSettled([...same, ...guesses]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(asked.length, 8, 'one question for the repeated token, seven for guesses, then no more');
+    answerAll(false);
+    const outcomes = await settled;
+    const refusedForLoad = outcomes.filter(
+      (outcome) => outcome.status === 'rejected' && outcome.reason instanceof MonitoringTokenUncheckedError,
+    );
+    assert.equal(refusedForLoad.length, 5);
+    assert.equal(asked.filter((asked) => asked === token).length, 1);
+  });
+
   test('valid answers are remembered for the cache time, refusals not at all', async () => {
     const valid = generateMonitoringToken();
     let revoked = false;

@@ -162,6 +162,9 @@ export function createStoreMonitoringTokenCheck(
  * bridge's own SCIMBRIDGE_MONITOR_TOKEN in front, so the health monitor can still read a
  * bridge whose account link is down.
  */
+/** Monitoring-token questions a separate bridge has in flight to the account at most. */
+const MAX_QUESTIONS = 8;
+
 export function createAccountMonitoringTokenCheck(options: {
   account: Pick<AccountClient, 'checkMonitoringToken'>;
   clock: Clock;
@@ -173,6 +176,8 @@ export function createAccountMonitoringTokenCheck(options: {
   const passed = new Map<string, number>();
   /** The kind of failure last logged (its error code); undefined while asking works. */
   let problem: string | undefined;
+  /** Questions to the account in flight, by token hash. */
+  const questions = new Map<string, Promise<boolean>>();
   return {
     async isMonitoringToken(token, check) {
       if (!TOKEN_SHAPE.test(token)) return false;
@@ -184,9 +189,25 @@ export function createAccountMonitoringTokenCheck(options: {
         passed.delete(hash);
       }
       if (check?.localOnly === true) return false;
+      // The same token asked for at once (a scraper and the monitor) is asked about once; and
+      // a burst of different guesses — the failed-token limit counts them only as they fail —
+      // reaches the account at most MAX_QUESTIONS at a time.
+      const asking = questions.get(hash);
+      if (asking === undefined && questions.size >= MAX_QUESTIONS) {
+        throw new MonitoringTokenUncheckedError('too many monitoring tokens are being checked at once');
+      }
       let valid: boolean;
       try {
-        valid = await account.checkMonitoringToken(token);
+        if (asking !== undefined) valid = await asking;
+        else {
+          const question = account.checkMonitoringToken(token);
+          questions.set(hash, question);
+          try {
+            valid = await question;
+          } finally {
+            questions.delete(hash);
+          }
+        }
       } catch (error) {
         // The message says where and why (the account URL, the transport problem); it never
         // holds the token, which travels only in the request body.
