@@ -30,7 +30,6 @@ import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
 import {
-  createAccountMonitoringTokenCheck,
   createStaticMonitoringTokenCheck,
   createStoreMonitoringTokenCheck,
   generateMonitoringToken,
@@ -49,6 +48,7 @@ import { createBridgeApp } from './bridge/app.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
 import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
+import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatusSource } from './bridge/watcher-status.ts';

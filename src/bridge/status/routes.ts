@@ -13,9 +13,10 @@
  * HTML/JSON error handling stay away from the SCIM routes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type MonitoringTokenCheck, MonitoringTokenUncheckedError } from '../../account/monitoring-tokens.ts';
+import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
+import { MonitoringTokenUncheckedError } from '../monitoring-token-check.ts';
 import type { FailureLimiter } from '../scim/auth.ts';
 import type { HealthReport } from './health.ts';
 import { renderSignIn, renderStatus } from './page.ts';
