@@ -1,6 +1,6 @@
 /**
  * The bridge's `AccountClient` over the account server's HTTP API (/api/v1,
- * docs/api/openapi.yaml), for a bridge that runs apart from the account server.
+ * docs/api/openapi.json), for a bridge that runs apart from the account server.
  *
  * - Signs in by challenge–response with the Ed25519 key of the unlocked session file and
  *   keeps the short-lived API session token in memory only; signs in again before it

@@ -1,5 +1,5 @@
 /**
- * The account API's wire contract (docs/api/openapi.yaml), shared by the server
+ * The account API's wire contract (docs/api/openapi.json), shared by the server
  * (`routes.ts`) and the bridge's HTTP client: paths, the sign-in message, error codes and
  * their HTTP statuses. Plain data and functions only, so the bridge may import it.
  */
