@@ -10,6 +10,7 @@
  * that continues from a hint never repeats a row even when rows are inserted meanwhile.
  */
 
+import type { GroupListQuery, MemberListQuery } from '../account/store.ts';
 import { invalidValue } from '../scim/errors.ts';
 import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import { pathText, type ResourceAttributes, resolvePath, type ScalarAttribute } from './attributes.ts';
@@ -30,6 +31,23 @@ export interface ListSpec {
   descending?: boolean;
   startIndex: number;
   count: number;
+}
+
+/** Which rows a list covers: its fixed conditions and the counter that totals them. */
+export type ListScope = Pick<ListSpec, 'conditions' | 'counter'>;
+
+/** The scope of a member list, shared by both stores (and by both of their member reads). */
+export function memberListScope(query: MemberListQuery): ListScope {
+  return query.excludeScimDeleted
+    ? { conditions: ['m.scim_deleted = FALSE'], counter: 'members_live' }
+    : { conditions: [], counter: 'members' };
+}
+
+/** The scope of a group list, shared by both stores. */
+export function groupListScope(query: GroupListQuery): ListScope {
+  return query.managedOnly
+    ? { conditions: ['g.managed = TRUE'], counter: 'groups_managed' }
+    : { conditions: [], counter: 'groups' };
 }
 
 export interface ListPlan {

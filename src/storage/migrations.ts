@@ -507,17 +507,19 @@ CREATE TRIGGER members_sign_up AFTER INSERT OR UPDATE OF state ON members
   FOR EACH ROW EXECUTE FUNCTION members_sign_up();
 `;
 
+/** Column types of the migrations written once for both dialects (6 on). */
+const columnTypes = (dialect: 'sqlite' | 'postgres') =>
+  dialect === 'sqlite'
+    ? { text: 'TEXT', int: 'INTEGER', seq: 'INTEGER PRIMARY KEY AUTOINCREMENT' }
+    : { text: 'text COLLATE "C"', int: 'integer', seq: 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY' };
+
 /**
  * Version 6: the account API's access tables. Challenges and sessions are keyed by random
  * values (a challenge id, the SHA-256 of a session token), so their primary keys are the
  * lookups. `subject` makes a range (or the network-list rule) appear at most once.
  */
 const accessV6 = (dialect: 'sqlite' | 'postgres') => {
-  const text = dialect === 'sqlite' ? 'TEXT' : 'text COLLATE "C"';
-  const seq =
-    dialect === 'sqlite'
-      ? 'INTEGER PRIMARY KEY AUTOINCREMENT'
-      : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  const { text, seq } = columnTypes(dialect);
   return `
 CREATE TABLE api_challenges (
   id ${text} PRIMARY KEY,
@@ -674,12 +676,7 @@ CREATE TABLE account_secrets (
  * recipients are a plain list in the order they were added.
  */
 const monitoringV7 = (dialect: 'sqlite' | 'postgres') => {
-  const text = dialect === 'sqlite' ? 'TEXT' : 'text COLLATE "C"';
-  const int = dialect === 'sqlite' ? 'INTEGER' : 'integer';
-  const seq =
-    dialect === 'sqlite'
-      ? 'INTEGER PRIMARY KEY AUTOINCREMENT'
-      : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  const { text, int, seq } = columnTypes(dialect);
   return `
 CREATE TABLE monitoring_tokens (
   token_hash ${text} PRIMARY KEY,

@@ -74,7 +74,7 @@ import {
   vaultGrantValues,
   vaultValues,
 } from '../key-chain-sql.ts';
-import { ListPlanner } from '../list-query.ts';
+import { groupListScope, ListPlanner, type ListScope, memberListScope } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
 import {
   bridgeHealthFromRow,
@@ -237,18 +237,19 @@ class PostgresOps implements StoreOps {
   }
 
   listMembers(query: MemberListQuery): Promise<Page<Member>> {
-    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, {
-      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
-      counter: query.excludeScimDeleted ? 'members_live' : 'members',
-    });
+    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromRow, memberListScope(query));
   }
 
   /** jsonb cast to text by the database: the driver then hands the profile over unparsed. */
   listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>> {
-    return this.list(query, userAttributes, 'members', STORED_MEMBER_COLUMNS, storedMemberFromRow, {
-      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
-      counter: query.excludeScimDeleted ? 'members_live' : 'members',
-    });
+    return this.list(
+      query,
+      userAttributes,
+      'members',
+      STORED_MEMBER_COLUMNS,
+      storedMemberFromRow,
+      memberListScope(query),
+    );
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -281,10 +282,7 @@ class PostgresOps implements StoreOps {
   }
 
   listGroups(query: GroupListQuery): Promise<Page<Group>> {
-    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, {
-      conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
-      counter: query.managedOnly ? 'groups_managed' : 'groups',
-    });
+    return this.list(query, groupAttributes, 'groups', GROUP_COLUMNS, groupFromRow, groupListScope(query));
   }
 
   private async list<T>(
@@ -293,7 +291,7 @@ class PostgresOps implements StoreOps {
     table: 'members' | 'groups',
     columns: string,
     fromRow: (row: Row) => T,
-    scope: { conditions: string[]; counter: string },
+    scope: ListScope,
   ): Promise<Page<T>> {
     const plan = this.shared.planner.plan({
       table,

@@ -78,7 +78,7 @@ import {
   vaultGrantValues,
   vaultValues,
 } from '../key-chain-sql.ts';
-import { ListPlanner } from '../list-query.ts';
+import { groupListScope, ListPlanner, type ListScope, memberListScope } from '../list-query.ts';
 import { migrations } from '../migrations.ts';
 import {
   bridgeHealthFromRow,
@@ -296,18 +296,26 @@ class SqliteOps implements StoreOps {
   }
 
   async listMembers(query: MemberListQuery): Promise<Page<Member>> {
-    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, memberFromValues, {
-      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
-      counter: query.excludeScimDeleted ? 'members_live' : 'members',
-    });
+    return this.list(
+      query,
+      userAttributes,
+      'members',
+      MEMBER_COLUMNS,
+      memberFromValues,
+      memberListScope(query),
+    );
   }
 
   /** The same statement as `listMembers` (so a sweep shares its seek hints), read without parsing profiles. */
   async listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>> {
-    return this.list(query, userAttributes, 'members', MEMBER_COLUMNS, storedMemberFromValues, {
-      conditions: query.excludeScimDeleted ? ['m.scim_deleted = FALSE'] : [],
-      counter: query.excludeScimDeleted ? 'members_live' : 'members',
-    });
+    return this.list(
+      query,
+      userAttributes,
+      'members',
+      MEMBER_COLUMNS,
+      storedMemberFromValues,
+      memberListScope(query),
+    );
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -370,10 +378,7 @@ class SqliteOps implements StoreOps {
       'groups',
       GROUP_COLUMNS,
       (values, names) => groupFromRow(rowOf(names, values)),
-      {
-        conditions: query.managedOnly ? ['g.managed = TRUE'] : [],
-        counter: query.managedOnly ? 'groups_managed' : 'groups',
-      },
+      groupListScope(query),
     );
   }
 
@@ -384,7 +389,7 @@ class SqliteOps implements StoreOps {
     columns: string,
     /** Makes an item from a raw row (the columns in `columns` order, then the sort keys). */
     fromValues: (values: unknown[], names: readonly string[]) => T,
-    scope: { conditions: string[]; counter: string },
+    scope: ListScope,
   ): Page<T> {
     const plan = this.planner.plan({
       table,
