@@ -29,13 +29,18 @@ export async function getGroupKeys(deps: AccountDeps, groupIds: readonly string[
   return (await deps.store.getGroupKeys(ids)).map(info);
 }
 
-export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]> {
+/** The batch a bridge sends to add or reseal group keys, checked before any store work. */
+function checkGroupKeys(keys: readonly NewGroupKey[]): NewGroupKey[] {
   assertBatch('group keys', keys);
-  const checked = keys.map((key) => ({
+  return keys.map((key) => ({
     groupId: assertId('groupId', key?.groupId),
     publicKey: assertPublicKey('publicKey', key?.publicKey),
     sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
   }));
+}
+
+export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]> {
+  const checked = checkGroupKeys(keys);
   return deps.store.transaction(async (tx) => {
     const now = nowIso(deps);
     for (const key of checked) {
@@ -67,12 +72,7 @@ export async function listProvisioningGroupKeys(
 }
 
 export function resealGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<number> {
-  assertBatch('group keys', keys);
-  const checked = keys.map((key) => ({
-    groupId: assertId('groupId', key?.groupId),
-    publicKey: assertPublicKey('publicKey', key?.publicKey),
-    sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
-  }));
+  const checked = checkGroupKeys(keys);
   return deps.store.transaction(async (tx) => {
     let replaced = 0;
     for (const key of checked) {
