@@ -4,6 +4,7 @@
  * needs the key of a group that has none (Team Members, groups made before the key chain) —
  * and hands over the public key and the private key sealed for the provisioning key.
  */
+import { recordActivity } from './activity.ts';
 import type { GroupKeyInfo, NewGroupKey } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
@@ -79,15 +80,14 @@ export function resealGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[])
       if (await tx.replaceProvisioningSeal(key.groupId, key.publicKey, key.sealedForProvisioning)) replaced++;
     }
     if (replaced > 0) {
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: nowIso(deps),
-        actor: 'provisioning',
-        action: 'group_keys.resealed',
-        targetType: 'integration',
-        targetId: 'provisioning',
-        detail: { groups: replaced },
-      });
+      await recordActivity(
+        deps,
+        tx,
+        nowIso(deps),
+        'group_keys.resealed',
+        { targetType: 'integration', targetId: 'provisioning' },
+        { groups: replaced },
+      );
     }
     return replaced;
   });
