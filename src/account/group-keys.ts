@@ -12,6 +12,7 @@ import {
   assertBatch,
   assertId,
   assertLimit,
+  assertOptionalId,
   assertPublicKey,
   assertSealed,
   bridgeMayHoldKey,
@@ -65,8 +66,7 @@ export async function listProvisioningGroupKeys(
   page: { afterGroupId?: string; limit: number },
 ): Promise<GroupKeyInfo[]> {
   const limit = assertLimit(page.limit);
-  const afterGroupId =
-    page.afterGroupId === undefined ? undefined : assertId('afterGroupId', page.afterGroupId);
+  const afterGroupId = assertOptionalId('afterGroupId', page.afterGroupId);
   return (
     await deps.store.listProvisioningGroupKeys({ limit, ...(afterGroupId ? { afterGroupId } : {}) })
   ).map(info);
