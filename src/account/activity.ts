@@ -3,7 +3,7 @@
  * causes them, so they land in the same transaction or not at all.
  */
 import type { AccountDeps } from './deps.ts';
-import type { ActivityEntry, MailTemplate } from './model.ts';
+import type { ActivityActor, ActivityEntry, MailTemplate } from './model.ts';
 import type { StoreOps } from './store.ts';
 
 export function recordActivity(
@@ -13,11 +13,13 @@ export function recordActivity(
   action: string,
   target: Pick<ActivityEntry, 'targetType' | 'targetId'>,
   detail: Record<string, unknown> = {},
+  /** Who did it: the IdP through the bridge unless said otherwise. */
+  actor: ActivityActor = 'provisioning',
 ): Promise<void> {
   return ops.appendActivity({
     id: deps.ids(),
     at,
-    actor: 'provisioning',
+    actor,
     action,
     targetType: target.targetType,
     targetId: target.targetId,

@@ -12,6 +12,7 @@
 import { base64UrlToBytes, EncodingError, isBase64UrlOfLength } from '../crypto/encoding.ts';
 import { MAX_PASSWORD_ITERATIONS, MIN_PASSWORD_ITERATIONS } from '../crypto/member-keys.ts';
 import { isProofShaped, isValidProofParameters } from '../crypto/sign-in-proof.ts';
+import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
 import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from './invitations.ts';
 import type { Account, Invitation, Member } from './model.ts';
@@ -248,15 +249,15 @@ export async function completeSignup(
       createdAt: now,
     });
     await tx.revokeOpenInvitations(member.id, now);
-    await tx.appendActivity({
-      id: deps.ids(),
-      at: now,
-      actor: 'member',
-      action: 'member.signed_up',
-      targetType: 'member',
-      targetId: member.id,
-      detail: { state: 'pending' },
-    });
+    await recordActivity(
+      deps,
+      tx,
+      now,
+      'member.signed_up',
+      { targetType: 'member', targetId: member.id },
+      { state: 'pending' },
+      'member',
+    );
     return { member: next, account, repeated: false };
   });
 }

@@ -14,7 +14,14 @@ import { enqueueMail, recordActivity } from './activity.ts';
 import type { ConfirmMemberInput, ConfirmOutcome, GroupKeyInfo, PendingConfirmation } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
-import { assertBatch, assertId, assertLimit, assertSealed, bridgeMayHoldKey } from './key-chain-rules.ts';
+import {
+  assertBatch,
+  assertId,
+  assertLimit,
+  assertOptionalId,
+  assertSealed,
+  bridgeMayHoldKey,
+} from './key-chain-rules.ts';
 import { requireAccount } from './member-rules.ts';
 import type { Group, GroupKey, Member } from './model.ts';
 import type { KeyedGroupRef, StoreOps } from './store.ts';
@@ -49,8 +56,7 @@ export async function listPendingConfirmations(
   page: { afterMemberId?: string; limit: number },
 ): Promise<PendingConfirmation[]> {
   const limit = assertLimit(page.limit);
-  const afterMemberId =
-    page.afterMemberId === undefined ? undefined : assertId('afterMemberId', page.afterMemberId);
+  const afterMemberId = assertOptionalId('afterMemberId', page.afterMemberId);
   const rows = await deps.store.listPendingMembers({ limit, ...(afterMemberId ? { afterMemberId } : {}) });
   if (rows.length === 0) return [];
   const [groups, teamMembers] = await Promise.all([

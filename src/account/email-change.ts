@@ -7,6 +7,7 @@
  */
 import { sha256 } from '../crypto/digest.ts';
 import { utf8ToBytes } from '../crypto/encoding.ts';
+import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertDomainAllowed, requireAccount, sameAddress } from './member-rules.ts';
@@ -153,15 +154,15 @@ export function acceptEmailChange(deps: AccountDeps, secret: string): Promise<Em
       // A concurrent IdP update got there first; the member can simply open the link again.
       if (!written)
         throw new EmailChangeRace('The member was changed at the same moment; open the link again.');
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: now,
-        actor: 'member',
-        action: 'member.email_changed',
-        targetType: 'member',
-        targetId: member.id,
-        detail: { previousEmail: member.email, newEmail },
-      });
+      await recordActivity(
+        deps,
+        tx,
+        now,
+        'member.email_changed',
+        { targetType: 'member', targetId: member.id },
+        { previousEmail: member.email, newEmail },
+        'member',
+      );
       return { ...checked, member: next };
     })
     .catch((error: unknown) => {

@@ -4,6 +4,7 @@
  * needs the key of a group that has none (Team Members, groups made before the key chain) —
  * and hands over the public key and the private key sealed for the provisioning key.
  */
+import { recordActivity } from './activity.ts';
 import type { GroupKeyInfo, NewGroupKey } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
@@ -11,6 +12,7 @@ import {
   assertBatch,
   assertId,
   assertLimit,
+  assertOptionalId,
   assertPublicKey,
   assertSealed,
   bridgeMayHoldKey,
@@ -29,13 +31,18 @@ export async function getGroupKeys(deps: AccountDeps, groupIds: readonly string[
   return (await deps.store.getGroupKeys(ids)).map(info);
 }
 
-export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]> {
+/** The batch a bridge sends to add or reseal group keys, checked before any store work. */
+function checkGroupKeys(keys: readonly NewGroupKey[]): NewGroupKey[] {
   assertBatch('group keys', keys);
-  const checked = keys.map((key) => ({
+  return keys.map((key) => ({
     groupId: assertId('groupId', key?.groupId),
     publicKey: assertPublicKey('publicKey', key?.publicKey),
     sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
   }));
+}
+
+export function addGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]> {
+  const checked = checkGroupKeys(keys);
   return deps.store.transaction(async (tx) => {
     const now = nowIso(deps);
     for (const key of checked) {
@@ -59,35 +66,28 @@ export async function listProvisioningGroupKeys(
   page: { afterGroupId?: string; limit: number },
 ): Promise<GroupKeyInfo[]> {
   const limit = assertLimit(page.limit);
-  const afterGroupId =
-    page.afterGroupId === undefined ? undefined : assertId('afterGroupId', page.afterGroupId);
+  const afterGroupId = assertOptionalId('afterGroupId', page.afterGroupId);
   return (
     await deps.store.listProvisioningGroupKeys({ limit, ...(afterGroupId ? { afterGroupId } : {}) })
   ).map(info);
 }
 
 export function resealGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<number> {
-  assertBatch('group keys', keys);
-  const checked = keys.map((key) => ({
-    groupId: assertId('groupId', key?.groupId),
-    publicKey: assertPublicKey('publicKey', key?.publicKey),
-    sealedForProvisioning: assertSealed('sealedForProvisioning', key?.sealedForProvisioning),
-  }));
+  const checked = checkGroupKeys(keys);
   return deps.store.transaction(async (tx) => {
     let replaced = 0;
     for (const key of checked) {
       if (await tx.replaceProvisioningSeal(key.groupId, key.publicKey, key.sealedForProvisioning)) replaced++;
     }
     if (replaced > 0) {
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: nowIso(deps),
-        actor: 'provisioning',
-        action: 'group_keys.resealed',
-        targetType: 'integration',
-        targetId: 'provisioning',
-        detail: { groups: replaced },
-      });
+      await recordActivity(
+        deps,
+        tx,
+        nowIso(deps),
+        'group_keys.resealed',
+        { targetType: 'integration', targetId: 'provisioning' },
+        { groups: replaced },
+      );
     }
     return replaced;
   });

@@ -46,6 +46,11 @@ export function assertId(what: string, value: unknown): string {
   return value;
 }
 
+/** A keyset page's optional cursor: absent, or an id. */
+export function assertOptionalId(what: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : assertId(what, value);
+}
+
 export function assertPublicKey(what: string, value: unknown): string {
   if (typeof value !== 'string' || !isBase64UrlOfLength(value, 32)) {
     throw new AccountError('invalid_input', `${what} must be an X25519 public key (base64url, 32 bytes)`);

@@ -49,27 +49,22 @@ export function createAccountMetrics(options: {
       Object.entries(outbox).map(([state, value]) => ({ labels: { state }, value })),
     ),
   );
-  registry.register(
-    new CollectedGauge(
-      'scimbridge_monitored_bridge_online',
-      'Health monitor: 1 when the bridge is online, 0 when offline or not known yet.',
-      () =>
-        bridges.map((record) => ({
-          labels: { bridge: record.bridgeUrl },
-          value: record.state === 'online' ? 1 : 0,
-        })),
-    ),
+  /** One sample per monitored bridge the store has a record of. */
+  const bridgeGauge = (name: string, help: string, value: (record: BridgeHealthRecord) => number) =>
+    registry.register(
+      new CollectedGauge(name, help, () =>
+        bridges.map((record) => ({ labels: { bridge: record.bridgeUrl }, value: value(record) })),
+      ),
+    );
+  bridgeGauge(
+    'scimbridge_monitored_bridge_online',
+    'Health monitor: 1 when the bridge is online, 0 when offline or not known yet.',
+    (record) => (record.state === 'online' ? 1 : 0),
   );
-  registry.register(
-    new CollectedGauge(
-      'scimbridge_monitored_bridge_consecutive_failures',
-      'Health monitor: failed checks in a row per bridge.',
-      () =>
-        bridges.map((record) => ({
-          labels: { bridge: record.bridgeUrl },
-          value: record.consecutiveFailures,
-        })),
-    ),
+  bridgeGauge(
+    'scimbridge_monitored_bridge_consecutive_failures',
+    'Health monitor: failed checks in a row per bridge.',
+    (record) => record.consecutiveFailures,
   );
 
   return {

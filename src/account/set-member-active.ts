@@ -7,12 +7,11 @@
  * reading the member to send it back whole. A leaver's access ends one round trip sooner.
  */
 
-import { applyMemberChange } from './apply-member-change.ts';
 import type { MemberInput } from './client.ts';
-import { type AccountDeps, nowIso } from './deps.ts';
-import { assertManageable, isRecreation, requireAccount, requireWritableMember } from './member-rules.ts';
+import type { AccountDeps } from './deps.ts';
+import { requireWritableMember } from './member-rules.ts';
 import type { Member } from './model.ts';
-import { recreateMember } from './recreate-member.ts';
+import { describeMember } from './update-member.ts';
 
 export function setMemberActive(
   deps: AccountDeps,
@@ -26,13 +25,7 @@ export function setMemberActive(
     // nothing. Going through `applyMemberChange` here would not be the same: with the
     // pending address as input it re-sends an expired e-mail change link.
     if (active === (existing.state !== 'suspended')) return existing;
-    assertManageable(existing);
-    const input = unchangedExceptActive(existing, active);
-    const now = nowIso(deps);
-    if (isRecreation(existing, input)) {
-      return recreateMember(deps, tx, await requireAccount(tx), existing, input, now);
-    }
-    return applyMemberChange(deps, tx, () => requireAccount(tx), existing, input, now, 'member.updated');
+    return describeMember(deps, tx, existing, unchangedExceptActive(existing, active));
   });
 }
 

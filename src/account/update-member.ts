@@ -9,6 +9,7 @@ import { type AccountDeps, nowIso } from './deps.ts';
 import { assertManageable, isRecreation, requireAccount, requireWritableMember } from './member-rules.ts';
 import type { Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
+import type { StoreOps } from './store.ts';
 
 export function updateMember(
   deps: AccountDeps,
@@ -16,13 +17,26 @@ export function updateMember(
   input: MemberInput,
   expectedVersion?: number,
 ): Promise<Member> {
-  return deps.store.transaction(async (tx) => {
-    const existing = await requireWritableMember(tx, id, expectedVersion);
-    assertManageable(existing);
-    const now = nowIso(deps);
-    if (isRecreation(existing, input)) {
-      return recreateMember(deps, tx, await requireAccount(tx), existing, input, now);
-    }
-    return applyMemberChange(deps, tx, () => requireAccount(tx), existing, input, now, 'member.updated');
-  });
+  return deps.store.transaction(async (tx) =>
+    describeMember(deps, tx, await requireWritableMember(tx, id, expectedVersion), input),
+  );
+}
+
+/**
+ * The IdP's new description of a stored member, inside the caller's transaction: a new
+ * person (P15) is recreated, anything else is applied as an update. `setMemberActive` comes
+ * here too, with the stored description and only `active` changed.
+ */
+export async function describeMember(
+  deps: AccountDeps,
+  tx: StoreOps,
+  existing: Member,
+  input: MemberInput,
+): Promise<Member> {
+  assertManageable(existing);
+  const now = nowIso(deps);
+  if (isRecreation(existing, input)) {
+    return recreateMember(deps, tx, await requireAccount(tx), existing, input, now);
+  }
+  return applyMemberChange(deps, tx, () => requireAccount(tx), existing, input, now, 'member.updated');
 }

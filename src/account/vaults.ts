@@ -10,6 +10,7 @@
 import type { Bytes } from '../crypto/encoding.ts';
 import { createVaultKey, sealVaultKey } from '../crypto/key-chain.ts';
 import type { MemberKeyRing } from '../crypto/open-vaults.ts';
+import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { Group, GroupKey, Vault } from './model.ts';
@@ -72,15 +73,15 @@ export async function createVault(
         await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
         granted.push(group.displayName);
       }
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: now,
-        actor: 'admin',
-        action: 'vault.created',
-        targetType: 'account',
-        targetId: vault.id,
-        detail: { name, groups: granted },
-      });
+      await recordActivity(
+        deps,
+        tx,
+        now,
+        'vault.created',
+        { targetType: 'account', targetId: vault.id },
+        { name, groups: granted },
+        'admin',
+      );
       return { vault, groups: granted };
     });
   } finally {
@@ -100,15 +101,15 @@ export async function grantVault(
       publicKey: key.publicKey,
     });
     await tx.saveVaultGrant({ vaultId: input.vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
-    await tx.appendActivity({
-      id: deps.ids(),
-      at: now,
-      actor: 'admin',
-      action: 'vault.granted',
-      targetType: 'group',
-      targetId: group.id,
-      detail: { vaultId: input.vault.id },
-    });
+    await recordActivity(
+      deps,
+      tx,
+      now,
+      'vault.granted',
+      { targetType: 'group', targetId: group.id },
+      { vaultId: input.vault.id },
+      'admin',
+    );
     return group.displayName;
   });
 }

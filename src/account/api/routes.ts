@@ -351,7 +351,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
               const body = toApiError(error);
               if (body.code === 'internal_error')
                 request.log.error({ err: error }, 'account API call failed');
-              return { status: body.scimStatus ?? API_ERROR_STATUS[body.code], body };
+              return { status: errorStatus(body), body };
             }
           }),
         );
@@ -455,11 +455,16 @@ function route(
   throw new ApiRequestError(`no such API operation: ${method.slice(0, 10)} ${pathname.slice(0, 100)}`);
 }
 
+/** A SCIM error keeps its own status (the bridge passes it on); every other code has one. */
+function errorStatus(body: ApiErrorBody): number {
+  return body.scimStatus ?? API_ERROR_STATUS[body.code];
+}
+
 function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
   if (body.retryAfterSeconds !== undefined) reply.header('retry-after', String(body.retryAfterSeconds));
   return reply
-    .code(body.scimStatus ?? API_ERROR_STATUS[body.code])
-    .header('content-type', 'application/json; charset=utf-8')
+    .code(errorStatus(body))
+    .header('content-type', JSON_TYPE)
     .header('cache-control', 'no-store')
     .send(JSON.stringify(body));
 }

@@ -2,6 +2,7 @@
  * Adding and removing firewall rules (P4): `scimbridge firewall …` now, the console later.
  * A range is stored in canonical form, so `2001:DB8:0::/32` and `2001:db8::/32` are one rule.
  */
+import { recordActivity } from '../activity.ts';
 import { type AccountDeps, nowIso } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { ActivityActor, FirewallAction, FirewallRule } from '../model.ts';
@@ -44,15 +45,15 @@ export async function addFirewallRule(
   try {
     await deps.store.transaction(async (tx) => {
       await tx.insertFirewallRule(rule);
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: now,
-        actor: opts.actor ?? 'admin',
-        action: 'firewall.rule_added',
-        targetType: 'account',
-        targetId: rule.id,
-        detail: { action: rule.action, kind: rule.kind, cidr: rule.cidr },
-      });
+      await recordActivity(
+        deps,
+        tx,
+        now,
+        'firewall.rule_added',
+        { targetType: 'account', targetId: rule.id },
+        { action: rule.action, kind: rule.kind, cidr: rule.cidr },
+        opts.actor ?? 'admin',
+      );
     });
   } catch (error) {
     if (error instanceof UniqueViolation) {
@@ -77,15 +78,15 @@ export async function removeFirewallRule(
   return deps.store.transaction(async (tx) => {
     const removed = await tx.deleteFirewallRule(id);
     if (removed) {
-      await tx.appendActivity({
-        id: deps.ids(),
-        at: nowIso(deps),
-        actor: opts.actor ?? 'admin',
-        action: 'firewall.rule_removed',
-        targetType: 'account',
-        targetId: id,
-        detail: {},
-      });
+      await recordActivity(
+        deps,
+        tx,
+        nowIso(deps),
+        'firewall.rule_removed',
+        { targetType: 'account', targetId: id },
+        {},
+        opts.actor ?? 'admin',
+      );
     }
     return removed;
   });

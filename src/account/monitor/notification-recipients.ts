@@ -2,6 +2,7 @@
  * Who the health monitor e-mails when a bridge goes offline or comes back (P7). An empty
  * list means the account's owners.
  */
+import { recordActivity } from '../activity.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 
@@ -27,15 +28,15 @@ export async function setNotificationRecipients(
   const now = deps.clock.now().toISOString();
   await deps.store.transaction(async (tx) => {
     await tx.setNotificationRecipients(clean);
-    await tx.appendActivity({
-      id: deps.ids(),
-      at: now,
-      actor: 'admin',
-      action: 'monitoring.recipients_changed',
-      targetType: 'account',
-      targetId: 'notification-recipients',
-      detail: { recipients: clean },
-    });
+    await recordActivity(
+      deps,
+      tx,
+      now,
+      'monitoring.recipients_changed',
+      { targetType: 'account', targetId: 'notification-recipients' },
+      { recipients: clean },
+      'admin',
+    );
   });
   return clean;
 }

@@ -8,6 +8,7 @@
  * `name`: a form submitted without the script can never carry the password to the server.
  */
 
+import type { FastifyReply } from 'fastify';
 import { MIN_PASSWORD_LENGTH } from '../../crypto/sign-in-proof.ts';
 import type { InvitationView } from '../complete-signup.ts';
 import { html, type SafeHtml } from '../console/html.ts';
@@ -25,6 +26,15 @@ export function layout(assets: MemberAssets, title: string, body: SafeHtml): str
 <body><main>
 ${body}
 </main></body></html>`.value;
+}
+
+/** A member page is never cached: it shows who is signed in. */
+export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(page);
 }
 
 export const NEEDS_SCRIPT = html`<p class="problem needs-script">This page creates your encryption keys in your browser, so that

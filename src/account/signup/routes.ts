@@ -20,7 +20,7 @@ import { parseEmail, signIn, signInParameters, signOut } from '../member-sign-in
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import type { MemberAssets } from './assets.ts';
 import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
-import { memberPage, problemPage, signinPage, signupPage } from './pages.ts';
+import { memberPage, problemPage, sendPage, signinPage, signupPage } from './pages.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
 import { registerVaultRoutes } from './vault-routes.ts';
 
@@ -87,14 +87,6 @@ function assertSameOrigin(request: FastifyRequest): void {
     throw new CrossSiteError();
   }
   if (host !== request.host) throw new CrossSiteError();
-}
-
-function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send(page);
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {

@@ -15,7 +15,7 @@ import type { Member } from '../model.ts';
 import { readMemberKeyRing } from '../vaults.ts';
 import type { MemberAssets } from './assets.ts';
 import type { MemberAuth } from './member-auth.ts';
-import { layout, NEEDS_SCRIPT } from './pages.ts';
+import { layout, NEEDS_SCRIPT, sendPage } from './pages.ts';
 
 export function vaultsPage(assets: MemberAssets, member: Member): string {
   const pending =
@@ -55,11 +55,7 @@ export function registerVaultRoutes(
 
   scope.get('/member/vaults', { preHandler: auth.requireMember }, async (request, reply) => {
     const { member } = request.member!;
-    return reply
-      .code(200)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(vaultsPage(assets, member));
+    return sendPage(reply, 200, vaultsPage(assets, member));
   });
 
   /** Everything sealed the member needs; 404 when they have no keys (not signed up). */
