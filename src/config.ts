@@ -91,7 +91,9 @@ export class ConfigError extends Error {
 
 /** `address` or `Display Name <address>`, one line, no angle brackets in the name. */
 const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[A-Za-z0-9.-]+>|[^\s<>@]+@[A-Za-z0-9.-]+)$/;
-const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'];
+/** The words that turn a switch on; with their opposites, the only ones a checked switch takes. */
+const TRUE_WORDS = ['true', '1', 'yes'];
+const BOOLEAN_WORDS = [...TRUE_WORDS, 'false', '0', 'no'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -260,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       return file && path.resolve(cwd, file);
     })(),
     logBufferLines: wholeNumber('logBufferLines', 'SCIMBRIDGE_LOG_BUFFER_LINES', 2000, 0, 100000),
-    monitor: monitor === 'true' || monitor === '1' || monitor === 'yes',
+    monitor: TRUE_WORDS.includes(monitor),
     monitorIntervalSeconds: wholeNumber(
       'monitorIntervalSeconds',
       'SCIMBRIDGE_MONITOR_INTERVAL',
@@ -281,7 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     confirmationInterval,
     smtpUrl,
     mailFrom,
-    smtpRequireTls: requireTls === 'true' || requireTls === '1' || requireTls === 'yes',
+    smtpRequireTls: TRUE_WORDS.includes(requireTls),
     smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),
     invitationValidityHours: positive(
       'invitationValidityHours',
@@ -297,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
 /** `true`/`false` (and 1/0, yes/no), or a list of proxy addresses and CIDR ranges. */
 function parseTrustProxy(raw: string): boolean | string {
   const text = raw.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(text)) return true;
+  if (TRUE_WORDS.includes(text)) return true;
   if (['false', '0', 'no', ''].includes(text)) return false;
   const entries = text.split(',').map((entry) => entry.trim());
   if (entries.some((entry) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry))) {

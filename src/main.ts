@@ -188,7 +188,10 @@ export async function startAccountService(
   });
   let server: FastifyInstance | undefined;
   try {
-    await ensureAccount(accountDeps, { name: config.accountName, ownerEmail: config.ownerEmail });
+    const { account } = await ensureAccount(accountDeps, {
+      name: config.accountName,
+      ownerEmail: config.ownerEmail,
+    });
     server = await createAccountServer({
       store,
       logger: deps.logger.child({ part: 'account' }),
@@ -225,7 +228,7 @@ export async function startAccountService(
               failuresBeforeOffline: config.monitorFailures,
               minNoticeIntervalMs: config.monitorNoticeIntervalMinutes * 60_000,
               token: monitorToken,
-              accountName: (await store.getAccount())?.name ?? config.accountName,
+              accountName: account.name,
             },
           );
     if (deps.deferMonitor !== true) monitor?.start();

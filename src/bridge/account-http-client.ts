@@ -415,8 +415,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       setState('connected', baseUrl);
       return new Error(`the account API refused a call of this bridge as malformed: ${detail}`);
     }
-    if (RETRYABLE_STATUS.has(reply.status) || reply.status >= 500)
-      return unreachable(baseUrl, `the account server answered ${detail}`);
+    if (reply.status >= 500) return unreachable(baseUrl, `the account server answered ${detail}`);
     return unreachable(baseUrl, `unexpected answer from the account API: ${detail}`);
   }
 

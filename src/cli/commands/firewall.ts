@@ -23,24 +23,16 @@ import type { FirewallRule } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { type Config, loadConfig } from '../../config.ts';
-import { openStore } from '../../storage/open-store.ts';
 import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { withConfiguredStore } from '../store-command.ts';
 
-async function withStore<T>(
+function withStore(
   options: Record<string, unknown>,
-  work: (store: Store, config: Config) => Promise<T>,
-): Promise<T> {
+  work: (store: Store, config: Config) => Promise<void>,
+): Promise<void> {
   const config = loadConfig(process.env, flagsOf(options));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    return await work(store, config);
-  } catch (error) {
-    if (error instanceof AccountError || error instanceof NetworkListError) fail(error.message);
-    throw error;
-  } finally {
-    await store.close();
-  }
+  return withConfiguredStore(config, [AccountError, NetworkListError], (store) => work(store, config));
 }
 
 function describeRule(rule: FirewallRule): string {

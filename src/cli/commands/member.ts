@@ -12,9 +12,9 @@ import { SignupError } from '../../account/signup-errors.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { signupSettingsOf } from '../../main.ts';
-import { openStore } from '../../storage/open-store.ts';
 import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { withConfiguredStore } from '../store-command.ts';
 import { MemberSignupError, readPasswordFile, runMemberSignup } from './member-signup.ts';
 
 function invitationCommand(
@@ -41,20 +41,14 @@ function invitationCommand(
   ).action(async (options: Record<string, unknown>) => {
     const { email, printLink, ...rest } = options;
     const config = loadConfig(process.env, flagsOf(rest));
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
+    await withConfiguredStore(config, [SignupError, AccountError], async (store) => {
       const sent = await run(
         { store, clock: systemClock, ids: randomIds, signup: signupSettingsOf(config) },
         String(email),
       );
       process.stdout.write(`${done(sent)}\n`);
       if (printLink === true) process.stdout.write(`${sent.link}\n`);
-    } catch (error) {
-      if (error instanceof SignupError || error instanceof AccountError) fail(error.message);
-      throw error;
-    } finally {
-      await store.close();
-    }
+    });
   });
 }
 

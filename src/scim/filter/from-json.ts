@@ -5,19 +5,8 @@
  * The attribute names are checked later against the storage whitelist, like parsed ones.
  */
 import type { AttrPath, CompareOp, Filter } from './ast.ts';
-import { MAX_FILTER_DEPTH } from './parse.ts';
+import { COMPARE_OPS, MAX_FILTER_DEPTH } from './parse.ts';
 
-const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>([
-  'eq',
-  'ne',
-  'co',
-  'sw',
-  'ew',
-  'gt',
-  'lt',
-  'ge',
-  'le',
-]);
 const MAX_NODES = 512;
 const MAX_TEXT = 4096;
 const NAME = /^[A-Za-z$][\w$-]{0,127}$/;

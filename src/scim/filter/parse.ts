@@ -17,7 +17,8 @@ export const MAX_ATTR_PATH_LIST_LENGTH = 8192;
 
 type ErrorFactory = (detail: string) => ScimError;
 
-const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>([
+/** The comparison operators of RFC 7644 §3.4.2.2 (`pr` is separate: it takes no value). */
+export const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>([
   'eq',
   'ne',
   'co',

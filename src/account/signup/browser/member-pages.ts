@@ -9,19 +9,8 @@
  */
 import { createMemberKeys } from '../../../crypto/member-keys.ts';
 import { deriveSignInProof, newProofParameters, passwordProblem } from '../../../crypto/sign-in-proof.ts';
+import { element, show } from './dom.ts';
 import { setupVaults } from './vaults-page.ts';
-
-function element<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-function show(id: string, text: string): void {
-  const target = element(id);
-  if (target) {
-    target.textContent = text;
-    target.hidden = text === '';
-  }
-}
 
 async function postJson(
   url: string,

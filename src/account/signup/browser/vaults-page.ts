@@ -4,18 +4,7 @@
  */
 import { MemberKeyUnlockError } from '../../../crypto/member-keys.ts';
 import { type MemberKeyRing, openVaults } from '../../../crypto/open-vaults.ts';
-
-function byId<T extends HTMLElement>(id: string): T | null {
-  return document.getElementById(id) as T | null;
-}
-
-function say(id: string, text: string): void {
-  const target = byId(id);
-  if (target) {
-    target.textContent = text;
-    target.hidden = text === '';
-  }
-}
+import { element, show } from './dom.ts';
 
 export function setupVaults(form: HTMLFormElement): void {
   let busy = false;
@@ -23,17 +12,17 @@ export function setupVaults(form: HTMLFormElement): void {
     event.preventDefault();
     if (busy) return;
     if (!globalThis.crypto?.subtle) {
-      say('problem', 'This browser cannot open keys here: the page must be opened over HTTPS.');
+      show('problem', 'This browser cannot open keys here: the page must be opened over HTTPS.');
       return;
     }
-    const password = byId<HTMLInputElement>('password')?.value ?? '';
+    const password = element<HTMLInputElement>('password')?.value ?? '';
     if (password === '') {
-      say('problem', 'Enter your password.');
+      show('problem', 'Enter your password.');
       return;
     }
     busy = true;
-    say('problem', '');
-    say('status', 'Opening your keys…');
+    show('problem', '');
+    show('status', 'Opening your keys…');
     void (async () => {
       try {
         const response = await fetch('/member/key-ring', {
@@ -45,13 +34,13 @@ export function setupVaults(form: HTMLFormElement): void {
           return;
         }
         if (response.status !== 200) {
-          say('status', '');
-          say('problem', 'Your keys could not be loaded. Try again in a moment.');
+          show('status', '');
+          show('problem', 'Your keys could not be loaded. Try again in a moment.');
           return;
         }
         const ring = (await response.json()) as MemberKeyRing;
         const vaults = await openVaults(ring, password);
-        const list = byId<HTMLUListElement>('vaults-list')!;
+        const list = element<HTMLUListElement>('vaults-list')!;
         list.replaceChildren(
           ...vaults.map((vault) => {
             const item = document.createElement('li');
@@ -61,13 +50,13 @@ export function setupVaults(form: HTMLFormElement): void {
             return item;
           }),
         );
-        byId('vaults-empty')!.hidden = vaults.length > 0;
-        byId('vaults-result')!.hidden = false;
-        say('status', '');
-        byId('vaults-heading')?.focus();
+        element('vaults-empty')!.hidden = vaults.length > 0;
+        element('vaults-result')!.hidden = false;
+        show('status', '');
+        element('vaults-heading')?.focus();
       } catch (error) {
-        say('status', '');
-        say(
+        show('status', '');
+        show(
           'problem',
           error instanceof MemberKeyUnlockError
             ? 'That password does not open your keys. Check it and try again.'
