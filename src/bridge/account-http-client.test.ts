@@ -8,32 +8,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { loggerInto } from '../../test/support/log-lines.ts';
 import { AccountError } from '../account/errors.ts';
 import { setupProvisioning } from '../account/setup-provisioning.ts';
 import { loadConfig } from '../config.ts';
 import { openSession } from '../crypto/credentials/session-file.ts';
 import { parseToken } from '../crypto/credentials/token.ts';
 import { importPrivateKey } from '../crypto/keys.ts';
-import { createLogger } from '../logging.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
 import { createHttpAccountClient, type HttpAccountClient } from './account-http-client.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
-
-function capture(lines: string[]) {
-  return createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
-}
 
 const input = (n: number) => ({
   userName: `c${n}@example.com`,
@@ -76,7 +62,7 @@ function client(
 ): HttpAccountClient {
   const made = createHttpAccountClient({
     session: () => session,
-    logger: capture(bridgeLog),
+    logger: loggerInto(bridgeLog),
     backoffMs: 10,
     ...options,
   });
@@ -135,7 +121,7 @@ before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-client-'));
   account = await startAccountService(
     loadConfig({ SCIMBRIDGE_DATA_DIR: dataDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
-    { logger: capture(accountLog) },
+    { logger: loggerInto(accountLog) },
   );
   session = await unlock();
 });
@@ -414,7 +400,7 @@ describe('HTTP AccountClient', () => {
     session = await unlock(); // regenerates on the account
     const revokedClient = createHttpAccountClient({
       session: () => old,
-      logger: capture(bridgeLog),
+      logger: loggerInto(bridgeLog),
       backoffMs: 10,
     });
     clients.push(revokedClient);
