@@ -154,6 +154,12 @@ async function holdingProxy() {
       holding = true;
     },
     release: () => release(),
+    /** Resolves once a GET has reached the proxy (the held one, after holdNext). */
+    untilGetSeen: async () => {
+      while (!slow.seen.some((line) => line.startsWith('GET'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
   };
 }
 
@@ -321,15 +327,13 @@ describe('HTTP AccountClient', () => {
   });
 
   test('a slow call holds the next ones back for at most holdMs', async () => {
-    const { slow, holdNext, release } = await holdingProxy();
+    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 20 });
       const member = await c.createMember(input(31));
       holdNext();
       const stuck = c.getMember(member.id);
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilGetSeen();
       const started = performance.now();
       assert.equal((await c.getMember(member.id)).id, member.id);
       assert.ok(performance.now() - started < 2000, 'answered while the first call is still stalled');
@@ -342,16 +346,14 @@ describe('HTTP AccountClient', () => {
   });
 
   test('closing the client answers the calls still waiting to go out', async () => {
-    const { slow, holdNext, release } = await holdingProxy();
+    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
       const member = await c.createMember(input(32));
       holdNext();
       const first = c.getMember(member.id);
       first.catch(() => {});
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilGetSeen();
       const waiting = c.getMember(member.id);
       await new Promise((resolve) => setTimeout(resolve, 20));
       c.close();
