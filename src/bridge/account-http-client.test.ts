@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { loggerInto } from '../../test/support/log-lines.ts';
+import { openSetupSession } from '../../test/support/session.ts';
 import { AccountError } from '../account/errors.ts';
 import { setupProvisioning } from '../account/setup-provisioning.ts';
 import { loadConfig } from '../config.ts';
-import { openSession } from '../crypto/credentials/session-file.ts';
-import { parseToken } from '../crypto/credentials/token.ts';
 import { importPrivateKey } from '../crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
@@ -41,10 +40,7 @@ const clients: HttpAccountClient[] = [];
 
 async function unlock(): Promise<UnlockedSession> {
   const result = await setupProvisioning(account.deps, { accountUrl: account.address });
-  const parsed = parseToken(result.token);
-  assert.ok(parsed.ok);
-  const secrets = await openSession(result.sessionFile, parsed.token.bytes);
-  assert.ok(secrets);
+  const secrets = await openSetupSession(result);
   return {
     accountUrl: result.sessionFile.accountUrl,
     integrationId: result.sessionFile.integrationId,
