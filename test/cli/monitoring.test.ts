@@ -2,32 +2,16 @@
  * `scimbridge monitoring …` as a user runs it: a real process over a real data directory.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { hashMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { execCli } from '../support/processes.ts';
 
-const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-async function scimbridge(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args, '--data-dir', dataDir],
-      {
-        env: { ...process.env, SCIMBRIDGE_DATA_DIR: '' },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function scimbridge(dataDir: string, ...args: string[]) {
+  return execCli([...args, '--data-dir', dataDir], { ...process.env, SCIMBRIDGE_DATA_DIR: '' });
 }
 
 describe('scimbridge monitoring', () => {
