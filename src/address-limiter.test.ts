@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { FakeClock } from '../test/support/fake-clock.ts';
 import { AddressLimiter } from './address-limiter.ts';
-import type { Clock } from './clock.ts';
-
-class FakeClock implements Clock {
-  private ms = Date.parse('2026-01-01T00:00:00Z');
-  now(): Date {
-    return new Date(this.ms);
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 function setup(options: { maxAttempts?: number; windowMs?: number; maxTrackedAddresses?: number } = {}) {
   const clock = new FakeClock();

@@ -5,7 +5,7 @@ import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import type { Member } from './model.ts';
 import { setMemberActive } from './set-member-active.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
+import { errorCode, type Fixture, memberInput, openFixture, setMemberState } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 const SIGNED_UP = '2025-03-01T10:00:00.000Z';
@@ -21,13 +21,6 @@ for (const db of ['sqlite', 'postgres'] as const) {
       grace = await createMember(f.deps, input);
     });
     afterEach(() => f.close());
-
-    async function setState(patch: Partial<Member>): Promise<Member> {
-      const current = (await f.deps.store.getMember(grace.id))!;
-      const next = { ...current, ...patch, version: current.version + 1 };
-      assert.ok(await f.deps.store.updateMember(next, current.version));
-      return next;
-    }
 
     const openInvitations = async () =>
       (await f.deps.store.listInvitations(grace.id)).filter((i) => i.usedAt === null && i.revokedAt === null);
@@ -65,7 +58,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     test('a confirmed member comes back active, without an invitation', async () => {
-      await setState({ signedUpAt: SIGNED_UP, confirmedAt: SIGNED_UP, state: 'active' });
+      await setMemberState(f, grace.id, { signedUpAt: SIGNED_UP, confirmedAt: SIGNED_UP, state: 'active' });
       await setMemberActive(f.deps, grace.id, false);
       const mailBefore = (await f.mail()).length;
       const back = await setMemberActive(f.deps, grace.id, true);

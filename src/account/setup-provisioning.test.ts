@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { FakeClock } from '../../test/support/fake-clock.ts';
 import { fixedSessionFileProvider } from '../bridge/credentials/session-provider.ts';
 import { TokenVerifier } from '../bridge/credentials/token-verifier.ts';
-import type { Clock } from '../clock.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { checkProvisioning, createProvisioningGate } from './check-provisioning.ts';
 import { deactivateProvisioning } from './deactivate-provisioning.ts';
@@ -11,23 +11,13 @@ import { AccountError } from './errors.ts';
 import { setupProvisioning } from './setup-provisioning.ts';
 import type { Store } from './store.ts';
 
-class FakeClock implements Clock {
-  private ms = Date.parse('2026-03-01T09:00:00Z');
-  now(): Date {
-    return new Date(this.ms);
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-
 let store: Store;
 let clock: FakeClock;
 let deps: AccountDeps;
 
 beforeEach(async () => {
   store = await openSqliteStore({ path: ':memory:' });
-  clock = new FakeClock();
+  clock = new FakeClock('2026-03-01T09:00:00Z');
   let next = 0;
   deps = { store, clock, ids: () => `id-${++next}` };
 });

@@ -3,6 +3,7 @@
  * sequential ids, for the use-case tests.
  */
 
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
@@ -106,6 +107,17 @@ export function memberInput(overrides: Partial<MemberInput> = {}): MemberInput {
     profile: { userName: email, emails: [{ value: email, primary: true }] },
     ...overrides,
   };
+}
+
+/**
+ * Writes `patch` over a member straight into the store, bumping its version: moves a member
+ * along the sign-up path the way the sign-up pages and the watcher would.
+ */
+export async function setMemberState(f: Fixture, id: string, patch: Partial<Member>): Promise<Member> {
+  const current = (await f.deps.store.getMember(id))!;
+  const next = { ...current, ...patch, version: current.version + 1 };
+  assert.ok(await f.deps.store.updateMember(next, current.version));
+  return next;
 }
 
 /** Runs `work` and returns the AccountError code it threw. */

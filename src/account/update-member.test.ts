@@ -5,7 +5,7 @@ import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import type { Member } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
+import { errorCode, type Fixture, memberInput, openFixture, setMemberState } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 const START_PLUS = '2025-03-01T10:00:00.000Z';
@@ -21,12 +21,7 @@ beforeEach(async () => {
 afterEach(() => f.close());
 
 /** Moves Grace along the sign-up path the way the sign-up pages and the watcher would. */
-async function setState(patch: Partial<Member>): Promise<Member> {
-  const current = (await f.deps.store.getMember(grace.id))!;
-  const next = { ...current, ...patch, version: current.version + 1 };
-  assert.ok(await f.deps.store.updateMember(next, current.version));
-  return next;
-}
+const setState = (patch: Partial<Member>): Promise<Member> => setMemberState(f, grace.id, patch);
 
 describe('updateMember: attributes (P13)', () => {
   test('names, userName, externalId and profile apply at once and bump the version', async () => {

@@ -8,32 +8,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { loggerInto } from '../../test/support/log-lines.ts';
+import { openSetupSession } from '../../test/support/session.ts';
 import { AccountError } from '../account/errors.ts';
 import { setupProvisioning } from '../account/setup-provisioning.ts';
 import { loadConfig } from '../config.ts';
-import { openSession } from '../crypto/credentials/session-file.ts';
-import { parseToken } from '../crypto/credentials/token.ts';
 import { importPrivateKey } from '../crypto/keys.ts';
-import { createLogger } from '../logging.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
 import { createHttpAccountClient, type HttpAccountClient } from './account-http-client.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
-
-function capture(lines: string[]) {
-  return createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
-}
 
 const input = (n: number) => ({
   userName: `c${n}@example.com`,
@@ -55,10 +40,7 @@ const clients: HttpAccountClient[] = [];
 
 async function unlock(): Promise<UnlockedSession> {
   const result = await setupProvisioning(account.deps, { accountUrl: account.address });
-  const parsed = parseToken(result.token);
-  assert.ok(parsed.ok);
-  const secrets = await openSession(result.sessionFile, parsed.token.bytes);
-  assert.ok(secrets);
+  const secrets = await openSetupSession(result);
   return {
     accountUrl: result.sessionFile.accountUrl,
     integrationId: result.sessionFile.integrationId,
@@ -76,7 +58,7 @@ function client(
 ): HttpAccountClient {
   const made = createHttpAccountClient({
     session: () => session,
-    logger: capture(bridgeLog),
+    logger: loggerInto(bridgeLog),
     backoffMs: 10,
     ...options,
   });
@@ -135,7 +117,7 @@ before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-client-'));
   account = await startAccountService(
     loadConfig({ SCIMBRIDGE_DATA_DIR: dataDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
-    { logger: capture(accountLog) },
+    { logger: loggerInto(accountLog) },
   );
   session = await unlock();
 });
@@ -168,6 +150,12 @@ async function holdingProxy() {
       holding = true;
     },
     release: () => release(),
+    /** Resolves once a GET has reached the proxy (the held one, after holdNext). */
+    untilGetSeen: async () => {
+      while (!slow.seen.some((line) => line.startsWith('GET'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
   };
 }
 
@@ -335,15 +323,13 @@ describe('HTTP AccountClient', () => {
   });
 
   test('a slow call holds the next ones back for at most holdMs', async () => {
-    const { slow, holdNext, release } = await holdingProxy();
+    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 20 });
       const member = await c.createMember(input(31));
       holdNext();
       const stuck = c.getMember(member.id);
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilGetSeen();
       const started = performance.now();
       assert.equal((await c.getMember(member.id)).id, member.id);
       assert.ok(performance.now() - started < 2000, 'answered while the first call is still stalled');
@@ -356,16 +342,14 @@ describe('HTTP AccountClient', () => {
   });
 
   test('closing the client answers the calls still waiting to go out', async () => {
-    const { slow, holdNext, release } = await holdingProxy();
+    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
     try {
       const c = client({ accountUrlOverride: slow.url, holdMs: 10_000 });
       const member = await c.createMember(input(32));
       holdNext();
       const first = c.getMember(member.id);
       first.catch(() => {});
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilGetSeen();
       const waiting = c.getMember(member.id);
       await new Promise((resolve) => setTimeout(resolve, 20));
       c.close();
@@ -414,7 +398,7 @@ describe('HTTP AccountClient', () => {
     session = await unlock(); // regenerates on the account
     const revokedClient = createHttpAccountClient({
       session: () => old,
-      logger: capture(bridgeLog),
+      logger: loggerInto(bridgeLog),
       backoffMs: 10,
     });
     clients.push(revokedClient);

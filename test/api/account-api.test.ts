@@ -14,14 +14,13 @@ import { addFirewallRule, removeFirewallRule } from '../../src/account/firewall/
 import { createMonitoringToken, revokeMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openSession } from '../../src/crypto/credentials/session-file.ts';
-import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { bytesToBase64Url, utf8ToBytes } from '../../src/crypto/encoding.ts';
 import { importPrivateKey, sign } from '../../src/crypto/keys.ts';
 import { createLogger } from '../../src/logging.ts';
 import { type RunningAccount, startAccountService } from '../../src/main.ts';
 import { loggerInto } from '../support/log-lines.ts';
 import { checkResponse } from '../support/openapi.ts';
+import { openSetupSession } from '../support/session.ts';
 import { assertNoSecretLogged } from '../support/system.ts';
 
 interface Credentials {
@@ -36,10 +35,7 @@ const logLines: string[] = [];
 
 async function credentials(): Promise<Credentials> {
   const result = await setupProvisioning(account.deps, { accountUrl: base });
-  const parsed = parseToken(result.token);
-  assert.ok(parsed.ok);
-  const secrets = await openSession(result.sessionFile, parsed.token.bytes);
-  assert.ok(secrets);
+  const secrets = await openSetupSession(result);
   return {
     keyId: result.sessionFile.keyId,
     signingKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),

@@ -19,8 +19,6 @@ import { createInProcessAccountClient } from '../../src/account/in-process-clien
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { MemberListQuery } from '../../src/account/store.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openSession } from '../../src/crypto/credentials/session-file.ts';
-import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { bytesToBase64Url, utf8ToBytes } from '../../src/crypto/encoding.ts';
 import { importPrivateKey, sign } from '../../src/crypto/keys.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -28,6 +26,7 @@ import { type RunningAccount, startAccountService } from '../../src/main.ts';
 import { UNUSUAL_PROFILES } from '../../src/storage/contract.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { checkResponse } from '../support/openapi.ts';
+import { openSetupSession } from '../support/session.ts';
 import { TEST_DATABASE_URL } from '../support/system.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read bodies freely
@@ -76,10 +75,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       client = createInProcessAccountClient(account.deps);
 
       const setup = await setupProvisioning(account.deps, { accountUrl: account.address });
-      const parsed = parseToken(setup.token);
-      assert.ok(parsed.ok);
-      const secrets = await openSession(setup.sessionFile, parsed.token.bytes);
-      assert.ok(secrets);
+      const secrets = await openSetupSession(setup);
       const keyId = setup.sessionFile.keyId;
       const challenge = await api('POST', '/sign-in/challenge', { keyId });
       const message = signInMessage({

@@ -4,17 +4,14 @@
  * signs a person up over HTTP with the same crypto as the page.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { MemberSignupError, runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
+import { execCli } from '../support/processes.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
-const run = promisify(execFile);
-const CLI = path.resolve('src/cli/main.ts');
 const PASSWORD = 'a long enough password for tests';
 
 let sys: TestSystem;
@@ -24,20 +21,12 @@ before(async () => {
 });
 after(() => sys?.close());
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: {
-        ...process.env,
-        SCIMBRIDGE_DATA_DIR: sys.dataDir,
-        SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return execCli(args, {
+    ...process.env,
+    SCIMBRIDGE_DATA_DIR: sys.dataDir,
+    SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
+  });
 }
 
 async function invitationLinks(email: string): Promise<string[]> {

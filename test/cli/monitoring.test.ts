@@ -2,36 +2,19 @@
  * `scimbridge monitoring …` as a user runs it: a real process over a real data directory.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { hashMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
-
-const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-async function scimbridge(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args, '--data-dir', dataDir],
-      {
-        env: { ...process.env, SCIMBRIDGE_DATA_DIR: '' },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { execCli } from '../support/processes.ts';
 
 describe('scimbridge monitoring', () => {
   let dataDir: string;
+  /** `scimbridge monitoring …` on the test's data folder. */
+  const monitoring = (...args: string[]) =>
+    execCli(['monitoring', ...args, '--data-dir', dataDir], { ...process.env, SCIMBRIDGE_DATA_DIR: '' });
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-monitoring-cli-'));
   });
@@ -40,37 +23,19 @@ describe('scimbridge monitoring', () => {
   });
 
   test('token create prints the token once; only its hash is stored; list never shows it; revoke removes it', async () => {
-    const created = await scimbridge(
-      dataDir,
-      'monitoring',
-      'token',
-      'create',
-      '--label',
-      'prometheus',
-      '--token-out',
-      '-',
-    );
+    const created = await monitoring('token', 'create', '--label', 'prometheus', '--token-out', '-');
     assert.equal(created.code, 0, created.stderr);
     const token = created.stdout.trim();
     assert.match(token, /^sbm_[A-Za-z0-9_-]{43}$/);
     assert.match(created.stderr, /prometheus/);
 
     const toFile = path.join(dataDir, 'monitor-token');
-    const second = await scimbridge(
-      dataDir,
-      'monitoring',
-      'token',
-      'create',
-      '--label',
-      'monitor',
-      '--token-out',
-      toFile,
-    );
+    const second = await monitoring('token', 'create', '--label', 'monitor', '--token-out', toFile);
     assert.equal(second.code, 0, second.stderr);
     assert.equal((await stat(toFile)).mode & 0o777, 0o600);
     assert.match(await readFile(toFile, 'utf8'), /^sbm_/);
 
-    const listed = await scimbridge(dataDir, 'monitoring', 'token', 'list');
+    const listed = await monitoring('token', 'list');
     assert.match(listed.stdout, /prometheus/);
     assert.match(listed.stdout, /monitor/);
     assert.ok(!listed.stdout.includes(token));
@@ -87,36 +52,21 @@ describe('scimbridge monitoring', () => {
       await store.close();
     }
 
-    const revoked = await scimbridge(dataDir, 'monitoring', 'token', 'revoke', id);
+    const revoked = await monitoring('token', 'revoke', id);
     assert.equal(revoked.code, 0, revoked.stderr);
-    const again = await scimbridge(dataDir, 'monitoring', 'token', 'revoke', id);
+    const again = await monitoring('token', 'revoke', id);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no monitoring token with id/);
-    const empty = await scimbridge(
-      dataDir,
-      'monitoring',
-      'token',
-      'create',
-      '--label',
-      '',
-      '--token-out',
-      '-',
-    );
+    const empty = await monitoring('token', 'create', '--label', '', '--token-out', '-');
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /needs a label/);
   });
 
   test('recipients: set, refused when malformed (nothing changes), cleared back to the owners', async () => {
-    const set = await scimbridge(
-      dataDir,
-      'monitoring',
-      'recipients',
-      'Ops@Example.com',
-      'oncall@example.com',
-    );
+    const set = await monitoring('recipients', 'Ops@Example.com', 'oncall@example.com');
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /ops@example\.com, oncall@example\.com/);
-    const bad = await scimbridge(dataDir, 'monitoring', 'recipients', 'a@example.com', 'not an address');
+    const bad = await monitoring('recipients', 'a@example.com', 'not an address');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /"not an address" is not an e-mail address/);
     const store = await openSqliteStore({ path: path.join(dataDir, 'scimbridge.db') });
@@ -125,9 +75,6 @@ describe('scimbridge monitoring', () => {
     } finally {
       await store.close();
     }
-    assert.match(
-      (await scimbridge(dataDir, 'monitoring', 'recipients', '--clear')).stdout,
-      /account owners get bridge notices/,
-    );
+    assert.match((await monitoring('recipients', '--clear')).stdout, /account owners get bridge notices/);
   });
 });

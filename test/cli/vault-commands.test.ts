@@ -3,37 +3,20 @@
  * separate process on the data directory of a running system (SQLite in WAL mode lets it).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
+import { execCli } from '../support/processes.ts';
 import { signUp, TEST_PASSWORD } from '../support/sign-up.ts';
 import { GROUP_SCHEMA, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
-
-const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 
 describe('vault commands', () => {
   let sys: TestSystem;
   let passwordFile: string;
   let wrongFile: string;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', CLI, ...args, '--data-dir', sys.dataDir],
-        {
-          env: { PATH: process.env.PATH ?? '' },
-        },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    execCli([...args, '--data-dir', sys.dataDir], { PATH: process.env.PATH ?? '' });
 
   before(async () => {
     sys = await startTestSystem();

@@ -2,9 +2,10 @@
  * Runs scimbridge commands as real child processes (`node --import tsx src/cli/main.ts …`),
  * the way operators run them, and keeps their output lines for the test to read.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -98,6 +99,30 @@ export async function runCli(
   const running = spawnCli(args, env);
   const code = await running.exited;
   return { code, output: running.lines.join('\n') };
+}
+
+/**
+ * Runs a short command to its end with exactly `env`; resolves with its exit code and its
+ * stdout and stderr apart.
+ */
+export async function execCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', CLI, ...args],
+      {
+        cwd: ROOT,
+        env,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
 
 /** A loopback port that was free a moment ago (for a server that must come back on the same port). */

@@ -4,11 +4,10 @@
  * no token reaches the log.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { loggerInto } from '../../../test/support/log-lines.ts';
 import { deriveSignInProof } from '../../crypto/sign-in-proof.ts';
-import { createLogger } from '../../logging.ts';
 import { createMember } from '../create-member.ts';
 import { createAccountServer } from '../server.ts';
 import {
@@ -30,16 +29,7 @@ let token: string;
 let memberId: string;
 
 async function serve(options: { trustProxy?: boolean; accountUrl?: string } = {}): Promise<FastifyInstance> {
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = loggerInto(logLines);
   return createAccountServer({
     store: f.deps.store,
     logger,

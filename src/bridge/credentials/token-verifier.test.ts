@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Clock } from '../../clock.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
 import { createCredentials, type NewCredentials } from '../../crypto/credentials/create-credentials.ts';
 import { type SessionFile, serializeSessionFile } from '../../crypto/credentials/session-file.ts';
 import { sign } from '../../crypto/keys.ts';
@@ -21,16 +21,6 @@ const newCredentials = (keyId: string): Promise<NewCredentials> =>
     keyId,
     now: new Date('2026-01-01T00:00:00Z'),
   });
-
-class FakeClock implements Clock {
-  private ms = Date.parse('2026-01-01T00:00:00Z');
-  now(): Date {
-    return new Date(this.ms);
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 /** Counts how often the verifier reaches for the session file. */
 function counting(file: SessionFile): SessionFileProvider & { reads: number } {
