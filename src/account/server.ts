@@ -128,7 +128,13 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     limiter: new SignInLimiter(deps.clock),
     assets: await memberAssets(),
   });
-  if (options.api) await registerAccountApi(app, { ...options.api, logger: options.logger });
+  if (options.api) {
+    await registerAccountApi(app, {
+      ...options.api,
+      logger: options.logger,
+      ...(options.metrics ? { metrics: options.metrics.metrics } : {}),
+    });
+  }
 
   await app.ready();
   return app;

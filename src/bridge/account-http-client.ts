@@ -42,6 +42,7 @@ import type { GroupListQuery, MemberListQuery, Page } from '../account/store.ts'
 import { bytesToBase64Url, utf8ToBytes } from '../crypto/encoding.ts';
 import { sign } from '../crypto/keys.ts';
 import { ScimError, type ScimType } from '../scim/errors.ts';
+import { type ChannelOpening, channelUrl, openAccountChannel } from './account-channel.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
 
 export type AccountConnectionState =
@@ -88,6 +89,12 @@ export interface HttpAccountClientOptions {
    * and then go out together; default 2 ms.
    */
   holdMs?: number;
+  /**
+   * Send call batches over the account API channel (one WebSocket per API session) instead
+   * of one HTTP request each; default true. Where the channel cannot be opened (an older
+   * account, a proxy that does not pass WebSocket upgrades) the client uses HTTP anyway.
+   */
+  channel?: boolean;
 }
 
 interface ApiSessionState {
@@ -130,6 +137,8 @@ const RECENT_GROUPS_MS = 500;
 /** The account API takes at most 100 calls in one batch. */
 const MAX_BATCH_CALLS = 64;
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** After the account refused the channel as unknown, plain HTTP for this long before trying again. */
+const CHANNEL_RETRY_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -222,8 +231,98 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     return parsedTarget;
   }
 
+  /**
+   * One exchange: a batch over the API channel when it can be used, everything else (and
+   * batches where it cannot) as an HTTP request. Rejects with TransportError when no answer
+   * arrived.
+   */
+  async function send(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body: unknown,
+    token?: string,
+  ): Promise<Reply> {
+    if (path === '/batch' && token !== undefined && channelUsable(baseUrl)) {
+      const reply = await sendOverChannel(baseUrl, token, (body as { calls: unknown[] }).calls);
+      if (reply !== undefined) return reply;
+    }
+    return sendHttp(baseUrl, method, path, body, token);
+  }
+
+  const channelEnabled = options.channel ?? true;
+  /** The channel of the current API session: opening, open, or refused (then dropped). */
+  let channel: { baseUrl: string; token: string; opening: Promise<ChannelOpening> } | undefined;
+  let channelOff: { baseUrl: string; until: number } | undefined;
+
+  function channelUsable(baseUrl: string | undefined): boolean {
+    return (
+      channelEnabled &&
+      !closed &&
+      baseUrl !== undefined &&
+      !(channelOff?.baseUrl === baseUrl && performance.now() < channelOff.until)
+    );
+  }
+
+  /** A batch over the channel; undefined when it must go as an HTTP request instead. */
+  async function sendOverChannel(
+    baseUrl: string,
+    token: string,
+    calls: unknown[],
+  ): Promise<Reply | undefined> {
+    if (channel === undefined || channel.token !== token || channel.baseUrl !== baseUrl) {
+      // A new API session (renewed, or signed in again): its own channel; the old one
+      // closes once its answers are in.
+      const previous = channel;
+      const opening = openAccountChannel(baseUrl, token, { timeoutMs, maxAnswerBytes: MAX_RESPONSE_BYTES });
+      const current = { baseUrl, token, opening };
+      channel = current;
+      const forget = () => {
+        if (channel === current) channel = undefined;
+      };
+      opening.then((result) => {
+        if (result.kind === 'open') void result.channel.closed.then(forget);
+        else forget();
+      }, forget);
+      void previous?.opening.then(
+        (result) => result.kind === 'open' && result.channel.retire(),
+        () => undefined,
+      );
+    }
+    let opened: ChannelOpening;
+    try {
+      opened = await channel.opening;
+    } catch (error) {
+      // Failures a plain request would meet too (the account down, its certificate not
+      // trusted) are the account's problem: reported as such, and nothing was sent. Any other
+      // failure to open (a proxy that holds or garbles upgrades) is the channel's: plain
+      // requests instead.
+      const code = (error as { code?: string }).code;
+      if (code !== undefined && (TLS_TRUST.has(code) || NOT_SENT.has(code))) {
+        throw new TransportError((error as Error).message, code);
+      }
+      opened = { kind: 'unsupported', reason: (error as Error).message };
+    }
+    if (opened.kind === 'refused') return opened.reply;
+    if (opened.kind === 'unsupported') {
+      channelOff = { baseUrl, until: performance.now() + CHANNEL_RETRY_MS };
+      logger.warn(
+        { event: 'account.channel_unavailable', accountUrl: baseUrl, channelUrl: channelUrl(baseUrl) },
+        `account API channel unavailable (${opened.reason}): sending each exchange as its own HTTP request; ` +
+          'a proxy in front of the account server must pass WebSocket upgrades to /api/v1/channel',
+      );
+      return undefined;
+    }
+    try {
+      return await opened.channel.send(calls);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'E_CHANNEL_FULL') return undefined;
+      throw error;
+    }
+  }
+
   /** One HTTP exchange; rejects with TransportError when no HTTP response arrived. */
-  function send(
+  function sendHttp(
     baseUrl: string,
     method: string,
     path: string,
@@ -548,7 +647,9 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   }
 
   function sendCalls(calls: Pending[]): Promise<void> {
-    if (calls.length === 1) {
+    const session = options.session();
+    // Over the channel a lone call goes as a batch of one: one kind of message to answer.
+    if (calls.length === 1 && !channelUsable(session && baseUrlOf(session))) {
       const [only] = calls as [Pending];
       return exchange(only.method, only.path, only.body, only.idempotent).then(
         only.settle,
@@ -649,6 +750,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       for (const pending of waiting) pending.settle({ error: shuttingDown() });
       agents.http.destroy();
       agents.https.destroy();
+      void channel?.opening.then(
+        (result) => result.kind === 'open' && result.channel.terminate(),
+        () => undefined,
+      );
+      channel = undefined;
     },
 
     async checkProvisioning(keyId) {

@@ -7,6 +7,13 @@ import type { AccountErrorCode } from '../errors.ts';
 
 export const API_PREFIX = '/api/v1';
 
+/**
+ * The API channel (`GET /api/v1/channel`, a WebSocket): batches as `POST /batch` takes them,
+ * over one open connection. At most this many messages may be under way on one channel.
+ */
+export const CHANNEL_PATH = '/channel';
+export const CHANNEL_MAX_IN_FLIGHT = 64;
+
 /** Prefix of API session tokens, so that a leaked one is recognisable. */
 export const API_SESSION_TOKEN_PREFIX = 'sbs_';
 export const API_SESSION_TOKEN_LENGTH = API_SESSION_TOKEN_PREFIX.length + 43;

@@ -8,7 +8,8 @@
  * or whose provisioning is off (P3). Handlers call the same `AccountClient` that the
  * one-process bridge uses, so both transports share one implementation of every rule.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AddressLimiter } from '../../address-limiter.ts';
 import { ScimError } from '../../scim/errors.ts';
@@ -18,6 +19,8 @@ import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
 import { listMembersAsStored } from '../list-members.ts';
 import type { ApiSession } from '../model.ts';
+import type { AccountMetrics } from '../server-metrics.ts';
+import { createChannelRegistry } from './channel.ts';
 import { memberViewOf, storedMemberPageJson } from './member-json.ts';
 import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
 import {
@@ -39,6 +42,8 @@ export interface AccountApiOptions {
   client: AccountClient;
   firewall: FirewallGate;
   logger: Logger;
+  /** Counts channel messages (`/metrics`), as the server counts requests. */
+  metrics?: Pick<AccountMetrics, 'recordRequest'>;
 }
 
 declare module 'fastify' {
@@ -48,6 +53,9 @@ declare module 'fastify' {
 }
 
 const CHALLENGE_ROUTE = `${API_PREFIX}/sign-in/challenge`;
+const CHANNEL_ROUTE = `${API_PREFIX}/channel`;
+/** How long shutdown waits for channel messages under way. */
+const CHANNEL_DRAIN_MS = 10_000;
 const SIGN_IN_ROUTES = new Set([CHALLENGE_ROUTE, `${API_PREFIX}/sign-in`]);
 
 /**
@@ -61,7 +69,15 @@ const SIGN_IN_ROUTES = new Set([CHALLENGE_ROUTE, `${API_PREFIX}/sign-in`]);
 const CHALLENGES_PER_MINUTE = 30;
 
 export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
-  const { deps, client, firewall, logger } = options;
+  const { deps, client, firewall, logger, metrics } = options;
+  const channels = createChannelRegistry();
+  await app.register(websocket, {
+    options: { maxPayload: app.initialConfig.bodyLimit ?? 1024 * 1024, perMessageDeflate: false },
+    // Messages under way are finished before the server stops, as requests are.
+    preClose: async () => {
+      await channels.drain(CHANNEL_DRAIN_MS);
+    },
+  });
   const sessions = createApiSessionCheck(deps, { check: (keyId) => client.checkProvisioning(keyId) });
   const challenges = new AddressLimiter({
     clock: deps.clock,
@@ -84,17 +100,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 
       api.setErrorHandler((error: FastifyError | Error, request, reply) => {
         const body = toApiError(error);
-        if (body.code === 'internal_error') request.log.error({ err: error }, 'account API request failed');
-        else if (
-          body.code === 'firewall_blocked' ||
-          body.code === 'sign_in_failed' ||
-          body.code === 'rate_limited'
-        ) {
-          request.log.warn(
-            { address: request.ip, code: body.code, detail: body.message },
-            'account API refused',
-          );
-        }
+        logRefusal(request.log, error, body, request.ip);
         return sendError(reply, body);
       });
       api.setNotFoundHandler((request, reply) =>
@@ -329,13 +335,12 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
       }
 
       /**
-       * Several calls in one request: the bridge sends the calls that its concurrent SCIM
-       * requests make within one event-loop turn together, which saves a network round trip
-       * (and its system calls on both sides) per call. Each call runs exactly as its own
-       * request would, concurrently with the others; each gets its own answer or error.
+       * Several calls in one exchange: the bridge sends the calls that its concurrent SCIM
+       * requests make while an exchange is under way together, which saves a round trip (and
+       * its system calls on both sides) per call. Each call runs exactly as its own request
+       * would, concurrently with the others; each gets its own answer or error.
        */
-      api.post('/batch', async (request, reply) => {
-        const calls = objectBody(request.body).calls;
+      const runBatch = async (calls: unknown, log: FastifyBaseLogger): Promise<string> => {
         if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH) {
           throw new ApiRequestError(`"calls" must be a list of 1 to ${MAX_BATCH} calls`);
         }
@@ -349,13 +354,11 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
                 : result;
             } catch (error) {
               const body = toApiError(error);
-              if (body.code === 'internal_error')
-                request.log.error({ err: error }, 'account API call failed');
+              if (body.code === 'internal_error') log.error({ err: error }, 'account API call failed');
               return { status: errorStatus(body), body };
             }
           }),
         );
-        if (!results.some((result) => result.json !== undefined)) return { results };
         // A pre-encoded answer goes into the batch answer as it is: the same JSON as
         // `{ results }` with that answer's body parsed.
         const parts = results.map((result) =>
@@ -363,7 +366,64 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             ? JSON.stringify(result)
             : `{"status":${JSON.stringify(result.status)},"body":${result.json}}`,
         );
-        return reply.header('content-type', JSON_TYPE).send(`{"results":[${parts.join(',')}]}`);
+        return `{"results":[${parts.join(',')}]}`;
+      };
+
+      api.post('/batch', async (request, reply) =>
+        reply
+          .header('content-type', JSON_TYPE)
+          .send(await runBatch(objectBody(request.body).calls, request.log)),
+      );
+
+      // The same batches over one open connection (channel.ts). The opening request has
+      // passed the firewall and the session check above; each message passes them again.
+      api.route({
+        method: 'GET',
+        url: '/channel',
+        handler: async () => {
+          throw new ApiRequestError(
+            'the channel is a WebSocket: open it with "Connection: Upgrade" and "Upgrade: websocket"',
+          );
+        },
+        wsHandler: (socket, request) => {
+          const session = request.apiSession!;
+          const address = request.ip;
+          const authorization = request.headers.authorization;
+          logger.info({ keyId: session.keyId, address }, 'bridge opened an account API channel');
+          socket.on('close', (code) =>
+            logger.info({ keyId: session.keyId, address, code }, 'account API channel closed'),
+          );
+          channels.serve(
+            socket,
+            {
+              async admit() {
+                await firewall.check(address);
+                await sessions.authenticate(authorization);
+              },
+              run: (calls) => runBatch(calls, request.log).then((json) => ({ status: 200, json })),
+              refusal(error) {
+                const body = toApiError(error);
+                logRefusal(request.log, error, body, address);
+                return { status: errorStatus(body), body };
+              },
+              expiresAtMs: Date.parse(session.expiresAt),
+              answered(status, calls, seconds) {
+                request.log.info(
+                  {
+                    method: 'MESSAGE',
+                    path: CHANNEL_ROUTE,
+                    calls,
+                    status,
+                    durationMs: Math.round(seconds * 1000),
+                  },
+                  'request',
+                );
+                metrics?.recordRequest(CHANNEL_ROUTE, 'MESSAGE', status, seconds);
+              },
+            },
+            request.log,
+          );
+        },
       });
     },
     { prefix: API_PREFIX },
@@ -458,6 +518,18 @@ function route(
 /** A SCIM error keeps its own status (the bridge passes it on); every other code has one. */
 function errorStatus(body: ApiErrorBody): number {
   return body.scimStatus ?? API_ERROR_STATUS[body.code];
+}
+
+/** Failures the operator should see: our own errors, and refusals of the bridge's address or key. */
+function logRefusal(log: FastifyBaseLogger, error: unknown, body: ApiErrorBody, address: string): void {
+  if (body.code === 'internal_error') log.error({ err: error }, 'account API request failed');
+  else if (
+    body.code === 'firewall_blocked' ||
+    body.code === 'sign_in_failed' ||
+    body.code === 'rate_limited'
+  ) {
+    log.warn({ address, code: body.code, detail: body.message }, 'account API refused');
+  }
 }
 
 function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {

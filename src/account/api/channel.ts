@@ -1,0 +1,191 @@
+/**
+ * The account API channel: one WebSocket (RFC 6455) per bridge API session, opened with
+ * `GET /api/v1/channel` and the session token, over which the bridge sends the same call
+ * batches as `POST /api/v1/batch`. Each message is
+ *
+ *   bridge → account   {"id": 7, "calls": [{"method": "POST", "path": "/members/…/active", "body": {…}}]}
+ *   account → bridge   {"id": 7, "status": 200, "body": {"results": [{"status": 200, "body": {…}}]}}
+ *
+ * and the answer's `status` and `body` are exactly what `POST /batch` would have answered.
+ *
+ * Why it exists: on a quiet bridge every HTTP exchange wakes two processes and runs both
+ * HTTP stacks (request objects, header parsing, routing, hooks, reply), which costs more CPU
+ * than most calls themselves; a frame on an open connection costs a fraction of that
+ * (docs/benchmarks.md, "Split mode"). Everything an HTTP request passes still applies: the
+ * opening request goes through the API's firewall and session check, and every message is
+ * checked again (firewall rule changes, regenerated credentials and provisioning turned off
+ * (P2, P3, P4) refuse the next message at once, with the error an HTTP request would get).
+ * The channel closes when its session expires, and on shutdown it finishes the messages
+ * under way first.
+ */
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT } from './protocol.ts';
+
+/** How often the account pings an idle bridge, and how long a dead one can hold a socket. */
+const PING_INTERVAL_MS = 30_000;
+
+/** A whole-message refusal: the status and error body an HTTP request would have got. */
+export interface ChannelRefusal {
+  status: number;
+  body: unknown;
+}
+
+export interface ChannelHandlers {
+  /** Checks the message's sender as the API checks each request; throws what the request would get. */
+  admit(): Promise<void>;
+  /** Runs a batch as `POST /batch` does; answers `{status, json}` with the encoded body. */
+  run(calls: unknown): Promise<{ status: number; json: string }>;
+  /** The answer for an error from `admit` or `run`. */
+  refusal(error: unknown): ChannelRefusal;
+  /** When the API session behind the channel ends (ms since the epoch). */
+  expiresAtMs: number;
+  /** Called after each message, for the request log and metrics. */
+  answered(status: number, calls: number, seconds: number): void;
+}
+
+export interface ChannelRegistry {
+  /** Serves one opened channel until it closes. */
+  serve(socket: WebSocket, handlers: ChannelHandlers, log: FastifyBaseLogger): void;
+  /** Stops taking messages, lets the ones under way finish (at most `graceMs`), closes every channel. */
+  drain(graceMs: number): Promise<void>;
+}
+
+interface Open {
+  socket: WebSocket;
+  inFlight: number;
+  idle?: () => void;
+}
+
+export function createChannelRegistry(now: () => number = Date.now): ChannelRegistry {
+  const open = new Set<Open>();
+  let draining = false;
+
+  return {
+    serve(socket, handlers, log) {
+      const channel: Open = { socket, inFlight: 0 };
+      open.add(channel);
+      let alive = true;
+      const ping = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, PING_INTERVAL_MS);
+      ping.unref();
+      socket.on('pong', () => {
+        alive = true;
+      });
+      const expiry = setTimeout(
+        () => socket.close(1008, 'API session expired'),
+        Math.max(0, Math.min(handlers.expiresAtMs - now(), 2 ** 31 - 1)),
+      );
+      expiry.unref();
+      socket.on('close', () => {
+        clearInterval(ping);
+        clearTimeout(expiry);
+        open.delete(channel);
+        channel.idle?.();
+      });
+      socket.on('error', (error) => log.warn({ err: error }, 'account API channel failed'));
+
+      socket.on('message', (data, isBinary) => {
+        const message = isBinary ? undefined : parseMessage(data);
+        if (message === undefined) {
+          // Not our protocol: a bridge never sends this, so nothing sensible can be answered.
+          socket.close(1007, 'each message must be {"id": <whole number>, "calls": [...]} as JSON text');
+          return;
+        }
+        if (draining) {
+          send(socket, message.id, SHUTTING_DOWN.status, JSON.stringify(SHUTTING_DOWN.body));
+          return;
+        }
+        if (channel.inFlight >= MAX_MESSAGES_IN_FLIGHT) {
+          socket.close(1008, `at most ${MAX_MESSAGES_IN_FLIGHT} messages may be under way`);
+          return;
+        }
+        channel.inFlight++;
+        const started = performance.now();
+        let calls = 0;
+        handlers
+          .admit()
+          .then(() => {
+            calls = Array.isArray(message.calls) ? message.calls.length : 0;
+            return handlers.run(message.calls);
+          })
+          .catch((error: unknown) => {
+            const refusal = handlers.refusal(error);
+            return { status: refusal.status, json: JSON.stringify(refusal.body) };
+          })
+          .then((answer) => {
+            send(socket, message.id, answer.status, answer.json);
+            handlers.answered(answer.status, calls, (performance.now() - started) / 1000);
+          })
+          .finally(() => {
+            channel.inFlight--;
+            if (channel.inFlight === 0) channel.idle?.();
+          });
+      });
+    },
+
+    async drain(graceMs) {
+      draining = true;
+      const finished = [...open].map(
+        (channel) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              channel.socket.close(1001, 'the account server is shutting down');
+              resolve();
+            };
+            if (channel.inFlight === 0) done();
+            else channel.idle = done;
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(finished),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const channel of open) channel.socket.terminate();
+    },
+  };
+}
+
+/**
+ * The answer to a message that arrives while the server shuts down: not run, so the bridge
+ * may send it again elsewhere or later, as after a 503 to an HTTP request.
+ */
+const SHUTTING_DOWN: ChannelRefusal = {
+  status: 503,
+  body: { code: 'internal_error', message: 'the account server is shutting down; the call was not run' },
+};
+
+function parseMessage(data: unknown): { id: number; calls: unknown } | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(String(data));
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { id, calls } = message as { id?: unknown; calls?: unknown };
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return undefined;
+  return { id, calls };
+}
+
+function send(socket: WebSocket, id: number, status: number, json: string): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.send(`{"id":${id},"status":${status},"body":${json}}`);
+}
+
+/** Lets `fastify.close()` finish the channels' messages under way before the server stops. */
+export function drainChannelsOnClose(app: FastifyInstance, registry: ChannelRegistry, graceMs: number): void {
+  app.addHook('preClose', async () => {
+    await registry.drain(graceMs);
+  });
+}

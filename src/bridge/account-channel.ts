@@ -1,0 +1,227 @@
+/**
+ * The bridge's end of the account API channel (src/account/api/channel.ts): one WebSocket
+ * per API session that carries the client's call batches, so that an exchange costs a frame
+ * each way instead of an HTTP request and response. The HTTP client decides what to send and
+ * maps every answer; this module only opens the connection, numbers the messages and pairs
+ * each answer with its message.
+ *
+ * Opening it can end three ways: open; refused by the account with an API error (the same
+ * answer an HTTP request would get: firewall, ended session, …), which the client handles as
+ * such; or not supported — an account without the channel, or a proxy in front of it that
+ * does not pass WebSocket upgrades — and then the client sends plain HTTP requests instead.
+ */
+import { WebSocket } from 'ws';
+import { API_PREFIX, CHANNEL_MAX_IN_FLIGHT, CHANNEL_PATH, isApiErrorCode } from '../account/api/protocol.ts';
+
+/** The account's answer to a batch, as `POST /batch` would give it. */
+export interface ChannelReply {
+  status: number;
+  body: unknown;
+}
+
+/** A failure below HTTP, with the system's error code when there is one (`ECONNREFUSED`, …). */
+export class ChannelTransportError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ChannelTransportError';
+  }
+}
+
+export interface AccountChannel {
+  readonly token: string;
+  readonly baseUrl: string;
+  /** Messages sent and not answered yet. */
+  pending(): number;
+  /** Sends one batch; rejects with `ChannelTransportError` when no answer can come. */
+  send(calls: unknown[]): Promise<ChannelReply>;
+  /** Closes once every message under way has its answer. */
+  retire(): void;
+  /** Closes now; messages under way are rejected. */
+  terminate(): void;
+  /** Resolves when the connection is gone. */
+  readonly closed: Promise<void>;
+}
+
+export type ChannelOpening =
+  | { kind: 'open'; channel: AccountChannel }
+  | { kind: 'refused'; reply: ChannelReply }
+  | { kind: 'unsupported'; reason: string };
+
+export interface ChannelOptions {
+  /** For the opening handshake and for each message's answer. */
+  timeoutMs: number;
+  maxAnswerBytes: number;
+}
+
+const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** How often the bridge pings the account on an open channel; two missed pongs end it. */
+const PING_INTERVAL_MS = 15_000;
+
+export function channelUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/^http/, 'ws')}${API_PREFIX}${CHANNEL_PATH}`;
+}
+
+export function openAccountChannel(
+  baseUrl: string,
+  token: string,
+  options: ChannelOptions,
+): Promise<ChannelOpening> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(channelUrl(baseUrl), {
+      headers: { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+      maxPayload: options.maxAnswerBytes,
+      // A proxy that does not pass upgrades may just hold the request: give up early, and
+      // the client falls back to plain requests.
+      handshakeTimeout: Math.min(options.timeoutMs, HANDSHAKE_TIMEOUT_MS),
+      followRedirects: false,
+    });
+    let settled = false;
+    socket.once('open', () => {
+      settled = true;
+      resolve({ kind: 'open', channel: serve(socket, baseUrl, token, options) });
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      // Read the refusal as an HTTP answer: the account's error body, or a proxy's page.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= 64 * 1024) chunks.push(chunk);
+      });
+      response.on('end', () => {
+        settled = true;
+        socket.terminate();
+        const status = response.statusCode ?? 0;
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        const code = (body as { code?: unknown } | undefined)?.code;
+        if (isApiErrorCode(code) && code !== 'not_found' && code !== 'invalid_request') {
+          resolve({ kind: 'refused', reply: { status, body } });
+        } else if (status >= 500) {
+          // The account (or a proxy) is failing, not refusing the channel: an unreachable account.
+          resolve({ kind: 'refused', reply: { status, body } });
+        } else {
+          resolve({
+            kind: 'unsupported',
+            reason: `the account answered the channel's opening with HTTP ${status}`,
+          });
+        }
+      });
+      response.on('error', () => undefined);
+    });
+    socket.once('error', (error: Error & { code?: string }) => {
+      if (settled) return;
+      settled = true;
+      socket.terminate();
+      reject(new ChannelTransportError(error.message, error.code));
+    });
+  });
+}
+
+function serve(socket: WebSocket, baseUrl: string, token: string, options: ChannelOptions): AccountChannel {
+  const waiting = new Map<
+    number,
+    { resolve: (reply: ChannelReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
+  let nextId = 1;
+  let retiring = false;
+  let alive = true;
+  let endedBy: ChannelTransportError | undefined;
+
+  const fail = (error: ChannelTransportError) => {
+    endedBy ??= error;
+    for (const [id, entry] of waiting) {
+      clearTimeout(entry.timer);
+      waiting.delete(id);
+      entry.reject(endedBy);
+    }
+  };
+  const closed = new Promise<void>((resolve) => {
+    socket.once('close', (code, reason) => {
+      clearInterval(ping);
+      fail(
+        new ChannelTransportError(
+          `the account closed the API channel (${code}${reason.length > 0 ? `: ${reason.toString()}` : ''})`,
+          'ECONNRESET',
+        ),
+      );
+      resolve();
+    });
+  });
+  socket.on('error', (error: Error & { code?: string }) => {
+    fail(new ChannelTransportError(error.message, error.code ?? 'ECONNRESET'));
+  });
+
+  const ping = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, PING_INTERVAL_MS);
+  ping.unref();
+  socket.on('pong', () => {
+    alive = true;
+  });
+
+  socket.on('message', (data) => {
+    alive = true;
+    let message: { id?: unknown; status?: unknown; body?: unknown };
+    try {
+      message = JSON.parse(String(data)) as typeof message;
+    } catch {
+      socket.terminate();
+      return;
+    }
+    const entry = typeof message.id === 'number' ? waiting.get(message.id) : undefined;
+    if (entry === undefined) return; // the answer to a message that already timed out
+    waiting.delete(message.id as number);
+    clearTimeout(entry.timer);
+    entry.resolve({ status: Number(message.status), body: message.body });
+    if (retiring && waiting.size === 0) socket.close(1000, 'replaced by a newer channel');
+  });
+
+  return {
+    token,
+    baseUrl,
+    closed,
+    pending: () => waiting.size,
+    send(calls) {
+      if (endedBy !== undefined || socket.readyState !== WebSocket.OPEN) {
+        return Promise.reject(
+          endedBy ?? new ChannelTransportError('the API channel is closed', 'ECONNRESET'),
+        );
+      }
+      if (waiting.size >= CHANNEL_MAX_IN_FLIGHT) {
+        return Promise.reject(new ChannelTransportError('the API channel is full', 'E_CHANNEL_FULL'));
+      }
+      const id = nextId++;
+      return new Promise<ChannelReply>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new ChannelTransportError(`no answer within ${options.timeoutMs} ms`, 'ETIMEDOUT'));
+        }, options.timeoutMs);
+        waiting.set(id, { resolve, reject, timer });
+        socket.send(JSON.stringify({ id, calls }));
+      });
+    },
+    retire() {
+      retiring = true;
+      if (waiting.size === 0) socket.close(1000, 'replaced by a newer channel');
+    },
+    terminate() {
+      fail(new ChannelTransportError('the bridge closed the API channel', 'ECONNRESET'));
+      socket.terminate();
+    },
+  };
+}
