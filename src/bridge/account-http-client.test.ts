@@ -221,6 +221,66 @@ describe('HTTP AccountClient', () => {
     assert.equal(signIns(), before + 1);
   });
 
+  test('calls travel over one API channel, not an HTTP request each, and the renewed session gets its own', async () => {
+    const c = client();
+    const from = accountLog.length;
+    const linesSince = () => accountLog.slice(from);
+    const created = await c.createMember(input(40));
+    await Promise.all([
+      c.getMember(created.id),
+      c.listMembers({ startIndex: 1, count: 0 }),
+      c.signUpCounter(),
+    ]);
+    await c.setMemberActive(created.id, false, created.version);
+    const opened = () => linesSince().filter((line) => line.includes('bridge opened an account API channel'));
+    assert.equal(opened().length, 1);
+    const requests = linesSince()
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as { method: string; path: string; status: number });
+    assert.ok(requests.length >= 3);
+    // Only the sign-in went as HTTP requests; every call was a channel message.
+    assert.deepEqual(
+      requests.filter((line) => line.method !== 'MESSAGE').map((line) => line.path),
+      ['/api/v1/sign-in/challenge', '/api/v1/sign-in'],
+    );
+    assert.ok(requests.every((line) => line.method !== 'MESSAGE' || line.status === 200));
+
+    // The session ends on the account: the next call signs in again and opens a new channel.
+    await account.store.deleteApiSessions();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the server's session cache
+    assert.equal((await c.getMember(created.id)).state, 'suspended');
+    assert.equal(opened().length, 2);
+    // The old channel is closed once its answers are in.
+    for (
+      let i = 0;
+      i < 100 && !linesSince().some((line) => line.includes('account API channel closed'));
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(linesSince().some((line) => line.includes('account API channel closed')));
+  });
+
+  test('behind a proxy that does not pass WebSocket upgrades: one warning, then plain requests that work', async () => {
+    const plain = await proxy(() => 'pass');
+    try {
+      const c = client({ accountUrlOverride: plain.url });
+      const created = await c.createMember(input(41));
+      assert.equal((await c.getMember(created.id)).id, created.id);
+      await c.listMembers({ startIndex: 1, count: 0 });
+      const warnings = bridgeLog.filter((line) => line.includes('account API channel unavailable'));
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /HTTP 400/);
+      assert.ok(
+        plain.seen.includes(`GET /api/v1/members/${created.id}?include=groups`),
+        plain.seen.join('\n'),
+      );
+      assert.equal(c.connectionStatus().state, 'connected');
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('an unreachable account is account_unreachable, logged once, and nothing is retried forever', async () => {
     const dead = await proxy(() => 'pass');
     await dead.close();

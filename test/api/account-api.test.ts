@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
 import { signInMessage } from '../../src/account/api/protocol.ts';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
 import { addFirewallRule, removeFirewallRule } from '../../src/account/firewall/manage-rules.ts';
@@ -698,3 +699,189 @@ function deepNot(depth: number): unknown {
   for (let i = 0; i < depth; i++) filter = { op: 'not', filter };
   return filter;
 }
+
+describe('account API channel', () => {
+  interface Opened {
+    socket: WebSocket;
+    /** Sends one message and waits for the answer with its id. */
+    ask(message: unknown, id: number): Promise<Answer>;
+    closed: Promise<{ code: number; reason: string }>;
+  }
+
+  /** Opens `GET /api/v1/channel` as a WebSocket; a refusal comes back as the HTTP answer. */
+  function open(token?: string, headers: Record<string, string> = {}): Promise<Opened | Answer> {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/api/v1/channel`, {
+      headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    const answers = new Map<number, (answer: Answer) => void>();
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      answers.get(message.id)?.({ status: message.status, body: message.body });
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    return new Promise((resolve, reject) => {
+      socket.once('open', () =>
+        resolve({
+          socket,
+          closed,
+          ask: (message, id) =>
+            new Promise((answered) => {
+              answers.set(id, answered);
+              socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+            }),
+        }),
+      );
+      socket.once('unexpected-response', (_request, response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          const body = JSON.parse(text);
+          assert.deepEqual(checkResponse('GET', '/api/v1/channel', response.statusCode ?? 0, body), []);
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  async function openChannel(token: string): Promise<Opened> {
+    const opened = await open(token);
+    assert.ok('socket' in opened, JSON.stringify(opened));
+    return opened;
+  }
+
+  const search = { method: 'POST', path: '/members/search', body: { query: { startIndex: 1, count: 0 } } };
+
+  test('a message gets exactly what POST /batch answers for the same calls', async () => {
+    const token = await signIn(await credentials());
+    const created = await api('POST', '/members', { token, body: { input: memberInput(80) } });
+    const calls = [
+      { method: 'GET', path: `/members/${created.body.id}?include=groups` },
+      { method: 'GET', path: '/members/no-such-member' },
+      { method: 'POST', path: '/members', body: { input: memberInput(80) } },
+      search,
+    ];
+    const overHttp = await api('POST', '/batch', { token, body: { calls } });
+    const channel = await openChannel(token);
+    try {
+      const [first, second] = await Promise.all([
+        channel.ask({ id: 1, calls }, 1),
+        channel.ask({ id: 2, calls: [calls[1]] }, 2),
+      ]);
+      assert.deepEqual(first, overHttp);
+      assert.deepEqual(second.body.results[0], overHttp.body.results[1]);
+      // A batch the API refuses as a whole is refused in the answer; the channel stays open.
+      const tooMany = Array.from({ length: 101 }, () => calls[1]);
+      for (const [id, bad] of [
+        [3, []],
+        [4, 'x'],
+        [5, tooMany],
+      ] as const) {
+        const refused = await channel.ask({ id, calls: bad }, id);
+        assert.deepEqual([refused.status, refused.body.code], [400, 'invalid_request']);
+      }
+      assert.equal((await channel.ask({ id: 6, calls: [search] }, 6)).status, 200);
+      assert.ok(logLines.some((line) => line.includes('bridge opened an account API channel')));
+    } finally {
+      channel.socket.close();
+    }
+  });
+
+  test('opening needs a valid API session and passes the firewall; a plain GET is told to upgrade', async () => {
+    const none = await open();
+    assert.deepEqual(
+      ['status' in none && none.status, 'body' in none && none.body.code],
+      [401, 'api_session_invalid'],
+    );
+    const forged = await open(`sbs_${'A'.repeat(43)}`);
+    assert.deepEqual('body' in forged && forged.body.code, 'api_session_invalid');
+    const token = await signIn(await credentials());
+    const plain = await api('GET', '/channel', { token });
+    assert.deepEqual([plain.status, plain.body.code], [400, 'invalid_request']);
+    assert.match(plain.body.message, /WebSocket/);
+
+    const rule = await addFirewallRule(account.deps, { kind: 'range', action: 'deny', cidr: '127.0.0.0/8' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the rule cache's second
+      const blocked = await open(token);
+      assert.deepEqual('body' in blocked && [blocked.status, blocked.body.code], [403, 'firewall_blocked']);
+      // A spoofed header from an untrusted client does not get it through.
+      const spoofed = await open(token, { 'x-forwarded-for': '198.51.100.1' });
+      assert.equal('body' in spoofed && spoofed.body.code, 'firewall_blocked');
+    } finally {
+      await removeFirewallRule(account.deps, rule.id);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+  });
+
+  test('every message is checked again: a new firewall rule, regenerated credentials and provisioning off refuse the next one', async () => {
+    const token = await signIn(await credentials());
+    const channel = await openChannel(token);
+    try {
+      assert.equal((await channel.ask({ id: 1, calls: [search] }, 1)).status, 200);
+      const rule = await addFirewallRule(account.deps, {
+        kind: 'range',
+        action: 'deny',
+        cidr: '127.0.0.0/8',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const blocked = await channel.ask({ id: 2, calls: [search] }, 2);
+      await removeFirewallRule(account.deps, rule.id);
+      assert.deepEqual([blocked.status, blocked.body.code], [403, 'firewall_blocked']);
+      assert.match(blocked.body.message, /127\.0\.0\.1/);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await channel.ask({ id: 3, calls: [search] }, 3)).status, 200);
+
+      const fresh = await credentials(); // regenerates
+      const revoked = await channel.ask({ id: 4, calls: [search] }, 4);
+      assert.equal(revoked.status, 401);
+      assert.ok(
+        ['credentials_revoked', 'api_session_invalid'].includes(revoked.body.code),
+        revoked.body.code,
+      );
+
+      const freshChannel = await openChannel(await signIn(fresh));
+      try {
+        assert.equal((await freshChannel.ask({ id: 1, calls: [search] }, 1)).status, 200);
+        await deactivateProvisioning(account.deps);
+        const off = await freshChannel.ask({ id: 2, calls: [search] }, 2);
+        assert.equal(off.status, off.body.code === 'provisioning_disabled' ? 403 : 401);
+      } finally {
+        freshChannel.socket.close();
+      }
+    } finally {
+      channel.socket.close();
+    }
+  });
+
+  test('a message that is not the protocol closes the channel and changes nothing', async () => {
+    const token = await signIn(await credentials());
+    const before = (
+      await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })
+    ).body.total;
+    for (const bad of [
+      'not json',
+      JSON.stringify({ calls: [{ method: 'POST', path: '/members', body: { input: memberInput(90) } }] }),
+      JSON.stringify({ id: -1, calls: [] }),
+      JSON.stringify([1, 2]),
+    ]) {
+      const channel = await openChannel(token);
+      channel.socket.send(bad);
+      assert.equal((await channel.closed).code, 1007, bad);
+    }
+    const binary = await openChannel(token);
+    binary.socket.send(Buffer.from(JSON.stringify({ id: 1, calls: [search] })), { binary: true });
+    assert.equal((await binary.closed).code, 1007);
+    const huge = await openChannel(token);
+    huge.socket.send(JSON.stringify({ id: 1, calls: [search], pad: 'x'.repeat(17 * 1024 * 1024) }));
+    assert.equal((await huge.closed).code, 1009);
+    const after = (
+      await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })
+    ).body.total;
+    assert.equal(after, before);
+  });
+});
