@@ -1,0 +1,141 @@
+/**
+ * The channel registry on real WebSockets: answers pair with their messages, shutdown lets
+ * the messages under way finish (and refuses new ones without running them), and a bridge
+ * cannot pile up more than the limit of messages.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type ChannelHandlers, createChannelRegistry } from './channel.ts';
+import { CHANNEL_MAX_IN_FLIGHT } from './protocol.ts';
+
+const quiet = { warn() {} } as unknown as FastifyBaseLogger;
+const servers: http.Server[] = [];
+
+after(() => {
+  for (const server of servers) server.close();
+});
+
+/** A registry behind a real WebSocket server; `run` decides each batch's answer. */
+async function serve(run: ChannelHandlers['run']) {
+  const registry = createChannelRegistry();
+  const server = http.createServer();
+  servers.push(server);
+  const wss = new WebSocketServer({ server });
+  const answered: number[] = [];
+  wss.on('connection', (socket) =>
+    registry.serve(
+      socket,
+      {
+        admit: async () => {},
+        run,
+        refusal: () => ({ status: 500, body: { code: 'internal_error', message: 'failed' } }),
+        expiresAtMs: Date.now() + 60_000,
+        answered: (status) => answered.push(status),
+      },
+      quiet,
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const answers = new Map<number, { status: number; body: unknown }>();
+  const waiters = new Map<number, () => void>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    answers.set(message.id, { status: message.status, body: message.body });
+    waiters.get(message.id)?.();
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  return {
+    registry,
+    socket,
+    closed,
+    answers,
+    answered,
+    send: (id: number, calls: unknown = [{ method: 'GET', path: '/sign-ups/count' }]) =>
+      socket.send(JSON.stringify({ id, calls })),
+    answer: (id: number) =>
+      new Promise<{ status: number; body: unknown }>((resolve) => {
+        const known = answers.get(id);
+        if (known) resolve(known);
+        else waiters.set(id, () => resolve(answers.get(id)!));
+      }),
+  };
+}
+
+test('each answer carries its message id, in the order the work finishes', async () => {
+  const releases = new Map<string, () => void>();
+  const channel = await serve(
+    (calls) =>
+      new Promise((resolve) => {
+        const name = (calls as Array<{ path: string }>)[0]!.path;
+        releases.set(name, () =>
+          resolve({ status: 200, json: JSON.stringify({ results: [{ status: 200, body: name }] }) }),
+        );
+      }),
+  );
+  channel.send(1, [{ method: 'GET', path: 'first' }]);
+  channel.send(2, [{ method: 'GET', path: 'second' }]);
+  while (releases.size < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  releases.get('second')!();
+  assert.deepEqual(await channel.answer(2), {
+    status: 200,
+    body: { results: [{ status: 200, body: 'second' }] },
+  });
+  assert.equal(channel.answers.has(1), false);
+  releases.get('first')!();
+  assert.deepEqual((await channel.answer(1)).body, { results: [{ status: 200, body: 'first' }] });
+  channel.socket.close();
+});
+
+test('shutdown answers the messages under way, refuses new ones unrun, then closes with 1001', async () => {
+  let release = () => {};
+  let runs = 0;
+  const channel = await serve(() => {
+    runs++;
+    return new Promise((resolve) => {
+      release = () => resolve({ status: 200, json: '{"results":[]}' });
+    });
+  });
+  channel.send(1);
+  while (runs < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  const drained = channel.registry.drain(5000);
+  channel.send(2);
+  const refused = await channel.answer(2);
+  assert.equal(refused.status, 503);
+  assert.match((refused.body as { message: string }).message, /not run/);
+  assert.equal(runs, 1);
+  assert.equal(channel.answers.has(1), false);
+  release();
+  assert.equal((await channel.answer(1)).status, 200);
+  await drained;
+  assert.equal(await channel.closed, 1001);
+});
+
+test(`more than ${CHANNEL_MAX_IN_FLIGHT} messages under way close the channel`, async () => {
+  const channel = await serve(() => new Promise(() => {}));
+  for (let id = 1; id <= CHANNEL_MAX_IN_FLIGHT + 1; id++) channel.send(id);
+  assert.equal(await channel.closed, 1008);
+});
+
+test('a failing batch is answered with the refusal, and the channel stays open', async () => {
+  let fail = true;
+  const channel = await serve(async () => {
+    if (fail) throw new Error('boom');
+    return { status: 200, json: '{"results":[]}' };
+  });
+  channel.send(1);
+  assert.deepEqual(await channel.answer(1), {
+    status: 500,
+    body: { code: 'internal_error', message: 'failed' },
+  });
+  fail = false;
+  channel.send(2);
+  assert.equal((await channel.answer(2)).status, 200);
+  assert.deepEqual(channel.answered, [500, 200]);
+  channel.socket.close();
+});
