@@ -281,6 +281,28 @@ describe('HTTP AccountClient', () => {
     }
   });
 
+  test('a membership change answers the key-share lookup for its new members that follows it, once', async () => {
+    const counting = await proxy(() => 'pass');
+    try {
+      const c = client({ accountUrlOverride: counting.url });
+      await overHttp(c);
+      const member = await c.createMember(input(42));
+      const group = await c.createGroup({ displayName: 'Joiners', externalId: null }, []);
+      counting.seen.length = 0;
+      await c.changeGroupMembers(group.id, { add: [member.id] }, undefined);
+      assert.deepEqual(await c.findMissingKeyShares({ groupId: group.id, memberIds: [member.id] }), []);
+      assert.deepEqual(counting.seen, [
+        `POST /api/v1/groups/${group.id}/membership?include=missingKeyShares`,
+      ]);
+      // Used once: the same question again, or another one, asks the account.
+      await c.findMissingKeyShares({ groupId: group.id, memberIds: [member.id] });
+      await c.findMissingKeyShares({ groupId: group.id, memberIds: ['someone-else'] });
+      assert.equal(counting.seen.filter((line) => line === 'POST /api/v1/key-shares/missing').length, 2);
+    } finally {
+      await counting.close();
+    }
+  });
+
   test('an unreachable account is account_unreachable, logged once, and nothing is retried forever', async () => {
     const dead = await proxy(() => 'pass');
     await dead.close();

@@ -730,6 +730,32 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     if (recentGroups.size > 10_000) recentGroups = new Map();
     for (const [memberId, groups] of entries) recentGroups.set(memberId, { groups, at });
   };
+  /**
+   * Membership changes come back with the key shares the group lacks for the members they
+   * added (`?include=missingKeyShares`): the bridge shares the group's key with new members
+   * right after each change (`GroupKeyRing.shareWithMembers`), and its
+   * `findMissingKeyShares` for exactly those members is answered from here instead of a
+   * second round trip. Used once and only while fresh, like `recentGroups`; a share added
+   * twice meanwhile is stored once.
+   */
+  let missingShares = new Map<string, { missing: MissingKeyShare[]; at: number }>();
+  const sharesKey = (groupId: string, memberIds: readonly string[]) => `${groupId}|${memberIds.join(',')}`;
+  const addedBy = (change: MembershipChange) => [
+    ...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])]),
+  ];
+  const rememberMissingShares = (groupId: string, memberIds: string[], missing: MissingKeyShare[]) => {
+    if (memberIds.length === 0) return;
+    if (missingShares.size > 1000) missingShares = new Map();
+    missingShares.set(sharesKey(groupId, memberIds), { missing, at: performance.now() });
+  };
+  const recentMissingShares = (groupId: string, memberIds: readonly string[]) => {
+    const key = sharesKey(groupId, [...new Set(memberIds)]);
+    const entry = missingShares.get(key);
+    if (entry === undefined) return undefined;
+    missingShares.delete(key);
+    return performance.now() - entry.at < RECENT_GROUPS_MS ? entry.missing : undefined;
+  };
+
   const memberWithGroups = async (
     promise: Promise<MemberView & { groups?: GroupRefs }>,
   ): Promise<MemberView> => {
@@ -823,8 +849,18 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     listGroups: (query: GroupListQuery) => call<Page<Group>>('POST', '/groups/search', { query }, true),
     updateGroup: (groupId, input, expectedVersion) =>
       call<Group>('PUT', `/groups/${id(groupId)}`, { input, expectedVersion }, false),
-    changeGroupMembers: (groupId, change: MembershipChange, expectedVersion) =>
-      call<Group>('POST', `/groups/${id(groupId)}/membership`, { change, expectedVersion }, false),
+    async changeGroupMembers(groupId, change: MembershipChange, expectedVersion) {
+      const { missingKeyShares, ...group } = await call<Group & { missingKeyShares?: MissingKeyShare[] }>(
+        'POST',
+        `/groups/${id(groupId)}/membership?include=missingKeyShares`,
+        { change, expectedVersion },
+        false,
+      );
+      if (missingKeyShares) {
+        rememberMissingShares(groupId, addedBy(change), missingKeyShares);
+      }
+      return group;
+    },
     async listGroupMembers(groupId, page) {
       const query = new URLSearchParams({ limit: String(page.limit) });
       if (page.afterMemberId !== undefined) query.set('after', page.afterMemberId);
@@ -855,6 +891,8 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       return (await call<{ replaced: number }>('POST', '/group-keys/reseal', { keys }, true)).replaced;
     },
     async findMissingKeyShares(query) {
+      const known = 'groupId' in query ? recentMissingShares(query.groupId, query.memberIds) : undefined;
+      if (known) return known;
       return (await call<{ missing: MissingKeyShare[] }>('POST', '/key-shares/missing', { query }, true))
         .missing;
     },

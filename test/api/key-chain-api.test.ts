@@ -20,7 +20,7 @@ import {
   PROVISIONING_RECIPIENT,
   sealGroupPrivateKey,
 } from '../../src/crypto/key-chain.ts';
-import { importPrivateKey, sign } from '../../src/crypto/keys.ts';
+import { generateExportedKeyPair, importPrivateKey, sign } from '../../src/crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../../src/main.ts';
 import { checkResponse } from '../support/openapi.ts';
 
@@ -139,6 +139,76 @@ describe('account API: the key chain', () => {
     const count = await api('GET', '/sign-ups/count');
     assert.equal(count.status, 200);
     assert.equal(typeof count.body.count, 'number');
+  });
+
+  test('a membership change can bring the key shares its new members lack, as /key-shares/missing answers them', async () => {
+    const group = await api('POST', '/groups', {
+      input: { displayName: 'Keyed for joiners', externalId: null },
+    });
+    const groupId = group.body.id as string;
+    const pair = await createGroupKeyPair();
+    await api('POST', '/group-keys', {
+      keys: [
+        {
+          groupId,
+          publicKey: pair.publicKey,
+          sealedForProvisioning: await sealGroupPrivateKey(groupId, pair.privateKey, {
+            id: PROVISIONING_RECIPIENT,
+            publicKey: provisioningPublicKey,
+          }),
+        },
+      ],
+    });
+    // An active member with a key pair (as after sign-up and confirmation) and an invited one.
+    const create = async (name: string) =>
+      (
+        await api('POST', '/members', {
+          input: {
+            userName: `${name}@example.com`,
+            email: `${name}@example.com`,
+            externalId: null,
+            displayName: null,
+            givenName: null,
+            familyName: null,
+            active: true,
+            profile: {},
+          },
+        })
+      ).body as { id: string; version: number };
+    const joiner = await create('joiner');
+    const invited = await create('invited');
+    const keys = await generateExportedKeyPair('X25519');
+    await account.deps.store.saveMemberKeys({
+      memberId: joiner.id,
+      publicKey: keys.publicKey,
+      encryptedPrivateKey: 'sealed-elsewhere',
+      createdAt: new Date().toISOString(),
+    });
+    const stored = (await account.deps.store.getMember(joiner.id))!;
+    await account.deps.store.updateMember(
+      { ...stored, state: 'active', version: stored.version + 1 },
+      stored.version,
+    );
+
+    const changed = await api('POST', `/groups/${groupId}/membership?include=missingKeyShares`, {
+      change: { add: [joiner.id, invited.id, joiner.id] },
+    });
+    assert.equal(changed.status, 200);
+    const lookedUp = await api('POST', '/key-shares/missing', {
+      query: { groupId, memberIds: [joiner.id, invited.id] },
+    });
+    assert.deepEqual(changed.body.missingKeyShares, lookedUp.body.missing);
+    assert.deepEqual(
+      changed.body.missingKeyShares.map((share: { memberId: string }) => share.memberId),
+      [joiner.id],
+    );
+    // Without the include, or when nobody was added, the answer is the group alone or an empty list.
+    const plain = await api('POST', `/groups/${groupId}/membership`, { change: { remove: [invited.id] } });
+    assert.equal('missingKeyShares' in plain.body, false);
+    const removal = await api('POST', `/groups/${groupId}/membership?include=missingKeyShares`, {
+      change: { remove: [joiner.id] },
+    });
+    assert.deepEqual(removal.body.missingKeyShares, []);
   });
 
   const malformed: Array<[string, string, unknown, number]> = [

@@ -17,6 +17,7 @@ import type { AccountClient, MemberView } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
+import { MAX_KEY_CHAIN_BATCH } from '../key-chain-rules.ts';
 import { listMembersAsStored } from '../list-members.ts';
 import type { ApiSession } from '../model.ts';
 import type { AccountMetrics } from '../server-metrics.ts';
@@ -221,16 +222,31 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             body: await client.updateGroup(params.id!, groupInputFrom(input.input), optionalVersion(input)),
           };
         }),
-        op('POST', '/groups/:id/membership', async ({ params, body }) => {
+        /**
+         * `?include=missingKeyShares` adds, for the members the change added, the key shares
+         * the group still lacks (`findMissingKeyShares`): the bridge shares the group's key with
+         * new members right after every membership change, and this saves that round trip.
+         */
+        op('POST', '/groups/:id/membership', async ({ params, query, body }) => {
           const input = objectBody(body);
-          return {
-            status: 200,
-            body: await client.changeGroupMembers(
-              params.id!,
-              membershipChangeFrom(input.change),
-              optionalVersion(input),
-            ),
-          };
+          const change = membershipChangeFrom(input.change);
+          const group = await client.changeGroupMembers(params.id!, change, optionalVersion(input));
+          const added = [...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])])];
+          if (query.include !== 'missingKeyShares' || added.length > MAX_KEY_CHAIN_BATCH) {
+            return { status: 200, body: group };
+          }
+          // The change is made: a failure here must not turn its answer into an error. Without
+          // the list the bridge asks for it itself.
+          const missingKeyShares =
+            added.length === 0
+              ? []
+              : await client
+                  .findMissingKeyShares({ groupId: group.id, memberIds: added })
+                  .catch((error: unknown) => {
+                    logger.warn({ err: error, groupId: group.id }, 'missing key shares not looked up');
+                    return undefined;
+                  });
+          return { status: 200, body: missingKeyShares ? { ...group, missingKeyShares } : group };
         }),
         op('GET', '/groups/:id/members', async ({ params, query }) => {
           const limit = Number(query.limit ?? '100');
