@@ -11,7 +11,13 @@
  * does not pass WebSocket upgrades — and then the client sends plain HTTP requests instead.
  */
 import { WebSocket } from 'ws';
-import { API_PREFIX, CHANNEL_MAX_IN_FLIGHT, CHANNEL_PATH, isApiErrorCode } from '../account/api/protocol.ts';
+import {
+  API_PREFIX,
+  CHANNEL_MAX_IN_FLIGHT,
+  CHANNEL_PATH,
+  isApiErrorCode,
+  watchChannelLiveness,
+} from '../account/api/protocol.ts';
 
 /** The account's answer to a batch, as `POST /batch` would give it. */
 export interface ChannelReply {
@@ -134,7 +140,6 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
   >();
   let nextId = 1;
   let retiring = false;
-  let alive = true;
   let endedBy: ChannelTransportError | undefined;
 
   const fail = (error: ChannelTransportError) => {
@@ -147,7 +152,7 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
   };
   const closed = new Promise<void>((resolve) => {
     socket.once('close', (code, reason) => {
-      clearInterval(ping);
+      stopPinging();
       fail(
         new ChannelTransportError(
           `the account closed the API channel (${code}${reason.length > 0 ? `: ${reason.toString()}` : ''})`,
@@ -161,21 +166,9 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
     fail(new ChannelTransportError(error.message, error.code ?? 'ECONNRESET'));
   });
 
-  const ping = setInterval(() => {
-    if (!alive) {
-      socket.terminate();
-      return;
-    }
-    alive = false;
-    socket.ping();
-  }, PING_INTERVAL_MS);
-  ping.unref();
-  socket.on('pong', () => {
-    alive = true;
-  });
+  const stopPinging = watchChannelLiveness(socket, PING_INTERVAL_MS);
 
   socket.on('message', (data) => {
-    alive = true;
     let message: { id?: unknown; status?: unknown; body?: unknown };
     try {
       message = JSON.parse(String(data)) as typeof message;

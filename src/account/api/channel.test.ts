@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type ChannelHandlers, createChannelRegistry } from './channel.ts';
-import { CHANNEL_MAX_IN_FLIGHT } from './protocol.ts';
+import { CHANNEL_MAX_IN_FLIGHT, watchChannelLiveness } from './protocol.ts';
 
 const quiet = { warn() {} } as unknown as FastifyBaseLogger;
 const servers: http.Server[] = [];
@@ -138,4 +138,30 @@ test('a failing batch is answered with the refusal, and the channel stays open',
   assert.equal((await channel.answer(2)).status, 200);
   assert.deepEqual(channel.answered, [500, 200]);
   channel.socket.close();
+});
+
+test('liveness: a peer that answers pings stays, one that stops answering is cut off', async () => {
+  const events: string[] = [];
+  let onPong = () => {};
+  let answering = true;
+  const socket = {
+    ping() {
+      events.push('ping');
+      if (answering) setImmediate(() => onPong());
+    },
+    terminate() {
+      events.push('terminate');
+    },
+    on(_event: 'pong', listener: () => void) {
+      onPong = listener;
+    },
+  };
+  const stop = watchChannelLiveness(socket, 10);
+  await new Promise((resolve) => setTimeout(resolve, 45));
+  assert.ok(events.filter((event) => event === 'ping').length >= 2, events.join());
+  assert.equal(events.includes('terminate'), false);
+  answering = false;
+  await new Promise((resolve) => setTimeout(resolve, 45));
+  assert.ok(events.includes('terminate'), events.join());
+  stop();
 });

@@ -20,7 +20,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import { CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT } from './protocol.ts';
+import { CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT, watchChannelLiveness } from './protocol.ts';
 
 /** How often the account pings an idle bridge, and how long a dead one can hold a socket. */
 const PING_INTERVAL_MS = 30_000;
@@ -65,26 +65,14 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
     serve(socket, handlers, log) {
       const channel: Open = { socket, inFlight: 0 };
       open.add(channel);
-      let alive = true;
-      const ping = setInterval(() => {
-        if (!alive) {
-          socket.terminate();
-          return;
-        }
-        alive = false;
-        socket.ping();
-      }, PING_INTERVAL_MS);
-      ping.unref();
-      socket.on('pong', () => {
-        alive = true;
-      });
+      const stopPinging = watchChannelLiveness(socket, PING_INTERVAL_MS);
       const expiry = setTimeout(
         () => socket.close(1008, 'API session expired'),
         Math.max(0, Math.min(handlers.expiresAtMs - now(), 2 ** 31 - 1)),
       );
       expiry.unref();
       socket.on('close', () => {
-        clearInterval(ping);
+        stopPinging();
         clearTimeout(expiry);
         open.delete(channel);
         channel.idle?.();

@@ -14,6 +14,39 @@ export const API_PREFIX = '/api/v1';
 export const CHANNEL_PATH = '/channel';
 export const CHANNEL_MAX_IN_FLIGHT = 64;
 
+/** The parts of a WebSocket (`ws`) that `watchChannelLiveness` uses. */
+interface PingableSocket {
+  ping(): void;
+  terminate(): void;
+  on(event: 'pong', listener: () => void): unknown;
+}
+
+/**
+ * Pings the other end every `intervalMs` and ends the connection when the previous ping got
+ * no pong: a peer that vanished without closing (a cut network, a frozen host) does not hold
+ * a channel open. Both ends run it. Returns the function that stops it.
+ */
+export function watchChannelLiveness(socket: PingableSocket, intervalMs: number): () => void {
+  let alive = true;
+  const timer = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    try {
+      socket.ping();
+    } catch {
+      // Not open (any more): the close that follows stops this timer.
+    }
+  }, intervalMs);
+  timer.unref();
+  socket.on('pong', () => {
+    alive = true;
+  });
+  return () => clearInterval(timer);
+}
+
 /** Prefix of API session tokens, so that a leaked one is recognisable. */
 export const API_SESSION_TOKEN_PREFIX = 'sbs_';
 export const API_SESSION_TOKEN_LENGTH = API_SESSION_TOKEN_PREFIX.length + 43;
