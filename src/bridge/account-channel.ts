@@ -92,7 +92,14 @@ export function openAccountChannel(
       resolve({ kind: 'open', channel: serve(socket, baseUrl, token, options) });
     });
     socket.once('unexpected-response', (_request, response) => {
-      // Read the refusal as an HTTP answer: the account's error body, or a proxy's page.
+      // Read the refusal as an HTTP answer: the account's error body, or a proxy's page —
+      // unless it never ends, which is a channel that cannot be used either.
+      const giveUp = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        socket.terminate();
+        resolve({ kind: 'unsupported', reason: 'the refusal of the channel never ended' });
+      }, options.timeoutMs);
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -100,6 +107,8 @@ export function openAccountChannel(
         if (size <= 64 * 1024) chunks.push(chunk);
       });
       response.on('end', () => {
+        clearTimeout(giveUp);
+        if (settled) return;
         settled = true;
         socket.terminate();
         const status = response.statusCode ?? 0;
@@ -124,7 +133,9 @@ export function openAccountChannel(
       });
       response.on('error', () => undefined);
     });
-    socket.once('error', (error: Error & { code?: string }) => {
+    // `on`, not `once`: ending a refused opening can report one more error, and an error
+    // event without a listener would crash the bridge.
+    socket.on('error', (error: Error & { code?: string }) => {
       if (settled) return;
       settled = true;
       socket.terminate();
