@@ -20,7 +20,7 @@ after(() => {
 });
 
 /** A registry behind a real WebSocket server; `run` decides each batch's answer. */
-async function serve(run: ChannelHandlers['run']) {
+async function serve(run: ChannelHandlers['run'], expiresAtMs = Date.now() + 60_000) {
   const registry = createChannelRegistry();
   const server = http.createServer();
   servers.push(server);
@@ -33,7 +33,7 @@ async function serve(run: ChannelHandlers['run']) {
         admit: async () => {},
         run,
         refusal: () => ({ status: 500, body: { code: 'internal_error', message: 'failed' } }),
-        expiresAtMs: Date.now() + 60_000,
+        expiresAtMs,
         answered: (status) => answered.push(status),
       },
       quiet,
@@ -116,10 +116,57 @@ test('shutdown answers the messages under way, refuses new ones unrun, then clos
   assert.equal(await channel.closed, 1001);
 });
 
-test(`more than ${CHANNEL_MAX_IN_FLIGHT} messages under way close the channel`, async () => {
-  const channel = await serve(() => new Promise(() => {}));
-  for (let id = 1; id <= CHANNEL_MAX_IN_FLIGHT + 1; id++) channel.send(id);
+test(`past ${CHANNEL_MAX_IN_FLIGHT} messages under way, the next is answered unrun and the others finish`, async () => {
+  let runs = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const channel = await serve(async () => {
+    runs++;
+    await released;
+    return { status: 200, json: '{"results":[]}' };
+  });
+  for (let id = 1; id <= CHANNEL_MAX_IN_FLIGHT; id++) channel.send(id);
+  while (runs < CHANNEL_MAX_IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 5));
+  channel.send(CHANNEL_MAX_IN_FLIGHT + 1);
+  const refused = await channel.answer(CHANNEL_MAX_IN_FLIGHT + 1);
+  assert.equal(refused.status, 503);
+  assert.match((refused.body as { message: string }).message, /not run/);
+  assert.equal(runs, CHANNEL_MAX_IN_FLIGHT);
+  release();
+  assert.equal((await channel.answer(CHANNEL_MAX_IN_FLIGHT)).status, 200);
+  assert.equal(channel.socket.readyState, WebSocket.OPEN);
+  channel.socket.close();
+});
+
+test('when the session expires, the messages under way are answered, later ones refused unrun, then 1008', async () => {
+  let release = () => {};
+  let runs = 0;
+  const channel = await serve(() => {
+    runs++;
+    return new Promise((resolve) => {
+      release = () => resolve({ status: 200, json: '{"results":[]}' });
+    });
+  }, Date.now() + 150);
+  channel.send(1);
+  await new Promise((resolve) => setTimeout(resolve, 250)); // past the session's end
+  channel.send(2);
+  const refused = await channel.answer(2);
+  assert.deepEqual([refused.status, (refused.body as { code: string }).code], [401, 'api_session_invalid']);
+  assert.equal(runs, 1);
+  release();
+  assert.equal((await channel.answer(1)).status, 200);
   assert.equal(await channel.closed, 1008);
+});
+
+test('a channel opened while the server shuts down is closed at once', async () => {
+  const registry = createChannelRegistry();
+  await registry.drain(100);
+  const closes: Array<[number, string]> = [];
+  const socket = { close: (code: number, reason: string) => closes.push([code, reason]) };
+  registry.serve(socket as unknown as WebSocket, {} as ChannelHandlers, quiet);
+  assert.deepEqual(closes, [[1001, 'the account server is shutting down']]);
 });
 
 test('a failing batch is answered with the refusal, and the channel stays open', async () => {

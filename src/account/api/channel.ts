@@ -15,10 +15,11 @@
  * opening request goes through the API's firewall and session check, and every message is
  * checked again (firewall rule changes, regenerated credentials and provisioning turned off
  * (P2, P3, P4) refuse the next message at once, with the error an HTTP request would get).
- * The channel closes when its session expires, and on shutdown it finishes the messages
- * under way first.
+ * When its session expires or the server shuts down, the channel answers the messages under
+ * way and then closes; messages that arrive meanwhile, and messages past the limit of those
+ * under way, are answered without being run, so the bridge can safely send them again.
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT, watchChannelLiveness } from './protocol.ts';
 
@@ -54,7 +55,19 @@ export interface ChannelRegistry {
 interface Open {
   socket: WebSocket;
   inFlight: number;
+  /** Set when the channel is to close: new messages get this answer, unrun. */
+  ending?: ChannelRefusal;
   idle?: () => void;
+}
+
+/** Closes `channel` with `code` once its messages under way are answered. */
+function closeWhenIdle(channel: Open, code: number, reason: string, done: () => void = () => {}): void {
+  const close = () => {
+    channel.socket.close(code, reason);
+    done();
+  };
+  if (channel.inFlight === 0) close();
+  else channel.idle = close;
 }
 
 export function createChannelRegistry(now: () => number = Date.now): ChannelRegistry {
@@ -63,11 +76,21 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
 
   return {
     serve(socket, handlers, log) {
+      if (draining) {
+        // Opened while the server shuts down (its checks were still running): not served.
+        socket.close(1001, 'the account server is shutting down');
+        return;
+      }
       const channel: Open = { socket, inFlight: 0 };
       open.add(channel);
       const stopPinging = watchChannelLiveness(socket, PING_INTERVAL_MS);
+      // The session ends: like shutdown, the messages under way are answered first, and the
+      // ones that arrive meanwhile are refused unrun, so the bridge signs in and sends them again.
       const expiry = setTimeout(
-        () => socket.close(1008, 'API session expired'),
+        () => {
+          channel.ending = SESSION_ENDED;
+          closeWhenIdle(channel, 1008, 'API session expired');
+        },
         Math.max(0, Math.min(handlers.expiresAtMs - now(), 2 ** 31 - 1)),
       );
       expiry.unref();
@@ -86,12 +109,15 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
           socket.close(1007, 'each message must be {"id": <whole number>, "calls": [...]} as JSON text');
           return;
         }
-        if (draining) {
-          send(socket, message.id, SHUTTING_DOWN.status, JSON.stringify(SHUTTING_DOWN.body));
+        const refusedUnrun = channel.ending ?? (draining ? SHUTTING_DOWN : undefined);
+        if (refusedUnrun !== undefined) {
+          send(socket, message.id, refusedUnrun.status, JSON.stringify(refusedUnrun.body));
           return;
         }
         if (channel.inFlight >= MAX_MESSAGES_IN_FLIGHT) {
-          socket.close(1008, `at most ${MAX_MESSAGES_IN_FLIGHT} messages may be under way`);
+          // Answered, not run, rather than closing the channel: closing would lose the
+          // answers of the messages still running, whose writes would then look failed.
+          send(socket, message.id, TOO_MANY.status, JSON.stringify(TOO_MANY.body));
           return;
         }
         channel.inFlight++;
@@ -111,6 +137,7 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
             send(socket, message.id, answer.status, answer.json);
             handlers.answered(answer.status, calls, (performance.now() - started) / 1000);
           })
+          .catch((error: unknown) => log.error({ err: error }, 'account API channel message failed'))
           .finally(() => {
             channel.inFlight--;
             if (channel.inFlight === 0) channel.idle?.();
@@ -122,14 +149,9 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
       draining = true;
       const finished = [...open].map(
         (channel) =>
-          new Promise<void>((resolve) => {
-            const done = () => {
-              channel.socket.close(1001, 'the account server is shutting down');
-              resolve();
-            };
-            if (channel.inFlight === 0) done();
-            else channel.idle = done;
-          }),
+          new Promise<void>((resolve) =>
+            closeWhenIdle(channel, 1001, 'the account server is shutting down', resolve),
+          ),
       );
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -145,12 +167,24 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
 }
 
 /**
- * The answer to a message that arrives while the server shuts down: not run, so the bridge
- * may send it again elsewhere or later, as after a 503 to an HTTP request.
+ * Answers to messages that are not run: while the server shuts down, past the limit of
+ * messages under way, and after the session ended. The bridge may send them again (elsewhere,
+ * later, or after signing in), as after the same answer to an HTTP request.
  */
 const SHUTTING_DOWN: ChannelRefusal = {
   status: 503,
   body: { code: 'internal_error', message: 'the account server is shutting down; the call was not run' },
+};
+const TOO_MANY: ChannelRefusal = {
+  status: 503,
+  body: {
+    code: 'internal_error',
+    message: `more than ${MAX_MESSAGES_IN_FLIGHT} messages under way on this channel; the call was not run`,
+  },
+};
+const SESSION_ENDED: ChannelRefusal = {
+  status: 401,
+  body: { code: 'api_session_invalid', message: 'the API session expired; sign in again' },
 };
 
 function parseMessage(data: unknown): { id: number; calls: unknown } | undefined {
@@ -169,11 +203,4 @@ function parseMessage(data: unknown): { id: number; calls: unknown } | undefined
 function send(socket: WebSocket, id: number, status: number, json: string): void {
   if (socket.readyState !== socket.OPEN) return;
   socket.send(`{"id":${id},"status":${status},"body":${json}}`);
-}
-
-/** Lets `fastify.close()` finish the channels' messages under way before the server stops. */
-export function drainChannelsOnClose(app: FastifyInstance, registry: ChannelRegistry, graceMs: number): void {
-  app.addHook('preClose', async () => {
-    await registry.drain(graceMs);
-  });
 }

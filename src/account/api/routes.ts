@@ -71,7 +71,7 @@ const CHALLENGES_PER_MINUTE = 30;
 
 export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
   const { deps, client, firewall, logger, metrics } = options;
-  const channels = createChannelRegistry();
+  const channels = createChannelRegistry(() => deps.clock.now().getTime());
   await app.register(websocket, {
     options: { maxPayload: app.initialConfig.bodyLimit ?? 1024 * 1024, perMessageDeflate: false },
     // Messages under way are finished before the server stops, as requests are.
