@@ -53,8 +53,12 @@ export interface AccountChannel {
 
 export type ChannelOpening =
   | { kind: 'open'; channel: AccountChannel }
+  /** The account refused it with an API error: the answer a request would have got. */
   | { kind: 'refused'; reply: ChannelReply }
-  | { kind: 'unsupported'; reason: string };
+  /** Nothing here speaks the channel (an older account, a proxy that drops or holds upgrades). */
+  | { kind: 'unsupported'; reason: string }
+  /** It could not be opened just now (the account or a proxy failing): plain requests for a while. */
+  | { kind: 'unavailable'; reason: string };
 
 export interface ChannelOptions {
   /** For the opening handshake and for each message's answer. */
@@ -66,6 +70,9 @@ const HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** How often the bridge pings the account on an open channel; two missed pongs end it. */
 const PING_INTERVAL_MS = 15_000;
+
+/** Codes of `send` refusals that come before anything was written. */
+export const CHANNEL_NOT_SENT: ReadonlySet<string> = new Set(['E_CHANNEL_CLOSED', 'E_CHANNEL_FULL']);
 
 export function channelUrl(baseUrl: string): string {
   return `${baseUrl.replace(/^http/, 'ws')}${API_PREFIX}${CHANNEL_PATH}`;
@@ -122,8 +129,9 @@ export function openAccountChannel(
         if (isApiErrorCode(code) && code !== 'not_found' && code !== 'invalid_request') {
           resolve({ kind: 'refused', reply: { status, body } });
         } else if (status >= 500) {
-          // The account (or a proxy) is failing, not refusing the channel: an unreachable account.
-          resolve({ kind: 'refused', reply: { status, body } });
+          // The account or a proxy is failing, or a proxy refuses upgrades with a 5xx: a plain
+          // request will tell which.
+          resolve({ kind: 'unavailable', reason: `the channel's opening was answered with HTTP ${status}` });
         } else {
           resolve({
             kind: 'unsupported',
@@ -139,7 +147,13 @@ export function openAccountChannel(
       if (settled) return;
       settled = true;
       socket.terminate();
-      reject(new ChannelTransportError(error.message, error.code));
+      if (/handshake has timed out/i.test(error.message)) {
+        // Most often a proxy that holds upgrades; waiting for it on every exchange would
+        // cost seconds each time.
+        resolve({ kind: 'unsupported', reason: 'the opening handshake timed out' });
+      } else {
+        reject(new ChannelTransportError(error.message, error.code));
+      }
     });
   });
 }
@@ -149,8 +163,17 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
     number,
     { resolve: (reply: ChannelReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
+  /**
+   * Messages whose answer timed out here but may still be running on the account: they count
+   * towards the limit of messages under way until their answer comes or the channel ends,
+   * as they do on the account.
+   */
+  const late = new Set<number>();
   let nextId = 1;
   let retiring = false;
+  const closeIfRetired = () => {
+    if (retiring && waiting.size === 0 && late.size === 0) socket.close(1000, 'replaced by a newer channel');
+  };
   let endedBy: ChannelTransportError | undefined;
 
   const fail = (error: ChannelTransportError) => {
@@ -160,6 +183,7 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
       waiting.delete(id);
       entry.reject(endedBy);
     }
+    late.clear();
   };
   const closed = new Promise<void>((resolve) => {
     socket.once('close', (code, reason) => {
@@ -173,8 +197,10 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
       resolve();
     });
   });
-  socket.on('error', (error: Error & { code?: string }) => {
-    fail(new ChannelTransportError(error.message, error.code ?? 'ECONNRESET'));
+  // Whatever the system calls it, a failure of an open channel may come after messages went
+  // out: never a code that says "not sent", which would let writes be sent twice.
+  socket.on('error', (error: Error) => {
+    fail(new ChannelTransportError(error.message, 'ECONNRESET'));
   });
 
   const stopPinging = watchChannelLiveness(socket, PING_INTERVAL_MS);
@@ -188,31 +214,37 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
       return;
     }
     const entry = typeof message.id === 'number' ? waiting.get(message.id) : undefined;
-    if (entry === undefined) return; // the answer to a message that already timed out
+    if (entry === undefined) {
+      // The answer to a message that already timed out here: it has finished.
+      if (typeof message.id === 'number') late.delete(message.id);
+      closeIfRetired();
+      return;
+    }
     waiting.delete(message.id as number);
     clearTimeout(entry.timer);
     entry.resolve({ status: Number(message.status), body: message.body });
-    if (retiring && waiting.size === 0) socket.close(1000, 'replaced by a newer channel');
+    closeIfRetired();
   });
 
   return {
     token,
     baseUrl,
     closed,
-    pending: () => waiting.size,
+    pending: () => waiting.size + late.size,
     send(calls) {
-      if (endedBy !== undefined || socket.readyState !== WebSocket.OPEN) {
-        return Promise.reject(
-          endedBy ?? new ChannelTransportError('the API channel is closed', 'ECONNRESET'),
-        );
+      // Both refusals below happen before anything is written: the caller may send the
+      // batch another way (`CHANNEL_NOT_SENT`).
+      if (endedBy !== undefined || retiring || socket.readyState !== WebSocket.OPEN) {
+        return Promise.reject(new ChannelTransportError('the API channel is closed', 'E_CHANNEL_CLOSED'));
       }
-      if (waiting.size >= CHANNEL_MAX_IN_FLIGHT) {
+      if (waiting.size + late.size >= CHANNEL_MAX_IN_FLIGHT) {
         return Promise.reject(new ChannelTransportError('the API channel is full', 'E_CHANNEL_FULL'));
       }
       const id = nextId++;
       return new Promise<ChannelReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.delete(id);
+          late.add(id);
           reject(new ChannelTransportError(`no answer within ${options.timeoutMs} ms`, 'ETIMEDOUT'));
         }, options.timeoutMs);
         waiting.set(id, { resolve, reject, timer });
@@ -221,7 +253,7 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
     },
     retire() {
       retiring = true;
-      if (waiting.size === 0) socket.close(1000, 'replaced by a newer channel');
+      closeIfRetired();
     },
     terminate() {
       fail(new ChannelTransportError('the bridge closed the API channel', 'ECONNRESET'));

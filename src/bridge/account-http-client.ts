@@ -42,7 +42,7 @@ import type { GroupListQuery, MemberListQuery, Page } from '../account/store.ts'
 import { bytesToBase64Url, utf8ToBytes } from '../crypto/encoding.ts';
 import { sign } from '../crypto/keys.ts';
 import { ScimError, type ScimType } from '../scim/errors.ts';
-import { type ChannelOpening, channelUrl, openAccountChannel } from './account-channel.ts';
+import { CHANNEL_NOT_SENT, type ChannelOpening, channelUrl, openAccountChannel } from './account-channel.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
 
 export type AccountConnectionState =
@@ -139,6 +139,8 @@ const MAX_BATCH_CALLS = 64;
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** After the account refused the channel as unknown, plain HTTP for this long before trying again. */
 const CHANNEL_RETRY_MS = 10 * 60_000;
+/** After the channel could not be opened for a passing reason (a failing account or proxy). */
+const CHANNEL_PAUSE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -270,6 +272,9 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     token: string,
     calls: unknown[],
   ): Promise<Reply | undefined> {
+    // A call still under an older session (begun before a renewal, or retried) goes as a
+    // request: channels follow the current session only.
+    if (apiSession !== undefined && apiSession.token !== token) return undefined;
     if (channel === undefined || channel.token !== token || channel.baseUrl !== baseUrl) {
       // A new API session (renewed, or signed in again): its own channel; the old one
       // closes once its answers are in.
@@ -294,31 +299,48 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       opened = await channel.opening;
     } catch (error) {
       // Failures a plain request would meet too (the account down, its certificate not
-      // trusted) are the account's problem: reported as such, and nothing was sent. Any other
-      // failure to open (a proxy that holds or garbles upgrades) is the channel's: plain
-      // requests instead.
+      // trusted) are the account's problem: reported as such, and nothing was sent. Others
+      // (a reset while the account restarts) send this batch as a request.
       const code = (error as { code?: string }).code;
       if (code !== undefined && (TLS_TRUST.has(code) || NOT_SENT.has(code))) {
         throw new TransportError((error as Error).message, code);
       }
-      opened = { kind: 'unsupported', reason: (error as Error).message };
+      opened = { kind: 'unavailable', reason: (error as Error).message };
     }
-    if (opened.kind === 'refused') return opened.reply;
-    if (opened.kind === 'unsupported') {
-      channelOff = { baseUrl, until: performance.now() + CHANNEL_RETRY_MS };
-      logger.warn(
-        { event: 'account.channel_unavailable', accountUrl: baseUrl, channelUrl: channelUrl(baseUrl) },
-        `account API channel unavailable (${opened.reason}): sending each exchange as its own HTTP request; ` +
-          'a proxy in front of the account server must pass WebSocket upgrades to /api/v1/channel',
-      );
-      return undefined;
+    switch (opened.kind) {
+      case 'refused':
+        return opened.reply;
+      case 'unavailable':
+        turnChannelOff(baseUrl, CHANNEL_PAUSE_MS);
+        return undefined;
+      case 'unsupported':
+        if (turnChannelOff(baseUrl, CHANNEL_RETRY_MS)) {
+          logger.warn(
+            { event: 'account.channel_unavailable', accountUrl: baseUrl, channelUrl: channelUrl(baseUrl) },
+            `account API channel unavailable (${opened.reason}): sending each exchange as its own HTTP request ` +
+              'for ten minutes; if a proxy sits in front of the account server, it must pass WebSocket upgrades ' +
+              'to /api/v1/channel',
+          );
+        }
+        return undefined;
+      default:
+        break;
     }
     try {
       return await opened.channel.send(calls);
     } catch (error) {
-      if ((error as { code?: string }).code === 'E_CHANNEL_FULL') return undefined;
+      // Refused before anything was written (closing, or full): as a request instead.
+      if (CHANNEL_NOT_SENT.has((error as { code?: string }).code ?? '')) return undefined;
       throw error;
     }
+  }
+
+  /** Plain requests to `baseUrl` for `ms`; says whether the channel was in use until now. */
+  function turnChannelOff(baseUrl: string, ms: number): boolean {
+    const wasOn = !(channelOff?.baseUrl === baseUrl && performance.now() < channelOff.until);
+    const until = performance.now() + ms;
+    if (wasOn || channelOff === undefined || channelOff.until < until) channelOff = { baseUrl, until };
+    return wasOn;
   }
 
   /** One HTTP exchange; rejects with TransportError when no HTTP response arrived. */

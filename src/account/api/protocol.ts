@@ -14,6 +14,13 @@ export const API_PREFIX = '/api/v1';
 export const CHANNEL_PATH = '/channel';
 export const CHANNEL_MAX_IN_FLIGHT = 64;
 
+/**
+ * The most members a bridge asks about in one key-chain call; a membership change brings the
+ * missing key shares (`?include=missingKeyShares`) for at most this many added members, so
+ * that its answer matches the bridge's own lookup.
+ */
+export const KEY_CHAIN_CALL_BATCH = 500;
+
 /** The parts of a WebSocket (`ws`) that `watchChannelLiveness` uses. */
 interface PingableSocket {
   ping(): void;

@@ -17,13 +17,18 @@ import type { AccountClient, MemberView } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
-import { MAX_KEY_CHAIN_BATCH } from '../key-chain-rules.ts';
 import { listMembersAsStored } from '../list-members.ts';
 import type { ApiSession } from '../model.ts';
 import type { AccountMetrics } from '../server-metrics.ts';
 import { createChannelRegistry } from './channel.ts';
 import { memberViewOf, storedMemberPageJson } from './member-json.ts';
-import { API_ERROR_STATUS, API_PREFIX, type ApiErrorBody, type ApiErrorCode } from './protocol.ts';
+import {
+  API_ERROR_STATUS,
+  API_PREFIX,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  KEY_CHAIN_CALL_BATCH,
+} from './protocol.ts';
 import {
   ApiRequestError,
   groupInputFrom,
@@ -232,7 +237,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           const change = membershipChangeFrom(input.change);
           const group = await client.changeGroupMembers(params.id!, change, optionalVersion(input));
           const added = [...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])])];
-          if (query.include !== 'missingKeyShares' || added.length > MAX_KEY_CHAIN_BATCH) {
+          if (query.include !== 'missingKeyShares' || added.length > KEY_CHAIN_CALL_BATCH) {
             return { status: 200, body: group };
           }
           // The change is made: a failure here must not turn its answer into an error. Without

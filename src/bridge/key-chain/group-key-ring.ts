@@ -8,7 +8,9 @@
  * Opened group keys are kept in a small bounded cache for the life of one provisioning key,
  * so a watcher run opens each group's key once, not once per member.
  */
+
 import type { Logger } from 'pino';
+import { KEY_CHAIN_CALL_BATCH } from '../../account/api/protocol.ts';
 import type { AccountClient, GroupKeyInfo } from '../../account/client.ts';
 import type { Bytes } from '../../crypto/encoding.ts';
 import {
@@ -38,7 +40,7 @@ export class GroupKeyUnavailable extends Error {
 }
 
 /** Items per account call; the account refuses more than 1,000. */
-const CALL_BATCH = 500;
+const CALL_BATCH = KEY_CHAIN_CALL_BATCH;
 const DEFAULT_CACHE_LIMIT = 1000;
 
 export class GroupKeyRing {
