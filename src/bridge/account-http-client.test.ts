@@ -72,13 +72,18 @@ function client(
  * hop-by-hop `Connection` and `Upgrade` headers, so the client's channel is refused and it
  * sends plain requests — the transport these tests are about.
  */
-async function proxy(fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>) {
+async function proxy(
+  fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>,
+  /** `fail`: answer the channel's opening with 502, as a proxy in trouble would. */
+  channel: 'strip' | 'fail' = 'strip',
+) {
   const seen: string[] = [];
   const target = new URL(account.address);
   const server = http.createServer(async (request, response) => {
     const { connection: _connection, upgrade: _upgrade, ...headers } = request.headers;
     if (request.url === '/api/v1/channel') {
-      forward(request, response, headers);
+      if (channel === 'fail') response.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+      else forward(request, response, headers);
       return;
     }
     seen.push(`${request.method} ${request.url}`);
@@ -278,6 +283,23 @@ describe('HTTP AccountClient', () => {
       assert.equal(c.connectionStatus().state, 'connected');
     } finally {
       await plain.close();
+    }
+  });
+
+  test('a channel whose opening gets a 5xx: that exchange goes as a request, and no proxy is blamed', async () => {
+    const failing = await proxy(() => 'pass', 'fail');
+    try {
+      const c = client({ accountUrlOverride: failing.url });
+      const created = await c.createMember(input(43));
+      assert.equal((await c.getMember(created.id)).id, created.id);
+      assert.ok(
+        failing.seen.some((line) => line.startsWith('POST /api/v1/batch')),
+        failing.seen.join('\n'),
+      );
+      assert.equal(bridgeLog.filter((line) => line.includes('account API channel unavailable')).length, 0);
+      assert.equal(c.connectionStatus().state, 'connected');
+    } finally {
+      await failing.close();
     }
   });
 
