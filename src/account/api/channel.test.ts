@@ -67,6 +67,19 @@ async function serve(run: ChannelHandlers['run'], expiresAtMs = Date.now() + 60_
   };
 }
 
+/** A `run` whose batches wait until `release()`; `runs()` counts the batches started. */
+function heldRun() {
+  let release = () => {};
+  let runs = 0;
+  const run: ChannelHandlers['run'] = () => {
+    runs++;
+    return new Promise((resolve) => {
+      release = () => resolve({ status: 200, json: '{"results":[]}' });
+    });
+  };
+  return { run, release: () => release(), runs: () => runs };
+}
+
 test('each answer carries its message id, in the order the work finishes', async () => {
   const releases = new Map<string, () => void>();
   const channel = await serve(
@@ -93,22 +106,16 @@ test('each answer carries its message id, in the order the work finishes', async
 });
 
 test('shutdown answers the messages under way, refuses new ones unrun, then closes with 1001', async () => {
-  let release = () => {};
-  let runs = 0;
-  const channel = await serve(() => {
-    runs++;
-    return new Promise((resolve) => {
-      release = () => resolve({ status: 200, json: '{"results":[]}' });
-    });
-  });
+  const { run, release, runs } = heldRun();
+  const channel = await serve(run);
   channel.send(1);
-  while (runs < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (runs() < 1) await new Promise((resolve) => setTimeout(resolve, 5));
   const drained = channel.registry.drain(5000);
   channel.send(2);
   const refused = await channel.answer(2);
   assert.equal(refused.status, 503);
   assert.match((refused.body as { message: string }).message, /not run/);
-  assert.equal(runs, 1);
+  assert.equal(runs(), 1);
   assert.equal(channel.answers.has(1), false);
   release();
   assert.equal((await channel.answer(1)).status, 200);
@@ -141,20 +148,14 @@ test(`past ${CHANNEL_MAX_IN_FLIGHT} messages under way, the next is answered unr
 });
 
 test('when the session expires, the messages under way are answered, later ones refused unrun, then 1008', async () => {
-  let release = () => {};
-  let runs = 0;
-  const channel = await serve(() => {
-    runs++;
-    return new Promise((resolve) => {
-      release = () => resolve({ status: 200, json: '{"results":[]}' });
-    });
-  }, Date.now() + 150);
+  const { run, release, runs } = heldRun();
+  const channel = await serve(run, Date.now() + 150);
   channel.send(1);
   await new Promise((resolve) => setTimeout(resolve, 250)); // past the session's end
   channel.send(2);
   const refused = await channel.answer(2);
   assert.deepEqual([refused.status, (refused.body as { code: string }).code], [401, 'api_session_invalid']);
-  assert.equal(runs, 1);
+  assert.equal(runs(), 1);
   release();
   assert.equal((await channel.answer(1)).status, 200);
   assert.equal(await channel.closed, 1008);
