@@ -34,6 +34,14 @@ export interface MembershipChange {
 }
 
 /**
+ * The members a change may add, each once, in order: the ones the bridge shares the group's
+ * key with afterwards, and whose missing key shares a membership answer can bring along.
+ */
+export function membersAddedBy(change: MembershipChange): string[] {
+  return [...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])])];
+}
+
+/**
  * The key chain as the bridge sees it (DESIGN.md, "the key chain"). Every value is JSON:
  * keys are base64url strings and sealed values are `sbs1.…` strings, so the account's HTTP
  * API can carry them unchanged. The account stores them and can open none.

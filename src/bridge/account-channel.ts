@@ -37,9 +37,7 @@ export class ChannelTransportError extends Error {
 }
 
 export interface AccountChannel {
-  readonly token: string;
-  readonly baseUrl: string;
-  /** Messages sent and not answered yet. */
+  /** Messages sent and not answered yet (those that timed out here included). */
   pending(): number;
   /** Sends one batch; rejects with `ChannelTransportError` when no answer can come. */
   send(calls: unknown[]): Promise<ChannelReply>;
@@ -96,7 +94,7 @@ export function openAccountChannel(
     let settled = false;
     socket.once('open', () => {
       settled = true;
-      resolve({ kind: 'open', channel: serve(socket, baseUrl, token, options) });
+      resolve({ kind: 'open', channel: serve(socket, options) });
     });
     socket.once('unexpected-response', (_request, response) => {
       // Read the refusal as an HTTP answer: the account's error body, or a proxy's page —
@@ -158,7 +156,7 @@ export function openAccountChannel(
   });
 }
 
-function serve(socket: WebSocket, baseUrl: string, token: string, options: ChannelOptions): AccountChannel {
+function serve(socket: WebSocket, options: ChannelOptions): AccountChannel {
   const waiting = new Map<
     number,
     { resolve: (reply: ChannelReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
@@ -169,10 +167,11 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
    * as they do on the account.
    */
   const late = new Set<number>();
+  const underWay = () => waiting.size + late.size;
   let nextId = 1;
   let retiring = false;
   const closeIfRetired = () => {
-    if (retiring && waiting.size === 0 && late.size === 0) socket.close(1000, 'replaced by a newer channel');
+    if (retiring && underWay() === 0) socket.close(1000, 'replaced by a newer channel');
   };
   let endedBy: ChannelTransportError | undefined;
 
@@ -213,31 +212,28 @@ function serve(socket: WebSocket, baseUrl: string, token: string, options: Chann
       socket.terminate();
       return;
     }
-    const entry = typeof message.id === 'number' ? waiting.get(message.id) : undefined;
-    if (entry === undefined) {
-      // The answer to a message that already timed out here: it has finished.
-      if (typeof message.id === 'number') late.delete(message.id);
-      closeIfRetired();
-      return;
+    const id = typeof message.id === 'number' ? message.id : undefined;
+    const entry = id === undefined ? undefined : waiting.get(id);
+    if (entry !== undefined) {
+      waiting.delete(id!);
+      clearTimeout(entry.timer);
+      entry.resolve({ status: Number(message.status), body: message.body });
+    } else if (id !== undefined) {
+      late.delete(id); // the answer to a message that timed out here: it has finished
     }
-    waiting.delete(message.id as number);
-    clearTimeout(entry.timer);
-    entry.resolve({ status: Number(message.status), body: message.body });
     closeIfRetired();
   });
 
   return {
-    token,
-    baseUrl,
     closed,
-    pending: () => waiting.size + late.size,
+    pending: underWay,
     send(calls) {
       // Both refusals below happen before anything is written: the caller may send the
       // batch another way (`CHANNEL_NOT_SENT`).
       if (endedBy !== undefined || retiring || socket.readyState !== WebSocket.OPEN) {
         return Promise.reject(new ChannelTransportError('the API channel is closed', 'E_CHANNEL_CLOSED'));
       }
-      if (waiting.size + late.size >= CHANNEL_MAX_IN_FLIGHT) {
+      if (underWay() >= CHANNEL_MAX_IN_FLIGHT) {
         return Promise.reject(new ChannelTransportError('the API channel is full', 'E_CHANNEL_FULL'));
       }
       const id = nextId++;

@@ -25,16 +25,17 @@ import {
   type SignInResponse,
   signInMessage,
 } from '../account/api/protocol.ts';
-import type {
-  AccountClient,
-  ConfirmOutcome,
-  GroupInput,
-  GroupKeyInfo,
-  MemberInput,
-  MembershipChange,
-  MemberView,
-  MissingKeyShare,
-  PendingConfirmation,
+import {
+  type AccountClient,
+  type ConfirmOutcome,
+  type GroupInput,
+  type GroupKeyInfo,
+  type MemberInput,
+  type MembershipChange,
+  type MemberView,
+  type MissingKeyShare,
+  membersAddedBy,
+  type PendingConfirmation,
 } from '../account/client.ts';
 import { AccountError, type AccountErrorCode } from '../account/errors.ts';
 import type { Group, GroupMemberRef } from '../account/model.ts';
@@ -133,7 +134,8 @@ const TLS_TRUST = new Set([
 ]);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const CONFIRMATION_MS = 1000;
-const RECENT_GROUPS_MS = 500;
+/** How long an answer that came along with another call may serve the next one. */
+const RECENT_ANSWER_MS = 500;
 /** The account API takes at most 100 calls in one batch. */
 const MAX_BATCH_CALLS = 64;
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -746,37 +748,21 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
    * fresh, so they are never older than the member they came with.
    */
   type GroupRefs = Array<{ id: string; displayName: string; managed: boolean }>;
-  let recentGroups = new Map<string, { groups: GroupRefs; at: number }>();
+  const recentGroups = new RecentAnswers<GroupRefs>(10_000);
   const remember = (entries: Iterable<[string, GroupRefs]>) => {
-    const at = performance.now();
-    if (recentGroups.size > 10_000) recentGroups = new Map();
-    for (const [memberId, groups] of entries) recentGroups.set(memberId, { groups, at });
+    for (const [memberId, groups] of entries) recentGroups.put(memberId, groups);
   };
   /**
    * Membership changes come back with the key shares the group lacks for the members they
    * added (`?include=missingKeyShares`): the bridge shares the group's key with new members
    * right after each change (`GroupKeyRing.shareWithMembers`), and its
    * `findMissingKeyShares` for exactly those members is answered from here instead of a
-   * second round trip. Used once and only while fresh, like `recentGroups`; a share added
-   * twice meanwhile is stored once.
+   * second round trip, once and only while fresh; a share added twice meanwhile is stored
+   * once.
    */
-  let missingShares = new Map<string, { missing: MissingKeyShare[]; at: number }>();
-  const sharesKey = (groupId: string, memberIds: readonly string[]) => `${groupId}|${memberIds.join(',')}`;
-  const addedBy = (change: MembershipChange) => [
-    ...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])]),
-  ];
-  const rememberMissingShares = (groupId: string, memberIds: string[], missing: MissingKeyShare[]) => {
-    if (memberIds.length === 0) return;
-    if (missingShares.size > 1000) missingShares = new Map();
-    missingShares.set(sharesKey(groupId, memberIds), { missing, at: performance.now() });
-  };
-  const recentMissingShares = (groupId: string, memberIds: readonly string[]) => {
-    const key = sharesKey(groupId, [...new Set(memberIds)]);
-    const entry = missingShares.get(key);
-    if (entry === undefined) return undefined;
-    missingShares.delete(key);
-    return performance.now() - entry.at < RECENT_GROUPS_MS ? entry.missing : undefined;
-  };
+  const recentMissingShares = new RecentAnswers<MissingKeyShare[]>(1000);
+  const sharesKey = (groupId: string, memberIds: Iterable<string>) =>
+    `${groupId}|${[...new Set(memberIds)].join(',')}`;
 
   const memberWithGroups = async (
     promise: Promise<MemberView & { groups?: GroupRefs }>,
@@ -850,12 +836,8 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       await call<void>('DELETE', `/members/${id(memberId)}`, undefined, false);
     },
     async groupsOfMembers(memberIds) {
-      const now = performance.now();
-      const known = memberIds.map((memberId) => recentGroups.get(memberId));
-      if (known.every((entry) => entry !== undefined && now - entry.at < RECENT_GROUPS_MS)) {
-        for (const memberId of memberIds) recentGroups.delete(memberId);
-        return new Map(memberIds.map((memberId, i) => [memberId, known[i]!.groups]));
-      }
+      const known = recentGroups.take(memberIds);
+      if (known) return new Map(memberIds.map((memberId, i) => [memberId, known[i]!]));
       const result = await call<{ groups: Record<string, GroupRefs> }>(
         'POST',
         '/members/groups',
@@ -879,7 +861,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         false,
       );
       if (missingKeyShares) {
-        rememberMissingShares(groupId, addedBy(change), missingKeyShares);
+        recentMissingShares.put(sharesKey(groupId, membersAddedBy(change)), missingKeyShares);
       }
       return group;
     },
@@ -913,8 +895,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       return (await call<{ replaced: number }>('POST', '/group-keys/reseal', { keys }, true)).replaced;
     },
     async findMissingKeyShares(query) {
-      const known = 'groupId' in query ? recentMissingShares(query.groupId, query.memberIds) : undefined;
-      if (known) return known;
+      const known =
+        'groupId' in query
+          ? recentMissingShares.take([sharesKey(query.groupId, query.memberIds)])
+          : undefined;
+      if (known) return known[0]!;
       return (await call<{ missing: MissingKeyShare[] }>('POST', '/key-shares/missing', { query }, true))
         .missing;
     },
@@ -939,4 +924,32 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       );
     },
   };
+}
+
+/**
+ * Answers that came along with another call, kept to serve the call that follows it: each
+ * entry is used once and only within half a second, so it is never older than the answer it
+ * came with. `limit` bounds the entries nobody asked for (they are all dropped past it).
+ */
+class RecentAnswers<V> {
+  private entries = new Map<string, { value: V; at: number }>();
+  constructor(private readonly limit: number) {}
+
+  put(key: string, value: V): void {
+    if (this.entries.size >= this.limit) this.entries = new Map();
+    this.entries.set(key, { value, at: performance.now() });
+  }
+
+  /** The values for all `keys`, each used up, or undefined when any is missing or stale. */
+  take(keys: readonly string[]): V[] | undefined {
+    const now = performance.now();
+    const values: V[] = [];
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry === undefined || now - entry.at >= RECENT_ANSWER_MS) return undefined;
+      values.push(entry.value);
+    }
+    for (const key of keys) this.entries.delete(key);
+    return values;
+  }
 }

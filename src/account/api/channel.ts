@@ -109,15 +109,12 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
           socket.close(1007, 'each message must be {"id": <whole number>, "calls": [...]} as JSON text');
           return;
         }
-        const refusedUnrun = channel.ending ?? (draining ? SHUTTING_DOWN : undefined);
+        // Answered, not run, rather than closing the channel: closing would lose the answers
+        // of the messages still running, whose writes would then look failed.
+        const refusedUnrun =
+          channel.ending ?? (channel.inFlight >= MAX_MESSAGES_IN_FLIGHT ? TOO_MANY : undefined);
         if (refusedUnrun !== undefined) {
           send(socket, message.id, refusedUnrun.status, JSON.stringify(refusedUnrun.body));
-          return;
-        }
-        if (channel.inFlight >= MAX_MESSAGES_IN_FLIGHT) {
-          // Answered, not run, rather than closing the channel: closing would lose the
-          // answers of the messages still running, whose writes would then look failed.
-          send(socket, message.id, TOO_MANY.status, JSON.stringify(TOO_MANY.body));
           return;
         }
         channel.inFlight++;
@@ -149,9 +146,10 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
       draining = true;
       const finished = [...open].map(
         (channel) =>
-          new Promise<void>((resolve) =>
-            closeWhenIdle(channel, 1001, 'the account server is shutting down', resolve),
-          ),
+          new Promise<void>((resolve) => {
+            channel.ending = SHUTTING_DOWN;
+            closeWhenIdle(channel, 1001, 'the account server is shutting down', resolve);
+          }),
       );
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

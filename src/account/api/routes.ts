@@ -13,7 +13,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } f
 import type { Logger } from 'pino';
 import { AddressLimiter } from '../../address-limiter.ts';
 import { ScimError } from '../../scim/errors.ts';
-import type { AccountClient, MemberView } from '../client.ts';
+import { type AccountClient, type MemberView, membersAddedBy } from '../client.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import type { FirewallGate } from '../firewall/gate.ts';
@@ -236,7 +236,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           const input = objectBody(body);
           const change = membershipChangeFrom(input.change);
           const group = await client.changeGroupMembers(params.id!, change, optionalVersion(input));
-          const added = [...new Set([...(change.add ?? []), ...(change.replaceWith ?? [])])];
+          const added = membersAddedBy(change);
           if (query.include !== 'missingKeyShares' || added.length > KEY_CHAIN_CALL_BATCH) {
             return { status: 200, body: group };
           }

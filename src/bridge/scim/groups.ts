@@ -1,4 +1,5 @@
 /** The /Groups endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
+import { membersAddedBy } from '../../account/client.ts';
 import type { Group, GroupMemberRef } from '../../account/model.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
@@ -129,7 +130,7 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
     );
   });
   // Confirmed members who joined get the group's key at once; pending ones get it when confirmed.
-  if (changesMembers) await ctx.groupKeys?.shareWithMembers(id, [...add, ...(replaceWith ?? [])]);
+  if (changesMembers) await ctx.groupKeys?.shareWithMembers(id, membersAddedBy(plan.membership));
   const projection = projectionFor(req.query);
   // Without an explicit attribute selection the answer is 204 (RFC 7644 §3.5.2): a group
   // with 50,000 members is not sent back for every membership change.
