@@ -259,13 +259,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   let channel: { baseUrl: string; token: string; opening: Promise<ChannelOpening> } | undefined;
   let channelOff: { baseUrl: string; until: number } | undefined;
 
+  const channelPaused = (baseUrl: string) =>
+    channelOff?.baseUrl === baseUrl && performance.now() < channelOff.until;
+
   function channelUsable(baseUrl: string | undefined): boolean {
-    return (
-      channelEnabled &&
-      !closed &&
-      baseUrl !== undefined &&
-      !(channelOff?.baseUrl === baseUrl && performance.now() < channelOff.until)
-    );
+    return channelEnabled && !closed && baseUrl !== undefined && !channelPaused(baseUrl);
   }
 
   /** A batch over the channel; undefined when it must go as an HTTP request instead. */
@@ -337,11 +335,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     }
   }
 
-  /** Plain requests to `baseUrl` for `ms`; says whether the channel was in use until now. */
+  /** Plain requests to `baseUrl` for `ms` (or longer, if paused longer already); says whether it was in use. */
   function turnChannelOff(baseUrl: string, ms: number): boolean {
-    const wasOn = !(channelOff?.baseUrl === baseUrl && performance.now() < channelOff.until);
+    const wasOn = !channelPaused(baseUrl);
     const until = performance.now() + ms;
-    if (wasOn || channelOff === undefined || channelOff.until < until) channelOff = { baseUrl, until };
+    if (wasOn || channelOff!.until < until) channelOff = { baseUrl, until };
     return wasOn;
   }
 
