@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { signInMessage } from '../../src/account/api/protocol.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
+import { memberInput } from '../../src/account/test-fixture.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
 import { parseToken } from '../../src/crypto/credentials/token.ts';
@@ -161,20 +162,10 @@ describe('account API: the key chain', () => {
     });
     // An active member with a key pair (as after sign-up and confirmation) and an invited one.
     const create = async (name: string) =>
-      (
-        await api('POST', '/members', {
-          input: {
-            userName: `${name}@example.com`,
-            email: `${name}@example.com`,
-            externalId: null,
-            displayName: null,
-            givenName: null,
-            familyName: null,
-            active: true,
-            profile: {},
-          },
-        })
-      ).body as { id: string; version: number };
+      (await api('POST', '/members', { input: memberInput({ email: `${name}@example.com` }) })).body as {
+        id: string;
+        version: number;
+      };
     const joiner = await create('joiner');
     const invited = await create('invited');
     const keys = await generateExportedKeyPair('X25519');
