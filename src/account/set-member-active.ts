@@ -11,6 +11,7 @@ import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { requireWritableMember } from './member-rules.ts';
 import type { Member } from './model.ts';
+import { addressNamedBy, EMAIL_SHAPE } from './profile-address.ts';
 import { describeMember } from './update-member.ts';
 
 export function setMemberActive(
@@ -50,34 +51,12 @@ function unchangedExceptActive(member: Member, active: boolean): MemberInput {
   };
 }
 
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
-
 /**
  * The address in the stored SCIM profile, chosen as the bridge chooses it from a User
- * (`toMemberInput` in src/bridge/scim/user-mapping.ts): the primary e-mail, else the first
- * work one, else the first, else a userName that is an address. Kept in step with it by the
- * bridge's test that runs this path and the read-patch-write path side by side.
+ * (`profile-address.ts`). An address of another shape fails the bridge's whole update;
+ * here the account's own address stands in, since only `active` is being changed.
  */
 function addressInProfile(member: Member): string | undefined {
-  const emails = member.profile.emails;
-  let chosen: string | undefined;
-  if (Array.isArray(emails)) {
-    const values = emails.filter(
-      (entry): entry is Record<string, unknown> =>
-        typeof entry === 'object' &&
-        entry !== null &&
-        !Array.isArray(entry) &&
-        typeof entry.value === 'string' &&
-        entry.value !== '',
-    );
-    const found =
-      values.find((entry) => entry.primary === true) ??
-      values.find((entry) => typeof entry.type === 'string' && entry.type.toLowerCase() === 'work') ??
-      values[0];
-    chosen = found?.value as string | undefined;
-  }
-  chosen ??= EMAIL_SHAPE.test(member.userName) ? member.userName : undefined;
-  // An address of another shape fails the bridge's whole update; here the account's own
-  // address stands in, since only `active` is being changed.
+  const chosen = addressNamedBy(member.profile.emails, member.userName);
   return chosen !== undefined && EMAIL_SHAPE.test(chosen) ? chosen : undefined;
 }

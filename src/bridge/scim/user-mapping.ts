@@ -4,6 +4,7 @@
  */
 
 import type { MemberInput, MemberView } from '../../account/client.ts';
+import { addressNamedBy, EMAIL_SHAPE } from '../../account/profile-address.ts';
 import { invalidValue } from '../../scim/errors.ts';
 import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
@@ -19,8 +20,6 @@ const NOT_IN_PROFILE = new Set([
   'userName',
   'externalId',
 ]);
-
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export interface MemberGroupRef {
   id: string;
@@ -67,7 +66,7 @@ export function toMemberInput(doc: Record<string, unknown>): MemberInput {
   if (typeof userName !== 'string' || userName.trim() === '') {
     throw invalidValue('userName is required');
   }
-  const email = pickEmail(doc.emails) ?? (EMAIL_SHAPE.test(userName) ? userName : undefined);
+  const email = addressNamedBy(doc.emails, userName);
   if (email === undefined) {
     throw invalidValue('an e-mail address is required: send emails, or a userName that is an e-mail address');
   }
@@ -91,18 +90,6 @@ export function toMemberInput(doc: Record<string, unknown>): MemberInput {
     active: doc.active === undefined ? true : doc.active === true,
     profile,
   };
-}
-
-function pickEmail(emails: unknown): string | undefined {
-  if (!Array.isArray(emails) || emails.length === 0) return undefined;
-  const values = emails
-    .filter(isRecord)
-    .filter((entry) => typeof entry.value === 'string' && entry.value !== '');
-  const chosen =
-    values.find((entry) => entry.primary === true) ??
-    values.find((entry) => typeof entry.type === 'string' && entry.type.toLowerCase() === 'work') ??
-    values[0];
-  return chosen?.value as string | undefined;
 }
 
 function stringOrNull(value: unknown): string | null {
