@@ -177,7 +177,12 @@ describe('sign-up and sign-in in Chromium', () => {
     await page.click('button[type=submit]');
     await page.locator('#problem').waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await textOf(page, '#problem'), /could not be sent/);
-    assert.equal((await sys.store.getMember(created.body.id))!.state, 'pending', 'the first attempt arrived');
+    // Signed up: pending, or already active when the provision watcher confirmed them meanwhile
+    // (it runs beside the test, and under load it can win the race).
+    assert.ok(
+      ['pending', 'active'].includes((await sys.store.getMember(created.body.id))!.state),
+      'the first attempt arrived',
+    );
     await page.click('button[type=submit]');
     await page.locator('#done').waitFor({ state: 'visible', timeout: 30_000 });
     const keys = await sys.store.getMemberKeys(created.body.id);
