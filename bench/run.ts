@@ -5,7 +5,7 @@
  *   npm run bench -- [--users 2000,20000] [--concurrency 8] [--only W2,W3a] [--db sqlite|postgres]
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
- *                    [--mode one-process|split|compare] [--pairs 3]
+ *                    [--mode one-process|split|split-local|compare] [--pairs 3]
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
@@ -18,7 +18,10 @@
  *
  * `--mode split` runs the account server and the bridge as two processes (the bridge reaches
  * the account over its HTTP API) and counts the CPU time of both; the default is the
- * one-process system of `npm start`. `--mode compare` runs both modes `--pairs` times each,
+ * one-process system of `npm start`. `--mode split-local` keeps both in one process with the
+ * bridge still reaching the account over the account API on loopback: it tells what the API
+ * path costs apart from running two processes. `--mode compare` runs one-process and split
+ * `--pairs` times each,
  * alternating (bench/compare.ts), and prints each workload's medians and their ratio
  * against the split-mode bar of 1.5.
  *
@@ -32,6 +35,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { compareRuns, comparisonMarkdown, type Mode, pairOrder } from './compare.ts';
+
+/** What one run measures: a compared mode, or split-local (both in one process, over the API). */
+type RunMode = Mode | 'split-local';
+
 import {
   type ConfirmBenchResult,
   confirmMarkdown,
@@ -66,7 +73,7 @@ interface Options {
   profile: boolean;
   writeDocs: boolean;
   docsOnly: boolean;
-  mode: Mode | 'compare';
+  mode: RunMode | 'compare';
   pairs: number;
   mails: number;
   confirmMembers: number;
@@ -107,8 +114,8 @@ function parseOptions(argv: string[]): Options {
       'confirm-members': { type: 'string', default: '10000' },
     },
   });
-  if (values.mode !== 'one-process' && values.mode !== 'split' && values.mode !== 'compare')
-    throw new UsageError('--mode must be one-process, split or compare');
+  if (!['one-process', 'split', 'split-local', 'compare'].includes(values.mode))
+    throw new UsageError('--mode must be one-process, split, split-local or compare');
   if (values.mode !== 'one-process' && (values['write-docs'] || values['docs-only']))
     throw new UsageError(`--write-docs renders one-process figures; run ${values.mode} mode without it`);
   if (values.db !== 'sqlite' && values.db !== 'postgres')
@@ -136,17 +143,17 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
-    mode: values.mode,
+    mode: values.mode as RunMode | 'compare',
     pairs: wholeNumber(values.pairs, 'pairs', 1, 20),
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
   };
 }
 
-function reproduceCommand(options: Options, users: number, mode: Mode): string {
+function reproduceCommand(options: Options, users: number, mode: RunMode): string {
   const parts = ['npm run bench --', `--users ${users}`, `--concurrency ${options.concurrency}`];
   if (options.database !== 'sqlite') parts.push(`--db ${options.database}`);
-  if (mode === 'split') parts.push('--mode split');
+  if (mode !== 'one-process') parts.push(`--mode ${mode}`);
   if (options.only) parts.push(`--only ${options.only.join(',')}`);
   return parts.join(' ');
 }
@@ -209,7 +216,7 @@ async function printHotSpots(profileDir: string): Promise<void> {
 let activeServer: ServerUnderTest | undefined;
 let activeCleanUp: (() => Promise<void>) | undefined;
 
-async function runOneSize(options: Options, users: number, mode: Mode): Promise<RunResult> {
+async function runOneSize(options: Options, users: number, mode: RunMode): Promise<RunResult> {
   const database = await prepareDatabase(options.database, users);
   activeCleanUp = database.cleanUp;
   const profileDir = options.profile
@@ -221,7 +228,7 @@ async function runOneSize(options: Options, users: number, mode: Mode): Promise<
     console.log(
       `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}`,
     );
-    const args = mode === 'split' ? [...database.args, '--mode', 'split'] : database.args;
+    const args = mode === 'one-process' ? database.args : [...database.args, '--mode', mode];
     const server = await startServerUnderTest({ args, startTimeoutMs: 60_000 });
     activeServer = server;
     try {
@@ -241,6 +248,7 @@ async function runOneSize(options: Options, users: number, mode: Mode): Promise<
           batchSize: 50,
           bigGroupSize: 50_000,
           buildBatchSize: 1000,
+          sweepPages: 1000,
           only: options.only,
           log: (line) => console.log(line),
         },
@@ -268,12 +276,12 @@ async function runOneSize(options: Options, users: number, mode: Mode): Promise<
   };
 }
 
-async function saveSplitResult(result: RunResult): Promise<string> {
+async function saveSplitResult(result: RunResult, mode: RunMode): Promise<string> {
   const file = path.join(
     RESULTS_DIR,
-    `run-split-${result.database}-${result.users}-${result.date.replace(/[:.]/g, '-')}.json`,
+    `run-${mode}-${result.database}-${result.users}-${result.date.replace(/[:.]/g, '-')}.json`,
   );
-  await writeFile(file, `${JSON.stringify({ ...result, mode: 'split' }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ ...result, mode }, null, 2)}\n`);
   return file;
 }
 
@@ -425,8 +433,8 @@ async function main(): Promise<number> {
     failed += result.failedRequests;
     // Split-mode runs are kept apart: the generated tables in docs/benchmarks.md are one-process figures.
     const files =
-      mode === 'split'
-        ? [await saveSplitResult(result)]
+      mode !== 'one-process'
+        ? [await saveSplitResult(result, mode)]
         : await saveResult(RESULTS_DIR, result, options.profile);
     console.log(`saved ${path.relative(ROOT, files[0]!)}`);
   }

@@ -14,6 +14,7 @@ const suiteOptions = {
   batchSize: 50,
   bigGroupSize: 100,
   buildBatchSize: 30,
+  sweepPages: 5,
   only: undefined,
   log: () => {},
 };
@@ -43,7 +44,7 @@ describe('workload suite against a fake SCIM server', () => {
     assert.equal(byKey.get('W3-build')!.requests, 4, '100 members in PATCHes of 30');
     assert.equal(byKey.get('W3a-big')!.requests, 20);
     assert.equal(byKey.get('W3b-small')!.requests, 4);
-    assert.equal(byKey.get('W4')!.requests, 2, '120 users in pages of 100');
+    assert.equal(byKey.get('W4')!.requests, 6, '120 users in pages of 100, swept until at least 5 pages');
     assert.equal(byKey.get('W5')!.requests, 120);
     for (const measurement of results) {
       assert.equal(
@@ -70,6 +71,19 @@ describe('workload suite against a fake SCIM server', () => {
         ['W2', false],
       ],
     );
+  });
+
+  test('W4 reports every sweep that does not see each user exactly once', async () => {
+    const results = await withFakeServer(['--repeat-users'], (context) =>
+      runSuite(context, { ...suiteOptions, only: ['W4'] }),
+    );
+    const w4 = results.find((measurement) => measurement.key === 'W4')!;
+    assert.equal(w4.failed, 0, 'every page is full');
+    assert.deepEqual(w4.problems, [
+      'sweep 1 returned 119 distinct users of 120: paging skips or repeats users',
+      'sweep 2 returned 119 distinct users of 120: paging skips or repeats users',
+      'sweep 3 returned 119 distinct users of 120: paging skips or repeats users',
+    ]);
   });
 
   test('failed creates stop the suite loudly and keep what was measured', async () => {
