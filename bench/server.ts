@@ -4,11 +4,15 @@
  * bridge, as `npm start` does) on ephemeral loopback ports, turns provisioning on, and
  * answers the parent's questions about its own CPU time over IPC.
  *
- * Usage (by bench/server-process.ts): `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split]`.
+ * Usage (by bench/server-process.ts):
+ * `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split|split-local]`.
  *
  * `--mode split` runs the account server here and the bridge as a second process
  * (bench/bridge-child.ts) that reaches it over the account API, as `account serve` and
  * `bridge serve` do; CPU and memory answers are then the sum of both processes.
+ * `--mode split-local` keeps both in this process but has the bridge reach the account over
+ * the account API on loopback all the same: what the API costs, apart from what running two
+ * processes costs.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -70,7 +74,10 @@ async function main(): Promise<void> {
           close: account.close,
         };
       })()
-    : await startSystem(config, { logger });
+    : await startSystem(config, {
+        logger,
+        accountTransport: values.mode === 'split-local' ? 'http' : 'in-process',
+      });
 
   // The session file has to be in place before the first SCIM request: the bridge opens it
   // with the token on first use.
