@@ -1,6 +1,9 @@
 /**
- * The IdP adds, removes or replaces a group's members (P17). One transaction per request;
- * the work grows with the size of the change, never with the size of the group (a
+ * The IdP adds, removes or replaces a group's members (P17), and may rename the group or
+ * change its externalId in the same request. One transaction per request: a SCIM PATCH or
+ * PUT that renames and changes members is atomic (RFC 7644 §3.5.2), so neither half lands
+ * without the other — also when a separate bridge loses the account between two calls
+ * (P22). The work grows with the size of the change, never with the size of the group (a
  * replacement is the exception and walks the member list in keyset pages).
  *
  * Per-group serialisation: the first write of the transaction is the version-checked bump of
@@ -11,11 +14,11 @@
  */
 
 import { recordActivity } from './activity.ts';
-import type { MembershipChange } from './client.ts';
+import type { GroupInput, MembershipChange } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { admitAdditions, admitRemovals } from './group-membership.ts';
-import { requireChangeableGroup } from './group-rules.ts';
+import { assertGroupNameFree, groupUniquenessError, requireChangeableGroup } from './group-rules.ts';
 import { membersByIds } from './member-lookup.ts';
 import { isProtectedMember } from './member-rules.ts';
 import type { Group } from './model.ts';
@@ -42,26 +45,45 @@ class NothingChanged extends Error {
   }
 }
 
+/**
+ * `attributes`, when given, are the group's displayName and externalId after the request;
+ * they are set in the same transaction as the membership change.
+ */
 export async function changeGroupMembers(
   deps: AccountDeps,
   id: string,
   change: MembershipChange,
   expectedVersion?: number,
+  attributes?: GroupInput,
 ): Promise<Group> {
   try {
     return await deps.store.transaction(async (tx) => {
       const now = nowIso(deps);
-      const { before, after } = await lockGroup(tx, id, expectedVersion, now);
+      const { before, after } = await lockGroup(tx, id, expectedVersion, now, attributes);
       const outcome =
         change.replaceWith !== undefined
           ? await replaceMembers(tx, id, change.replaceWith)
           : await addAndRemove(tx, id, change.add ?? [], change.remove ?? []);
-      if (outcome.added + outcome.removed === 0) throw new NothingChanged(before, outcome.skipped);
+      const attributesChanged =
+        after.displayName !== before.displayName || after.externalId !== before.externalId;
+      if (outcome.added + outcome.removed === 0 && !attributesChanged) {
+        throw new NothingChanged(before, outcome.skipped);
+      }
       const target = { targetType: 'group', targetId: id } as const;
-      await recordActivity(deps, tx, now, 'group.members_changed', target, {
-        added: outcome.added,
-        removed: outcome.removed,
-      });
+      if (after.displayName !== before.displayName) {
+        await recordActivity(deps, tx, now, 'group.renamed', target, {
+          from: before.displayName,
+          to: after.displayName,
+        });
+      } else if (attributesChanged) {
+        await recordActivity(deps, tx, now, 'group.updated', target, { externalId: after.externalId });
+      }
+      if (outcome.added + outcome.removed > 0) {
+        await recordActivity(deps, tx, now, 'group.members_changed', target, {
+          added: outcome.added,
+          removed: outcome.removed,
+        });
+      }
       if (outcome.skipped.length > 0) await recordSkipped(deps, tx, now, id, outcome.skipped);
       return after;
     });
@@ -80,6 +102,7 @@ async function lockGroup(
   id: string,
   expectedVersion: number | undefined,
   now: string,
+  attributes: GroupInput | undefined,
 ): Promise<{ before: Group; after: Group }> {
   for (let attempt = 1; ; attempt++) {
     const group = await requireChangeableGroup(tx, id);
@@ -90,7 +113,20 @@ async function lockGroup(
       );
     }
     const bumped: Group = { ...group, version: group.version + 1, updatedAt: now };
-    if (await tx.updateGroup(bumped, group.version)) return { before: group, after: bumped };
+    if (attributes !== undefined) {
+      if (attributes.displayName !== group.displayName) {
+        await assertGroupNameFree(tx, attributes.displayName, id);
+      }
+      bumped.displayName = attributes.displayName;
+      bumped.externalId = attributes.externalId;
+    }
+    let written: boolean;
+    try {
+      written = await tx.updateGroup(bumped, group.version);
+    } catch (error) {
+      groupUniquenessError(error, bumped.displayName);
+    }
+    if (written) return { before: group, after: bumped };
     // Another writer committed between our read and our write; read again (without an
     // expected version the caller wants the change applied to whatever is current).
     if (attempt === LOCK_ATTEMPTS) {

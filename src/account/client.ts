@@ -150,9 +150,16 @@ export interface AccountClient {
   /**
    * Applies membership changes atomically, serialised per group. Unknown member ids are
    * `member_not_found`; adding a present member or removing an absent one is a no-op.
-   * Returns the group with its version bumped if anything changed.
+   * With `attributes`, the group's displayName and externalId are set in the same
+   * transaction (a SCIM PATCH or PUT that renames and changes members lands whole or not at
+   * all). Returns the group with its version bumped if anything changed.
    */
-  changeGroupMembers(id: string, change: MembershipChange, expectedVersion?: number): Promise<Group>;
+  changeGroupMembers(
+    id: string,
+    change: MembershipChange,
+    expectedVersion?: number,
+    attributes?: GroupInput,
+  ): Promise<Group>;
   listGroupMembers(id: string, page: { afterMemberId?: string; limit: number }): Promise<GroupMemberRef[]>;
   deleteGroup(id: string): Promise<void>;
 

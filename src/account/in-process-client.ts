@@ -60,8 +60,8 @@ export function createInProcessAccountClient(
     getGroup: (id) => getGroup(deps, id),
     listGroups: (query) => listGroups(deps, query),
     updateGroup: (id, input, expectedVersion) => updateGroup(deps, id, input, expectedVersion),
-    changeGroupMembers: (id, change, expectedVersion) =>
-      changeGroupMembers(deps, id, change, expectedVersion),
+    changeGroupMembers: (id, change, expectedVersion, attributes) =>
+      changeGroupMembers(deps, id, change, expectedVersion, attributes),
     listGroupMembers: (id, page) => listGroupMembers(deps, id, page),
     deleteGroup: (id) => deleteGroup(deps, id),
 

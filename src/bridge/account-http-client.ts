@@ -851,11 +851,11 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     listGroups: (query: GroupListQuery) => call<Page<Group>>('POST', '/groups/search', { query }, true),
     updateGroup: (groupId, input, expectedVersion) =>
       call<Group>('PUT', `/groups/${id(groupId)}`, { input, expectedVersion }, false),
-    async changeGroupMembers(groupId, change: MembershipChange, expectedVersion) {
+    async changeGroupMembers(groupId, change: MembershipChange, expectedVersion, attributes) {
       const { missingKeyShares, ...group } = await call<Group & { missingKeyShares?: MissingKeyShare[] }>(
         'POST',
         `/groups/${id(groupId)}/membership?include=missingKeyShares`,
-        { change, expectedVersion },
+        { change, expectedVersion, attributes },
         false,
       );
       if (missingKeyShares) {

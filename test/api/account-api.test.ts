@@ -197,6 +197,29 @@ describe('account API', () => {
       [second.body.id],
     );
 
+    // A new name and a membership change in one call land together, or not at all.
+    const refused = await api('POST', `/groups/${gid}/membership`, {
+      token,
+      body: { change: { add: ['ghost'] }, attributes: { displayName: 'Platform', externalId: null } },
+    });
+    assert.deepEqual([refused.status, refused.body.code], [404, 'member_not_found']);
+    assert.equal((await api('GET', `/groups/${gid}`, { token })).body.displayName, 'Engineering');
+    const both = await api('POST', `/groups/${gid}/membership`, {
+      token,
+      body: {
+        change: { add: [id] },
+        expectedVersion: changed.body.version,
+        attributes: { displayName: 'Platform', externalId: null },
+      },
+    });
+    assert.equal(both.status, 200, JSON.stringify(both.body));
+    assert.deepEqual([both.body.displayName, both.body.version], ['Platform', changed.body.version + 1]);
+    const together = await api('GET', `/groups/${gid}/members?limit=10`, { token });
+    assert.deepEqual(
+      together.body.members.map((m: { id: string }) => m.id).sort(),
+      [id, second.body.id].sort(),
+    );
+
     const renamed = await api('PUT', `/groups/${gid}`, {
       token,
       body: { input: { displayName: 'Eng', externalId: 'g1' } },
@@ -504,6 +527,8 @@ describe('account API', () => {
       ],
       ['POST', '/members/search', { body: { query: { startIndex: 1, count: 1, filter: deepNot(500) } } }],
       ['POST', '/groups/x/membership', { body: { change: { add: 'all' } } }],
+      ['POST', '/groups/x/membership', { body: { change: { add: [] }, attributes: 'Eng' } }],
+      ['POST', '/groups/x/membership', { body: { change: { add: [] }, attributes: { displayName: 7 } } }],
       ['POST', '/members/groups', { body: { memberIds: [1, 2] } }],
       ['POST', '/sign-in/challenge', { body: { keyId: 42 } }],
       ['POST', '/sign-in', { body: { challengeId: 'x' } }],

@@ -89,6 +89,53 @@ describe('SCIM protocol surface', () => {
     assert.equal((await sys.scim('GET', `/Users/${created.body.id}`)).body.userName, 'put.null@example.com');
   });
 
+  test('a group PATCH or PUT that renames and changes members lands whole or not at all (RFC 7644 §3.5.2)', async () => {
+    const member = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'atomic.group@example.com',
+    });
+    assert.equal(member.status, 201, member.text);
+    const created = await sys.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Atomic' });
+    assert.equal(created.status, 201, created.text);
+    const groupId = created.body.id as string;
+    const unknownMember = '0190f5f0-0000-7000-8000-000000000000';
+    const state = async () => {
+      const group = await sys.scim('GET', `/Groups/${groupId}`);
+      return [group.body.displayName, (group.body.members ?? []).map((m: { value: string }) => m.value)];
+    };
+
+    const patched = await sys.scim(
+      'PATCH',
+      `/Groups/${groupId}`,
+      patch(
+        { op: 'Replace', path: 'displayName', value: 'Atomic Renamed' },
+        { op: 'Add', path: 'members', value: [{ value: member.body.id }, { value: unknownMember }] },
+      ),
+    );
+    assert.ok(patched.status >= 400 && patched.status < 500, `${patched.status} ${patched.text}`);
+    assert.deepEqual(await state(), ['Atomic', []], 'neither the name nor the known member landed');
+
+    const put = await sys.scim('PUT', `/Groups/${groupId}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Atomic Renamed',
+      members: [{ value: member.body.id }, { value: unknownMember }],
+    });
+    assert.ok(put.status >= 400 && put.status < 500, `${put.status} ${put.text}`);
+    assert.deepEqual(await state(), ['Atomic', []]);
+
+    const both = await sys.scim(
+      'PATCH',
+      `/Groups/${groupId}`,
+      patch(
+        { op: 'Replace', path: 'displayName', value: 'Atomic Renamed' },
+        { op: 'Add', path: 'members', value: [{ value: member.body.id }] },
+      ),
+    );
+    assert.equal(both.status, 204, both.text);
+    assert.deepEqual(await state(), ['Atomic Renamed', [member.body.id]]);
+    assert.equal(both.headers.get('etag'), `W/"2"`, 'one write, one version');
+  });
+
   test('ETags: If-None-Match on the current version is 304; If-Match on it lets the write through', async () => {
     const created = await sys.scim('POST', '/Users', {
       schemas: [USER_SCHEMA],

@@ -86,8 +86,8 @@ export function memberInputFrom(value: unknown): MemberInput {
   };
 }
 
-export function groupInputFrom(value: unknown): GroupInput {
-  const body = objectBody(value, '"input"');
+export function groupInputFrom(value: unknown, what = '"input"'): GroupInput {
+  const body = objectBody(value, what);
   return { displayName: string(body, 'displayName'), externalId: nullableString(body, 'externalId') };
 }
 

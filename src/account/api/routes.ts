@@ -235,7 +235,14 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         op('POST', '/groups/:id/membership', async ({ params, query, body }) => {
           const input = objectBody(body);
           const change = membershipChangeFrom(input.change);
-          const group = await client.changeGroupMembers(params.id!, change, optionalVersion(input));
+          const attributes =
+            input.attributes === undefined ? undefined : groupInputFrom(input.attributes, '"attributes"');
+          const group = await client.changeGroupMembers(
+            params.id!,
+            change,
+            optionalVersion(input),
+            attributes,
+          );
           const added = membersAddedBy(change);
           if (query.include !== 'missingKeyShares' || added.length > KEY_CHAIN_CALL_BATCH) {
             return { status: 200, body: group };

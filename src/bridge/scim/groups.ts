@@ -1,5 +1,5 @@
 /** The /Groups endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
-import { membersAddedBy } from '../../account/client.ts';
+import { type GroupInput, membersAddedBy } from '../../account/client.ts';
 import type { Group, GroupMemberRef } from '../../account/model.ts';
 import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
@@ -84,14 +84,14 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
   const group = await withVersionRetry(pinned, async () => {
     const current = await ctx.client.getGroup(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
-    const renamed =
-      current.displayName === input.displayName && current.externalId === input.externalId
-        ? current
-        : await ctx.client.updateGroup(id, input, expected);
+    const renames = current.displayName !== input.displayName || current.externalId !== input.externalId;
+    // One call, one transaction: the new name and the new member list land together or not
+    // at all. A new name was decided against `current`, so it applies to that version only.
     return ctx.client.changeGroupMembers(
       id,
       { replaceWith: memberIds },
-      pinned ? renamed.version : undefined,
+      renames || pinned ? expected : undefined,
+      renames ? input : undefined,
     );
   });
   await ctx.groupKeys?.shareWithMembers(id, memberIds);
@@ -113,20 +113,25 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
     if (plan.attributeOps.length === 0 && changesMembers && !pinned) {
       return ctx.client.changeGroupMembers(id, plan.membership, undefined);
     }
-    let current = await ctx.client.getGroup(id);
+    const current = await ctx.client.getGroup(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
+    let attributes: GroupInput | undefined;
     if (plan.attributeOps.length > 0) {
       const patched = applyPatch(toScimGroup(current, undefined, ctx.baseUrl), plan.attributeOps, RT);
-      if (patched.changed)
-        current = await ctx.client.updateGroup(id, toGroupInput(patched.resource), expected);
+      if (patched.changed) attributes = toGroupInput(patched.resource);
     }
-    if (!changesMembers) return current;
+    if (!changesMembers) {
+      return attributes === undefined ? current : ctx.client.updateGroup(id, attributes, expected);
+    }
+    // A PATCH is atomic (RFC 7644 §3.5.2): attributes and members go in one call, one
+    // transaction. Attributes patched from `current` apply to that version only; membership
+    // changes alone commute, and without If-Match concurrent PATCHes to one group (Entra
+    // sends them) must all land rather than race on the group's version.
     return ctx.client.changeGroupMembers(
       id,
       plan.membership,
-      // Membership changes commute: without If-Match, concurrent PATCHes to one group (Entra
-      // sends them) must all land rather than race on the group's version.
-      pinned && plan.attributeOps.length === 0 ? expected : undefined,
+      attributes !== undefined || pinned ? expected : undefined,
+      attributes,
     );
   });
   // Confirmed members who joined get the group's key at once; pending ones get it when confirmed.
