@@ -17,6 +17,7 @@ import { loadConfig } from '../config.ts';
 import { importPrivateKey } from '../crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
+import { openStore } from '../storage/open-store.ts';
 import { createHttpAccountClient, type HttpAccountClient } from './account-http-client.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
 
@@ -38,8 +39,8 @@ let session: UnlockedSession;
 let bridgeLog: string[];
 const clients: HttpAccountClient[] = [];
 
-async function unlock(): Promise<UnlockedSession> {
-  const result = await setupProvisioning(account.deps, { accountUrl: account.address });
+async function unlock(target: RunningAccount = account): Promise<UnlockedSession> {
+  const result = await setupProvisioning(target.deps, { accountUrl: target.address });
   const secrets = await openSetupSession(result);
   return {
     accountUrl: result.sessionFile.accountUrl,
@@ -283,6 +284,69 @@ describe('HTTP AccountClient', () => {
       assert.equal(c.connectionStatus().state, 'connected');
     } finally {
       await plain.close();
+    }
+  });
+
+  test('a channel message the account answers late fails as account_unreachable; once the account catches up the same channel carries the next call', async () => {
+    // An account whose store can be made to hang on reading a member: the account itself
+    // stalls, with the channel open and healthy, as under a long database lock.
+    const slowDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-slow-'));
+    const realStore = await openStore({ dataDir: slowDir });
+    let hold: Promise<void> | undefined;
+    let release = () => {};
+    const store = new Proxy(realStore, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property !== 'getMember') return value.bind(target);
+        return async (...args: unknown[]) => {
+          if (hold !== undefined) await hold;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const slowLog: string[] = [];
+    const slow = await startAccountService(
+      loadConfig({ SCIMBRIDGE_DATA_DIR: slowDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
+      { logger: loggerInto(slowLog), store },
+    );
+    const slowSession = await unlock(slow);
+    const c = createHttpAccountClient({
+      session: () => slowSession,
+      logger: loggerInto(bridgeLog),
+      backoffMs: 10,
+      timeoutMs: 300,
+    });
+    try {
+      const created = await c.createMember(input(60));
+      hold = new Promise((resolve) => {
+        release = resolve;
+      });
+      const started = Date.now();
+      assert.equal(await codeOf(c.getMember(created.id)), 'account_unreachable');
+      assert.ok(Date.now() - started < 5000);
+      assert.match(c.connectionStatus().problem ?? '', /no answer within 300 ms/);
+
+      hold = undefined;
+      release(); // the account answers the timed-out messages now; the bridge drops those answers
+      const from = slowLog.length;
+      assert.equal((await c.getMember(created.id)).id, created.id);
+      assert.equal(c.connectionStatus().state, 'connected');
+      const requests = slowLog
+        .slice(from)
+        .filter((line) => line.includes('"msg":"request"'))
+        .map((line) => JSON.parse(line) as { method: string });
+      assert.ok(requests.length > 0);
+      assert.ok(
+        requests.every((line) => line.method === 'MESSAGE'),
+        'no HTTP request: the channel stayed open',
+      );
+      assert.equal(slowLog.filter((line) => line.includes('bridge opened an account API channel')).length, 1);
+    } finally {
+      release();
+      c.close();
+      await slow.close();
+      await rm(slowDir, { recursive: true, force: true });
     }
   });
 
