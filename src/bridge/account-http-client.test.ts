@@ -350,6 +350,67 @@ describe('HTTP AccountClient', () => {
     }
   });
 
+  test('an older account that ignores "attributes" on a membership change still gets the rename, as its own call', async () => {
+    // In front of the account: a proxy that refuses the channel and removes "attributes" from
+    // membership calls, which is what an account from before that field does with it.
+    const withoutAttributes = (call: { path?: string; body?: Record<string, unknown> }) => {
+      if (call.path?.includes('/membership') && call.body) delete call.body.attributes;
+    };
+    const target = new URL(account.address);
+    const older = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        let body = Buffer.concat(chunks);
+        if (body.length > 0 && request.url !== undefined) {
+          const json = JSON.parse(body.toString()) as { calls?: Array<Record<string, unknown>> } & Record<
+            string,
+            unknown
+          >;
+          if (request.url.startsWith('/api/v1/batch'))
+            for (const call of json.calls ?? []) withoutAttributes(call);
+          else withoutAttributes({ path: request.url, body: json });
+          body = Buffer.from(JSON.stringify(json));
+        }
+        const { connection: _c, upgrade: _u, 'content-length': _l, ...headers } = request.headers;
+        const upstream = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: request.url,
+            method: request.method,
+            headers: { ...headers, 'content-length': String(body.length) },
+          },
+          (answer) => {
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(response);
+          },
+        );
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = client({ accountUrlOverride: `http://127.0.0.1:${(older.address() as AddressInfo).port}` });
+      const member = await c.createMember(input(70));
+      const group = await c.createGroup({ displayName: 'Old Name', externalId: null }, []);
+      const changed = await c.changeGroupMembers(group.id, { add: [member.id] }, group.version, {
+        displayName: 'New Name',
+        externalId: 'g-70',
+      });
+      assert.deepEqual([changed.displayName, changed.externalId], ['New Name', 'g-70']);
+      const stored = await account.store.getGroup(group.id);
+      assert.deepEqual([stored?.displayName, stored?.externalId], ['New Name', 'g-70']);
+      assert.deepEqual(
+        (await account.store.listGroupMembers(group.id, { limit: 10 })).map((ref) => ref.id),
+        [member.id],
+      );
+    } finally {
+      older.closeAllConnections();
+      await new Promise<void>((resolve) => older.close(() => resolve()));
+    }
+  });
+
   test('a channel whose opening gets a 5xx: that exchange goes as a request, and no proxy is blamed', async () => {
     const failing = await proxy(() => 'pass', 'fail');
     try {

@@ -861,6 +861,20 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       if (missingKeyShares) {
         recentMissingShares.put(sharesKey(groupId, membersAddedBy(change)), missingKeyShares);
       }
+      // An account from before "attributes" ignores them (it reads only what it knows): the
+      // group comes back with its old name. Then the new attributes go as their own call, as
+      // they did with such an account before — not atomic there, but never silently lost.
+      if (
+        attributes !== undefined &&
+        (group.displayName !== attributes.displayName || group.externalId !== attributes.externalId)
+      ) {
+        return call<Group>(
+          'PUT',
+          `/groups/${id(groupId)}`,
+          { input: attributes, expectedVersion: group.version },
+          false,
+        );
+      }
       return group;
     },
     async listGroupMembers(groupId, page) {
