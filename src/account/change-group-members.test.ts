@@ -192,98 +192,116 @@ describe('changeGroupMembers: replacing the member list', () => {
   });
 });
 
-describe('changeGroupMembers: attributes in the same transaction', () => {
-  test('renames and changes members in one step: one version bump, an entry for each', async () => {
-    const group = await changeGroupMembers(f.deps, eng.id, { add: [b.id] }, 1, {
-      displayName: 'Engineering',
-      externalId: 'ext-eng',
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`changeGroupMembers: attributes in the same transaction (${db})`, () => {
+    // Its own fixture per database: the unique index on names and the rollback of an
+    // aborted transaction differ between SQLite and PostgreSQL.
+    let f: Fixture;
+    let a: Member;
+    let b: Member;
+    let eng: Group;
+    beforeEach(async () => {
+      f = await openFixture({ db });
+      a = await createMember(f.deps, memberInput({ email: 'a@acme.test' }));
+      b = await createMember(f.deps, memberInput({ email: 'b@acme.test' }));
+      eng = await createGroup(f.deps, { displayName: 'Eng', externalId: null }, [a.id]);
     });
-    assert.equal(group.version, 2);
-    assert.equal(group.displayName, 'Engineering');
-    assert.equal(group.externalId, 'ext-eng');
-    assert.deepEqual(await f.deps.store.getGroup(eng.id), group);
-    assert.deepEqual(await membersOf(eng.id), [a.id, b.id].sort());
-    const entries = (await f.activity()).slice(-2);
-    assert.deepEqual(
-      entries.map((entry) => [entry.action, entry.detail]),
-      [
-        ['group.renamed', { from: 'Eng', to: 'Engineering' }],
-        ['group.members_changed', { added: 1, removed: 0 }],
-      ],
-    );
-  });
+    afterEach(() => f.close());
+    const membersOf = async (groupId: string) =>
+      (await f.deps.store.listGroupMembers(groupId, { limit: 10_000 })).map((m) => m.id);
 
-  test('a new externalId alone with a redundant member change still lands', async () => {
-    const group = await changeGroupMembers(f.deps, eng.id, { add: [a.id] }, undefined, {
-      displayName: 'Eng',
-      externalId: 'ext-1',
-    });
-    assert.equal(group.version, 2);
-    assert.equal((await f.deps.store.getGroup(eng.id))!.externalId, 'ext-1');
-    assert.equal((await f.activity()).at(-1)!.action, 'group.updated');
-  });
-
-  test('the same attributes and no member change write nothing', async () => {
-    const before = await f.actions();
-    const group = await changeGroupMembers(f.deps, eng.id, { add: [a.id] }, 1, {
-      displayName: 'Eng',
-      externalId: null,
-    });
-    assert.deepEqual(group, eng);
-    assert.deepEqual(await f.actions(), before);
-  });
-
-  test('an unknown member to add leaves the name as it was (RFC 7644 §3.5.2: all or nothing)', async () => {
-    await assert.rejects(
-      changeGroupMembers(f.deps, eng.id, { add: [b.id, 'ghost'] }, 1, {
+    test('renames and changes members in one step: one version bump, an entry for each', async () => {
+      const group = await changeGroupMembers(f.deps, eng.id, { add: [b.id] }, 1, {
         displayName: 'Engineering',
+        externalId: 'ext-eng',
+      });
+      assert.equal(group.version, 2);
+      assert.equal(group.displayName, 'Engineering');
+      assert.equal(group.externalId, 'ext-eng');
+      assert.deepEqual(await f.deps.store.getGroup(eng.id), group);
+      assert.deepEqual(await membersOf(eng.id), [a.id, b.id].sort());
+      const entries = (await f.activity()).slice(-2);
+      assert.deepEqual(
+        entries.map((entry) => [entry.action, entry.detail]),
+        [
+          ['group.renamed', { from: 'Eng', to: 'Engineering' }],
+          ['group.members_changed', { added: 1, removed: 0 }],
+        ],
+      );
+    });
+
+    test('a new externalId alone with a redundant member change still lands', async () => {
+      const group = await changeGroupMembers(f.deps, eng.id, { add: [a.id] }, undefined, {
+        displayName: 'Eng',
+        externalId: 'ext-1',
+      });
+      assert.equal(group.version, 2);
+      assert.equal((await f.deps.store.getGroup(eng.id))!.externalId, 'ext-1');
+      assert.equal((await f.activity()).at(-1)!.action, 'group.updated');
+    });
+
+    test('the same attributes and no member change write nothing', async () => {
+      const before = await f.actions();
+      const group = await changeGroupMembers(f.deps, eng.id, { add: [a.id] }, 1, {
+        displayName: 'Eng',
         externalId: null,
-      }),
-      { code: 'member_not_found' },
-    );
-    assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
-    assert.deepEqual(await membersOf(eng.id), [a.id]);
-  });
+      });
+      assert.deepEqual(group, eng);
+      assert.deepEqual(await f.actions(), before);
+    });
 
-  test('a name another group holds is group_name_taken and the members stay as they were', async () => {
-    await createGroup(f.deps, { displayName: 'Sales', externalId: null }, []);
-    assert.equal(
-      await errorCode(() =>
-        changeGroupMembers(f.deps, eng.id, { add: [b.id] }, undefined, {
-          displayName: 'sales',
-          externalId: null,
-        }),
-      ),
-      'group_name_taken',
-    );
-    assert.deepEqual(await membersOf(eng.id), [a.id]);
-    assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
-  });
-
-  test('a built-in group name is refused and nothing changes', async () => {
-    assert.equal(
-      await errorCode(() =>
-        changeGroupMembers(f.deps, eng.id, { remove: [a.id] }, undefined, {
-          displayName: 'Owners',
-          externalId: null,
-        }),
-      ),
-      'group_protected',
-    );
-    assert.deepEqual(await membersOf(eng.id), [a.id]);
-  });
-
-  test('a stale expected version refuses both halves', async () => {
-    assert.equal(
-      await errorCode(() =>
-        changeGroupMembers(f.deps, eng.id, { add: [b.id] }, 7, {
+    test('an unknown member to add leaves the name as it was (RFC 7644 §3.5.2: all or nothing)', async () => {
+      await assert.rejects(
+        changeGroupMembers(f.deps, eng.id, { add: [b.id, 'ghost'] }, 1, {
           displayName: 'Engineering',
           externalId: null,
         }),
-      ),
-      'version_mismatch',
-    );
-    assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
-    assert.deepEqual(await membersOf(eng.id), [a.id]);
+        { code: 'member_not_found' },
+      );
+      assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
+      assert.deepEqual(await membersOf(eng.id), [a.id]);
+    });
+
+    test('a name another group holds is group_name_taken and the members stay as they were', async () => {
+      await createGroup(f.deps, { displayName: 'Sales', externalId: null }, []);
+      assert.equal(
+        await errorCode(() =>
+          changeGroupMembers(f.deps, eng.id, { add: [b.id] }, undefined, {
+            displayName: 'sales',
+            externalId: null,
+          }),
+        ),
+        'group_name_taken',
+      );
+      assert.deepEqual(await membersOf(eng.id), [a.id]);
+      assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
+    });
+
+    test('a built-in group name is refused and nothing changes', async () => {
+      assert.equal(
+        await errorCode(() =>
+          changeGroupMembers(f.deps, eng.id, { remove: [a.id] }, undefined, {
+            displayName: 'Owners',
+            externalId: null,
+          }),
+        ),
+        'group_protected',
+      );
+      assert.deepEqual(await membersOf(eng.id), [a.id]);
+    });
+
+    test('a stale expected version refuses both halves', async () => {
+      assert.equal(
+        await errorCode(() =>
+          changeGroupMembers(f.deps, eng.id, { add: [b.id] }, 7, {
+            displayName: 'Engineering',
+            externalId: null,
+          }),
+        ),
+        'version_mismatch',
+      );
+      assert.deepEqual(await f.deps.store.getGroup(eng.id), eng);
+      assert.deepEqual(await membersOf(eng.id), [a.id]);
+    });
   });
-});
+}
