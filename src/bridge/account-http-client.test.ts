@@ -306,31 +306,35 @@ describe('HTTP AccountClient', () => {
       },
     });
     const slowLog: string[] = [];
-    const slow = await startAccountService(
-      loadConfig({ SCIMBRIDGE_DATA_DIR: slowDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
-      { logger: loggerInto(slowLog), store },
-    );
-    const slowSession = await unlock(slow);
-    const c = createHttpAccountClient({
-      session: () => slowSession,
-      logger: loggerInto(bridgeLog),
-      backoffMs: 10,
-      timeoutMs: 300,
-    });
+    let slow: RunningAccount | undefined;
+    let c: HttpAccountClient | undefined;
     try {
-      const created = await c.createMember(input(60));
+      slow = await startAccountService(
+        loadConfig({ SCIMBRIDGE_DATA_DIR: slowDir, SCIMBRIDGE_CONSOLE_PORT: '0' }),
+        { logger: loggerInto(slowLog), store },
+      );
+      const slowSession = await unlock(slow);
+      c = createHttpAccountClient({
+        session: () => slowSession,
+        logger: loggerInto(bridgeLog),
+        backoffMs: 10,
+        timeoutMs: 1000,
+      });
+      const held = await c.createMember(input(60));
+      const other = await c.createMember(input(61));
       hold = new Promise((resolve) => {
         release = resolve;
       });
       const started = Date.now();
-      assert.equal(await codeOf(c.getMember(created.id)), 'account_unreachable');
-      assert.ok(Date.now() - started < 5000);
-      assert.match(c.connectionStatus().problem ?? '', /no answer within 300 ms/);
+      assert.equal(await codeOf(c.getMember(held.id)), 'account_unreachable');
+      assert.ok(Date.now() - started < 10_000);
+      assert.match(c.connectionStatus().problem ?? '', /no answer within 1000 ms/);
 
       hold = undefined;
       release(); // the account answers the timed-out messages now; the bridge drops those answers
       const from = slowLog.length;
-      assert.equal((await c.getMember(created.id)).id, created.id);
+      // Another member: a late answer handed to this call would show the held member instead.
+      assert.equal((await c.getMember(other.id)).id, other.id);
       assert.equal(c.connectionStatus().state, 'connected');
       const requests = slowLog
         .slice(from)
@@ -344,8 +348,9 @@ describe('HTTP AccountClient', () => {
       assert.equal(slowLog.filter((line) => line.includes('bridge opened an account API channel')).length, 1);
     } finally {
       release();
-      c.close();
-      await slow.close();
+      c?.close();
+      if (slow !== undefined) await slow.close();
+      else await realStore.close();
       await rm(slowDir, { recursive: true, force: true });
     }
   });
@@ -353,20 +358,30 @@ describe('HTTP AccountClient', () => {
   test('an older account that ignores "attributes" on a membership change still gets the rename, as its own call', async () => {
     // In front of the account: a proxy that refuses the channel and removes "attributes" from
     // membership calls, which is what an account from before that field does with it.
-    const withoutAttributes = (call: { path?: string; body?: Record<string, unknown> }) => {
-      if (call.path?.includes('/membership') && call.body) delete call.body.attributes;
+    const stripped: string[] = [];
+    const seen: string[] = [];
+    const withoutAttributes = (call: { method?: unknown; path?: unknown; body?: unknown }) => {
+      const body = call.body as Record<string, unknown> | undefined;
+      if (typeof call.path === 'string' && call.path.includes('/membership') && body?.attributes) {
+        delete body.attributes;
+        stripped.push(call.path);
+      }
     };
     const target = new URL(account.address);
     const older = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        seen.push(`${request.method} ${request.url}`);
         let body = Buffer.concat(chunks);
         if (body.length > 0 && request.url !== undefined) {
-          const json = JSON.parse(body.toString()) as { calls?: Array<Record<string, unknown>> } & Record<
-            string,
-            unknown
-          >;
+          let json: { calls?: Array<Record<string, unknown>> } & Record<string, unknown>;
+          try {
+            json = JSON.parse(body.toString());
+          } catch {
+            response.writeHead(400).end('not JSON');
+            return;
+          }
           if (request.url.startsWith('/api/v1/batch'))
             for (const call of json.calls ?? []) withoutAttributes(call);
           else withoutAttributes({ path: request.url, body: json });
@@ -386,6 +401,7 @@ describe('HTTP AccountClient', () => {
             answer.pipe(response);
           },
         );
+        upstream.on('error', () => response.destroy());
         upstream.end(body);
       });
     });
@@ -399,6 +415,12 @@ describe('HTTP AccountClient', () => {
         externalId: 'g-70',
       });
       assert.deepEqual([changed.displayName, changed.externalId], ['New Name', 'g-70']);
+      // The account never saw the attributes, and the rename went as a request of its own.
+      assert.equal(stripped.length, 1);
+      assert.ok(
+        seen.some((line) => line.startsWith(`PUT /api/v1/groups/${group.id}`)),
+        seen.join('\n'),
+      );
       const stored = await account.store.getGroup(group.id);
       assert.deepEqual([stored?.displayName, stored?.externalId], ['New Name', 'g-70']);
       assert.deepEqual(
