@@ -49,6 +49,7 @@ describe('split-mode comparison', () => {
     const w2 = workloads.find((workload) => workload.key === 'W2')!;
     assert.equal(w2.oneProcessMedian, 0.2);
     assert.equal(w2.splitMedian, 0.29);
+    assert.equal(w2.addedMs.toFixed(3), '0.090');
     assert.equal(w2.met, true);
     const w5 = workloads.find((workload) => workload.key === 'W5')!;
     assert.equal(w5.ratio.toFixed(2), '1.95');
@@ -56,7 +57,7 @@ describe('split-mode comparison', () => {
     const table = comparisonMarkdown(workloads);
     assert.match(
       table,
-      /\| W2 \| 0\.200, 0\.190, 0\.210 \| 0\.290, 0\.500, 0\.280 \| 0\.200 → 0\.290 \| 1\.45 \| met \|/,
+      /\| W2 \| 0\.200, 0\.190, 0\.210 \| 0\.290, 0\.500, 0\.280 \| 0\.200 → 0\.290 \| 0\.090 \| 1\.45 \| met \|/,
     );
     assert.match(table, /\| W5 .* \| 1\.95 \| not met \|/);
     assert.doesNotMatch(table, /W3-build/);
