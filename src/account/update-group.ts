@@ -1,11 +1,16 @@
-/** The IdP renames a group or changes its externalId (P17). Built-in groups keep their names (P19). */
+/**
+ * The IdP renames a group or changes its externalId (P17). Built-in groups keep their names
+ * (P19). A rename is a group change without members: `changeGroupMembers` holds the one copy
+ * of the name rules, the version-checked write and the activity entries, which a SCIM PATCH
+ * that renames and changes members in one request needs as well.
+ */
 
-import { recordActivity } from './activity.ts';
+import { changeGroupMembers } from './change-group-members.ts';
 import type { GroupInput } from './client.ts';
-import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
-import { assertGroupNameFree, groupUniquenessError, requireChangeableGroup } from './group-rules.ts';
+import type { AccountDeps } from './deps.ts';
 import type { Group } from './model.ts';
+
+const NO_MEMBERS = {};
 
 export function updateGroup(
   deps: AccountDeps,
@@ -13,41 +18,5 @@ export function updateGroup(
   input: GroupInput,
   expectedVersion?: number,
 ): Promise<Group> {
-  return deps.store.transaction(async (tx) => {
-    const group = await requireChangeableGroup(tx, id);
-    if (expectedVersion !== undefined && group.version !== expectedVersion) {
-      throw new AccountError(
-        'version_mismatch',
-        `group ${id} is at version ${group.version}, not ${expectedVersion}`,
-      );
-    }
-    const renamed = input.displayName !== group.displayName;
-    if (!renamed && input.externalId === group.externalId) return group;
-    if (renamed) await assertGroupNameFree(tx, input.displayName, id);
-    const now = nowIso(deps);
-    const next: Group = {
-      ...group,
-      displayName: input.displayName,
-      externalId: input.externalId,
-      updatedAt: now,
-      version: group.version + 1,
-    };
-    let written: boolean;
-    try {
-      written = await tx.updateGroup(next, group.version);
-    } catch (error) {
-      groupUniquenessError(error, input.displayName);
-    }
-    if (!written)
-      throw new AccountError('version_mismatch', `group ${id} was changed by someone else; read it again`);
-    await recordActivity(
-      deps,
-      tx,
-      now,
-      renamed ? 'group.renamed' : 'group.updated',
-      { targetType: 'group', targetId: id },
-      renamed ? { from: group.displayName, to: next.displayName } : { externalId: next.externalId },
-    );
-    return next;
-  });
+  return changeGroupMembers(deps, id, NO_MEMBERS, expectedVersion, input);
 }
