@@ -769,6 +769,8 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     if (groups) remember([[member.id, groups]]);
     return member;
   };
+  const updateGroup = (groupId: string, input: GroupInput, expectedVersion?: number) =>
+    call<Group>('PUT', `/groups/${id(groupId)}`, { input, expectedVersion }, false);
 
   return {
     connectionStatus: () => status,
@@ -849,8 +851,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       call<Group>('POST', '/groups', { input, memberIds }, false),
     getGroup: (groupId) => call<Group>('GET', `/groups/${id(groupId)}`, undefined, true),
     listGroups: (query: GroupListQuery) => call<Page<Group>>('POST', '/groups/search', { query }, true),
-    updateGroup: (groupId, input, expectedVersion) =>
-      call<Group>('PUT', `/groups/${id(groupId)}`, { input, expectedVersion }, false),
+    updateGroup,
     async changeGroupMembers(groupId, change: MembershipChange, expectedVersion, attributes) {
       const { missingKeyShares, ...group } = await call<Group & { missingKeyShares?: MissingKeyShare[] }>(
         'POST',
@@ -868,12 +869,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
         attributes !== undefined &&
         (group.displayName !== attributes.displayName || group.externalId !== attributes.externalId)
       ) {
-        return call<Group>(
-          'PUT',
-          `/groups/${id(groupId)}`,
-          { input: attributes, expectedVersion: group.version },
-          false,
-        );
+        return updateGroup(groupId, attributes, group.version);
       }
       return group;
     },
