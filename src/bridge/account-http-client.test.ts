@@ -77,6 +77,8 @@ async function proxy(
   fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>,
   /** `fail`: answer the channel's opening with 502, as a proxy in trouble would. */
   channel: 'strip' | 'fail' = 'strip',
+  /** Changes a JSON request body on its way (it gets the parsed body to change in place). */
+  rewrite?: (url: string, body: Record<string, unknown>) => void,
 ) {
   const seen: string[] = [];
   const target = new URL(account.address);
@@ -112,7 +114,23 @@ async function proxy(
         answer.pipe(response);
       },
     );
-    request.pipe(upstream);
+    upstream.on('error', () => response.destroy());
+    if (rewrite === undefined) {
+      request.pipe(upstream);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (body.length > 0) {
+        const json = JSON.parse(body.toString()) as Record<string, unknown>;
+        rewrite(request.url ?? '', json);
+        body = Buffer.from(JSON.stringify(json));
+      }
+      upstream.setHeader('content-length', body.length);
+      upstream.end(body);
+    });
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -359,55 +377,24 @@ describe('HTTP AccountClient', () => {
     // In front of the account: a proxy that refuses the channel and removes "attributes" from
     // membership calls, which is what an account from before that field does with it.
     const stripped: string[] = [];
-    const seen: string[] = [];
-    const withoutAttributes = (call: { method?: unknown; path?: unknown; body?: unknown }) => {
+    const withoutAttributes = (call: { path?: unknown; body?: unknown }) => {
       const body = call.body as Record<string, unknown> | undefined;
       if (typeof call.path === 'string' && call.path.includes('/membership') && body?.attributes) {
         delete body.attributes;
         stripped.push(call.path);
       }
     };
-    const target = new URL(account.address);
-    const older = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        seen.push(`${request.method} ${request.url}`);
-        let body = Buffer.concat(chunks);
-        if (body.length > 0 && request.url !== undefined) {
-          let json: { calls?: Array<Record<string, unknown>> } & Record<string, unknown>;
-          try {
-            json = JSON.parse(body.toString());
-          } catch {
-            response.writeHead(400).end('not JSON');
-            return;
-          }
-          if (request.url.startsWith('/api/v1/batch'))
-            for (const call of json.calls ?? []) withoutAttributes(call);
-          else withoutAttributes({ path: request.url, body: json });
-          body = Buffer.from(JSON.stringify(json));
-        }
-        const { connection: _c, upgrade: _u, 'content-length': _l, ...headers } = request.headers;
-        const upstream = http.request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: request.url,
-            method: request.method,
-            headers: { ...headers, 'content-length': String(body.length) },
-          },
-          (answer) => {
-            response.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(response);
-          },
-        );
-        upstream.on('error', () => response.destroy());
-        upstream.end(body);
-      });
-    });
-    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    const older = await proxy(
+      () => 'pass',
+      'strip',
+      (url, body) => {
+        if (url.startsWith('/api/v1/batch')) {
+          for (const call of body.calls as Array<Record<string, unknown>>) withoutAttributes(call);
+        } else withoutAttributes({ path: url, body });
+      },
+    );
     try {
-      const c = client({ accountUrlOverride: `http://127.0.0.1:${(older.address() as AddressInfo).port}` });
+      const c = client({ accountUrlOverride: older.url });
       const member = await c.createMember(input(70));
       const group = await c.createGroup({ displayName: 'Old Name', externalId: null }, []);
       const changed = await c.changeGroupMembers(group.id, { add: [member.id] }, group.version, {
@@ -418,8 +405,8 @@ describe('HTTP AccountClient', () => {
       // The account never saw the attributes, and the rename went as a request of its own.
       assert.equal(stripped.length, 1);
       assert.ok(
-        seen.some((line) => line.startsWith(`PUT /api/v1/groups/${group.id}`)),
-        seen.join('\n'),
+        older.seen.some((line) => line.startsWith(`PUT /api/v1/groups/${group.id}`)),
+        older.seen.join('\n'),
       );
       const stored = await account.store.getGroup(group.id);
       assert.deepEqual([stored?.displayName, stored?.externalId], ['New Name', 'g-70']);
@@ -428,8 +415,7 @@ describe('HTTP AccountClient', () => {
         [member.id],
       );
     } finally {
-      older.closeAllConnections();
-      await new Promise<void>((resolve) => older.close(() => resolve()));
+      await older.close();
     }
   });
 
