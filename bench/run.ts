@@ -22,8 +22,8 @@
  * bridge still reaching the account over the account API on loopback: it tells what the API
  * path costs apart from running two processes. `--mode compare` runs one-process and split
  * `--pairs` times each,
- * alternating (bench/compare.ts), and prints each workload's medians and their ratio
- * against the split-mode bar of 1.5.
+ * alternating (bench/compare.ts), and prints each workload's medians, what split adds in
+ * ms and their ratio against the split-mode bar of 1.5.
  *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
@@ -35,10 +35,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { compareRuns, comparisonMarkdown, type Mode, pairOrder } from './compare.ts';
-
-/** What one run measures: a compared mode, or split-local (both in one process, over the API). */
-type RunMode = Mode | 'split-local';
-
 import {
   type ConfirmBenchResult,
   confirmMarkdown,
@@ -52,6 +48,12 @@ import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from '
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
 import { runSuite, WorkloadAbort } from './workloads.ts';
+
+/** What one run measures: a compared mode, or split-local (both in one process, over the API). */
+type RunMode = Mode | 'split-local';
+const MODE_OPTIONS: ReadonlyArray<RunMode | 'compare'> = ['one-process', 'split', 'split-local', 'compare'];
+const isModeOption = (value: string): value is RunMode | 'compare' =>
+  (MODE_OPTIONS as readonly string[]).includes(value);
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(ROOT, '.bench');
@@ -114,8 +116,8 @@ function parseOptions(argv: string[]): Options {
       'confirm-members': { type: 'string', default: '10000' },
     },
   });
-  if (!['one-process', 'split', 'split-local', 'compare'].includes(values.mode))
-    throw new UsageError('--mode must be one-process, split, split-local or compare');
+  const mode = values.mode;
+  if (!isModeOption(mode)) throw new UsageError('--mode must be one-process, split, split-local or compare');
   if (values.mode !== 'one-process' && (values['write-docs'] || values['docs-only']))
     throw new UsageError(`--write-docs renders one-process figures; run ${values.mode} mode without it`);
   if (values.db !== 'sqlite' && values.db !== 'postgres')
@@ -143,7 +145,7 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     writeDocs: values['write-docs'] || values['docs-only'],
     docsOnly: values['docs-only'],
-    mode: values.mode as RunMode | 'compare',
+    mode,
     pairs: wholeNumber(values.pairs, 'pairs', 1, 20),
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
