@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly: scimbridge ships its sources and runs them with tsx.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (`npm run build` writes dist/). A source checkout that was never built
+// runs the TypeScript sources through tsx, a development dependency.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -1,12 +1,10 @@
 /**
- * The member pages' script and style, made at server start (no build step for users):
- * esbuild bundles the browser entry, which imports the same crypto modules the CLI uses,
- * into one file. Each asset is served under a name that contains its content hash, so it
+ * The member pages' script and style. The script is the browser entry, which imports the same
+ * crypto modules the CLI uses, bundled into one file (src/browser-bundle.ts). Each asset is served under a name that contains its content hash, so it
  * can be cached for a year and a new release is never mixed with an old script.
  */
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { browserBundle } from '../../browser-bundle.ts';
 
 export interface Asset {
   /** e.g. /assets/member-3f2a….js */
@@ -41,19 +39,7 @@ function hashed(name: string, extension: string, contentType: string, body: stri
 let cached: Promise<MemberAssets> | undefined;
 
 async function buildAssets(): Promise<MemberAssets> {
-  const entry = fileURLToPath(new URL('./browser/member-pages.ts', import.meta.url));
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  const script = result.outputFiles[0]!.text;
+  const script = await browserBundle(new URL('./browser/member-pages', import.meta.url));
   return {
     script: hashed('member', 'js', 'text/javascript; charset=utf-8', script),
     style: hashed('member', 'css', 'text/css; charset=utf-8', STYLE),
