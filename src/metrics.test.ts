@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CollectedGauge, Counter, Histogram, MetricsRegistry, registerProcessMetrics } from './metrics.ts';
+import { CollectedGauge, Counter, Histogram, MetricsRegistry } from './metrics.ts';
 
 describe('Prometheus text exposition', () => {
   test('counters by label, with HELP and TYPE, and label values escaped', async () => {
@@ -28,9 +28,9 @@ describe('Prometheus text exposition', () => {
     histogram.observe({ op: 'a' }, 0.5);
     histogram.observe({ op: 'a' }, 5);
     const text = await registry.render();
-    assert.match(text, /^latency_seconds_bucket\{op="a",le="0\.1"\} 1$/m);
-    assert.match(text, /^latency_seconds_bucket\{op="a",le="1"\} 2$/m);
-    assert.match(text, /^latency_seconds_bucket\{op="a",le="\+Inf"\} 3$/m);
+    assert.match(text, /^latency_seconds_bucket\{le="0\.1",op="a"\} 1$/m);
+    assert.match(text, /^latency_seconds_bucket\{le="1",op="a"\} 2$/m);
+    assert.match(text, /^latency_seconds_bucket\{le="\+Inf",op="a"\} 3$/m);
     assert.match(text, /^latency_seconds_sum\{op="a"\} 5\.55$/m);
     assert.match(text, /^latency_seconds_count\{op="a"\} 3$/m);
   });
@@ -43,7 +43,9 @@ describe('Prometheus text exposition', () => {
       collected = depth * 10;
     });
     registry.register(
-      new CollectedGauge('depth', 'Depth.', () => [{ labels: { state: 'queued' }, value: collected }]),
+      new CollectedGauge('depth', 'Depth.', () => [{ labels: { state: 'queued' }, value: collected }], {
+        labelNames: ['state'],
+      }),
     );
     assert.match(await registry.render(), /^depth\{state="queued"\} 10$/m);
     depth = 4;
@@ -52,7 +54,7 @@ describe('Prometheus text exposition', () => {
 
   test('a metric name is registered once; process metrics are there', async () => {
     const registry = new MetricsRegistry();
-    registerProcessMetrics(registry, { now: () => new Date() });
+    registry.registerProcessMetrics();
     assert.throws(
       () => registry.register(new Counter('process_cpu_seconds_total', 'again')),
       /registered twice/,
@@ -62,8 +64,32 @@ describe('Prometheus text exposition', () => {
       'process_cpu_seconds_total',
       'process_resident_memory_bytes',
       'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
     ]) {
       assert.match(text, new RegExp(`^${name} \\d`, 'm'));
     }
+  });
+
+  test('a counter kept elsewhere is rendered as a counter with its current value', async () => {
+    const registry = new MetricsRegistry();
+    let runs = 2;
+    registry.register(
+      new CollectedGauge('runs_total', 'Runs.', () => [{ value: runs }], { type: 'counter' }),
+    );
+    assert.match(await registry.render(), /^# TYPE runs_total counter\nruns_total 2$/m);
+    runs = 5;
+    assert.match(await registry.render(), /^runs_total 5$/m);
+  });
+
+  test('two services in one process keep their own registries and process metrics', async () => {
+    const account = new MetricsRegistry();
+    const bridge = new MetricsRegistry();
+    account.registerProcessMetrics();
+    bridge.registerProcessMetrics();
+    account.register(new Counter('only_account_total', 'Account only.')).inc();
+    assert.match(await account.render(), /^only_account_total 1$/m);
+    assert.doesNotMatch(await bridge.render(), /only_account_total/);
+    assert.match(await bridge.render(), /^process_resident_memory_bytes \d/m);
   });
 });

@@ -1,97 +1,34 @@
 /**
- * A small Prometheus registry: counters, gauges and histograms with labels, rendered in the
- * text exposition format (version 0.0.4). Both services use it for `/metrics`. Written here
- * rather than pulled in, because the format is a page long and we need a fraction of a
- * client library.
+ * Prometheus metrics for both services' `/metrics`, on prom-client: each service owns one
+ * registry (never the library's global one, so the account server and the bridge in one
+ * process stay apart), with the library's default process and Node.js metrics.
  *
- * Label values are escaped as the format requires (backslash, double quote, newline);
- * metric and label names are fixed strings in our code.
+ * The classes here keep what our code needs of a metric small: counters and histograms with
+ * fixed label names, and gauges whose samples are read when the page is rendered.
  */
+import client from 'prom-client';
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const PROMETHEUS_CONTENT_TYPE: string = client.Registry.PROMETHEUS_CONTENT_TYPE;
 
 type Labels = Record<string, string>;
 
-interface Metric {
+interface Registrable {
   readonly name: string;
-  render(): string;
+  readonly metric: client.Metric<string>;
 }
 
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-function labelText(labels: Labels): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return '';
-  return `{${keys.map((key) => `${key}="${escapeLabelValue(labels[key]!)}"`).join(',')}}`;
-}
-
-function numberText(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
-}
-
-function header(name: string, help: string, type: string): string {
-  return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`;
-}
-
-/** The label names are fixed per metric; values are looked up by their joined text. */
-function keyOf(labelNames: readonly string[], labels: Labels): string {
-  return labelNames.map((name) => labels[name] ?? '').join('\u0000');
-}
-
-function pick(labelNames: readonly string[], labels: Labels): Labels {
-  const picked: Labels = {};
-  for (const name of labelNames) picked[name] = labels[name] ?? '';
-  return picked;
-}
-
-export class Counter implements Metric {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
+export class Counter implements Registrable {
+  readonly metric: client.Counter<string>;
   constructor(
     readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[] = [],
-  ) {}
+    help: string,
+    labelNames: readonly string[] = [],
+  ) {
+    this.metric = new client.Counter({ name, help, labelNames, registers: [] });
+  }
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = keyOf(this.labelNames, labels);
-    const entry = this.values.get(key);
-    if (entry) entry.value += by;
-    else this.values.set(key, { labels: pick(this.labelNames, labels), value: by });
-  }
-
-  get(labels: Labels = {}): number {
-    return this.values.get(keyOf(this.labelNames, labels))?.value ?? 0;
-  }
-
-  render(): string {
-    let out = header(this.name, this.help, 'counter');
-    for (const { labels, value } of this.values.values()) {
-      out += `${this.name}${labelText(labels)} ${numberText(value)}\n`;
-    }
-    return out;
-  }
-}
-
-/** A gauge whose samples are read when `/metrics` is rendered. */
-export class CollectedGauge implements Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly collect: () => Array<{ labels?: Labels; value: number }>,
-    private readonly type: 'gauge' | 'counter' = 'gauge',
-  ) {}
-
-  render(): string {
-    let out = header(this.name, this.help, this.type);
-    for (const { labels, value } of this.collect()) {
-      out += `${this.name}${labelText(labels ?? {})} ${numberText(value)}\n`;
-    }
-    return out;
+    this.metric.inc(labels, by);
   }
 }
 
@@ -100,54 +37,75 @@ export const REQUEST_SECONDS_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-export class Histogram implements Metric {
-  private readonly series = new Map<
-    string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
-  >();
+export class Histogram implements Registrable {
+  readonly metric: client.Histogram<string>;
   constructor(
     readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[] = [],
-    readonly buckets: readonly number[] = REQUEST_SECONDS_BUCKETS,
-  ) {}
-
-  observe(labels: Labels, value: number): void {
-    const key = keyOf(this.labelNames, labels);
-    let entry = this.series.get(key);
-    if (!entry) {
-      entry = { labels: pick(this.labelNames, labels), counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, entry);
-    }
-    // Buckets are cumulative in the exposition format: count into every bucket ≥ value.
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) entry.counts[i]!++;
-    entry.sum += value;
-    entry.count++;
+    help: string,
+    labelNames: readonly string[] = [],
+    buckets: readonly number[] = REQUEST_SECONDS_BUCKETS,
+  ) {
+    this.metric = new client.Histogram({ name, help, labelNames, buckets: [...buckets], registers: [] });
   }
 
-  render(): string {
-    let out = header(this.name, this.help, 'histogram');
-    for (const { labels, counts, sum, count } of this.series.values()) {
-      for (let i = 0; i < this.buckets.length; i++) {
-        out += `${this.name}_bucket${labelText({ ...labels, le: numberText(this.buckets[i]!) })} ${counts[i]}\n`;
-      }
-      out += `${this.name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}\n`;
-      out += `${this.name}_sum${labelText(labels)} ${numberText(sum)}\n`;
-      out += `${this.name}_count${labelText(labels)} ${count}\n`;
+  observe(labels: Labels, value: number): void {
+    this.metric.observe(labels, value);
+  }
+}
+
+export interface Sample {
+  labels?: Labels;
+  value: number;
+}
+
+/**
+ * A gauge (or a counter kept elsewhere, such as the watcher's runs) whose samples are read
+ * when `/metrics` is rendered. Label names must be declared, as for every metric.
+ */
+export class CollectedGauge implements Registrable {
+  readonly metric: client.Metric<string>;
+  constructor(
+    readonly name: string,
+    help: string,
+    collectSamples: () => Sample[],
+    options: { type?: 'gauge' | 'counter'; labelNames?: readonly string[] } = {},
+  ) {
+    const labelNames = options.labelNames ?? [];
+    if (options.type === 'counter') {
+      this.metric = new client.Counter({
+        name,
+        help,
+        labelNames,
+        registers: [],
+        collect() {
+          this.reset();
+          for (const sample of collectSamples()) this.inc(sample.labels ?? {}, sample.value);
+        },
+      });
+    } else {
+      this.metric = new client.Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [],
+        collect() {
+          this.reset();
+          for (const sample of collectSamples()) this.set(sample.labels ?? {}, sample.value);
+        },
+      });
     }
-    return out;
   }
 }
 
 export class MetricsRegistry {
-  private readonly metrics: Metric[] = [];
+  private readonly registry = new client.Registry();
+  private readonly names = new Set<string>();
   private readonly collectors: Array<() => Promise<void>> = [];
 
-  register<T extends Metric>(metric: T): T {
-    if (this.metrics.some((known) => known.name === metric.name)) {
-      throw new Error(`metric ${metric.name} is registered twice`);
-    }
-    this.metrics.push(metric);
+  register<T extends Registrable>(metric: T): T {
+    if (this.names.has(metric.name)) throw new Error(`metric ${metric.name} is registered twice`);
+    this.names.add(metric.name);
+    this.registry.registerMetric(metric.metric);
     return metric;
   }
 
@@ -156,41 +114,14 @@ export class MetricsRegistry {
     this.collectors.push(collect);
   }
 
+  /** CPU, memory, start time, the heap and the event loop's delay: the library's defaults. */
+  registerProcessMetrics(): void {
+    client.collectDefaultMetrics({ register: this.registry });
+    for (const metric of this.registry.getMetricsAsArray()) this.names.add(metric.name);
+  }
+
   async render(): Promise<string> {
     for (const collect of this.collectors) await collect();
-    return this.metrics.map((metric) => metric.render()).join('');
+    return this.registry.metrics();
   }
-}
-
-/** CPU, memory, uptime and the event loop's health: the process metrics both services show. */
-export function registerProcessMetrics(registry: MetricsRegistry, clock: { now(): Date }): void {
-  const startSeconds = (clock.now().getTime() - process.uptime() * 1000) / 1000;
-  registry.register(
-    new CollectedGauge(
-      'process_cpu_seconds_total',
-      'User and system CPU time spent, in seconds.',
-      () => {
-        const usage = process.cpuUsage();
-        return [{ value: (usage.user + usage.system) / 1e6 }];
-      },
-      'counter',
-    ),
-  );
-  registry.register(
-    new CollectedGauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
-      { value: process.memoryUsage.rss() },
-    ]),
-  );
-  registry.register(
-    new CollectedGauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => [
-      { value: process.memoryUsage().heapUsed },
-    ]),
-  );
-  registry.register(
-    new CollectedGauge(
-      'process_start_time_seconds',
-      'Start time of the process since the Unix epoch, in seconds.',
-      () => [{ value: Math.round(startSeconds) }],
-    ),
-  );
 }

@@ -4,7 +4,7 @@
  * each bridge, and process metrics.
  */
 import type { Clock } from '../clock.ts';
-import { CollectedGauge, Counter, Histogram, MetricsRegistry, registerProcessMetrics } from '../metrics.ts';
+import { CollectedGauge, Counter, Histogram, MetricsRegistry } from '../metrics.ts';
 import type { BridgeHealthRecord, MailState } from './model.ts';
 import type { Store } from './store.ts';
 
@@ -20,7 +20,7 @@ export function createAccountMetrics(options: {
   monitoredBridges: readonly string[];
 }): AccountMetrics {
   const registry = new MetricsRegistry();
-  registerProcessMetrics(registry, options.clock);
+  registry.registerProcessMetrics();
   const requests = registry.register(
     new Counter('scimbridge_account_http_requests_total', 'HTTP requests answered by the account server.', [
       'route',
@@ -47,6 +47,7 @@ export function createAccountMetrics(options: {
   registry.register(
     new CollectedGauge('scimbridge_outbox_messages', 'E-mail outbox messages by state.', () =>
       Object.entries(outbox).map(([state, value]) => ({ labels: { state }, value })),
+      { labelNames: ['state'] },
     ),
   );
   /** One sample per monitored bridge the store has a record of. */
@@ -54,6 +55,7 @@ export function createAccountMetrics(options: {
     registry.register(
       new CollectedGauge(name, help, () =>
         bridges.map((record) => ({ labels: { bridge: record.bridgeUrl }, value: value(record) })),
+        { labelNames: ['bridge'] },
       ),
     );
   bridgeGauge(

@@ -10,7 +10,7 @@ import type { AccountClient } from '../account/client.ts';
 import type { MonitoringTokenCheck } from '../account/monitoring-tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { RecentLogLines } from '../logging.ts';
-import { CollectedGauge, MetricsRegistry, registerProcessMetrics } from '../metrics.ts';
+import { CollectedGauge, MetricsRegistry } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
 import { RequestRecord } from './request-record.ts';
@@ -44,7 +44,7 @@ export interface BridgeObservabilityOptions {
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
   const metrics = new MetricsRegistry();
-  registerProcessMetrics(metrics, options.clock);
+  metrics.registerProcessMetrics();
   const requests = new RequestRecord(options.clock, metrics);
   const problems = new AccountProblemLog(options.logger, options.clock);
   const { watcher, verifier } = options;
@@ -71,7 +71,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
       'scimbridge_watcher_runs_total',
       'Provision watcher runs since the bridge started.',
       () => [{ value: watcher?.watcherStatus().runsTotal ?? 0 }],
-      'counter',
+      { type: 'counter' },
     ),
   );
   metrics.register(
@@ -79,7 +79,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
       'scimbridge_watcher_confirmed_total',
       'Members the provision watcher confirmed since the bridge started.',
       () => [{ value: watcher?.watcherStatus().confirmedTotal ?? 0 }],
-      'counter',
+      { type: 'counter' },
     ),
   );
   metrics.register(

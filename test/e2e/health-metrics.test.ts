@@ -150,7 +150,7 @@ describe('health and metrics', () => {
     assert.match(text, /^scimbridge_scim_requests_total\{operation="users\.get",status="404"\} 1$/m);
     assert.match(
       text,
-      /^scimbridge_scim_request_duration_seconds_bucket\{operation="users\.list",status="200",le="\+Inf"\} \d+$/m,
+      /^scimbridge_scim_request_duration_seconds_bucket\{le="\+Inf",operation="users\.list",status="200"\} \d+$/m,
     );
     assert.match(
       text,
