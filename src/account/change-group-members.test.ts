@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { testDatabases } from '../../test/support/requirements.ts';
 import { changeGroupMembers } from './change-group-members.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
@@ -204,7 +205,7 @@ describe('changeGroupMembers on SQLite', () => {
   });
 });
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`changeGroupMembers: attributes in the same transaction (${db})`, () => {
     // On both databases: the unique index on names and the rollback of an aborted
     // transaction differ between SQLite and PostgreSQL.

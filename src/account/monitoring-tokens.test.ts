@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { testDatabases } from '../../test/support/requirements.ts';
 import { createInProcessAccountClient } from './in-process-client.ts';
 import {
   createMonitoringToken,
@@ -12,7 +13,7 @@ import {
 } from './monitoring-tokens.ts';
 import { openFixture } from './test-fixture.ts';
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   test(`${db}: the in-process client answers from the store, with no cache of its own`, async () => {
     const f = await openFixture({ db });
     try {

@@ -45,16 +45,20 @@ export function createAccountMetrics(options: {
     bridges = records.filter((record): record is BridgeHealthRecord => record !== undefined);
   });
   registry.register(
-    new CollectedGauge('scimbridge_outbox_messages', 'E-mail outbox messages by state.', () =>
-      Object.entries(outbox).map(([state, value]) => ({ labels: { state }, value })),
+    new CollectedGauge(
+      'scimbridge_outbox_messages',
+      'E-mail outbox messages by state.',
+      () => Object.entries(outbox).map(([state, value]) => ({ labels: { state }, value })),
       { labelNames: ['state'] },
     ),
   );
   /** One sample per monitored bridge the store has a record of. */
   const bridgeGauge = (name: string, help: string, value: (record: BridgeHealthRecord) => number) =>
     registry.register(
-      new CollectedGauge(name, help, () =>
-        bridges.map((record) => ({ labels: { bridge: record.bridgeUrl }, value: value(record) })),
+      new CollectedGauge(
+        name,
+        help,
+        () => bridges.map((record) => ({ labels: { bridge: record.bridgeUrl }, value: value(record) })),
         { labelNames: ['bridge'] },
       ),
     );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { testDatabases } from '../../test/support/requirements.ts';
 import type { MemberInput } from './client.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
@@ -10,7 +11,7 @@ import { updateMember } from './update-member.ts';
 
 const SIGNED_UP = '2025-03-01T10:00:00.000Z';
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`setMemberActive (${db})`, () => {
     let f: Fixture;
     let grace: Member;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { testDatabases } from '../../test/support/requirements.ts';
 import { unlockMemberPrivateKey } from '../crypto/member-keys.ts';
 import { deriveSignInProof } from '../crypto/sign-in-proof.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from './complete-signup.ts';
@@ -40,7 +41,7 @@ async function signupCode(work: () => Promise<unknown>): Promise<string> {
   throw new Error('expected an error, but the call succeeded');
 }
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`invitations and sign-up (${db})`, () => {
     let f: Fixture;
     beforeEach(async () => {

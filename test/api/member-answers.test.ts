@@ -26,13 +26,14 @@ import { type RunningAccount, startAccountService } from '../../src/main.ts';
 import { UNUSUAL_PROFILES } from '../../src/storage/contract.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { checkResponse } from '../support/openapi.ts';
+import { testDatabases } from '../support/requirements.ts';
 import { openSetupSession } from '../support/session.ts';
 import { TEST_DATABASE_URL } from '../support/system.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read bodies freely
 type AnyBody = any;
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`account API member answers (${db})`, () => {
     let account: RunningAccount;
     let dataDir: string;

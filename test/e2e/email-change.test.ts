@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { hashSecret, randomSecret } from '../../src/account/email-change.ts';
 import type { Member } from '../../src/account/model.ts';
+import { testDatabases } from '../support/requirements.ts';
 import { closedPort, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 import { ERROR_SCHEMA, patch, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -18,7 +19,7 @@ interface Page {
   headers: Headers;
 }
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`e-mail changes over HTTP on ${db}`, () => {
     let sys: TestSystem;
     let counter = 0;

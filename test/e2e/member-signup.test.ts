@@ -8,11 +8,12 @@ import { after, before, describe, test } from 'node:test';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
 import { deriveSignInProof } from '../../src/crypto/sign-in-proof.ts';
+import { testDatabases } from '../support/requirements.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const PASSWORD = 'over the hills and far away';
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`member sign-up and sign-in over HTTP (${db})`, () => {
     let sys: TestSystem;
     before(async () => {

@@ -20,6 +20,7 @@ import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { importPrivateKey } from '../../src/crypto/keys.ts';
 import { startSystem } from '../../src/main.ts';
 import { loggerInto } from '../support/log-lines.ts';
+import { needsPostgres } from '../support/requirements.ts';
 import { signUp } from '../support/sign-up.ts';
 import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -123,46 +124,50 @@ describe('provision watcher: restart safety', () => {
 });
 
 describe('provision watcher: two racing', () => {
-  test('two watchers confirming the same members confirm each once, with one mail each', async () => {
-    const sys = await startTestSystem({ db: 'postgres' });
-    try {
-      const ids: string[] = [];
-      for (let n = 0; n < 12; n++) {
-        const res = await sys.scim('POST', '/Users', {
-          schemas: [USER_SCHEMA],
-          userName: `race${n}@example.com`,
-        });
-        ids.push(res.body.id);
-      }
-      // The system's own watcher stays out of it: only the two below confirm.
-      sys.system.watcher.stop();
-      await sys.system.watcher.runNow();
-      for (const id of ids) await signUp(sys.store, id);
+  test(
+    'two watchers confirming the same members confirm each once, with one mail each',
+    needsPostgres,
+    async () => {
+      const sys = await startTestSystem({ db: 'postgres' });
+      try {
+        const ids: string[] = [];
+        for (let n = 0; n < 12; n++) {
+          const res = await sys.scim('POST', '/Users', {
+            schemas: [USER_SCHEMA],
+            userName: `race${n}@example.com`,
+          });
+          ids.push(res.body.id);
+        }
+        // The system's own watcher stays out of it: only the two below confirm.
+        sys.system.watcher.stop();
+        await sys.system.watcher.runNow();
+        for (const id of ids) await signUp(sys.store, id);
 
-      // Two bridges: each its own client, key ring and watcher over the same database.
-      const watchers = await Promise.all(
-        [0, 1].map(() => watcherOfAnotherBridge(sys, sys.token, { intervalSeconds: 300, batchSize: 5 })),
-      );
-      const summaries = await Promise.all(watchers.map((watcher) => watcher.runNow()));
-      for (const watcher of watchers) watcher.stop();
-      assert.equal(summaries[0]!.confirmed + summaries[1]!.confirmed, 12);
-      for (const id of ids) {
-        const member = (await sys.store.getMember(id))!;
-        assert.equal(member.state, 'active');
-        assert.equal((await sys.store.listGroupKeySharesOfMember(id)).length, 1, 'Team Members, once');
+        // Two bridges: each its own client, key ring and watcher over the same database.
+        const watchers = await Promise.all(
+          [0, 1].map(() => watcherOfAnotherBridge(sys, sys.token, { intervalSeconds: 300, batchSize: 5 })),
+        );
+        const summaries = await Promise.all(watchers.map((watcher) => watcher.runNow()));
+        for (const watcher of watchers) watcher.stop();
+        assert.equal(summaries[0]!.confirmed + summaries[1]!.confirmed, 12);
+        for (const id of ids) {
+          const member = (await sys.store.getMember(id))!;
+          assert.equal(member.state, 'active');
+          assert.equal((await sys.store.listGroupKeySharesOfMember(id)).length, 1, 'Team Members, once');
+        }
+        const ready = (await sys.store.listMail({ limit: 100 })).filter(
+          (mail) => mail.template === 'account_ready',
+        );
+        assert.equal(ready.length, 12);
+        assert.equal(new Set(ready.map((mail) => mail.to)).size, 12);
+        // Team Members got one key pair, whoever made it first.
+        const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
+        assert.equal((await sys.store.getGroupKeys([teamMembers.id])).length, 1);
+      } finally {
+        await sys.close();
       }
-      const ready = (await sys.store.listMail({ limit: 100 })).filter(
-        (mail) => mail.template === 'account_ready',
-      );
-      assert.equal(ready.length, 12);
-      assert.equal(new Set(ready.map((mail) => mail.to)).size, 12);
-      // Team Members got one key pair, whoever made it first.
-      const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
-      assert.equal((await sys.store.getGroupKeys([teamMembers.id])).length, 1);
-    } finally {
-      await sys.close();
-    }
-  });
+    },
+  );
 });
 
 describe('provision watcher: new credentials', () => {

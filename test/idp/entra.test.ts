@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { testDatabases } from '../support/requirements.ts';
 import {
   ENTERPRISE,
   ERROR_SCHEMA,
@@ -32,7 +33,7 @@ function adaBody(active: unknown = true) {
   };
 }
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`Entra ID request sequence (${db})`, () => {
     let sys: TestSystem;
     const entra = (method: string, path: string, body?: unknown) => sys.scim(method, path, body, ENTRA);

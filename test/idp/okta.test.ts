@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { testDatabases } from '../support/requirements.ts';
 import {
   ERROR_SCHEMA,
   GROUP_SCHEMA,
@@ -29,7 +30,7 @@ const grace = {
   active: true,
 };
 
-for (const db of ['sqlite', 'postgres'] as const) {
+for (const db of testDatabases()) {
   describe(`Okta request sequence (${db})`, () => {
     let sys: TestSystem;
     const okta = (method: string, path: string, body?: unknown) => sys.scim(method, path, body, OKTA);

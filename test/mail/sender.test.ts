@@ -19,6 +19,7 @@ import { randomIds } from '../../src/clock.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { loggerInto } from '../support/log-lines.ts';
+import { testDatabases } from '../support/requirements.ts';
 import { closedPort, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 import { TEST_DATABASE_URL } from '../support/system.ts';
 
@@ -99,7 +100,7 @@ function captureLogger() {
   return { logger, lines };
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of testDatabases()) {
   describe(`mail sender on ${kind}`, () => {
     let database: Database;
     let store: Store;
@@ -361,7 +362,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 }
 
 describe('a sender process killed in the middle of a send', () => {
-  for (const kind of ['sqlite', 'postgres'] as const) {
+  for (const kind of testDatabases()) {
     test(`${kind}: the message is sent once, by the next sender, after the claim runs out`, async () => {
       const { spawn } = await import('node:child_process');
       const database = await freshDatabase(kind);
