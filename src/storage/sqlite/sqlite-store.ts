@@ -79,7 +79,7 @@ import {
   vaultValues,
 } from '../key-chain-sql.ts';
 import { groupListScope, ListPlanner, type ListScope, memberListScope } from '../list-query.ts';
-import { migrations } from '../migrations.ts';
+import { migrations } from '../migrations/index.ts';
 import {
   bridgeHealthFromRow,
   bridgeHealthValues,
