@@ -320,3 +320,10 @@ export function uniqueFieldOf(
   if (constraint.includes('display_name')) return 'displayName';
   return 'id';
 }
+
+/** Appends `value` to the list kept under `key`. */
+export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

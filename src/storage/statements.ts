@@ -3,6 +3,9 @@
  * to `$n`). Lookups use the same `lower(x)` expressions as the unique indexes so that the
  * indexes serve them. Statements whose SQL differs per dialect live in each store.
  */
+
+import { keyChainSql } from './key-chain-sql.ts';
+import { MONITORING_SQL } from './monitoring-rows.ts';
 import {
   ACCOUNT_COLUMNS,
   ACTIVITY_COLUMNS,
@@ -119,3 +122,31 @@ export const idLast = (values: unknown[]): unknown[] => {
   rest.push(id);
   return rest;
 };
+
+/** The statements whose SQL differs per dialect: how a list of values is passed, and row locks. */
+export function dialectSql(dialect: 'sqlite' | 'postgres') {
+  const pg = dialect === 'postgres';
+  const oneOf = (column: string): string =>
+    pg ? `${column} = ANY(?::text[])` : `${column} IN (SELECT value FROM json_each(?))`;
+  return {
+    ...keyChainSql(dialect),
+    addGroupMembers: pg
+      ? 'INSERT INTO group_members (group_id, member_id) SELECT DISTINCT ?::text, m.id FROM unnest(?::text[]) AS u(id) ' +
+        'JOIN members m ON m.id = u.id ON CONFLICT DO NOTHING'
+      : 'INSERT OR IGNORE INTO group_members (group_id, member_id) ' +
+        'SELECT ?, m.id FROM json_each(?) j JOIN members m ON m.id = j.value',
+    removeGroupMembers: `DELETE FROM group_members WHERE group_id = ? AND ${oneOf('member_id')}`,
+    filterGroupMembers: `SELECT member_id AS id FROM group_members WHERE group_id = ? AND ${oneOf('member_id')}`,
+    listGroupsOfMembers:
+      'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+      `WHERE ${oneOf('gm.member_id')} ORDER BY gm.member_id, g.seq`,
+    existingMemberIds: `SELECT id FROM members WHERE ${oneOf('id')} AND scim_deleted = FALSE`,
+    // SKIP LOCKED: a sender never waits for rows another sender is claiming right now, and the
+    // re-check of the WHERE clause after a concurrent commit keeps a claim exclusive. On SQLite
+    // the UPDATE takes the database's write lock, which does the same.
+    claimDueMail: claimDueMailSql(pg ? ' FOR UPDATE SKIP LOCKED' : ''),
+    // Locked until the transaction ends: two account servers checking the same bridge update
+    // its row one after the other, so neither loses the other's count or sends a second notice.
+    getBridgeHealth: MONITORING_SQL.getBridgeHealth + (pg ? ' FOR UPDATE' : ''),
+  };
+}

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
-import { migrations } from '../migrations.ts';
+import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { openPostgresStore } from './postgres-store.ts';
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
-import { migrations } from '../migrations.ts';
+import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 

@@ -1,0 +1,35 @@
+/**
+ * Versioned, forward-only schema migrations. One module per version
+ * (`NNN-name.ts`), each carrying the SQL of both dialects side by side. A migration runs once, inside
+ * a transaction, and is recorded in `schema_migrations`; never edit one that has shipped —
+ * add a new version instead.
+ *
+ * Shared conventions:
+ * - Every entity table has `seq` (creation order, the default sort and keyset key) and a
+ *   text `id` (the SCIM id). Timestamps are ISO-8601 UTC text, so they compare as instants.
+ * - Case-insensitive uniqueness uses `lower(x)` expression indexes in both dialects, and the
+ *   queries use the very same expression so the index serves them.
+ * - `member_emails` holds every address of a member (account e-mail plus the profile's
+ *   `emails[].value`), lower-cased, maintained by triggers: it makes the IdPs' e-mail lookups
+ *   (`emails[type eq "work"].value eq "x"`) index seeks instead of JSON scans.
+ * - `counters` keeps unfiltered totals O(1); triggers update it in the writing transaction,
+ *   so it stays right across processes.
+ */
+import { migration as v1 } from './001-initial-schema.ts';
+import { migration as v2 } from './002-member-keys.ts';
+import { migration as v3 } from './003-member-sign-in.ts';
+import { migration as v4 } from './004-key-chain.ts';
+import { migration as v5 } from './005-outbox-claims.ts';
+import { migration as v6 } from './006-account-api-access.ts';
+import { migration as v7 } from './007-monitoring.ts';
+import { migration as v8 } from './008-counter-lock-order.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+/** In version order; each store applies those its database has not recorded. */
+export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8];
+
+migrations.forEach((migration, index) => {
+  if (migration.version !== index + 1) throw new Error(`migration ${migration.version} is out of order`);
+});
