@@ -711,8 +711,9 @@ CREATE TABLE bridge_health (
  * ordered by lower-cased e-mail (unique, so it is a total order for keyset paging) and
  * searched by prefix of e-mail, display name, given name or family name. Each filter (state,
  * managed) has an index in list order, so a filtered page reads about as many entries as it
- * shows; each searched name has an index that also holds the list key, so a search collects
- * the keys of its matches from the indexes alone and reads only the rows it shows. PostgreSQL compares them in
+ * shows; each searched name has an index that also holds the list key, the state and the
+ * managed flag, so a search, filtered or not, collects the keys of its matches from the
+ * indexes alone and reads only the rows it shows. PostgreSQL compares them in
  * the "C" collation: under a linguistic collation a prefix is not one contiguous range of the
  * index, and byte order is also SQLite's, so both databases page in the same order.
  */
@@ -725,9 +726,9 @@ const peopleV9 = (dialect: 'sqlite' | 'postgres') => {
 ${emailOrder}
 CREATE INDEX members_state_email ON members (state, ${key('email')});
 CREATE INDEX members_managed_email ON members (managed, ${key('email')});
-CREATE INDEX members_display_name_email ON members (${key('display_name')}, ${key('email')});
-CREATE INDEX members_given_name_email ON members (${key('given_name')}, ${key('email')});
-CREATE INDEX members_family_name_email ON members (${key('family_name')}, ${key('email')});
+CREATE INDEX members_display_name_email ON members (${key('display_name')}, ${key('email')}, state, managed);
+CREATE INDEX members_given_name_email ON members (${key('given_name')}, ${key('email')}, state, managed);
+CREATE INDEX members_family_name_email ON members (${key('family_name')}, ${key('email')}, state, managed);
 CREATE INDEX activity_target ON activity (target_id, seq);
 `;
 };
