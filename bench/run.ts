@@ -12,6 +12,10 @@
  * `--only CONFIRM` (or no `--only`) runs the provision watcher workload (bench/confirm.ts):
  * confirming `--confirm-members` (10,000) pending members, each in 3 groups, in one run.
  *
+ * `--only PEOPLE` (or no `--only`) runs the administrators' people list workload
+ * (bench/people.ts): each page of the list, filters and searches, at `--people-members`
+ * (100,000) members.
+ *
  * `--profile` records a V8 CPU profile of the server for each workload under
  * `.bench/profiles/` and prints the functions with the most self time; its CPU figures are
  * inflated by the profiler and never count against the bars.
@@ -43,6 +47,14 @@ import {
 } from './confirm.ts';
 import { MAIL_BAR_SECONDS, runMailBenchmark, spliceMail } from './mail.ts';
 import type { Measurement } from './measure.ts';
+import {
+  PEOPLE_BAR_MS,
+  type PeopleBenchResult,
+  peopleMarkdown,
+  peopleMisses,
+  runPeopleBenchmark,
+  splicePeopleSection,
+} from './people.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
@@ -79,13 +91,18 @@ interface Options {
   pairs: number;
   mails: number;
   confirmMembers: number;
+  peopleMembers: number;
 }
+
+/** The workloads besides the SCIM ones W1 … W5. */
+const EXTRA_WORKLOADS: readonly string[] = ['MAIL', 'CONFIRM', 'PEOPLE'];
 
 /** Whether `--only` asks for the SCIM workloads, the MAIL workload, or (without it) both. */
 const wantsScim = (options: Options) =>
-  options.only === undefined || options.only.some((key) => key !== 'MAIL' && key !== 'CONFIRM');
+  options.only === undefined || options.only.some((key) => !EXTRA_WORKLOADS.includes(key));
 const wantsMail = (options: Options) => options.only === undefined || options.only.includes('MAIL');
 const wantsConfirm = (options: Options) => options.only === undefined || options.only.includes('CONFIRM');
+const wantsPeople = (options: Options) => options.only === undefined || options.only.includes('PEOPLE');
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text.replace(/_/g, ''));
@@ -114,6 +131,7 @@ function parseOptions(argv: string[]): Options {
       pairs: { type: 'string', default: '3' },
       mails: { type: 'string', default: '10000' },
       'confirm-members': { type: 'string', default: '10000' },
+      'people-members': { type: 'string', default: '100000' },
     },
   });
   const mode = values.mode;
@@ -126,12 +144,14 @@ function parseOptions(argv: string[]): Options {
     ?.split(',')
     .map((key) => {
       const upper = key.trim().toUpperCase();
-      return upper === 'MAIL' || upper === 'CONFIRM' ? upper : key.trim();
+      return EXTRA_WORKLOADS.includes(upper) ? upper : key.trim();
     })
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM')
-      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL and CONFIRM, not "${key}"`);
+    if (!/^W[1-5]/i.test(key) && !EXTRA_WORKLOADS.includes(key))
+      throw new UsageError(
+        `--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL, CONFIRM and PEOPLE, not "${key}"`,
+      );
   }
   return {
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
@@ -149,6 +169,7 @@ function parseOptions(argv: string[]): Options {
     pairs: wholeNumber(values.pairs, 'pairs', 1, 20),
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
+    peopleMembers: wholeNumber(values['people-members'], 'people-members', 100, 1_000_000),
   };
 }
 
@@ -385,6 +406,43 @@ async function runConfirm(options: Options): Promise<number> {
   return failed;
 }
 
+/** The PEOPLE workload; returns the number of failures (each query over the bar counts as one). */
+async function runPeople(options: Options): Promise<number> {
+  let failed = 0;
+  if (!options.docsOnly) {
+    console.log(`\npeople list: ${options.peopleMembers.toLocaleString('en')} members, ${options.database}`);
+    const result = await runPeopleBenchmark({
+      members: options.peopleMembers,
+      repeats: 20,
+      database: options.database,
+      postgresUrl: process.env.DATABASE_URL || DEFAULT_POSTGRES_URL,
+      log: (line) => console.log(line),
+    });
+    await writeFile(
+      path.join(RESULTS_DIR, `people-${options.database}-${options.peopleMembers}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    for (const miss of peopleMisses(result)) {
+      console.error(`\n!!! PEOPLE: "${miss.label}" took ${miss.maxMs} ms, over the ${PEOPLE_BAR_MS} ms bar`);
+      failed++;
+    }
+  }
+  if (options.writeDocs) {
+    const results: PeopleBenchResult[] = [];
+    const files = (await readdir(RESULTS_DIR)).filter((name) =>
+      /^people-(sqlite|postgres)-\d+\.json$/.test(name),
+    );
+    for (const file of files) {
+      results.push(JSON.parse(await readFile(path.join(RESULTS_DIR, file), 'utf8')) as PeopleBenchResult);
+    }
+    results.sort((a, b) => a.database.localeCompare(b.database) || a.members - b.members);
+    const document = await readDocs();
+    await writeFile(DOCS_FILE, splicePeopleSection(document, peopleMarkdown(results)));
+    console.log(`wrote the people list section of ${path.relative(ROOT, DOCS_FILE)}`);
+  }
+  return failed;
+}
+
 /** `--mode compare`: both modes, alternating, then each workload's medians and ratio. */
 async function runComparison(options: Options): Promise<number> {
   let failed = 0;
@@ -443,6 +501,7 @@ async function main(): Promise<number> {
   if (options.writeDocs && wantsScim(options)) await writeDocs(options.database);
   if (!options.docsOnly && wantsMail(options)) failed += await runMail(options);
   if (wantsConfirm(options)) failed += await runConfirm(options);
+  if (wantsPeople(options)) failed += await runPeople(options);
   return failed === 0 ? 0 : 1;
 }
 

@@ -3,7 +3,7 @@
  * (one connection's way of running a statement) and the dialect's own SQL (`dialectSql`).
  * Each dialect's store adds its transactions and overrides what it does better its own way.
  */
-import type { GroupMemberRef, MailState, OutboxMessage } from '../account/model.ts';
+import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import {
   ACCESS_SQL,
@@ -19,6 +19,7 @@ import type { SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
 import * as monitoring from './monitoring-rows.ts';
+import * as people from './people-sql.ts';
 import * as rows from './rows.ts';
 import { append, type Row } from './rows.ts';
 import * as signup from './signup-rows.ts';
@@ -151,6 +152,24 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
         memberListScope(query),
       ),
 
+    // Run as generated SQL, which PostgreSQL plans for these values: the generic plan of a
+    // named statement cannot tell a rare prefix from a common one and walked the list order.
+    listPeople: async (query) => {
+      const { sql, params } = people.peopleSql(dialect.name, query);
+      const page = await x.table(dialect.name === 'postgres' ? numberedPlaceholders(sql) : sql, params);
+      return people.peoplePageOf(
+        page.rows.map((values) => rowOf(page.names, values)),
+        query.limit,
+      );
+    },
+    countMembersByState: async (): Promise<Record<MemberState, number>> =>
+      people.stateCountsOf(await x.many(people.PEOPLE_COUNT_SQL, [])),
+    deleteMember: async (id) => {
+      await x.run(SQL.deleteEmailChangeTokensOfMember, [id]);
+      await x.run(DELETE_QUEUED_MAIL_OF_MEMBER[dialect.name], [id]);
+      return (await x.run(SQL.deleteMember, [id])) === 1;
+    },
+
     insertGroup: (group) => done(x.run(SQL.insertGroup, rows.groupValues(group))),
     updateGroup: (group, version) => one(x.run(SQL.updateGroup, versioned(rows.groupValues(group), version))),
     deleteGroup: (id) => one(x.run(SQL.deleteGroup, [id])),
@@ -176,6 +195,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
             page.limit,
           ]))) as unknown as GroupMemberRef[],
     countGroupMembers: async (groupId) => Number((await x.one(SQL.countGroupMembers, [groupId]))?.n ?? 0),
+    countGroupKeyShares: async (groupId) => Number((await x.one(SQL.countGroupKeyShares, [groupId]))?.n ?? 0),
     listGroupsOfMembers: async (memberIds) => {
       const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
       if (memberIds.length === 0) return groups;
@@ -283,6 +303,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     getMemberSession: (hash) =>
       first(x.one(signup.SIGNUP_SQL.getMemberSession, [hash]), signup.sessionFromRow),
     deleteMemberSession: (hash) => one(x.run(signup.SIGNUP_SQL.deleteMemberSession, [hash])),
+    deleteSessionsOfMember: (memberId) => count(x.run(signup.SIGNUP_SQL.deleteSessionsOfMember, [memberId])),
     deleteExpiredMemberSessions: (now) => count(x.run(signup.SIGNUP_SQL.deleteExpiredMemberSessions, [now])),
     transferMemberSignup: async (from, to) => {
       await x.run(signup.SIGNUP_SQL.transferMemberKeys, [to, from]);
@@ -314,9 +335,13 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     appendActivity: (entry) => done(x.run(SQL.appendActivity, rows.activityValues(entry))),
     listActivity: (page) =>
       each(
-        page.before === undefined
-          ? x.many(SQL.listActivity, [page.limit])
-          : x.many(SQL.listActivityBefore, [page.before, page.limit]),
+        page.targetId === undefined
+          ? page.before === undefined
+            ? x.many(SQL.listActivity, [page.limit])
+            : x.many(SQL.listActivityBefore, [page.before, page.limit])
+          : page.before === undefined
+            ? x.many(SQL.listActivityOfTarget, [page.targetId, page.limit])
+            : x.many(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]),
         rows.activityFromRow,
       ),
 
@@ -368,3 +393,14 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 }
 
 const idOf = (row: Row): string => row.id as string;
+
+const DELETE_QUEUED_MAIL_OF_MEMBER = {
+  sqlite: people.deleteQueuedMailOfMemberSql('sqlite'),
+  postgres: people.deleteQueuedMailOfMemberSql('postgres'),
+};
+
+/** `?` placeholders as PostgreSQL's `$1, $2 …` (the generated people SQL has no other `?`). */
+function numberedPlaceholders(sql: string): string {
+  let position = 0;
+  return sql.replace(/\?/g, () => `$${++position}`);
+}

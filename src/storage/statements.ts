@@ -60,6 +60,7 @@ export const SQL = {
 
   removeAllGroupMembers: 'DELETE FROM group_members WHERE group_id = ?',
   countGroupMembers: 'SELECT count(*) AS n FROM group_members WHERE group_id = ?',
+  countGroupKeyShares: 'SELECT count(*) AS n FROM group_key_shares WHERE group_id = ?',
   listGroupMembers:
     'SELECT gm.member_id AS id, COALESCE(m.display_name, m.email) AS display FROM group_members gm ' +
     'JOIN members m ON m.id = gm.member_id WHERE gm.group_id = ? ORDER BY gm.member_id LIMIT ?',
@@ -85,6 +86,13 @@ export const SQL = {
   listActivityBefore:
     `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE seq < (SELECT seq FROM activity WHERE id = ?) ` +
     'ORDER BY seq DESC LIMIT ?',
+  listActivityOfTarget: `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE target_id = ? ORDER BY seq DESC LIMIT ?`,
+  listActivityOfTargetBefore:
+    `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE target_id = ? ` +
+    'AND seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?',
+  deleteEmailChangeTokensOfMember: 'DELETE FROM email_change_tokens WHERE member_id = ?',
+  /** Cascades to memberships (and their key shares), keys, credential, sessions, invitations. */
+  deleteMember: 'DELETE FROM members WHERE id = ?',
 
   enqueueMail: `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS)})`,
   getMail: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = ?`,
