@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { loggerInto } from '../../test/support/log-lines.ts';
+import { ManualTime } from '../../test/support/manual-time.ts';
 import { openSetupSession } from '../../test/support/session.ts';
 import { AccountError } from '../account/errors.ts';
 import { setupProvisioning } from '../account/setup-provisioning.ts';
@@ -55,7 +56,7 @@ async function unlock(target: RunningAccount = account): Promise<UnlockedSession
 }
 
 function client(
-  options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number } = {},
+  options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number; time?: ManualTime } = {},
 ): HttpAccountClient {
   const made = createHttpAccountClient({
     session: () => session,
@@ -81,10 +82,13 @@ async function proxy(
   rewrite?: (url: string, body: Record<string, unknown>) => void,
 ) {
   const seen: string[] = [];
+  /** How often the client tried to open the channel through this proxy. */
+  const channelOpenings = { count: 0 };
   const target = new URL(account.address);
   const server = http.createServer(async (request, response) => {
     const { connection: _connection, upgrade: _upgrade, ...headers } = request.headers;
     if (request.url === '/api/v1/channel') {
+      channelOpenings.count++;
       if (channel === 'fail') response.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
       else forward(request, response, headers);
       return;
@@ -137,6 +141,7 @@ async function proxy(
   return {
     url,
     seen,
+    channelOpenings,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -664,5 +669,104 @@ describe('HTTP AccountClient', () => {
     assert.equal(bridgeLog.filter((line) => line.includes('"msg":"credentials revoked')).length, 1);
     // The client on the new session signs in again by itself.
     await c.listMembers({ startIndex: 1, count: 0 });
+  });
+});
+
+describe('HTTP AccountClient on an injected clock', () => {
+  const signIns = () => accountLog.filter((line) => line.includes('bridge signed in')).length;
+  const unavailableWarnings = () =>
+    bridgeLog.filter((line) => line.includes('account API channel unavailable'));
+
+  test('renews the API session a minute before it expires, not earlier', async () => {
+    const time = new ManualTime();
+    const c = client({ time });
+    await c.listMembers({ startIndex: 1, count: 0 });
+    const first = signIns();
+    // The account's sessions last 15 minutes.
+    time.advance(15 * 60_000 - 61_000);
+    await c.listMembers({ startIndex: 1, count: 0 });
+    assert.equal(signIns(), first, 'still a minute and more to go: the same session');
+    time.advance(2000);
+    await c.listMembers({ startIndex: 1, count: 0 });
+    assert.equal(signIns(), first + 1, 'less than a minute left: signed in anew');
+    await c.listMembers({ startIndex: 1, count: 0 });
+    assert.equal(signIns(), first + 1);
+  });
+
+  test('after a passing failure to open the channel, plain requests for 30 s, then the channel again', async () => {
+    const failing = await proxy(() => 'pass', 'fail');
+    try {
+      const time = new ManualTime();
+      const c = client({ accountUrlOverride: failing.url, time });
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(failing.channelOpenings.count, 1);
+      time.advance(29_000);
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(failing.channelOpenings.count, 1, 'paused: the call went as a request');
+      assert.ok(failing.seen.includes('POST /api/v1/members/search?include=groups'), failing.seen.join('\n'));
+      time.advance(2000);
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(failing.channelOpenings.count, 2, 'the pause is over: the channel is tried again');
+      assert.deepEqual(unavailableWarnings(), [], 'a passing failure blames no proxy');
+      assert.equal(c.connectionStatus().state, 'connected');
+    } finally {
+      await failing.close();
+    }
+  });
+
+  test('where the channel is refused, plain requests for ten minutes and one warning each time it is found refused', async () => {
+    const plain = await proxy(() => 'pass');
+    try {
+      const time = new ManualTime();
+      const c = client({ accountUrlOverride: plain.url, time });
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(plain.channelOpenings.count, 1);
+      assert.equal(unavailableWarnings().length, 1);
+      time.advance(9 * 60_000);
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(plain.channelOpenings.count, 1, 'within ten minutes the channel is not tried');
+      time.advance(61_000);
+      await c.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(plain.channelOpenings.count, 2, 'after ten minutes it is tried again');
+      assert.equal(unavailableWarnings().length, 2);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test("a member's groups that came with it serve groupsOfMembers for half a second, once", async () => {
+    const plain = await proxy(() => 'pass');
+    try {
+      const time = new ManualTime();
+      const c = client({ accountUrlOverride: plain.url, time });
+      await overHttp(c);
+      const created = await c.createMember(input(60));
+      const lookups = () => plain.seen.filter((line) => line === 'POST /api/v1/members/groups').length;
+      time.advance(499);
+      assert.deepEqual([...(await c.groupsOfMembers([created.id])).keys()], [created.id]);
+      assert.equal(lookups(), 0, 'served from the answer that came with the member');
+      await c.groupsOfMembers([created.id]);
+      assert.equal(lookups(), 1, 'used once');
+      await c.getMember(created.id);
+      time.advance(500);
+      await c.groupsOfMembers([created.id]);
+      assert.equal(lookups(), 2, 'half a second later it is asked again');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test("warns once per sign-in when this machine's clock is off the account's by more than a minute", async () => {
+    const off = client({ time: new ManualTime(5 * 60_000) });
+    await off.listMembers({ startIndex: 1, count: 0 });
+    const skew = bridgeLog.filter((line) => line.includes('account.clock_skew'));
+    assert.equal(skew.length, 1, bridgeLog.join('\n'));
+    assert.match(skew[0]!, /differs from the account server's by 300 s/);
+    bridgeLog.length = 0;
+    await client({ time: new ManualTime(20_000) }).listMembers({ startIndex: 1, count: 0 });
+    assert.deepEqual(
+      bridgeLog.filter((line) => line.includes('account.clock_skew')),
+      [],
+    );
   });
 });
