@@ -756,6 +756,38 @@ describe('HTTP AccountClient on an injected clock', () => {
     }
   });
 
+  test('while a call is on the wire the next one waits for holdMs on the client clock, then goes out alone', async () => {
+    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
+    try {
+      const time = new ManualTime();
+      const c = client({ accountUrlOverride: slow.url, holdMs: 5000, time });
+      const member = await c.createMember(input(61));
+      holdNext();
+      const stuck = c.getMember(member.id);
+      await untilGetSeen();
+      let answered = false;
+      const next = c.signUpCounter().then((count) => {
+        answered = true;
+        return count;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(answered, false, 'held back while the first call is on the wire');
+      assert.ok(!slow.seen.includes('GET /api/v1/sign-ups/count'), slow.seen.join('\n'));
+      time.advance(4999);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(answered, false);
+      const advanced = performance.now();
+      time.advance(1);
+      assert.equal(typeof (await next), 'number', 'sent once holdMs passed, the first call still stalled');
+      assert.ok(performance.now() - advanced < 4000, 'on the injected clock, not after 5 s of real time');
+      release();
+      assert.equal((await stuck).id, member.id);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   test("warns once per sign-in when this machine's clock is off the account's by more than a minute", async () => {
     const off = client({ time: new ManualTime(5 * 60_000) });
     await off.listMembers({ startIndex: 1, count: 0 });
