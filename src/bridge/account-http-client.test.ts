@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  accountProxy,
+  holdingAccountProxy,
+  type ProxyArgs,
+  unlockSession,
+} from '../../test/support/account-client-fixture.ts';
 import { loggerInto } from '../../test/support/log-lines.ts';
-import { ManualTime } from '../../test/support/manual-time.ts';
-import { openSetupSession } from '../../test/support/session.ts';
 import { AccountError } from '../account/errors.ts';
-import { setupProvisioning } from '../account/setup-provisioning.ts';
 import { loadConfig } from '../config.ts';
-import { importPrivateKey } from '../crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
 import { openStore } from '../storage/open-store.ts';
@@ -40,23 +40,10 @@ let session: UnlockedSession;
 let bridgeLog: string[];
 const clients: HttpAccountClient[] = [];
 
-async function unlock(target: RunningAccount = account): Promise<UnlockedSession> {
-  const result = await setupProvisioning(target.deps, { accountUrl: target.address });
-  const secrets = await openSetupSession(result);
-  return {
-    accountUrl: result.sessionFile.accountUrl,
-    integrationId: result.sessionFile.integrationId,
-    keyId: result.sessionFile.keyId,
-    provisioningPublicKey: result.integration.provisioningPublicKey,
-    keys: {
-      signingPrivateKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),
-      provisioningPrivateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
-    },
-  };
-}
+const unlock = (target: RunningAccount = account) => unlockSession(target);
 
 function client(
-  options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number; time?: ManualTime } = {},
+  options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number } = {},
 ): HttpAccountClient {
   const made = createHttpAccountClient({
     session: () => session,
@@ -68,87 +55,8 @@ function client(
   return made;
 }
 
-/**
- * A proxy to the account that lets `fail` answer a request instead, stall it, or pass it on
- * once a promise settles. Like many proxies it does not pass WebSocket upgrades: it drops the
- * hop-by-hop `Connection` and `Upgrade` headers, so the client's channel is refused and it
- * sends plain requests — the transport these tests are about.
- */
-async function proxy(
-  fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>,
-  /** `fail`: answer the channel's opening with 502, as a proxy in trouble would. */
-  channel: 'strip' | 'fail' = 'strip',
-  /** Changes a JSON request body on its way (it gets the parsed body to change in place). */
-  rewrite?: (url: string, body: Record<string, unknown>) => void,
-) {
-  const seen: string[] = [];
-  /** How often the client tried to open the channel through this proxy. */
-  const channelOpenings = { count: 0 };
-  const target = new URL(account.address);
-  const server = http.createServer(async (request, response) => {
-    const { connection: _connection, upgrade: _upgrade, ...headers } = request.headers;
-    if (request.url === '/api/v1/channel') {
-      channelOpenings.count++;
-      if (channel === 'fail') response.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
-      else forward(request, response, headers);
-      return;
-    }
-    seen.push(`${request.method} ${request.url}`);
-    let verdict = fail(request);
-    if (verdict instanceof Promise) {
-      await verdict;
-      verdict = 'pass';
-    }
-    if (verdict === 'stall') return;
-    if (verdict === 'fail') {
-      response.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
-      return;
-    }
-    forward(request, response, headers);
-  });
-  const forward = (
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-    headers: http.IncomingHttpHeaders,
-  ) => {
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, path: request.url, method: request.method, headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    if (rewrite === undefined) {
-      request.pipe(upstream);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (body.length > 0) {
-        const json = JSON.parse(body.toString()) as Record<string, unknown>;
-        rewrite(request.url ?? '', json);
-        body = Buffer.from(JSON.stringify(json));
-      }
-      upstream.setHeader('content-length', body.length);
-      upstream.end(body);
-    });
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    channelOpenings,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** `accountProxy` in front of this file's account. */
+const proxy = (...args: ProxyArgs) => accountProxy(account.address, ...args);
 
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-client-'));
@@ -170,31 +78,7 @@ after(async () => {
 });
 
 /** A proxy that holds back the next request it is told to until `release`. */
-async function holdingProxy() {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let holding = false;
-  const slow = await proxy(() => {
-    if (!holding) return 'pass';
-    holding = false;
-    return held;
-  });
-  return {
-    slow,
-    holdNext: () => {
-      holding = true;
-    },
-    release: () => release(),
-    /** Resolves once a GET has reached the proxy (the held one, after holdNext). */
-    untilGetSeen: async () => {
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
-  };
-}
+const holdingProxy = () => holdingAccountProxy(account.address);
 
 /**
  * Behind `proxy()` the client learns on its first exchange that the channel is refused, and
@@ -669,136 +553,5 @@ describe('HTTP AccountClient', () => {
     assert.equal(bridgeLog.filter((line) => line.includes('"msg":"credentials revoked')).length, 1);
     // The client on the new session signs in again by itself.
     await c.listMembers({ startIndex: 1, count: 0 });
-  });
-});
-
-describe('HTTP AccountClient on an injected clock', () => {
-  const signIns = () => accountLog.filter((line) => line.includes('bridge signed in')).length;
-  const unavailableWarnings = () =>
-    bridgeLog.filter((line) => line.includes('account API channel unavailable'));
-
-  test('renews the API session a minute before it expires, not earlier', async () => {
-    const time = new ManualTime();
-    const c = client({ time });
-    await c.listMembers({ startIndex: 1, count: 0 });
-    const first = signIns();
-    // The account's sessions last 15 minutes.
-    time.advance(15 * 60_000 - 61_000);
-    await c.listMembers({ startIndex: 1, count: 0 });
-    assert.equal(signIns(), first, 'still a minute and more to go: the same session');
-    time.advance(2000);
-    await c.listMembers({ startIndex: 1, count: 0 });
-    assert.equal(signIns(), first + 1, 'less than a minute left: signed in anew');
-    await c.listMembers({ startIndex: 1, count: 0 });
-    assert.equal(signIns(), first + 1);
-  });
-
-  test('after a passing failure to open the channel, plain requests for 30 s, then the channel again', async () => {
-    const failing = await proxy(() => 'pass', 'fail');
-    try {
-      const time = new ManualTime();
-      const c = client({ accountUrlOverride: failing.url, time });
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(failing.channelOpenings.count, 1);
-      time.advance(29_000);
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(failing.channelOpenings.count, 1, 'paused: the call went as a request');
-      assert.ok(failing.seen.includes('POST /api/v1/members/search?include=groups'), failing.seen.join('\n'));
-      time.advance(2000);
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(failing.channelOpenings.count, 2, 'the pause is over: the channel is tried again');
-      assert.deepEqual(unavailableWarnings(), [], 'a passing failure blames no proxy');
-      assert.equal(c.connectionStatus().state, 'connected');
-    } finally {
-      await failing.close();
-    }
-  });
-
-  test('where the channel is refused, plain requests for ten minutes and one warning each time it is found refused', async () => {
-    const plain = await proxy(() => 'pass');
-    try {
-      const time = new ManualTime();
-      const c = client({ accountUrlOverride: plain.url, time });
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(plain.channelOpenings.count, 1);
-      assert.equal(unavailableWarnings().length, 1);
-      time.advance(9 * 60_000);
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(plain.channelOpenings.count, 1, 'within ten minutes the channel is not tried');
-      time.advance(61_000);
-      await c.listMembers({ startIndex: 1, count: 0 });
-      assert.equal(plain.channelOpenings.count, 2, 'after ten minutes it is tried again');
-      assert.equal(unavailableWarnings().length, 2);
-    } finally {
-      await plain.close();
-    }
-  });
-
-  test("a member's groups that came with it serve groupsOfMembers for half a second, once", async () => {
-    const plain = await proxy(() => 'pass');
-    try {
-      const time = new ManualTime();
-      const c = client({ accountUrlOverride: plain.url, time });
-      await overHttp(c);
-      const created = await c.createMember(input(60));
-      const lookups = () => plain.seen.filter((line) => line === 'POST /api/v1/members/groups').length;
-      time.advance(499);
-      assert.deepEqual([...(await c.groupsOfMembers([created.id])).keys()], [created.id]);
-      assert.equal(lookups(), 0, 'served from the answer that came with the member');
-      await c.groupsOfMembers([created.id]);
-      assert.equal(lookups(), 1, 'used once');
-      await c.getMember(created.id);
-      time.advance(500);
-      await c.groupsOfMembers([created.id]);
-      assert.equal(lookups(), 2, 'half a second later it is asked again');
-    } finally {
-      await plain.close();
-    }
-  });
-
-  test('while a call is on the wire the next one waits for holdMs on the client clock, then goes out alone', async () => {
-    const { slow, holdNext, release, untilGetSeen } = await holdingProxy();
-    try {
-      const time = new ManualTime();
-      const c = client({ accountUrlOverride: slow.url, holdMs: 5000, time });
-      const member = await c.createMember(input(61));
-      holdNext();
-      const stuck = c.getMember(member.id);
-      await untilGetSeen();
-      let answered = false;
-      const next = c.signUpCounter().then((count) => {
-        answered = true;
-        return count;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(answered, false, 'held back while the first call is on the wire');
-      assert.ok(!slow.seen.includes('GET /api/v1/sign-ups/count'), slow.seen.join('\n'));
-      time.advance(4999);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(answered, false);
-      const advanced = performance.now();
-      time.advance(1);
-      assert.equal(typeof (await next), 'number', 'sent once holdMs passed, the first call still stalled');
-      assert.ok(performance.now() - advanced < 4000, 'on the injected clock, not after 5 s of real time');
-      release();
-      assert.equal((await stuck).id, member.id);
-    } finally {
-      release();
-      await slow.close();
-    }
-  });
-
-  test("warns once per sign-in when this machine's clock is off the account's by more than a minute", async () => {
-    const off = client({ time: new ManualTime(5 * 60_000) });
-    await off.listMembers({ startIndex: 1, count: 0 });
-    const skew = bridgeLog.filter((line) => line.includes('account.clock_skew'));
-    assert.equal(skew.length, 1, bridgeLog.join('\n'));
-    assert.match(skew[0]!, /differs from the account server's by 300 s/);
-    bridgeLog.length = 0;
-    await client({ time: new ManualTime(20_000) }).listMembers({ startIndex: 1, count: 0 });
-    assert.deepEqual(
-      bridgeLog.filter((line) => line.includes('account.clock_skew')),
-      [],
-    );
   });
 });
