@@ -14,6 +14,9 @@
  *   Retry-After and retries later; nothing was changed (P22).
  * - Logs one specific line when the connection changes state (unreachable, credentials
  *   revoked, firewall block, restored), never one per failed request.
+ *
+ * This file only wires the parts in `account-http/` together (docs/architecture.md, "The
+ * account API").
  */
 import type { Logger } from 'pino';
 import type { AccountClient, MissingKeyShare } from '../account/client.ts';
