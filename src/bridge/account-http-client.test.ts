@@ -4,17 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  accountProxy,
+  holdingAccountProxy,
+  type ProxyArgs,
+  unlockSession,
+} from '../../test/support/account-client-fixture.ts';
 import { loggerInto } from '../../test/support/log-lines.ts';
-import { openSetupSession } from '../../test/support/session.ts';
 import { AccountError } from '../account/errors.ts';
-import { setupProvisioning } from '../account/setup-provisioning.ts';
 import { loadConfig } from '../config.ts';
-import { importPrivateKey } from '../crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../main.ts';
 import { ScimError } from '../scim/errors.ts';
 import { openStore } from '../storage/open-store.ts';
@@ -39,20 +40,7 @@ let session: UnlockedSession;
 let bridgeLog: string[];
 const clients: HttpAccountClient[] = [];
 
-async function unlock(target: RunningAccount = account): Promise<UnlockedSession> {
-  const result = await setupProvisioning(target.deps, { accountUrl: target.address });
-  const secrets = await openSetupSession(result);
-  return {
-    accountUrl: result.sessionFile.accountUrl,
-    integrationId: result.sessionFile.integrationId,
-    keyId: result.sessionFile.keyId,
-    provisioningPublicKey: result.integration.provisioningPublicKey,
-    keys: {
-      signingPrivateKey: await importPrivateKey('Ed25519', secrets.signingPrivateKey),
-      provisioningPrivateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
-    },
-  };
-}
+const unlock = (target: RunningAccount = account) => unlockSession(target);
 
 function client(
   options: { accountUrlOverride?: string; timeoutMs?: number; holdMs?: number } = {},
@@ -67,83 +55,8 @@ function client(
   return made;
 }
 
-/**
- * A proxy to the account that lets `fail` answer a request instead, stall it, or pass it on
- * once a promise settles. Like many proxies it does not pass WebSocket upgrades: it drops the
- * hop-by-hop `Connection` and `Upgrade` headers, so the client's channel is refused and it
- * sends plain requests — the transport these tests are about.
- */
-async function proxy(
-  fail: (request: http.IncomingMessage) => 'pass' | 'fail' | 'stall' | Promise<void>,
-  /** `fail`: answer the channel's opening with 502, as a proxy in trouble would. */
-  channel: 'strip' | 'fail' = 'strip',
-  /** Changes a JSON request body on its way (it gets the parsed body to change in place). */
-  rewrite?: (url: string, body: Record<string, unknown>) => void,
-) {
-  const seen: string[] = [];
-  const target = new URL(account.address);
-  const server = http.createServer(async (request, response) => {
-    const { connection: _connection, upgrade: _upgrade, ...headers } = request.headers;
-    if (request.url === '/api/v1/channel') {
-      if (channel === 'fail') response.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
-      else forward(request, response, headers);
-      return;
-    }
-    seen.push(`${request.method} ${request.url}`);
-    let verdict = fail(request);
-    if (verdict instanceof Promise) {
-      await verdict;
-      verdict = 'pass';
-    }
-    if (verdict === 'stall') return;
-    if (verdict === 'fail') {
-      response.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
-      return;
-    }
-    forward(request, response, headers);
-  });
-  const forward = (
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-    headers: http.IncomingHttpHeaders,
-  ) => {
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, path: request.url, method: request.method, headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    if (rewrite === undefined) {
-      request.pipe(upstream);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (body.length > 0) {
-        const json = JSON.parse(body.toString()) as Record<string, unknown>;
-        rewrite(request.url ?? '', json);
-        body = Buffer.from(JSON.stringify(json));
-      }
-      upstream.setHeader('content-length', body.length);
-      upstream.end(body);
-    });
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** `accountProxy` in front of this file's account. */
+const proxy = (...args: ProxyArgs) => accountProxy(account.address, ...args);
 
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-client-'));
@@ -165,31 +78,7 @@ after(async () => {
 });
 
 /** A proxy that holds back the next request it is told to until `release`. */
-async function holdingProxy() {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let holding = false;
-  const slow = await proxy(() => {
-    if (!holding) return 'pass';
-    holding = false;
-    return held;
-  });
-  return {
-    slow,
-    holdNext: () => {
-      holding = true;
-    },
-    release: () => release(),
-    /** Resolves once a GET has reached the proxy (the held one, after holdNext). */
-    untilGetSeen: async () => {
-      while (!slow.seen.some((line) => line.startsWith('GET'))) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
-  };
-}
+const holdingProxy = () => holdingAccountProxy(account.address);
 
 /**
  * Behind `proxy()` the client learns on its first exchange that the channel is refused, and

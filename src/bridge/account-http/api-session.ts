@@ -1,0 +1,167 @@
+/**
+ * The API session: challenge–response sign-in with the Ed25519 key of the unlocked session
+ * file, the short-lived token kept in memory only and renewed a minute before it expires,
+ * when the account says it ended, and when a new session file was unlocked.
+ */
+import type { Logger } from 'pino';
+import { type ChallengeResponse, type SignInResponse, signInMessage } from '../../account/api/protocol.ts';
+import { AccountError } from '../../account/errors.ts';
+import { bytesToBase64Url, utf8ToBytes } from '../../crypto/encoding.ts';
+import { sign } from '../../crypto/keys.ts';
+import type { UnlockedSession } from '../credentials/token-verifier.ts';
+import type { Connection } from './connection.ts';
+import type { SendWithRetry } from './retrying-sender.ts';
+import type { TimeSource } from './time.ts';
+import type { Reply } from './transport.ts';
+
+export interface ApiSessionState {
+  token: string;
+  keyId: string;
+  baseUrl: string;
+  /** Local monotonic deadline (ms): renew before the server's expiry. */
+  renewAt: number;
+}
+
+/** A call the account accepted within this long answers `checkProvisioning` itself. */
+const CONFIRMATION_MS = 1000;
+
+export interface ApiSession {
+  /** The current session's token, if signed in. */
+  token(): string | undefined;
+  /** One exchange under the API session: signs in if needed, and once more if the session ended. */
+  exchange(
+    method: string,
+    path: string,
+    body: unknown,
+    idempotent: boolean,
+  ): Promise<{ reply: Reply; state: ApiSessionState }>;
+  /** The account accepted a call under `state`. */
+  accepted(state: ApiSessionState): void;
+  /** Whether the account accepted a call under `keyId` within the last second. */
+  confirmed(keyId: string): boolean;
+  /** The account refused the credentials: sign in again next time. */
+  forget(): void;
+  /** Trust no earlier acceptance. */
+  forgetConfirmed(): void;
+}
+
+export interface ApiSessionOptions {
+  session: () => UnlockedSession | undefined;
+  baseUrlOf: (session: UnlockedSession) => string;
+  send: SendWithRetry;
+  connection: () => Connection;
+  logger: Logger;
+  time: TimeSource;
+  /** Warn when the account's clock differs by more than this. */
+  skewLimitMs: number;
+}
+
+export function createApiSession(options: ApiSessionOptions): ApiSession {
+  const { send, logger, time, baseUrlOf } = options;
+  let apiSession: ApiSessionState | undefined;
+  /**
+   * When the account last accepted a call under the current key (local monotonic ms). The
+   * account checks provisioning and the key on every API call, so a call that succeeded
+   * within the last second answers `checkProvisioning` without another round trip — the same
+   * one-second window the in-process gate caches the integration for.
+   */
+  let lastAccepted: { keyId: string; at: number } | undefined;
+  let signingIn: Promise<ApiSessionState> | undefined;
+
+  function warnOfSkew(serverTime: string): void {
+    const skew = Math.abs(Date.parse(serverTime) - time.wallNow());
+    if (skew <= options.skewLimitMs) return;
+    logger.warn(
+      { event: 'account.clock_skew', skewSeconds: Math.round(skew / 1000), serverTime },
+      `clock skew: this machine's clock differs from the account server's by ${Math.round(skew / 1000)} s; synchronise both clocks (NTP)`,
+    );
+  }
+
+  async function attempt(session: UnlockedSession): Promise<ApiSessionState> {
+    const baseUrl = baseUrlOf(session);
+    const { keyId } = session;
+    const challengeReply = await send(baseUrl, 'POST', '/sign-in/challenge', { keyId }, true);
+    if (challengeReply.status !== 200) throw options.connection().failure(challengeReply, baseUrl);
+    const challenge = challengeReply.body as ChallengeResponse;
+    warnOfSkew(challenge.serverTime);
+    const signature = await sign(
+      session.keys.signingPrivateKey,
+      utf8ToBytes(signInMessage({ challengeId: challenge.challengeId, keyId, nonce: challenge.nonce })),
+    );
+    // Not retried on a lost answer: the challenge is single-use, so the retry is a new sign-in.
+    const signInReply = await send(
+      baseUrl,
+      'POST',
+      '/sign-in',
+      { challengeId: challenge.challengeId, keyId, signature: bytesToBase64Url(signature) },
+      false,
+    );
+    if (signInReply.status !== 200) throw options.connection().failure(signInReply, baseUrl);
+    const result = signInReply.body as SignInResponse;
+    // Renew a minute early (or at half-life for short sessions), by the local monotonic clock.
+    const lifetimeMs = result.expiresInSeconds * 1000;
+    const renewAt = time.monotonicNow() + Math.max(lifetimeMs / 2, lifetimeMs - 60_000);
+    return { token: result.sessionToken, keyId, baseUrl, renewAt };
+  }
+
+  function signIn(session: UnlockedSession): Promise<ApiSessionState> {
+    signingIn ??= attempt(session).finally(() => {
+      signingIn = undefined;
+    });
+    return signingIn;
+  }
+
+  async function current(): Promise<ApiSessionState> {
+    const session = options.session();
+    if (session === undefined) {
+      throw new AccountError(
+        'account_unreachable',
+        'the bridge has not opened its session file yet (no valid bearer token has arrived)',
+      );
+    }
+    const known = apiSession;
+    if (
+      known &&
+      known.keyId === session.keyId &&
+      known.baseUrl === baseUrlOf(session) &&
+      time.monotonicNow() < known.renewAt
+    ) {
+      return known;
+    }
+    apiSession = await signIn(session);
+    return apiSession;
+  }
+
+  return {
+    token: () => apiSession?.token,
+    async exchange(method, path, body, idempotent) {
+      let state = await current();
+      let reply = await send(state.baseUrl, method, path, body, idempotent, state.token);
+      if (
+        reply.status === 401 &&
+        (reply.body as { code?: unknown } | undefined)?.code === 'api_session_invalid'
+      ) {
+        // Expired or ended (regenerated elsewhere, purged): sign in once more. The refused
+        // request did nothing, so sending it again is safe even for writes.
+        if (apiSession === state) apiSession = undefined;
+        state = await current();
+        reply = await send(state.baseUrl, method, path, body, idempotent, state.token);
+      }
+      return { reply, state };
+    },
+    accepted(state) {
+      lastAccepted = { keyId: state.keyId, at: time.monotonicNow() };
+    },
+    confirmed: (keyId) =>
+      lastAccepted?.keyId === keyId &&
+      apiSession?.keyId === keyId &&
+      time.monotonicNow() - lastAccepted.at < CONFIRMATION_MS,
+    forget() {
+      apiSession = undefined;
+      lastAccepted = undefined;
+    },
+    forgetConfirmed() {
+      lastAccepted = undefined;
+    },
+  };
+}
