@@ -15,6 +15,7 @@ import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
 import type { ScimContext } from './scim/context.ts';
 import { toScimError } from './scim/errors.ts';
+import { ResourceQueue } from './scim/resource-queue.ts';
 import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
 import { registerStatusRoutes } from './status/routes.ts';
 
@@ -111,7 +112,15 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
   if (options.observability) await registerStatusRoutes(app, options.observability.status);
-  registerScimRoutes(app, { ...options.scim, baseUrl: `${options.publicUrl}${SCIM_PREFIX}` }, options.auth);
+  registerScimRoutes(
+    app,
+    {
+      ...options.scim,
+      baseUrl: `${options.publicUrl}${SCIM_PREFIX}`,
+      writes: options.scim.writes ?? new ResourceQueue(),
+    },
+    options.auth,
+  );
   await app.ready();
   return app;
 }
