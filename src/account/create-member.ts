@@ -22,6 +22,7 @@ import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertManageable,
+  assertMemberText,
   differentIdentities,
   isRecreation,
   memberUniquenessError,
@@ -32,7 +33,8 @@ import type { Account, Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
 import type { StoreOps } from './store.ts';
 
-export function createMember(deps: AccountDeps, input: MemberInput): Promise<Member> {
+export async function createMember(deps: AccountDeps, input: MemberInput): Promise<Member> {
+  assertMemberText(input);
   return deps.store.transaction(async (tx) => {
     const now = nowIso(deps);
     const account = await requireAccount(tx);

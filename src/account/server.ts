@@ -7,7 +7,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
+import { acceptStrictJson } from '../json-body.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
+import { API_MAX_JSON_DEPTH } from './api/protocol.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
@@ -52,6 +54,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
+  // Every JSON body, the member pages' and the account API's, read strictly (json-body.ts).
+  acceptStrictJson(app, { contentTypes: ['application/json'], maxDepth: API_MAX_JSON_DEPTH });
   const { store } = options;
   const deps: AccountDeps = options.deps ?? {
     store,

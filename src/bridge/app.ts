@@ -9,6 +9,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { acceptStrictJson } from '../json-body.ts';
 import { scrubSecrets } from '../logging.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
@@ -33,6 +34,14 @@ export interface BridgeAppOptions {
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
 
+/**
+ * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
+ * with a charset. Both are read strictly (`json-body.ts`): invalid UTF-8 is refused, and so
+ * is nesting deeper than any SCIM resource needs, before parsing. An empty body is left
+ * undefined (some clients send a JSON content type on DELETE); handlers that need a body say so.
+ */
+const SCIM_MAX_JSON_DEPTH = 64;
+
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -45,7 +54,11 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
 
-  acceptJsonBodies(app);
+  acceptStrictJson(app, {
+    contentTypes: ['application/json', 'application/scim+json'],
+    maxDepth: SCIM_MAX_JSON_DEPTH,
+    emptyIsUndefined: true,
+  });
 
   // What went wrong, kept for the request's log line so operators see why an IdP got a 4xx.
   const failures = new WeakMap<FastifyRequest, string>();
@@ -128,24 +141,4 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 function resourceIdOf(request: FastifyRequest): string | undefined {
   const params = request.params as { id?: unknown } | undefined;
   return typeof params?.id === 'string' ? params.id : undefined;
-}
-
-/**
- * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
- * with a charset. Both are parsed by fastify's JSON parser, which refuses `__proto__` and
- * `constructor.prototype` keys. An empty body is left undefined (some clients send a JSON
- * content type on DELETE); handlers that need a body say so.
- */
-function acceptJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    ['application/json', 'application/scim+json'],
-    { parseAs: 'string' },
-    (request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(null, undefined);
-      parseJson(request, text, done);
-    },
-  );
 }

@@ -706,6 +706,18 @@ CREATE TABLE bridge_health (
 `;
 };
 
+/**
+ * Group names compare after NFKC and case folding (`account/text-rules.ts`): the store keeps
+ * that key beside the name, unique, and finds groups by it. The key is computed in
+ * JavaScript; rows from before take `lower(display_name)`, the same key for names without
+ * look-alike characters, and get the full key with their next write.
+ */
+const groupNameKeyV9 = (text: string) => `
+ALTER TABLE groups ADD COLUMN name_key ${text};
+UPDATE groups SET name_key = lower(display_name);
+CREATE UNIQUE INDEX groups_name_key ON groups (name_key);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: sqliteV1, postgres: postgresV1 },
   { version: 2, name: 'member keys', sqlite: sqliteV2, postgres: postgresV2 },
@@ -715,4 +727,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'account API access', sqlite: accessV6('sqlite'), postgres: accessV6('postgres') },
   { version: 7, name: 'monitoring', sqlite: monitoringV7('sqlite'), postgres: monitoringV7('postgres') },
   { version: 8, name: 'counter rows locked in order', sqlite: sqliteV8, postgres: postgresV8 },
+  { version: 9, name: 'group name keys', sqlite: groupNameKeyV9('TEXT'), postgres: groupNameKeyV9('text') },
 ];

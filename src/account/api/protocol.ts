@@ -21,6 +21,12 @@ export const CHANNEL_MAX_IN_FLIGHT = 64;
  */
 export const KEY_CHAIN_CALL_BATCH = 500;
 
+/**
+ * How deep a request body or channel message may nest. A SCIM body may nest 64 levels at
+ * the bridge (`app.ts`); a call wraps its profile in a few more.
+ */
+export const API_MAX_JSON_DEPTH = 128;
+
 /** The parts of a WebSocket (`ws`) that `watchChannelLiveness` uses. */
 interface PingableSocket {
   ping(): void;

@@ -47,6 +47,7 @@ import {
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
+import { groupNameKey } from '../../account/text-rules.ts';
 import {
   ACCESS_SQL,
   apiChallengeFromRow,
@@ -272,7 +273,7 @@ class PostgresOps implements StoreOps {
   }
 
   async findGroupByDisplayName(displayName: string): Promise<Group | undefined> {
-    const row = await this.get(SQL.findGroupByDisplayName, [displayName]);
+    const row = await this.get(SQL.findGroupByDisplayName, [groupNameKey(displayName)]);
     return row && groupFromRow(row);
   }
 

@@ -51,6 +51,7 @@ import {
   type StoreOps,
   UniqueViolation,
 } from '../../account/store.ts';
+import { groupNameKey } from '../../account/text-rules.ts';
 import {
   ACCESS_SQL,
   apiChallengeFromRow,
@@ -362,7 +363,7 @@ class SqliteOps implements StoreOps {
   }
 
   async findGroupByDisplayName(displayName: string): Promise<Group | undefined> {
-    const row = this.get(SQL.findGroupByDisplayName, [displayName]);
+    const row = this.get(SQL.findGroupByDisplayName, [groupNameKey(displayName)]);
     return row && groupFromRow(row);
   }
 
