@@ -41,19 +41,27 @@ export interface BridgeAppOptions {
  * undefined (some clients send a JSON content type on DELETE); handlers that need a body say so.
  */
 const SCIM_MAX_JSON_DEPTH = 64;
+const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // Our own onResponse hook writes the one line per request (P8).
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.scim.maxBodyBytes,
+    // What anyone may send: status-page forms, unknown routes. SCIM routes, whose bodies are
+    // read only after the token check, take SCIMBRIDGE_MAX_BODY_BYTES (below).
+    bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
     trustProxy: options.trustProxy,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
 
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(SCIM_PREFIX) && route.bodyLimit === undefined) {
+      route.bodyLimit = options.scim.maxBodyBytes;
+    }
+  });
   acceptStrictJson(app, {
     contentTypes: ['application/json', 'application/scim+json'],
     maxDepth: SCIM_MAX_JSON_DEPTH,

@@ -82,7 +82,7 @@ export type ApiOnlyErrorCode =
   | 'api_session_invalid'
   /** The challenge answer was wrong: unknown or expired challenge, other key, bad signature. */
   | 'sign_in_failed'
-  /** Too many sign-in challenges from one address without a sign-in: wait `retryAfterSeconds`. */
+  /** Too many sign-in requests from one address without a sign-in: wait `retryAfterSeconds`. */
   | 'rate_limited'
   /** The request itself is malformed (not JSON, wrong fields). */
   | 'invalid_request'
