@@ -1,5 +1,6 @@
 /** The groups every account has from its first start (P19); provisioning may not rename, delete or fill them. */
 import type { GroupKind } from './model.ts';
+import { groupNameKey } from './text-rules.ts';
 
 export const BUILT_IN_GROUPS: ReadonlyArray<{ kind: Exclude<GroupKind, 'custom'>; displayName: string }> = [
   { kind: 'owners', displayName: 'Owners' },
@@ -8,9 +9,9 @@ export const BUILT_IN_GROUPS: ReadonlyArray<{ kind: Exclude<GroupKind, 'custom'>
   { kind: 'provision_managers', displayName: 'Provision Managers' },
 ];
 
-const BUILT_IN_NAMES = new Set(BUILT_IN_GROUPS.map((group) => group.displayName.toLowerCase()));
+const BUILT_IN_NAMES = new Set(BUILT_IN_GROUPS.map((group) => groupNameKey(group.displayName)));
 
-/** Case-insensitive, like group names themselves. */
+/** Compared as group names are (`groupNameKey`): "OWNERS" and fullwidth "Ｏwners" are Owners. */
 export function isBuiltInGroupName(displayName: string): boolean {
-  return BUILT_IN_NAMES.has(displayName.toLowerCase());
+  return BUILT_IN_NAMES.has(groupNameKey(displayName));
 }

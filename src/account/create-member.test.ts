@@ -150,6 +150,33 @@ describe('createMember: duplicates and returning users', () => {
     );
   });
 
+  test("a new userName with a managed member's e-mail is email_taken and changes nothing", async () => {
+    const managed = await createMember(f.deps, memberInput({ userName: 'grace', externalId: 'okta-1' }));
+    const mailBefore = await f.mail();
+    for (const input of [
+      memberInput({ userName: 'mallory', externalId: null }),
+      memberInput({ userName: 'mallory', email: 'GRACE@acme.test', externalId: 'okta-1' }),
+    ]) {
+      assert.equal(await errorCode(() => createMember(f.deps, input)), 'email_taken');
+    }
+    assert.deepEqual(await getMember(f.deps, managed.id), managed);
+    assert.deepEqual(await f.mail(), mailBefore);
+  });
+
+  test('a suspended managed member is not taken over by e-mail either', async () => {
+    const managed = await createMember(f.deps, memberInput({ userName: 'grace', externalId: 'okta-1' }));
+    const suspended = await updateMember(
+      f.deps,
+      managed.id,
+      memberInput({ userName: 'grace', externalId: 'okta-1', active: false }),
+    );
+    assert.equal(
+      await errorCode(() => createMember(f.deps, memberInput({ userName: 'mallory' }))),
+      'email_taken',
+    );
+    assert.deepEqual(await getMember(f.deps, managed.id), suspended);
+  });
+
   test('userName of one member and e-mail of another: email_taken', async () => {
     await createMember(f.deps, memberInput({ email: 'a@acme.test' }));
     await createMember(f.deps, memberInput({ email: 'b@acme.test' }));

@@ -8,7 +8,9 @@
  * do on re-assignment) they are revived under their old id. A visible, managed member with
  * the same userName, however, is a real duplicate and gets 409 `uniqueness`
  * (RFC 7644 §3.3): the IdP's own lookup would have found it, and Okta's conformance suite
- * requires exactly that answer when a user is created twice.
+ * requires exactly that answer when a user is created twice. So is a new userName with the
+ * address of a visible managed member: matching by e-mail (P9) is for members provisioning
+ * does not manage yet.
  */
 
 import { recordActivity } from './activity.ts';
@@ -20,6 +22,7 @@ import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertManageable,
+  assertMemberText,
   differentIdentities,
   isRecreation,
   memberUniquenessError,
@@ -30,7 +33,8 @@ import type { Account, Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
 import type { StoreOps } from './store.ts';
 
-export function createMember(deps: AccountDeps, input: MemberInput): Promise<Member> {
+export async function createMember(deps: AccountDeps, input: MemberInput): Promise<Member> {
+  assertMemberText(input);
   return deps.store.transaction(async (tx) => {
     const now = nowIso(deps);
     const account = await requireAccount(tx);
@@ -54,6 +58,15 @@ export function createMember(deps: AccountDeps, input: MemberInput): Promise<Mem
         byUserName !== undefined ? 'user_name_taken' : 'email_taken',
         `member ${existing.id} already uses this ${byUserName !== undefined ? 'userName' : 'e-mail address'} ` +
           `and belongs to another identity-provider user (externalId ${existing.externalId})`,
+      );
+    }
+    // P9 matches by e-mail only members provisioning does not manage yet. The address of a
+    // managed member the IdP can still see (active or suspended) is taken: matching would hand
+    // that member to another IdP user (RFC 7644 §3.3). One the IdP deleted may come back.
+    if (byUserName === undefined && existing.managed && !existing.scimDeleted) {
+      throw new AccountError(
+        'email_taken',
+        `the e-mail address ${input.email} belongs to member ${existing.id}, which the identity provider manages under another userName`,
       );
     }
     if (existing.scimDeleted || existing.state === 'suspended') {

@@ -3,6 +3,7 @@ import { isBuiltInGroupName } from './built-in-groups.ts';
 import { AccountError } from './errors.ts';
 import type { Group, Vault } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
+import { assertCleanText } from './text-rules.ts';
 
 /**
  * A group provisioning may change: it exists, is not built-in (P19) and is managed (P17).
@@ -37,6 +38,7 @@ export async function assertGroupNameFree(
   displayName: string,
   ownId: string | null,
 ): Promise<void> {
+  assertCleanText('displayName', displayName);
   if (isBuiltInGroupName(displayName)) {
     throw new AccountError('group_protected', `"${displayName}" is the name of a built-in group`);
   }

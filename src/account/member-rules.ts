@@ -7,6 +7,7 @@ import type { MemberInput } from './client.ts';
 import { AccountError } from './errors.ts';
 import type { Account, Member, MemberState } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
+import { assertCleanText } from './text-rules.ts';
 
 /** Owners' break-glass accounts and guests stay out of the IdP's reach (P16). */
 export function isProtectedMember(member: Pick<Member, 'role'>): boolean {
@@ -20,6 +21,15 @@ export function assertManageable(member: Member): void {
       `member ${member.id} is an ${member.role}: owners and guests cannot be managed by provisioning`,
     );
   }
+}
+
+/** The IdP's names and address for a member are printable text (`text-rules.ts`). */
+export function assertMemberText(input: MemberInput): void {
+  assertCleanText('userName', input.userName);
+  assertCleanText('the e-mail address', input.email);
+  assertCleanText('displayName', input.displayName);
+  assertCleanText('name.givenName', input.givenName);
+  assertCleanText('name.familyName', input.familyName);
 }
 
 export function sameAddress(a: string, b: string): boolean {

@@ -6,11 +6,15 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { AddressLimiter } from '../address-limiter.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
+import { acceptStrictJson } from '../json-body.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
+import { API_MAX_JSON_DEPTH, API_PREFIX } from './api/protocol.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
+import { EMAIL_CHANGE_PATH } from './email-change.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
 import type { MonitoringTokenCheck } from './monitoring-tokens.ts';
 import type { AccountMetrics } from './server-metrics.ts';
@@ -29,7 +33,10 @@ export interface AccountServerOptions {
   api?: Omit<AccountApiOptions, 'logger'>;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
-  /** Largest request body, in bytes (account API requests carry at most one SCIM change). */
+  /**
+   * Largest body of a signed-in account API request, in bytes (a batch of membership changes
+   * from a bridge can be large). Everything else, which anyone may send, is held to a few KiB.
+   */
   bodyLimit?: number;
   /** `/metrics`, open to monitoring tokens (P7). */
   metrics?: { metrics: AccountMetrics; monitoring: MonitoringTokenCheck };
@@ -41,6 +48,23 @@ export interface AccountServerOptions {
   signup?: SignupSettings;
 }
 
+/** The largest body anyone may send without signing in; sign-up, the largest, is about 400 bytes. */
+export const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
+
+/**
+ * Posts to the member pages (sign-up, sign-in, sign-out, e-mail change) an address may make
+ * per minute. A sign-in takes two; failed sign-ins are also counted per e-mail address
+ * (`SignInLimiter`). Everyone behind one NAT address shares this.
+ */
+const MEMBER_POSTS_PER_MINUTE = 60;
+const MEMBER_POST_ROUTES = new Set([
+  '/signup/:token',
+  '/signin/parameters',
+  '/signin',
+  '/signout',
+  `${EMAIL_CHANGE_PATH}/:secret`,
+]);
+
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -48,10 +72,19 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy,
     return503OnClosing: true,
-    // A batch of membership changes from a bridge can be large; SCIM bodies are limited at the bridge.
-    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    // What anyone may send (member pages, unknown routes). Routes take less where they can;
+    // the signed-in account API takes more (below).
+    bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
+  // Every JSON body, the member pages' and the account API's, read strictly (json-body.ts).
+  acceptStrictJson(app, { contentTypes: ['application/json'], maxDepth: API_MAX_JSON_DEPTH });
+  // Bodies are read only after the session check there (the API's onRequest hook); the two
+  // sign-in steps set their own small limit.
+  const apiBodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(API_PREFIX) && route.bodyLimit === undefined) route.bodyLimit = apiBodyLimit;
+  });
   const { store } = options;
   const deps: AccountDeps = options.deps ?? {
     store,
@@ -121,6 +154,33 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
   });
 
+  // Anyone may post to these before any sign-in: every attempt counts, refused or not, and
+  // a blocked one is answered before its body is read.
+  const memberAttempts = new AddressLimiter({
+    clock: deps.clock,
+    maxAttempts: MEMBER_POSTS_PER_MINUTE,
+    windowMs: 60_000,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || !MEMBER_POST_ROUTES.has(request.routeOptions.url ?? '')) return;
+    const limit = memberAttempts.check(request.ip);
+    if (limit.blocked) {
+      request.log.warn(
+        { address: request.ip, path: redactMemberPath(request.url) },
+        'member page post refused: too many from this address',
+      );
+      return reply
+        .code(429)
+        .header('retry-after', String(limit.retryAfterSeconds))
+        .header('cache-control', 'no-store')
+        .send({
+          error: 'rate_limited',
+          message: `Too many requests from this address. Try again in ${limit.retryAfterSeconds} seconds.`,
+        });
+    }
+    memberAttempts.record(request.ip);
+  });
+
   await registerEmailChangePages(app, deps);
   await registerMemberRoutes(app, {
     deps,
@@ -132,6 +192,7 @@ ${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridg
     await registerAccountApi(app, {
       ...options.api,
       logger: options.logger,
+      bodyLimit: apiBodyLimit,
       ...(options.metrics ? { metrics: options.metrics.metrics } : {}),
     });
   }

@@ -6,17 +6,26 @@
 import { applyMemberChange } from './apply-member-change.ts';
 import type { MemberInput } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { assertManageable, isRecreation, requireAccount, requireWritableMember } from './member-rules.ts';
+import {
+  assertManageable,
+  assertMemberText,
+  isRecreation,
+  requireAccount,
+  requireWritableMember,
+} from './member-rules.ts';
 import type { Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
 import type { StoreOps } from './store.ts';
 
-export function updateMember(
+export async function updateMember(
   deps: AccountDeps,
   id: string,
   input: MemberInput,
   expectedVersion?: number,
 ): Promise<Member> {
+  // Only what the IdP sends now is judged: `setMemberActive` passes stored values through
+  // `describeMember`, and a leaver is suspended whatever their stored name holds.
+  assertMemberText(input);
   return deps.store.transaction(async (tx) =>
     describeMember(deps, tx, await requireWritableMember(tx, id, expectedVersion), input),
   );

@@ -9,12 +9,14 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { acceptStrictJson } from '../json-body.ts';
 import { scrubSecrets } from '../logging.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
 import type { ScimContext } from './scim/context.ts';
 import { toScimError } from './scim/errors.ts';
+import { ResourceQueue } from './scim/resource-queue.ts';
 import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
 import { registerStatusRoutes } from './status/routes.ts';
 
@@ -32,19 +34,39 @@ export interface BridgeAppOptions {
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
 
+/**
+ * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
+ * with a charset. Both are read strictly (`json-body.ts`): invalid UTF-8 is refused, and so
+ * is nesting deeper than any SCIM resource needs, before parsing. An empty body is left
+ * undefined (some clients send a JSON content type on DELETE); handlers that need a body say so.
+ */
+const SCIM_MAX_JSON_DEPTH = 64;
+const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
+
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // Our own onResponse hook writes the one line per request (P8).
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.scim.maxBodyBytes,
+    // What anyone may send: status-page forms, unknown routes. SCIM routes, whose bodies are
+    // read only after the token check, take SCIMBRIDGE_MAX_BODY_BYTES (below).
+    bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
     trustProxy: options.trustProxy,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
 
-  acceptJsonBodies(app);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(SCIM_PREFIX) && route.bodyLimit === undefined) {
+      route.bodyLimit = options.scim.maxBodyBytes;
+    }
+  });
+  acceptStrictJson(app, {
+    contentTypes: ['application/json', 'application/scim+json'],
+    maxDepth: SCIM_MAX_JSON_DEPTH,
+    emptyIsUndefined: true,
+  });
 
   // What went wrong, kept for the request's log line so operators see why an IdP got a 4xx.
   const failures = new WeakMap<FastifyRequest, string>();
@@ -111,7 +133,15 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
   if (options.observability) await registerStatusRoutes(app, options.observability.status);
-  registerScimRoutes(app, { ...options.scim, baseUrl: `${options.publicUrl}${SCIM_PREFIX}` }, options.auth);
+  registerScimRoutes(
+    app,
+    {
+      ...options.scim,
+      baseUrl: `${options.publicUrl}${SCIM_PREFIX}`,
+      writes: options.scim.writes ?? new ResourceQueue(),
+    },
+    options.auth,
+  );
   await app.ready();
   return app;
 }
@@ -119,24 +149,4 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 function resourceIdOf(request: FastifyRequest): string | undefined {
   const params = request.params as { id?: unknown } | undefined;
   return typeof params?.id === 'string' ? params.id : undefined;
-}
-
-/**
- * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
- * with a charset. Both are parsed by fastify's JSON parser, which refuses `__proto__` and
- * `constructor.prototype` keys. An empty body is left undefined (some clients send a JSON
- * content type on DELETE); handlers that need a body say so.
- */
-function acceptJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    ['application/json', 'application/scim+json'],
-    { parseAs: 'string' },
-    (request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(null, undefined);
-      parseJson(request, text, done);
-    },
-  );
 }

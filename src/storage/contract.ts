@@ -460,6 +460,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(await store.getGroup('g1'), undefined);
       });
 
+      test('displayName is unique after NFKC and case folding, and found that way', async () => {
+        await store.insertGroup(makeGroup('g1', { displayName: 'Ｏps' }));
+        assert.equal((await store.findGroupByDisplayName('OPS'))?.id, 'g1');
+        assert.equal((await store.findGroupByDisplayName('ops'))?.id, 'g1');
+        for (const displayName of ['ops', 'ＯＰＳ']) {
+          await assert.rejects(store.insertGroup(makeGroup('g2', { displayName })), (error: unknown) => {
+            assert.ok(error instanceof UniqueViolation);
+            assert.equal(error.field, 'displayName');
+            return true;
+          });
+        }
+        await store.insertGroup(makeGroup('g3', { displayName: 'Straße' }));
+        assert.equal((await store.findGroupByDisplayName('STRASSE'))?.id, 'g3');
+      });
+
       test('displayName is unique ignoring case', async () => {
         await store.insertGroup(makeGroup('g1', { displayName: 'Sales' }));
         await assert.rejects(

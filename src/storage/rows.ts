@@ -16,6 +16,7 @@ import type {
   OutboxMessage,
 } from '../account/model.ts';
 import type { StoredMember } from '../account/store.ts';
+import { groupNameKey } from '../account/text-rules.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -135,7 +136,9 @@ export function storedMemberFromValues(values: readonly unknown[]): StoredMember
   };
 }
 
-export const GROUP_COLUMNS = 'id, display_name, external_id, kind, managed, created_at, updated_at, version';
+/** `name_key` is written, never read back: the name as compared (`groupNameKey`). */
+export const GROUP_COLUMNS =
+  'id, display_name, external_id, kind, managed, created_at, updated_at, version, name_key';
 
 export function groupValues(group: Group): unknown[] {
   return [
@@ -147,6 +150,7 @@ export function groupValues(group: Group): unknown[] {
     group.createdAt,
     group.updatedAt,
     group.version,
+    groupNameKey(group.displayName),
   ];
 }
 
@@ -317,7 +321,7 @@ export function uniqueFieldOf(
   if (constraint.includes('user_name')) return 'userName';
   if (constraint.includes('email')) return 'email';
   if (constraint.includes('external_id')) return 'externalId';
-  if (constraint.includes('display_name')) return 'displayName';
+  if (constraint.includes('display_name') || constraint.includes('name_key')) return 'displayName';
   return 'id';
 }
 

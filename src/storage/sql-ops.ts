@@ -3,6 +3,7 @@
  * (one connection's way of running a statement) and the dialect's own SQL (`dialectSql`).
  * Each dialect's store adds its transactions and overrides what it does better its own way.
  */
+import { groupNameKey } from '../account/text-rules.ts';
 import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import {
@@ -174,7 +175,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     updateGroup: (group, version) => one(x.run(SQL.updateGroup, versioned(rows.groupValues(group), version))),
     deleteGroup: (id) => one(x.run(SQL.deleteGroup, [id])),
     getGroup: (id) => first(x.one(SQL.getGroup, [id]), rows.groupFromRow),
-    findGroupByDisplayName: (name) => first(x.one(SQL.findGroupByDisplayName, [name]), rows.groupFromRow),
+    findGroupByDisplayName: (name) =>
+      first(x.one(SQL.findGroupByDisplayName, [groupNameKey(name)]), rows.groupFromRow),
     findGroupByKind: (kind) => first(x.one(SQL.findGroupByKind, [kind]), rows.groupFromRow),
     listGroups: (query) =>
       list(query, groupAttributes, 'groups', rows.GROUP_COLUMNS, groupOf, groupListScope(query)),

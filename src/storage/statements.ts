@@ -55,7 +55,7 @@ export const SQL = {
   updateGroup: `UPDATE groups SET ${assignments(GROUP_COLUMNS)} WHERE id = ? AND version = ?`,
   deleteGroup: 'DELETE FROM groups WHERE id = ?',
   getGroup: `SELECT ${GROUP_COLUMNS} FROM groups WHERE id = ?`,
-  findGroupByDisplayName: `SELECT ${GROUP_COLUMNS} FROM groups WHERE lower(display_name) = lower(?)`,
+  findGroupByDisplayName: `SELECT ${GROUP_COLUMNS} FROM groups WHERE name_key = ?`,
   findGroupByKind: `SELECT ${GROUP_COLUMNS} FROM groups WHERE kind = ? ORDER BY seq LIMIT 1`,
 
   removeAllGroupMembers: 'DELETE FROM group_members WHERE group_id = ?',

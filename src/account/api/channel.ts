@@ -21,7 +21,12 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import { CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT, watchChannelLiveness } from './protocol.ts';
+import { decodeUtf8, parseStrictJson } from '../../json-body.ts';
+import {
+  API_MAX_JSON_DEPTH,
+  CHANNEL_MAX_IN_FLIGHT as MAX_MESSAGES_IN_FLIGHT,
+  watchChannelLiveness,
+} from './protocol.ts';
 
 /** How often the account pings an idle bridge, and how long a dead one can hold a socket. */
 const PING_INTERVAL_MS = 30_000;
@@ -188,7 +193,7 @@ const SESSION_ENDED: ChannelRefusal = {
 function parseMessage(data: unknown): { id: number; calls: unknown } | undefined {
   let message: unknown;
   try {
-    message = JSON.parse(String(data));
+    message = parseStrictJson(Buffer.isBuffer(data) ? decodeUtf8(data) : String(data), API_MAX_JSON_DEPTH);
   } catch {
     return undefined;
   }

@@ -21,6 +21,12 @@ export const CHANNEL_MAX_IN_FLIGHT = 64;
  */
 export const KEY_CHAIN_CALL_BATCH = 500;
 
+/**
+ * How deep a request body or channel message may nest. A SCIM body may nest 64 levels at
+ * the bridge (`app.ts`); a call wraps its profile in a few more.
+ */
+export const API_MAX_JSON_DEPTH = 128;
+
 /** The parts of a WebSocket (`ws`) that `watchChannelLiveness` uses. */
 interface PingableSocket {
   ping(): void;
@@ -76,7 +82,7 @@ export type ApiOnlyErrorCode =
   | 'api_session_invalid'
   /** The challenge answer was wrong: unknown or expired challenge, other key, bad signature. */
   | 'sign_in_failed'
-  /** Too many sign-in challenges from one address without a sign-in: wait `retryAfterSeconds`. */
+  /** Too many sign-in requests from one address without a sign-in: wait `retryAfterSeconds`. */
   | 'rate_limited'
   /** The request itself is malformed (not JSON, wrong fields). */
   | 'invalid_request'

@@ -50,6 +50,8 @@ export interface AccountApiOptions {
   logger: Logger;
   /** Counts channel messages (`/metrics`), as the server counts requests. */
   metrics?: Pick<AccountMetrics, 'recordRequest'>;
+  /** Largest channel message, in bytes (requests: the route's `bodyLimit`, set by the server). */
+  bodyLimit?: number;
 }
 
 declare module 'fastify' {
@@ -65,29 +67,31 @@ const CHANNEL_DRAIN_MS = 10_000;
 const SIGN_IN_ROUTES = new Set([CHALLENGE_ROUTE, `${API_PREFIX}/sign-in`]);
 
 /**
- * Challenges an address may get without signing in, per minute. Each one is a stored row;
- * only the integration's current key gets one, so only a holder of the session file's key id
- * can use them up. A bridge asks once per sign-in (every quarter of an hour), and a
- * successful sign-in clears its address's count. The answer step creates nothing and is not
- * limited here: a neighbour behind the same address cannot lock the bridge out by sending
- * made-up key ids.
+ * Sign-in requests (challenges and answers together) an address may make per minute. Every
+ * attempt counts, refused or not, and a blocked one is answered before its body is read: a
+ * challenge is a stored row and an answer a signature check, both open to anyone past the
+ * firewall. A bridge makes two per sign-in (every quarter of an hour) and a successful
+ * sign-in clears its address's count; a neighbour behind the same address who floods these
+ * delays the bridge's next sign-in by at most a minute.
  */
-const CHALLENGES_PER_MINUTE = 30;
+const SIGN_IN_ATTEMPTS_PER_MINUTE = 30;
+/** A sign-in step's body is a few ids and a signature. */
+const SIGN_IN_BODY_LIMIT = 2 * 1024;
 
 export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
   const { deps, client, firewall, logger, metrics } = options;
   const channels = createChannelRegistry(() => deps.clock.now().getTime());
   await app.register(websocket, {
-    options: { maxPayload: app.initialConfig.bodyLimit ?? 1024 * 1024, perMessageDeflate: false },
+    options: { maxPayload: options.bodyLimit ?? 1024 * 1024, perMessageDeflate: false },
     // Messages under way are finished before the server stops, as requests are.
     preClose: async () => {
       await channels.drain(CHANNEL_DRAIN_MS);
     },
   });
   const sessions = createApiSessionCheck(deps, { check: (keyId) => client.checkProvisioning(keyId) });
-  const challenges = new AddressLimiter({
+  const signInAttempts = new AddressLimiter({
     clock: deps.clock,
-    maxAttempts: CHALLENGES_PER_MINUTE,
+    maxAttempts: SIGN_IN_ATTEMPTS_PER_MINUTE,
     windowMs: 60_000,
   });
 
@@ -96,11 +100,12 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
         const route = request.routeOptions.url ?? '';
-        if (route === CHALLENGE_ROUTE) {
-          const limit = challenges.check(request.ip);
+        if (SIGN_IN_ROUTES.has(route)) {
+          const limit = signInAttempts.check(request.ip);
           if (limit.blocked) throw new ApiRateLimitError(limit.retryAfterSeconds);
+          signInAttempts.record(request.ip);
+          return;
         }
-        if (SIGN_IN_ROUTES.has(route)) return;
         request.apiSession = await sessions.authenticate(request.headers.authorization);
       });
 
@@ -116,15 +121,13 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         }),
       );
 
-      api.post('/sign-in/challenge', async (request) => {
+      api.post('/sign-in/challenge', { bodyLimit: SIGN_IN_BODY_LIMIT }, async (request) => {
         const body = objectBody(request.body);
         if (typeof body.keyId !== 'string') throw new ApiRequestError('"keyId" must be a string');
-        const challenge = await issueChallenge(deps, body.keyId);
-        challenges.record(request.ip);
-        return challenge;
+        return issueChallenge(deps, body.keyId);
       });
 
-      api.post('/sign-in', async (request) => {
+      api.post('/sign-in', { bodyLimit: SIGN_IN_BODY_LIMIT }, async (request) => {
         const body = objectBody(request.body);
         for (const field of ['challengeId', 'keyId', 'signature'] as const) {
           if (typeof body[field] !== 'string' || (body[field] as string).length > 200) {
@@ -137,7 +140,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           signature: body.signature as string,
           address: request.ip,
         });
-        challenges.clear(request.ip);
+        signInAttempts.clear(request.ip);
         logger.info({ keyId: body.keyId, address: request.ip }, 'bridge signed in to the account API');
         return result;
       });

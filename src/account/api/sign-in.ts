@@ -38,11 +38,11 @@ export class ApiAuthError extends Error {
   }
 }
 
-/** Refused before any work: too many challenges from one address (see `routes.ts`). */
+/** Refused before any work: too many sign-in requests from one address (see `routes.ts`). */
 export class ApiRateLimitError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(
-      `too many sign-in challenges from this address without a sign-in; wait ${retryAfterSeconds} s and retry`,
+      `too many sign-in requests from this address without a sign-in; wait ${retryAfterSeconds} s and retry`,
     );
     this.name = 'ApiRateLimitError';
   }

@@ -14,6 +14,7 @@
  * - Errors are rendered in one place (`renderError`); no token or secret is echoed or logged.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BodyTextError } from '../../json-body.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from '../complete-signup.ts';
 import { type AccountDeps, signupSettings } from '../deps.ts';
 import { parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
@@ -162,6 +163,9 @@ export async function registerMemberRoutes(
           );
         }
         return sendJson(reply, status, { error: error.code, message: error.message });
+      }
+      if (error instanceof BodyTextError) {
+        return sendJson(reply, 400, { error: 'bad_request', message: `${error.message}.` });
       }
       const known = REQUEST_ERRORS[error.code];
       if (known) return sendJson(reply, known.status, { error: 'bad_request', message: known.message });

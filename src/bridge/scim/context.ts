@@ -1,5 +1,6 @@
 /** What every SCIM handler gets: the account, the public base URL and the limits. */
 import type { AccountClient } from '../../account/client.ts';
+import type { ResourceQueue } from './resource-queue.ts';
 
 export interface ScimContext {
   client: AccountClient;
@@ -11,6 +12,8 @@ export interface ScimContext {
   maxBodyBytes: number;
   /** The key chain: makes new groups' key pairs and shares group keys with confirmed members (absent in tests that leave it out). */
   groupKeys?: GroupKeySharing;
+  /** Read-modify-writes of one resource take turns in this bridge (`withVersionRetry`). */
+  writes?: ResourceQueue;
 }
 
 /** What the group handlers ask of the key chain; neither call throws (the watcher retries what fails). */

@@ -3,6 +3,7 @@
  * stable code; this table decides the HTTP status and `scimType` an IdP sees for each.
  */
 import { AccountError, type AccountErrorCode } from '../../account/errors.ts';
+import { BodyTextError } from '../../json-body.ts';
 import { ScimError, type ScimType } from '../../scim/errors.ts';
 
 const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: ScimType }> = {
@@ -53,6 +54,15 @@ const REQUEST_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
 
 export function toScimError(error: unknown): ScimError {
   if (error instanceof ScimError) return error;
+  // A body that is not text: invalid UTF-8 or nesting past the limit is a syntax error; a
+  // lone surrogate is a string value that is no text (json-body.ts).
+  if (error instanceof BodyTextError) {
+    return new ScimError(
+      400,
+      error.problem === 'lone_surrogate' ? 'invalidValue' : 'invalidSyntax',
+      error.message,
+    );
+  }
   if (error instanceof AccountError) {
     const mapped = ACCOUNT_ERRORS[error.code];
     return new ScimError(

@@ -81,7 +81,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
   const input = toGroupInput(doc);
   const memberIds = readMemberIds(doc.members, 'members');
   const pinned = req.ifMatch !== undefined;
-  const group = await withVersionRetry(pinned, async () => {
+  const group = await withVersionRetry(ctx, `Groups/${id}`, pinned, async () => {
     const current = await ctx.client.getGroup(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     const renames = current.displayName !== input.displayName || current.externalId !== input.externalId;
@@ -107,10 +107,12 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
   const { add, remove, replaceWith } = plan.membership;
   const changesMembers = add.length > 0 || remove.length > 0 || replaceWith !== undefined;
   const pinned = req.ifMatch !== undefined;
-  const group = await withVersionRetry(pinned, async () => {
-    // Only membership, no If-Match: the account checks the group itself while changing it,
-    // so reading it first would only cost a round trip (a separate bridge's largest cost).
-    if (plan.attributeOps.length === 0 && changesMembers && !pinned) {
+  // Only membership, no If-Match: the account checks the group itself while changing it,
+  // so reading it first would only cost a round trip (a separate bridge's largest cost), and
+  // such changes commute, so they need not take turns either.
+  const membershipOnly = plan.attributeOps.length === 0 && changesMembers && !pinned;
+  const group = await withVersionRetry(ctx, membershipOnly ? undefined : `Groups/${id}`, pinned, async () => {
+    if (membershipOnly) {
       return ctx.client.changeGroupMembers(id, plan.membership, undefined);
     }
     const current = await ctx.client.getGroup(id);

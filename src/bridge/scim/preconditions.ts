@@ -1,7 +1,8 @@
 /** ETag preconditions (RFC 7644 §3.14, RFC 7232 §3.1–3.2). */
 import { AccountError } from '../../account/errors.ts';
-import { preconditionFailed } from '../../scim/errors.ts';
+import { preconditionFailed, unavailable } from '../../scim/errors.ts';
 import { parseETagHeader } from '../../scim/etag.ts';
+import type { ScimContext } from './context.ts';
 
 /**
  * Returns the version a write must find, or undefined when the client set no If-Match.
@@ -58,18 +59,38 @@ export function notModified(ifNoneMatch: string | undefined, currentVersion: num
 }
 
 /**
- * Runs a read-modify-write; when another request changed the resource in between and the
- * client did not pin a version, reads again and retries, so concurrent IdP requests never
- * see a spurious 412.
+ * A request without If-Match that lost this many races in a row is answered 503 with
+ * Retry-After rather than kept waiting: each lost race is another writer's success, so this
+ * takes a stream of writes to one resource that never lets up. Never 412 (RFC 7644 §3.14:
+ * only a version the client named can be stale).
  */
-export async function withVersionRetry<T>(pinned: boolean, attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const retry =
-        !pinned && tries < 5 && error instanceof AccountError && error.code === 'version_mismatch';
-      if (!retry) throw error;
+const UNPINNED_ATTEMPTS = 200;
+
+/**
+ * Runs a read-modify-write of one resource (`key`; undefined for a write that reads nothing
+ * first). Within this bridge, writes to a resource take turns (`ResourceQueue`). When another writer (another bridge, the CLI) changed the
+ * resource between the read and the write and the client did not pin a version, the write
+ * reads again and retries until it applies: a request without If-Match never fails for a
+ * version race. With If-Match, the version race is the client's 412.
+ */
+export function withVersionRetry<T>(
+  ctx: Pick<ScimContext, 'writes'>,
+  key: string | undefined,
+  pinned: boolean,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const run = async (): Promise<T> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const race = error instanceof AccountError && error.code === 'version_mismatch';
+        if (!race || pinned) throw error;
+        if (tries >= UNPINNED_ATTEMPTS) {
+          throw unavailable('the resource is being changed by other writers all the time; retry later', 1);
+        }
+      }
     }
-  }
+  };
+  return ctx.writes && key !== undefined ? ctx.writes.run(key, run) : run();
 }

@@ -87,7 +87,7 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
 export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const incoming = normalizeResource(req.body, RT, { keepNulls: true });
   const pinned = req.ifMatch !== undefined;
-  const member = await withVersionRetry(pinned, async () => {
+  const member = await withVersionRetry(ctx, `Users/${id}`, pinned, async () => {
     const current = await ctx.client.getMember(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     const merged = replaceResource(toScimUser(current, [], ctx.baseUrl), incoming, RT);
@@ -116,7 +116,7 @@ export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest):
   // the user: the account sets the flag in one call instead of a read and a write.
   const activeOnly = activeOnlyPlan(operations);
   const version = activeOnly === undefined ? undefined : singleExpectedVersion(req.ifMatch);
-  const member = await withVersionRetry(pinned, async () => {
+  const member = await withVersionRetry(ctx, `Users/${id}`, pinned, async () => {
     if (activeOnly !== undefined && version !== undefined) {
       const { expected } = version;
       return ctx.client.setMemberActive(id, activeOnly.active, expected).catch((error: unknown) => {

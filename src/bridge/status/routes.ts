@@ -14,6 +14,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
+import { AddressLimiter } from '../../address-limiter.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
 import { MonitoringTokenUncheckedError } from '../monitoring-token-check.ts';
@@ -56,6 +57,10 @@ const SIGN_IN_ERRORS: Record<TokenFailure, string> = {
 };
 
 const MONITORING_PREFIX = 'sbm_';
+/** The sign-in and sign-out forms: a token and little else. */
+const FORM_BODY_LIMIT = 4096;
+/** Status-page sign-ins an address may try per minute. */
+const SIGN_INS_PER_MINUTE = 20;
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 function securityHeaders(reply: FastifyReply): FastifyReply {
@@ -78,7 +83,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
   await app.register(async (scope) => {
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: 4096 },
+      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
       (_request, body, done) => {
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       },
@@ -132,7 +137,31 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       );
     });
 
-    scope.post('/signin', async (request, reply) => {
+    // Every sign-in attempt counts, right token or not, and a blocked one is answered before
+    // its body is read. Wrong tokens also count towards the SCIM limit (`deps.limiter`).
+    const signInAttempts = new AddressLimiter({
+      clock: deps.clock,
+      maxAttempts: SIGN_INS_PER_MINUTE,
+      windowMs: 60_000,
+    });
+    const countSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
+      const limit = signInAttempts.check(request.ip);
+      if (limit.blocked) {
+        reply.header('retry-after', String(limit.retryAfterSeconds));
+        return sendHtml(
+          reply,
+          429,
+          renderSignIn({
+            version: deps.version,
+            error: `Too many sign-in attempts from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
+          }),
+        );
+      }
+      signInAttempts.record(request.ip);
+      return undefined;
+    };
+
+    scope.post('/signin', { bodyLimit: FORM_BODY_LIMIT, onRequest: countSignIn }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-in refused');
       if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
         return reply.code(415).type('text/plain').send('sign in with the form');
@@ -182,7 +211,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         .redirect('/', 303);
     });
 
-    scope.post('/signout', async (request, reply) => {
+    scope.post('/signout', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
       deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
       const secure = request.protocol === 'https' ? '; Secure' : '';

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { UniqueViolation } from '../../account/store.ts';
 import { describeAccessContract } from '../access-contract.ts';
-import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
+import { describeStoreContract, makeGroup, makeMail, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
@@ -43,6 +44,25 @@ test('a file database is created with WAL and its migrations recorded once', asy
     );
   } finally {
     db.close();
+  }
+});
+
+test('migration 10 gives groups made before it their name keys', async () => {
+  const path = join(folder, 'before-v9', 'x.db');
+  const store = await openSqliteStore({ path });
+  await store.insertGroup(makeGroup('g1', { displayName: 'Ops' }));
+  await store.close();
+  // The database as version 9 left it.
+  const db = new Database(path);
+  db.exec('DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key');
+  db.prepare('DELETE FROM schema_migrations WHERE version = 10').run();
+  db.close();
+  const migrated = await openSqliteStore({ path });
+  try {
+    assert.equal((await migrated.findGroupByDisplayName('OPS'))?.id, 'g1');
+    await assert.rejects(migrated.insertGroup(makeGroup('g2', { displayName: 'ops' })), UniqueViolation);
+  } finally {
+    await migrated.close();
   }
 });
 
