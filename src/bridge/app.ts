@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { scrubSecrets } from '../logging.ts';
+import { addSecurityHeaders } from '../security-headers.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
@@ -43,6 +44,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     return503OnClosing: true,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
+  addSecurityHeaders(app);
 
   acceptJsonBodies(app);
 
