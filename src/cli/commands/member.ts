@@ -11,7 +11,7 @@ import { type InvitationSent, resendInvitation } from '../../account/resend-invi
 import { SignupError } from '../../account/signup-errors.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
-import { signupSettingsOf } from '../../main.ts';
+import { openOutboxKey, signupSettingsOf } from '../../main.ts';
 import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { withConfiguredStore } from '../store-command.ts';
@@ -41,9 +41,11 @@ function invitationCommand(
   ).action(async (options: Record<string, unknown>) => {
     const { email, printLink, ...rest } = options;
     const config = loadConfig(process.env, flagsOf(rest));
+    // The invitation mail's link is sealed with the account server's outbox key.
+    const outboxSeal = openOutboxKey(config, { create: true })!.seal;
     await withConfiguredStore(config, [SignupError, AccountError], async (store) => {
       const sent = await run(
-        { store, clock: systemClock, ids: randomIds, signup: signupSettingsOf(config) },
+        { store, clock: systemClock, ids: randomIds, signup: signupSettingsOf(config), outboxSeal },
         String(email),
       );
       process.stdout.write(`${done(sent)}\n`);
