@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import type { RecentLogLines } from '../logging.ts';
 import { CollectedGauge, MetricsRegistry, registerProcessMetrics } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
+import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
@@ -117,6 +118,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
     status: {
       verifier,
       health,
+      currentKey: new CurrentKeyCheck(options.client),
       sessions: new StatusSessions(options.clock),
       limiter: options.limiter,
       monitoring: options.monitoring,
