@@ -444,6 +444,7 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
   });
   const server = await createBridgeApp({
     scim: {

@@ -67,6 +67,11 @@ export interface AccountConnectionStatus {
 export interface HttpAccountClient extends AccountClient {
   /** For the status page (P6): the connection as the last request found it. */
   connectionStatus(): AccountConnectionStatus;
+  /**
+   * Whether the account server answers at all (its `/ping`), for /health while no token has
+   * unlocked the keys to sign in with (issue 12). Throws `account_unreachable` when not.
+   */
+  reach(sessionAccountUrl: string): Promise<void>;
   /** Closes idle keep-alive connections. */
   close(): void;
 }
@@ -350,6 +355,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
     path: string,
     body: unknown,
     token?: string,
+    prefix: string = API_PREFIX,
   ): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const target = targetOf(baseUrl);
@@ -370,7 +376,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       const request = (secure ? https : http).request(
         {
           ...target.options,
-          path: `${target.pathPrefix}${API_PREFIX}${path}`,
+          path: `${target.pathPrefix}${prefix}${path}`,
           method,
           headers,
           agent: secure ? agents.https : agents.http,
@@ -774,6 +780,17 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
 
   return {
     connectionStatus: () => status,
+    async reach(sessionAccountUrl) {
+      const baseUrl = (options.accountUrlOverride ?? sessionAccountUrl).replace(/\/+$/, '');
+      let reply: Reply;
+      try {
+        reply = await sendHttp(baseUrl, 'GET', '/ping', undefined, undefined, '');
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        throw unreachable(baseUrl, error.message);
+      }
+      if (reply.status >= 500) throw unreachable(baseUrl, `the account server answered ${reply.status}`);
+    },
     close() {
       closed = true;
       clearTimeout(holdTimer);

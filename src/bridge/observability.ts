@@ -41,6 +41,8 @@ export interface BridgeObservabilityOptions {
   monitoring?: MonitoringTokenCheck | undefined;
   /** The bridge's public address (behind a proxy that rewrites Host, sign-ins come from it). */
   publicUrl?: string | undefined;
+  /** A separate bridge's "does the account answer at all" for /health while its keys are locked. */
+  reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
@@ -104,6 +106,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
   const health = createBridgeHealth({
     verifier,
     client: options.client,
+    reachAccount: options.reachAccount,
     problems,
     watcher,
     requests,
