@@ -57,7 +57,7 @@ const SIGN_IN_ERRORS: Record<SignInFailure, string> = {
   credentials_revoked:
     'These credentials were revoked (regenerated or deactivated in the account): sign in with the new bearer token once this bridge has the new session file.',
   provisioning_disabled:
-    'Provisioning is turned off in the account, so these credentials no longer work: every IdP request is refused. Turn it on in the console or with `scimbridge provisioning setup`, then sign in with the new bearer token.',
+    'Provisioning is turned off in the account, so these credentials no longer work: every IdP request is refused. Turn it on in the console or with: scimbridge provisioning setup. Then sign in with the new bearer token.',
   missing: 'Enter the bearer token.',
   malformed: 'That is not a scimbridge bearer token: it starts with sbt_ and is 47 characters long.',
   wrong_token:
