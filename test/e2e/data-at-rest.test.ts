@@ -12,6 +12,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { SEALED_LINK_FIELD } from '../../src/account/mail/outbox-seal.ts';
+import { createMonitoringToken } from '../../src/account/monitoring-tokens.ts';
+import { randomIds, systemClock } from '../../src/clock.ts';
 import { startTestSystem, TEST_DATABASE_URL, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 /** Every run of 43 base64url characters (the shape of every link secret) in some text. */
@@ -54,11 +56,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
   describe(`a copy of the database opens no link (${db})`, () => {
     let sys: TestSystem;
     let umask: number;
+    let monitoring: string;
 
     before(async () => {
       // The loosest umask there is: files must come out private anyway.
       umask = process.umask(0);
-      sys = await startTestSystem({ db });
+      // Over the account API, so that API sessions are in the database too.
+      sys = await startTestSystem({ db, accountTransport: 'http' });
+      monitoring = (
+        await createMonitoringToken({ store: sys.store, clock: systemClock, ids: randomIds }, 'scan')
+      ).token;
+      sys.secrets.add(monitoring);
       for (const name of ['ada', 'bob']) {
         const created = await sys.scim('POST', '/Users', {
           schemas: [USER_SCHEMA],
@@ -106,7 +114,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.ok(!raw.includes(link.split('/').pop()!), 'a link secret is in the database');
       }
       assert.doesNotMatch(raw, /\/(signup|email-change)\/[A-Za-z0-9_-]{43}/);
-      // Whatever looks like a secret (digests, sealed values, ids …) opens nothing.
+      assert.ok(!raw.includes(monitoring.slice(4)), 'the monitoring token is in the database');
+      // The controls for the tokens: a monitoring token and the bridge's API session work.
+      assert.equal(
+        (
+          await fetch(`${sys.system.bridgeAddress}/health`, {
+            headers: { authorization: `Bearer ${monitoring}` },
+          })
+        ).status,
+        200,
+      );
+      // Whatever looks like a secret (digests, sealed values, ids …) opens nothing: no page,
+      // no monitoring endpoint, no account API session.
       const candidates = tokenCandidates(raw);
       assert.ok(candidates.size > 0, 'the digests at least are 43-character values');
       for (const candidate of candidates) {
@@ -115,6 +134,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
           await response.text();
           assert.notEqual(response.status, 200, `/${page}/<a value from the database> opened`);
         }
+        const health = await fetch(`${sys.system.bridgeAddress}/health`, {
+          headers: { authorization: `Bearer sbm_${candidate}` },
+        });
+        await health.text();
+        assert.notEqual(health.status, 200, 'a value from the database works as a monitoring token');
+        const api = await fetch(`${sys.system.accountAddress}/api/v1/sign-ups/count`, {
+          headers: { authorization: `Bearer sbs_${candidate}` },
+        });
+        await api.text();
+        assert.notEqual(api.status, 200, 'a value from the database works as an account API session');
       }
     });
 
