@@ -71,7 +71,7 @@ describe('data directory modes', () => {
       const db = path.join(dataDir, 'scimbridge.db');
       assert.ok(
         warnings.some(
-          (line) => line.msg === `${db} is readable by other users (mode 0644); run: chmod 600 ${db}`,
+          (line) => line.msg === `${db} is open to other users (mode 0644); run: chmod 600 ${db}`,
         ),
       );
 
@@ -91,11 +91,16 @@ describe('data directory modes', () => {
       await chmod(dataDir, 0o700);
       await writeFile(path.join(dataDir, 'stray'), 'x', { mode: 0o666 });
       await chmod(path.join(dataDir, 'stray'), 0o666);
+      // Group access (a Kubernetes fsGroup volume) only warns, even for the key and a group-writable directory.
+      await chmod(dataDir, 0o2770);
+      await chmod(key, 0o660);
       assert.deepEqual(
         checkDataDir(dataDir)
           .map((finding) => [path.basename(finding.path), finding.severity])
           .sort(),
         [
+          [path.basename(dataDir), 'warning'],
+          ['outbox.key', 'warning'],
           ['scimbridge.db', 'warning'],
           ['stray', 'refusal'],
         ],

@@ -4,11 +4,14 @@
  * may read them (issue 12). Everything here is created private whatever the umask — the
  * directory 0700, files 0600 — and checked at start:
  *
- * - readable by the group or others: a warning with the chmod that fixes it (the files
+ * - open to the group or to others: a warning with the chmod that fixes it (the files
  *   hold no working secret in clear, but the database names every member);
- * - writable by the group or others, or an outbox key readable by them: start is refused,
- *   because someone else could then swap the database or the session file, or read the
+ * - writable by others (every local user), or an outbox key others may read: start is
+ *   refused, because anyone could then swap the database or the session file, or read the
  *   key that seals queued links.
+ *
+ * Group access only warns: Kubernetes gives a volume to the pod's `fsGroup` with group
+ * read and write on every start, and that group is the server's own.
  */
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -52,7 +55,7 @@ export function checkDataDir(dir: string, strictFiles: readonly string[] = []): 
   const own = (stats: Stats) => typeof process.getuid !== 'function' || stats.uid === process.getuid();
   if (dirStats.isDirectory() && own(dirStats)) {
     const mode = dirStats.mode & 0o777;
-    if (mode & 0o022) {
+    if (mode & 0o002) {
       findings.push({
         path: dir,
         mode,
@@ -64,7 +67,7 @@ export function checkDataDir(dir: string, strictFiles: readonly string[] = []): 
         path: dir,
         mode,
         severity: 'warning',
-        message: `the data directory ${dir} is open to other users (mode ${octal(mode)}); run: chmod 700 ${dir}`,
+        message: `the data directory ${dir} is open to ${mode & 0o007 ? 'other users' : 'its group'} (mode ${octal(mode)}); run: chmod 700 ${dir}`,
       });
     }
   }
@@ -80,19 +83,19 @@ export function checkDataDir(dir: string, strictFiles: readonly string[] = []): 
     if (!stats.isFile() || !own(stats)) continue;
     const mode = stats.mode & 0o777;
     const strict = strictFiles.includes(name);
-    if (mode & 0o022 || (strict && mode & 0o077)) {
+    if (mode & 0o002 || (strict && mode & 0o004)) {
       findings.push({
         path: file,
         mode,
         severity: 'refusal',
-        message: `${file} is ${mode & 0o022 ? 'writable' : 'readable'} by other users (mode ${octal(mode)}); run: chmod 600 ${file}`,
+        message: `${file} is ${mode & 0o002 ? 'writable' : 'readable'} by other users (mode ${octal(mode)}); run: chmod 600 ${file}`,
       });
     } else if (mode & 0o077) {
       findings.push({
         path: file,
         mode,
         severity: 'warning',
-        message: `${file} is readable by other users (mode ${octal(mode)}); run: chmod 600 ${file}`,
+        message: `${file} is open to ${mode & 0o007 ? 'other users' : 'its group'} (mode ${octal(mode)}); run: chmod 600 ${file}`,
       });
     }
   }
