@@ -77,6 +77,11 @@ export interface Config {
   passwordIterations: number;
   /** How long a member's sign-in lasts, in hours. */
   memberSessionHours: number;
+  /**
+   * SCIMBRIDGE_OUTBOX_KEY (env only: a secret): the key that seals links in queued mail.
+   * Unset, the key lives in `<dataDir>/outbox.key` (docs/configuration.md).
+   */
+  outboxKey: string | undefined;
 }
 
 /** Flag values as commander hands them over (strings, or undefined when absent). */
@@ -204,6 +209,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     // Never echo the value: it is a secret, even when mistyped.
     throw new ConfigError('SCIMBRIDGE_MONITOR_TOKEN must be a monitoring token (sbm_ and 43 characters)');
   }
+  const outboxKey = env.SCIMBRIDGE_OUTBOX_KEY?.trim();
+  if (outboxKey !== undefined && outboxKey !== '' && !/^[A-Za-z0-9_+/-]{43}=?$/.test(outboxKey)) {
+    // Never echo the value: it is a secret, even when mistyped.
+    throw new ConfigError(
+      'SCIMBRIDGE_OUTBOX_KEY must be 32 random bytes in base64 (make one with: openssl rand -base64 32)',
+    );
+  }
   const smtpUrl = pick('smtpUrl', 'SCIMBRIDGE_SMTP_URL');
   if (smtpUrl !== undefined) {
     try {
@@ -293,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     ),
     passwordIterations,
     memberSessionHours: positive('memberSessionHours', 'SCIMBRIDGE_MEMBER_SESSION_HOURS', 12, 24 * 30),
+    outboxKey: outboxKey === '' ? undefined : outboxKey,
   };
 }
 

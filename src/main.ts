@@ -25,6 +25,13 @@ import {
   watchNetworkListFile,
 } from './account/firewall/network-list-file.ts';
 import { createInProcessAccountClient } from './account/in-process-client.ts';
+import {
+  type LoadedOutboxKey,
+  loadOutboxKey,
+  OUTBOX_KEY_FILE_NAME,
+  OutboxKeyError,
+} from './account/mail/outbox-key-file.ts';
+import { sealQueuedLinks } from './account/mail/seal-queued-links.ts';
 import { createMailSender, type MailSender } from './account/mail/sender.ts';
 import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
@@ -54,6 +61,7 @@ import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import { type Config, ConfigError } from './config.ts';
+import { checkDataDir, prepareDataDir } from './data-dir.ts';
 import type { RecentLogLines } from './logging.ts';
 import { openStore } from './storage/open-store.ts';
 
@@ -143,6 +151,38 @@ export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefin
   }
 }
 
+/**
+ * The key that seals links in queued mail (account/mail/outbox-seal.ts): SCIMBRIDGE_OUTBOX_KEY,
+ * else `<dataDir>/outbox.key`, made on first use when `create`. The account server and the
+ * CLI commands that queue or show mail use it.
+ */
+export function openOutboxKey(config: Config, options: { create: boolean }): LoadedOutboxKey | undefined {
+  try {
+    if (options.create && config.outboxKey === undefined) prepareDataDir(config.dataDir);
+    return loadOutboxKey({
+      value: config.outboxKey,
+      file: path.join(config.dataDir, OUTBOX_KEY_FILE_NAME),
+      create: options.create,
+    });
+  } catch (error) {
+    if (error instanceof OutboxKeyError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The data directory's modes (data-dir.ts): a warning per file others may read, and a
+ * refusal (ConfigError) when others may write to it or read the outbox key.
+ */
+export function checkDataDirAtStart(config: Config, logger: Logger): void {
+  const findings = checkDataDir(config.dataDir, [OUTBOX_KEY_FILE_NAME]);
+  const refusals = findings.filter((finding) => finding.severity === 'refusal');
+  if (refusals.length > 0) throw new ConfigError(refusals.map((finding) => finding.message).join('; '));
+  for (const finding of findings) {
+    logger.warn({ path: finding.path, mode: `0${finding.mode.toString(8)}` }, finding.message);
+  }
+}
+
 function readNetworkList(config: Config): NetworkList {
   if (config.networkListFile === undefined) return EMPTY_NETWORK_LIST;
   try {
@@ -172,6 +212,27 @@ export async function startAccountService(
           readNetworkList(config),
           deps.logger.child({ part: 'account' }),
         );
+  const startLogger = deps.logger.child({ part: 'account' });
+  let outboxKey: LoadedOutboxKey;
+  try {
+    checkDataDirAtStart(config, startLogger);
+    outboxKey = openOutboxKey(config, { create: true })!;
+  } catch (error) {
+    networkList.close();
+    throw error;
+  }
+  if (outboxKey.created) {
+    startLogger.info(
+      { path: outboxKey.source, keyId: outboxKey.seal.keyId },
+      'made the outbox key that seals links in queued mail; keep it with the data directory (it is not in the database)',
+    );
+  }
+  if (config.databaseUrl !== undefined && config.outboxKey === undefined) {
+    startLogger.info(
+      { path: outboxKey.source, keyId: outboxKey.seal.keyId },
+      'queued mail links are sealed with the outbox key file; several account servers on one database must share one key (SCIMBRIDGE_OUTBOX_KEY)',
+    );
+  }
   const store = deps.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const accountDeps: AccountDeps = {
     store,
@@ -179,6 +240,7 @@ export async function startAccountService(
     ids,
     accountUrl: config.accountUrl,
     signup: signupSettingsOf(config),
+    outboxSeal: outboxKey.seal,
   };
   // Monitoring tokens (P7). Without SCIMBRIDGE_MONITOR_TOKEN the health monitor uses a token
   // that lives only in this process's memory; a bridge in the same process accepts it.
@@ -188,6 +250,9 @@ export async function startAccountService(
   });
   let server: FastifyInstance | undefined;
   try {
+    const resealed = await sealQueuedLinks(store, outboxKey.seal);
+    if (resealed > 0)
+      startLogger.info({ messages: resealed }, 'sealed the clear links of mail queued by an earlier version');
     const { account } = await ensureAccount(accountDeps, {
       name: config.accountName,
       ownerEmail: config.ownerEmail,
@@ -280,6 +345,7 @@ function startMailSender(
     random: deps.random ?? Math.random,
     logger: mailLogger,
     from: config.mailFrom,
+    seal: accountDeps.outboxSeal,
     concurrency: 2 * config.smtpPoolSize,
   });
   mailSender.start();
@@ -378,6 +444,7 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
   });
   const server = await createBridgeApp({
     scim: {

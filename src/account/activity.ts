@@ -3,6 +3,7 @@
  * causes them, so they land in the same transaction or not at all.
  */
 import type { AccountDeps } from './deps.ts';
+import { sealLinks } from './mail/outbox-seal.ts';
 import type { ActivityActor, ActivityEntry, MailTemplate } from './model.ts';
 import type { StoreOps } from './store.ts';
 
@@ -35,11 +36,13 @@ export function enqueueMail(
   template: MailTemplate,
   data: Record<string, unknown>,
 ): Promise<void> {
+  const id = deps.ids();
   return ops.enqueueMail({
-    id: deps.ids(),
+    id,
     to,
     template,
-    data,
+    // A link in queued mail is a working credential: it is stored sealed, never in clear.
+    data: sealLinks(deps.outboxSeal, { messageId: id, template, to }, data),
     state: 'queued',
     attempts: 0,
     nextAttemptAt: at,

@@ -1,5 +1,6 @@
 /** What every account use case needs: persistence, time and fresh ids, injected so tests stay deterministic. */
 import type { Clock, IdGenerator } from '../clock.ts';
+import type { OutboxSeal } from './mail/outbox-seal.ts';
 import type { Store } from './store.ts';
 
 export interface AccountDeps {
@@ -12,6 +13,12 @@ export interface AccountDeps {
   secrets?: () => string;
   /** Invitation links and sign-up; defaults (DEFAULT_SIGNUP_SETTINGS) when left out. */
   signup?: SignupSettings;
+  /**
+   * Seals the links of queued mail under the outbox key, which is not in the database
+   * (mail/outbox-seal.ts). Without it, queueing a mail with a link fails: a link never
+   * reaches the database in clear.
+   */
+  outboxSeal?: OutboxSeal;
 }
 
 /** How invitations and member sign-up behave (docs/configuration.md). */

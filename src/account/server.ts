@@ -1,5 +1,5 @@
 /**
- * The account server's HTTP surface: liveness, an overview page of the team, the member
+ * The account server's HTTP surface: liveness, a landing page that shows no account data, the member
  * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
  * under /api/v1 for bridges that run apart (`api/routes.ts`). The admin console is added
  * beside them.
@@ -10,6 +10,7 @@ import { AddressLimiter } from '../address-limiter.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
 import { acceptStrictJson } from '../json-body.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
+import { addSecurityHeaders } from '../security-headers.ts';
 import { API_MAX_JSON_DEPTH, API_PREFIX } from './api/protocol.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { html } from './console/html.ts';
@@ -64,6 +65,16 @@ const MEMBER_POST_ROUTES = new Set([
   '/signout',
   `${EMAIL_CHANGE_PATH}/:secret`,
 ]);
+const LANDING_PAGE = html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>scimbridge</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5">
+<main>
+<h1>scimbridge</h1>
+<p>This is a scimbridge team account server.</p>
+<p><a href="/signin">Sign in</a> to open your vaults.</p>
+</main>
+</body></html>`.value;
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -85,6 +96,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(API_PREFIX) && route.bodyLimit === undefined) route.bodyLimit = apiBodyLimit;
   });
+  addSecurityHeaders(app);
   const { store } = options;
   const deps: AccountDeps = options.deps ?? {
     store,
@@ -130,29 +142,18 @@ export async function createAccountServer(options: AccountServerOptions): Promis
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
-  app.get('/', async (_request, reply) => {
-    const [account, integration, members, groups] = await Promise.all([
-      store.getAccount(),
-      store.getIntegration(),
-      store.listMembers({ startIndex: 1, count: 0 }),
-      store.listGroups({ startIndex: 1, count: 0 }),
-    ]);
-    const provisioning = integration?.state === 'active' ? 'on' : 'off';
-    const page = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${account?.name ?? 'scimbridge'} · scimbridge</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5">
-<h1>${account?.name ?? 'Team account'}</h1>
-<dl>
-<dt>Members</dt><dd>${members.total}</dd>
-<dt>Groups</dt><dd>${groups.total}</dd>
-<dt>Provisioning</dt><dd>${provisioning}</dd>
-<dt>Bridge (SCIM base URL for your IdP)</dt><dd><code>${options.bridgeUrl}/scim/v2</code></dd>
-</dl>
-${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token</code>.</p>` : ''}
-</body></html>`;
-    return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
-  });
+  // No account data without sign-in: not the team's name, counts, provisioning state or the
+  // bridge's address (issue 12). The admin console replaces this page.
+  app.get('/', async (_request, reply) =>
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+      )
+      .send(LANDING_PAGE),
+  );
 
   // Anyone may post to these before any sign-in: every attempt counts, refused or not, and
   // a blocked one is answered before its body is read.

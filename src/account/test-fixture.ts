@@ -11,6 +11,7 @@ import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { MemberInput } from './client.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
 import { ensureAccount } from './ensure-account.ts';
+import { createOutboxSeal, openLinks } from './mail/outbox-seal.ts';
 import type { Account, ActivityEntry, Group, Member, OutboxMessage } from './model.ts';
 import type { Store } from './store.ts';
 
@@ -25,12 +26,27 @@ export interface Fixture {
   /** Activity actions in the order they were written. */
   actions(): Promise<string[]>;
   activity(): Promise<ActivityEntry[]>;
+  /** The outbox, oldest first, each link opened as the mail sender opens it (the rows hold it sealed). */
   mail(): Promise<OutboxMessage[]>;
+  /** The outbox rows as stored. */
+  storedMail(): Promise<OutboxMessage[]>;
   close(): Promise<void>;
 }
 
 const TEST_DATABASE_URL =
   process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The outbox key of use-case tests; links in their outbox are sealed with it (openTestLinks reads them). */
+export const TEST_OUTBOX_SEAL = createOutboxSeal(new Uint8Array(32).fill(7));
+
+/** A message's data with its sealed link opened, as the mail sender sees it. */
+export function openedData(message: OutboxMessage): Record<string, unknown> {
+  return openLinks(
+    TEST_OUTBOX_SEAL,
+    { messageId: message.id, template: message.template, to: message.to },
+    message.data,
+  );
+}
 
 /** Settings for tests: PBKDF2 at its floor so that key creation takes milliseconds. */
 export const TEST_SIGNUP: SignupSettings = {
@@ -68,6 +84,7 @@ export async function openFixture(
     ids: () => `id-${String(++next).padStart(4, '0')}`,
     accountUrl: 'https://team.acme.test',
     ...(options.signup ? { signup: options.signup } : {}),
+    outboxSeal: TEST_OUTBOX_SEAL,
   };
   let { account, owner } = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
   if (options.allowedDomains !== undefined) {
@@ -86,7 +103,11 @@ export async function openFixture(
     },
     activity,
     actions: async () => (await activity()).map((entry) => entry.action),
-    mail: async () => (await store.listMail({ limit: 1000 })).reverse(),
+    mail: async () =>
+      (await store.listMail({ limit: 1000 }))
+        .reverse()
+        .map((message) => ({ ...message, data: openedData(message) })),
+    storedMail: async () => (await store.listMail({ limit: 1000 })).reverse(),
     close: async () => {
       await store.close();
       await dropSchema();

@@ -33,7 +33,7 @@ import { bindMethods, type GroupRefs } from './account-http/methods.ts';
 import { RecentAnswers } from './account-http/recent-answers.ts';
 import { createRetryingSender } from './account-http/retrying-sender.ts';
 import { realTime, type TimeSource } from './account-http/time.ts';
-import { createHttpTransport } from './account-http/transport.ts';
+import { createHttpTransport, type Reply, TransportError } from './account-http/transport.ts';
 import type { UnlockedSession } from './credentials/token-verifier.ts';
 
 export type { AccountConnectionState, AccountConnectionStatus } from './account-http/connection.ts';
@@ -42,6 +42,11 @@ export type { TimeSource } from './account-http/time.ts';
 export interface HttpAccountClient extends AccountClient {
   /** For the status page (P6): the connection as the last request found it. */
   connectionStatus(): AccountConnectionStatus;
+  /**
+   * Whether the account server answers at all (its `/ping`), for /health while no token has
+   * unlocked the keys to sign in with. Throws `account_unreachable` when not.
+   */
+  reach(sessionAccountUrl: string): Promise<void>;
   /** Closes idle keep-alive connections. */
   close(): void;
 }
@@ -152,6 +157,18 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
   return {
     ...methods,
     connectionStatus: (): AccountConnectionStatus => connection.status(),
+    async reach(sessionAccountUrl) {
+      const baseUrl = (options.accountUrlOverride ?? sessionAccountUrl).replace(/\/+$/, '');
+      let reply: Reply;
+      try {
+        reply = await transport.request(baseUrl, 'GET', '/ping', undefined, undefined, '');
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        throw connection.unreachable(baseUrl, error.message);
+      }
+      if (reply.status >= 500)
+        throw connection.unreachable(baseUrl, `the account server answered ${reply.status}`);
+    },
     close() {
       closed = true;
       batcher.close(shuttingDown);

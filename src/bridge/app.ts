@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { acceptStrictJson } from '../json-body.ts';
 import { scrubSecrets } from '../logging.ts';
+import { addSecurityHeaders } from '../security-headers.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
@@ -56,6 +57,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     return503OnClosing: true,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
+  addSecurityHeaders(app);
 
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(SCIM_PREFIX) && route.bodyLimit === undefined) {

@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import type { RecentLogLines } from '../logging.ts';
 import { CollectedGauge, MetricsRegistry } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
+import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
@@ -40,6 +41,8 @@ export interface BridgeObservabilityOptions {
   monitoring?: MonitoringTokenCheck | undefined;
   /** The bridge's public address (behind a proxy that rewrites Host, sign-ins come from it). */
   publicUrl?: string | undefined;
+  /** A separate bridge's "does the account answer at all" for /health while its keys are locked. */
+  reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
@@ -103,6 +106,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
   const health = createBridgeHealth({
     verifier,
     client: options.client,
+    reachAccount: options.reachAccount,
     problems,
     watcher,
     requests,
@@ -117,6 +121,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
     status: {
       verifier,
       health,
+      currentKey: new CurrentKeyCheck(options.client),
       sessions: new StatusSessions(options.clock),
       limiter: options.limiter,
       monitoring: options.monitoring,

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../account/store.ts';
+import { createPrivateFile, prepareDataDir } from '../data-dir.ts';
 import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 
@@ -15,5 +16,10 @@ export function isPostgresUrl(url: string | undefined): url is string {
 
 export function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
   if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore({ connectionString: opts.databaseUrl });
-  return openSqliteStore({ path: join(opts.dataDir, SQLITE_FILE_NAME) });
+  // Private whatever the umask (issue 12): the directory 0700 and the file 0600 before SQLite
+  // opens it; SQLite gives the -wal and -shm files the database file's mode.
+  const file = join(opts.dataDir, SQLITE_FILE_NAME);
+  prepareDataDir(opts.dataDir);
+  createPrivateFile(file);
+  return openSqliteStore({ path: file });
 }

@@ -3,9 +3,10 @@
  * (one connection's way of running a statement) and the dialect's own SQL (`dialectSql`).
  * Each dialect's store adds its transactions and overrides what it does better its own way.
  */
-import { groupNameKey } from '../account/text-rules.ts';
+
 import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
+import { groupNameKey } from '../account/text-rules.ts';
 import {
   ACCESS_SQL,
   apiChallengeFromRow,

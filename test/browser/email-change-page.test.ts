@@ -34,7 +34,7 @@ test('a member reviews the change and accepts it with one button', async () => {
     emails: [{ value: 'linus.new@example.com', primary: true }],
   });
   const mail = (await sys.store.listMail({ limit: 5 })).find((m) => m.template === 'email_change')!;
-  const url = `${sys.system.accountAddress}${new URL(String(mail.data.link)).pathname}`;
+  const url = `${sys.system.accountAddress}${new URL(sys.mailLink(mail)).pathname}`;
 
   const page = await browser.newPage();
   const dialogs: string[] = [];

@@ -36,7 +36,7 @@ async function invitationLink(email: string): Promise<string> {
     (message) => message.template === 'invitation' && message.to === email,
   );
   assert.ok(mail, `an invitation to ${email} is in the outbox`);
-  return `${sys.system.accountAddress}${new URL(String(mail.data.link)).pathname}`;
+  return `${sys.system.accountAddress}${new URL(sys.mailLink(mail)).pathname}`;
 }
 
 async function textOf(page: Page, selector: string): Promise<string> {

@@ -18,7 +18,7 @@ import type { WatcherStatus } from '../../src/bridge/watcher-status.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { closedPort } from '../support/smtp-sink.ts';
-import { partText } from '../support/status-page.ts';
+import { partText, signIn } from '../support/status-page.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const UPDATE = process.env.SCIMBRIDGE_UPDATE_SCREENSHOTS === '1';
@@ -189,30 +189,38 @@ describe('status page in Chromium', () => {
     watcher.failures = [];
   });
 
-  test('provisioning off: the page says so and how to turn it on', async () => {
+  test('provisioning off: the session ends, and the sign-in page says why and how to turn it on', async () => {
     await deactivateProvisioning(deps());
     await page.reload();
-    const text = await partText(page, 'provisioning');
-    assert.match(text, /Problem: Off/);
-    assert.match(text, /What to do: Turn provisioning on/);
-    assert.match(await page.getByRole('status').innerText(), /Not working/);
+    // The old token no longer opens the page (issue 12); the monitor's /health shows "Off".
+    assert.match(await page.getByRole('alert').innerText(), /Provisioning is turned off in the account/);
+    assert.match(await page.getByRole('alert').innerText(), /scimbridge provisioning setup/);
+    assert.deepEqual(await context.cookies(), []);
     await shot('status-provisioning-off');
+    await signIn(page, sys.token);
+    assert.match(await page.getByRole('alert').innerText(), /Provisioning is turned off in the account/);
   });
 
-  test('revoked credentials: the session file on disk is no longer the account’s', async () => {
+  test('revoked credentials: the session ends and the old token no longer signs in', async () => {
+    sys.token = await sys.regenerate();
+    await page.goto(sys.system.bridgeAddress);
+    await signIn(page, sys.token);
+    assert.match(await partText(page, 'credentials'), /OK: Valid/);
+    const old = sys.token;
     // Credentials regenerated elsewhere; this bridge still has the old session file.
     const fresh = await setupProvisioning(deps(), { accountUrl: 'http://localhost' });
     sys.secrets.add(fresh.token);
     sys.secrets.add(fresh.sessionFile.blob);
     await page.reload();
-    const text = await partText(page, 'credentials');
-    assert.match(text, /Problem: Revoked/);
-    assert.match(text, /Put the new session file where this bridge reads it/);
-    assert.match(await partText(page, 'provisioning'), /OK: On/);
+    assert.match(await page.getByRole('alert').innerText(), /These credentials were revoked/);
+    await signIn(page, old);
+    assert.match(await page.getByRole('alert').innerText(), /These credentials were revoked/);
   });
 
   test('account unreachable: named as such, with the cause and what to check', async () => {
     sys.token = await sys.regenerate();
+    await page.goto(sys.system.bridgeAddress);
+    await signIn(page, sys.token);
     accountMode = 'down';
     try {
       await page.reload();

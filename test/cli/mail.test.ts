@@ -4,8 +4,11 @@
  * links to hand over, and clear errors with exit code 1 for bad input.
  */
 import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { withoutLinks } from '../../src/account/mail/templates.ts';
 import { execCli } from '../support/processes.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -80,7 +83,7 @@ describe('scimbridge mail', () => {
 
     // A row missing what its template needs (e.g. written by hand) is shown, not sent.
     const second = (await sys.store.getMail(ids.second))!;
-    const { link: _link, ...withoutLink } = second.data;
+    const { sealedLink: _link, ...withoutLink } = second.data;
     await sys.store.updateMail({ ...second, data: withoutLink });
     const broken = await cli(['mail', 'show', ids.second, '--data-dir', sys.dataDir]);
     assert.equal(broken.code, 0, broken.stderr);
@@ -90,6 +93,25 @@ describe('scimbridge mail', () => {
     );
   });
 
+  test('links are sealed in the database: a copy of it without the outbox key shows none (issue 12)', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'scimbridge-copy-'));
+    try {
+      // The database as another user could have copied it (with its WAL), without outbox.key.
+      for (const name of ['scimbridge.db', 'scimbridge.db-wal']) {
+        await copyFile(path.join(sys.dataDir, name), path.join(copy, name));
+      }
+      const shown = await cli(['mail', 'show', ids.first, '--data-dir', copy]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(
+        shown.stdout,
+        /This message cannot be rendered: the link is sealed and no outbox key is at hand/,
+      );
+      assert.doesNotMatch(shown.stdout, /signup\/[A-Za-z0-9_-]{43}/);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
   test('a sent message shows its headers, and where its link was removed', async () => {
     const row = (await sys.store.getMail(ids.change))!;
     await sys.store.updateMail({
@@ -97,7 +119,7 @@ describe('scimbridge mail', () => {
       state: 'sent',
       attempts: 1,
       sentAt: new Date().toISOString(),
-      data: { ...row.data, link: '[removed after delivery]' },
+      data: withoutLinks(row.data),
     });
     const shown = await cli(['mail', 'show', ids.change, '--data-dir', sys.dataDir]);
     assert.equal(shown.code, 0, shown.stderr);

@@ -32,7 +32,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 async function invitationLinks(email: string): Promise<string[]> {
   return (await sys.store.listMail({ limit: 100 }))
     .filter((message) => message.template === 'invitation' && message.to === email)
-    .map((message) => `${sys.system.accountAddress}${new URL(String(message.data.link)).pathname}`);
+    .map((message) => `${sys.system.accountAddress}${new URL(sys.mailLink(message)).pathname}`);
 }
 
 async function provision(email: string): Promise<string> {

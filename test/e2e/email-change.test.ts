@@ -60,7 +60,7 @@ for (const db of testDatabases()) {
         (message) => message.template === 'email_change' && message.to === to,
       );
       assert.ok(mail, `an email_change mail to ${to}`);
-      const link = mail.data.link;
+      const link = sys.mailLink(mail);
       assert.equal(typeof link, 'string');
       assert.ok((link as string).startsWith(`${ACCOUNT_URL}/email-change/`));
       return link as string;

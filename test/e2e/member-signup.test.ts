@@ -40,7 +40,7 @@ for (const db of testDatabases()) {
         (message) => message.to === 'ren@example.com',
       );
       assert.equal(mail?.template, 'invitation');
-      const link = `${sys.system.accountAddress}${new URL(String(mail!.data.link)).pathname}`;
+      const link = `${sys.system.accountAddress}${new URL(sys.mailLink(mail!)).pathname}`;
 
       const outcome = await runMemberSignup({ link, password: PASSWORD });
       assert.equal(outcome.state, 'pending');

@@ -176,8 +176,17 @@ describe('no secret in logs, errors or pages', () => {
     const health = await send('/health', { headers: { authorization: `Bearer ${sys.token}` } });
     assert.equal(health.status, 200);
     const report = JSON.parse(health.text);
-    // A broken replacement does not take the bridge down: it keeps the file it had.
-    assert.equal(report.parts.credentials.label, 'Valid');
+    // A broken replacement does not take the bridge down: it keeps the file it had, and
+    // /health says the file on disk is broken (issue 12), naming its source, not its content.
+    assert.equal(
+      (await send('/scim/v2/Users?count=1', { headers: { authorization: `Bearer ${sys.token}` } })).status,
+      200,
+    );
+    assert.equal(report.parts.credentials.label, 'Session file broken');
+    assert.match(
+      report.parts.credentials.detail,
+      new RegExp(`file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     assert.equal(report.parts.credentials.source, `file ${file}`);
     sys.secrets.add(good.salt);
     sys.secrets.add(good.nonce);

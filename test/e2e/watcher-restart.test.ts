@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { createInProcessAccountClient } from '../../src/account/in-process-client.ts';
+import { loadOutboxKey, OUTBOX_KEY_FILE_NAME } from '../../src/account/mail/outbox-key-file.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import { GroupKeyRing } from '../../src/bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from '../../src/bridge/key-chain/provision-watcher.ts';
@@ -45,7 +46,17 @@ async function watcherOfAnotherBridge(
     privateKey: await importPrivateKey('X25519', secrets.provisioningPrivateKey),
     publicKey: (await sys.store.getIntegration())!.provisioningPublicKey,
   };
-  const client = createInProcessAccountClient({ store: sys.store, clock: systemClock, ids: randomIds });
+  // Another account server over the same database shares its outbox key (the account_ready mail's link is sealed).
+  const outboxSeal = loadOutboxKey({
+    file: path.join(sys.dataDir, OUTBOX_KEY_FILE_NAME),
+    create: false,
+  })!.seal;
+  const client = createInProcessAccountClient({
+    store: sys.store,
+    clock: systemClock,
+    ids: randomIds,
+    outboxSeal,
+  });
   return new ProvisionWatcher({
     client,
     keyRing: new GroupKeyRing(client, () => provisioning, quiet()),

@@ -10,6 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
+import {
+  createOutboxSeal,
+  type OutboxSeal,
+  SEALED_LINK_FIELD,
+  sealLinks,
+} from '../../src/account/mail/outbox-seal.ts';
 import { createMailSender, type MailSender, type RetryPolicy } from '../../src/account/mail/sender.ts';
 import { createSmtpTransport } from '../../src/account/mail/smtp-transport.ts';
 import { REMOVED_LINK } from '../../src/account/mail/templates.ts';
@@ -111,7 +117,13 @@ for (const kind of testDatabases()) {
     const extraStores: Store[] = [];
 
     const makeSender = (
-      over: { url?: string; store?: Store; clock?: { now(): Date }; requireTls?: boolean } = {},
+      over: {
+        url?: string;
+        store?: Store;
+        clock?: { now(): Date };
+        requireTls?: boolean;
+        seal?: OutboxSeal;
+      } = {},
     ) => {
       const sender = createMailSender({
         store: over.store ?? store,
@@ -127,6 +139,7 @@ for (const kind of testDatabases()) {
         from: FROM,
         retry: POLICY,
         pollMs: 20,
+        ...(over.seal ? { seal: over.seal } : {}),
       });
       senders.push(sender);
       return sender;
@@ -176,6 +189,32 @@ for (const kind of testDatabases()) {
       assert.equal(stored.data.accountName, 'Acme');
       assert.equal(await makeSender().runOnce(), 0, 'a sent message is never claimed again');
       assert.ok(log.lines.some((line) => line.includes('"mail sent"') && line.includes('"mailId":"m1"')));
+    });
+
+    test('a sealed link is opened to send, and removed with its seal once sent (issue 12)', async () => {
+      const seal = createOutboxSeal(new Uint8Array(32).fill(3));
+      const plain = invitation('m1');
+      const context = { messageId: 'm1', template: 'invitation', to: plain.to };
+      await store.enqueueMail({ ...plain, data: sealLinks(seal, context, plain.data) });
+      assert.equal(await makeSender({ seal }).runOnce(), 1);
+      assert.ok(sink.received[0]!.text.includes('https://team.acme.test/signup/m1-secret-token'));
+      const stored = (await store.getMail('m1'))!;
+      assert.equal(stored.state, 'sent');
+      assert.equal(stored.data.link, REMOVED_LINK);
+      assert.equal(stored.data[SEALED_LINK_FIELD], undefined);
+    });
+
+    test('a link sealed under another outbox key fails with the fix, and nothing is sent', async () => {
+      const plain = invitation('m1');
+      const context = { messageId: 'm1', template: 'invitation', to: plain.to };
+      const theirs = createOutboxSeal(new Uint8Array(32).fill(4));
+      await store.enqueueMail({ ...plain, data: sealLinks(theirs, context, plain.data) });
+      await makeSender({ seal: createOutboxSeal(new Uint8Array(32).fill(5)) }).runOnce();
+      assert.equal(sink.accepted, 0);
+      const failed = (await store.getMail('m1'))!;
+      assert.equal(failed.state, 'failed');
+      assert.match(failed.lastError ?? '', /sealed under another outbox key .*SCIMBRIDGE_OUTBOX_KEY/);
+      assert.ok(log.lines.some((line) => line.includes("does not open with this server's outbox key")));
     });
 
     test('a message whose data lacks the link is failed with a clear error, and nothing is sent', async () => {

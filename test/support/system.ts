@@ -8,6 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AccountClient } from '../../src/account/client.ts';
+import { loadOutboxKey, OUTBOX_KEY_FILE_NAME } from '../../src/account/mail/outbox-key-file.ts';
+import { openLinks } from '../../src/account/mail/outbox-seal.ts';
+import type { OutboxMessage } from '../../src/account/model.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { Store } from '../../src/account/store.ts';
 import type { WatcherStatusSource } from '../../src/bridge/watcher-status.ts';
@@ -53,6 +56,11 @@ export interface TestSystem {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<ScimResponse>;
+  /**
+   * The link of an outbox message, opened with this system's outbox key as the mail sender
+   * opens it (rows hold links sealed; a copy of the database has no usable link).
+   */
+  mailLink(message: OutboxMessage): string;
   /** Regenerates credentials: writes the new session file where the bridge reads it; returns the new token. */
   regenerate(): Promise<string>;
   close(): Promise<void>;
@@ -122,6 +130,15 @@ export async function startTestSystem(
     recentLogs,
     secrets,
     regenerate,
+    mailLink(message) {
+      const key = loadOutboxKey({
+        value: config.outboxKey,
+        file: path.join(dataDir, OUTBOX_KEY_FILE_NAME),
+        create: false,
+      });
+      const context = { messageId: message.id, template: message.template, to: message.to };
+      return String(openLinks(key?.seal, context, message.data).link);
+    },
     async scim(method, pathAndQuery, body, headers = {}) {
       const response = await fetch(`${scimUrl}${pathAndQuery}`, {
         method,

@@ -26,12 +26,14 @@
  * retry waits between half and all of min(base · 2^(n-1), cap), 1 minute base and 2 hours
  * cap by default. After `maxAttempts` (10) attempts, about 3 to 6 hours, the message is
  * `failed` and keeps its last error. A recipient the server refuses for good (5yz on RCPT)
- * fails at once; so does a row whose data cannot make the mail (see templates.ts).
+ * fails at once; so does a row whose data cannot make the mail (see templates.ts), or whose
+ * sealed link does not open with this server's outbox key (outbox-seal.ts).
  */
 import type { Logger } from 'pino';
 import type { Clock, IdGenerator } from '../../clock.ts';
 import type { MailOutcome, OutboxMessage } from '../model.ts';
 import type { Store } from '../store.ts';
+import { type OutboxSeal, OutboxSealError, openLinks } from './outbox-seal.ts';
 import type { MailTransport } from './smtp-transport.ts';
 import { SmtpDeliveryError } from './smtp-transport.ts';
 import { MailDataError, renderMail, withoutLinks } from './templates.ts';
@@ -59,6 +61,8 @@ export interface MailSenderOptions {
   logger: Logger;
   /** The From header: `address` or `Name <address>`. */
   from: string;
+  /** Opens the sealed links of queued mail (outbox-seal.ts); without it, mail with a link fails. */
+  seal?: OutboxSeal | undefined;
   retry?: RetryPolicy;
   /** Messages claimed at once. */
   batchSize?: number;
@@ -134,9 +138,13 @@ export function createMailSender(options: MailSenderOptions): MailSender {
     const attempts = message.attempts + 1;
     let rendered: ReturnType<typeof renderMail>;
     try {
-      rendered = renderMail(message);
+      const context = { messageId: message.id, template: message.template, to: message.to };
+      rendered = renderMail({
+        template: message.template,
+        data: openLinks(options.seal, context, message.data),
+      });
     } catch (error) {
-      if (!(error instanceof MailDataError)) throw error;
+      if (!(error instanceof MailDataError) && !(error instanceof OutboxSealError)) throw error;
       await record(message, claimId, {
         state: 'failed',
         attempts: message.attempts,
@@ -145,7 +153,12 @@ export function createMailSender(options: MailSenderOptions): MailSender {
         sentAt: null,
         data: message.data,
       });
-      log.error({ reason: error.message }, 'mail not sent: its data is incomplete');
+      log.error(
+        { reason: error.message },
+        error instanceof OutboxSealError
+          ? "mail not sent: its link does not open with this server's outbox key"
+          : 'mail not sent: its data is incomplete',
+      );
       return;
     }
     if (clock.now().getTime() > leaseEnd - sendBudgetMs) {

@@ -15,6 +15,7 @@
  */
 import { html, type SafeHtml } from '../console/html.ts';
 import type { MailTemplate, OutboxMessage } from '../model.ts';
+import { SEALED_LINK_FIELD } from './outbox-seal.ts';
 
 export interface RenderedMail {
   subject: string;
@@ -256,7 +257,7 @@ ${parts.action ? html`<p style="margin:24px 0"><a href="${parts.action.link}" st
 export function withoutLinks(data: Data): Data {
   const out: Data = {};
   for (const [key, value] of Object.entries(data)) {
-    if (key === 'link' && typeof value === 'string') out[key] = REMOVED_LINK;
+    if ((key === 'link' || key === SEALED_LINK_FIELD) && typeof value === 'string') out.link = REMOVED_LINK;
     else if (typeof value === 'object' && value !== null && !Array.isArray(value))
       out[key] = withoutLinks(value as Data);
     else out[key] = value;

@@ -67,7 +67,14 @@ interface Target {
 
 export interface HttpTransport {
   /** Rejects with TransportError when no HTTP response arrived. */
-  request(baseUrl: string, method: string, path: string, body: unknown, token?: string): Promise<Reply>;
+  request(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body: unknown,
+    token?: string,
+    prefix?: string,
+  ): Promise<Reply>;
   /** Closes the keep-alive connections (and cuts off requests on them). */
   destroy(): void;
 }
@@ -105,6 +112,7 @@ export function createHttpTransport(timeoutMs: number): HttpTransport {
     path: string,
     body: unknown,
     token?: string,
+    prefix: string = API_PREFIX,
   ): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const target = targetOf(baseUrl);
@@ -125,7 +133,7 @@ export function createHttpTransport(timeoutMs: number): HttpTransport {
       const outgoing = (secure ? https : http).request(
         {
           ...target.options,
-          path: `${target.pathPrefix}${API_PREFIX}${path}`,
+          path: `${target.pathPrefix}${prefix}${path}`,
           method,
           headers,
           agent: secure ? agents.https : agents.http,

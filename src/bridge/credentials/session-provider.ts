@@ -27,6 +27,11 @@ export interface SessionFileProvider {
    * recheck interval. True when a different session file is now current.
    */
   refresh(): Promise<boolean>;
+  /**
+   * Why the source could not be read the last time it was, while `current` still serves the
+   * file read before (a broken replacement); undefined when the last read was good.
+   */
+  staleBecause?(): SessionFileError | undefined;
 }
 
 interface FileStamp {
@@ -97,6 +102,7 @@ export function createSessionFileProvider(
 
   return {
     sourceDescription,
+    staleBecause: () => (file === undefined ? undefined : lastError),
     async current() {
       if (file === undefined && (due() || inFlight)) await load();
       if (file !== undefined) return file;

@@ -140,6 +140,32 @@ export class TokenVerifier {
     }
   }
 
+  /**
+   * What is wrong with the session file on disk while the bridge runs on the one it read
+   * before (issue 12: /health must not call such credentials valid): the source no longer
+   * reads (a broken or half-written file), or it holds another file with the same key id,
+   * which the token that opened the first cannot be the token of. Call after
+   * `sessionHeader()`, which looks at the disk.
+   */
+  async diskProblem(): Promise<string | undefined> {
+    const stale = this.sessions.staleBecause?.();
+    if (stale !== undefined) return stale.message;
+    const known = this.unlocked;
+    if (known === undefined) return undefined;
+    let onDisk: SessionFile;
+    try {
+      onDisk = await this.sessions.current();
+    } catch {
+      return undefined;
+    }
+    const same =
+      onDisk.blob === known.file.blob && onDisk.salt === known.file.salt && onDisk.nonce === known.file.nonce;
+    if (!same && onDisk.keyId === known.file.keyId) {
+      return `the session file from ${this.sessions.sourceDescription} changed on disk but keeps key id ${onDisk.keyId}: it is not the file the bearer token opened (damaged or edited), and the bridge would not start with it`;
+    }
+    return undefined;
+  }
+
   /** Called whenever a token opens a session file other than the current one (start the watcher here). */
   onUnlock(listener: (session: UnlockedSession) => void): () => void {
     this.unlockListeners.add(listener);

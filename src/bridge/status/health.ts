@@ -51,8 +51,15 @@ export interface BridgeHealthDeps {
     readonly session: { keyId: string } | undefined;
     readonly sessionProblem: string | undefined;
     sessionHeader(): Promise<SessionHeader | undefined>;
+    /** What is wrong with the file on disk while the bridge runs on an earlier copy (token-verifier.ts). */
+    diskProblem?(): Promise<string | undefined>;
   };
   client: Pick<AccountClient, 'checkProvisioning'>;
+  /**
+   * Asks whether the account server answers at all, for a separate bridge whose keys are
+   * still locked (it cannot sign in to ask more); throws like the client when it does not.
+   */
+  reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
   problems: AccountProblemLog;
   /** The provision watcher, when this bridge runs one. */
   watcher?: WatcherStatusSource | undefined;
@@ -63,14 +70,20 @@ export interface BridgeHealthDeps {
 
 type AccountCheck =
   | { outcome: 'ok' }
-  /** The account could not be asked: a separate bridge signs in with keys that are still locked. */
-  | { outcome: 'locked' }
+  /**
+   * The account could not be asked about the credentials: a separate bridge signs in with
+   * keys that are still locked. `reachable` when its /ping answered.
+   */
+  | { outcome: 'locked'; reachable: boolean }
   | { outcome: 'problem'; problem: AccountProblem }
   | { outcome: 'error'; message: string }
   | { outcome: 'no_session' };
 
 export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<HealthReport> } {
-  async function checkAccount(keyId: string | undefined): Promise<AccountCheck> {
+  async function checkAccount(
+    header: SessionHeader | undefined,
+    keyId: string | undefined,
+  ): Promise<AccountCheck> {
     if (keyId === undefined) return { outcome: 'no_session' };
     try {
       await deps.client.checkProvisioning(keyId);
@@ -81,7 +94,20 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
         deps.verifier.session === undefined &&
         (error as { code?: unknown }).code === 'account_unreachable'
       ) {
-        return { outcome: 'locked' };
+        // Locked keys say nothing about the connection: ask whether the account answers at all.
+        if (deps.reachAccount === undefined || header === undefined)
+          return { outcome: 'locked', reachable: false };
+        try {
+          await deps.reachAccount(header.accountUrl);
+          return { outcome: 'locked', reachable: true };
+        } catch (unreachable) {
+          const problem = deps.problems.failed(unreachable);
+          if (problem) return { outcome: 'problem', problem };
+          return {
+            outcome: 'error',
+            message: unreachable instanceof Error ? unreachable.message : String(unreachable),
+          };
+        }
       }
       const problem = deps.problems.failed(error);
       if (problem) return { outcome: 'problem', problem };
@@ -95,14 +121,15 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
       const unlocked = deps.verifier.session;
       // The file on disk decides: after a regeneration the new file is what the next token opens.
       const keyId = header?.keyId ?? unlocked?.keyId;
-      const check = await checkAccount(keyId);
+      const check = await checkAccount(header, keyId);
+      const diskProblem = header === undefined ? undefined : await deps.verifier.diskProblem?.();
       const at = deps.clock.now().toISOString();
 
       const parts: HealthReport['parts'] = {
         account: accountPart(check, at),
         provisioning: provisioningPart(check, at),
         credentials: {
-          ...credentialsPart(check, header, unlocked?.keyId, deps.verifier.sessionProblem, at),
+          ...credentialsPart(check, header, unlocked?.keyId, deps.verifier.sessionProblem, diskProblem, at),
           source: deps.verifier.sessionSource,
           keyId: keyId ?? null,
           unlocked: unlocked !== undefined,
@@ -116,7 +143,10 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
           checkedAt: at,
         },
       };
-      const statuses = Object.values(parts).map((part) => part.status);
+      // The parts the bridge is made of decide; the IdP's last request is reported, but its
+      // outcome (a 403 for a group a rule protects, a 404) is an answer, not a fault (issue 12).
+      const { requests: _requests, ...made } = parts;
+      const statuses = Object.values(made).map((part) => part.status);
       const status: OverallStatus = statuses.includes('problem')
         ? 'failing'
         : statuses.includes('warning')
@@ -132,14 +162,22 @@ function accountPart(check: AccountCheck, at: string): PartReport {
     case 'ok':
       return { status: 'ok', label: 'Connected', detail: 'The account server answers.', checkedAt: at };
     case 'locked':
-      return {
-        status: 'unknown',
-        label: 'Not checked',
-        detail:
-          'This bridge signs in to the account with keys that a valid bearer token unlocks; none has arrived since it started.',
-        action: "Sign in on this page with the bearer token, or wait for the IdP's next request.",
-        checkedAt: at,
-      };
+      return check.reachable
+        ? {
+            status: 'ok',
+            label: 'Reachable',
+            detail:
+              'The account server answers. The bridge signs in to it once a valid bearer token unlocks its keys.',
+            checkedAt: at,
+          }
+        : {
+            status: 'unknown',
+            label: 'Not checked',
+            detail:
+              'This bridge signs in to the account with keys that a valid bearer token unlocks; none has arrived since it started.',
+            action: "Sign in on this page with the bearer token, or wait for the IdP's next request.",
+            checkedAt: at,
+          };
     case 'no_session':
       return {
         status: 'unknown',
@@ -212,6 +250,7 @@ function credentialsPart(
   header: SessionHeader | undefined,
   unlockedKeyId: string | undefined,
   sessionProblem: string | undefined,
+  diskProblem: string | undefined,
   at: string,
 ): PartReport {
   if (header === undefined) {
@@ -221,6 +260,16 @@ function credentialsPart(
       detail: sessionProblem ?? 'The bridge cannot read its session file.',
       action:
         'Generate credentials (console, or `scimbridge provisioning setup`) and give this bridge the session file: --session-path, SCIMBRIDGE_SESSION, SCIMBRIDGE_SESSION_B64 or a mounted secret.',
+      checkedAt: at,
+    };
+  }
+  if (diskProblem !== undefined) {
+    return {
+      status: 'problem',
+      label: 'Session file broken',
+      detail: `${capitalise(diskProblem.replace(/^Cannot/, 'cannot'))}. The bridge runs on the copy it read before, until it restarts.`,
+      action:
+        'Put the session file that belongs to the bearer token back where this bridge reads it (or generate new credentials), before the bridge restarts.',
       checkedAt: at,
     };
   }
@@ -254,8 +303,29 @@ function credentialsPart(
       checkedAt: at,
     };
   }
+  if (check.outcome === 'problem' && check.problem.kind === 'provisioning_disabled') {
+    return {
+      status: 'problem',
+      label: 'Turned off',
+      detail:
+        'Provisioning is turned off in the account, so these credentials no longer work; turning it on makes new ones (P2, P3).',
+      action: adviceFor(check.problem),
+      checkedAt: at,
+    };
+  }
+  if (check.outcome !== 'ok') {
+    // Only the account can say whether the key is still current; it was not asked.
+    return {
+      status: 'unknown',
+      label: 'Not confirmed',
+      detail:
+        'The bearer token opened the session file, but the account could not be asked whether it still accepts its key.',
+      action: 'See the account connection above.',
+      checkedAt: at,
+    };
+  }
   return {
-    status: check.outcome === 'ok' || check.outcome === 'problem' ? 'ok' : 'unknown',
+    status: 'ok',
     label: 'Valid',
     detail: 'The bearer token opened the session file and the account accepts its key.',
     checkedAt: at,
@@ -329,7 +399,9 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
       idps,
     };
   }
-  const refused = idps.filter((idp) => idp.status === 401 || idp.status === 403 || idp.status >= 500);
+  // 401: the IdP holds a wrong token; 5xx: the bridge could not answer. A 403 (a rule refused
+  // the change, provisioning off — shown above) or another 4xx is an answer.
+  const refused = idps.filter((idp) => idp.status === 401 || idp.status >= 500);
   if (refused.length > 0) {
     return {
       status: 'warning',

@@ -17,6 +17,7 @@ import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
 import { AddressLimiter } from '../../address-limiter.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
+import type { KeyVerdict } from '../credentials/current-key.ts';
 import { MonitoringTokenUncheckedError } from '../monitoring-token-check.ts';
 import type { FailureLimiter } from '../scim/auth.ts';
 import type { HealthReport } from './health.ts';
@@ -25,6 +26,7 @@ import { readCookie, STATUS_COOKIE, type StatusSessions } from './sessions.ts';
 
 type TokenFailure = 'missing' | 'malformed' | 'wrong_token' | 'session_unavailable';
 type TokenResult = { ok: true; keyId?: string } | { ok: false; reason: TokenFailure };
+type SignInFailure = TokenFailure | 'credentials_revoked' | 'provisioning_disabled';
 
 export interface StatusRouteDeps {
   verifier: {
@@ -34,6 +36,11 @@ export interface StatusRouteDeps {
     sessionHeader?(): Promise<{ keyId: string } | undefined>;
   };
   health: { report(): Promise<HealthReport> };
+  /**
+   * Whether a token's key id is still the account's current one: the same check as SCIM's,
+   * made for every authenticated route here (current-key.ts).
+   */
+  currentKey: { check(keyId: string): Promise<KeyVerdict> };
   sessions: StatusSessions;
   limiter: FailureLimiter;
   /** Accepts monitoring tokens for /health and /metrics; without it only the bearer token does. */
@@ -47,7 +54,11 @@ export interface StatusRouteDeps {
   publicUrl?: string | undefined;
 }
 
-const SIGN_IN_ERRORS: Record<TokenFailure, string> = {
+const SIGN_IN_ERRORS: Record<SignInFailure, string> = {
+  credentials_revoked:
+    'These credentials were revoked (regenerated or deactivated in the account): sign in with the new bearer token once this bridge has the new session file.',
+  provisioning_disabled:
+    'Provisioning is turned off in the account, so these credentials no longer work: every IdP request is refused. Turn it on in the console or with: scimbridge provisioning setup. Then sign in with the new bearer token.',
   missing: 'Enter the bearer token.',
   malformed: 'That is not a scimbridge bearer token: it starts with sbt_ and is 47 characters long.',
   wrong_token:
@@ -106,8 +117,24 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
     });
 
-    const signedIn = (request: FastifyRequest): boolean =>
-      deps.sessions.valid(readCookie(request.headers.cookie, STATUS_COOKIE));
+    /**
+     * A live page session whose key id the account still accepts. One it refuses ends, with
+     * every other session of that key id, and `ended` says why (issue 12: a regeneration or a
+     * deactivation ends the sessions opened before it).
+     */
+    const pageSession = async (
+      request: FastifyRequest,
+    ): Promise<{ signedIn: true } | { signedIn: false; ended?: SignInFailure }> => {
+      const keyId = deps.sessions.keyIdOf(readCookie(request.headers.cookie, STATUS_COOKIE));
+      if (keyId === undefined) return { signedIn: false };
+      const verdict = await deps.currentKey.check(keyId);
+      if (verdict.ok) return { signedIn: true };
+      deps.sessions.endKey(keyId);
+      request.log.info({ reason: verdict.reason }, 'status page session ended: the account refused its key');
+      return { signedIn: false, ended: verdict.reason };
+    };
+    const signedIn = async (request: FastifyRequest): Promise<boolean> =>
+      (await pageSession(request)).signedIn;
 
     /**
      * SameSite=Strict keeps other sites' forms out; this also refuses a foreign Origin
@@ -128,7 +155,24 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     };
 
     scope.get('/', async (request, reply) => {
-      if (!signedIn(request)) return sendHtml(reply, 200, renderSignIn({ version: deps.version }));
+      const session = await pageSession(request);
+      if (!session.signedIn) {
+        if (session.ended !== undefined) {
+          const secure = request.protocol === 'https' ? '; Secure' : '';
+          reply.header(
+            'set-cookie',
+            `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`,
+          );
+        }
+        return sendHtml(
+          reply,
+          200,
+          renderSignIn({
+            version: deps.version,
+            ...(session.ended !== undefined ? { error: SIGN_IN_ERRORS[session.ended] } : {}),
+          }),
+        );
+      }
       const report = await deps.health.report();
       return sendHtml(
         reply,
@@ -168,7 +212,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       }
       const body = request.body as Record<string, unknown> | undefined;
       const token = typeof body?.token === 'string' ? body.token.trim() : '';
-      let result: TokenResult =
+      let result: TokenResult | { ok: false; reason: SignInFailure } =
         token === '' ? { ok: false, reason: 'missing' } : await deps.verifier.verifyToken(token);
       // The verifier still knows the token that opened the previous session file (IdP requests
       // with it then hear "revoked" from the account); once a new file is in place, that old
@@ -177,6 +221,11 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         const onDisk = await deps.verifier.sessionHeader();
         if (onDisk !== undefined && onDisk.keyId !== result.keyId)
           result = { ok: false, reason: 'wrong_token' };
+      }
+      // The token opens the file on disk; the account must still accept its key (P2, P3).
+      if (result.ok && result.keyId !== undefined) {
+        const verdict = await deps.currentKey.check(result.keyId);
+        if (!verdict.ok) result = { ok: false, reason: verdict.reason };
       }
       if (!result.ok) {
         // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
@@ -200,7 +249,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           renderSignIn({ version: deps.version, error: SIGN_IN_ERRORS[result.reason] }),
         );
       }
-      const session = deps.sessions.create();
+      const session = deps.sessions.create(result.keyId ?? '');
       const secure = request.protocol === 'https' ? '; Secure' : '';
       request.log.info({ address: request.ip }, 'status page sign-in');
       return securityHeaders(reply)
@@ -257,7 +306,19 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           return false;
         }
       } else if (authorization !== undefined) {
-        ok = (await deps.verifier.verify(authorization)).ok;
+        const result = await deps.verifier.verify(authorization);
+        ok = result.ok;
+        // A revoked token opens nothing here either, even before the new one is first used.
+        if (result.ok && result.keyId !== undefined) {
+          const verdict = await deps.currentKey.check(result.keyId);
+          if (!verdict.ok) {
+            reply
+              .code(401)
+              .header('www-authenticate', 'Bearer realm="scimbridge", error="invalid_token"')
+              .send({ error: verdict.message });
+            return false;
+          }
+        }
       }
       if (ok) return true;
       const limit = deps.limiter.check(request.ip);
@@ -294,7 +355,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
 
     scope.get('/logs', async (request, reply) => {
       securityHeaders(reply);
-      if (!signedIn(request) && !(await authorize(request, reply, false))) return reply;
+      if (!(await signedIn(request)) && !(await authorize(request, reply, false))) return reply;
       if (!deps.recentLogs) {
         return reply
           .code(404)

@@ -2,8 +2,9 @@
  * Signed-in sessions of the status page. The cookie carries a random session id (`sbs_`
  * and 32 random bytes); the bridge keeps only its SHA-256, in memory. The bearer token is
  * never stored, in the cookie or anywhere else. Sessions end at sign-out, after their
- * lifetime, or when the bridge restarts (which also locks the keys again, so signing in
- * again is the right thing then).
+ * lifetime, when the bridge restarts (which also locks the keys again, so signing in
+ * again is the right thing then), and when the account refuses the key id they were opened
+ * with (credentials regenerated, provisioning turned off: `endKey`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
@@ -16,32 +17,42 @@ const MAX_SESSIONS = 1000;
 const digest = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
 export class StatusSessions {
-  private readonly sessions = new Map<string, { expiresAt: number }>();
+  private readonly sessions = new Map<string, { expiresAt: number; keyId: string }>();
 
   constructor(
     private readonly clock: Clock,
     private readonly lifetimeMs = SESSION_LIFETIME_MS,
   ) {}
 
-  /** A new session; the returned id goes into the cookie and nowhere else. */
-  create(): { id: string; maxAgeSeconds: number } {
+  /** A new session for the token of `keyId`; the returned id goes into the cookie and nowhere else. */
+  create(keyId: string): { id: string; maxAgeSeconds: number } {
     this.purge();
     // Bounded: the oldest session goes first when someone signs in a thousand times.
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     const id = SESSION_PREFIX + randomBytes(32).toString('base64url');
-    this.sessions.set(digest(id), { expiresAt: this.clock.now().getTime() + this.lifetimeMs });
+    this.sessions.set(digest(id), { expiresAt: this.clock.now().getTime() + this.lifetimeMs, keyId });
     return { id, maxAgeSeconds: Math.floor(this.lifetimeMs / 1000) };
   }
 
   valid(id: string | undefined): boolean {
-    if (id === undefined || !id.startsWith(SESSION_PREFIX) || id.length > 100) return false;
+    return this.keyIdOf(id) !== undefined;
+  }
+
+  /** The key id a live session was opened with; undefined for no, an ended or an expired session. */
+  keyIdOf(id: string | undefined): string | undefined {
+    if (id === undefined || !id.startsWith(SESSION_PREFIX) || id.length > 100) return undefined;
     const session = this.sessions.get(digest(id));
-    if (!session) return false;
+    if (!session) return undefined;
     if (session.expiresAt <= this.clock.now().getTime()) {
       this.sessions.delete(digest(id));
-      return false;
+      return undefined;
     }
-    return true;
+    return session.keyId;
+  }
+
+  /** Ends every session opened with `keyId` (the account refused it). */
+  endKey(keyId: string): void {
+    for (const [key, session] of this.sessions) if (session.keyId === keyId) this.sessions.delete(key);
   }
 
   end(id: string | undefined): void {

@@ -12,7 +12,7 @@ import { renameGroup } from '../../account/rename-group.ts';
 import { setGroupManaged } from '../../account/set-group-managed.ts';
 import { withStorageFlags } from '../options.ts';
 import { clean, table } from '../terminal.ts';
-import { commandLineActor, deps, PeopleCommandError, run } from './people.ts';
+import { commandLineActor, PeopleCommandError, run } from './people.ts';
 
 const KIND_LABELS: Record<Group['kind'], string> = {
   owners: 'built-in',
@@ -36,8 +36,8 @@ export function registerGroupCommands(program: Command): void {
       .option('--managed', 'only groups the IdP manages (the managed-groups list)')
       .option('--json', 'print the groups as JSON'),
   ).action((options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
-      const groups = await listAllGroups(deps(store), options.managed === true ? { managed: true } : {});
+    run(options, async ({ deps }) => {
+      const groups = await listAllGroups(deps, options.managed === true ? { managed: true } : {});
       if (options.json === true) {
         process.stdout.write(
           `${JSON.stringify(
@@ -77,8 +77,8 @@ export function registerGroupCommands(program: Command): void {
         'put it on the managed-groups list, for the IdP to take over a group of that name',
       ),
   ).action((name: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
-      const created = await createCustomGroup(deps(store), commandLineActor(), {
+    run(options, async ({ deps }) => {
+      const created = await createCustomGroup(deps, commandLineActor(), {
         displayName: name,
         managed: options.managed === true,
       });
@@ -95,8 +95,8 @@ export function registerGroupCommands(program: Command): void {
       .argument('<group>', 'group id or current name')
       .argument('<name>', 'the new name'),
   ).action((ref: string, name: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
-      const { group: renamed, changed } = await renameGroup(deps(store), commandLineActor(), ref, name);
+    run(options, async ({ deps }) => {
+      const { group: renamed, changed } = await renameGroup(deps, commandLineActor(), ref, name);
       const said = changed
         ? `Group ${renamed.id} is now "${clean(renamed.displayName)}".`
         : `Group ${renamed.id} already is "${clean(renamed.displayName)}"; nothing changed.`;
@@ -111,13 +111,13 @@ export function registerGroupCommands(program: Command): void {
       .argument('<group>', 'group id or name')
       .option('--yes', 'really delete: this cannot be undone'),
   ).action((ref: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
+    run(options, async ({ deps }) => {
       if (options.yes !== true) {
         throw new PeopleCommandError(
           `deleting a group cannot be undone; run again with --yes to delete ${clean(ref.slice(0, 400))}`,
         );
       }
-      const removed = await removeGroup(deps(store), commandLineActor(), ref);
+      const removed = await removeGroup(deps, commandLineActor(), ref);
       process.stdout.write(
         `Group "${clean(removed.displayName)}" is deleted; its members stay.${removed.managed ? ` ${IDP_NOTE}` : ''}\n`,
       );
@@ -131,16 +131,11 @@ export function registerGroupCommands(program: Command): void {
       .argument('<group>', 'group id or name')
       .argument('<on|off>', 'on: the IdP may take it over and change it; off: the IdP no longer sees it'),
   ).action((ref: string, value: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
+    run(options, async ({ deps }) => {
       if (value !== 'on' && value !== 'off') {
         throw new PeopleCommandError(`say on or off, not "${clean(value.slice(0, 20))}"`);
       }
-      const { group: g, changed } = await setGroupManaged(
-        deps(store),
-        commandLineActor(),
-        ref,
-        value === 'on',
-      );
+      const { group: g, changed } = await setGroupManaged(deps, commandLineActor(), ref, value === 'on');
       const state = g.managed ? 'is managed by the IdP' : 'is not managed by the IdP';
       process.stdout.write(
         `Group "${clean(g.displayName)}" ${state}${changed ? '' : ' already; nothing changed'}.\n`,

@@ -6,11 +6,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { type OutboxSeal, OutboxSealError, openLinks } from '../../account/mail/outbox-seal.ts';
 import { messageIdFor } from '../../account/mail/sender.ts';
 import { formatUtc, MailDataError, renderMail } from '../../account/mail/templates.ts';
 import type { MailState, OutboxMessage } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
-import { loadConfig } from '../../config.ts';
+import { type Config, loadConfig } from '../../config.ts';
+import { openOutboxKey } from '../../main.ts';
 import { SQLITE_FILE_NAME } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { withConfiguredStore } from '../store-command.ts';
@@ -90,7 +92,7 @@ export async function listMail(
 export async function showMail(
   store: Store,
   id: string,
-  context: { from: string },
+  context: { from: string; seal?: OutboxSeal | undefined },
   out: Output,
 ): Promise<void> {
   if (!ID_SHAPE.test(id)) {
@@ -99,10 +101,10 @@ export async function showMail(
   const message = await store.getMail(id);
   if (message === undefined)
     throw new MailCommandError(`no message with id ${id} (see scimbridge mail list)`);
-  out.write(describe(message, context.from));
+  out.write(describe(message, context.from, context.seal));
 }
 
-function describe(message: OutboxMessage, from: string): string {
+function describe(message: OutboxMessage, from: string, seal: OutboxSeal | undefined): string {
   const lines: string[] = [];
   const field = (name: string, value: string) => lines.push(`${name.padEnd(11)} ${value}`);
   field('Message', message.id);
@@ -115,9 +117,18 @@ function describe(message: OutboxMessage, from: string): string {
   let problem: string | undefined;
   try {
     // A sent message's links were removed from the row; show where they were.
-    rendered = renderMail(message, { showRemovedLinks: message.state === 'sent' });
+    // Links are stored sealed (outbox-seal.ts): this needs the account server's outbox key.
+    const data = openLinks(
+      seal,
+      { messageId: message.id, template: message.template, to: message.to },
+      message.data,
+    );
+    rendered = renderMail(
+      { template: message.template, data },
+      { showRemovedLinks: message.state === 'sent' },
+    );
   } catch (error) {
-    if (!(error instanceof MailDataError)) throw error;
+    if (!(error instanceof MailDataError) && !(error instanceof OutboxSealError)) throw error;
     problem = error.message;
   }
   field('From', clean(from));
@@ -128,7 +139,7 @@ function describe(message: OutboxMessage, from: string): string {
   lines.push('');
   if (rendered === undefined) {
     lines.push(`This message cannot be rendered: ${clean(problem ?? '')}`);
-    lines.push('Its data:');
+    lines.push('Its data (links stay sealed):');
     lines.push(clean(JSON.stringify(message.data, null, 2)));
     return `${lines.join('\n')}\n`;
   }
@@ -172,15 +183,16 @@ export function registerMailCommands(program: Command): void {
       .option('--mail-from <address>', 'the From header the server uses (SCIMBRIDGE_MAIL_FROM)')
       .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)"),
   ).action(async (id: string, options: Record<string, unknown>) => {
-    await withStore(options, async (store, from) => {
-      await showMail(store, id, { from }, process.stdout);
+    await withStore(options, async (store, from, config) => {
+      const seal = openOutboxKey(config, { create: false })?.seal;
+      await showMail(store, id, { from, seal }, process.stdout);
     });
   });
 }
 
 async function withStore(
   options: Record<string, unknown>,
-  work: (store: Store, from: string) => Promise<void>,
+  work: (store: Store, from: string, config: Config) => Promise<void>,
 ): Promise<void> {
   const config = loadConfig(process.env, flagsOf(options));
   const file = path.join(config.dataDir, SQLITE_FILE_NAME);
@@ -190,5 +202,5 @@ async function withStore(
     process.exitCode = 1;
     return;
   }
-  await withConfiguredStore(config, [MailCommandError], (store) => work(store, config.mailFrom));
+  await withConfiguredStore(config, [MailCommandError], (store) => work(store, config.mailFrom, config));
 }

@@ -10,8 +10,8 @@ import { reinviteMember } from '../../account/reinvite-member.ts';
 import { type InvitationSent, resendInvitation } from '../../account/resend-invitation.ts';
 import { SignupError } from '../../account/signup-errors.ts';
 import { randomIds, systemClock } from '../../clock.ts';
-import { loadConfig } from '../../config.ts';
-import { signupSettingsOf } from '../../main.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
+import { openOutboxKey, signupSettingsOf } from '../../main.ts';
 import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { withConfiguredStore } from '../store-command.ts';
@@ -41,9 +41,19 @@ function invitationCommand(
   ).action(async (options: Record<string, unknown>) => {
     const { email, printLink, ...rest } = options;
     const config = loadConfig(process.env, flagsOf(rest));
+    // The invitation mail's link is sealed with the account server's outbox key. With
+    // SQLite the data directory is the server's, so the key may be made here; a PostgreSQL
+    // database is shared with servers elsewhere, whose key this command must use.
+    const outboxKey = openOutboxKey(config, { create: config.databaseUrl === undefined });
+    if (outboxKey === undefined) {
+      throw new ConfigError(
+        "no outbox key to seal the invitation link with: set SCIMBRIDGE_OUTBOX_KEY to the account server's, or pass the --data-dir that holds its outbox.key",
+      );
+    }
+    const outboxSeal = outboxKey.seal;
     await withConfiguredStore(config, [SignupError, AccountError], async (store) => {
       const sent = await run(
-        { store, clock: systemClock, ids: randomIds, signup: signupSettingsOf(config) },
+        { store, clock: systemClock, ids: randomIds, signup: signupSettingsOf(config), outboxSeal },
         String(email),
       );
       process.stdout.write(`${done(sent)}\n`);

@@ -19,6 +19,7 @@ import type { Store } from '../../account/store.ts';
 import { suspendMember } from '../../account/suspend-member.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
+import { openOutboxKey } from '../../main.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { withExistingStore } from '../store-command.ts';
 import { clean, table } from '../terminal.ts';
@@ -36,7 +37,7 @@ export function commandLineActor(): AdminActor {
   return { memberId: null, name: `command line (user ${login})` };
 }
 
-type Work = (deps: { store: Store }) => Promise<void>;
+type Work = (context: { store: Store; deps: AccountDeps }) => Promise<void>;
 
 export async function run(options: Record<string, unknown>, work: Work): Promise<void> {
   // Only the storage flags set the config; the rest are the command's own.
@@ -44,11 +45,15 @@ export async function run(options: Record<string, unknown>, work: Work): Promise
     process.env,
     flagsOf({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }),
   );
-  await withExistingStore(config, [AccountError, PeopleCommandError], (store) => work({ store }));
-}
-
-export function deps(store: Store): AccountDeps {
-  return { store, clock: systemClock, ids: randomIds };
+  // A reactivation invites again: its link is sealed with the account server's outbox key
+  // (made here only for SQLite, whose data directory is the server's).
+  const outboxSeal = openOutboxKey(config, { create: config.databaseUrl === undefined })?.seal;
+  await withExistingStore(config, [AccountError, PeopleCommandError], (store) =>
+    work({
+      store,
+      deps: { store, clock: systemClock, ids: randomIds, ...(outboxSeal ? { outboxSeal } : {}) },
+    }),
+  );
 }
 
 function limitOf(text: unknown): number | undefined {
@@ -91,12 +96,12 @@ export function registerPeopleCommands(program: Command): void {
       .option('--after <cursor>', 'the page after the one that printed this cursor')
       .option('--json', 'print {"people": [...], "next": cursor or null} as JSON'),
   ).action((options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
+    run(options, async ({ deps }) => {
       if (options.managed === true && options.unmanaged === true) {
         throw new PeopleCommandError('--managed and --unmanaged exclude each other; pass one');
       }
       const limit = limitOf(options.limit);
-      const page = await listPeople(deps(store), {
+      const page = await listPeople(deps, {
         ...(typeof options.search === 'string' ? { search: options.search } : {}),
         ...(typeof options.state === 'string' ? { state: options.state } : {}),
         ...(options.managed === true
@@ -130,8 +135,8 @@ export function registerPeopleCommands(program: Command): void {
       .argument('<member>', 'member id or e-mail address')
       .option('--json', 'print the detail as JSON'),
   ).action((ref: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
-      const detail = await getPerson(deps(store), ref);
+    run(options, async ({ deps }) => {
+      const detail = await getPerson(deps, ref);
       process.stdout.write(
         options.json === true ? `${JSON.stringify(detail, null, 2)}\n` : describePerson(detail),
       );
@@ -147,8 +152,8 @@ export function registerPeopleCommands(program: Command): void {
     withStorageFlags(
       member.command(command).description(description).argument('<member>', 'member id or e-mail address'),
     ).action((ref: string, options: Record<string, unknown>) =>
-      run(options, async ({ store }) => {
-        const { member: changed, changed: wrote } = await act(deps(store), commandLineActor(), ref);
+      run(options, async ({ deps }) => {
+        const { member: changed, changed: wrote } = await act(deps, commandLineActor(), ref);
         process.stdout.write(`${said(changed, wrote)}\n`);
       }),
     );
@@ -180,13 +185,13 @@ export function registerPeopleCommands(program: Command): void {
       .argument('<member>', 'member id or e-mail address')
       .option('--yes', 'really delete: this cannot be undone'),
   ).action((ref: string, options: Record<string, unknown>) =>
-    run(options, async ({ store }) => {
+    run(options, async ({ deps }) => {
       if (options.yes !== true) {
         throw new PeopleCommandError(
           `deleting a member cannot be undone; run again with --yes to delete ${clean(ref.slice(0, 320))} (or suspend them instead)`,
         );
       }
-      const removed = await removeMember(deps(store), commandLineActor(), ref);
+      const removed = await removeMember(deps, commandLineActor(), ref);
       const idp = removed.managed ? ' The IdP still assigns them: its next push creates a new member.' : '';
       process.stdout.write(`${clean(removed.email)} is deleted.${idp}\n`);
     }),

@@ -40,7 +40,7 @@ export function registerServeCommands(program: Command): void {
           .option('--console-port <port>', 'account server port (SCIMBRIDGE_CONSOLE_PORT, default 8080)')
           .option(
             '--public-url <url>',
-            "the bridge's address as IdPs reach it, shown on the overview (SCIMBRIDGE_PUBLIC_URL)",
+            "the bridge's address as IdPs reach it, used by the health monitor (SCIMBRIDGE_PUBLIC_URL)",
           )
           .option(
             '--account-name <name>',
