@@ -35,6 +35,7 @@ import {
   generateMonitoringToken,
   type MonitoringTokenCheck,
 } from './account/monitoring-tokens.ts';
+import { issueOwnerSetupLink } from './account/owner-setup.ts';
 import { createAccountServer } from './account/server.ts';
 import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
@@ -72,6 +73,8 @@ export interface RunningSystem {
   monitor: HealthMonitor | undefined;
   /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
   watcher: ProvisionWatcher;
+  /** The owner's one-time setup link, made at the first start (a secret: printed, never logged). */
+  ownerSetupLink: string | undefined;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,8 @@ export interface RunningAccount {
   monitor: HealthMonitor | undefined;
   /** Checks monitoring tokens against the store (and the monitor's own in-memory token). */
   monitoring: MonitoringTokenCheck;
+  /** The owner's one-time setup link, made at the first start (a secret: printed, never logged). */
+  ownerSetupLink: string | undefined;
   close(): Promise<void>;
 }
 
@@ -188,10 +193,19 @@ export async function startAccountService(
   });
   let server: FastifyInstance | undefined;
   try {
-    const { account } = await ensureAccount(accountDeps, {
+    const { account, owner, created, ownerEmailIgnored } = await ensureAccount(accountDeps, {
       name: config.accountName,
       ownerEmail: config.ownerEmail,
     });
+    if (ownerEmailIgnored) {
+      deps.logger.warn(
+        { part: 'account' },
+        "SCIMBRIDGE_OWNER_EMAIL names someone other than the account's owner; it is ignored: an account has one owner, made at the first start",
+      );
+    }
+    // The first start prints the owner's setup link; later, `scimbridge owner setup-link` makes a new one.
+    const ownerSetupLink =
+      created && owner.state === 'invited' ? (await issueOwnerSetupLink(accountDeps)).link : undefined;
     server = await createAccountServer({
       store,
       logger: deps.logger.child({ part: 'account' }),
@@ -240,6 +254,7 @@ export async function startAccountService(
       mailSender,
       monitor,
       monitoring,
+      ownerSetupLink,
       async close() {
         networkList.close();
         await monitor?.stop();
@@ -459,6 +474,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     mailSender: account.mailSender,
     monitor: account.monitor,
     watcher: bridge.watcher,
+    ownerSetupLink: account.ownerSetupLink,
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();

@@ -1,15 +1,16 @@
 /**
- * The account server's HTTP surface: liveness, an overview page of the team, the member
+ * The account server's HTTP surface: liveness, the member
  * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
- * under /api/v1 for bridges that run apart (`api/routes.ts`). The admin console is added
- * beside them.
+ * under /api/v1 for bridges that run apart (`api/routes.ts`), and the admin console at `/`
+ * (`console/routes.ts`).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
-import { html } from './console/html.ts';
+import { type ConsoleSessionSettings, DEFAULT_CONSOLE_SESSIONS } from './console/admin-sign-in.ts';
+import { registerConsoleRoutes } from './console/routes.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
 import type { MonitoringTokenCheck } from './monitoring-tokens.ts';
@@ -39,6 +40,8 @@ export interface AccountServerOptions {
   ids?: IdGenerator;
   /** Invitation links, password iterations and member sessions; defaults when left out. */
   signup?: SignupSettings;
+  /** How long console sessions last; DEFAULT_CONSOLE_SESSIONS when left out. */
+  consoleSessions?: ConsoleSessionSettings;
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
@@ -97,36 +100,16 @@ export async function createAccountServer(options: AccountServerOptions): Promis
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
-  app.get('/', async (_request, reply) => {
-    const [account, integration, members, groups] = await Promise.all([
-      store.getAccount(),
-      store.getIntegration(),
-      store.listMembers({ startIndex: 1, count: 0 }),
-      store.listGroups({ startIndex: 1, count: 0 }),
-    ]);
-    const provisioning = integration?.state === 'active' ? 'on' : 'off';
-    const page = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${account?.name ?? 'scimbridge'} · scimbridge</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5">
-<h1>${account?.name ?? 'Team account'}</h1>
-<dl>
-<dt>Members</dt><dd>${members.total}</dd>
-<dt>Groups</dt><dd>${groups.total}</dd>
-<dt>Provisioning</dt><dd>${provisioning}</dd>
-<dt>Bridge (SCIM base URL for your IdP)</dt><dd><code>${options.bridgeUrl}/scim/v2</code></dd>
-</dl>
-${provisioning === 'off' ? html`<p>Turn provisioning on with <code>npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token</code>.</p>` : ''}
-</body></html>`;
-    return reply.header('content-type', 'text/html; charset=utf-8').send(page.value);
-  });
-
+  const assets = await memberAssets();
   await registerEmailChangePages(app, deps);
-  await registerMemberRoutes(app, {
+  await registerMemberRoutes(app, { deps, auth, limiter: new SignInLimiter(deps.clock), assets });
+  // The admin console: `/` and its pages (console/routes.ts); its own sign-in limiter.
+  await registerConsoleRoutes(app, {
     deps,
-    auth,
+    assets,
     limiter: new SignInLimiter(deps.clock),
-    assets: await memberAssets(),
+    sessions: options.consoleSessions ?? DEFAULT_CONSOLE_SESSIONS,
+    bridgeUrl: options.bridgeUrl,
   });
   if (options.api) {
     await registerAccountApi(app, {

@@ -9,6 +9,7 @@ import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
+import { registerOwnerCommands } from './commands/owner.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -26,6 +27,7 @@ registerServeCommands(program);
 registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
+registerOwnerCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
 

@@ -63,6 +63,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   insertMemberSession: true,
   getMemberSession: true,
   deleteMemberSession: true,
+  extendMemberSession: true,
   deleteExpiredMemberSessions: true,
   transferMemberSignup: true,
   ensureAccountSecret: true,

@@ -13,6 +13,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { ownerSetupLines } from './owner.ts';
 
 export function registerStartCommand(program: Command): void {
   withStorageFlags(
@@ -86,6 +87,7 @@ export function registerStartCommand(program: Command): void {
         integration?.state === 'active'
           ? ''
           : '  provisioning is off: npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token',
+        ...ownerSetupLines(system.ownerSetupLink),
         '',
       ].join('\n'),
     );

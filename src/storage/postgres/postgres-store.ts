@@ -556,6 +556,10 @@ class PostgresOps implements StoreOps {
     return (await this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash])) === 1;
   }
 
+  async extendMemberSession(tokenHash: string, expiresAt: string): Promise<boolean> {
+    return (await this.run(SIGNUP_SQL.extendMemberSession, [expiresAt, tokenHash, expiresAt])) === 1;
+  }
+
   async deleteExpiredMemberSessions(now: string): Promise<number> {
     return await this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }

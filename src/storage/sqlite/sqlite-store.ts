@@ -688,6 +688,10 @@ class SqliteOps implements StoreOps {
     return this.run(SIGNUP_SQL.deleteMemberSession, [tokenHash]) === 1;
   }
 
+  async extendMemberSession(tokenHash: string, expiresAt: string): Promise<boolean> {
+    return this.run(SIGNUP_SQL.extendMemberSession, [expiresAt, tokenHash, expiresAt]) === 1;
+  }
+
   async deleteExpiredMemberSessions(now: string): Promise<number> {
     return this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }

@@ -78,6 +78,12 @@ function setupSignup(form: HTMLFormElement): void {
     if (submitting || !cryptoAvailable()) return;
     const password = element<HTMLInputElement>('password')?.value ?? '';
     const confirmation = element<HTMLInputElement>('password-confirm')?.value ?? '';
+    const name = element<HTMLInputElement>('display-name');
+    if (name && name.value.trim() === '') {
+      show('problem', 'Enter your name.');
+      name.focus();
+      return;
+    }
     const problem = passwordProblem(password, confirmation);
     show('problem', problem ?? '');
     if (problem) {
@@ -103,7 +109,9 @@ function setupSignup(form: HTMLFormElement): void {
         return;
       }
       try {
-        const result = await postJson(location.pathname, body);
+        // The owner's setup page also asks for a name (not part of the keys kept for a retry).
+        const displayName = element<HTMLInputElement>('display-name')?.value.trim();
+        const result = await postJson(location.pathname, displayName ? { ...body, displayName } : body);
         if (result.status === 200) {
           form.hidden = true;
           show('status', '');
@@ -124,6 +132,8 @@ function setupSignup(form: HTMLFormElement): void {
 }
 
 function setupSignin(form: HTMLFormElement): void {
+  // The member sign-in and the console's share this script; the form says where it posts.
+  const target = form.getAttribute('action') ?? '/signin';
   let submitting = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -149,7 +159,7 @@ function setupSignin(form: HTMLFormElement): void {
             salt: String(parameters.body.salt),
             iterations: Number(parameters.body.iterations),
           });
-          const result = await postJson('/signin', { email, proof });
+          const result = await postJson(target, { email, proof });
           if (result.status === 200) {
             location.assign(typeof result.body.next === 'string' ? result.body.next : '/member');
             return;

@@ -1,0 +1,201 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: the tests read the page as a person sees it, laid out
+/**
+ * The admin console in real Chromium (issue 11): the owner's setup link from the first
+ * start → the setup page makes the owner's keys in the browser → sign-in to the console →
+ * sign-out; and the refusals: a wrong password, a member who is not an administrator, a
+ * form without its CSRF token, and the lockout after repeated failures. Every page passes
+ * axe-core and is photographed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
+import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
+import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+
+const OWNER_EMAIL = 'owner@example.com';
+const OWNER_PASSWORD = 'Lanterns over the harbour, 7 gulls';
+const MEMBER_PASSWORD = 'a member password that is long';
+
+let sys: TestSystem;
+let browser: Browser;
+let shots: string;
+
+before(async () => {
+  sys = await startTestSystem({
+    env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000', SCIMBRIDGE_ACCOUNT_NAME: 'Harbour & <Co>' },
+  });
+  browser = await launchChromium();
+  shots = await mkdtemp(path.join(tmpdir(), 'scimbridge-console-shots-'));
+});
+
+after(async () => {
+  await browser?.close();
+  await sys?.close();
+  if (shots) await rm(shots, { recursive: true, force: true });
+});
+
+/** A page that fails the test on any script error or unexpected console error. */
+async function openPage(
+  context: BrowserContext,
+  allowed: RegExp = /status of (401|403|410|429)/,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !allowed.test(message.text())) errors.push(message.text());
+  });
+  return { page, errors };
+}
+
+describe('the admin console in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    context = await browser.newContext();
+    ({ page, errors } = await openPage(context));
+  });
+  after(() => context?.close());
+
+  test('the first start printed a setup link; the owner sets a name and password, keys made in the browser', async () => {
+    assert.ok(sys.system.ownerSetupLink, 'the first start made a setup link');
+    await page.goto(localLink(sys.system.ownerSetupLink, sys.system.accountAddress));
+    assert.equal(await page.locator('h1').innerText(), 'Set up Harbour & <Co>');
+    assert.match(await page.locator('main').innerText(), /owner@example\.com/);
+    await assertAccessible(page, 'the owner setup page');
+    await screenshot(page, shots, 'console-owner-setup');
+
+    // No name: refused beside the form, nothing sent.
+    await page.getByLabel('Password', { exact: true }).fill(OWNER_PASSWORD);
+    await page.getByLabel('Password again').fill(OWNER_PASSWORD);
+    await page.getByRole('button', { name: 'Set up my account' }).click();
+    assert.equal(await page.locator('#problem').innerText(), 'Enter your name.');
+
+    await page.getByLabel('Your name').fill('Ada <Owner>');
+    await page.getByRole('button', { name: 'Set up my account' }).click();
+    await page.waitForSelector('#done:not([hidden])');
+    const owner = (await sys.store.findMemberByEmail(OWNER_EMAIL))!;
+    assert.equal(owner.displayName, 'Ada <Owner>');
+    assert.equal(owner.state, 'pending');
+    const keys = (await sys.store.getMemberKeys(owner.id))!;
+    await unlockMemberPrivateKey(keys, OWNER_PASSWORD); // opens with the password
+
+    // The link works once.
+    const again = await page.goto(localLink(sys.system.ownerSetupLink, sys.system.accountAddress));
+    assert.equal(again?.status(), 410);
+    assert.equal(await page.locator('h1').innerText(), 'This link has been used');
+  });
+
+  test('visitors see only the sign-in page; a wrong password is refused', async () => {
+    const response = await page.goto(`${sys.system.accountAddress}/`);
+    const csp = response!.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(await page.locator('h1').innerText(), 'Sign in to the console');
+    assert.equal(await page.locator('nav').count(), 0, 'no console navigation before sign-in');
+    await assertAccessible(page, 'the console sign-in page');
+    await screenshot(page, shots, 'console-sign-in');
+
+    await consoleSignIn(page, OWNER_EMAIL, 'not the password at all');
+    assert.equal(
+      await page.locator('#problem').innerText(),
+      'The e-mail address or the password is not right.',
+    );
+    assert.equal((await context.cookies()).length, 0);
+  });
+
+  test('the owner signs in: an HttpOnly, SameSite=Strict session cookie, the overview with their name', async () => {
+    await page.goto(`${sys.system.accountAddress}/`);
+    await consoleSignIn(page, OWNER_EMAIL, OWNER_PASSWORD);
+    assert.equal(await page.locator('h1').innerText(), 'Overview');
+    assert.match(await page.locator('header').innerText(), /Ada <Owner>/);
+    assert.match(await page.locator('header').innerText(), /Harbour & <Co>/);
+    const [cookie] = await context.cookies();
+    assert.equal(cookie?.name, 'scimbridge_console');
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    await assertAccessible(page, 'the overview');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a console form without its CSRF token changes nothing', async () => {
+    // A form another site (or an old tab) could post: the session cookie, but no token.
+    const refused = await page.evaluate(async () => {
+      const response = await fetch('/admin/signout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'csrf=wrong',
+      });
+      return { status: response.status, text: await response.text() };
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.text, /did not carry the token of your console session/);
+    await page.goto(`${sys.system.accountAddress}/`);
+    assert.equal(await page.locator('h1').innerText(), 'Overview', 'still signed in');
+  });
+
+  test('sign-out ends the session: the old cookie opens nothing', async () => {
+    const [cookie] = await context.cookies();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForSelector('h1:has-text("Sign in to the console")');
+    const replay = await fetch(`${sys.system.accountAddress}/`, {
+      headers: { cookie: `scimbridge_console=${cookie!.value}` },
+    });
+    assert.match(await replay.text(), /Sign in to the console/);
+  });
+
+  test('a member who is not an administrator is refused the console, and keeps their own page', async () => {
+    const created = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'sam@example.com',
+      emails: [{ value: 'sam@example.com', primary: true }],
+      active: true,
+    });
+    assert.equal(created.status, 201, created.text);
+    const mail = (await sys.store.listMail({ limit: 100 })).find((m) => m.to === 'sam@example.com')!;
+    await runMemberSignup({
+      link: localLink(String(mail.data.link), sys.system.accountAddress),
+      password: MEMBER_PASSWORD,
+    });
+
+    const memberContext = await browser.newContext();
+    const { page: memberPage } = await openPage(memberContext);
+    await memberPage.goto(`${sys.system.accountAddress}/`);
+    await consoleSignIn(memberPage, 'sam@example.com', MEMBER_PASSWORD);
+    assert.match(await memberPage.locator('#problem').innerText(), /for the owners and administrators/);
+    assert.equal((await memberContext.cookies()).length, 0, 'no console session');
+    await screenshot(memberPage, shots, 'console-not-administrator');
+
+    // Signed in as a member, the console is still only its sign-in page.
+    await memberPage.goto(`${sys.system.accountAddress}/signin`);
+    await memberPage.getByLabel('E-mail address').fill('sam@example.com');
+    await memberPage.getByLabel('Password').fill(MEMBER_PASSWORD);
+    await memberPage.getByRole('button', { name: 'Sign in' }).click();
+    await memberPage.waitForURL(/\/member$/);
+    await memberPage.goto(`${sys.system.accountAddress}/`);
+    assert.equal(await memberPage.locator('h1').innerText(), 'Sign in to the console');
+    await memberContext.close();
+  });
+
+  test('repeated failures lock the sign-in for that address, even with the right password', async () => {
+    const lockContext = await browser.newContext();
+    const { page: lockPage } = await openPage(lockContext);
+    await lockPage.goto(`${sys.system.accountAddress}/`);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await consoleSignIn(lockPage, OWNER_EMAIL, `wrong password number ${attempt}`);
+      assert.match(await lockPage.locator('#problem').innerText(), /not right/);
+    }
+    await consoleSignIn(lockPage, OWNER_EMAIL, OWNER_PASSWORD);
+    assert.match(await lockPage.locator('#problem').innerText(), /Too many failed sign-in attempts.*locked/);
+    assert.equal((await lockContext.cookies()).length, 0);
+    await screenshot(lockPage, shots, 'console-locked');
+    await lockContext.close();
+  });
+});
