@@ -164,6 +164,8 @@ export async function startAccountService(
   deps: Omit<SystemDeps, 'accountTransport' | 'watcherStatus' | 'recentLogs' | 'wrapAccountClient'> & {
     /** Leave the health monitor for the caller to start (one process: once the bridge listens). */
     deferMonitor?: boolean;
+    /** One process: where the bridge beside it reads its session file. */
+    localSessionPath?: string;
   },
 ): Promise<RunningAccount> {
   const clock = deps.clock ?? systemClock;
@@ -212,6 +214,7 @@ export async function startAccountService(
       bridgeUrl: config.publicBridgeUrl,
       trustProxy: config.trustProxy,
       deps: accountDeps,
+      localSessionPath: deps.localSessionPath,
       tls,
       metrics: {
         metrics: createAccountMetrics({
@@ -437,7 +440,15 @@ export async function startBridgeService(
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
-  const account = await startAccountService(config, { ...deps, deferMonitor: true });
+  const account = await startAccountService(config, {
+    ...deps,
+    deferMonitor: true,
+    // The console writes new credentials where this process's bridge finds them, unless the
+    // operator named a session file of their own (SCIMBRIDGE_SESSION).
+    ...(config.sessionPath === undefined
+      ? { localSessionPath: path.join(config.dataDir, 'scimsession') }
+      : {}),
+  });
   let bridge: RunningBridge;
   try {
     // Over HTTP the bridge builds (and closes) its own account API client towards this

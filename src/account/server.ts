@@ -40,6 +40,8 @@ export interface AccountServerOptions {
   ids?: IdGenerator;
   /** Invitation links, password iterations and member sessions; defaults when left out. */
   signup?: SignupSettings;
+  /** One process: where the bridge beside this server reads its session file (the console writes new ones there). */
+  localSessionPath?: string | undefined;
   /** How long console sessions last; DEFAULT_CONSOLE_SESSIONS when left out. */
   consoleSessions?: ConsoleSessionSettings;
 }
@@ -110,6 +112,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     limiter: new SignInLimiter(deps.clock),
     sessions: options.consoleSessions ?? DEFAULT_CONSOLE_SESSIONS,
     bridgeUrl: options.bridgeUrl,
+    localSessionPath: options.localSessionPath,
   });
   if (options.api) {
     await registerAccountApi(app, {

@@ -7,7 +7,7 @@
  * axe-core and is photographed.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
+import { openSetupSession } from '../support/session.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const OWNER_EMAIL = 'owner@example.com';
@@ -123,6 +124,94 @@ describe('the admin console in Chromium', () => {
     assert.equal(cookie?.sameSite, 'Strict');
     await assertAccessible(page, 'the overview');
     assert.deepEqual(errors, []);
+  });
+
+  test('Provisioning: regenerate on the page; the token is shown once, the session file downloads; the old token fails, the new one works', async () => {
+    await page.getByRole('link', { name: 'Provisioning' }).click();
+    await page.waitForSelector('h1:has-text("Provisioning")');
+    assert.match(await page.locator('#state-heading').innerText(), /Provisioning is on/);
+    await assertAccessible(page, 'the provisioning page');
+    await screenshot(page, shots, 'console-provisioning');
+
+    const oldToken = sys.token;
+    await page.getByRole('button', { name: 'Regenerate credentials' }).click();
+    await page.waitForSelector('h1:has-text("New credentials")');
+    const token = await page.getByLabel('Bearer token (for your IdP)').inputValue();
+    sys.secrets.add(token);
+    assert.match(token, /^sbt_/);
+    assert.match(await page.locator('main').innerText(), /Shown only this once/);
+    await assertAccessible(page, 'the new credentials page');
+    // The picture shows a stand-in, not the run's token.
+    await page.evaluate(() => {
+      (document.getElementById('token') as HTMLInputElement).value = 'sbt_(the token appears here once)';
+    });
+    await screenshot(page, shots, 'console-credentials');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the session file' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'scimsession');
+    const sessionFile = JSON.parse(await readFile((await download.path())!, 'utf8'));
+    sys.secrets.add(sessionFile.blob);
+    await openSetupSession({ token, sessionFile }); // the pair opens together
+
+    // The bridge in this process picked up the new session file: old token out, new one in.
+    const usersWith = (bearer: string) =>
+      fetch(`${sys.scimUrl}/Users`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.status);
+    const deadline = Date.now() + 10_000;
+    while ((await usersWith(token)) !== 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await usersWith(token), 200);
+    assert.equal(await usersWith(oldToken), 401);
+    sys.token = token;
+
+    // A reload shows no secret again.
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    assert.doesNotMatch(await page.content(), new RegExp(token));
+  });
+
+  test('Provisioning: a bad domain is refused beside the field and nothing is saved; a good list is saved', async () => {
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    await page.getByLabel('Domains', { exact: true }).fill('example.com, not a domain');
+    await page.getByRole('button', { name: 'Save domains' }).click();
+    await page.waitForSelector('#domains-error');
+    assert.match(await page.locator('#domains-error').innerText(), /"not" is not a domain name/);
+    assert.equal(await page.getByLabel('Domains', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(
+      await page.getByLabel('Domains', { exact: true }).inputValue(),
+      'example.com, not a domain',
+      'what was typed stays',
+    );
+    assert.deepEqual((await sys.store.getAccount())!.allowedDomains, []);
+    await assertAccessible(page, 'the provisioning page with a field error');
+
+    await page.getByLabel('Domains', { exact: true }).fill('Example.com');
+    await page.getByRole('button', { name: 'Save domains' }).click();
+    await page.waitForSelector('text=Allowed sign-up domains: example.com.');
+    assert.deepEqual((await sys.store.getAccount())!.allowedDomains, ['example.com']);
+  });
+
+  test('Provisioning: turning it off refuses the IdP; turning it on makes new credentials', async () => {
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    await page.getByRole('button', { name: 'Turn provisioning off' }).click();
+    await page.waitForSelector('text=Provisioning is off. The IdP');
+    assert.equal((await sys.store.getIntegration())!.state, 'inactive');
+    const deadline = Date.now() + 5000;
+    let status = 0;
+    do {
+      status = (await sys.scim('GET', '/Users')).status;
+      if (status !== 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    assert.notEqual(status, 200, 'the IdP is refused');
+
+    await page.getByRole('button', { name: 'Turn provisioning on' }).click();
+    await page.waitForSelector('h1:has-text("New credentials")');
+    const token = await page.getByLabel('Bearer token (for your IdP)').inputValue();
+    sys.secrets.add(token);
+    sys.token = token;
+    assert.equal((await sys.store.getIntegration())!.state, 'active');
   });
 
   test('a console form without its CSRF token changes nothing', async () => {

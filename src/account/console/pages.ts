@@ -11,7 +11,10 @@ import { layout, NEEDS_SCRIPT } from '../signup/pages.ts';
 import { html, type SafeHtml } from './html.ts';
 
 /** The console's pages, in the order of its navigation. */
-export const CONSOLE_PAGES = [{ path: '/', label: 'Overview' }] as const;
+export const CONSOLE_PAGES = [
+  { path: '/', label: 'Overview' },
+  { path: '/provisioning', label: 'Provisioning' },
+] as const;
 
 export interface ConsoleView {
   accountName: string;

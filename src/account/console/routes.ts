@@ -16,6 +16,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountDeps } from '../deps.ts';
 import { signupSettings } from '../deps.ts';
+import { AccountError } from '../errors.ts';
 import { parseEmail } from '../member-sign-in.ts';
 import type { Member, MemberSession } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
@@ -27,6 +28,7 @@ import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
 import { overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
+import { registerProvisioningPage } from './provisioning.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
 
@@ -40,6 +42,8 @@ export interface ConsoleRoutesOptions {
   sessions: ConsoleSessionSettings;
   /** The bridge's public address, shown as the SCIM base URL. */
   bridgeUrl: string;
+  /** One process: where the bridge beside this server reads its session file. */
+  localSessionPath?: string | undefined;
 }
 
 export interface SignedInAdmin {
@@ -156,6 +160,11 @@ export async function registerConsoleRoutes(
         const view = request.admin ? await viewOf(request) : undefined;
         return sendPage(reply, 403, consoleProblemPage(assets, view, error.title, error.message));
       }
+      if (error instanceof AccountError) {
+        const status = error.code === 'invalid_input' ? 400 : error.code.endsWith('_not_found') ? 404 : 409;
+        const view = request.admin ? await viewOf(request) : undefined;
+        return sendPage(reply, status, consoleProblemPage(assets, view, 'Not done', error.message));
+      }
       if (error instanceof CrossSiteError) {
         return sendJson(reply, 403, {
           error: 'cross_site',
@@ -256,6 +265,7 @@ export async function registerConsoleRoutes(
       deps,
       assets,
       bridgeUrl: options.bridgeUrl,
+      localSessionPath: options.localSessionPath,
       requireAdmin,
       requireFormToken,
       viewOf,
@@ -269,6 +279,7 @@ export interface ConsoleContext {
   deps: AccountDeps;
   assets: MemberAssets;
   bridgeUrl: string;
+  localSessionPath: string | undefined;
   /** preHandler: a signed-in administrator on `request.admin`, or the sign-in page. */
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */
@@ -277,4 +288,6 @@ export interface ConsoleContext {
 }
 
 /** The console's pages besides the overview, each in its own module. */
-const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [];
+const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
+  registerProvisioningPage,
+];

@@ -181,6 +181,19 @@ const signup = element<HTMLFormElement>('signup-form');
 if (signup) setupSignup(signup);
 const signin = element<HTMLFormElement>('signin-form');
 if (signin) setupSignin(signin);
+// Copy buttons (the console's new token): shown only when the script runs; without it, the
+// field is read-only and selectable.
+for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-copy]'))) {
+  const field = element<HTMLInputElement>(button.dataset.copy ?? '');
+  if (!field || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    navigator.clipboard.writeText(field.value).then(
+      () => show('copy-status', 'Copied.'),
+      () => show('copy-status', 'Copying failed: select the text and copy it yourself.'),
+    );
+  });
+}
 const vaults = element<HTMLFormElement>('vaults-form');
 if (vaults) setupVaults(vaults);
 // The script is running: the "needs JavaScript" notice can go.

@@ -1,0 +1,223 @@
+/**
+ * The console's Provisioning page (P1–P3, P13): turn provisioning on and off, generate and
+ * regenerate the credentials, and the allowed sign-up domains.
+ *
+ * Credentials are shown once, on the answer to the form that made them: the token in a
+ * read-only field with a copy button, the session file as a download. The account keeps
+ * neither (setup-provisioning.ts), so the download posts the file back from the page and the
+ * server returns it as an attachment; a reload of the page shows nothing (no-store). In the
+ * one-process shape the session file is also written where the bridge in this process reads
+ * it, which picks it up without a restart, as with `scimbridge provisioning setup`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { serializeSessionFile, validateSessionFile } from '../../crypto/credentials/session-file.ts';
+import { deactivateProvisioning } from '../deactivate-provisioning.ts';
+import { signupSettings } from '../deps.ts';
+import { AccountError } from '../errors.ts';
+import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
+import { setupProvisioning } from '../setup-provisioning.ts';
+import { sendPage } from '../signup/pages.ts';
+import { html, type SafeHtml } from './html.ts';
+import { type ConsoleView, consolePage, csrfField } from './pages.ts';
+import type { ConsoleContext } from './routes.ts';
+
+export const PROVISIONING_PATH = '/provisioning';
+
+/** Most a session file posted back for download may be (they are about 1 KB). */
+const SESSION_FILE_LIMIT = 8 * 1024;
+
+function formValue(request: FastifyRequest, name: string): string {
+  const value = (request.body as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** Written next to its final name and renamed, 0600, so a bridge never reads half a file. */
+async function writeSessionFile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+interface PageState {
+  /** The domains field as typed, and what is wrong with it, after a refused save. */
+  domains?: { text: string; problem: string };
+  notice?: string;
+}
+
+async function provisioningPage(
+  context: ConsoleContext,
+  view: ConsoleView,
+  state: PageState = {},
+): Promise<string> {
+  const { store } = context.deps;
+  const [integration, account] = await Promise.all([store.getIntegration(), store.getAccount()]);
+  const on = integration?.state === 'active';
+  const domainsText = state.domains?.text ?? account?.allowedDomains.join(', ') ?? '';
+  return consolePage(
+    context.assets,
+    view,
+    'Provisioning',
+    html`<h1>Provisioning</h1>
+${state.notice ? html`<p class="done" role="status">${state.notice}</p>` : ''}
+<section aria-labelledby="state-heading">
+<h2 id="state-heading">Provisioning is ${on ? 'on' : 'off'}</h2>
+<dl class="facts">
+<dt>SCIM base URL for your IdP</dt><dd><code>${context.bridgeUrl}/scim/v2</code></dd>
+${integration ? html`<dt>Key id</dt><dd><code>${integration.keyId}</code></dd><dt>Credentials made</dt><dd><time datetime="${integration.updatedAt}">${utc(integration.updatedAt)}</time></dd>` : ''}
+</dl>
+${
+  on
+    ? html`<p>The IdP sends its requests with the bearer token; the bridge holds the session file. Regenerating makes a new pair:
+the old token and session file stop working at once, so put the new token into your IdP right away.</p>
+<form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
+<button type="submit">Regenerate credentials</button></form>
+<form method="post" action="${PROVISIONING_PATH}/deactivate">${csrfField(view.csrfToken)}
+<p class="hint">Turning provisioning off refuses every IdP request until you turn it on again, which makes new credentials.</p>
+<button type="submit" class="danger">Turn provisioning off</button></form>`
+    : html`<p>Turning provisioning on makes its credentials: a bearer token for your IdP and a session file for the bridge.
+They are shown once.</p>
+<form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
+<button type="submit">Turn provisioning on</button></form>`
+}
+</section>
+<section aria-labelledby="domains-heading">
+<h2 id="domains-heading">Allowed sign-up domains</h2>
+<form method="post" action="${PROVISIONING_PATH}/domains">${csrfField(view.csrfToken)}
+<label for="domains">Domains</label>
+<input id="domains" name="domains" type="text" value="${domainsText}" aria-describedby="domains-hint${state.domains ? ' domains-error' : ''}"${state.domains ? html` aria-invalid="true"` : ''}>
+${state.domains ? html`<p id="domains-error" class="field-error">${state.domains.problem}</p>` : ''}
+<p id="domains-hint" class="hint">Separated by commas, e.g. example.com, example.org. Members' addresses must use one of them; empty allows any domain.</p>
+<button type="submit">Save domains</button>
+</form>
+</section>`,
+  );
+}
+
+function utc(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+function credentialsPage(
+  context: ConsoleContext,
+  view: ConsoleView,
+  made: { token: string; sessionText: string; keyId: string; written: string | undefined },
+): string {
+  const body: SafeHtml = html`<h1>New credentials</h1>
+<p class="problem" role="alert"><strong>Shown only this once.</strong> Nobody keeps a copy: not the account, not this page.
+Put the token into your IdP and the session file where your bridge reads it now. Keep both secret: together they act as the integration.</p>
+<label for="token">Bearer token (for your IdP)</label>
+<input id="token" type="text" readonly value="${made.token}" autocomplete="off" spellcheck="false">
+<button type="button" class="secondary" data-copy="token" hidden>Copy the token</button>
+<p id="copy-status" role="status" aria-live="polite" hidden></p>
+<h2>Session file (for the bridge)</h2>
+${made.written ? html`<p>The bridge in this process reads it from <code>${made.written}</code>, already written there: it uses the new credentials without a restart.</p>` : ''}
+<form method="post" action="${PROVISIONING_PATH}/session-file">${csrfField(view.csrfToken)}
+<input type="hidden" name="sessionFile" value="${made.sessionText}">
+<button type="submit" class="secondary">Download the session file</button>
+</form>
+<p>Key id <code>${made.keyId}</code>. Any earlier token and session file no longer work.</p>
+<p><a href="${PROVISIONING_PATH}">Back to Provisioning</a></p>`;
+  return consolePage(context.assets, view, 'New credentials', body);
+}
+
+export function registerProvisioningPage(scope: FastifyInstance, context: ConsoleContext): void {
+  const { deps, requireAdmin, requireFormToken, viewOf } = context;
+  const form = { preHandler: [requireAdmin, requireFormToken] };
+
+  scope.get(PROVISIONING_PATH, { preHandler: requireAdmin }, async (request, reply) =>
+    sendPage(reply, 200, await provisioningPage(context, await viewOf(request))),
+  );
+
+  scope.post(`${PROVISIONING_PATH}/credentials`, form, async (request, reply) => {
+    const made = await setupProvisioning(deps, {
+      accountUrl: signupSettings(deps).accountUrl,
+      actor: 'admin',
+    });
+    const sessionText = serializeSessionFile(made.sessionFile);
+    if (context.localSessionPath !== undefined) await writeSessionFile(context.localSessionPath, sessionText);
+    request.log.info(
+      { memberId: request.admin!.member.id, keyId: made.integration.keyId, outcome: 'credentials_made' },
+      'provisioning credentials made in the console',
+    );
+    return sendPage(
+      reply,
+      200,
+      credentialsPage(context, await viewOf(request), {
+        token: made.token,
+        sessionText,
+        keyId: made.integration.keyId,
+        written: context.localSessionPath,
+      }),
+    );
+  });
+
+  scope.post(`${PROVISIONING_PATH}/session-file`, form, async (request, reply) => {
+    const text = formValue(request, 'sessionFile');
+    let parsed: unknown;
+    try {
+      parsed = text.length <= SESSION_FILE_LIMIT ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!validateSessionFile(parsed).ok)
+      throw new AccountError('invalid_input', 'that is not a session file');
+    return reply
+      .header('content-type', 'application/json')
+      .header('content-disposition', 'attachment; filename="scimsession"')
+      .header('cache-control', 'no-store')
+      .send(text);
+  });
+
+  scope.post(`${PROVISIONING_PATH}/deactivate`, form, async (request, reply) => {
+    await deactivateProvisioning(deps, { actor: 'admin' });
+    return sendPage(
+      reply,
+      200,
+      await provisioningPage(context, await viewOf(request), {
+        notice: "Provisioning is off. The IdP's requests are refused until you turn it on again.",
+      }),
+    );
+  });
+
+  scope.post(`${PROVISIONING_PATH}/domains`, form, async (request, reply) => {
+    const text = formValue(request, 'domains');
+    let domains: string[];
+    try {
+      domains = parseDomainList(text);
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      // Shown beside the field; nothing was saved.
+      return sendPage(
+        reply,
+        400,
+        await provisioningPage(context, await viewOf(request), { domains: { text, problem: error.message } }),
+      );
+    }
+    await setAllowedDomains(deps, domains);
+    return sendPage(
+      reply,
+      200,
+      await provisioningPage(context, await viewOf(request), {
+        notice:
+          domains.length === 0
+            ? 'Any domain is allowed now.'
+            : `Allowed sign-up domains: ${domains.join(', ')}.`,
+      }),
+    );
+  });
+}
