@@ -52,7 +52,7 @@ import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
-import type { WatcherStatusSource } from './bridge/watcher-status.ts';
+import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { RecentLogLines } from './logging.ts';
@@ -166,6 +166,8 @@ export async function startAccountService(
     deferMonitor?: boolean;
     /** One process: where the bridge beside it reads its session file. */
     localSessionPath?: string;
+    /** One process: the bridge's watcher, once the bridge runs (the console's overview shows it). */
+    localWatcher?: () => WatcherStatus | undefined;
   },
 ): Promise<RunningAccount> {
   const clock = deps.clock ?? systemClock;
@@ -215,6 +217,8 @@ export async function startAccountService(
       trustProxy: config.trustProxy,
       deps: accountDeps,
       localSessionPath: deps.localSessionPath,
+      monitoredBridges: config.monitor ? config.monitorBridgeUrls : [],
+      localWatcher: deps.localWatcher,
       tls,
       metrics: {
         metrics: createAccountMetrics({
@@ -440,9 +444,12 @@ export async function startBridgeService(
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
+  // The bridge starts after the account server; the console reads its watcher once it exists.
+  let localBridge: RunningBridge | undefined;
   const account = await startAccountService(config, {
     ...deps,
     deferMonitor: true,
+    localWatcher: () => (deps.watcherStatus ?? localBridge?.watcher)?.watcherStatus(),
     // The console writes new credentials where this process's bridge finds them, unless the
     // operator named a session file of their own (SCIMBRIDGE_SESSION).
     ...(config.sessionPath === undefined
@@ -474,6 +481,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  localBridge = bridge;
   // The first check goes to a bridge that is already listening.
   account.monitor?.start();
   return {

@@ -10,6 +10,7 @@ import { type Clock, type IdGenerator, randomIds, systemClock } from '../clock.t
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
 import { type ConsoleSessionSettings, DEFAULT_CONSOLE_SESSIONS } from './console/admin-sign-in.ts';
+import type { LocalWatcherStatus } from './console/overview.ts';
 import { registerConsoleRoutes } from './console/routes.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
@@ -42,6 +43,9 @@ export interface AccountServerOptions {
   signup?: SignupSettings;
   /** One process: where the bridge beside this server reads its session file (the console writes new ones there). */
   localSessionPath?: string | undefined;
+  /** Bridges the health monitor checks, and (one process) the local watcher, for the console's overview. */
+  monitoredBridges?: readonly string[];
+  localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
   /** How long console sessions last; DEFAULT_CONSOLE_SESSIONS when left out. */
   consoleSessions?: ConsoleSessionSettings;
 }
@@ -113,6 +117,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     sessions: options.consoleSessions ?? DEFAULT_CONSOLE_SESSIONS,
     bridgeUrl: options.bridgeUrl,
     localSessionPath: options.localSessionPath,
+    monitoredBridges: options.monitoredBridges ?? [],
+    localWatcher: options.localWatcher,
   });
   if (options.api) {
     await registerAccountApi(app, {

@@ -122,7 +122,13 @@ describe('the admin console in Chromium', () => {
     assert.equal(cookie?.name, 'scimbridge_console');
     assert.equal(cookie?.httpOnly, true);
     assert.equal(cookie?.sameSite, 'Strict');
+    assert.match(
+      await page.locator('main').innerText(),
+      /SCIM base URL for your IdP\s+https:\/\/bridge\.test\/scim\/v2/,
+    );
+    assert.match(await page.locator('main').innerText(), /Provision watcher/);
     await assertAccessible(page, 'the overview');
+    await screenshot(page, shots, 'console-overview');
     assert.deepEqual(errors, []);
   });
 
@@ -205,6 +211,15 @@ describe('the admin console in Chromium', () => {
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
     assert.notEqual(status, 200, 'the IdP is refused');
+
+    // The overview says so, and its link leads to where it is fixed.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const attention = page.locator('ul.attention');
+    assert.match(await attention.innerText(), /Provisioning is off: your IdP cannot send people/);
+    await assertAccessible(page, 'the overview with attention items');
+    await screenshot(page, shots, 'console-overview-attention');
+    await attention.getByRole('link', { name: 'Turn it on in Provisioning' }).click();
+    await page.waitForSelector('h1:has-text("Provisioning")');
 
     await page.getByRole('button', { name: 'Turn provisioning on' }).click();
     await page.waitForSelector('h1:has-text("New credentials")');

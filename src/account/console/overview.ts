@@ -1,34 +1,129 @@
-/** The console's overview at `/`: the state of the account at a glance. */
+/**
+ * The console's Overview at `/`: the account at a glance, and what needs attention, each
+ * item linking to the page (or command) that fixes it.
+ */
 import type { AccountDeps } from '../deps.ts';
+import type { BridgeHealthRecord } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage } from './pages.ts';
+
+/** What the console shows of the provision watcher of a bridge in the same process. */
+export interface LocalWatcherStatus {
+  state: string;
+  lastRunAt: string | null;
+  nextRunAt: string | null;
+  lastRunError: string | null;
+}
+
+export interface OverviewSources {
+  bridgeUrl: string;
+  /** Bridges the health monitor checks (P7); empty when monitoring is off. */
+  monitoredBridges: readonly string[];
+  /** The watcher of the bridge in this process, once it runs; undefined when the bridge runs apart. */
+  localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
+}
+
+/** Pending members counted for the attention list; past it the list says "at least". */
+const PENDING_LOOKAHEAD = 100;
+
+function utc(iso: string | null): SafeHtml | string {
+  return iso === null
+    ? 'never'
+    : html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>`;
+}
+
+interface Attention {
+  text: SafeHtml | string;
+}
+
+function bridgeRow(url: string, record: BridgeHealthRecord | undefined): SafeHtml {
+  const state = record?.state ?? 'unknown';
+  return html`<tr><td><a href="${url}/">${url}</a></td><td>${state === 'online' ? 'online' : state === 'offline' ? 'offline' : 'not checked yet'}${record?.reportedStatus ? html` (reports ${record.reportedStatus})` : ''}</td>
+<td>${utc(record?.lastOkAt ?? null)}</td><td>${utc(record?.lastCheckAt ?? null)}</td></tr>`;
+}
 
 export async function overviewPage(
   deps: AccountDeps,
   assets: MemberAssets,
   view: ConsoleView,
-  bridgeUrl: string,
+  sources: OverviewSources,
 ): Promise<string> {
   const { store } = deps;
-  const [integration, members, groups] = await Promise.all([
+  const [integration, members, groups, pending, mail, health] = await Promise.all([
     store.getIntegration(),
     store.listMembers({ startIndex: 1, count: 0 }),
     store.listGroups({ startIndex: 1, count: 0 }),
+    store.listPendingMembers({ limit: PENDING_LOOKAHEAD }),
+    store.countMailByState(),
+    Promise.all(sources.monitoredBridges.map((url) => store.getBridgeHealth(url))),
   ]);
-  const provisioning = integration?.state === 'active' ? 'on' : 'off';
+  const on = integration?.state === 'active';
+  const watcher = sources.localWatcher?.();
+
+  const attention: Attention[] = [];
+  if (!on) {
+    attention.push({
+      text: html`Provisioning is off: your IdP cannot send people. <a href="/provisioning">Turn it on in Provisioning</a>.`,
+    });
+  }
+  if (pending.length > 0) {
+    const count =
+      pending.length >= PENDING_LOOKAHEAD ? `At least ${PENDING_LOOKAHEAD}` : String(pending.length);
+    attention.push({
+      text: html`${count} signed-up ${pending.length === 1 ? 'person is' : 'people are'} waiting to be confirmed.
+The bridge confirms them on its next run while provisioning is on${on ? '' : html` (<a href="/provisioning">turn it on</a>)`}; see the <a href="${sources.bridgeUrl}/">bridge's status page</a> for members it could not confirm.`,
+    });
+  }
+  sources.monitoredBridges.forEach((url, index) => {
+    if (health[index]?.state === 'offline') {
+      attention.push({
+        text: html`The bridge at <a href="${url}/">${url}</a> is offline since ${utc(health[index]?.changedAt ?? null)}${health[index]?.lastError ? html`: ${health[index]?.lastError}` : ''}. Its status page says what is wrong.`,
+      });
+    }
+  });
+  if (mail.failed > 0) {
+    attention.push({
+      text: html`${mail.failed} e-mail${mail.failed === 1 ? '' : 's'} could not be sent. <code>npx scimbridge mail list --state failed</code> lists them and <code>npx scimbridge mail show</code> says why; fix the mail server settings (SCIMBRIDGE_SMTP_URL) and restart.`,
+    });
+  }
+
   return consolePage(
     assets,
     view,
     'Overview',
     html`<h1>Overview</h1>
+<h2 id="attention-heading">Needs attention</h2>
+${
+  attention.length === 0
+    ? html`<p class="all-clear">Nothing needs your attention.</p>`
+    : html`<ul class="attention" aria-labelledby="attention-heading">${attention.map((item) => html`<li>${item.text}</li>`)}</ul>`
+}
+<h2>The account</h2>
 <ul class="cards">
-<li><span class="count">${members.total}</span> members</li>
-<li><span class="count">${groups.total}</span> groups</li>
-<li><span class="count">${provisioning}</span> provisioning</li>
+<li><span class="count">${members.total}</span> ${members.total === 1 ? 'member' : 'members'}</li>
+<li><span class="count">${pending.length >= PENDING_LOOKAHEAD ? `${PENDING_LOOKAHEAD}+` : pending.length}</span> waiting to be confirmed</li>
+<li><span class="count">${groups.total}</span> ${groups.total === 1 ? 'group' : 'groups'}</li>
+<li><span class="count">${on ? 'on' : 'off'}</span> provisioning</li>
+<li><span class="count">${mail.queued}</span> ${mail.queued === 1 ? 'e-mail' : 'e-mails'} queued</li>
 </ul>
+<h2>Bridges</h2>
 <dl class="facts">
-<dt>SCIM base URL for your IdP</dt><dd><code>${bridgeUrl}/scim/v2</code></dd>
-</dl>`,
+<dt>SCIM base URL for your IdP</dt><dd><code>${sources.bridgeUrl}/scim/v2</code></dd>
+${
+  watcher
+    ? html`<dt>Provision watcher</dt><dd>${watcher.state}; last run ${utc(watcher.lastRunAt)}${watcher.lastRunError ? html` (failed: ${watcher.lastRunError})` : ''}; next run ${utc(watcher.nextRunAt)}</dd>`
+    : ''
+}
+</dl>
+${
+  sources.monitoredBridges.length === 0
+    ? html`<p>Health monitoring is off, so the account does not check its bridges; each bridge's own status page shows its state (<a href="${sources.bridgeUrl}/">${sources.bridgeUrl}/</a>). Turn monitoring on with <code>--monitor</code> (SCIMBRIDGE_MONITOR).</p>`
+    : html`<div class="table-wrap"><table>
+<caption class="hint">Checked by the health monitor</caption>
+<thead><tr><th scope="col">Bridge</th><th scope="col">Health</th><th scope="col">Last good contact</th><th scope="col">Last check</th></tr></thead>
+<tbody>${sources.monitoredBridges.map((url, index) => bridgeRow(url, health[index]))}</tbody>
+</table></div>`
+}`,
   );
 }

@@ -26,7 +26,7 @@ import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../s
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
-import { overviewPage } from './overview.ts';
+import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 
@@ -44,6 +44,10 @@ export interface ConsoleRoutesOptions {
   bridgeUrl: string;
   /** One process: where the bridge beside this server reads its session file. */
   localSessionPath?: string | undefined;
+  /** Bridges the health monitor checks (P7), for the overview. */
+  monitoredBridges?: readonly string[];
+  /** One process: the watcher of the bridge beside this server. */
+  localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
 }
 
 export interface SignedInAdmin {
@@ -199,7 +203,15 @@ export async function registerConsoleRoutes(
       const admin = await currentAdmin(request);
       if (admin === undefined) return sendPage(reply, 200, adminSigninPage(assets, await accountName()));
       request.admin = admin;
-      return sendPage(reply, 200, await overviewPage(deps, assets, await viewOf(request), options.bridgeUrl));
+      return sendPage(
+        reply,
+        200,
+        await overviewPage(deps, assets, await viewOf(request), {
+          bridgeUrl: options.bridgeUrl,
+          monitoredBridges: options.monitoredBridges ?? [],
+          localWatcher: options.localWatcher,
+        }),
+      );
     });
 
     scope.post('/admin/signin', { bodyLimit: SIGNIN_BODY_LIMIT }, async (request, reply) => {
