@@ -295,6 +295,12 @@ describe('the admin console in Chromium', () => {
     for (let attempt = 0; attempt < 5; attempt++) {
       await consoleSignIn(lockPage, OWNER_EMAIL, `wrong password number ${attempt}`);
       assert.match(await lockPage.locator('#problem').innerText(), /not right/);
+      if (attempt === 2) {
+        // Back-off: after three failures in a row the next attempt must wait a moment.
+        await consoleSignIn(lockPage, OWNER_EMAIL, 'yet another wrong one');
+        assert.match(await lockPage.locator('#problem').innerText(), /wait 1 second before the next one/);
+      }
+      if (attempt >= 2) await new Promise((resolve) => setTimeout(resolve, 1100 * 2 ** (attempt - 2)));
     }
     await consoleSignIn(lockPage, OWNER_EMAIL, OWNER_PASSWORD);
     assert.match(await lockPage.locator('#problem').innerText(), /Too many failed sign-in attempts.*locked/);

@@ -33,6 +33,13 @@ function utc(iso: string | null): SafeHtml | string {
     : html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>`;
 }
 
+const WATCHER_STATE: Record<string, string> = {
+  waiting_for_token: "waiting for the bridge's token (it comes with the IdP's first request)",
+  idle: 'idle',
+  running: 'running now',
+  stopped: 'stopped',
+};
+
 interface Attention {
   text: SafeHtml | string;
 }
@@ -112,7 +119,7 @@ ${
 <dt>SCIM base URL for your IdP</dt><dd><code>${sources.bridgeUrl}/scim/v2</code></dd>
 ${
   watcher
-    ? html`<dt>Provision watcher</dt><dd>${watcher.state}; last run ${utc(watcher.lastRunAt)}${watcher.lastRunError ? html` (failed: ${watcher.lastRunError})` : ''}; next run ${utc(watcher.nextRunAt)}</dd>`
+    ? html`<dt>Provision watcher</dt><dd>${WATCHER_STATE[watcher.state] ?? watcher.state}; last run ${utc(watcher.lastRunAt)}${watcher.lastRunError ? html` (failed: ${watcher.lastRunError})` : ''}; next run ${watcher.nextRunAt === null ? 'not scheduled' : utc(watcher.nextRunAt)}</dd>`
     : ''
 }
 </dl>

@@ -9,8 +9,9 @@
  * - Every form that changes something carries the session's CSRF token (checked in a
  *   preHandler, before the route runs); the sign-in takes JSON only and same-origin.
  * - The pages carry the account server's CSP (frame-ancestors 'none') and security headers.
- * - Failed sign-ins are counted per address and per client; past the limit every attempt is
- *   refused until the window ends (the lockout), before any proof is checked.
+ * - Failed sign-ins back off (sign-in-backoff.ts: from the third failure in a row the next
+ *   attempt waits 1, 2, 4 … s) and are counted per address and per client; past the limit
+ *   every attempt is refused until the window ends (the lockout), before any proof is checked.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,6 +30,7 @@ import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings 
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerProvisioningPage } from './provisioning.ts';
+import { SignInBackoff } from './sign-in-backoff.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
 
@@ -97,6 +99,7 @@ export async function registerConsoleRoutes(
   options: ConsoleRoutesOptions,
 ): Promise<void> {
   const { deps, assets, limiter, sessions } = options;
+  const backoff = new SignInBackoff(deps.clock);
   const accountUrl = () => signupSettings(deps).accountUrl;
 
   async function currentAdmin(request: FastifyRequest): Promise<SignedInAdmin | undefined> {
@@ -224,6 +227,14 @@ export async function registerConsoleRoutes(
       const body = (request.body ?? {}) as { email?: unknown; proof?: unknown };
       const email = parseEmail(body.email);
       const wait = limiter.retryAfter(email, request.ip);
+      const pause = wait === undefined ? backoff.retryAfter(email) : undefined;
+      if (pause !== undefined) {
+        throw new SignupError(
+          'sign_in_throttled',
+          `Several sign-in attempts failed in a row: wait ${pause} second${pause === 1 ? '' : 's'} before the next one.`,
+          pause,
+        );
+      }
       if (wait !== undefined) {
         request.log.warn(
           { outcome: 'sign_in_throttled', client: request.ip },
@@ -241,6 +252,7 @@ export async function registerConsoleRoutes(
       } catch (error) {
         if (error instanceof SignupError && error.code === 'sign_in_failed') {
           limiter.failed(email, request.ip);
+          backoff.failed(email);
           request.log.info({ outcome: 'sign_in_failed' }, 'console sign-in failed');
         }
         if (error instanceof SignupError && error.code === 'not_administrator') {
@@ -249,6 +261,7 @@ export async function registerConsoleRoutes(
         throw error;
       }
       limiter.succeeded(email);
+      backoff.succeeded(email);
       request.log.info(
         { memberId: signedIn.member.id, outcome: 'signed_in' },
         'administrator signed in to the console',
