@@ -229,6 +229,35 @@ describe('the admin console in Chromium', () => {
     assert.equal((await sys.store.getIntegration())!.state, 'active');
   });
 
+  test('Activity lists who changed what; the Outbox shows mail by state, without its links', async () => {
+    const created = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'kim@example.com',
+      displayName: 'Kim <b>Lee</b>',
+      emails: [{ value: 'kim@example.com', primary: true }],
+      active: true,
+    });
+    assert.equal(created.status, 201, created.text);
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.waitForSelector('h1:has-text("Activity")');
+    const activity = await page.locator('tbody').innerText();
+    assert.match(activity, /an administrator\s+integration\.deactivated/);
+    assert.match(activity, /an administrator\s+account\.allowed_domains_changed/);
+    assert.match(activity, /the IdP \(provisioning\)\s+member\.invited/);
+    await assertAccessible(page, 'the activity page');
+    await screenshot(page, shots, 'console-activity');
+
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    await page.waitForSelector('h1:has-text("Outbox")');
+    await page.getByRole('link', { name: /waiting/ }).click();
+    const outbox = await page.locator('tbody').innerText();
+    assert.match(outbox, /kim@example\.com\s+invitation\s+waiting/);
+    assert.doesNotMatch(await page.content(), /\/signup\//, 'no sign-up link on the page');
+    await assertAccessible(page, 'the outbox page');
+    await screenshot(page, shots, 'console-outbox');
+  });
+
   test('a console form without its CSRF token changes nothing', async () => {
     // A form another site (or an old tab) could post: the session cookie, but no token.
     const refused = await page.evaluate(async () => {

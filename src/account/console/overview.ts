@@ -91,7 +91,7 @@ The bridge confirms them on its next run while provisioning is on${on ? '' : htm
   });
   if (mail.failed > 0) {
     attention.push({
-      text: html`${mail.failed} e-mail${mail.failed === 1 ? '' : 's'} could not be sent. <code>npx scimbridge mail list --state failed</code> lists them and <code>npx scimbridge mail show</code> says why; fix the mail server settings (SCIMBRIDGE_SMTP_URL) and restart.`,
+      text: html`${mail.failed} e-mail${mail.failed === 1 ? '' : 's'} could not be sent. <a href="/outbox?state=failed">The Outbox</a> says why; fix the mail server settings (SCIMBRIDGE_SMTP_URL) and restart.`,
     });
   }
 

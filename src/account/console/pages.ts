@@ -14,6 +14,8 @@ import { html, type SafeHtml } from './html.ts';
 export const CONSOLE_PAGES = [
   { path: '/', label: 'Overview' },
   { path: '/provisioning', label: 'Provisioning' },
+  { path: '/activity', label: 'Activity' },
+  { path: '/outbox', label: 'Outbox' },
 ] as const;
 
 export interface ConsoleView {

@@ -30,6 +30,7 @@ import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings 
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerProvisioningPage } from './provisioning.ts';
+import { registerRecordPages } from './records.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
@@ -315,4 +316,5 @@ export interface ConsoleContext {
 /** The console's pages besides the overview, each in its own module. */
 const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
   registerProvisioningPage,
+  registerRecordPages,
 ];
