@@ -21,6 +21,8 @@ h2 { font-size: 1.2rem; margin: 2rem 0 0.5rem; }
 label { display: block; margin-top: 1rem; font-weight: 600; }
 input, select { display: block; width: 100%; box-sizing: border-box; padding: 0.5rem; font: inherit; margin-top: 0.25rem;
   color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; }
+input[type=checkbox], input.inline { display: inline-block; width: auto; margin: 0 0.4rem 0 0; vertical-align: middle; }
+label:has(> input[type=checkbox]) { font-weight: 400; }
 button, .button { display: inline-block; margin-top: 1.25rem; padding: 0.5rem 1.25rem; font: inherit; cursor: pointer;
   color: #ffffff; background: #0b5cad; border: 1px solid #0b5cad; border-radius: 4px; text-decoration: none; }
 button.secondary { color: var(--fg); background: var(--panel); border-color: var(--line); }
