@@ -8,7 +8,6 @@ import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { issueEmailChangeToken } from './email-change.ts';
 import { AccountError } from './errors.ts';
-import { issueInvitation } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertEmailFree,
@@ -18,6 +17,7 @@ import {
 } from './member-rules.ts';
 import type { Account, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
+import { endAccessOfSuspended, restoreAccessOfReactivated } from './suspension.ts';
 
 export async function applyMemberChange(
   deps: AccountDeps,
@@ -58,15 +58,11 @@ export async function applyMemberChange(
   await recordActivity(deps, ops, now, action, target, { userName: next.userName });
   if (plan.suspended) {
     await recordActivity(deps, ops, now, 'member.suspended', target);
-    // A suspended person cannot sign up; a link in their mailbox must not work either.
-    await ops.revokeOpenInvitations(next.id, now);
+    await endAccessOfSuspended(ops, next.id, now);
   }
   if (plan.reactivated) {
     await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });
-    // Someone suspended before they signed up needs a working invitation again.
-    if (next.state === 'invited') {
-      await issueInvitation(deps, ops, await loadAccount(), next, now);
-    }
+    await restoreAccessOfReactivated(deps, ops, loadAccount, next, now);
   }
   if (plan.emailChangeRequested !== null) {
     // The mail goes to the new address: accepting proves the member reads it (P13).

@@ -7,6 +7,7 @@ import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertManageable } from './member-rules.ts';
 import type { Member } from './model.ts';
+import { endAccessOfSuspended } from './suspension.ts';
 
 export function deleteMember(deps: AccountDeps, id: string): Promise<void> {
   return deps.store.transaction(async (tx) => {
@@ -27,7 +28,7 @@ export function deleteMember(deps: AccountDeps, id: string): Promise<void> {
     if (!(await tx.updateMember(next, existing.version))) {
       throw new AccountError('version_mismatch', `member ${id} was changed by someone else; try again`);
     }
-    await tx.revokeOpenInvitations(id, now);
+    await endAccessOfSuspended(tx, id, now);
     await recordActivity(
       deps,
       tx,

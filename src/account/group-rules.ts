@@ -1,7 +1,7 @@
 /** Rules shared by the group use cases (P17–P19). */
 import { isBuiltInGroupName } from './built-in-groups.ts';
 import { AccountError } from './errors.ts';
-import type { Group } from './model.ts';
+import type { Group, Vault } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
 
 /**
@@ -60,4 +60,70 @@ export function groupUniquenessError(error: unknown, displayName: string): never
     throw new AccountError('group_name_taken', `a group named "${displayName}" already exists`);
   }
   throw error;
+}
+
+/**
+ * Deleting a group deletes its vault grants. A vault's key is sealed only for the groups
+ * that may open it, so deleting the last one would leave the vault unopenable for good:
+ * refused, whoever deletes (nothing is ever lost by provisioning, nor by a slip in the console).
+ */
+export async function assertNoVaultLostWith(ops: StoreOps, group: Group): Promise<void> {
+  const orphaned: Vault[] = await ops.listVaultsOnlyGrantedTo(group.id);
+  if (orphaned.length > 0) {
+    throw new AccountError(
+      'group_protected',
+      `${group.displayName} is the only group that can open the vault${orphaned.length > 1 ? 's' : ''} ` +
+        `${orphaned.map((vault) => `"${vault.name}"`).join(', ')}; give another group access first`,
+    );
+  }
+}
+
+const GROUP_NAME_MAX = 200;
+
+/** A group name an administrator typed: trimmed, 1 to 200 printable characters. */
+export function groupNameOf(text: string): string {
+  const name = text.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+  if (name === '' || name.length > GROUP_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new AccountError('invalid_input', `a group name is 1 to ${GROUP_NAME_MAX} printable characters`);
+  }
+  return name;
+}
+
+/** A group named by id or by its name (any case). */
+export async function findGroup(ops: StoreOps, ref: string): Promise<Group | undefined> {
+  const text = ref.trim();
+  if (text === '' || text.length > 400) return undefined;
+  return (await ops.getGroup(text)) ?? (await ops.findGroupByDisplayName(text));
+}
+
+/** A custom group an administrator may rename, delete or hand to provisioning; built-in groups are protected (P19). */
+export async function requireCustomGroup(ops: StoreOps, ref: string, action: string): Promise<Group> {
+  const group = await findGroup(ops, ref);
+  if (group === undefined)
+    throw new AccountError('group_not_found', `no group is known by "${ref.trim().slice(0, 400)}"`);
+  if (group.kind !== 'custom') {
+    throw new AccountError(
+      'group_protected',
+      group.kind === 'provision_managers'
+        ? `${group.displayName} belongs to the provisioning integration itself and cannot be ${action}`
+        : `${group.displayName} is a built-in group and cannot be ${action}`,
+    );
+  }
+  return group;
+}
+
+/** A name an administrator chose: not a built-in group's, not another group's (any case). */
+export async function assertGroupNameAvailable(
+  ops: StoreOps,
+  displayName: string,
+  ownId: string | null,
+): Promise<void> {
+  if (isBuiltInGroupName(displayName)) {
+    throw new AccountError('group_protected', `"${displayName}" is the name of a built-in group`);
+  }
+  const holder = await ops.findGroupByDisplayName(displayName);
+  if (holder !== undefined && holder.id !== ownId) {
+    throw new AccountError('group_name_taken', `a group named "${holder.displayName}" already exists`);
+  }
 }

@@ -41,6 +41,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(rest, before);
     });
 
+    test("suspension by the IdP ends the member's sessions, so a reactivation does not revive them", async () => {
+      const session = {
+        memberId: grace.id,
+        createdAt: '2025-03-01T09:00:00.000Z',
+        expiresAt: '2025-03-02T09:00:00.000Z',
+      };
+      await f.deps.store.insertMemberSession({ ...session, tokenHash: 'grace-1' });
+      await setMemberActive(f.deps, grace.id, false);
+      await setMemberActive(f.deps, grace.id, true);
+      assert.equal(await f.deps.store.getMemberSession('grace-1'), undefined);
+      await f.deps.store.insertMemberSession({ ...session, tokenHash: 'grace-2' });
+      await deleteMember(f.deps, grace.id);
+      assert.equal(await f.deps.store.getMemberSession('grace-2'), undefined);
+    });
+
     test('reactivating a member who never signed up sends a new invitation', async () => {
       await setMemberActive(f.deps, grace.id, false);
       const mailBefore = (await f.mail()).length;

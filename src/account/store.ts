@@ -27,6 +27,7 @@ import type {
   MemberCredential,
   MemberKeys,
   MemberSession,
+  MemberState,
   MonitoringToken,
   OutboxMessage,
   Vault,
@@ -65,6 +66,24 @@ export interface MemberListQuery extends ListQuery {
 export interface GroupListQuery extends ListQuery {
   /** Only groups the IdP manages (the ones SCIM may see). */
   managedOnly?: boolean;
+}
+
+/** The administrators' people list (issue 11): keyset pages in lower-cased e-mail order. */
+export interface PeopleQuery {
+  /** Prefix of the e-mail, display name, given or family name, compared case-insensitively. */
+  search?: string;
+  state?: MemberState;
+  /** Only members the IdP manages (true) or only those it does not (false). */
+  managed?: boolean;
+  /** The `nextAfter` of the page before. */
+  after?: string;
+  limit: number;
+}
+
+export interface PeoplePage {
+  members: Member[];
+  /** Where the next page starts (the last member's list key), or null when this is the last page. */
+  nextAfter: string | null;
 }
 
 /** One of a member's groups, with what confirming them needs to know about it. */
@@ -119,6 +138,17 @@ export interface StoreOps {
   listMembers(query: MemberListQuery): Promise<Page<Member>>;
   /** The same page as `listMembers`, each profile left as stored JSON text. */
   listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>>;
+  /** The administrators' list: every member, including those deleted through SCIM. */
+  listPeople(query: PeopleQuery): Promise<PeoplePage>;
+  /** Members per state, every state present (0 when none). */
+  countMembersByState(): Promise<Record<MemberState, number>>;
+  /**
+   * Removes a member for good with everything that hangs off the row: memberships and key
+   * shares, keys, sign-in credential, sessions, invitations, e-mail change tokens, and the
+   * member's mail still queued in the outbox. Sent and failed mail and the activity log stay.
+   * False when there was no such member. Run it inside a transaction.
+   */
+  deleteMember(id: string): Promise<boolean>;
 
   /** Throws `UniqueViolation` when displayName is taken (case-insensitively). */
   insertGroup(group: Group): Promise<void>;
@@ -228,6 +258,8 @@ export interface StoreOps {
   deleteMemberSession(tokenHash: string): Promise<boolean>;
   /** Moves a session's expiry to `expiresAt` when that is later; false when nothing changed. */
   extendMemberSession(tokenHash: string, expiresAt: string): Promise<boolean>;
+  /** Ends every session of one member (suspension); returns how many. */
+  deleteSessionsOfMember(memberId: string): Promise<number>;
   /** Removes every session that expired at or before `now`; returns how many. */
   deleteExpiredMemberSessions(now: string): Promise<number>;
   /**
@@ -263,8 +295,8 @@ export interface StoreOps {
   deleteFirewallRule(id: string): Promise<boolean>;
 
   appendActivity(entry: ActivityEntry): Promise<void>;
-  /** Newest first. */
-  listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]>;
+  /** Newest first; with `targetId`, only the entries about that member, group or other target. */
+  listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]>;
 
   enqueueMail(message: OutboxMessage): Promise<void>;
   getMail(id: string): Promise<OutboxMessage | undefined>;

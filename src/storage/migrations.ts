@@ -706,6 +706,32 @@ CREATE TABLE bridge_health (
 `;
 };
 
+/**
+ * Version 9: the administrators' people list and a member's activity (issue 11). The list is
+ * ordered by lower-cased e-mail (unique, so it is a total order for keyset paging) and
+ * searched by prefix of e-mail, display name, given name or family name. Each filter (state,
+ * managed) has an index in list order, so a filtered page reads about as many entries as it
+ * shows; each searched name has an index that also holds the list key, so a search collects
+ * the keys of its matches from the indexes alone and reads only the rows it shows. PostgreSQL compares them in
+ * the "C" collation: under a linguistic collation a prefix is not one contiguous range of the
+ * index, and byte order is also SQLite's, so both databases page in the same order.
+ */
+const peopleV9 = (dialect: 'sqlite' | 'postgres') => {
+  const key = (column: string) =>
+    dialect === 'sqlite' ? `lower(${column})` : `(lower(${column}) COLLATE "C")`;
+  // SQLite's unique index on lower(email) already is the list order; PostgreSQL's is not in "C".
+  const emailOrder = dialect === 'sqlite' ? '' : `CREATE INDEX members_email_c ON members (${key('email')});`;
+  return `
+${emailOrder}
+CREATE INDEX members_state_email ON members (state, ${key('email')});
+CREATE INDEX members_managed_email ON members (managed, ${key('email')});
+CREATE INDEX members_display_name_email ON members (${key('display_name')}, ${key('email')});
+CREATE INDEX members_given_name_email ON members (${key('given_name')}, ${key('email')});
+CREATE INDEX members_family_name_email ON members (${key('family_name')}, ${key('email')});
+CREATE INDEX activity_target ON activity (target_id, seq);
+`;
+};
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: sqliteV1, postgres: postgresV1 },
   { version: 2, name: 'member keys', sqlite: sqliteV2, postgres: postgresV2 },
@@ -715,4 +741,10 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'account API access', sqlite: accessV6('sqlite'), postgres: accessV6('postgres') },
   { version: 7, name: 'monitoring', sqlite: monitoringV7('sqlite'), postgres: monitoringV7('postgres') },
   { version: 8, name: 'counter rows locked in order', sqlite: sqliteV8, postgres: postgresV8 },
+  {
+    version: 9,
+    name: 'people list and member activity',
+    sqlite: peopleV9('sqlite'),
+    postgres: peopleV9('postgres'),
+  },
 ];

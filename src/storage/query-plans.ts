@@ -3,6 +3,7 @@
  * externalId, e-mail, displayName, id). Both dialects' tests EXPLAIN these and require an
  * index: they run on every provisioning call, and a table scan grows with the account.
  */
+import type { PeopleQuery } from '../account/store.ts';
 import type { Filter } from '../scim/filter/ast.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';
 import type { SqlDialect } from './dialect.ts';
@@ -79,3 +80,43 @@ export function lookupQuery(dialect: SqlDialect, lookup: KeyLookup): { sql: stri
   });
   return plan.rows!;
 }
+
+/** The administrators' people list (issue 11): each shape of query and the indexes that must serve it. */
+export interface PeoplePlan {
+  label: string;
+  query: PeopleQuery;
+  /** Index names expected in the plan, per dialect. */
+  sqlite: string[];
+  postgres: string[];
+}
+
+const NAME_INDEXES = ['members_display_name_email', 'members_given_name_email', 'members_family_name_email'];
+
+export const PEOPLE_PLANS: PeoplePlan[] = [
+  { label: 'first page', query: { limit: 50 }, sqlite: ['members_email_ci'], postgres: ['members_email_c'] },
+  {
+    label: 'next page',
+    query: { limit: 50, after: 'm@x.io' },
+    sqlite: ['members_email_ci'],
+    postgres: ['members_email_c'],
+  },
+  {
+    label: 'state',
+    query: { limit: 50, state: 'pending', after: 'm@x.io' },
+    sqlite: ['members_state_email'],
+    postgres: ['members_state_email'],
+  },
+  {
+    label: 'managed',
+    query: { limit: 50, managed: false },
+    sqlite: ['members_managed_email'],
+    postgres: ['members_managed_email'],
+  },
+  { label: 'search', query: { limit: 50, search: 'gr' }, sqlite: NAME_INDEXES, postgres: NAME_INDEXES },
+  {
+    label: 'search with filters, next page',
+    query: { limit: 50, search: 'gr', state: 'active', managed: true, after: 'm@x.io' },
+    sqlite: NAME_INDEXES,
+    postgres: NAME_INDEXES,
+  },
+];

@@ -82,6 +82,13 @@ export const SQL = {
   listActivityBefore:
     `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE seq < (SELECT seq FROM activity WHERE id = ?) ` +
     'ORDER BY seq DESC LIMIT ?',
+  listActivityOfTarget: `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE target_id = ? ORDER BY seq DESC LIMIT ?`,
+  listActivityOfTargetBefore:
+    `SELECT ${ACTIVITY_COLUMNS} FROM activity WHERE target_id = ? ` +
+    'AND seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?',
+  deleteEmailChangeTokensOfMember: 'DELETE FROM email_change_tokens WHERE member_id = ?',
+  /** Cascades to memberships (and their key shares), keys, credential, sessions, invitations. */
+  deleteMember: 'DELETE FROM members WHERE id = ?',
 
   enqueueMail: `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS)})`,
   getMail: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = ?`,

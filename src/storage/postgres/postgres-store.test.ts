@@ -7,6 +7,7 @@ import { describeStoreContract } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
+import { describePeopleContract } from '../people-contract.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const connectionString =
@@ -43,6 +44,10 @@ describeKeyChainContract('PostgreSQL', () =>
 );
 
 describeAccessContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
+
+describePeopleContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 

@@ -27,6 +27,7 @@ import type {
   MemberCredential,
   MemberKeys,
   MemberSession,
+  MemberState,
   MonitoringToken,
   OutboxMessage,
   Vault,
@@ -42,6 +43,8 @@ import {
   type MissingShareQuery,
   type Page,
   type PendingMemberRow,
+  type PeoplePage,
+  type PeopleQuery,
   type Store,
   type StoredMember,
   type StoreOps,
@@ -84,6 +87,13 @@ import {
   monitoringTokenFromRow,
   monitoringTokenValues,
 } from '../monitoring-rows.ts';
+import {
+  deleteQueuedMailOfMemberSql,
+  PEOPLE_COUNT_SQL,
+  peoplePageOf,
+  peopleSql,
+  stateCountsOf,
+} from '../people-sql.ts';
 import { routedOps } from '../routing.ts';
 import {
   accountFromRow,
@@ -119,6 +129,8 @@ import {
   sessionValues,
 } from '../signup-rows.ts';
 import { claimDueMailSql, idLast, SQL } from '../statements.ts';
+
+const DELETE_QUEUED_MAIL_OF_MEMBER = deleteQueuedMailOfMemberSql('postgres');
 
 type Client = pg.Pool | pg.PoolClient;
 
@@ -250,6 +262,21 @@ class PostgresOps implements StoreOps {
       storedMemberFromRow,
       memberListScope(query),
     );
+  }
+
+  async listPeople(query: PeopleQuery): Promise<PeoplePage> {
+    const { sql, params } = peopleSql('postgres', query);
+    return peoplePageOf(await this.all(sql, params), query.limit);
+  }
+
+  async countMembersByState(): Promise<Record<MemberState, number>> {
+    return stateCountsOf(await this.all(PEOPLE_COUNT_SQL, []));
+  }
+
+  async deleteMember(id: string): Promise<boolean> {
+    await this.run(SQL.deleteEmailChangeTokensOfMember, [id]);
+    await this.run(DELETE_QUEUED_MAIL_OF_MEMBER, [id]);
+    return (await this.run(SQL.deleteMember, [id])) === 1;
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -560,6 +587,10 @@ class PostgresOps implements StoreOps {
     return (await this.run(SIGNUP_SQL.extendMemberSession, [expiresAt, tokenHash, expiresAt])) === 1;
   }
 
+  async deleteSessionsOfMember(memberId: string): Promise<number> {
+    return await this.run(SIGNUP_SQL.deleteSessionsOfMember, [memberId]);
+  }
+
   async deleteExpiredMemberSessions(now: string): Promise<number> {
     return await this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }
@@ -627,11 +658,15 @@ class PostgresOps implements StoreOps {
     await this.run(SQL.appendActivity, activityValues(entry));
   }
 
-  async listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]> {
+  async listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]> {
     const rows =
-      page.before === undefined
-        ? await this.all(SQL.listActivity, [page.limit])
-        : await this.all(SQL.listActivityBefore, [page.before, page.limit]);
+      page.targetId === undefined
+        ? page.before === undefined
+          ? await this.all(SQL.listActivity, [page.limit])
+          : await this.all(SQL.listActivityBefore, [page.before, page.limit])
+        : page.before === undefined
+          ? await this.all(SQL.listActivityOfTarget, [page.targetId, page.limit])
+          : await this.all(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]);
     return rows.map(activityFromRow);
   }
 

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { postgresDialect } from '../dialect.ts';
-import { KEY_LOOKUPS, lookupQuery } from '../query-plans.ts';
+import { peopleSql } from '../people-sql.ts';
+import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../query-plans.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const connectionString =
@@ -31,5 +32,20 @@ for (const lookup of KEY_LOOKUPS) {
     const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
     assert.match(plan, new RegExp(`(Index (Only )?Scan using|Bitmap Index Scan on) ${lookup.index}`), plan);
     assert.doesNotMatch(plan, /Seq Scan on (members|groups)\b/, plan);
+  });
+}
+
+for (const { label, query, postgres: indexes } of PEOPLE_PLANS) {
+  test(`PostgreSQL: people list, ${label}, is served by ${indexes.join(', ')}`, async () => {
+    const { sql, params } = peopleSql('postgres', query);
+    let position = 0;
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN ${sql.replace(/\?/g, () => `$${++position}`)}`,
+      params,
+    );
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    for (const index of indexes)
+      assert.match(plan, new RegExp(`(Index (Only )?Scan using|Bitmap Index Scan on) ${index}\\b`), plan);
+    assert.doesNotMatch(plan, /Seq Scan on members\b/, plan);
   });
 }

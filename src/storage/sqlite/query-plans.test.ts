@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { sqliteDialect } from '../dialect.ts';
-import { KEY_LOOKUPS, lookupQuery } from '../query-plans.ts';
+import { peopleSql } from '../people-sql.ts';
+import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../query-plans.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-plans-'));
@@ -35,5 +36,26 @@ for (const lookup of KEY_LOOKUPS) {
     );
     // The outer table is reached by a search (index or rowid), never a full scan.
     assert.doesNotMatch(outer, /^SCAN/, plan.join('\n'));
+  });
+}
+
+for (const { label, query, sqlite: indexes } of PEOPLE_PLANS) {
+  test(`SQLite: people list, ${label}, is served by ${indexes.join(', ')}`, () => {
+    const { sql, params } = peopleSql('sqlite', query);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail);
+    for (const index of indexes)
+      assert.ok(
+        plan.some((detail) => detail.includes(index)),
+        plan.join('\n'),
+      );
+    // Never a walk of the whole table, nor of an index that none of the conditions narrows.
+    assert.ok(
+      !plan.some((detail) => /^SCAN members\b/.test(detail) && query.search !== undefined),
+      plan.join('\n'),
+    );
+    assert.ok(!plan.some((detail) => /^SCAN members$/.test(detail)), plan.join('\n'));
   });
 }

@@ -9,6 +9,7 @@ import { describeStoreContract, makeMail, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
+import { describePeopleContract } from '../people-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-sqlite-'));
@@ -27,6 +28,7 @@ describeKeyChainContract('SQLite file', () =>
 );
 
 describeAccessContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
+describePeopleContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 
 test('a file database is created with WAL and its migrations recorded once', async () => {
   const path = join(folder, 'nested', 'dir', 'x.db');

@@ -31,6 +31,7 @@ import type {
   MemberCredential,
   MemberKeys,
   MemberSession,
+  MemberState,
   MonitoringToken,
   OutboxMessage,
   Vault,
@@ -46,6 +47,8 @@ import {
   type MissingShareQuery,
   type Page,
   type PendingMemberRow,
+  type PeoplePage,
+  type PeopleQuery,
   type Store,
   type StoredMember,
   type StoreOps,
@@ -88,6 +91,13 @@ import {
   monitoringTokenFromRow,
   monitoringTokenValues,
 } from '../monitoring-rows.ts';
+import {
+  deleteQueuedMailOfMemberSql,
+  PEOPLE_COUNT_SQL,
+  peoplePageOf,
+  peopleSql,
+  stateCountsOf,
+} from '../people-sql.ts';
 import { routedOps } from '../routing.ts';
 import {
   accountFromRow,
@@ -124,6 +134,8 @@ import {
   sessionValues,
 } from '../signup-rows.ts';
 import { idLast, SQL } from '../statements.ts';
+
+const DELETE_QUEUED_MAIL_OF_MEMBER = deleteQueuedMailOfMemberSql('sqlite');
 
 type Statement = Database.Statement<unknown[], Row>;
 
@@ -316,6 +328,21 @@ class SqliteOps implements StoreOps {
       storedMemberFromValues,
       memberListScope(query),
     );
+  }
+
+  async listPeople(query: PeopleQuery): Promise<PeoplePage> {
+    const { sql, params } = peopleSql('sqlite', query);
+    return peoplePageOf(this.all(sql, params), query.limit);
+  }
+
+  async countMembersByState(): Promise<Record<MemberState, number>> {
+    return stateCountsOf(this.all(PEOPLE_COUNT_SQL, []));
+  }
+
+  async deleteMember(id: string): Promise<boolean> {
+    this.run(SQL.deleteEmailChangeTokensOfMember, [id]);
+    this.run(DELETE_QUEUED_MAIL_OF_MEMBER, [id]);
+    return this.run(SQL.deleteMember, [id]) === 1;
   }
 
   async insertGroup(group: Group): Promise<void> {
@@ -692,6 +719,10 @@ class SqliteOps implements StoreOps {
     return this.run(SIGNUP_SQL.extendMemberSession, [expiresAt, tokenHash, expiresAt]) === 1;
   }
 
+  async deleteSessionsOfMember(memberId: string): Promise<number> {
+    return this.run(SIGNUP_SQL.deleteSessionsOfMember, [memberId]);
+  }
+
   async deleteExpiredMemberSessions(now: string): Promise<number> {
     return this.run(SIGNUP_SQL.deleteExpiredMemberSessions, [now]);
   }
@@ -759,11 +790,15 @@ class SqliteOps implements StoreOps {
     this.write(SQL.appendActivity, activityValues(entry));
   }
 
-  async listActivity(page: { limit: number; before?: string }): Promise<ActivityEntry[]> {
+  async listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]> {
     const rows =
-      page.before === undefined
-        ? this.all(SQL.listActivity, [page.limit])
-        : this.all(SQL.listActivityBefore, [page.before, page.limit]);
+      page.targetId === undefined
+        ? page.before === undefined
+          ? this.all(SQL.listActivity, [page.limit])
+          : this.all(SQL.listActivityBefore, [page.before, page.limit])
+        : page.before === undefined
+          ? this.all(SQL.listActivityOfTarget, [page.targetId, page.limit])
+          : this.all(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]);
     return rows.map(activityFromRow);
   }
 

@@ -1,0 +1,42 @@
+/**
+ * The managed-groups list (P17): an administrator hands an existing custom group to
+ * provisioning, so that the IdP's group of that name (a re-created integration's, say) takes
+ * it over instead of being refused as a duplicate, or takes one back. A group taken back is
+ * invisible to the IdP from then on (404). Built-in groups are never managed (P19).
+ */
+import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
+import { type AccountDeps, nowIso } from './deps.ts';
+import { AccountError } from './errors.ts';
+import { requireCustomGroup } from './group-rules.ts';
+import type { Group } from './model.ts';
+
+/** `changed` is false when the group already was so (nothing is written). */
+export function setGroupManaged(
+  deps: AccountDeps,
+  actor: AdminActor,
+  ref: string,
+  managed: boolean,
+): Promise<{ group: Group; changed: boolean }> {
+  return deps.store.transaction(async (tx) => {
+    const existing = await requireCustomGroup(tx, ref, managed ? 'managed by provisioning' : 'changed');
+    if (existing.managed === managed) return { group: existing, changed: false };
+    const now = nowIso(deps);
+    const next: Group = { ...existing, managed, updatedAt: now, version: existing.version + 1 };
+    if (!(await tx.updateGroup(next, existing.version))) {
+      throw new AccountError(
+        'version_mismatch',
+        `${existing.displayName} was changed by someone else; try again`,
+      );
+    }
+    await recordAdminActivity(
+      deps,
+      tx,
+      now,
+      actor,
+      managed ? 'group.managed' : 'group.unmanaged',
+      { targetType: 'group', targetId: next.id },
+      { displayName: next.displayName },
+    );
+    return { group: next, changed: true };
+  });
+}

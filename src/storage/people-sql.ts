@@ -1,0 +1,122 @@
+/**
+ * The administrators' people list (issue 11) as SQL, written once for both dialects: keyset
+ * pages in lower-cased e-mail order, filtered by state and by managed, searched by prefix.
+ * Every condition is a range or an equality on an index of migration 9, so a page reads about
+ * as many index entries as it returns. Texts are lowered by the database (`lower(?)`), never
+ * in JavaScript, so a search and a cursor compare exactly as the indexes were built.
+ */
+import type { MemberState } from '../account/model.ts';
+import type { PeoplePage, PeopleQuery } from '../account/store.ts';
+import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
+
+/** What the search looks at, each a prefix range on its own index. */
+const SEARCHED = ['email', 'display_name', 'given_name', 'family_name'] as const;
+
+/** The list's order and keyset key; PostgreSQL compares it byte-wise, as SQLite does. */
+export function peopleKey(dialect: 'sqlite' | 'postgres', column: string): string {
+  return dialect === 'sqlite' ? `lower(${column})` : `lower(${column}) COLLATE "C"`;
+}
+
+/**
+ * A text parameter. PostgreSQL needs the type to choose among `lower`'s overloads; SQLite
+ * must not get a CAST, which hides the comparison from its index planner (a scan, not a seek).
+ */
+const text = (dialect: 'sqlite' | 'postgres') => (dialect === 'sqlite' ? '?' : '?::text');
+
+export function peopleSql(
+  dialect: 'sqlite' | 'postgres',
+  query: PeopleQuery,
+): { sql: string; params: unknown[] } {
+  const listKey = peopleKey(dialect, 'email');
+  /**
+   * `left right`, and `opaque`: the same value in a form no index matches, for the branches
+   * where an index on it would be the wrong choice (SQLite's unary `+`; an identity
+   * expression on PostgreSQL).
+   */
+  const filters: Array<{ left: string; opaque: string; right: string; param?: unknown }> = [];
+  const sqlite = dialect === 'sqlite';
+  if (query.state !== undefined) {
+    filters.push({
+      left: 'state',
+      opaque: sqlite ? '+state' : "(state || '')",
+      right: '= ?',
+      param: query.state,
+    });
+  }
+  if (query.managed !== undefined) {
+    filters.push({
+      left: 'managed',
+      opaque: sqlite ? '+managed' : '(managed AND TRUE)',
+      right: query.managed ? '= TRUE' : '= FALSE',
+    });
+  }
+  if (query.after !== undefined) {
+    filters.push({
+      left: listKey,
+      opaque: sqlite ? `+${listKey}` : `(lower(email) || '') COLLATE "C"`,
+      right: `> ${text(dialect)}`,
+      param: query.after,
+    });
+  }
+  const conditionsOf = (indexed: boolean, params: unknown[]) =>
+    filters.map((filter) => {
+      if (filter.param !== undefined) params.push(filter.param);
+      return `${indexed ? filter.left : filter.opaque} ${filter.right}`;
+    });
+  const columns = `${MEMBER_COLUMNS}, ${listKey} AS people_key`;
+  if (query.search === undefined || query.search === '') {
+    const params: unknown[] = [];
+    const conditions = conditionsOf(true, params);
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    params.push(query.limit + 1);
+    return { sql: `SELECT ${columns} FROM members${where} ORDER BY ${listKey} LIMIT ?`, params };
+  }
+  // One branch per searched column: a prefix is one range of that column's index in byte
+  // order (from the prefix up to the prefix and the highest code point), and the index also
+  // holds the list key, so the branches collect the matching keys from indexes alone; the
+  // keys are cut to the page before any row is read. The cost grows with the number of
+  // matches. Left to choose, both planners walked the list order (or a filter's index) instead,
+  // testing every row, so in the name branches the filters are kept out of the index choice.
+  const top = dialect === 'sqlite' ? 'char(1114111)' : 'chr(1114111)';
+  const params: unknown[] = [];
+  const branches = SEARCHED.map((column) => {
+    const key = peopleKey(dialect, column);
+    params.push(query.search, query.search);
+    const conditions = [
+      `${key} >= lower(${text(dialect)})`,
+      `${key} < (lower(${text(dialect)}) || ${top})`,
+      ...conditionsOf(column === 'email', params),
+    ];
+    return `SELECT ${listKey} AS k FROM members WHERE ${conditions.join(' AND ')}`;
+  });
+  params.push(query.limit + 1, query.limit + 1);
+  const keys = `SELECT DISTINCT k FROM (${branches.join(' UNION ALL ')}) AS matches ORDER BY k LIMIT ?`;
+  return {
+    sql: `SELECT ${columns} FROM members WHERE ${listKey} IN (${keys}) ORDER BY ${listKey} LIMIT ?`,
+    params,
+  };
+}
+
+export const PEOPLE_COUNT_SQL = 'SELECT state, count(*) AS n FROM members GROUP BY state';
+
+/** A deleted member's mail that has not gone out yet: its links no longer work, and it is about someone who is gone. */
+export function deleteQueuedMailOfMemberSql(dialect: 'sqlite' | 'postgres'): string {
+  const memberId = dialect === 'sqlite' ? "json_extract(data, '$.memberId')" : "(data ->> 'memberId')";
+  return `DELETE FROM outbox WHERE state = 'queued' AND ${memberId} = ?`;
+}
+
+/** A page from the rows of `peopleSql` (one more than asked for, which says whether more follow). */
+export function peoplePageOf(rows: readonly Row[], limit: number): PeoplePage {
+  const members = rows.slice(0, limit).map(memberFromRow);
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { members, nextAfter: last === undefined ? null : String(last.people_key) };
+}
+
+export function stateCountsOf(rows: readonly Row[]): Record<MemberState, number> {
+  const counts: Record<MemberState, number> = { invited: 0, pending: 0, active: 0, suspended: 0 };
+  for (const row of rows) {
+    const state = String(row.state);
+    if (Object.hasOwn(counts, state)) counts[state as MemberState] = Number(row.n);
+  }
+  return counts;
+}
