@@ -2,8 +2,11 @@
  * The console's Overview at `/`: the account at a glance, and what needs attention, each
  * item linking to the page (or command) that fixes it.
  */
+
+import { countPeople } from '../count-people.ts';
 import type { AccountDeps } from '../deps.ts';
-import type { BridgeHealthRecord } from '../model.ts';
+import { MEMBER_STATES } from '../list-people.ts';
+import type { BridgeHealthRecord, MemberState } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
 import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage } from './pages.ts';
@@ -33,6 +36,13 @@ function utc(iso: string | null): SafeHtml | string {
     : html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>`;
 }
 
+const STATE_LABEL: Record<MemberState, string> = {
+  invited: 'invited',
+  pending: 'waiting to be confirmed',
+  active: 'active',
+  suspended: 'suspended',
+};
+
 const WATCHER_STATE: Record<string, string> = {
   waiting_for_token: "waiting for the bridge's token (it comes with the IdP's first request)",
   idle: 'idle',
@@ -57,9 +67,9 @@ export async function overviewPage(
   sources: OverviewSources,
 ): Promise<string> {
   const { store } = deps;
-  const [integration, members, groups, pending, mail, health] = await Promise.all([
+  const [integration, people, groups, pending, mail, health] = await Promise.all([
     store.getIntegration(),
-    store.listMembers({ startIndex: 1, count: 0 }),
+    countPeople(deps),
     store.listGroups({ startIndex: 1, count: 0 }),
     store.listPendingMembers({ limit: PENDING_LOOKAHEAD }),
     store.countMailByState(),
@@ -78,7 +88,7 @@ export async function overviewPage(
     const count =
       pending.length >= PENDING_LOOKAHEAD ? `At least ${PENDING_LOOKAHEAD}` : String(pending.length);
     attention.push({
-      text: html`${count} signed-up ${pending.length === 1 ? 'person is' : 'people are'} waiting to be confirmed.
+      text: html`<a href="/people?state=pending">${count} signed-up ${pending.length === 1 ? 'person is' : 'people are'} waiting to be confirmed</a>.
 The bridge confirms them on its next run while provisioning is on${on ? '' : html` (<a href="/provisioning">turn it on</a>)`}; see the <a href="${sources.bridgeUrl}/">bridge's status page</a> for members it could not confirm.`,
     });
   }
@@ -108,8 +118,11 @@ ${
 }
 <h2>The account</h2>
 <ul class="cards">
-<li><span class="count">${members.total}</span> ${members.total === 1 ? 'member' : 'members'}</li>
-<li><span class="count">${pending.length >= PENDING_LOOKAHEAD ? `${PENDING_LOOKAHEAD}+` : pending.length}</span> waiting to be confirmed</li>
+<li><a href="/people"><span class="count">${people.total}</span> ${people.total === 1 ? 'person' : 'people'}</a></li>
+${MEMBER_STATES.map(
+  (state) =>
+    html`<li><a href="/people?state=${state}"><span class="count">${people.byState[state]}</span> ${STATE_LABEL[state]}</a></li>`,
+)}
 <li><span class="count">${groups.total}</span> ${groups.total === 1 ? 'group' : 'groups'}</li>
 <li><span class="count">${on ? 'on' : 'off'}</span> provisioning</li>
 <li><span class="count">${mail.queued}</span> ${mail.queued === 1 ? 'e-mail' : 'e-mails'} queued</li>

@@ -13,6 +13,7 @@ import { html, type SafeHtml } from './html.ts';
 /** The console's pages, in the order of its navigation. */
 export const CONSOLE_PAGES = [
   { path: '/', label: 'Overview' },
+  { path: '/people', label: 'People' },
   { path: '/provisioning', label: 'Provisioning' },
   { path: '/activity', label: 'Activity' },
   { path: '/outbox', label: 'Outbox' },

@@ -29,6 +29,7 @@ import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
+import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
@@ -315,6 +316,7 @@ export interface ConsoleContext {
 
 /** The console's pages besides the overview, each in its own module. */
 const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
+  registerPeoplePages,
   registerProvisioningPage,
   registerRecordPages,
 ];
