@@ -222,3 +222,75 @@ describe('the console: People', () => {
     await memberContext.close();
   });
 });
+
+describe('the console: Groups', () => {
+  test('create, refuse a taken name beside the field, rename, manage and delete a custom group', async () => {
+    await page.goto(`${sys.system.accountAddress}/`);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.waitForSelector('h1:has-text("Groups")');
+    const table = await page.locator('tbody').innerText();
+    assert.match(table, /Provision Managers\s+built-in, protected\s+no/);
+    assert.match(table, /Team Members\s+built-in/);
+
+    await page.getByLabel('Name', { exact: true }).fill('Design <Team>');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForSelector('text=Group created.');
+    assert.equal(await page.locator('h1').innerText(), 'Design <Team>');
+    await assertAccessible(page, "a custom group's page");
+    await screenshot(page, shots, 'console-group');
+
+    await page.goto(`${sys.system.accountAddress}/groups`);
+    await page.getByLabel('Name', { exact: true }).fill('design <team>');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForSelector('#group-name-error');
+    assert.match(await page.locator('#group-name-error').innerText(), /already/i);
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'design <team>');
+    await assertAccessible(page, 'the groups page with a field error');
+    await screenshot(page, shots, 'console-groups');
+
+    await page.getByRole('link', { name: 'Design <Team>' }).click();
+    await page.getByLabel('New name').fill('Design');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.waitForSelector('text=Renamed.');
+    assert.equal(await page.locator('h1').innerText(), 'Design');
+
+    await page.getByRole('button', { name: 'Put on the managed-groups list' }).click();
+    await page.waitForSelector('text=The group is on the managed-groups list');
+    const group = (await sys.store.findGroupByDisplayName('Design'))!;
+    assert.equal(group.managed, true);
+
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.waitForSelector('#problem-delete');
+    assert.ok(await sys.store.getGroup(group.id), 'not deleted without the tick');
+    await page.getByLabel(/Yes, delete Design/).check();
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.waitForSelector('text=The group was deleted; its members stay.');
+    assert.equal(await sys.store.getGroup(group.id), undefined);
+  });
+
+  test('Provision Managers is shown protected, and a forged rename of it is refused', async () => {
+    const protectedGroup = (await sys.store.findGroupByKind('provision_managers'))!;
+    await page.goto(`${sys.system.accountAddress}/groups/${protectedGroup.id}`);
+    assert.match(
+      await page.locator('#protection').innerText(),
+      /belongs to the provisioning integration itself/,
+    );
+    assert.equal(await page.getByRole('button', { name: 'Rename' }).count(), 0, 'no rename form');
+    // With this session's own form token, as a hand-made request would carry it.
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const refused = await page.evaluate(
+      async ({ id, token }) => {
+        const response = await fetch(`/groups/${id}/rename`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: token, displayName: 'Mine now' }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      { id: protectedGroup.id, token: csrf },
+    );
+    assert.equal(refused.status, 409);
+    assert.match(refused.text, /belongs to the provisioning integration itself and cannot be/);
+    assert.equal((await sys.store.getGroup(protectedGroup.id))!.displayName, 'Provision Managers');
+  });
+});

@@ -14,6 +14,7 @@ import { html, type SafeHtml } from './html.ts';
 export const CONSOLE_PAGES = [
   { path: '/', label: 'Overview' },
   { path: '/people', label: 'People' },
+  { path: '/groups', label: 'Groups' },
   { path: '/provisioning', label: 'Provisioning' },
   { path: '/activity', label: 'Activity' },
   { path: '/outbox', label: 'Outbox' },

@@ -27,6 +27,7 @@ import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../s
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
+import { registerGroupPages } from './groups.ts';
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerPeoplePages } from './people.ts';
@@ -317,6 +318,7 @@ export interface ConsoleContext {
 /** The console's pages besides the overview, each in its own module. */
 const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
   registerPeoplePages,
+  registerGroupPages,
   registerProvisioningPage,
   registerRecordPages,
 ];
