@@ -15,6 +15,7 @@ export const CONSOLE_PAGES = [
   { path: '/', label: 'Overview' },
   { path: '/people', label: 'People' },
   { path: '/groups', label: 'Groups' },
+  { path: '/vaults', label: 'Vaults' },
   { path: '/provisioning', label: 'Provisioning' },
   { path: '/activity', label: 'Activity' },
   { path: '/outbox', label: 'Outbox' },

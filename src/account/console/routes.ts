@@ -34,6 +34,7 @@ import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
+import { registerVaultPages } from './vaults.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
 
@@ -319,6 +320,7 @@ export interface ConsoleContext {
 const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
   registerPeoplePages,
   registerGroupPages,
+  registerVaultPages,
   registerProvisioningPage,
   registerRecordPages,
 ];
