@@ -138,6 +138,20 @@ describe('the console: People', () => {
     assert.match(await page.locator('#q-error').innerText(), /page cursor/);
   });
 
+  test('on a phone the pages fit the screen: nothing wider than the viewport but scrolling tables', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    await phone.addCookies(await context.cookies());
+    const small = await phone.newPage();
+    for (const address of ['/', '/people', `/people/${ana}`, '/groups', '/provisioning']) {
+      await small.goto(`${sys.system.accountAddress}${address}`);
+      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${address} is ${overflow}px wider than the phone`);
+    }
+    await small.goto(`${sys.system.accountAddress}/people/${ana}`);
+    await screenshot(small, shots, 'console-person-phone');
+    await phone.close();
+  });
+
   test('suspending a person the IdP manages is refused with what to do instead', async () => {
     await page.goto(`${sys.system.accountAddress}/people/${ana}`);
     assert.equal(await page.locator('h1').innerText(), 'Ana <i>Lopez</i>');
