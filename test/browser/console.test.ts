@@ -198,6 +198,43 @@ describe('the admin console in Chromium', () => {
     assert.deepEqual((await sys.store.getAccount())!.allowedDomains, ['example.com']);
   });
 
+  test('Provisioning: firewall rules with the error beside the field, and a monitoring token shown once', async () => {
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    await page.getByLabel('Address or range').fill('203.0.113.0/33');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.waitForSelector('#fw-error');
+    assert.equal(await page.getByLabel('Address or range').getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(await sys.store.listFirewallRules(), []);
+    await page.getByLabel('Address or range').fill('203.0.113.0/24');
+    await page.getByLabel('Action').selectOption('deny');
+    await page.getByLabel('Note (optional)').fill('a <lab> network');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.waitForSelector('text=Firewall rule added: deny 203.0.113.0/24.');
+    assert.match(
+      await page.locator('section[aria-labelledby="firewall-heading"] tbody').innerText(),
+      /deny 203\.0\.113\.0\/24\s+a <lab> network/,
+    );
+    await page.getByRole('button', { name: 'Remove the rule deny 203.0.113.0/24' }).click();
+    await page.waitForSelector('text=Firewall rule removed.');
+    assert.deepEqual(await sys.store.listFirewallRules(), []);
+
+    await page.getByLabel('Label').fill('prometheus');
+    await page.getByRole('button', { name: 'Make a monitoring token' }).click();
+    const token = await page.getByLabel('New monitoring token').inputValue();
+    sys.secrets.add(token);
+    assert.match(token, /^sbm_/);
+    const metrics = await fetch(`${sys.system.accountAddress}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(metrics.status, 200);
+    await assertAccessible(page, 'the provisioning page with a new monitoring token');
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    assert.doesNotMatch(await page.content(), new RegExp(token), 'shown once');
+    await page.getByRole('button', { name: 'Revoke the monitoring token prometheus' }).click();
+    await page.waitForSelector('text=Monitoring token revoked');
+    assert.deepEqual(await sys.store.listMonitoringTokens(), []);
+  });
+
   test('Provisioning: turning it off refuses the IdP; turning it on makes new credentials', async () => {
     await page.goto(`${sys.system.accountAddress}/provisioning`);
     await page.getByRole('button', { name: 'Turn provisioning off' }).click();

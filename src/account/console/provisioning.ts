@@ -1,6 +1,7 @@
 /**
- * The console's Provisioning page (P1–P3, P13): turn provisioning on and off, generate and
- * regenerate the credentials, and the allowed sign-up domains.
+ * The console's Provisioning page (P1–P4, P7, P13): turn provisioning on and off, generate
+ * and regenerate the credentials, the allowed sign-up domains, the account API's firewall
+ * rules and the status-only monitoring tokens (each shown once, like the credentials).
  *
  * Credentials are shown once, on the answer to the form that made them: the token in a
  * read-only field with a copy button, the session file as a download. The account keeps
@@ -12,11 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { serializeSessionFile, validateSessionFile } from '../../crypto/credentials/session-file.ts';
 import { deactivateProvisioning } from '../deactivate-provisioning.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
+import { addFirewallRule, removeFirewallRule } from '../firewall/manage-rules.ts';
+import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-tokens.ts';
 import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
 import { setupProvisioning } from '../setup-provisioning.ts';
 import { sendPage } from '../signup/pages.ts';
@@ -56,6 +59,12 @@ async function writeSessionFile(path: string, text: string): Promise<void> {
 interface PageState {
   /** The domains field as typed, and what is wrong with it, after a refused save. */
   domains?: { text: string; problem: string };
+  /** The firewall form as typed, and what is wrong with it. */
+  firewall?: { cidr: string; action: string; note: string; problem: string };
+  /** The monitoring token form's label, and what is wrong with it. */
+  monitoring?: { label: string; problem: string };
+  /** A monitoring token just made: shown this once. */
+  newMonitoringToken?: string;
   notice?: string;
 }
 
@@ -65,7 +74,13 @@ async function provisioningPage(
   state: PageState = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [integration, account] = await Promise.all([store.getIntegration(), store.getAccount()]);
+  const [integration, account, rules, tokens] = await Promise.all([
+    store.getIntegration(),
+    store.getAccount(),
+    store.listFirewallRules(),
+    store.listMonitoringTokens(),
+  ]);
+  const fw = state.firewall;
   const on = integration?.state === 'active';
   const domainsText = state.domains?.text ?? account?.allowedDomains.join(', ') ?? '';
   return consolePage(
@@ -103,6 +118,64 @@ They are shown once.</p>
 ${state.domains ? html`<p id="domains-error" class="field-error">${state.domains.problem}</p>` : ''}
 <p id="domains-hint" class="hint">Separated by commas, e.g. example.com, example.org. Members' addresses must use one of them; empty allows any domain.</p>
 <button type="submit">Save domains</button>
+</form>
+</section>
+<section aria-labelledby="firewall-heading">
+<h2 id="firewall-heading">Firewall (P4)</h2>
+<p>Which addresses may reach the account API (bridges that run apart). The most specific range wins; once there is an allow rule, only allowed ranges get in.</p>
+${
+  rules.length === 0
+    ? html`<p>No rules: every address may try.</p>`
+    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Rule</th><th scope="col">Note</th><th scope="col">Added</th><th scope="col"><span class="skip-text">Remove</span></th></tr></thead>
+<tbody>${rules.map(
+        (rule) =>
+          html`<tr><td>${rule.kind === 'range' ? `${rule.action} ${rule.cidr}` : 'deny listed networks'}</td><td>${rule.note ?? ''}</td><td>${utc(rule.createdAt)}</td>
+<td><form method="post" action="${PROVISIONING_PATH}/firewall/${rule.id}/remove">${csrfField(view.csrfToken)}<button type="submit" class="secondary" aria-label="Remove the rule ${rule.kind === 'range' ? `${rule.action} ${rule.cidr}` : 'deny listed networks'}">Remove</button></form></td></tr>`,
+      )}</tbody></table></div>`
+}
+<form method="post" action="${PROVISIONING_PATH}/firewall">${csrfField(view.csrfToken)}
+<label for="fw-cidr">Address or range</label>
+<input id="fw-cidr" name="cidr" type="text" value="${fw?.cidr ?? ''}" placeholder="203.0.113.0/24" aria-describedby="fw-hint${fw ? ' fw-error' : ''}"${fw ? html` aria-invalid="true"` : ''}>
+${fw ? html`<p id="fw-error" class="field-error">${fw.problem}</p>` : ''}
+<p id="fw-hint" class="hint">An IPv4 or IPv6 address or CIDR range.</p>
+<label for="fw-action">Action</label>
+<select id="fw-action" name="action"><option value="allow"${fw?.action === 'deny' ? '' : html` selected`}>allow</option><option value="deny"${fw?.action === 'deny' ? html` selected` : ''}>deny</option></select>
+<label for="fw-note">Note (optional)</label>
+<input id="fw-note" name="note" type="text" maxlength="200" value="${fw?.note ?? ''}">
+<button type="submit">Add rule</button>
+</form>
+${
+  rules.some((rule) => rule.kind === 'listed_networks')
+    ? ''
+    : html`<form method="post" action="${PROVISIONING_PATH}/firewall/listed-networks">${csrfField(view.csrfToken)}
+<button type="submit" class="secondary">Deny listed networks (cloud and anonymising networks)</button></form>`
+}
+</section>
+<section aria-labelledby="monitoring-heading">
+<h2 id="monitoring-heading">Monitoring tokens (P7)</h2>
+<p>A monitoring token reads the bridge's <code>/health</code> and both servers' <code>/metrics</code>, nothing else.</p>
+${
+  state.newMonitoringToken
+    ? html`<div class="problem" role="alert"><p><strong>Shown only this once.</strong> Put it into your monitoring now; nobody keeps a copy.</p>
+<label for="monitoring-token">New monitoring token</label>
+<input id="monitoring-token" type="text" readonly value="${state.newMonitoringToken}" autocomplete="off" spellcheck="false">
+<button type="button" class="secondary" data-copy="monitoring-token" hidden>Copy the token</button>
+<p id="copy-status" role="status" aria-live="polite" hidden></p></div>`
+    : ''
+}
+${
+  tokens.length === 0
+    ? html`<p>No monitoring tokens.</p>`
+    : html`<ul>${tokens.map(
+        (token) =>
+          html`<li>${token.label} (made ${utc(token.createdAt)}) <form method="post" action="${PROVISIONING_PATH}/monitoring-tokens/${token.id}/revoke" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="secondary" aria-label="Revoke the monitoring token ${token.label}">Revoke</button></form></li>`,
+      )}</ul>`
+}
+<form method="post" action="${PROVISIONING_PATH}/monitoring-tokens">${csrfField(view.csrfToken)}
+<label for="mt-label">Label</label>
+<input id="mt-label" name="label" type="text" maxlength="100" value="${state.monitoring?.label ?? ''}" placeholder="prometheus"${state.monitoring ? html` aria-invalid="true" aria-describedby="mt-error"` : ''}>
+${state.monitoring ? html`<p id="mt-error" class="field-error">${state.monitoring.problem}</p>` : ''}
+<button type="submit">Make a monitoring token</button>
 </form>
 </section>`,
   );
@@ -193,6 +266,62 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
       }),
     );
   });
+
+  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, state: PageState) =>
+    sendPage(reply, status, await provisioningPage(context, await viewOf(request), state));
+
+  scope.post(`${PROVISIONING_PATH}/firewall`, form, async (request, reply) => {
+    const cidr = formValue(request, 'cidr');
+    const action = formValue(request, 'action') === 'deny' ? 'deny' : 'allow';
+    const note = formValue(request, 'note');
+    try {
+      await addFirewallRule(deps, { kind: 'range', action, cidr, note });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { firewall: { cidr, action, note, problem: error.message } });
+    }
+    return render(request, reply, 200, { notice: `Firewall rule added: ${action} ${cidr.trim()}.` });
+  });
+
+  scope.post(`${PROVISIONING_PATH}/firewall/listed-networks`, form, async (request, reply) => {
+    await addFirewallRule(deps, { kind: 'listed_networks' });
+    return render(request, reply, 200, { notice: 'Listed networks are denied.' });
+  });
+
+  scope.post<{ Params: { id: string } }>(
+    `${PROVISIONING_PATH}/firewall/:id/remove`,
+    form,
+    async (request, reply) => {
+      const removed = await removeFirewallRule(deps, request.params.id);
+      return render(request, reply, 200, {
+        notice: removed ? 'Firewall rule removed.' : 'That rule was removed already.',
+      });
+    },
+  );
+
+  scope.post(`${PROVISIONING_PATH}/monitoring-tokens`, form, async (request, reply) => {
+    const label = formValue(request, 'label');
+    try {
+      const { token } = await createMonitoringToken(deps, label);
+      return render(request, reply, 200, { newMonitoringToken: token });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { monitoring: { label, problem: error.message } });
+    }
+  });
+
+  scope.post<{ Params: { id: string } }>(
+    `${PROVISIONING_PATH}/monitoring-tokens/:id/revoke`,
+    form,
+    async (request, reply) => {
+      const revoked = await revokeMonitoringToken(deps, request.params.id);
+      return render(request, reply, 200, {
+        notice: revoked
+          ? 'Monitoring token revoked: it stops working within 30 seconds.'
+          : 'That token was revoked already.',
+      });
+    },
+  );
 
   scope.post(`${PROVISIONING_PATH}/domains`, form, async (request, reply) => {
     const text = formValue(request, 'domains');

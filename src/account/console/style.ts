@@ -50,6 +50,9 @@ header.console form button { margin: 0; padding: 0.25rem 0.75rem; }
 .attention li { border-left: 4px solid var(--warn); background: var(--panel); padding: 0.5rem 0.75rem; margin-bottom: 0.5rem; }
 .all-clear { border-left: 4px solid var(--good); background: var(--panel); padding: 0.5rem 0.75rem; }
 .table-wrap { overflow-x: auto; }
+.skip-text { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.inline-form { display: inline; }
+.inline-form button, td form button { margin: 0 0 0 0.5rem; padding: 0.1rem 0.6rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; }
