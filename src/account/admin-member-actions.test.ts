@@ -130,6 +130,63 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual(again.id, grace.id);
     });
 
+    test('delete is refused when the member is the last holder of a key that alone opens a vault', async () => {
+      const finance = await createGroup(f.deps, { displayName: 'Finance', externalId: null }, [
+        grace.id,
+        kim.id,
+      ]);
+      await f.deps.store.insertGroupKey({
+        groupId: finance.id,
+        publicKey: 'pk-f',
+        sealedForProvisioning: null,
+        createdAt: LATER,
+      });
+      await f.deps.store.insertVault({ id: 'v-9', name: 'Payroll', createdAt: LATER });
+      await f.deps.store.saveVaultGrant({
+        vaultId: 'v-9',
+        groupId: finance.id,
+        sealedVaultKey: 'sealed',
+        createdAt: LATER,
+      });
+      const share = (memberId: string) => ({
+        groupId: finance.id,
+        memberId,
+        sealedPrivateKey: 's',
+        createdAt: LATER,
+      });
+      await f.deps.store.addGroupKeyShares([share(grace.id), share(kim.id)]);
+      // Two holders: one may go.
+      await removeMember(f.deps, CLI, kim.id);
+      await assert.rejects(
+        removeMember(f.deps, CLI, grace.id),
+        /last member holding the key of "Finance", the only group that can open "Payroll"/,
+      );
+      assert.ok(await f.deps.store.getMember(grace.id));
+      // A key the bridge also holds is not lost with its last member.
+      const lee = await createMember(
+        f.deps,
+        memberInput({ email: 'lee@acme.test', userName: 'lee@acme.test' }),
+      );
+      const ops = await createGroup(f.deps, { displayName: 'Ops', externalId: null }, [lee.id]);
+      await f.deps.store.insertGroupKey({
+        groupId: ops.id,
+        publicKey: 'pk-o',
+        sealedForProvisioning: 'bridge',
+        createdAt: LATER,
+      });
+      await f.deps.store.insertVault({ id: 'v-10', name: 'Runbooks', createdAt: LATER });
+      await f.deps.store.saveVaultGrant({
+        vaultId: 'v-10',
+        groupId: ops.id,
+        sealedVaultKey: 'sealed',
+        createdAt: LATER,
+      });
+      await f.deps.store.addGroupKeyShares([
+        { groupId: ops.id, memberId: lee.id, sealedPrivateKey: 's', createdAt: LATER },
+      ]);
+      await removeMember(f.deps, CLI, lee.id);
+    });
+
     test('getPerson: groups, key holding, vault access, invitation and own activity, by id or e-mail', async () => {
       const eng = await createGroup(f.deps, { displayName: 'Eng', externalId: null }, [grace.id]);
       await f.deps.store.insertGroupKey({

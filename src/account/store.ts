@@ -213,6 +213,8 @@ export interface StoreOps {
    * Cost grows with `shares.length`, never with a group's size.
    */
   addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number>;
+  /** How many members hold a share of the group's key. */
+  countGroupKeyShares(groupId: string): Promise<number>;
   /** The group keys shared with one member, with each group's name and public key. */
   listGroupKeySharesOfMember(memberId: string): Promise<MemberKeyShare[]>;
   /** Keyset page (by member id) of pending members, each with their public key if they have one. */

@@ -6,14 +6,17 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
+import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
 import { registerOwnerCommands } from './commands/owner.ts';
+import { registerPeopleCommands } from './commands/people.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerVaultCommands } from './commands/vaults.ts';
+import { endQuietlyWhenPipeCloses } from './terminal.ts';
 
 const program = new Command()
   .name('scimbridge')
@@ -28,8 +31,12 @@ registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
 registerOwnerCommands(program);
+registerPeopleCommands(program);
+registerGroupCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
+
+endQuietlyWhenPipeCloses();
 
 try {
   await program.parseAsync(process.argv);

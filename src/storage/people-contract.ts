@@ -114,7 +114,9 @@ export function describePeopleContract(name: string, open: () => Promise<Store>)
       await store.enqueueMail({ ...makeMail('mail-sent'), data: { memberId: 'm-1' }, state: 'sent' });
       await store.enqueueMail({ ...makeMail('mail-other'), data: { memberId: 'm-2' } });
 
+      assert.equal(await store.countGroupKeyShares('g-1'), 2);
       assert.equal(await store.transaction((tx) => tx.deleteMember('m-1')), true);
+      assert.equal(await store.countGroupKeyShares('g-1'), 1);
       assert.equal(await store.getMember('m-1'), undefined);
       assert.equal(await store.findMemberByEmail('zoe@x.io'), undefined);
       assert.deepEqual(await store.filterGroupMembers('g-1', ['m-1', 'm-2']), ['m-2']);

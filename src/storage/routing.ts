@@ -33,6 +33,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   filterGroupMembers: true,
   listGroupMembers: true,
   countGroupMembers: true,
+  countGroupKeyShares: true,
   listGroupsOfMembers: true,
   existingMemberIds: true,
   saveMemberKeys: true,

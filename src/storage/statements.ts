@@ -57,6 +57,7 @@ export const SQL = {
 
   removeAllGroupMembers: 'DELETE FROM group_members WHERE group_id = ?',
   countGroupMembers: 'SELECT count(*) AS n FROM group_members WHERE group_id = ?',
+  countGroupKeyShares: 'SELECT count(*) AS n FROM group_key_shares WHERE group_id = ?',
   listGroupMembers:
     'SELECT gm.member_id AS id, COALESCE(m.display_name, m.email) AS display FROM group_members gm ' +
     'JOIN members m ON m.id = gm.member_id WHERE gm.group_id = ? ORDER BY gm.member_id LIMIT ?',

@@ -379,6 +379,10 @@ class PostgresOps implements StoreOps {
     return Number((await this.get(SQL.countGroupMembers, [groupId]))?.n ?? 0);
   }
 
+  async countGroupKeyShares(groupId: string): Promise<number> {
+    return Number((await this.get(SQL.countGroupKeyShares, [groupId]))?.n ?? 0);
+  }
+
   async listGroupsOfMembers(
     memberIds: readonly string[],
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>> {

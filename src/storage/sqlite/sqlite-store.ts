@@ -487,6 +487,10 @@ class SqliteOps implements StoreOps {
     return Number(this.get(SQL.countGroupMembers, [groupId])?.n ?? 0);
   }
 
+  async countGroupKeyShares(groupId: string): Promise<number> {
+    return Number(this.get(SQL.countGroupKeyShares, [groupId])?.n ?? 0);
+  }
+
   async listGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, MemberGroup[]>> {
     const groups = new Map<string, MemberGroup[]>();
     if (memberIds.length === 0) return groups;
