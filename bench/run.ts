@@ -9,6 +9,8 @@
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
+ * `--only CONSOLE` (or no `--only`) times the admin console's People pages over 100,000
+ * people (bench/console.ts; bars: a search under 100 ms, a page under 20 ms of server time).
  * `--only CONFIRM` (or no `--only`) runs the provision watcher workload (bench/confirm.ts):
  * confirming `--confirm-members` (10,000) pending members, each in 3 groups, in one run.
  *
@@ -41,6 +43,7 @@ import {
   runConfirmBenchmark,
   spliceConfirmSection,
 } from './confirm.ts';
+import { runConsoleBenchmark } from './console.ts';
 import { MAIL_BAR_SECONDS, runMailBenchmark, spliceMail } from './mail.ts';
 import type { Measurement } from './measure.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
@@ -83,9 +86,11 @@ interface Options {
 
 /** Whether `--only` asks for the SCIM workloads, the MAIL workload, or (without it) both. */
 const wantsScim = (options: Options) =>
-  options.only === undefined || options.only.some((key) => key !== 'MAIL' && key !== 'CONFIRM');
+  options.only === undefined ||
+  options.only.some((key) => key !== 'MAIL' && key !== 'CONFIRM' && key !== 'CONSOLE');
 const wantsMail = (options: Options) => options.only === undefined || options.only.includes('MAIL');
 const wantsConfirm = (options: Options) => options.only === undefined || options.only.includes('CONFIRM');
+const wantsConsole = (options: Options) => options.only === undefined || options.only.includes('CONSOLE');
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text.replace(/_/g, ''));
@@ -126,12 +131,14 @@ function parseOptions(argv: string[]): Options {
     ?.split(',')
     .map((key) => {
       const upper = key.trim().toUpperCase();
-      return upper === 'MAIL' || upper === 'CONFIRM' ? upper : key.trim();
+      return upper === 'MAIL' || upper === 'CONFIRM' || upper === 'CONSOLE' ? upper : key.trim();
     })
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM')
-      throw new UsageError(`--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL and CONFIRM, not "${key}"`);
+    if (!/^W[1-5]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM' && key !== 'CONSOLE')
+      throw new UsageError(
+        `--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL, CONFIRM and CONSOLE, not "${key}"`,
+      );
   }
   return {
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
@@ -385,6 +392,31 @@ async function runConfirm(options: Options): Promise<number> {
   return failed;
 }
 
+/** The CONSOLE workload (bench/console.ts): 100,000 people; a missed bar counts as a failure. */
+async function runConsole(options: Options): Promise<number> {
+  const people = 100_000;
+  console.log(`\nadmin console: ${people.toLocaleString('en')} people, ${options.database}`);
+  const timings = await runConsoleBenchmark({
+    people,
+    database: options.database,
+    postgresUrl: process.env.DATABASE_URL || DEFAULT_POSTGRES_URL,
+    log: (line) => console.log(line),
+  });
+  let failed = 0;
+  for (const timing of timings) {
+    const over = timing.p50Ms > timing.bar;
+    console.log(
+      `  ${timing.what.padEnd(28)} p50 ${String(timing.p50Ms).padStart(6)} ms  p95 ${String(timing.p95Ms).padStart(6)} ms  (bar ${timing.bar} ms)${over ? '  OVER' : ''}`,
+    );
+    if (over) failed++;
+  }
+  await writeFile(
+    path.join(RESULTS_DIR, `console-${options.database}.json`),
+    `${JSON.stringify(timings, null, 2)}\n`,
+  );
+  return failed;
+}
+
 /** `--mode compare`: both modes, alternating, then each workload's medians and ratio. */
 async function runComparison(options: Options): Promise<number> {
   let failed = 0;
@@ -443,6 +475,7 @@ async function main(): Promise<number> {
   if (options.writeDocs && wantsScim(options)) await writeDocs(options.database);
   if (!options.docsOnly && wantsMail(options)) failed += await runMail(options);
   if (wantsConfirm(options)) failed += await runConfirm(options);
+  if (wantsConsole(options) && !options.docsOnly) failed += await runConsole(options);
   return failed === 0 ? 0 : 1;
 }
 

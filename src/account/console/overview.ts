@@ -27,9 +27,6 @@ export interface OverviewSources {
   localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
 }
 
-/** Pending members counted for the attention list; past it the list says "at least". */
-const PENDING_LOOKAHEAD = 100;
-
 function utc(iso: string | null): SafeHtml | string {
   return iso === null
     ? 'never'
@@ -67,11 +64,10 @@ export async function overviewPage(
   sources: OverviewSources,
 ): Promise<string> {
   const { store } = deps;
-  const [integration, people, groups, pending, mail, health] = await Promise.all([
+  const [integration, people, groups, mail, health] = await Promise.all([
     store.getIntegration(),
     countPeople(deps),
     store.listGroups({ startIndex: 1, count: 0 }),
-    store.listPendingMembers({ limit: PENDING_LOOKAHEAD }),
     store.countMailByState(),
     Promise.all(sources.monitoredBridges.map((url) => store.getBridgeHealth(url))),
   ]);
@@ -84,11 +80,10 @@ export async function overviewPage(
       text: html`Provisioning is off: your IdP cannot send people. <a href="/provisioning">Turn it on in Provisioning</a>.`,
     });
   }
-  if (pending.length > 0) {
-    const count =
-      pending.length >= PENDING_LOOKAHEAD ? `At least ${PENDING_LOOKAHEAD}` : String(pending.length);
+  const pending = people.byState.pending;
+  if (pending > 0) {
     attention.push({
-      text: html`<a href="/people?state=pending">${count} signed-up ${pending.length === 1 ? 'person is' : 'people are'} waiting to be confirmed</a>.
+      text: html`<a href="/people?state=pending">${pending} signed-up ${pending === 1 ? 'person is' : 'people are'} waiting to be confirmed</a>.
 The bridge confirms them on its next run while provisioning is on${on ? '' : html` (<a href="/provisioning">turn it on</a>)`}; see the <a href="${sources.bridgeUrl}/">bridge's status page</a> for members it could not confirm.`,
     });
   }
