@@ -295,6 +295,26 @@ describe('the admin console in Chromium', () => {
     await screenshot(page, shots, 'console-outbox');
   });
 
+  test('the console works from the keyboard: skip link first, then the navigation, focus visible', async () => {
+    await page.goto(`${sys.system.accountAddress}/people`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link shows it');
+    await page.keyboard.press('Enter');
+    assert.match(page.url(), /#main$/);
+    // From the top: the skip link, then the navigation in order.
+    await page.goto(`${sys.system.accountAddress}/people`);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      order.push((await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? '');
+    }
+    assert.deepEqual(order, ['Skip to content', 'Overview', 'People', 'Groups']);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:has-text("Groups")');
+  });
+
   test('a console form without its CSRF token changes nothing', async () => {
     // A form another site (or an old tab) could post: the session cookie, but no token.
     const refused = await page.evaluate(async () => {

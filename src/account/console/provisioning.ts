@@ -98,7 +98,8 @@ ${integration ? html`<dt>Key id</dt><dd><code>${integration.keyId}</code></dd><d
 ${
   on
     ? html`<p>The IdP sends its requests with the bearer token; the bridge holds the session file. Regenerating makes a new pair:
-the old token and session file stop working at once, so put the new token into your IdP right away.</p>
+the old token and session file stop working at once, so put the new token into your IdP right away.
+The managed groups stay: the new credentials take them over (P20).</p>
 <form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
 <button type="submit">Regenerate credentials</button></form>
 <form method="post" action="${PROVISIONING_PATH}/deactivate">${csrfField(view.csrfToken)}
