@@ -165,6 +165,12 @@ describe('the console: People', () => {
     );
     assert.equal((await sys.store.getMember(ana))!.state, 'invited', 'nothing changed');
     await screenshot(page, shots, 'console-person-managed-refused');
+    // Their activity, filtered from the whole log.
+    await page.getByRole('link', { name: 'All of their activity' }).click();
+    await page.waitForSelector('h1:has-text("Activity")');
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    assert.ok(rows.length >= 1);
+    for (const row of rows) assert.match(row, /Ana <i>Lopez<\/i>/);
   });
 
   test('an unmanaged person: new invitation, suspend, reactivate, and delete only once confirmed', async () => {

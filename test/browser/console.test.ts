@@ -293,6 +293,30 @@ describe('the admin console in Chromium', () => {
     assert.doesNotMatch(await page.content(), /\/signup\//, 'no sign-up link on the page');
     await assertAccessible(page, 'the outbox page');
     await screenshot(page, shots, 'console-outbox');
+
+    // A message the sender gave up on is sent again from here.
+    await sys.store.enqueueMail({
+      id: 'failed-1',
+      to: 'gone@example.com',
+      template: 'account_ready',
+      data: { memberId: 'x', accountName: 'Harbour', link: 'https://account.example.com' },
+      state: 'failed',
+      attempts: 10,
+      nextAttemptAt: new Date().toISOString(),
+      lastError: '550 5.1.1 mailbox <gone> unknown',
+      createdAt: new Date().toISOString(),
+      sentAt: null,
+    });
+    await page.goto(`${sys.system.accountAddress}/outbox?state=failed`);
+    assert.match(
+      await page.locator('tbody').innerText(),
+      /gone@example\.com\s+account ready\s+failing\s+10.*550 5\.1\.1 mailbox <gone> unknown/s,
+    );
+    await page.getByRole('button', { name: 'Send the account ready to gone@example.com again' }).click();
+    await page.waitForSelector('text=The e-mail is queued again');
+    const retried = (await sys.store.getMail('failed-1'))!;
+    assert.equal(retried.state, 'queued');
+    assert.equal(retried.attempts, 0);
   });
 
   test('the console works from the keyboard: skip link first, then the navigation, focus visible', async () => {

@@ -215,6 +215,7 @@ ${actionForm(
   true,
 )}</section>
 <h2>Activity</h2>
+<p><a href="/activity?about=${member.id}">All of their activity</a></p>
 ${
   person.activity.length === 0
     ? html`<p>None yet.</p>`

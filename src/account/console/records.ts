@@ -5,10 +5,11 @@
  * until delivery).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { retryMail } from '../mail/retry-mail.ts';
 import type { ActivityEntry, MailState, OutboxMessage } from '../model.ts';
 import { sendPage } from '../signup/pages.ts';
 import { html, type SafeHtml } from './html.ts';
-import { consolePage } from './pages.ts';
+import { consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 
 export const ACTIVITY_PATH = '/activity';
@@ -54,20 +55,39 @@ function detailOf(entry: ActivityEntry): string {
     .join('; ');
 }
 
-function mailRow(message: OutboxMessage): SafeHtml {
+function mailRow(message: OutboxMessage, csrfToken: string): SafeHtml {
   return html`<tr><td>${message.to}</td><td>${message.template.replace(/_/g, ' ')}</td><td>${MAIL_STATE_TEXT[message.state]}</td>
 <td>${message.attempts}</td><td>${utc(message.createdAt)}</td><td>${message.state === 'sent' ? utc(message.sentAt) : message.state === 'queued' ? html`next try ${utc(message.nextAttemptAt)}` : ''}</td>
-<td>${message.lastError ?? ''}</td></tr>`;
+<td>${message.lastError ?? ''}</td>
+<td>${
+    message.state === 'failed'
+      ? html`<form method="post" action="${OUTBOX_PATH}/${message.id}/retry">${csrfField(csrfToken)}<button type="submit" class="secondary" aria-label="Send the ${message.template.replace(/_/g, ' ')} to ${message.to} again">Send again</button></form>`
+      : ''
+  }</td></tr>`;
 }
 
 export function registerRecordPages(scope: FastifyInstance, context: ConsoleContext): void {
-  const { deps, assets, requireAdmin, viewOf } = context;
+  const { deps, assets, requireAdmin, requireFormToken, viewOf } = context;
+
+  scope.post<{ Params: { id: string } }>(
+    `${OUTBOX_PATH}/:id/retry`,
+    { preHandler: [requireAdmin, requireFormToken] },
+    async (request, reply) => {
+      await retryMail(deps, request.params.id);
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(`${OUTBOX_PATH}?state=queued&done=retried`, 303);
+    },
+  );
 
   scope.get(ACTIVITY_PATH, { preHandler: requireAdmin }, async (request, reply) => {
     const before = query(request, 'before');
+    const asked = query(request, 'about');
+    const about = asked !== undefined && ID_SHAPE.test(asked) ? asked : undefined;
     const entries = await deps.store.listActivity({
       limit: ACTIVITY_PAGE + 1,
       ...(before !== undefined && ID_SHAPE.test(before) ? { before } : {}),
+      ...(about ? { targetId: about } : {}),
     });
     const shown = entries.slice(0, ACTIVITY_PAGE);
     const next = entries.length > ACTIVITY_PAGE ? shown[shown.length - 1]!.id : undefined;
@@ -84,7 +104,7 @@ export function registerRecordPages(scope: FastifyInstance, context: ConsoleCont
         await viewOf(request),
         'Activity',
         html`<h1>Activity</h1>
-<p>Every change to the account, newest first: who made it, what changed and when.</p>
+<p>Every change to the account, newest first: who made it, what changed and when.${about ? html` Only the changes about <code>${about}</code> (<a href="${ACTIVITY_PATH}">show all</a>).` : ''}</p>
 ${
   shown.length === 0
     ? html`<p>Nothing has happened yet.</p>`
@@ -95,7 +115,7 @@ ${
           html`<tr><td>${utc(entry.at)}</td><td>${ACTOR[entry.actor]}</td><td>${entry.action}</td><td>${targetOf(entry, names)}</td><td>${detailOf(entry)}</td></tr>`,
       )}</tbody></table></div>`
 }
-<p>${before ? html`<a href="${ACTIVITY_PATH}">Newest</a> ` : ''}${next ? html`<a href="${ACTIVITY_PATH}?before=${next}" rel="next">Older</a>` : ''}</p>`,
+<p>${before ? html`<a href="${ACTIVITY_PATH}${about ? `?about=${about}` : ''}">Newest</a> ` : ''}${next ? html`<a href="${ACTIVITY_PATH}?before=${next}${about ? `&about=${about}` : ''}" rel="next">Older</a>` : ''}</p>`,
       ),
     );
   });
@@ -107,14 +127,17 @@ ${
       deps.store.listMail({ limit: OUTBOX_PAGE, ...(state ? { state } : {}) }),
       deps.store.countMailByState(),
     ]);
+    const view = await viewOf(request);
+    const retried = (request.query as Record<string, unknown> | null)?.done === 'retried';
     return sendPage(
       reply,
       200,
       consolePage(
         assets,
-        await viewOf(request),
+        view,
         'Outbox',
         html`<h1>Outbox</h1>
+${retried ? html`<p class="done" role="status">The e-mail is queued again; the sender tries it within a minute while an SMTP server is set.</p>` : ''}
 <p>E-mail the account sends: invitations, "account ready", e-mail changes and bridge notices.
 Waiting mail is sent while an SMTP server is set (SCIMBRIDGE_SMTP_URL); failing mail says why.</p>
 <nav aria-label="Outbox states"><ul class="cards">
@@ -129,8 +152,8 @@ ${
     ? html`<p>No e-mail${state ? html` ${MAIL_STATE_TEXT[state]}` : ''}.</p>`
     : html`<div class="table-wrap"><table>
 <caption class="hint">The newest ${OUTBOX_PAGE} at most</caption>
-<thead><tr><th scope="col">To</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Queued</th><th scope="col">Delivery</th><th scope="col">Last error</th></tr></thead>
-<tbody>${messages.map(mailRow)}</tbody></table></div>`
+<thead><tr><th scope="col">To</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Queued</th><th scope="col">Delivery</th><th scope="col">Last error</th><th scope="col"><span class="skip-text">Action</span></th></tr></thead>
+<tbody>${messages.map((message) => mailRow(message, view.csrfToken))}</tbody></table></div>`
 }`,
       ),
     );
