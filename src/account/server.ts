@@ -119,6 +119,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     localSessionPath: options.localSessionPath,
     monitoredBridges: options.monitoredBridges ?? [],
     localWatcher: options.localWatcher,
+    ...(options.api ? { lastFirewallBlock: options.api.firewall.lastBlocked } : {}),
   });
   if (options.api) {
     await registerAccountApi(app, {

@@ -81,6 +81,7 @@ async function provisioningPage(
     store.listMonitoringTokens(),
   ]);
   const fw = state.firewall;
+  const lastBlock = context.lastFirewallBlock();
   const on = integration?.state === 'active';
   const domainsText = state.domains?.text ?? account?.allowedDomains.join(', ') ?? '';
   return consolePage(
@@ -124,6 +125,7 @@ ${state.domains ? html`<p id="domains-error" class="field-error">${state.domains
 <section aria-labelledby="firewall-heading">
 <h2 id="firewall-heading">Firewall (P4)</h2>
 <p>Which addresses may reach the account API (bridges that run apart). The most specific range wins; once there is an allow rule, only allowed ranges get in.</p>
+${lastBlock ? html`<p class="problem" id="last-block">Last refused: <code>${lastBlock.address}</code> at ${utc(lastBlock.at)}, by ${lastBlock.rule}.</p>` : html`<p id="last-block">No bridge has been refused since this server started.</p>`}
 ${
   rules.length === 0
     ? html`<p>No rules: every address may try.</p>`

@@ -18,6 +18,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { AccountDeps } from '../deps.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
+import type { FirewallBlock } from '../firewall/gate.ts';
 import { parseEmail } from '../member-sign-in.ts';
 import type { Member, MemberSession } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
@@ -54,6 +55,8 @@ export interface ConsoleRoutesOptions {
   monitoredBridges?: readonly string[];
   /** One process: the watcher of the bridge beside this server. */
   localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
+  /** The account API firewall's last refusal in this process (P4). */
+  lastFirewallBlock?: (() => FirewallBlock | undefined) | undefined;
 }
 
 export interface SignedInAdmin {
@@ -295,6 +298,7 @@ export async function registerConsoleRoutes(
       assets,
       bridgeUrl: options.bridgeUrl,
       localSessionPath: options.localSessionPath,
+      lastFirewallBlock: options.lastFirewallBlock ?? (() => undefined),
       requireAdmin,
       requireFormToken,
       viewOf,
@@ -309,6 +313,7 @@ export interface ConsoleContext {
   assets: MemberAssets;
   bridgeUrl: string;
   localSessionPath: string | undefined;
+  lastFirewallBlock: () => FirewallBlock | undefined;
   /** preHandler: a signed-in administrator on `request.admin`, or the sign-in page. */
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */
