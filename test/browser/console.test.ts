@@ -233,6 +233,19 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Revoke the monitoring token prometheus' }).click();
     await page.waitForSelector('text=Monitoring token revoked');
     assert.deepEqual(await sys.store.listMonitoringTokens(), []);
+
+    await page.getByLabel('Notification recipients').fill('ops@example.com, not-an-address');
+    await page.getByRole('button', { name: 'Save recipients' }).click();
+    await page.waitForSelector('#recipients-error');
+    assert.match(
+      await page.locator('#recipients-error').innerText(),
+      /"not-an-address" is not an e-mail address/,
+    );
+    assert.deepEqual(await sys.store.listNotificationRecipients(), []);
+    await page.getByLabel('Notification recipients').fill('ops@example.com');
+    await page.getByRole('button', { name: 'Save recipients' }).click();
+    await page.waitForSelector('text=Notices go to ops@example.com.');
+    assert.deepEqual(await sys.store.listNotificationRecipients(), ['ops@example.com']);
   });
 
   test('Provisioning: turning it off refuses the IdP; turning it on makes new credentials', async () => {

@@ -19,6 +19,7 @@ import { deactivateProvisioning } from '../deactivate-provisioning.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import { addFirewallRule, removeFirewallRule } from '../firewall/manage-rules.ts';
+import { listNotificationRecipients, setNotificationRecipients } from '../monitor/notification-recipients.ts';
 import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-tokens.ts';
 import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
 import { setupProvisioning } from '../setup-provisioning.ts';
@@ -63,6 +64,8 @@ interface PageState {
   firewall?: { cidr: string; action: string; note: string; problem: string };
   /** The monitoring token form's label, and what is wrong with it. */
   monitoring?: { label: string; problem: string };
+  /** The recipients field as typed, and what is wrong with it. */
+  recipients?: { text: string; problem: string };
   /** A monitoring token just made: shown this once. */
   newMonitoringToken?: string;
   notice?: string;
@@ -74,12 +77,14 @@ async function provisioningPage(
   state: PageState = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [integration, account, rules, tokens] = await Promise.all([
+  const [integration, account, rules, tokens, recipients] = await Promise.all([
     store.getIntegration(),
     store.getAccount(),
     store.listFirewallRules(),
     store.listMonitoringTokens(),
+    listNotificationRecipients(context.deps),
   ]);
+  const recipientsText = state.recipients?.text ?? recipients.join(', ');
   const fw = state.firewall;
   const lastBlock = context.lastFirewallBlock();
   const on = integration?.state === 'active';
@@ -179,6 +184,15 @@ ${
 <input id="mt-label" name="label" type="text" maxlength="100" value="${state.monitoring?.label ?? ''}" placeholder="prometheus"${state.monitoring ? html` aria-invalid="true" aria-describedby="mt-error"` : ''}>
 ${state.monitoring ? html`<p id="mt-error" class="field-error">${state.monitoring.problem}</p>` : ''}
 <button type="submit">Make a monitoring token</button>
+</form>
+<h3 id="recipients-heading">Who hears when a bridge goes offline</h3>
+<p class="hint">The health monitor runs when the server is started with <code>--monitor</code> (SCIMBRIDGE_MONITOR); it is ${context.monitoring ? 'on' : 'off'} now.</p>
+<form method="post" action="${PROVISIONING_PATH}/recipients" aria-labelledby="recipients-heading">${csrfField(view.csrfToken)}
+<label for="recipients">Notification recipients</label>
+<input id="recipients" name="recipients" type="text" value="${recipientsText}" aria-describedby="recipients-hint${state.recipients ? ' recipients-error' : ''}"${state.recipients ? html` aria-invalid="true"` : ''}>
+${state.recipients ? html`<p id="recipients-error" class="field-error">${state.recipients.problem}</p>` : ''}
+<p id="recipients-hint" class="hint">E-mail addresses separated by commas; empty means the account's owners.</p>
+<button type="submit">Save recipients</button>
 </form>
 </section>`,
   );
@@ -325,6 +339,21 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
       });
     },
   );
+
+  scope.post(`${PROVISIONING_PATH}/recipients`, form, async (request, reply) => {
+    const text = formValue(request, 'recipients');
+    const emails = text.split(/[\s,;]+/).filter((entry) => entry !== '');
+    try {
+      const saved = await setNotificationRecipients(deps, emails);
+      return render(request, reply, 200, {
+        notice:
+          saved.length === 0 ? "Notices go to the account's owners." : `Notices go to ${saved.join(', ')}.`,
+      });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { recipients: { text, problem: error.message } });
+    }
+  });
 
   scope.post(`${PROVISIONING_PATH}/domains`, form, async (request, reply) => {
     const text = formValue(request, 'domains');

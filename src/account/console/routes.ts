@@ -299,6 +299,7 @@ export async function registerConsoleRoutes(
       bridgeUrl: options.bridgeUrl,
       localSessionPath: options.localSessionPath,
       lastFirewallBlock: options.lastFirewallBlock ?? (() => undefined),
+      monitoring: (options.monitoredBridges ?? []).length > 0,
       requireAdmin,
       requireFormToken,
       viewOf,
@@ -314,6 +315,8 @@ export interface ConsoleContext {
   bridgeUrl: string;
   localSessionPath: string | undefined;
   lastFirewallBlock: () => FirewallBlock | undefined;
+  /** Whether the health monitor runs (it watches `monitoredBridges`). */
+  monitoring: boolean;
   /** preHandler: a signed-in administrator on `request.admin`, or the sign-in page. */
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */
