@@ -9,6 +9,8 @@
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
+ * `--only CONSOLE` (or no `--only`) times the admin console's People pages over 100,000
+ * people (bench/console.ts; bars: a search under 100 ms, a page under 20 ms of server time).
  * `--only CONFIRM` (or no `--only`) runs the provision watcher workload (bench/confirm.ts):
  * confirming `--confirm-members` (10,000) pending members, each in 3 groups, in one run.
  *
@@ -45,6 +47,7 @@ import {
   runConfirmBenchmark,
   spliceConfirmSection,
 } from './confirm.ts';
+import { runConsoleBenchmark } from './console.ts';
 import { MAIL_BAR_SECONDS, runMailBenchmark, spliceMail } from './mail.ts';
 import type { Measurement } from './measure.ts';
 import {
@@ -95,7 +98,7 @@ interface Options {
 }
 
 /** The workloads besides the SCIM ones W1 … W5. */
-const EXTRA_WORKLOADS: readonly string[] = ['MAIL', 'CONFIRM', 'PEOPLE'];
+const EXTRA_WORKLOADS: readonly string[] = ['MAIL', 'CONFIRM', 'PEOPLE', 'CONSOLE'];
 
 /** Whether `--only` asks for the SCIM workloads, the MAIL workload, or (without it) both. */
 const wantsScim = (options: Options) =>
@@ -103,6 +106,7 @@ const wantsScim = (options: Options) =>
 const wantsMail = (options: Options) => options.only === undefined || options.only.includes('MAIL');
 const wantsConfirm = (options: Options) => options.only === undefined || options.only.includes('CONFIRM');
 const wantsPeople = (options: Options) => options.only === undefined || options.only.includes('PEOPLE');
+const wantsConsole = (options: Options) => options.only === undefined || options.only.includes('CONSOLE');
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text.replace(/_/g, ''));
@@ -150,7 +154,7 @@ function parseOptions(argv: string[]): Options {
   for (const key of only ?? []) {
     if (!/^W[1-5]/i.test(key) && !EXTRA_WORKLOADS.includes(key))
       throw new UsageError(
-        `--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL, CONFIRM and PEOPLE, not "${key}"`,
+        `--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL, CONFIRM, PEOPLE and CONSOLE, not "${key}"`,
       );
   }
   return {
@@ -443,6 +447,31 @@ async function runPeople(options: Options): Promise<number> {
   return failed;
 }
 
+/** The CONSOLE workload (bench/console.ts): 100,000 people; a missed bar counts as a failure. */
+async function runConsole(options: Options): Promise<number> {
+  const people = 100_000;
+  console.log(`\nadmin console: ${people.toLocaleString('en')} people, ${options.database}`);
+  const timings = await runConsoleBenchmark({
+    people,
+    database: options.database,
+    postgresUrl: process.env.DATABASE_URL || DEFAULT_POSTGRES_URL,
+    log: (line) => console.log(line),
+  });
+  let failed = 0;
+  for (const timing of timings) {
+    const over = timing.p50Ms > timing.bar;
+    console.log(
+      `  ${timing.what.padEnd(28)} p50 ${String(timing.p50Ms).padStart(6)} ms  p95 ${String(timing.p95Ms).padStart(6)} ms  (bar ${timing.bar} ms)${over ? '  OVER' : ''}`,
+    );
+    if (over) failed++;
+  }
+  await writeFile(
+    path.join(RESULTS_DIR, `console-${options.database}.json`),
+    `${JSON.stringify(timings, null, 2)}\n`,
+  );
+  return failed;
+}
+
 /** `--mode compare`: both modes, alternating, then each workload's medians and ratio. */
 async function runComparison(options: Options): Promise<number> {
   let failed = 0;
@@ -502,6 +531,7 @@ async function main(): Promise<number> {
   if (!options.docsOnly && wantsMail(options)) failed += await runMail(options);
   if (wantsConfirm(options)) failed += await runConfirm(options);
   if (wantsPeople(options)) failed += await runPeople(options);
+  if (wantsConsole(options) && !options.docsOnly) failed += await runConsole(options);
   return failed === 0 ? 0 : 1;
 }
 

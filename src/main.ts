@@ -42,6 +42,7 @@ import {
   generateMonitoringToken,
   type MonitoringTokenCheck,
 } from './account/monitoring-tokens.ts';
+import { issueOwnerSetupLink } from './account/owner-setup.ts';
 import { createAccountServer } from './account/server.ts';
 import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
@@ -58,7 +59,7 @@ import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
-import type { WatcherStatusSource } from './bridge/watcher-status.ts';
+import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import { type Config, ConfigError } from './config.ts';
 import { checkDataDir, prepareDataDir } from './data-dir.ts';
@@ -80,6 +81,8 @@ export interface RunningSystem {
   monitor: HealthMonitor | undefined;
   /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
   watcher: ProvisionWatcher;
+  /** The owner's one-time setup link, made at the first start (a secret: printed, never logged). */
+  ownerSetupLink: string | undefined;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,8 @@ export interface RunningAccount {
   monitor: HealthMonitor | undefined;
   /** Checks monitoring tokens against the store (and the monitor's own in-memory token). */
   monitoring: MonitoringTokenCheck;
+  /** The owner's one-time setup link, made at the first start (a secret: printed, never logged). */
+  ownerSetupLink: string | undefined;
   close(): Promise<void>;
 }
 
@@ -199,6 +204,10 @@ export async function startAccountService(
   deps: Omit<SystemDeps, 'accountTransport' | 'watcherStatus' | 'recentLogs' | 'wrapAccountClient'> & {
     /** Leave the health monitor for the caller to start (one process: once the bridge listens). */
     deferMonitor?: boolean;
+    /** One process: where the bridge beside it reads its session file. */
+    localSessionPath?: string;
+    /** One process: the bridge's watcher, once the bridge runs (the console's overview shows it). */
+    localWatcher?: () => WatcherStatus | undefined;
   },
 ): Promise<RunningAccount> {
   const clock = deps.clock ?? systemClock;
@@ -253,16 +262,28 @@ export async function startAccountService(
     const resealed = await sealQueuedLinks(store, outboxKey.seal);
     if (resealed > 0)
       startLogger.info({ messages: resealed }, 'sealed the clear links of mail queued by an earlier version');
-    const { account } = await ensureAccount(accountDeps, {
+    const { account, owner, created, ownerEmailIgnored } = await ensureAccount(accountDeps, {
       name: config.accountName,
       ownerEmail: config.ownerEmail,
     });
+    if (ownerEmailIgnored) {
+      deps.logger.warn(
+        { part: 'account' },
+        "SCIMBRIDGE_OWNER_EMAIL names someone other than the account's owner; it is ignored: an account has one owner, made at the first start",
+      );
+    }
+    // The first start prints the owner's setup link; later, `scimbridge owner setup-link` makes a new one.
+    const ownerSetupLink =
+      created && owner.state === 'invited' ? (await issueOwnerSetupLink(accountDeps)).link : undefined;
     server = await createAccountServer({
       store,
       logger: deps.logger.child({ part: 'account' }),
       bridgeUrl: config.publicBridgeUrl,
       trustProxy: config.trustProxy,
       deps: accountDeps,
+      localSessionPath: deps.localSessionPath,
+      monitoredBridges: config.monitor ? config.monitorBridgeUrls : [],
+      localWatcher: deps.localWatcher,
       tls,
       metrics: {
         metrics: createAccountMetrics({
@@ -305,6 +326,7 @@ export async function startAccountService(
       mailSender,
       monitor,
       monitoring,
+      ownerSetupLink,
       async close() {
         networkList.close();
         await monitor?.stop();
@@ -489,7 +511,18 @@ export async function startBridgeService(
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {
-  const account = await startAccountService(config, { ...deps, deferMonitor: true });
+  // The bridge starts after the account server; the console reads its watcher once it exists.
+  let localBridge: RunningBridge | undefined;
+  const account = await startAccountService(config, {
+    ...deps,
+    deferMonitor: true,
+    localWatcher: () => (deps.watcherStatus ?? localBridge?.watcher)?.watcherStatus(),
+    // The console writes new credentials where this process's bridge finds them, unless the
+    // operator named a session file of their own (SCIMBRIDGE_SESSION).
+    ...(config.sessionPath === undefined
+      ? { localSessionPath: path.join(config.dataDir, 'scimsession') }
+      : {}),
+  });
   let bridge: RunningBridge;
   try {
     // Over HTTP the bridge builds (and closes) its own account API client towards this
@@ -515,6 +548,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     throw error;
   }
 
+  localBridge = bridge;
   // The first check goes to a bridge that is already listening.
   account.monitor?.start();
   return {
@@ -526,6 +560,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     mailSender: account.mailSender,
     monitor: account.monitor,
     watcher: bridge.watcher,
+    ownerSetupLink: account.ownerSetupLink,
     async close() {
       // Finish in-flight requests first, then release the database.
       await bridge.close();

@@ -51,7 +51,8 @@ describe('checkProvisioning (P2, P3)', () => {
 
   test('the disabled message says how to turn provisioning on', async () => {
     await assert.rejects(checkProvisioning(f.deps, 'key-1'), {
-      message: /turn it on in the console or with `scimbridge provisioning setup`/,
+      message:
+        /turn it on in the console, page Provisioning \(\/provisioning on the account server\), or with `scimbridge provisioning setup`/,
     });
   });
 });

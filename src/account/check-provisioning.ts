@@ -18,7 +18,7 @@ export function assertProvisioningAllowed(integration: Integration | undefined, 
   if (integration === undefined || integration.state === 'inactive') {
     throw new AccountError(
       'provisioning_disabled',
-      'provisioning is turned off for this account; turn it on in the console or with `scimbridge provisioning setup`',
+      'provisioning is turned off for this account; turn it on in the console, page Provisioning (/provisioning on the account server), or with `scimbridge provisioning setup`',
     );
   }
   if (integration.keyId !== keyId) {

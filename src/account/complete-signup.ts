@@ -29,6 +29,8 @@ export interface SignupSubmission {
   proof: string;
   proofSalt: string;
   proofIterations: number;
+  /** The owner's name, set on the owner's setup page (owner-setup.ts); ignored for anyone else. */
+  displayName?: string;
 }
 
 /** What the sign-up page shows, and the parameters its script uses. */
@@ -39,6 +41,8 @@ export interface InvitationView {
   expiresAt: string;
   /** PBKDF2 iterations for the sealed key and the proof. */
   passwordIterations: number;
+  /** The owner's setup: the page also asks for their name (nobody else's comes from here). */
+  ownerSetup: boolean;
 }
 
 const MESSAGES = {
@@ -94,6 +98,7 @@ export async function viewInvitation(deps: AccountDeps, token: string): Promise<
     displayName: member.displayName,
     expiresAt: invitation.expiresAt,
     passwordIterations: signupSettings(deps).passwordIterations,
+    ownerSetup: member.role === 'owner',
   };
 }
 
@@ -137,7 +142,7 @@ export function parseSignupSubmission(body: unknown): SignupSubmission {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the request body must be a JSON object');
   }
-  const { publicKey, encryptedPrivateKey, proof, proofSalt, proofIterations } = body as Record<
+  const { publicKey, encryptedPrivateKey, proof, proofSalt, proofIterations, displayName } = body as Record<
     string,
     unknown
   >;
@@ -160,13 +165,31 @@ export function parseSignupSubmission(body: unknown): SignupSubmission {
       `proofSalt must be the base64url of 16 bytes and proofIterations a whole number from ${MIN_PASSWORD_ITERATIONS} to ${MAX_PASSWORD_ITERATIONS}`,
     );
   }
+  const name = parseDisplayName(displayName);
   return {
     publicKey,
     encryptedPrivateKey,
     proof,
     proofSalt: proofSalt as string,
     proofIterations: proofIterations as number,
+    ...(name === undefined ? {} : { displayName: name }),
   };
+}
+
+export const MAX_DISPLAY_NAME_LENGTH = 200;
+
+/** An optional name: trimmed, 1–200 characters, no control characters. */
+function parseDisplayName(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid('displayName must be text without control characters');
+  }
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed.length > MAX_DISPLAY_NAME_LENGTH) {
+    throw invalid(`displayName must be 1 to ${MAX_DISPLAY_NAME_LENGTH} characters`);
+  }
+  return trimmed;
 }
 
 /** The member, when exactly these keys were already stored for them by an earlier sign-up. */
@@ -227,6 +250,9 @@ export async function completeSignup(
     }
     const next: Member = {
       ...member,
+      ...(member.role === 'owner' && submission.displayName !== undefined
+        ? { displayName: submission.displayName }
+        : {}),
       state: 'pending',
       signedUpAt: now,
       updatedAt: now,

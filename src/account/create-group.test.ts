@@ -75,7 +75,7 @@ describe('createGroup (P17)', () => {
     });
     await assert.rejects(createGroup(f.deps, { displayName: 'Finance', externalId: null }, []), {
       code: 'group_not_managed',
-      message: /managed groups list/,
+      message: /managed-groups list on its page in the console \(Groups\)/,
     });
   });
 

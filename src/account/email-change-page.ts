@@ -12,7 +12,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html, type SafeHtml } from './console/html.ts';
+import { html, raw, type SafeHtml } from './console/html.ts';
+import { PAGE_STYLE } from './console/style.ts';
 import type { AccountDeps } from './deps.ts';
 import {
   acceptEmailChange,
@@ -52,16 +53,7 @@ function page(title: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · scimbridge</title>
-<style>
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1f2937;background:#f6f7f9;margin:0}
-main{max-width:34rem;margin:3rem auto;background:#fff;border-radius:8px;padding:2rem}
-h1{font-size:1.5rem;margin-top:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
-dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-button{font:inherit;font-weight:600;background:#1d4ed8;color:#fff;border:0;border-radius:6px;padding:.75rem 1.25rem;cursor:pointer}
-button:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}
-.note{color:#4b5563;font-size:.9rem}
-</style></head>
+<style>${raw(PAGE_STYLE)}</style></head>
 <body><main>${body}</main></body></html>
 `.value;
 }
@@ -150,7 +142,7 @@ export async function registerEmailChangePages(app: FastifyInstance, deps: Accou
           'Confirm your new e-mail address',
           html`<h1>Confirm your new e-mail address</h1>
 <p>Your organisation’s identity provider changed your e-mail address in the team account <strong>${check.accountName}</strong>.</p>
-<dl>
+<dl class="facts">
 <dt>Current address</dt><dd>${check.currentEmail}</dd>
 <dt>New address</dt><dd>${check.newEmail}</dd>
 </dl>
@@ -158,7 +150,7 @@ export async function registerEmailChangePages(app: FastifyInstance, deps: Accou
 <input type="hidden" name="csrf" value="${csrf}">
 <p><button type="submit">Use ${check.newEmail}</button></p>
 </form>
-<p class="note">The link works until ${formatUtc(new Date(check.expiresAt))}. Until you confirm, you keep signing in with ${check.currentEmail}. If you did not expect this change, close this page and tell your administrator.</p>`,
+<p class="hint">The link works until ${formatUtc(new Date(check.expiresAt))}. Until you confirm, you keep signing in with ${check.currentEmail}. If you did not expect this change, close this page and tell your administrator.</p>`,
         ),
       );
     });

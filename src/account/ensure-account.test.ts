@@ -58,3 +58,18 @@ test('a missing built-in group is restored on the next start', async () => {
   await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
   assert.equal((await deps.store.findGroupByKind('provision_managers'))!.displayName, 'Provision Managers');
 });
+
+test('a changed owner e-mail never makes a second owner: the setting is reported as ignored', async () => {
+  const first = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
+  assert.equal(first.ownerEmailIgnored, false);
+  const second = await ensureAccount(deps, { name: 'Acme', ownerEmail: 'someone-else@acme.test' });
+  assert.equal(second.ownerEmailIgnored, true);
+  assert.equal(second.owner.id, first.owner.id);
+  assert.equal(await deps.store.findMemberByEmail('someone-else@acme.test'), undefined);
+  const owners = (await deps.store.findGroupByKind('owners'))!;
+  assert.equal(await deps.store.countGroupMembers(owners.id), 1);
+  assert.equal(
+    (await ensureAccount(deps, { name: 'Acme', ownerEmail: 'Owner@acme.test' })).ownerEmailIgnored,
+    false,
+  );
+});

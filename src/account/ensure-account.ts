@@ -1,6 +1,11 @@
 /**
  * First start: the account, its built-in groups (P19) and its owner. Safe to run on every
  * start: whatever already exists is kept, whatever is missing is created.
+ *
+ * An account has one owner, made at the first start from SCIMBRIDGE_OWNER_EMAIL. When a later
+ * start names someone else, the setting is ignored (`ownerEmailIgnored`, which the caller
+ * logs): making a second owner from a changed setting would hand the account to whoever can
+ * edit the environment, and the address alone cannot tell a typo from a takeover.
  */
 import { BUILT_IN_GROUPS } from './built-in-groups.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
@@ -12,6 +17,8 @@ export interface EnsureAccountResult {
   owner: Member;
   /** True when this call created the account (the first start). */
   created: boolean;
+  /** True when the account already has an owner with another address than `ownerEmail`. */
+  ownerEmailIgnored: boolean;
 }
 
 export function ensureAccount(
@@ -53,7 +60,11 @@ export function ensureAccount(
       groups.set(builtIn.kind, group);
     }
 
-    let owner = await tx.findMemberByEmail(settings.ownerEmail);
+    const owners = groups.get('owners')!;
+    let owner = await existingOwner(tx, owners.id);
+    const ownerEmailIgnored =
+      owner !== undefined && owner.email.toLowerCase() !== settings.ownerEmail.toLowerCase();
+    owner ??= await tx.findMemberByEmail(settings.ownerEmail);
     if (owner === undefined) {
       owner = {
         id: deps.ids(),
@@ -82,8 +93,25 @@ export function ensureAccount(
     // Idempotent: the store adds only memberships that are missing.
     await tx.addGroupMembers(groups.get('owners')!.id, [owner.id]);
     await tx.addGroupMembers(groups.get('team_members')!.id, [owner.id]);
-    return { account, owner, created };
+    return { account, owner, created, ownerEmailIgnored };
   });
+}
+
+/** The account's owner: the first member of Owners whose role is owner, if any. */
+export async function existingOwner(tx: StoreOps, ownersGroupId: string): Promise<Member | undefined> {
+  let afterMemberId: string | undefined;
+  for (;;) {
+    const page = await tx.listGroupMembers(ownersGroupId, {
+      limit: 100,
+      ...(afterMemberId ? { afterMemberId } : {}),
+    });
+    if (page.length === 0) return undefined;
+    for (const ref of page) {
+      const member = await tx.getMember(ref.id);
+      if (member?.role === 'owner' && !member.scimDeleted) return member;
+    }
+    afterMemberId = page[page.length - 1]!.id;
+  }
 }
 
 function recordSystemActivity(

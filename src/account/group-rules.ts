@@ -51,7 +51,7 @@ export async function assertGroupNameFree(
     throw new AccountError(
       'group_not_managed',
       `a group named "${holder.displayName}" already exists but is not managed by provisioning; ` +
-        `an administrator can add it to the managed groups list in the console`,
+        `an administrator can put it on the managed-groups list on its page in the console (Groups)`,
     );
   }
   throw new AccountError('group_name_taken', `a group named "${holder.displayName}" already exists`);

@@ -58,6 +58,8 @@ export async function issueInvitation(
   now: string,
   /** True for a member created in this transaction: there is nothing to revoke. */
   firstForMember = false,
+  /** False for the owner's setup link, which is printed to the operator instead of mailed. */
+  sendMail = true,
 ): Promise<{ invitation: Invitation; link: string }> {
   const settings = signupSettings(deps);
   const token = newSecretToken();
@@ -80,6 +82,6 @@ export async function issueInvitation(
     link,
     expiresAt: invitation.expiresAt,
   };
-  await enqueueMail(deps, ops, now, member.email, 'invitation', data);
+  if (sendMail) await enqueueMail(deps, ops, now, member.email, 'invitation', data);
   return { invitation, link };
 }

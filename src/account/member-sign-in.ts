@@ -40,7 +40,7 @@ export function parseEmail(value: unknown): string {
 }
 
 /** Members who may sign in: they have signed up and are not suspended. */
-function maySignIn(member: Member | undefined): member is Member {
+export function maySignIn(member: Member | undefined): member is Member {
   return (
     member !== undefined && !member.scimDeleted && (member.state === 'pending' || member.state === 'active')
   );
@@ -79,7 +79,15 @@ export interface SignedIn {
   session: MemberSession;
 }
 
-export async function signIn(deps: AccountDeps, input: { email: string; proof: unknown }): Promise<SignedIn> {
+/**
+ * The member whose proof this is, or `sign_in_failed` (the same answer and the same scrypt
+ * time for an unknown address, a wrong password and a member who may not sign in). Shared
+ * by the member sign-in below and the console's (console/admin-sign-in.ts).
+ */
+export async function verifySignIn(
+  deps: AccountDeps,
+  input: { email: string; proof: unknown },
+): Promise<Member> {
   if (!isProofShaped(input.proof))
     throw new SignupError('invalid_input', 'proof must be the base64url of 32 bytes');
   const proof = input.proof;
@@ -92,6 +100,11 @@ export async function signIn(deps: AccountDeps, input: { email: string; proof: u
   if (!(await verifyProof(proof, credential.proofHash)) || !maySignIn(member)) {
     throw new SignupError('sign_in_failed', FAILED);
   }
+  return member;
+}
+
+export async function signIn(deps: AccountDeps, input: { email: string; proof: unknown }): Promise<SignedIn> {
+  const member = await verifySignIn(deps, input);
   const now = nowIso(deps);
   const sessionToken = newSecretToken();
   const session: MemberSession = {

@@ -1,8 +1,8 @@
 /**
- * The account server's HTTP surface: liveness, a landing page that shows no account data, the member
+ * The account server's HTTP surface: liveness, the member
  * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
- * under /api/v1 for bridges that run apart (`api/routes.ts`). The admin console is added
- * beside them.
+ * under /api/v1 for bridges that run apart (`api/routes.ts`), and the admin console at `/`
+ * (`console/routes.ts`).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -13,7 +13,9 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 import { addSecurityHeaders } from '../security-headers.ts';
 import { API_MAX_JSON_DEPTH, API_PREFIX } from './api/protocol.ts';
 import { type AccountApiOptions, registerAccountApi } from './api/routes.ts';
-import { html } from './console/html.ts';
+import { type ConsoleSessionSettings, DEFAULT_CONSOLE_SESSIONS } from './console/admin-sign-in.ts';
+import type { LocalWatcherStatus } from './console/overview.ts';
+import { registerConsoleRoutes } from './console/routes.ts';
 import type { AccountDeps, SignupSettings } from './deps.ts';
 import { EMAIL_CHANGE_PATH } from './email-change.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
@@ -47,6 +49,13 @@ export interface AccountServerOptions {
   ids?: IdGenerator;
   /** Invitation links, password iterations and member sessions; defaults when left out. */
   signup?: SignupSettings;
+  /** One process: where the bridge beside this server reads its session file (the console writes new ones there). */
+  localSessionPath?: string | undefined;
+  /** Bridges the health monitor checks, and (one process) the local watcher, for the console's overview. */
+  monitoredBridges?: readonly string[];
+  localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
+  /** How long console sessions last; DEFAULT_CONSOLE_SESSIONS when left out. */
+  consoleSessions?: ConsoleSessionSettings;
 }
 
 /** The largest body anyone may send without signing in; sign-up, the largest, is about 400 bytes. */
@@ -65,16 +74,6 @@ const MEMBER_POST_ROUTES = new Set([
   '/signout',
   `${EMAIL_CHANGE_PATH}/:secret`,
 ]);
-const LANDING_PAGE = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>scimbridge</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5">
-<main>
-<h1>scimbridge</h1>
-<p>This is a scimbridge team account server.</p>
-<p><a href="/signin">Sign in</a> to open your vaults.</p>
-</main>
-</body></html>`.value;
 
 export async function createAccountServer(options: AccountServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -142,19 +141,6 @@ export async function createAccountServer(options: AccountServerOptions): Promis
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
-  // No account data without sign-in: not the team's name, counts, provisioning state or the
-  // bridge's address (issue 12). The admin console replaces this page.
-  app.get('/', async (_request, reply) =>
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header(
-        'content-security-policy',
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
-      )
-      .send(LANDING_PAGE),
-  );
-
   // Anyone may post to these before any sign-in: every attempt counts, refused or not, and
   // a blocked one is answered before its body is read.
   const memberAttempts = new AddressLimiter({
@@ -182,12 +168,20 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     memberAttempts.record(request.ip);
   });
 
+  const assets = await memberAssets();
   await registerEmailChangePages(app, deps);
-  await registerMemberRoutes(app, {
+  await registerMemberRoutes(app, { deps, auth, limiter: new SignInLimiter(deps.clock), assets });
+  // The admin console: `/` and its pages (console/routes.ts); its own sign-in limiter.
+  await registerConsoleRoutes(app, {
     deps,
-    auth,
+    assets,
     limiter: new SignInLimiter(deps.clock),
-    assets: await memberAssets(),
+    sessions: options.consoleSessions ?? DEFAULT_CONSOLE_SESSIONS,
+    bridgeUrl: options.bridgeUrl,
+    localSessionPath: options.localSessionPath,
+    monitoredBridges: options.monitoredBridges ?? [],
+    localWatcher: options.localWatcher,
+    ...(options.api ? { lastFirewallBlock: options.api.firewall.lastBlocked } : {}),
   });
   if (options.api) {
     await registerAccountApi(app, {

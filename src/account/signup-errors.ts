@@ -19,6 +19,8 @@ export type SignupErrorCode =
   | 'not_invitable'
   | 'sign_in_failed'
   | 'sign_in_throttled'
+  /** The password was right, but the console is for owners and administrators. */
+  | 'not_administrator'
   /** Someone else changed the member at the same moment; trying again works. */
   | 'conflict';
 
@@ -45,5 +47,6 @@ export const SIGNUP_ERROR_STATUS: Record<SignupErrorCode, number> = {
   not_invitable: 409,
   sign_in_failed: 401,
   sign_in_throttled: 429,
+  not_administrator: 403,
   conflict: 409,
 };

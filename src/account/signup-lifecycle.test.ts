@@ -70,6 +70,7 @@ for (const db of testDatabases()) {
         displayName: 'Grace Hopper',
         expiresAt: '2025-03-08T09:00:00.000Z',
         passwordIterations: 1000,
+        ownerSetup: false,
       });
     });
 

@@ -258,6 +258,8 @@ export interface StoreOps {
   getMemberSession(tokenHash: string): Promise<MemberSession | undefined>;
   /** False when there was no such session. */
   deleteMemberSession(tokenHash: string): Promise<boolean>;
+  /** Moves a session's expiry to `expiresAt` when that is later; false when nothing changed. */
+  extendMemberSession(tokenHash: string, expiresAt: string): Promise<boolean>;
   /** Ends every session of one member (suspension); returns how many. */
   deleteSessionsOfMember(memberId: string): Promise<number>;
   /** Removes every session that expired at or before `now`; returns how many. */

@@ -13,6 +13,7 @@ import type { MemberKeyRing } from '../crypto/open-vaults.ts';
 import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { assertId, assertSealed } from './key-chain-rules.ts';
 import type { Group, GroupKey, Vault } from './model.ts';
 import type { StoreOps } from './store.ts';
 
@@ -87,6 +88,77 @@ export async function createVault(
   } finally {
     vaultKey.fill(0);
   }
+}
+
+/** A group that may receive a vault: it has a key pair (what the browser seals the vault key to). */
+export async function vaultRecipients(
+  ops: StoreOps,
+): Promise<Array<{ id: string; displayName: string; publicKey: string }>> {
+  const groups: Group[] = [];
+  for (let startIndex = 1; ; startIndex += 500) {
+    const page = await ops.listGroups({ startIndex, count: 500 });
+    groups.push(...page.items);
+    if (page.items.length < 500) break;
+  }
+  const keys = new Map(
+    (await ops.getGroupKeys(groups.map((group) => group.id))).map((key) => [key.groupId, key]),
+  );
+  return groups.flatMap((group) => {
+    const key = keys.get(group.id);
+    return key ? [{ id: group.id, displayName: group.displayName, publicKey: key.publicKey }] : [];
+  });
+}
+
+/**
+ * The console's way to create a vault (issue 11): the administrator's browser made the vault
+ * key and sealed it to each chosen group's public key, for the vault id the server handed
+ * out; the server stores the sealed values and never sees the key. It checks what it can:
+ * the name, that the id is new, that every group exists and has a key, that each value has
+ * the shape of a seal. (Whether a seal opens, only a member of the group can tell.)
+ */
+export async function createSealedVault(
+  deps: AccountDeps,
+  input: { id: string; name: string; grants: ReadonlyArray<{ groupId: string; sealedVaultKey: string }> },
+): Promise<{ vault: Vault; groups: string[] }> {
+  const name = input.name.trim();
+  if (name === '' || name.length > MAX_NAME || hasControlCharacter(name)) {
+    throw new AccountError('invalid_input', `a vault name must be 1 to ${MAX_NAME} printable characters`);
+  }
+  if (!/^[A-Za-z0-9_-]{8,100}$/.test(input.id))
+    throw new AccountError('invalid_input', 'the vault id must be 8 to 100 letters, digits, - or _');
+  if (!Array.isArray(input.grants) || input.grants.length === 0) {
+    throw new AccountError(
+      'invalid_input',
+      'choose at least one group: a vault that no group can open is lost',
+    );
+  }
+  if (input.grants.length > 100) throw new AccountError('invalid_input', 'at most 100 groups at once');
+  return deps.store.transaction(async (tx) => {
+    if (await tx.findVaultByName(name))
+      throw new AccountError('invalid_input', `a vault named "${name}" exists`);
+    if (await tx.getVault(input.id))
+      throw new AccountError('invalid_input', 'this vault was created already');
+    const now = nowIso(deps);
+    const vault: Vault = { id: input.id, name, createdAt: now };
+    await tx.insertVault(vault);
+    const granted: string[] = [];
+    for (const grant of input.grants) {
+      const { group } = await groupWithKey(tx, assertId('groupId', grant?.groupId));
+      const sealedVaultKey = assertSealed('sealedVaultKey', grant.sealedVaultKey);
+      await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+      granted.push(group.displayName);
+    }
+    await recordActivity(
+      deps,
+      tx,
+      now,
+      'vault.created',
+      { targetType: 'account', targetId: vault.id },
+      { name, groups: granted },
+      'admin',
+    );
+    return { vault, groups: granted };
+  });
 }
 
 export async function grantVault(

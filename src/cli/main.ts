@@ -10,6 +10,7 @@ import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerMonitoringCommands } from './commands/monitoring.ts';
+import { registerOwnerCommands } from './commands/owner.ts';
 import { registerPeopleCommands } from './commands/people.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -29,6 +30,7 @@ registerServeCommands(program);
 registerFirewallCommands(program);
 registerMailCommands(program);
 registerMemberCommands(program);
+registerOwnerCommands(program);
 registerPeopleCommands(program);
 registerGroupCommands(program);
 // After the member commands: `member vaults` joins their `member` command.

@@ -1179,6 +1179,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         assert.equal(await store.deleteMemberSession('s2'), true);
         assert.equal(await store.deleteMemberSession('s2'), false);
         await store.insertMemberSession({ ...session, tokenHash: 's3' });
+        assert.equal(await store.extendMemberSession('s3', '2024-01-01T13:00:00.000Z'), true);
+        assert.equal(
+          await store.extendMemberSession('s3', '2024-01-01T12:30:00.000Z'),
+          false,
+          'never earlier',
+        );
+        assert.equal((await store.getMemberSession('s3'))?.expiresAt, '2024-01-01T13:00:00.000Z');
+        assert.equal(await store.extendMemberSession('unknown', '2024-01-01T13:00:00.000Z'), false);
       });
 
       test("a member's keys and credential move to another member; their sessions end", async () => {

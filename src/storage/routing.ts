@@ -67,6 +67,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   insertMemberSession: true,
   getMemberSession: true,
   deleteMemberSession: true,
+  extendMemberSession: true,
   deleteSessionsOfMember: true,
   deleteExpiredMemberSessions: true,
   transferMemberSignup: true,

@@ -86,6 +86,8 @@ export const SIGNUP_SQL = {
   insertMemberSession: `INSERT INTO member_sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?)`,
   getMemberSession: `SELECT ${SESSION_COLUMNS} FROM member_sessions WHERE token_hash = ?`,
   deleteMemberSession: 'DELETE FROM member_sessions WHERE token_hash = ?',
+  // Only ever later: two requests of one session that extend it at once cannot shorten it.
+  extendMemberSession: 'UPDATE member_sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?',
   deleteExpiredMemberSessions: 'DELETE FROM member_sessions WHERE expires_at <= ?',
 
   transferMemberKeys: 'UPDATE member_keys SET member_id = ? WHERE member_id = ?',

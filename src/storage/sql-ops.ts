@@ -306,6 +306,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     getMemberSession: (hash) =>
       first(x.one(signup.SIGNUP_SQL.getMemberSession, [hash]), signup.sessionFromRow),
     deleteMemberSession: (hash) => one(x.run(signup.SIGNUP_SQL.deleteMemberSession, [hash])),
+    extendMemberSession: (hash, expiresAt) =>
+      one(x.run(signup.SIGNUP_SQL.extendMemberSession, [expiresAt, hash, expiresAt])),
     deleteSessionsOfMember: (memberId) => count(x.run(signup.SIGNUP_SQL.deleteSessionsOfMember, [memberId])),
     deleteExpiredMemberSessions: (now) => count(x.run(signup.SIGNUP_SQL.deleteExpiredMemberSessions, [now])),
     transferMemberSignup: async (from, to) => {

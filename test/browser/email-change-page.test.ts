@@ -3,9 +3,11 @@
  * JavaScript of ours, with a hostile account name rendered as text.
  */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.ts';
+import { assertAccessible, screenshot } from '../support/console.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 let sys: TestSystem;
@@ -51,6 +53,9 @@ test('a member reviews the change and accepts it with one button', async () => {
   assert.ok(body.includes('Acme <img src=x onerror=alert(1)>'), 'the hostile name is shown as text');
   assert.ok(body.includes('linus@example.com') && body.includes('linus.new@example.com'));
   assert.equal(await page.locator('img').count(), 0);
+  // The account server's one style, and no serious accessibility problem.
+  await assertAccessible(page, 'the e-mail change page');
+  await screenshot(page, tmpdir(), 'email-change');
 
   await page.getByRole('button', { name: 'Use linus.new@example.com' }).click();
   await page.waitForLoadState();

@@ -32,7 +32,7 @@ describe('security headers and the account server landing page', () => {
       'Initech Secret Team',
       'bridge.test',
       '/scim/v2',
-      'Members',
+      'ada@initech.test',
       'Groups',
       'Provisioning',
     ]) {

@@ -117,6 +117,9 @@ export async function startTestSystem(
     return credentials.token;
   };
   const token = await regenerate();
+  // The owner's setup link is a secret too: its token must never reach a log line.
+  if (system.ownerSetupLink !== undefined)
+    secrets.add(new URL(system.ownerSetupLink).pathname.split('/').pop()!);
   const scimUrl = `${system.bridgeAddress}/scim/v2`;
 
   const testSystem: TestSystem = {

@@ -17,6 +17,14 @@ export interface FirewallGate {
   /** Throws `firewall_blocked` naming the address and the rule when the firewall says no. */
   check(address: string): Promise<void>;
   decide(address: IpAddress): Promise<FirewallDecision>;
+  /** The last refusal of this process (the console's Provisioning page shows it); undefined when none. */
+  lastBlocked(): FirewallBlock | undefined;
+}
+
+export interface FirewallBlock {
+  address: string;
+  rule: string;
+  at: string;
 }
 
 function blocked(address: IpAddress, decision: FirewallDecision & { allowed: false }): AccountError {
@@ -35,6 +43,11 @@ export function createFirewallGate(
   cacheMs: number = FIREWALL_CACHE_MS,
 ): FirewallGate {
   let cached: { firewall: CompiledFirewall; list: NetworkList; until: number } | undefined;
+  let last: FirewallBlock | undefined;
+  const refuse = (address: IpAddress, decision: FirewallDecision & { allowed: false }): AccountError => {
+    last = { address: formatIpAddress(address), rule: decision.reason, at: deps.clock.now().toISOString() };
+    return blocked(address, decision);
+  };
   let loading: Promise<CompiledFirewall> | undefined;
   // One bridge talks from one address: remember the last few decisions per compiled rule set.
   let decisions = new Map<bigint, FirewallDecision>();
@@ -85,7 +98,7 @@ export function createFirewallGate(
       const known = byText.get(addressText);
       if (known !== undefined && known.firewall === firewall) {
         if (known.decision.allowed) return;
-        throw blocked(known.address, known.decision);
+        throw refuse(known.address, known.decision);
       }
       const address = parseIpAddress(addressText);
       if (address === undefined) {
@@ -97,8 +110,9 @@ export function createFirewallGate(
       const decision = await gate.decide(address);
       if (byText.size >= 1024) byText = new Map();
       byText.set(addressText, { firewall, decision, address });
-      if (!decision.allowed) throw blocked(address, decision);
+      if (!decision.allowed) throw refuse(address, decision);
     },
+    lastBlocked: () => last,
   };
   return gate;
 }

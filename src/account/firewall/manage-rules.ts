@@ -1,5 +1,5 @@
 /**
- * Adding and removing firewall rules (P4): `scimbridge firewall …` now, the console later.
+ * Adding and removing firewall rules (P4): `scimbridge firewall …` and the console's Provisioning page.
  * A range is stored in canonical form, so `2001:DB8:0::/32` and `2001:db8::/32` are one rule.
  */
 import { recordActivity } from '../activity.ts';

@@ -15,7 +15,17 @@ import { html, type SafeHtml } from '../console/html.ts';
 import type { Member } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 
-export function layout(assets: MemberAssets, title: string, body: SafeHtml): string {
+/**
+ * The one page shell of the account server (member pages, sign-up, e-mail change and the
+ * console): the shared stylesheet and script, an optional header (the console's navigation)
+ * and the page's main content. `wide` is for pages with tables.
+ */
+export function layout(
+  assets: MemberAssets,
+  title: string,
+  body: SafeHtml,
+  options: { header?: SafeHtml; wide?: boolean } = {},
+): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -23,7 +33,7 @@ export function layout(assets: MemberAssets, title: string, body: SafeHtml): str
 <link rel="stylesheet" href="${assets.style.path}">
 <script defer src="${assets.script.path}"></script>
 </head>
-<body><main>
+<body${options.wide ? html` class="wide"` : ''}>${options.header ?? ''}<main id="main">
 ${body}
 </main></body></html>`.value;
 }
@@ -42,6 +52,7 @@ your password and private key never leave this device. That needs the page's scr
 JavaScript for this site and reload the page.</p>`;
 
 export function signupPage(assets: MemberAssets, view: InvitationView, formAction: string): string {
+  if (view.ownerSetup) return ownerSetupPage(assets, view, formAction);
   return layout(
     assets,
     `Join ${view.accountName}`,
@@ -65,6 +76,39 @@ ${NEEDS_SCRIPT}
 <p><strong>You are signed up.</strong> Your account is waiting to be confirmed; that happens automatically,
 usually within a few minutes, and you will get an e-mail when it is ready.</p>
 <p><a href="/signin">Sign in</a></p>
+</div>`,
+  );
+}
+
+/**
+ * The owner's setup link (owner-setup.ts) opens this: the same key creation as a member's
+ * sign-up, plus the owner's name; afterwards the owner signs in to the console.
+ */
+function ownerSetupPage(assets: MemberAssets, view: InvitationView, formAction: string): string {
+  return layout(
+    assets,
+    `Set up ${view.accountName}`,
+    html`<h1>Set up ${view.accountName}</h1>
+<p>You are the owner of this account, <strong>${view.email}</strong>. Choose your name and a password;
+your encryption keys are made in this browser. This link works once, until
+<time datetime="${view.expiresAt}">${view.expiresAt.replace('T', ' ').slice(0, 16)} UTC</time>.</p>
+${NEEDS_SCRIPT}
+<p id="problem" class="problem" role="alert" hidden></p>
+<form id="signup-form" method="post" action="${formAction}" data-iterations="${view.passwordIterations}" novalidate>
+<input type="email" name="username" autocomplete="username" value="${view.email}" hidden readonly>
+<label for="display-name">Your name</label>
+<input id="display-name" type="text" autocomplete="name" required maxlength="200" value="${view.displayName ?? ''}">
+<label for="password">Password</label>
+<input id="password" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" aria-describedby="password-hint">
+<p id="password-hint" class="hint">At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one. Nobody can reset it: it alone opens your keys and the account's vaults.</p>
+<label for="password-confirm">Password again</label>
+<input id="password-confirm" type="password" autocomplete="new-password" required>
+<button type="submit">Set up my account</button>
+</form>
+<p id="status" role="status" aria-live="polite" hidden></p>
+<div id="done" class="done" tabindex="-1" hidden>
+<p><strong>Your account is set up.</strong> Sign in to the console with your e-mail address and this password.</p>
+<p><a href="/">Sign in to the console</a></p>
 </div>`,
   );
 }

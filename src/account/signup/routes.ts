@@ -32,7 +32,8 @@ export interface MemberRoutesOptions {
   assets: MemberAssets;
 }
 
-const SECURITY_HEADERS = {
+/** Every page of the account server (member pages and the console) is sent with these. */
+export const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -50,13 +51,13 @@ const NEEDS_SCRIPT_MESSAGE =
   'This page needs its script to create your keys (and to sign you in) on your own device, so that your password never leaves it. Turn on JavaScript for this site, go back and try again.';
 
 /** Thrown for a request that is not same-origin. */
-class CrossSiteError extends Error {}
+export class CrossSiteError extends Error {}
 
-function isJson(request: FastifyRequest): boolean {
+export function isJson(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-function isForm(request: FastifyRequest): boolean {
+export function isForm(request: FastifyRequest): boolean {
   return (
     (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() ===
     'application/x-www-form-urlencoded'
@@ -76,7 +77,7 @@ function wantsPage(request: FastifyRequest): boolean {
  * so "null" alone is no evidence either way; the other defences (JSON only, the sign-out
  * form token) still apply.
  */
-function assertSameOrigin(request: FastifyRequest): void {
+export function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new CrossSiteError();
   const origin = request.headers.origin;

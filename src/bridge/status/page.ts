@@ -4,34 +4,30 @@
  * colour only repeat what the text says). Colours meet WCAG AA contrast on white.
  */
 import { html, raw, type SafeHtml } from '../../account/console/html.ts';
+import { PAGE_STYLE } from '../../account/console/style.ts';
 import type { WatcherStatus } from '../watcher-status.ts';
 import type { HealthReport, OverallStatus, PartReport, PartStatus } from './health.ts';
 
-const STYLE = `
-:root { color-scheme: light; }
-body { font-family: Arial, "Liberation Sans", "Helvetica Neue", Helvetica, sans-serif; margin: 0; color: #1a1a1a; background: #fff; line-height: 1.5; }
-main, header.top { max-width: 52rem; margin: 0 auto; padding: 0 1rem; }
+/** The account server's one stylesheet (account/console/style.ts), and the status page's own parts. */
+const STYLE = `${PAGE_STYLE}
+body { max-width: 52rem; }
 header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding-top: 1rem; }
-h1 { font-size: 1.5rem; margin: 0; }
-h2 { font-size: 1.15rem; margin: 0 0 .25rem; }
-section.part { border: 1px solid #c8c8c8; border-left-width: .5rem; border-radius: .25rem; padding: .75rem 1rem; margin: 1rem 0; }
-section.part.ok { border-left-color: #1b6e32; } section.part.warning { border-left-color: #8a5a00; } section.part.problem { border-left-color: #b3261e; } section.part.unknown { border-left-color: #5c5c5c; }
+header.top h1 { margin: 0; }
+header.top button { margin-top: 0; }
+section.part { border: 1px solid var(--line); border-left-width: .5rem; border-radius: .25rem; padding: .75rem 1rem; margin: 1rem 0; }
+section.part h2 { margin: 0 0 .25rem; }
+section.part.ok { border-left-color: var(--good); } section.part.warning { border-left-color: var(--warn); } section.part.problem { border-left-color: var(--bad); } section.part.unknown { border-left-color: var(--muted); }
 .badge { font-weight: 600; }
-.ok .badge, .banner.ok { color: #1b6e32; } .warning .badge, .banner.degraded { color: #7a4f00; } .problem .badge, .banner.failing { color: #b3261e; } .unknown .badge { color: #4a4a4a; }
+.ok .badge, .banner.ok { color: var(--good); } .warning .badge, .banner.degraded { color: var(--warn); } .problem .badge, .banner.failing { color: var(--bad); } .unknown .badge { color: var(--muted); }
 .banner { font-size: 1.1rem; font-weight: 600; margin: 1rem 0 0; }
-.action { background: #f4f4f4; padding: .5rem .75rem; border-radius: .25rem; }
-.meta { color: #4a4a4a; font-size: .9rem; margin: .25rem 0 0; }
-table { border-collapse: collapse; width: 100%; margin-top: .5rem; font-size: .95rem; }
-th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-button, input { font: inherit; }
-button { background: #1f4e9c; color: #fff; border: 0; border-radius: .25rem; padding: .45rem 1rem; cursor: pointer; }
-button.secondary { background: #fff; color: #1f4e9c; border: 1px solid #1f4e9c; }
-button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #1f4e9c; outline-offset: 2px; }
-label { display: block; font-weight: 600; margin-bottom: .25rem; }
-input[type=password] { width: 100%; max-width: 32rem; padding: .45rem; border: 1px solid #6b6b6b; border-radius: .25rem; box-sizing: border-box; }
-.error { color: #b3261e; font-weight: 600; }
-a { color: #1f4e9c; }
-code { font-family: ui-monospace, monospace; font-size: .9em; }
+.action { background: var(--panel); padding: .5rem .75rem; border-radius: .25rem; }
+.meta { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
+table { margin-top: .5rem; font-size: .95rem; }
+section.part { overflow-x: auto; }
+section.part th, section.part td { padding: .3rem .5rem; }
+section.part code { overflow-wrap: normal; }
+input[type=password] { max-width: 32rem; }
+.error { color: var(--bad); font-weight: 600; }
 `;
 
 /** Text first; the symbol repeats it for a quick scan and is hidden from screen readers. */

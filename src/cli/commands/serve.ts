@@ -16,6 +16,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { ownerSetupLines } from './owner.ts';
 
 function withServerFlags(command: Command): Command {
   return command
@@ -59,7 +60,11 @@ export function registerServeCommands(program: Command): void {
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     const running = await startAccountService(config, { logger });
     process.stdout.write(
-      `scimbridge account server is running at ${running.address} (account API ${running.address}/api/v1)\n`,
+      [
+        `scimbridge account server is running at ${running.address} (account API ${running.address}/api/v1)`,
+        ...ownerSetupLines(running.ownerSetupLink),
+        '',
+      ].join('\n'),
     );
     stopOnSignals(() => running.close(), logger);
   });

@@ -13,6 +13,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { ownerSetupLines } from './owner.ts';
 
 export function registerStartCommand(program: Command): void {
   withStorageFlags(
@@ -85,7 +86,8 @@ export function registerStartCommand(program: Command): void {
           : `  e-mail:         ${describeSmtpUrl(config.smtpUrl)}`,
         integration?.state === 'active'
           ? ''
-          : '  provisioning is off: npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token',
+          : `  provisioning is off: turn it on in the console's Provisioning page (${config.accountUrl.replace(/\/+$/, '')}/provisioning), or npx scimbridge provisioning setup --token-out ./token`,
+        ...ownerSetupLines(system.ownerSetupLink),
         '',
       ].join('\n'),
     );

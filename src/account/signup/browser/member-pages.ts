@@ -9,6 +9,7 @@
  */
 import { createMemberKeys } from '../../../crypto/member-keys.ts';
 import { deriveSignInProof, newProofParameters, passwordProblem } from '../../../crypto/sign-in-proof.ts';
+import { setupVaultCreate } from './console-vaults.ts';
 import { element, show } from './dom.ts';
 import { setupVaults } from './vaults-page.ts';
 
@@ -78,6 +79,12 @@ function setupSignup(form: HTMLFormElement): void {
     if (submitting || !cryptoAvailable()) return;
     const password = element<HTMLInputElement>('password')?.value ?? '';
     const confirmation = element<HTMLInputElement>('password-confirm')?.value ?? '';
+    const name = element<HTMLInputElement>('display-name');
+    if (name && name.value.trim() === '') {
+      show('problem', 'Enter your name.');
+      name.focus();
+      return;
+    }
     const problem = passwordProblem(password, confirmation);
     show('problem', problem ?? '');
     if (problem) {
@@ -103,7 +110,9 @@ function setupSignup(form: HTMLFormElement): void {
         return;
       }
       try {
-        const result = await postJson(location.pathname, body);
+        // The owner's setup page also asks for a name (not part of the keys kept for a retry).
+        const displayName = element<HTMLInputElement>('display-name')?.value.trim();
+        const result = await postJson(location.pathname, displayName ? { ...body, displayName } : body);
         if (result.status === 200) {
           form.hidden = true;
           show('status', '');
@@ -124,6 +133,8 @@ function setupSignup(form: HTMLFormElement): void {
 }
 
 function setupSignin(form: HTMLFormElement): void {
+  // The member sign-in and the console's share this script; the form says where it posts.
+  const target = form.getAttribute('action') ?? '/signin';
   let submitting = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -149,7 +160,7 @@ function setupSignin(form: HTMLFormElement): void {
             salt: String(parameters.body.salt),
             iterations: Number(parameters.body.iterations),
           });
-          const result = await postJson('/signin', { email, proof });
+          const result = await postJson(target, { email, proof });
           if (result.status === 200) {
             location.assign(typeof result.body.next === 'string' ? result.body.next : '/member');
             return;
@@ -171,6 +182,21 @@ const signup = element<HTMLFormElement>('signup-form');
 if (signup) setupSignup(signup);
 const signin = element<HTMLFormElement>('signin-form');
 if (signin) setupSignin(signin);
+// Copy buttons (the console's new token): shown only when the script runs; without it, the
+// field is read-only and selectable.
+for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-copy]'))) {
+  const field = element<HTMLInputElement>(button.dataset.copy ?? '');
+  if (!field || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    navigator.clipboard.writeText(field.value).then(
+      () => show('copy-status', 'Copied.'),
+      () => show('copy-status', 'Copying failed: select the text and copy it yourself.'),
+    );
+  });
+}
+const vaultCreate = element<HTMLFormElement>('vault-create-form');
+if (vaultCreate) setupVaultCreate(vaultCreate);
 const vaults = element<HTMLFormElement>('vaults-form');
 if (vaults) setupVaults(vaults);
 // The script is running: the "needs JavaScript" notice can go.

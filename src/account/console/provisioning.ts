@@ -1,0 +1,384 @@
+/**
+ * The console's Provisioning page (P1–P4, P7, P13): turn provisioning on and off, generate
+ * and regenerate the credentials, the allowed sign-up domains, the account API's firewall
+ * rules and the status-only monitoring tokens (each shown once, like the credentials).
+ *
+ * Credentials are shown once, on the answer to the form that made them: the token in a
+ * read-only field with a copy button, the session file as a download. The account keeps
+ * neither (setup-provisioning.ts), so the download posts the file back from the page and the
+ * server returns it as an attachment; a reload of the page shows nothing (no-store). In the
+ * one-process shape the session file is also written where the bridge in this process reads
+ * it, which picks it up without a restart, as with `scimbridge provisioning setup`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { serializeSessionFile, validateSessionFile } from '../../crypto/credentials/session-file.ts';
+import { deactivateProvisioning } from '../deactivate-provisioning.ts';
+import { signupSettings } from '../deps.ts';
+import { AccountError } from '../errors.ts';
+import { addFirewallRule, removeFirewallRule } from '../firewall/manage-rules.ts';
+import { listNotificationRecipients, setNotificationRecipients } from '../monitor/notification-recipients.ts';
+import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-tokens.ts';
+import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
+import { setupProvisioning } from '../setup-provisioning.ts';
+import { sendPage } from '../signup/pages.ts';
+import { html, type SafeHtml } from './html.ts';
+import { type ConsoleView, consolePage, csrfField } from './pages.ts';
+import type { ConsoleContext } from './routes.ts';
+
+export const PROVISIONING_PATH = '/provisioning';
+
+/** Most a session file posted back for download may be (they are about 1 KB). */
+const SESSION_FILE_LIMIT = 8 * 1024;
+
+function formValue(request: FastifyRequest, name: string): string {
+  const value = (request.body as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** Written next to its final name and renamed, 0600, so a bridge never reads half a file. */
+async function writeSessionFile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+interface PageState {
+  /** The domains field as typed, and what is wrong with it, after a refused save. */
+  domains?: { text: string; problem: string };
+  /** The firewall form as typed, and what is wrong with it. */
+  firewall?: { cidr: string; action: string; note: string; problem: string };
+  /** The monitoring token form's label, and what is wrong with it. */
+  monitoring?: { label: string; problem: string };
+  /** The recipients field as typed, and what is wrong with it. */
+  recipients?: { text: string; problem: string };
+  /** A monitoring token just made: shown this once. */
+  newMonitoringToken?: string;
+  notice?: string;
+}
+
+async function provisioningPage(
+  context: ConsoleContext,
+  view: ConsoleView,
+  state: PageState = {},
+): Promise<string> {
+  const { store } = context.deps;
+  const [integration, account, rules, tokens, recipients] = await Promise.all([
+    store.getIntegration(),
+    store.getAccount(),
+    store.listFirewallRules(),
+    store.listMonitoringTokens(),
+    listNotificationRecipients(context.deps),
+  ]);
+  const recipientsText = state.recipients?.text ?? recipients.join(', ');
+  const fw = state.firewall;
+  const lastBlock = context.lastFirewallBlock();
+  const on = integration?.state === 'active';
+  const domainsText = state.domains?.text ?? account?.allowedDomains.join(', ') ?? '';
+  return consolePage(
+    context.assets,
+    view,
+    'Provisioning',
+    html`<h1>Provisioning</h1>
+${state.notice ? html`<p class="done" role="status">${state.notice}</p>` : ''}
+<section aria-labelledby="state-heading">
+<h2 id="state-heading">Provisioning is ${on ? 'on' : 'off'}</h2>
+<dl class="facts">
+<dt>SCIM base URL for your IdP</dt><dd><code>${context.bridgeUrl}/scim/v2</code></dd>
+${integration ? html`<dt>Key id</dt><dd><code>${integration.keyId}</code></dd><dt>Credentials made</dt><dd><time datetime="${integration.updatedAt}">${utc(integration.updatedAt)}</time></dd>` : ''}
+</dl>
+${
+  on
+    ? html`<p>The IdP sends its requests with the bearer token; the bridge holds the session file. Regenerating makes a new pair:
+the old token and session file stop working at once, so put the new token into your IdP right away.
+The managed groups stay: the new credentials take them over (P20).</p>
+<form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
+<button type="submit">Regenerate credentials</button></form>
+<form method="post" action="${PROVISIONING_PATH}/deactivate">${csrfField(view.csrfToken)}
+<p class="hint">Turning provisioning off refuses every IdP request until you turn it on again, which makes new credentials.</p>
+<button type="submit" class="danger">Turn provisioning off</button></form>`
+    : html`<p>Turning provisioning on makes its credentials: a bearer token for your IdP and a session file for the bridge.
+They are shown once.</p>
+<form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
+<button type="submit">Turn provisioning on</button></form>`
+}
+</section>
+<section aria-labelledby="domains-heading">
+<h2 id="domains-heading">Allowed sign-up domains</h2>
+<form method="post" action="${PROVISIONING_PATH}/domains">${csrfField(view.csrfToken)}
+<label for="domains">Domains</label>
+<input id="domains" name="domains" type="text" value="${domainsText}" aria-describedby="domains-hint${state.domains ? ' domains-error' : ''}"${state.domains ? html` aria-invalid="true"` : ''}>
+${state.domains ? html`<p id="domains-error" class="field-error">${state.domains.problem}</p>` : ''}
+<p id="domains-hint" class="hint">Separated by commas, e.g. example.com, example.org. Members' addresses must use one of them; empty allows any domain.</p>
+<button type="submit">Save domains</button>
+</form>
+</section>
+<section aria-labelledby="firewall-heading">
+<h2 id="firewall-heading">Firewall (P4)</h2>
+<p>Which addresses may reach the account API (bridges that run apart). The most specific range wins; once there is an allow rule, only allowed ranges get in.</p>
+${lastBlock ? html`<p class="problem" id="last-block">Last refused: <code>${lastBlock.address}</code> at ${utc(lastBlock.at)}, by ${lastBlock.rule}.</p>` : html`<p id="last-block">No bridge has been refused since this server started.</p>`}
+${
+  rules.length === 0
+    ? html`<p>No rules: every address may try.</p>`
+    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Rule</th><th scope="col">Note</th><th scope="col">Added</th><th scope="col"><span class="skip-text">Remove</span></th></tr></thead>
+<tbody>${rules.map(
+        (rule) =>
+          html`<tr><td>${rule.kind === 'range' ? `${rule.action} ${rule.cidr}` : 'deny listed networks'}</td><td>${rule.note ?? ''}</td><td>${utc(rule.createdAt)}</td>
+<td><form method="post" action="${PROVISIONING_PATH}/firewall/${rule.id}/remove">${csrfField(view.csrfToken)}<button type="submit" class="secondary" aria-label="Remove the rule ${rule.kind === 'range' ? `${rule.action} ${rule.cidr}` : 'deny listed networks'}">Remove</button></form></td></tr>`,
+      )}</tbody></table></div>`
+}
+<form method="post" action="${PROVISIONING_PATH}/firewall">${csrfField(view.csrfToken)}
+<label for="fw-cidr">Address or range</label>
+<input id="fw-cidr" name="cidr" type="text" value="${fw?.cidr ?? ''}" placeholder="203.0.113.0/24" aria-describedby="fw-hint${fw ? ' fw-error' : ''}"${fw ? html` aria-invalid="true"` : ''}>
+${fw ? html`<p id="fw-error" class="field-error">${fw.problem}</p>` : ''}
+<p id="fw-hint" class="hint">An IPv4 or IPv6 address or CIDR range.</p>
+<label for="fw-action">Action</label>
+<select id="fw-action" name="action"><option value="allow"${fw?.action === 'deny' ? '' : html` selected`}>allow</option><option value="deny"${fw?.action === 'deny' ? html` selected` : ''}>deny</option></select>
+<label for="fw-note">Note (optional)</label>
+<input id="fw-note" name="note" type="text" maxlength="200" value="${fw?.note ?? ''}">
+<button type="submit">Add rule</button>
+</form>
+${
+  rules.some((rule) => rule.kind === 'listed_networks')
+    ? ''
+    : html`<form method="post" action="${PROVISIONING_PATH}/firewall/listed-networks">${csrfField(view.csrfToken)}
+<button type="submit" class="secondary">Deny listed networks (cloud and anonymising networks)</button></form>`
+}
+</section>
+<section aria-labelledby="monitoring-heading">
+<h2 id="monitoring-heading">Monitoring tokens (P7)</h2>
+<p>A monitoring token reads the bridge's <code>/health</code> and both servers' <code>/metrics</code>, nothing else.</p>
+${
+  state.newMonitoringToken
+    ? html`<div class="problem" role="alert"><p><strong>Shown only this once.</strong> Put it into your monitoring now; nobody keeps a copy.</p>
+<label for="monitoring-token">New monitoring token</label>
+<input id="monitoring-token" type="text" readonly value="${state.newMonitoringToken}" autocomplete="off" spellcheck="false">
+<button type="button" class="secondary" data-copy="monitoring-token" hidden>Copy the token</button>
+<p id="copy-status" role="status" aria-live="polite" hidden></p></div>`
+    : ''
+}
+${
+  tokens.length === 0
+    ? html`<p>No monitoring tokens.</p>`
+    : html`<ul>${tokens.map(
+        (token) =>
+          html`<li>${token.label} (made ${utc(token.createdAt)}) <form method="post" action="${PROVISIONING_PATH}/monitoring-tokens/${token.id}/revoke" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="secondary" aria-label="Revoke the monitoring token ${token.label}">Revoke</button></form></li>`,
+      )}</ul>`
+}
+<form method="post" action="${PROVISIONING_PATH}/monitoring-tokens">${csrfField(view.csrfToken)}
+<label for="mt-label">Label</label>
+<input id="mt-label" name="label" type="text" maxlength="100" value="${state.monitoring?.label ?? ''}" placeholder="prometheus"${state.monitoring ? html` aria-invalid="true" aria-describedby="mt-error"` : ''}>
+${state.monitoring ? html`<p id="mt-error" class="field-error">${state.monitoring.problem}</p>` : ''}
+<button type="submit">Make a monitoring token</button>
+</form>
+<h3 id="recipients-heading">Who hears when a bridge goes offline</h3>
+<p class="hint">The health monitor runs when the server is started with <code>--monitor</code> (SCIMBRIDGE_MONITOR); it is ${context.monitoring ? 'on' : 'off'} now.</p>
+<form method="post" action="${PROVISIONING_PATH}/recipients" aria-labelledby="recipients-heading">${csrfField(view.csrfToken)}
+<label for="recipients">Notification recipients</label>
+<input id="recipients" name="recipients" type="text" value="${recipientsText}" aria-describedby="recipients-hint${state.recipients ? ' recipients-error' : ''}"${state.recipients ? html` aria-invalid="true"` : ''}>
+${state.recipients ? html`<p id="recipients-error" class="field-error">${state.recipients.problem}</p>` : ''}
+<p id="recipients-hint" class="hint">E-mail addresses separated by commas; empty means the account's owners.</p>
+<button type="submit">Save recipients</button>
+</form>
+</section>`,
+  );
+}
+
+function utc(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+function credentialsPage(
+  context: ConsoleContext,
+  view: ConsoleView,
+  made: { token: string; sessionText: string; keyId: string; written: string | undefined },
+): string {
+  const body: SafeHtml = html`<h1>New credentials</h1>
+<p class="problem" role="alert"><strong>Shown only this once.</strong> Nobody keeps a copy: not the account, not this page.
+Put the token into your IdP and the session file where your bridge reads it now. Keep both secret: together they act as the integration.</p>
+<label for="token">Bearer token (for your IdP)</label>
+<input id="token" type="text" readonly value="${made.token}" autocomplete="off" spellcheck="false">
+<button type="button" class="secondary" data-copy="token" hidden>Copy the token</button>
+<p id="copy-status" role="status" aria-live="polite" hidden></p>
+<h2>Session file (for the bridge)</h2>
+${made.written ? html`<p>The bridge in this process reads it from <code>${made.written}</code>, already written there: it uses the new credentials without a restart.</p>` : ''}
+<form method="post" action="${PROVISIONING_PATH}/session-file">${csrfField(view.csrfToken)}
+<input type="hidden" name="sessionFile" value="${made.sessionText}">
+<button type="submit" class="secondary">Download the session file</button>
+</form>
+<p>Key id <code>${made.keyId}</code>. Any earlier token and session file no longer work.</p>
+<p><a href="${PROVISIONING_PATH}">Back to Provisioning</a></p>`;
+  return consolePage(context.assets, view, 'New credentials', body);
+}
+
+export function registerProvisioningPage(scope: FastifyInstance, context: ConsoleContext): void {
+  const { deps, requireAdmin, requireFormToken, viewOf } = context;
+  const form = { preHandler: [requireAdmin, requireFormToken] };
+
+  scope.get(PROVISIONING_PATH, { preHandler: requireAdmin }, async (request, reply) =>
+    sendPage(reply, 200, await provisioningPage(context, await viewOf(request))),
+  );
+
+  scope.post(`${PROVISIONING_PATH}/credentials`, form, async (request, reply) => {
+    const made = await setupProvisioning(deps, {
+      accountUrl: signupSettings(deps).accountUrl,
+      actor: 'admin',
+    });
+    const sessionText = serializeSessionFile(made.sessionFile);
+    if (context.localSessionPath !== undefined) await writeSessionFile(context.localSessionPath, sessionText);
+    request.log.info(
+      { memberId: request.admin!.member.id, keyId: made.integration.keyId, outcome: 'credentials_made' },
+      'provisioning credentials made in the console',
+    );
+    return sendPage(
+      reply,
+      200,
+      credentialsPage(context, await viewOf(request), {
+        token: made.token,
+        sessionText,
+        keyId: made.integration.keyId,
+        written: context.localSessionPath,
+      }),
+    );
+  });
+
+  scope.post(`${PROVISIONING_PATH}/session-file`, form, async (request, reply) => {
+    const text = formValue(request, 'sessionFile');
+    let parsed: unknown;
+    try {
+      parsed = text.length <= SESSION_FILE_LIMIT ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!validateSessionFile(parsed).ok)
+      throw new AccountError('invalid_input', 'that is not a session file');
+    return reply
+      .header('content-type', 'application/json')
+      .header('content-disposition', 'attachment; filename="scimsession"')
+      .header('cache-control', 'no-store')
+      .send(text);
+  });
+
+  scope.post(`${PROVISIONING_PATH}/deactivate`, form, async (request, reply) => {
+    await deactivateProvisioning(deps, { actor: 'admin' });
+    return sendPage(
+      reply,
+      200,
+      await provisioningPage(context, await viewOf(request), {
+        notice: "Provisioning is off. The IdP's requests are refused until you turn it on again.",
+      }),
+    );
+  });
+
+  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, state: PageState) =>
+    sendPage(reply, status, await provisioningPage(context, await viewOf(request), state));
+
+  scope.post(`${PROVISIONING_PATH}/firewall`, form, async (request, reply) => {
+    const cidr = formValue(request, 'cidr');
+    const action = formValue(request, 'action') === 'deny' ? 'deny' : 'allow';
+    const note = formValue(request, 'note');
+    try {
+      await addFirewallRule(deps, { kind: 'range', action, cidr, note });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { firewall: { cidr, action, note, problem: error.message } });
+    }
+    return render(request, reply, 200, { notice: `Firewall rule added: ${action} ${cidr.trim()}.` });
+  });
+
+  scope.post(`${PROVISIONING_PATH}/firewall/listed-networks`, form, async (request, reply) => {
+    await addFirewallRule(deps, { kind: 'listed_networks' });
+    return render(request, reply, 200, { notice: 'Listed networks are denied.' });
+  });
+
+  scope.post<{ Params: { id: string } }>(
+    `${PROVISIONING_PATH}/firewall/:id/remove`,
+    form,
+    async (request, reply) => {
+      const removed = await removeFirewallRule(deps, request.params.id);
+      return render(request, reply, 200, {
+        notice: removed ? 'Firewall rule removed.' : 'That rule was removed already.',
+      });
+    },
+  );
+
+  scope.post(`${PROVISIONING_PATH}/monitoring-tokens`, form, async (request, reply) => {
+    const label = formValue(request, 'label');
+    try {
+      const { token } = await createMonitoringToken(deps, label);
+      return render(request, reply, 200, { newMonitoringToken: token });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { monitoring: { label, problem: error.message } });
+    }
+  });
+
+  scope.post<{ Params: { id: string } }>(
+    `${PROVISIONING_PATH}/monitoring-tokens/:id/revoke`,
+    form,
+    async (request, reply) => {
+      const revoked = await revokeMonitoringToken(deps, request.params.id);
+      return render(request, reply, 200, {
+        notice: revoked
+          ? 'Monitoring token revoked: it stops working within 30 seconds.'
+          : 'That token was revoked already.',
+      });
+    },
+  );
+
+  scope.post(`${PROVISIONING_PATH}/recipients`, form, async (request, reply) => {
+    const text = formValue(request, 'recipients');
+    const emails = text.split(/[\s,;]+/).filter((entry) => entry !== '');
+    try {
+      const saved = await setNotificationRecipients(deps, emails);
+      return render(request, reply, 200, {
+        notice:
+          saved.length === 0 ? "Notices go to the account's owners." : `Notices go to ${saved.join(', ')}.`,
+      });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return render(request, reply, 400, { recipients: { text, problem: error.message } });
+    }
+  });
+
+  scope.post(`${PROVISIONING_PATH}/domains`, form, async (request, reply) => {
+    const text = formValue(request, 'domains');
+    let domains: string[];
+    try {
+      domains = parseDomainList(text);
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      // Shown beside the field; nothing was saved.
+      return sendPage(
+        reply,
+        400,
+        await provisioningPage(context, await viewOf(request), { domains: { text, problem: error.message } }),
+      );
+    }
+    await setAllowedDomains(deps, domains);
+    return sendPage(
+      reply,
+      200,
+      await provisioningPage(context, await viewOf(request), {
+        notice:
+          domains.length === 0
+            ? 'Any domain is allowed now.'
+            : `Allowed sign-up domains: ${domains.join(', ')}.`,
+      }),
+    );
+  });
+}

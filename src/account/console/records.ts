@@ -1,0 +1,161 @@
+/**
+ * The console's Activity and Outbox pages: what changed (who, what, when), newest first and
+ * paged by keyset (`?before=<entry id>`), and the e-mail outbox by state. The outbox shows
+ * who each message is for, its kind and delivery, never its data (which holds sign-up links
+ * until delivery).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { retryMail } from '../mail/retry-mail.ts';
+import type { ActivityEntry, MailState, OutboxMessage } from '../model.ts';
+import { sendPage } from '../signup/pages.ts';
+import { html, type SafeHtml } from './html.ts';
+import { consolePage, csrfField } from './pages.ts';
+import type { ConsoleContext } from './routes.ts';
+
+export const ACTIVITY_PATH = '/activity';
+export const OUTBOX_PATH = '/outbox';
+
+const ACTIVITY_PAGE = 50;
+const OUTBOX_PAGE = 100;
+const MAIL_STATES: readonly MailState[] = ['queued', 'sent', 'failed'];
+const ID_SHAPE = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+const ACTOR: Record<ActivityEntry['actor'], string> = {
+  provisioning: 'the IdP (provisioning)',
+  admin: 'an administrator',
+  member: 'the member',
+  system: 'scimbridge',
+};
+
+const MAIL_STATE_TEXT: Record<MailState, string> = { queued: 'waiting', sent: 'sent', failed: 'failing' };
+
+function utc(iso: string | null): SafeHtml | string {
+  return iso === null ? '—' : html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 19)} UTC</time>`;
+}
+
+function query(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function targetOf(entry: ActivityEntry, names: Map<string, string>): SafeHtml {
+  if (entry.targetType === 'member') {
+    const name = names.get(entry.targetId);
+    return name === undefined
+      ? html`a deleted person <code>${entry.targetId}</code>`
+      : html`<a href="/people/${entry.targetId}">${name}</a>`;
+  }
+  return html`${entry.targetType} <code>${entry.targetId}</code>`;
+}
+
+/** Detail as short `key: value` text; values are JSON, escaped by the template. */
+function detailOf(entry: ActivityEntry): string {
+  return Object.entries(entry.detail)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('; ');
+}
+
+function mailRow(message: OutboxMessage, csrfToken: string): SafeHtml {
+  return html`<tr><td>${message.to}</td><td>${message.template.replace(/_/g, ' ')}</td><td>${MAIL_STATE_TEXT[message.state]}</td>
+<td>${message.attempts}</td><td>${utc(message.createdAt)}</td><td>${message.state === 'sent' ? utc(message.sentAt) : message.state === 'queued' ? html`next try ${utc(message.nextAttemptAt)}` : ''}</td>
+<td>${message.lastError ?? ''}</td>
+<td>${
+    message.state === 'failed'
+      ? html`<form method="post" action="${OUTBOX_PATH}/${message.id}/retry">${csrfField(csrfToken)}<button type="submit" class="secondary" aria-label="Send the ${message.template.replace(/_/g, ' ')} to ${message.to} again">Send again</button></form>`
+      : ''
+  }</td></tr>`;
+}
+
+export function registerRecordPages(scope: FastifyInstance, context: ConsoleContext): void {
+  const { deps, assets, requireAdmin, requireFormToken, viewOf } = context;
+
+  scope.post<{ Params: { id: string } }>(
+    `${OUTBOX_PATH}/:id/retry`,
+    { preHandler: [requireAdmin, requireFormToken] },
+    async (request, reply) => {
+      await retryMail(deps, request.params.id);
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(`${OUTBOX_PATH}?state=queued&done=retried`, 303);
+    },
+  );
+
+  scope.get(ACTIVITY_PATH, { preHandler: requireAdmin }, async (request, reply) => {
+    const before = query(request, 'before');
+    const asked = query(request, 'about');
+    const about = asked !== undefined && ID_SHAPE.test(asked) ? asked : undefined;
+    const entries = await deps.store.listActivity({
+      limit: ACTIVITY_PAGE + 1,
+      ...(before !== undefined && ID_SHAPE.test(before) ? { before } : {}),
+      ...(about ? { targetId: about } : {}),
+    });
+    const shown = entries.slice(0, ACTIVITY_PAGE);
+    const next = entries.length > ACTIVITY_PAGE ? shown[shown.length - 1]!.id : undefined;
+    // The people on this page by name (at most one read each).
+    const memberIds = [...new Set(shown.filter((e) => e.targetType === 'member').map((e) => e.targetId))];
+    const members = await Promise.all(memberIds.map((id) => deps.store.getMember(id)));
+    const names = new Map<string, string>();
+    for (const member of members) if (member) names.set(member.id, member.displayName ?? member.email);
+    return sendPage(
+      reply,
+      200,
+      consolePage(
+        assets,
+        await viewOf(request),
+        'Activity',
+        html`<h1>Activity</h1>
+<p>Every change to the account, newest first: who made it, what changed and when.${about ? html` Only the changes about <code>${about}</code> (<a href="${ACTIVITY_PATH}">show all</a>).` : ''}</p>
+${
+  shown.length === 0
+    ? html`<p>Nothing has happened yet.</p>`
+    : html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">About</th><th scope="col">Detail</th></tr></thead>
+<tbody>${shown.map(
+        (entry) =>
+          html`<tr><td>${utc(entry.at)}</td><td>${ACTOR[entry.actor]}</td><td>${entry.action}</td><td>${targetOf(entry, names)}</td><td>${detailOf(entry)}</td></tr>`,
+      )}</tbody></table></div>`
+}
+<p>${before ? html`<a href="${ACTIVITY_PATH}${about ? `?about=${about}` : ''}">Newest</a> ` : ''}${next ? html`<a href="${ACTIVITY_PATH}?before=${next}${about ? `&about=${about}` : ''}" rel="next">Older</a>` : ''}</p>`,
+      ),
+    );
+  });
+
+  scope.get(OUTBOX_PATH, { preHandler: requireAdmin }, async (request, reply) => {
+    const asked = query(request, 'state');
+    const state = MAIL_STATES.find((candidate) => candidate === asked);
+    const [messages, counts] = await Promise.all([
+      deps.store.listMail({ limit: OUTBOX_PAGE, ...(state ? { state } : {}) }),
+      deps.store.countMailByState(),
+    ]);
+    const view = await viewOf(request);
+    const retried = (request.query as Record<string, unknown> | null)?.done === 'retried';
+    return sendPage(
+      reply,
+      200,
+      consolePage(
+        assets,
+        view,
+        'Outbox',
+        html`<h1>Outbox</h1>
+${retried ? html`<p class="done" role="status">The e-mail is queued again; the sender tries it within a minute while an SMTP server is set.</p>` : ''}
+<p>E-mail the account sends: invitations, "account ready", e-mail changes and bridge notices.
+Waiting mail is sent while an SMTP server is set (SCIMBRIDGE_SMTP_URL); failing mail says why.</p>
+<nav aria-label="Outbox states"><ul class="cards">
+<li><a href="${OUTBOX_PATH}"${state === undefined ? html` aria-current="page"` : ''}>All</a></li>
+${MAIL_STATES.map(
+  (candidate) =>
+    html`<li><a href="${OUTBOX_PATH}?state=${candidate}"${state === candidate ? html` aria-current="page"` : ''}><span class="count">${counts[candidate]}</span> ${MAIL_STATE_TEXT[candidate]}</a></li>`,
+)}
+</ul></nav>
+${
+  messages.length === 0
+    ? html`<p>No e-mail${state ? html` ${MAIL_STATE_TEXT[state]}` : ''}.</p>`
+    : html`<div class="table-wrap"><table>
+<caption class="hint">The newest ${OUTBOX_PAGE} at most</caption>
+<thead><tr><th scope="col">To</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Queued</th><th scope="col">Delivery</th><th scope="col">Last error</th><th scope="col"><span class="skip-text">Action</span></th></tr></thead>
+<tbody>${messages.map((message) => mailRow(message, view.csrfToken))}</tbody></table></div>`
+}`,
+      ),
+    );
+  });
+}
