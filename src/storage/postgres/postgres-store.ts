@@ -312,7 +312,7 @@ class PostgresOps implements StoreOps {
         'counter' in plan.total
           ? await this.get(SQL.readCounter, [plan.total.counter])
           : (await this.client.query<Row>(plan.total.sql, plan.total.params)).rows[0];
-      total = Number(totalRow?.value ?? totalRow?.n ?? 0);
+      total = plan.countedTotal(totalRow);
     }
     plan.remember(rows.length, rows[rows.length - 1]);
     return { total, items: rows.map(fromRow) };

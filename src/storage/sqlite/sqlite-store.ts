@@ -418,7 +418,7 @@ class SqliteOps implements StoreOps {
         'counter' in plan.total
           ? this.get(SQL.readCounter, [plan.total.counter])
           : this.get(plan.total.sql, plan.total.params);
-      total = Number(totalRow?.value ?? totalRow?.n ?? 0);
+      total = plan.countedTotal(totalRow);
     }
     plan.remember(items.length, last);
     return { total, items };
