@@ -130,7 +130,7 @@ function parseOptions(argv: string[]): Options {
     })
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM')
+    if (!/^W[1-6]/i.test(key) && key !== 'MAIL' && key !== 'CONFIRM')
       throw new UsageError(`--only takes workloads W1 … W6 (e.g. W2,W3a), MAIL and CONFIRM, not "${key}"`);
   }
   return {
