@@ -47,6 +47,8 @@ export interface WorkloadSpec {
   plan: LoadPlan;
   /** Work units in one request, when a request carries several (e.g. 50 members). */
   unitsPerRequest?: { unit: string; count: number };
+  /** Connections for this workload instead of the run's `--concurrency`. */
+  concurrency?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -61,7 +63,7 @@ export async function measure(context: MeasureContext, spec: WorkloadSpec): Prom
   const result = await runLoad(spec.plan, {
     baseUrl: server.bridgeAddress,
     headers: { authorization: `Bearer ${server.token}` },
-    concurrency: context.concurrency,
+    concurrency: spec.concurrency ?? context.concurrency,
     requestTimeoutMs: context.requestTimeoutMs,
     maxDurationMs: context.maxDurationMs,
   });

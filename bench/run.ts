@@ -152,9 +152,9 @@ function parseOptions(argv: string[]): Options {
     })
     .filter(Boolean);
   for (const key of only ?? []) {
-    if (!/^W[1-5]/i.test(key) && !EXTRA_WORKLOADS.includes(key))
+    if (!/^W[1-6]/i.test(key) && !EXTRA_WORKLOADS.includes(key))
       throw new UsageError(
-        `--only takes workloads W1 … W5 (e.g. W2,W3a), MAIL, CONFIRM, PEOPLE and CONSOLE, not "${key}"`,
+        `--only takes workloads W1 … W6 (e.g. W2,W3a), MAIL, CONFIRM, PEOPLE and CONSOLE, not "${key}"`,
       );
   }
   return {

@@ -37,7 +37,7 @@ describe('workload suite against a fake SCIM server', () => {
     const byKey = new Map(results.map((measurement) => [measurement.key, measurement]));
     assert.deepEqual(
       [...byKey.keys()],
-      ['W1', 'W2', 'W3-build', 'W3a-small', 'W3a-big', 'W3b-small', 'W3b-big', 'W4', 'W5'],
+      ['W1', 'W2', 'W3-build', 'W3a-small', 'W3a-big', 'W3b-small', 'W3b-big', 'W4', 'W5', 'W6'],
     );
     assert.equal(byKey.get('W1')!.requests, 120);
     assert.equal(byKey.get('W2')!.requests, 50);
@@ -46,6 +46,7 @@ describe('workload suite against a fake SCIM server', () => {
     assert.equal(byKey.get('W3b-small')!.requests, 4);
     assert.equal(byKey.get('W4')!.requests, 6, '120 users in pages of 100, swept until at least 5 pages');
     assert.equal(byKey.get('W5')!.requests, 120);
+    assert.equal(byKey.get('W6')!.requests, 50, 'as many substring lookups as W2 lookups');
     for (const measurement of results) {
       assert.equal(
         measurement.failed,

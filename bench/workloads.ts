@@ -2,7 +2,8 @@
  * The workloads of issue 2 part 7, run in order against one fresh server:
  *   W1 create N users · W2 random `userName eq` lookups · W3 group membership PATCHes, one
  *   member per request (Entra) and 50 per request (Okta), on a group of 10 and on a big group
- *   of min(N, 50,000) · W4 full sweeps in pages of 100 · W5 `active=false` for every user.
+ *   of min(N, 50,000) · W4 full sweeps in pages of 100 · W5 `active=false` for every user ·
+ *   W6 substring lookups (`userName co "user<k>@"`, one match each) over 200 connections.
  * W1 always runs because everything else needs its users; with `--only` it is then a setup
  * step. Membership workloads alternate adding and removing the same members so that each
  * group stays at its nominal size and every request changes something.
@@ -54,7 +55,11 @@ export const WORKLOAD_KEYS = [
   'W3b-big',
   'W4',
   'W5',
+  'W6',
 ] as const;
+
+/** W6 runs over this many connections, whatever `--concurrency` says: the load that stalled. */
+const SUBSTRING_CONNECTIONS = 200;
 
 const SMALL_GROUP_SIZE = 10;
 const USERS = '/scim/v2/Users';
@@ -262,6 +267,33 @@ async function runWorkloads(
       plan: {
         total: n,
         request: (index) => ({ method: 'PATCH', path: `${USERS}/${ids[index]}`, body: entraDeactivate() }),
+      },
+    });
+  }
+
+  if (selected(options.only, 'W6')) {
+    // Substring filters use no index: each lookup reads every member row. A value that
+    // matches one user is the costly case (a dense one fills its page early and its count
+    // stops at SUBSTRING_MATCH_LIMIT, src/storage/list-query.ts).
+    const random = seededRandom(6);
+    const picks = Array.from({ length: options.lookups }, () => Math.floor(random() * n));
+    const needle = (index: number) => `user${picks[index]!}@`;
+    await run({
+      key: 'W6',
+      label: `userName co lookup, ${SUBSTRING_CONNECTIONS} connections (random of ${n.toLocaleString('en')})`,
+      concurrency: SUBSTRING_CONNECTIONS,
+      plan: {
+        total: options.lookups,
+        request: (index) => ({
+          method: 'GET',
+          path: `${USERS}?filter=${encodeURIComponent(`userName co "${needle(index)}"`)}`,
+        }),
+        check: (index, _status, body) => {
+          const answer = parseJson(body);
+          if (answer?.totalResults !== 1) return `totalResults ${String(answer?.totalResults)}, expected 1`;
+          const found = (answer.Resources as Array<{ id?: unknown }> | undefined)?.[0]?.id;
+          return found === ids[picks[index]!] ? undefined : 'found a different user';
+        },
       },
     });
   }

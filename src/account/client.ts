@@ -108,13 +108,26 @@ export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'changed' | 'no
 
 /**
  * A member as the bridge sees it: what a SCIM User is rendered from and written back with
- * (RFC 7643 §4.1), none of the account's own bookkeeping (e-mail state, role, sign-up and
- * confirmation times). The account API sends only this: a third fewer bytes per member,
+ * (RFC 7643 §4.1), none of the account's own bookkeeping (pending e-mail, role, sign-up and
+ * confirmation times). The address and names are here so that every member — the owner and
+ * members made before provisioning too, whose profile is empty — renders with `emails` and
+ * `name`. The account API sends only this: a third fewer bytes per member,
  * and a bridge — often in another network — learns no more than it needs.
  */
 export type MemberView = Pick<
   Member,
-  'id' | 'userName' | 'externalId' | 'state' | 'profile' | 'createdAt' | 'updatedAt' | 'version'
+  | 'id'
+  | 'userName'
+  | 'email'
+  | 'externalId'
+  | 'displayName'
+  | 'givenName'
+  | 'familyName'
+  | 'state'
+  | 'profile'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'version'
 >;
 
 export interface AccountClient {

@@ -2,15 +2,18 @@
  * The bridge's HTTP server: SCIM under /scim/v2, `/ping` for monitors. Built here, listened
  * on by the caller (main.ts or a test), so tests can run it in process or on port 0.
  */
+import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { acceptStrictJson } from '../json-body.ts';
 import { scrubSecrets } from '../logging.ts';
+import { ScimError } from '../scim/errors.ts';
 import { addSecurityHeaders } from '../security-headers.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
@@ -45,35 +48,11 @@ const SCIM_MAX_JSON_DEPTH = 64;
 const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    // Our own onResponse hook writes the one line per request (P8).
-    logController: new LogController({ disableRequestLogging: true }),
-    // What anyone may send: status-page forms, unknown routes. SCIM routes, whose bodies are
-    // read only after the token check, take SCIMBRIDGE_MAX_BODY_BYTES (below).
-    bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
-    trustProxy: options.trustProxy,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    return503OnClosing: true,
-    ...(options.tls ? { https: options.tls } : {}),
-  }) as unknown as FastifyInstance;
-  addSecurityHeaders(app);
-
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith(SCIM_PREFIX) && route.bodyLimit === undefined) {
-      route.bodyLimit = options.scim.maxBodyBytes;
-    }
-  });
-  acceptStrictJson(app, {
-    contentTypes: ['application/json', 'application/scim+json'],
-    maxDepth: SCIM_MAX_JSON_DEPTH,
-    emptyIsUndefined: true,
-  });
-
   // What went wrong, kept for the request's log line so operators see why an IdP got a 4xx.
   const failures = new WeakMap<FastifyRequest, string>();
 
-  app.setErrorHandler((error, request, reply) => {
+  /** Every failure leaves as a SCIM Error body (RFC 7644 §3.12), the framework's own included. */
+  const renderError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const scimError = toScimError(error);
     // A token pasted into a path, filter or body is not echoed back into the IdP's logs.
     const body = scimError.toJSON();
@@ -84,7 +63,40 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
     reply.code(scimError.status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  };
+
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Our own onResponse hook writes the one line per request (P8).
+    logController: new LogController({ disableRequestLogging: true }),
+    // What anyone may send: status-page forms, unknown routes. SCIM routes, whose bodies are
+    // read only after the token check, take SCIMBRIDGE_MAX_BODY_BYTES (below).
+    bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
+    trustProxy: options.trustProxy,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    // A malformed percent-encoding or an overlong path parameter, refused by the router.
+    frameworkErrors: renderError,
+    // Failures before there is a request at all (headers over Node's limit, broken HTTP).
+    clientErrorHandler: answerClientError,
+    ...(options.tls ? { https: options.tls } : {}),
+  }) as unknown as FastifyInstance;
+
+  addSecurityHeaders(app);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(SCIM_PREFIX) && route.bodyLimit === undefined) {
+      route.bodyLimit = options.scim.maxBodyBytes;
+    }
   });
+  // Only JSON is read: a text/plain body is 415, not a string that fails later as "not an object".
+  app.removeAllContentTypeParsers();
+  acceptStrictJson(app, {
+    contentTypes: ['application/json', 'application/scim+json'],
+    maxDepth: SCIM_MAX_JSON_DEPTH,
+    emptyIsUndefined: true,
+  });
+
+  app.setErrorHandler(renderError);
 
   // One structured line per request (P8): who asked, what, about which resource, outcome, time.
   // A callback hook, not an async one: it runs after every request and has nothing to await.
@@ -151,4 +163,30 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 function resourceIdOf(request: FastifyRequest): string | undefined {
   const params = request.params as { id?: unknown } | undefined;
   return typeof params?.id === 'string' ? params.id : undefined;
+}
+
+/**
+ * Node's HTTP parser refused the request (headers over its limit, a malformed request line)
+ * before fastify saw it. The answer is still a SCIM Error, written on the raw socket.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'the request line or headers are larger than this server accepts',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request was not received in time']
+        : [400, 'Bad Request', 'the request is not valid HTTP'];
+  const scimError = new ScimError(status, status === 400 ? 'invalidSyntax' : undefined, detail);
+  const body = JSON.stringify(scimError.toJSON());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -63,6 +63,7 @@ export const forbidden = (detail: string) => new ScimError(403, undefined, detai
 export const notFound = (detail: string) => new ScimError(404, undefined, detail);
 export const uniqueness = (detail: string) => new ScimError(409, 'uniqueness', detail);
 export const preconditionFailed = (detail: string) => new ScimError(412, undefined, detail);
+export const methodNotAllowed = (detail: string) => new ScimError(405, undefined, detail);
 export const payloadTooLarge = (detail: string) => new ScimError(413, undefined, detail);
 export const tooManyRequests = (detail: string, retryAfter: number) =>
   new ScimError(429, undefined, detail, retryAfter);

@@ -6,9 +6,12 @@ import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from './schemas/resource-type
 import { ENTERPRISE_USER_URN, GROUP_URN, USER_URN } from './schemas/urns.ts';
 import { normalizeResource, normalizeValue } from './validate.ts';
 
+const EMAILS = [{ value: 'ada@example.com' }];
+
 const user = (extra: Record<string, unknown>) => ({
   schemas: [USER_URN],
   userName: 'ada@example.com',
+  emails: EMAILS,
   ...extra,
 });
 
@@ -52,7 +55,7 @@ describe('normalizeResource: accepted input', () => {
       }),
       USER_RESOURCE_TYPE,
     );
-    assert.deepEqual(out, { userName: 'ada@example.com', schemas: [USER_URN] });
+    assert.deepEqual(out, { userName: 'ada@example.com', emails: EMAILS, schemas: [USER_URN] });
   });
 
   test('extension under its URN key in any case; Entra manager string becomes {value}', () => {
@@ -84,7 +87,7 @@ describe('normalizeResource: accepted input', () => {
   });
 
   test('missing schemas is tolerated; unknown schema URNs too', () => {
-    assert.equal(normalizeResource({ userName: 'a' }, USER_RESOURCE_TYPE).userName, 'a');
+    assert.equal(normalizeResource({ userName: 'a', emails: EMAILS }, USER_RESOURCE_TYPE).userName, 'a');
     const group = normalizeResource(
       { schemas: [GROUP_URN, 'urn:ietf:params:scim:schemas:extension:Custom:2.0:Group'], displayName: 'Ops' },
       GROUP_RESOURCE_TYPE,
@@ -102,7 +105,12 @@ describe('normalizeResource: accepted input', () => {
       user({ displayName: null, name: { givenName: null, familyName: 'L' } }),
       USER_RESOURCE_TYPE,
     );
-    assert.deepEqual(out, { userName: 'ada@example.com', name: { familyName: 'L' }, schemas: [USER_URN] });
+    assert.deepEqual(out, {
+      userName: 'ada@example.com',
+      emails: EMAILS,
+      name: { familyName: 'L' },
+      schemas: [USER_URN],
+    });
   });
 
   test('for PUT, an explicit null is kept so that it can clear the stored value', () => {
@@ -119,6 +127,7 @@ describe('normalizeResource: accepted input', () => {
     );
     assert.deepEqual(out, {
       userName: 'ada@example.com',
+      emails: EMAILS,
       displayName: null,
       title: null,
       [ENTERPRISE_USER_URN]: { department: null, costCenter: 'C1' },
@@ -130,7 +139,12 @@ describe('normalizeResource: accepted input', () => {
     const out = normalizeResource(user({ [ENTERPRISE_USER_URN]: null }), USER_RESOURCE_TYPE, {
       keepNulls: true,
     });
-    assert.deepEqual(out, { userName: 'ada@example.com', [ENTERPRISE_USER_URN]: null, schemas: [USER_URN] });
+    assert.deepEqual(out, {
+      userName: 'ada@example.com',
+      emails: EMAILS,
+      [ENTERPRISE_USER_URN]: null,
+      schemas: [USER_URN],
+    });
   });
 
   test('group members: display is server-computed, no 100-value limit', () => {
@@ -186,6 +200,18 @@ describe('normalizeResource: rejected input', () => {
       body: { userName: '  ' },
       scimType: 'invalidValue',
       detail: /userName is required/,
+    },
+    {
+      name: 'no emails (the served User schema requires them)',
+      body: { userName: 'ada@example.com' },
+      scimType: 'invalidValue',
+      detail: /emails is required/,
+    },
+    {
+      name: 'empty emails',
+      body: { userName: 'ada@example.com', emails: [] },
+      scimType: 'invalidValue',
+      detail: /emails is required/,
     },
     {
       name: 'missing group displayName',

@@ -10,8 +10,8 @@
  * - a multi-valued attribute sent as one value instead of an array is wrapped in an array;
  * - numbers sent for string attributes (IdP templates that map numeric fields) become strings;
  * - `null` means "unassigned" (RFC 7643 §2.5) and is dropped — except for PUT, which asks to
- *   keep it (`keepNulls`): there an explicit null is how a client clears a value that an
- *   omission would keep (see patch/replace.ts).
+ *   keep it (`keepNulls`): there an explicit null clears even what an omission keeps, such
+ *   as a User's externalId (see patch/replace.ts).
  */
 
 import { invalidSyntax, invalidValue } from './errors.ts';
@@ -110,7 +110,9 @@ export function normalizeResource(
     // Anything else (unknown attributes, data of unknown extensions) is ignored.
   }
 
-  for (const def of rt.schema.attributes) {
+  // A PUT (keepNulls) checks required attributes against the stored resource instead: one it
+  // leaves out keeps its value there (patch/replace.ts).
+  for (const def of keepNulls ? [] : rt.schema.attributes) {
     if (def.required && isEmpty(out[def.name])) {
       throw invalidValue(`${def.name} is required and must not be empty`);
     }
@@ -157,7 +159,11 @@ function assign(target: JsonObject, name: string, value: unknown): void {
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === undefined || (typeof value === 'string' && value.trim().length === 0);
+  return (
+    value === undefined ||
+    (typeof value === 'string' && value.trim().length === 0) ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 /**

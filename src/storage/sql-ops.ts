@@ -113,8 +113,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     if (total === undefined) {
       total =
         'counter' in plan.total
-          ? Number((await x.one(SQL.readCounter, [plan.total.counter]))?.value ?? 0)
-          : Number((await x.table(plan.total.sql, plan.total.params)).rows[0]?.[0] ?? 0);
+          ? plan.countedTotal(await x.one(SQL.readCounter, [plan.total.counter]))
+          : plan.countedTotal(firstRow(await x.table(plan.total.sql, plan.total.params)));
     }
     plan.remember(items.length, last);
     return { total, items };
@@ -398,6 +398,9 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 }
 
 const idOf = (row: Row): string => row.id as string;
+
+const firstRow = (table: { names: readonly string[]; rows: unknown[][] }): Row | undefined =>
+  table.rows[0] === undefined ? undefined : rowOf(table.names, table.rows[0]);
 
 const DELETE_QUEUED_MAIL_OF_MEMBER = {
   sqlite: people.deleteQueuedMailOfMemberSql('sqlite'),

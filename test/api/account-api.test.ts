@@ -158,9 +158,12 @@ describe('account API', () => {
       token,
       body: { input: { ...memberInput(1), displayName: 'Renamed' }, expectedVersion: created.body.version },
     });
-    // The answer is the member as the bridge sees it; the account's own columns changed too.
+    // The answer is the member as the bridge sees it (names and address included, so that
+    // every User renders with them); none of the account's bookkeeping.
     assert.equal(updated.body.version, created.body.version + 1);
-    assert.equal(updated.body.displayName, undefined);
+    assert.equal(updated.body.displayName, 'Renamed');
+    assert.equal(updated.body.pendingEmail, undefined);
+    assert.equal(updated.body.role, undefined);
     assert.equal((await account.store.getMember(id))?.displayName, 'Renamed');
     const stale = await api('PUT', `/members/${id}`, {
       token,

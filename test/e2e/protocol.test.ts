@@ -59,27 +59,45 @@ describe('SCIM protocol surface', () => {
     assert.deepEqual(Object.keys(res.body.Resources[0]).sort(), ['id', 'schemas', 'userName']);
   });
 
-  test('PUT keeps what it omits and clears what it sends as null (RFC 7644 §3.5.1)', async () => {
+  test('PUT replaces: what it omits is cleared like what it sends as null (RFC 7644 §3.5.1)', async () => {
     const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
     const created = await sys.scim('POST', '/Users', {
       schemas: [USER_SCHEMA, ENTERPRISE_URN],
       userName: 'put.null@example.com',
+      externalId: 'ext-put-null',
+      emails: [{ value: 'put.null@example.com', primary: true }],
+      name: { givenName: 'Put', familyName: 'Null', middleName: 'M' },
       title: 'Engineer',
       nickName: 'Putty',
+      phoneNumbers: [{ value: '+1 555 0100', type: 'work' }],
+      addresses: [{ locality: 'Utrecht', country: 'NL' }],
       [ENTERPRISE_URN]: { department: 'R&D', costCenter: 'CC-1' },
     });
     assert.equal(created.status, 201, created.text);
     const replaced = await sys.scim('PUT', `/Users/${created.body.id}`, {
       schemas: [USER_SCHEMA, ENTERPRISE_URN],
       userName: 'put.null@example.com',
+      name: { givenName: 'Put' },
       title: null,
-      [ENTERPRISE_URN]: { department: null },
+      [ENTERPRISE_URN]: { department: 'Ops' },
     });
     assert.equal(replaced.status, 200, replaced.text);
     const read = await sys.scim('GET', `/Users/${created.body.id}`);
-    assert.equal(read.body.title, undefined, 'title was cleared');
-    assert.equal(read.body.nickName, 'Putty', 'omitted attributes stay');
-    assert.deepEqual(read.body[ENTERPRISE_URN], { costCenter: 'CC-1' });
+    assert.equal(read.body.title, undefined, 'title was cleared by null');
+    assert.equal(read.body.nickName, undefined, 'omitted nickName was cleared');
+    assert.equal(read.body.phoneNumbers, undefined, 'omitted phoneNumbers were cleared');
+    assert.equal(read.body.addresses, undefined, 'omitted addresses were cleared');
+    assert.deepEqual(read.body.name, { givenName: 'Put' }, 'name replaced whole: its omitted parts are gone');
+    assert.deepEqual(read.body[ENTERPRISE_URN], { department: 'Ops' }, 'omitted costCenter was cleared');
+    assert.deepEqual(replaced.body, read.body, 'the PUT answered what a GET reads');
+    // Kept: the member's address (required; a new one would need the member's acceptance,
+    // P13), the IdP's externalId, the member's state, and the read-only attributes.
+    assert.deepEqual(read.body.emails, [{ value: 'put.null@example.com', primary: true }]);
+    assert.equal(read.body.externalId, 'ext-put-null');
+    assert.equal(read.body.active, true);
+    assert.equal(read.body.id, created.body.id);
+    assert.equal(read.body.meta.created, created.body.meta.created);
+
     const refused = await sys.scim('PUT', `/Users/${created.body.id}`, {
       schemas: [USER_SCHEMA],
       userName: null,
@@ -87,6 +105,25 @@ describe('SCIM protocol surface', () => {
     assert.equal(refused.status, 400);
     assert.equal(refused.body.scimType, 'invalidValue');
     assert.equal((await sys.scim('GET', `/Users/${created.body.id}`)).body.userName, 'put.null@example.com');
+  });
+
+  test('a PUT that leaves out active keeps a suspended member suspended', async () => {
+    const created = await sys.scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'put.suspended@example.com',
+      emails: [{ value: 'put.suspended@example.com', primary: true }],
+      active: false,
+    });
+    assert.equal(created.status, 201, created.text);
+    const replaced = await sys.scim('PUT', `/Users/${created.body.id}`, {
+      schemas: [USER_SCHEMA],
+      userName: 'put.suspended@example.com',
+      emails: [{ value: 'put.suspended@example.com', primary: true }],
+      title: 'Former',
+    });
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal(replaced.body.active, false);
+    assert.equal(replaced.body.title, 'Former');
   });
 
   test('a group PATCH or PUT that renames and changes members lands whole or not at all (RFC 7644 §3.5.2)', async () => {

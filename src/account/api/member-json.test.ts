@@ -45,7 +45,11 @@ describe('member answers from stored profile text', () => {
     const [first] = JSON.parse(storedMemberPageJson({ total: 1, items: [stored(members[1]!)] })).items;
     assert.deepEqual(Object.keys(first).sort(), [
       'createdAt',
+      'displayName',
+      'email',
       'externalId',
+      'familyName',
+      'givenName',
       'id',
       'profile',
       'state',

@@ -42,7 +42,11 @@ function viewHead(m: Omit<MemberView, 'profile'>): Omit<MemberView, 'profile'> {
   return {
     id: m.id,
     userName: m.userName,
+    email: m.email,
     externalId: m.externalId,
+    displayName: m.displayName,
+    givenName: m.givenName,
+    familyName: m.familyName,
     state: m.state,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,

@@ -45,6 +45,12 @@ const REQUEST_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
     scimType: 'invalidSyntax',
     detail: 'the request body is not valid JSON',
   },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    scimType: 'invalidSyntax',
+    detail: 'the URL is not valid (a malformed percent-encoding)',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, detail: 'the URL path is longer than this server accepts' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     scimType: 'invalidSyntax',
@@ -79,8 +85,17 @@ export function toScimError(error: unknown): ScimError {
       return new ScimError(mapped.status, mapped.scimType, mapped.detail);
     }
     // A body that JSON.parse refused (fastify passes the SyntaxError through with status 400).
-    if (error instanceof SyntaxError || (error as { statusCode?: unknown }).statusCode === 400) {
+    if (error instanceof SyntaxError) {
       return new ScimError(400, 'invalidSyntax', 'the request body is not valid JSON');
+    }
+    // Any other request error the framework raised keeps its 4xx status, as a SCIM error.
+    const statusCode = (error as { statusCode?: unknown }).statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return new ScimError(
+        statusCode,
+        statusCode === 400 ? 'invalidSyntax' : undefined,
+        'the request is not valid',
+      );
     }
   }
   return new ScimError(

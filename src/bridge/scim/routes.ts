@@ -2,13 +2,15 @@
  * The SCIM HTTP surface under /scim/v2: parse, authenticate, call a handler, render. Thin on
  * purpose; rules live in the handlers and in src/scim.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notFound } from '../../scim/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { methodNotAllowed, notFound } from '../../scim/errors.ts';
+import { parseSearchRequest } from '../../scim/list-query.ts';
 import type { Authenticator } from './auth.ts';
 import { executeBulk } from './bulk.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
+import { searchAll } from './search.ts';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
@@ -62,6 +64,7 @@ export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth:
       collection('POST', '/Users/.search', 'users.search', (c, r) =>
         listUsers(c, { ...r, query: searchQuery(r) }),
       );
+      collection('POST', '/.search', 'search', (c, r) => searchAll(c, { ...r, query: searchQuery(r) }));
       item('GET', '/Users/:id', 'users.get', getUser);
       item('PUT', '/Users/:id', 'users.replace', replaceUser);
       item('PATCH', '/Users/:id', 'users.patch', patchUser);
@@ -80,6 +83,11 @@ export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth:
       collection('POST', '/Bulk', 'bulk', executeBulk);
       discoveryRoutes(scim, ctx, send);
 
+      // A known endpoint asked with a method it does not serve is 405 with Allow (RFC 9110
+      // §15.5.6), not 404. The refusal runs in onRequest, before any body is read: discovery
+      // documents are read-only (RFC 7644 §4), whatever is sent to them.
+      for (const [url, allowed] of ALLOWED_METHODS) refuseOtherMethods(scim, url, allowed);
+
       scim.setNotFoundHandler(async (request) => {
         throw notFound(`no SCIM endpoint ${request.method} ${request.url.split('?')[0]}`);
       });
@@ -97,11 +105,50 @@ function scimRequest(request: FastifyRequest): ScimRequest {
   return req;
 }
 
-/** POST /.search carries the list parameters in a SearchRequest body (RFC 7644 §3.4.3). */
+/**
+ * POST /.search carries the list parameters in a SearchRequest body (RFC 7644 §3.4.3); a
+ * body that is not one (no object, no SearchRequest schema) is 400 invalidSyntax.
+ */
 function searchQuery(req: ScimRequest): Record<string, unknown> {
-  const body = req.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { __invalidSearchBody: true };
-  return body as Record<string, unknown>;
+  return { ...parseSearchRequest(req.body) };
+}
+
+const ITEM_METHODS: HTTPMethods[] = ['GET', 'PUT', 'PATCH', 'DELETE'];
+
+/** Every endpoint and the methods it serves; HEAD comes with GET. */
+const ALLOWED_METHODS: ReadonlyArray<[string, HTTPMethods[]]> = [
+  ['/Users', ['GET', 'POST']],
+  ['/Users/.search', ['POST']],
+  ['/Users/:id', ITEM_METHODS],
+  ['/Groups', ['GET', 'POST']],
+  ['/Groups/.search', ['POST']],
+  ['/Groups/:id', ITEM_METHODS],
+  ['/.search', ['POST']],
+  ['/Bulk', ['POST']],
+  ['/ServiceProviderConfig', ['GET']],
+  ['/ResourceTypes', ['GET']],
+  ['/ResourceTypes/:name', ['GET']],
+  ['/Schemas', ['GET']],
+  ['/Schemas/:id', ['GET']],
+];
+
+const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function refuseOtherMethods(scim: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  const others = METHODS.filter((method) => !allowed.includes(method));
+  const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+  scim.route({
+    method: others,
+    url,
+    config: { scimOperation: 'method_not_allowed' },
+    onRequest: async (request, reply) => {
+      reply.header('allow', allow);
+      throw methodNotAllowed(
+        `${request.method} is not allowed on ${request.url.split('?')[0]}; this endpoint answers ${allow}`,
+      );
+    },
+    handler: async () => undefined,
+  });
 }
 
 export function send(reply: FastifyReply, result: ScimResult): FastifyReply {

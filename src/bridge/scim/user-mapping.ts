@@ -26,8 +26,31 @@ export interface MemberGroupRef {
   displayName: string;
 }
 
-/** Renders a member as a SCIM User resource (RFC 7643 §4.1). */
+/**
+ * Renders a member as a SCIM User resource (RFC 7643 §4.1) for an answer: the attributes the
+ * IdP set, and what the account knows where the IdP set nothing — the member's address as
+ * the primary `emails` value, their names as `name` (named by userName when the account
+ * knows no name) and `displayName`. The owner and members made before provisioning have an
+ * empty profile; IdPs that read the first user of a list to learn its shape need both.
+ */
 export function toScimUser(
+  member: MemberView,
+  groups: readonly MemberGroupRef[],
+  baseUrl: string,
+): Record<string, unknown> {
+  const doc = storedUser(member, groups, baseUrl);
+  if (!hasValues(doc.emails)) doc.emails = accountEmails(member);
+  if (!isRecord(doc.name) || Object.keys(doc.name).length === 0) doc.name = accountName(member);
+  if (typeof doc.displayName !== 'string' && member.displayName !== null)
+    doc.displayName = member.displayName;
+  return doc;
+}
+
+/**
+ * The User as the IdP last wrote it, without the account's defaults: what PATCH applies to,
+ * so that a patched and written-back document stores only what the IdP sent.
+ */
+export function storedUser(
   member: MemberView,
   groups: readonly MemberGroupRef[],
   baseUrl: string,
@@ -54,6 +77,44 @@ export function toScimUser(
     version: etagFor(member.version),
   };
   return doc;
+}
+
+/** The member's accepted address as the one, primary `emails` value. */
+export function accountEmails(member: Pick<MemberView, 'email'>): Array<Record<string, unknown>> {
+  return [{ value: member.email, primary: true }];
+}
+
+function accountName(member: MemberView): Record<string, unknown> {
+  const name: Record<string, unknown> = {};
+  const parts = [member.givenName, member.familyName].filter((part) => part !== null);
+  name.formatted = member.displayName ?? (parts.length > 0 ? parts.join(' ') : member.userName);
+  if (member.familyName !== null) name.familyName = member.familyName;
+  if (member.givenName !== null) name.givenName = member.givenName;
+  return name;
+}
+
+/**
+ * A create that sends no `emails` but a userName that is an e-mail address (Entra when the
+ * source user has no mail attribute) is read as sending that address: the served schema
+ * requires `emails`, and this is the one stand-in accepted for it.
+ */
+export function withUserNameAsEmail(body: unknown): unknown {
+  if (!isRecord(body)) return body;
+  let userName: unknown;
+  for (const key of Object.keys(body)) {
+    const lower = key.toLowerCase();
+    if (lower === 'emails' && hasValues(body[key])) return body;
+    if (lower === 'username') userName = body[key];
+  }
+  if (typeof userName !== 'string' || !EMAIL_SHAPE.test(userName.trim())) return body;
+  const withoutEmails = Object.fromEntries(
+    Object.entries(body).filter(([key]) => key.toLowerCase() !== 'emails'),
+  );
+  return { ...withoutEmails, emails: [{ value: userName.trim(), primary: true }] };
+}
+
+function hasValues(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
 }
 
 /**

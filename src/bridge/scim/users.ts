@@ -18,9 +18,18 @@ import {
   withVersionRetry,
 } from './preconditions.ts';
 import { projectionFor, wantsAttribute } from './projection-params.ts';
-import { toMemberInput, toScimUser } from './user-mapping.ts';
+import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEmail } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
+
+/**
+ * What a User PUT keeps when the IdP leaves it out (RFC 7644 §3.5.1 lets the provider
+ * decide): `active` is the member's state, not profile data — an omission must not revive
+ * a suspended member (P14) — and `externalId` is how the account tells the IdP's users
+ * apart (P9), which Okta sends on create but not in its profile PUTs. `null` clears
+ * externalId as for any attribute.
+ */
+const KEPT_BY_PUT: ReadonlySet<string> = new Set(['active', 'externalId']);
 
 async function render(ctx: ScimContext, member: MemberView): Promise<Record<string, unknown>> {
   const groups = await ctx.client.groupsOfMembers([member.id]);
@@ -51,7 +60,7 @@ function answer(
 }
 
 export async function createUser(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
-  const input = toMemberInput(normalizeResource(req.body, RT));
+  const input = toMemberInput(normalizeResource(withUserNameAsEmail(req.body), RT));
   const member = await ctx.client.createMember(input);
   return answer(201, ctx, await render(ctx, member), member, req);
 }
@@ -90,7 +99,12 @@ export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest
   const member = await withVersionRetry(ctx, `Users/${id}`, pinned, async () => {
     const current = await ctx.client.getMember(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
-    const merged = replaceResource(toScimUser(current, [], ctx.baseUrl), incoming, RT);
+    // The base is the User as stored, with the account's address where the IdP never sent
+    // one: `emails` is required, so a PUT that leaves it out keeps the address, and a new
+    // one goes through P13's acceptance like any other change of address.
+    const base = storedUser(current, [], ctx.baseUrl);
+    if (!Array.isArray(base.emails) || base.emails.length === 0) base.emails = accountEmails(current);
+    const merged = replaceResource(base, incoming, RT, { keepWhenOmitted: KEPT_BY_PUT });
     return ctx.client.updateMember(id, toMemberInput(merged), expected);
   });
   return answer(200, ctx, await render(ctx, member), member, req);
@@ -125,7 +139,7 @@ export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest):
     }
     const current = await ctx.client.getMember(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
-    const patched = applyPatch(toScimUser(current, [], ctx.baseUrl), operations, RT);
+    const patched = applyPatch(storedUser(current, [], ctx.baseUrl), operations, RT);
     // IdPs repeat PATCHes that change nothing; those write nothing.
     if (!patched.changed) return current;
     return ctx.client.updateMember(id, toMemberInput(patched.resource), expected);

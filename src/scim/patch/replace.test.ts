@@ -42,7 +42,7 @@ function expectScimError(fn: () => unknown, status: number, scimType: string): v
 }
 
 describe('replaceResource (PUT, RFC 7644 §3.5.1)', () => {
-  test('Okta O3: a profile PUT replaces what it sends and keeps what it does not map', () => {
+  test('Okta O3: a profile PUT replaces the resource; what it leaves out is cleared', () => {
     const incoming = normalizeResource(
       {
         schemas: [USER_URN],
@@ -71,11 +71,11 @@ describe('replaceResource (PUT, RFC 7644 §3.5.1)', () => {
       { primary: true, value: 'grace.hopper@example.com', type: 'work', display: 'grace.hopper@example.com' },
     ]);
     assert.equal(result.active, false);
-    // Attributes outside Okta's mapping survive.
-    assert.equal(result.title, 'Rear Admiral');
-    assert.equal(result.displayName, 'Grace Hopper');
-    assert.equal(result.externalId, '00u1abcd2EFGH3ijk4l5');
-    assert.deepEqual(result[ENTERPRISE_USER_URN], stored[ENTERPRISE_USER_URN]);
+    // What the PUT leaves out is cleared (RFC 7644 §3.5.1): the resource is what was sent.
+    assert.equal(Object.hasOwn(result, 'title'), false);
+    assert.equal(Object.hasOwn(result, 'displayName'), false);
+    assert.equal(Object.hasOwn(result, ENTERPRISE_USER_URN), false);
+    assert.equal(Object.hasOwn(result, 'externalId'), false);
     // Read-only values stay the service's; the password is never stored.
     assert.equal(result.id, stored.id);
     assert.deepEqual(result.groups, stored.groups);
@@ -83,28 +83,48 @@ describe('replaceResource (PUT, RFC 7644 §3.5.1)', () => {
     assert.equal(Object.hasOwn(result, 'password'), false);
   });
 
-  test('null clears a single-valued attribute and [] a multi-valued one', () => {
-    const result = replaceResource(
+  test('the caller names attributes that an omission keeps; null still clears them', () => {
+    const keep = { keepWhenOmitted: new Set(['externalId', 'active']) };
+    const kept = replaceResource(stored, { userName: 'grace.hopper@example.com' }, USER_RESOURCE_TYPE, keep);
+    assert.equal(kept.externalId, '00u1abcd2EFGH3ijk4l5');
+    assert.equal(kept.active, true);
+    assert.equal(Object.hasOwn(kept, 'title'), false);
+    const cleared = replaceResource(
       stored,
-      { userName: 'grace.hopper@example.com', title: null, emails: [] },
+      { userName: 'grace.hopper@example.com', externalId: null },
       USER_RESOURCE_TYPE,
+      keep,
     );
-    assert.equal(Object.hasOwn(result, 'title'), false);
-    assert.equal(Object.hasOwn(result, 'emails'), false);
-    assert.equal(result.displayName, 'Grace Hopper');
+    assert.equal(Object.hasOwn(cleared, 'externalId'), false);
   });
 
-  test('extension attributes are replaced one by one; a null extension clears all of them', () => {
+  test('a required attribute left out keeps its stored value; sent empty it is refused', () => {
+    const result = replaceResource(stored, { title: 'Admiral' }, USER_RESOURCE_TYPE);
+    assert.equal(result.userName, 'grace.hopper@example.com');
+    assert.deepEqual(result.emails, stored.emails);
+    assert.equal(result.title, 'Admiral');
+    expectScimError(
+      () => replaceResource(stored, { userName: 'grace.hopper@example.com', emails: [] }, USER_RESOURCE_TYPE),
+      400,
+      'invalidValue',
+    );
+  });
+
+  test('null clears a single-valued attribute, and an omitted one is cleared the same', () => {
+    const sent = { userName: 'grace.hopper@example.com', emails: stored.emails, displayName: 'Grace Hopper' };
+    const result = replaceResource(stored, { ...sent, title: null }, USER_RESOURCE_TYPE);
+    assert.equal(Object.hasOwn(result, 'title'), false);
+    assert.equal(result.displayName, 'Grace Hopper');
+    assert.deepEqual(replaceResource(stored, sent, USER_RESOURCE_TYPE), result);
+  });
+
+  test('an extension is replaced whole: attributes it leaves out are cleared; null clears all', () => {
     const partial = replaceResource(
       stored,
       { userName: 'grace.hopper@example.com', [ENTERPRISE_USER_URN]: { department: 'Computing' } },
       USER_RESOURCE_TYPE,
     );
-    assert.deepEqual(partial[ENTERPRISE_USER_URN], {
-      department: 'Computing',
-      employeeNumber: '1906',
-      manager: { value: 'm1' },
-    });
+    assert.deepEqual(partial[ENTERPRISE_USER_URN], { department: 'Computing' });
     const cleared = replaceResource(
       stored,
       { userName: 'grace.hopper@example.com', [ENTERPRISE_USER_URN]: null },

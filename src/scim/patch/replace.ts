@@ -1,23 +1,25 @@
 /**
  * PUT (RFC 7644 §3.5.1): the incoming document, already normalised (`normalizeResource`:
  * canonical names, coerced values, readOnly and unknown attributes dropped), replaces the
- * stored one, attribute by attribute.
+ * stored one.
  *
- * The rule for attributes the client leaves out: they are KEPT. RFC 7644 §3.5.1 lets the
- * service provider choose ("readWrite attributes ... omitted from the request body MAY be
- * assumed to be not asserted by the client ... MAY assume that any existing values are to be
- * cleared, or ... MAY assign a default value") and to take into account whether the client
- * understands all of the resource's attributes. IdPs do not: Okta PUTs only its mapped profile
- * (research idp-behaviour §3.2 O3, §10.9), and OneLogin PUTs an admin-edited template (§6.2),
- * so clearing what they omit would wipe attributes another writer set. A client that wants a
- * value gone says so the way the same paragraph offers: `null` for a single-valued attribute,
- * `[]` for a multi-valued one. Extension attributes count one by one, not as a whole object.
+ * "replaces" means what it says: a readWrite attribute the client leaves out is cleared, as
+ * is one it sends as `null` or `[]` — the section lets the service provider assume that
+ * omitted attributes are to be cleared, and a PUT that kept them would make the answer
+ * depend on what some earlier request sent. What survives an omission:
+ * - readOnly values (`id`, `meta`, `groups`): the service's, never the client's;
+ * - immutable values, which the client could not change anyway;
+ * - required attributes (the RFC obliges clients to send them; a client that does not gets
+ *   the stored value rather than a refused request, since clearing is not allowed either);
+ * - the names the caller lists in `keepWhenOmitted`, attributes that are the service's
+ *   state rather than the client's data (for a User: `active` and `externalId`, see
+ *   bridge/scim/users.ts).
  *
- * Other rules of the same section: readOnly values are ignored (the stored ones stay);
- * required attributes must be supplied (400 invalidValue); an immutable attribute that has a
- * value must be sent unchanged (400 mutability). A Group's `members` is not touched here: the
- * caller turns a PUT's member list into a membership replacement without loading the current
- * members (see `readMemberIds`), exactly as for PATCH.
+ * Other rules of the same section: required attributes sent empty are refused (400
+ * invalidValue); an immutable attribute that has a value must be sent unchanged (400
+ * mutability). A Group's `members` is not touched here: the caller turns a PUT's member list
+ * into a membership replacement without loading the current members (see `readMemberIds`),
+ * exactly as for PATCH.
  */
 
 import { invalidValue, mutability } from '../errors.ts';
@@ -28,7 +30,17 @@ import { isPlainObject, isUnassigned, sameValue } from './same-value.ts';
 
 type Json = Record<string, unknown>;
 
-export function replaceResource(existing: Json, incoming: Json, rt: ResourceTypeDef): Json {
+export interface ReplaceOptions {
+  /** Top-level attributes that keep their stored value when the client leaves them out. */
+  keepWhenOmitted?: ReadonlySet<string>;
+}
+
+export function replaceResource(
+  existing: Json,
+  incoming: Json,
+  rt: ResourceTypeDef,
+  options: ReplaceOptions = {},
+): Json {
   const index = attributeIndex(rt);
   const isGroup = rt.schema.id === GROUP_URN;
   const result: Json = { ...existing };
@@ -39,9 +51,13 @@ export function replaceResource(existing: Json, incoming: Json, rt: ResourceType
     if (isGroup && slot.container === undefined && attr.name === 'members') continue;
     const supplied = lookup(incoming, slot);
     if (!supplied.present) {
-      if (attr.required && isUnassigned(lookup(existing, slot).value)) {
-        throw invalidValue(`"${attr.name}" is required`);
+      if (attr.required) {
+        if (isUnassigned(lookup(existing, slot).value)) throw invalidValue(`"${attr.name}" is required`);
+        continue;
       }
+      if (attr.mutability === 'immutable') continue;
+      if (slot.container === undefined && options.keepWhenOmitted?.has(attr.name)) continue;
+      store(result, slot, null, ownedExtensions);
       continue;
     }
     const next = supplied.value;

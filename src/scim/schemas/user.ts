@@ -92,10 +92,19 @@ export const USER_SCHEMA: SchemaDef = {
         returned: 'never',
       },
     ),
-    multiValuedAttribute('emails', 'Email addresses for the user.', {
-      valueDescription: 'Email address for the User, in RFC 5321 form.',
-      canonicalTypes: ['work', 'home', 'other'],
-    }),
+    // Required here (RFC 7643 leaves it optional): a member is invited and signs in by
+    // e-mail, so the service cannot hold a user without an address.
+    {
+      ...multiValuedAttribute(
+        'emails',
+        "Email addresses for the user. Required: the member's address is the primary value, else the first of type work, else the first.",
+        {
+          valueDescription: 'Email address for the User, in RFC 5321 form.',
+          canonicalTypes: ['work', 'home', 'other'],
+        },
+      ),
+      required: true,
+    },
     multiValuedAttribute('phoneNumbers', 'Phone numbers for the User.', {
       valueDescription: 'Phone number of the User, preferably in RFC 3966 form.',
       canonicalTypes: ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
