@@ -16,6 +16,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { startingUp } from '../startup-failure.ts';
 
 function withServerFlags(command: Command): Command {
   return command
@@ -57,7 +58,7 @@ export function registerServeCommands(program: Command): void {
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    const running = await startAccountService(config, { logger });
+    const running = await startingUp(config, () => startAccountService(config, { logger }));
     process.stdout.write(
       `scimbridge account server is running at ${running.address} (account API ${running.address}/api/v1)\n`,
     );
@@ -87,7 +88,7 @@ export function registerServeCommands(program: Command): void {
       format: config.logFormat,
       recentLines: config.logBufferLines,
     });
-    const running = await startBridgeService(config, { logger, recentLogs });
+    const running = await startingUp(config, () => startBridgeService(config, { logger, recentLogs }));
     logger.info(
       {
         sessionSource: running.verifier.sessionSource,

@@ -4,6 +4,7 @@ import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { loadConfig } from '../../config.ts';
 import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
+import { provisioningSetupHint, storageArgs } from '../hints.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
   flagsOf,
@@ -13,6 +14,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { checkDistinctPorts, startingUp } from '../startup-failure.ts';
 
 export function registerStartCommand(program: Command): void {
   withStorageFlags(
@@ -67,12 +69,13 @@ export function registerStartCommand(program: Command): void {
     ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
+    checkDistinctPorts(config);
     const { logger, recentLogs } = createBridgeLogger({
       level: config.logLevel,
       format: config.logFormat,
       recentLines: config.logBufferLines,
     });
-    const system = await startSystem(config, { logger, recentLogs });
+    const system = await startingUp(config, () => startSystem(config, { logger, recentLogs }));
     const integration = await system.store.getIntegration();
     process.stdout.write(
       [
@@ -81,11 +84,9 @@ export function registerStartCommand(program: Command): void {
         `  bridge:         ${system.bridgeAddress}  (SCIM base URL ${config.publicBridgeUrl}/scim/v2)`,
         `  data:           ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}`,
         config.smtpUrl === undefined
-          ? '  e-mail:         no SMTP server set (SCIMBRIDGE_SMTP_URL): mail stays queued; see npx scimbridge mail list'
+          ? `  e-mail:         no SMTP server set (SCIMBRIDGE_SMTP_URL): mail stays queued; see npx scimbridge mail list${storageArgs(config)}`
           : `  e-mail:         ${describeSmtpUrl(config.smtpUrl)}`,
-        integration?.state === 'active'
-          ? ''
-          : '  provisioning is off: npx scimbridge provisioning setup --session-out ./scimsession --token-out ./token',
+        integration?.state === 'active' ? '' : `  provisioning is off: ${provisioningSetupHint(config)}`,
         '',
       ].join('\n'),
     );
