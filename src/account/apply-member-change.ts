@@ -8,7 +8,7 @@ import type { MemberInput } from './client.ts';
 import type { AccountDeps } from './deps.ts';
 import { issueEmailChangeToken } from './email-change.ts';
 import { AccountError } from './errors.ts';
-import { issueInvitation } from './invitations.ts';
+import { issueInvitation, revokeInvitations } from './invitations.ts';
 import {
   assertDomainAllowed,
   assertEmailFree,
@@ -59,7 +59,7 @@ export async function applyMemberChange(
   if (plan.suspended) {
     await recordActivity(deps, ops, now, 'member.suspended', target);
     // A suspended person cannot sign up; a link in their mailbox must not work either.
-    await ops.revokeOpenInvitations(next.id, now);
+    await revokeInvitations(ops, next.id, now, 'the member was suspended');
   }
   if (plan.reactivated) {
     await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });

@@ -5,6 +5,7 @@
 import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { revokeInvitations } from './invitations.ts';
 import { assertManageable } from './member-rules.ts';
 import type { Member } from './model.ts';
 
@@ -27,7 +28,7 @@ export function deleteMember(deps: AccountDeps, id: string): Promise<void> {
     if (!(await tx.updateMember(next, existing.version))) {
       throw new AccountError('version_mismatch', `member ${id} was changed by someone else; try again`);
     }
-    await tx.revokeOpenInvitations(id, now);
+    await revokeInvitations(tx, id, now, 'the member was suspended');
     await recordActivity(
       deps,
       tx,

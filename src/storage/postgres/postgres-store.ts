@@ -23,6 +23,7 @@ import type {
   MailClaim,
   MailOutcome,
   MailState,
+  MailTemplate,
   Member,
   MemberCredential,
   MemberKeys,
@@ -703,6 +704,15 @@ class PostgresOps implements StoreOps {
 
   async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
     return (await this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome))) === 1;
+  }
+
+  async dropQueuedMail(memberId: string, template: MailTemplate, reason: string): Promise<number> {
+    return await this.run(
+      "UPDATE outbox SET state = 'failed', last_error = $1, data = data - 'link', " +
+        'claim_id = NULL, claimed_until = NULL ' +
+        "WHERE state = 'queued' AND template = $2 AND data->>'memberId' = $3",
+      [reason, template, memberId],
+    );
   }
 
   async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {

@@ -27,6 +27,7 @@ import type {
   MailClaim,
   MailOutcome,
   MailState,
+  MailTemplate,
   Member,
   MemberCredential,
   MemberKeys,
@@ -832,6 +833,15 @@ class SqliteOps implements StoreOps {
 
   async finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean> {
     return this.run(SQL.finishMail, mailOutcomeValues(id, claimId, outcome)) === 1;
+  }
+
+  async dropQueuedMail(memberId: string, template: MailTemplate, reason: string): Promise<number> {
+    return this.run(
+      "UPDATE outbox SET state = 'failed', last_error = ?, data = json_remove(data, '$.link'), " +
+        'claim_id = NULL, claimed_until = NULL ' +
+        "WHERE state = 'queued' AND template = ? AND json_extract(data, '$.memberId') = ?",
+      [reason, template, memberId],
+    );
   }
 
   async insertEmailChangeToken(token: EmailChangeToken): Promise<void> {
