@@ -3,6 +3,7 @@
  * stable code; this table decides the HTTP status and `scimType` an IdP sees for each.
  */
 import { AccountError, type AccountErrorCode } from '../../account/errors.ts';
+import { asStorageFailure } from '../../account/storage-failure.ts';
 import { ScimError, type ScimType } from '../../scim/errors.ts';
 
 const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: ScimType }> = {
@@ -25,6 +26,7 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: Scim
   // makes the IdP retry later, so nothing it sent meanwhile is lost (P22).
   firewall_blocked: { status: 503 },
   account_unreachable: { status: 503 },
+  storage_unavailable: { status: 503 },
 };
 
 /** Fastify's own request errors, by code. */
@@ -51,8 +53,10 @@ const REQUEST_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
   },
 };
 
-export function toScimError(error: unknown): ScimError {
-  if (error instanceof ScimError) return error;
+export function toScimError(failure: unknown): ScimError {
+  if (failure instanceof ScimError) return failure;
+  // In one process the account's database errors reach this table as they are.
+  const error = asStorageFailure(failure) ?? failure;
   if (error instanceof AccountError) {
     const mapped = ACCOUNT_ERRORS[error.code];
     return new ScimError(
