@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,7 +30,6 @@ function tryMount(dir: string): boolean {
 async function fill(dir: string): Promise<string> {
   const filler = path.join(dir, 'filler');
   const chunk = Buffer.alloc(64 * 1024, 1);
-  const { open } = await import('node:fs/promises');
   const handle = await open(filler, 'w');
   try {
     for (;;) await handle.write(chunk);
