@@ -20,6 +20,11 @@ export interface Config {
   publicBridgeUrl: string;
   sessionPath: string | undefined;
   sessionBase64: string | undefined;
+  /**
+   * A file holding the bearer token, read at start so the bridge unlocks its session file and
+   * starts the provision watcher at boot instead of at the first IdP request (P11 opt-in).
+   */
+  tokenFile: string | undefined;
   accountName: string;
   ownerEmail: string;
   logLevel: string;
@@ -276,6 +281,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     publicBridgeUrl,
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
+    tokenFile: (() => {
+      const file = pick('tokenFile', 'SCIMBRIDGE_TOKEN_FILE');
+      return file && path.resolve(cwd, file);
+    })(),
     accountName: pick('accountName', 'SCIMBRIDGE_ACCOUNT_NAME') ?? 'My Team',
     ownerEmail: pick('ownerEmail', 'SCIMBRIDGE_OWNER_EMAIL') ?? 'owner@example.com',
     logLevel,

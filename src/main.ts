@@ -379,6 +379,13 @@ export async function startBridgeService(
     ),
     publicUrl: config.publicBridgeUrl,
   });
+  try {
+    if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
+  } catch (error) {
+    watcher.stop();
+    httpClient?.close();
+    throw error;
+  }
   const server = await createBridgeApp({
     scim: {
       client,
@@ -419,6 +426,36 @@ export async function startBridgeService(
       httpClient?.close();
     },
   };
+}
+
+/**
+ * The operator's opt-in (DESIGN.md, P11): the token given at start opens the session file
+ * now, so the watcher runs from boot. A token that does not open it stops the start with
+ * one line: running on would look healthy and refuse every IdP request.
+ */
+async function unlockAtStart(verifier: TokenVerifier, tokenFile: string): Promise<void> {
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read the token file ${tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
+    );
+  }
+  const check = await verifier.verifyToken(token);
+  if (check.ok) return;
+  switch (check.reason) {
+    case 'wrong_token':
+      throw new ConfigError(
+        `the token in ${tokenFile} does not open the session file (${verifier.sessionSource}): they come from different credentials; give the bridge the token and the session file that one \`scimbridge provisioning setup\` wrote`,
+      );
+    case 'session_unavailable':
+      throw new ConfigError(`cannot read the session file: ${verifier.sessionProblem ?? 'unknown problem'}`);
+    default:
+      throw new ConfigError(
+        `${tokenFile} does not hold a bearer token (sbt_…): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
+      );
+  }
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {

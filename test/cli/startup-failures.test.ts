@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../support/processes.ts';
+import { execCli, freePort, spawnCli } from '../support/processes.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -229,6 +229,51 @@ describe('start-up failures', () => {
       },
     );
     assertOneLine(ended, /cannot write the data directory .*root-only\/data \(EACCES\)/);
+  });
+
+  test('a token that does not open the session file stops the start; the right one starts the watcher at boot', async () => {
+    const data = dataDir('token-data');
+    const env = { PATH: process.env.PATH ?? '' };
+    const first = await execCli(
+      ['provisioning', 'setup', '--data-dir', data, '--token-out', path.join(dir, 'old-token')],
+      env,
+    );
+    assert.equal(first.code, 0, first.stderr);
+    // Regenerated: the first token no longer matches the session file in the data directory.
+    const second = await execCli(
+      ['provisioning', 'setup', '--data-dir', data, '--token-out', path.join(dir, 'token')],
+      env,
+    );
+    assert.equal(second.code, 0, second.stderr);
+    const args = ['--console-port', '0', '--bridge-port', '0'];
+    assertOneLine(
+      await run(['start', '--data-dir', data, ...args, '--token-file', path.join(dir, 'old-token')]),
+      /the token in .*old-token does not open the session file \(file .*scimsession\)/,
+    );
+    assertOneLine(
+      await run([
+        'bridge',
+        'serve',
+        '--session',
+        path.join(data, 'scimsession'),
+        '--bridge-port',
+        '0',
+        '--token-file',
+        path.join(dir, 'old-token'),
+      ]),
+      /does not open the session file/,
+    );
+    assertOneLine(
+      await run(['start', '--data-dir', data, ...args, '--token-file', path.join(dir, 'missing')]),
+      /cannot read the token file .*missing \(ENOENT\)/,
+    );
+    const started = spawnCli(['start', '--data-dir', data, ...args, '--token-file', path.join(dir, 'token')]);
+    try {
+      await started.waitFor(/provision watcher started/);
+      await started.waitFor(/scimbridge is running/);
+    } finally {
+      await started.stop();
+    }
   });
 
   test('a bad value names the flag it came from', async () => {

@@ -75,6 +75,10 @@ export function registerServeCommands(program: Command): void {
           'the session file (SCIMBRIDGE_SESSION; or base64 in SCIMBRIDGE_SESSION_B64, or a mounted secret named scimsession)',
         )
         .option(
+          '--token-file <file>',
+          'the bearer token, read at start: unlocks the session file and starts the provision watcher at boot (SCIMBRIDGE_TOKEN_FILE)',
+        )
+        .option(
           '--account-url <url>',
           "the account server's address; default: the one in the session file (SCIMBRIDGE_ACCOUNT_URL)",
         )

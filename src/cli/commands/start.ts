@@ -41,6 +41,10 @@ export function registerStartCommand(program: Command): void {
                 'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)',
               )
               .option(
+                '--token-file <file>',
+                'the bearer token, read at start: unlocks the session file and starts the provision watcher at boot (SCIMBRIDGE_TOKEN_FILE)',
+              )
+              .option(
                 '--log-level <level>',
                 'fatal, error, warn, info, debug, trace or silent (SCIMBRIDGE_LOG_LEVEL)',
               )
