@@ -53,6 +53,7 @@ import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
+import { storageArgs } from './command-hints.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { RecentLogLines } from './logging.ts';
 import { openStore } from './storage/open-store.ts';
@@ -264,7 +265,7 @@ function startMailSender(
   const mailLogger = deps.logger.child({ part: 'mail' });
   if (config.smtpUrl === undefined) {
     mailLogger.info(
-      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+      `no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with \`scimbridge mail list${storageArgs(config)}\``,
     );
     return undefined;
   }

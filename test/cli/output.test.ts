@@ -70,6 +70,20 @@ describe('CLI output', () => {
     });
   }
 
+  test('hints in other commands name the --data-dir they were given', async () => {
+    const dataDir = path.join(dir, 'data');
+    const env = { PATH: process.env.PATH ?? '' };
+    const shown = await execCli(['mail', 'show', 'no-such-id', '--data-dir', dataDir], env);
+    assert.equal(shown.code, 1);
+    assert.match(shown.stderr, new RegExp(`see scimbridge mail list --data-dir ${dataDir}\\)`));
+    const off = await execCli(['provisioning', 'deactivate', '--data-dir', dataDir], env);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(
+      off.stdout,
+      new RegExp(`scimbridge provisioning setup --data-dir ${dataDir} --token-out <file>`),
+    );
+  });
+
   test('the hints `start` prints carry its --data-dir and account address, and work as printed', async () => {
     const dataDir = path.join(dir, 'elsewhere');
     const consolePort = await freePort();

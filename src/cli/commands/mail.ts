@@ -10,6 +10,7 @@ import { messageIdFor } from '../../account/mail/sender.ts';
 import { formatUtc, MailDataError, renderMail } from '../../account/mail/templates.ts';
 import type { MailState, OutboxMessage } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
+import { storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { SQLITE_FILE_NAME } from '../../storage/open-store.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
@@ -90,15 +91,15 @@ export async function listMail(
 export async function showMail(
   store: Store,
   id: string,
-  context: { from: string },
+  context: { from: string /** ` --data-dir …` of this command, for the hint. */; storageArgs?: string },
   out: Output,
 ): Promise<void> {
+  const list = `scimbridge mail list${context.storageArgs ?? ''}`;
   if (!ID_SHAPE.test(id)) {
-    throw new MailCommandError(`"${clean(id.slice(0, 100))}" is not a message id (see scimbridge mail list)`);
+    throw new MailCommandError(`"${clean(id.slice(0, 100))}" is not a message id (see ${list})`);
   }
   const message = await store.getMail(id);
-  if (message === undefined)
-    throw new MailCommandError(`no message with id ${id} (see scimbridge mail list)`);
+  if (message === undefined) throw new MailCommandError(`no message with id ${id} (see ${list})`);
   out.write(describe(message, context.from));
 }
 
@@ -172,15 +173,15 @@ export function registerMailCommands(program: Command): void {
       .option('--mail-from <address>', 'the From header the server uses (SCIMBRIDGE_MAIL_FROM)')
       .option('--account-url <url>', "the account server's public address (SCIMBRIDGE_ACCOUNT_URL)"),
   ).action(async (id: string, options: Record<string, unknown>) => {
-    await withStore(options, async (store, from) => {
-      await showMail(store, id, { from }, process.stdout);
+    await withStore(options, async (store, from, args) => {
+      await showMail(store, id, { from, storageArgs: args }, process.stdout);
     });
   });
 }
 
 async function withStore(
   options: Record<string, unknown>,
-  work: (store: Store, from: string) => Promise<void>,
+  work: (store: Store, from: string, storageArgs: string) => Promise<void>,
 ): Promise<void> {
   const config = loadConfig(process.env, flagsOf(options));
   const file = path.join(config.dataDir, SQLITE_FILE_NAME);
@@ -190,5 +191,7 @@ async function withStore(
     process.exitCode = 1;
     return;
   }
-  await withConfiguredStore(config, [MailCommandError], (store) => work(store, config.mailFrom));
+  await withConfiguredStore(config, [MailCommandError], (store) =>
+    work(store, config.mailFrom, storageArgs(config)),
+  );
 }

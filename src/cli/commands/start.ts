@@ -1,10 +1,10 @@
 /** `scimbridge start`: account server and bridge in one process (the default deployment for small teams). */
 import type { Command } from 'commander';
 import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
+import { provisioningSetupHint, storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
-import { provisioningSetupHint, storageArgs } from '../hints.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
   flagsOf,

@@ -5,7 +5,7 @@
  * `start --data-dir /srv/team` would set up provisioning in ./data, which nothing reads.
  */
 import path from 'node:path';
-import type { Config } from '../config.ts';
+import type { Config } from './config.ts';
 
 /** One shell word: quoted only when it has to be. */
 export function shellWord(text: string): string {
