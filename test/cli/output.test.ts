@@ -26,7 +26,14 @@ function runWithClosedStdout(args: string[]): Promise<{ code: number | null; std
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  // A command that hangs on its closed output fails here instead of hanging the suite.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
 }
 
 describe('CLI output', () => {
@@ -69,6 +76,45 @@ describe('CLI output', () => {
       assert.equal(ended.code, 0, ended.stderr);
     });
   }
+
+  test('`scimbridge start | head -1`: the server ends quietly at its next log line, it does not hang', async () => {
+    const bridgePort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'start',
+        '--data-dir',
+        path.join(dir, 'server'),
+        '--console-port',
+        '0',
+        '--bridge-port',
+        String(bridgePort),
+      ],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Like head -1: read the first line, then go away.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    // Wait for the bridge to listen, then make it log.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const answered = await fetch(`http://127.0.0.1:${bridgePort}/scim/v2/Users`).catch(() => undefined);
+      if (answered !== undefined || child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, `exit code; stderr:\n${stderr}`);
+    assert.doesNotMatch(stderr, /EPIPE|^\s+at /m, stderr);
+  });
 
   test('hints in other commands name the --data-dir they were given', async () => {
     const dataDir = path.join(dir, 'data');
