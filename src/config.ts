@@ -20,6 +20,11 @@ export interface Config {
   publicBridgeUrl: string;
   sessionPath: string | undefined;
   sessionBase64: string | undefined;
+  /**
+   * A file holding the bearer token, read at start so the bridge unlocks its session file and
+   * starts the provision watcher at boot instead of at the first IdP request (P11 opt-in).
+   */
+  tokenFile: string | undefined;
   accountName: string;
   ownerEmail: string;
   logLevel: string;
@@ -102,6 +107,20 @@ const BOOLEAN_WORDS = [...TRUE_WORDS, 'false', '0', 'no'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Settings whose flag is not the config key in kebab case (see cli/options.ts). */
+const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
+  publicBridgeUrl: '--public-url',
+  monitorIntervalSeconds: '--monitor-interval',
+  monitorNoticeIntervalMinutes: '--monitor-notice-interval',
+  monitorBridgeUrls: '--monitor-bridges',
+  networkListFile: '--network-list',
+};
+
+/** The command-line flag that sets `key`, as an operator types it. */
+export function flagNameOf(key: keyof Config): string {
+  return FLAG_NAMES[key] ?? `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd = process.cwd()): Config {
   const pick = (key: keyof Config, envName: string): string | undefined => {
     const flag = flags[key];
@@ -110,12 +129,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     const fromEnv = env[envName];
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   };
+  // An error names the setting as it was given: the flag when a flag was, else the variable.
+  const nameOf = (key: keyof Config, envName: string): string => {
+    const flag = flags[key];
+    return (typeof flag === 'string' && flag !== '') || typeof flag === 'boolean' ? flagNameOf(key) : envName;
+  };
   const port = (key: keyof Config, envName: string, fallback: number): number => {
     const raw = pick(key, envName);
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 0 || value > 65535) {
-      throw new ConfigError(`${envName} must be a port number from 0 to 65535, not "${raw}"`);
+      throw new ConfigError(`${nameOf(key, envName)} must be a port number from 0 to 65535, not "${raw}"`);
     }
     return value;
   };
@@ -124,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 1 || value > max) {
-      throw new ConfigError(`${envName} must be a whole number from 1 to ${max}, not "${raw}"`);
+      throw new ConfigError(`${nameOf(key, envName)} must be a whole number from 1 to ${max}, not "${raw}"`);
     }
     return value;
   };
@@ -134,10 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     try {
       parsed = new URL(raw);
     } catch {
-      throw new ConfigError(`${envName} must be an http(s) URL, not "${raw}"`);
+      throw new ConfigError(`${nameOf(key, envName)} must be an http(s) URL, not "${raw}"`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(`${envName} must be an http(s) URL, not "${raw}"`);
+      throw new ConfigError(`${nameOf(key, envName)} must be an http(s) URL, not "${raw}"`);
     }
     return raw.replace(/\/+$/, '');
   };
@@ -146,31 +170,38 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
   const bridgePort = port('bridgePort', 'SCIMBRIDGE_BRIDGE_PORT', 3002);
   const logLevel = (pick('logLevel', 'SCIMBRIDGE_LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`SCIMBRIDGE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+    throw new ConfigError(
+      `${nameOf('logLevel', 'SCIMBRIDGE_LOG_LEVEL')} must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`,
+    );
   }
   const logFormat = (pick('logFormat', 'SCIMBRIDGE_LOG_FORMAT') ?? 'json').toLowerCase();
   if (logFormat !== 'json' && logFormat !== 'pretty') {
-    throw new ConfigError(`SCIMBRIDGE_LOG_FORMAT must be json or pretty, not "${logFormat}"`);
+    throw new ConfigError(
+      `${nameOf('logFormat', 'SCIMBRIDGE_LOG_FORMAT')} must be json or pretty, not "${logFormat}"`,
+    );
   }
   const databaseUrl = pick('databaseUrl', 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(
-      'DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+      `${nameOf('databaseUrl', 'DATABASE_URL')} must be a postgres:// or postgresql:// URL (leave it unset for SQLite)`,
     );
   }
   const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
   const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
   if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
     throw new ConfigError(
-      `SCIMBRIDGE_CONFIRMATION_INTERVAL must be a whole number of seconds from 30 to 86400, not "${confirmationRaw}"`,
+      `${nameOf('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL')} must be a whole number of seconds from 30 to 86400, not "${confirmationRaw}"`,
     );
   }
-  const trustProxy = parseTrustProxy(pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false');
+  const trustProxy = parseTrustProxy(
+    pick('trustProxy', 'SCIMBRIDGE_TRUST_PROXY') ?? 'false',
+    nameOf('trustProxy', 'SCIMBRIDGE_TRUST_PROXY'),
+  );
   const tlsCert = pick('tlsCert', 'SCIMBRIDGE_TLS_CERT');
   const tlsKey = pick('tlsKey', 'SCIMBRIDGE_TLS_KEY');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw new ConfigError(
-      'SCIMBRIDGE_TLS_CERT and SCIMBRIDGE_TLS_KEY go together: give both files, or neither',
+      '--tls-cert and --tls-key (SCIMBRIDGE_TLS_CERT, SCIMBRIDGE_TLS_KEY) go together: give both files, or neither',
     );
   }
   const explicitAccountUrl = pick('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL');
@@ -186,7 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(`${envName} must be a whole number from ${min} to ${max}, not "${raw}"`);
+      throw new ConfigError(
+        `${nameOf(key, envName)} must be a whole number from ${min} to ${max}, not "${raw}"`,
+      );
     }
     return value;
   };
@@ -201,7 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
         if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return entry.replace(/\/+$/, '');
       } catch {}
       throw new ConfigError(
-        `SCIMBRIDGE_MONITOR_BRIDGES must be a comma-separated list of http(s) URLs, not "${entry}"`,
+        `${nameOf('monitorBridgeUrls', 'SCIMBRIDGE_MONITOR_BRIDGES')} must be a comma-separated list of http(s) URLs, not "${entry}"`,
       );
     });
   const monitorToken = env.SCIMBRIDGE_MONITOR_TOKEN === '' ? undefined : env.SCIMBRIDGE_MONITOR_TOKEN;
@@ -222,7 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       parseSmtpUrl(smtpUrl);
     } catch (error) {
       // The message never repeats the URL: it may hold the SMTP password.
-      throw new ConfigError(`SCIMBRIDGE_SMTP_URL ${(error as Error).message}`);
+      throw new ConfigError(`${nameOf('smtpUrl', 'SCIMBRIDGE_SMTP_URL')} ${(error as Error).message}`);
     }
   }
   const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
@@ -230,12 +263,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
   if (!MAIL_FROM_SHAPE.test(mailFrom)) {
     throw new ConfigError(
-      `SCIMBRIDGE_MAIL_FROM must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,
+      `${nameOf('mailFrom', 'SCIMBRIDGE_MAIL_FROM')} must be an address or "Name <address>", not "${mailFrom.replace(/[\r\n]/g, ' ')}"`,
     );
   }
   const requireTls = (pick('smtpRequireTls', 'SCIMBRIDGE_SMTP_REQUIRE_TLS') ?? 'true').toLowerCase();
   if (!BOOLEAN_WORDS.includes(requireTls)) {
-    throw new ConfigError(`SCIMBRIDGE_SMTP_REQUIRE_TLS must be true or false, not "${requireTls}"`);
+    throw new ConfigError(
+      `${nameOf('smtpRequireTls', 'SCIMBRIDGE_SMTP_REQUIRE_TLS')} must be true or false, not "${requireTls}"`,
+    );
   }
   const passwordIterations = Number(pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS') ?? 600_000);
   if (
@@ -244,7 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     passwordIterations > 10_000_000
   ) {
     throw new ConfigError(
-      `SCIMBRIDGE_PASSWORD_ITERATIONS must be a whole number from 1000 to 10000000 (default 600000; lower only in tests), not "${pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')}"`,
+      `${nameOf('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')} must be a whole number from 1000 to 10000000 (default 600000; lower only in tests), not "${pick('passwordIterations', 'SCIMBRIDGE_PASSWORD_ITERATIONS')}"`,
     );
   }
 
@@ -258,6 +293,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     publicBridgeUrl,
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
+    tokenFile: (() => {
+      const file = pick('tokenFile', 'SCIMBRIDGE_TOKEN_FILE');
+      return file && path.resolve(cwd, file);
+    })(),
     accountName: pick('accountName', 'SCIMBRIDGE_ACCOUNT_NAME') ?? 'My Team',
     ownerEmail: pick('ownerEmail', 'SCIMBRIDGE_OWNER_EMAIL') ?? 'owner@example.com',
     logLevel,
@@ -310,14 +349,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
 }
 
 /** `true`/`false` (and 1/0, yes/no), or a list of proxy addresses and CIDR ranges. */
-function parseTrustProxy(raw: string): boolean | string {
+function parseTrustProxy(raw: string, name: string): boolean | string {
   const text = raw.trim().toLowerCase();
   if (TRUE_WORDS.includes(text)) return true;
   if (['false', '0', 'no', ''].includes(text)) return false;
   const entries = text.split(',').map((entry) => entry.trim());
   if (entries.some((entry) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry))) {
     throw new ConfigError(
-      `SCIMBRIDGE_TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses or CIDR ranges, not "${raw}"`,
+      `${name} must be true, false, or a comma-separated list of proxy addresses or CIDR ranges, not "${raw}"`,
     );
   }
   return entries.join(',');

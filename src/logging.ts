@@ -119,9 +119,12 @@ export function createLogger(options: {
       ? pinoPretty({
           translateTime: 'SYS:standard',
           colorize: options.destination === undefined && process.stdout.isTTY === true,
-          destination: options.destination ?? 1,
+          destination: options.destination ?? process.stdout,
         })
-      : (options.destination ?? pino.destination(1));
+      : // process.stdout, not a raw fd 1: when the reader of a pipe goes away (`| head`), its
+        // EPIPE reaches cli/output.ts, which ends the process quietly. pino's fd writer retries
+        // a failed write forever instead, and the server hangs on its next log line.
+        (options.destination ?? process.stdout);
   const { recent } = options;
   if (!recent) return pino(base, primary);
   // pino writes one finished line per call: tee it, cheaper than a multistream.

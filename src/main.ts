@@ -61,10 +61,12 @@ import { createBridgeObservability } from './bridge/observability.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
+import { storageArgs } from './command-hints.ts';
 import { type Config, ConfigError } from './config.ts';
 import { checkDataDir, prepareDataDir } from './data-dir.ts';
 import type { RecentLogLines } from './logging.ts';
-import { openStore } from './storage/open-store.ts';
+import { sqliteOpenFailure } from './storage/open-failure.ts';
+import { openStore, SQLITE_FILE_NAME } from './storage/open-store.ts';
 
 export const VERSION = '0.1.0';
 
@@ -171,6 +173,11 @@ export function openOutboxKey(config: Config, options: { create: boolean }): Loa
     });
   } catch (error) {
     if (error instanceof OutboxKeyError) throw new ConfigError(error.message);
+    // The data directory could not be made or written (a file in its path, no permission,
+    // a full disk): the same one line as when the database cannot be opened there.
+    if (typeof (error as { code?: unknown }).code === 'string' && !(error instanceof ConfigError)) {
+      throw sqliteOpenFailure(error, config.dataDir, path.join(config.dataDir, SQLITE_FILE_NAME));
+    }
     throw error;
   }
 }
@@ -351,7 +358,7 @@ function startMailSender(
   const mailLogger = deps.logger.child({ part: 'mail' });
   if (config.smtpUrl === undefined) {
     mailLogger.info(
-      'no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with `scimbridge mail list`',
+      `no SMTP server configured (SCIMBRIDGE_SMTP_URL): e-mail stays queued; read it with \`scimbridge mail list${storageArgs(config)}\``,
     );
     return undefined;
   }
@@ -468,6 +475,13 @@ export async function startBridgeService(
     publicUrl: config.publicBridgeUrl,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
   });
+  try {
+    if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
+  } catch (error) {
+    watcher.stop();
+    httpClient?.close();
+    throw error;
+  }
   const server = await createBridgeApp({
     scim: {
       client,
@@ -508,6 +522,36 @@ export async function startBridgeService(
       httpClient?.close();
     },
   };
+}
+
+/**
+ * The operator's opt-in (DESIGN.md, P11): the token given at start opens the session file
+ * now, so the watcher runs from boot. A token that does not open it stops the start with
+ * one line: running on would look healthy and refuse every IdP request.
+ */
+async function unlockAtStart(verifier: TokenVerifier, tokenFile: string): Promise<void> {
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read the token file ${tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
+    );
+  }
+  const check = await verifier.verifyToken(token);
+  if (check.ok) return;
+  switch (check.reason) {
+    case 'wrong_token':
+      throw new ConfigError(
+        `the token in ${tokenFile} does not open the session file (${verifier.sessionSource}): they come from different credentials; give the bridge the token and the session file that one \`scimbridge provisioning setup\` wrote`,
+      );
+    case 'session_unavailable':
+      throw new ConfigError(`cannot read the session file: ${verifier.sessionProblem ?? 'unknown problem'}`);
+    default:
+      throw new ConfigError(
+        `${tokenFile} does not hold a bearer token (sbt_…): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
+      );
+  }
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {

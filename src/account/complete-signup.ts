@@ -14,7 +14,12 @@ import { MAX_PASSWORD_ITERATIONS, MIN_PASSWORD_ITERATIONS } from '../crypto/memb
 import { isProofShaped, isValidProofParameters } from '../crypto/sign-in-proof.ts';
 import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso, signupSettings } from './deps.ts';
-import { hashInvitationToken, invitationStatus, isInvitationTokenShaped } from './invitations.ts';
+import {
+  hashInvitationToken,
+  invitationStatus,
+  isInvitationTokenShaped,
+  revokeInvitations,
+} from './invitations.ts';
 import type { Account, Invitation, Member } from './model.ts';
 import { hashProof } from './proof-hash.ts';
 import { SignupError } from './signup-errors.ts';
@@ -54,7 +59,19 @@ const MESSAGES = {
   invitation_revoked:
     'This sign-up link no longer works: a newer invitation replaced it. Use the link in your most recent invitation e-mail.',
   member_unavailable: 'This account cannot be signed up. Ask your administrator for help.',
+  member_suspended:
+    'This account is suspended, so its invitation no longer works. If you should have access, ask your administrator to reactivate it.',
 } as const;
+
+/**
+ * A suspended person's link (revoked at suspension) says why it stopped working, rather
+ * than "replaced by a newer invitation", which would send them looking for a mail that
+ * never comes. Only a holder of a real link of that member learns this.
+ */
+function suspendedError(member: Member | undefined): SignupError | undefined {
+  if (member === undefined || member.state !== 'suspended') return undefined;
+  return new SignupError('member_suspended', MESSAGES.member_suspended);
+}
 
 function statusError(invitation: Invitation, now: string): SignupError | undefined {
   const status = invitationStatus(invitation, now);
@@ -83,12 +100,12 @@ function usable(member: Member | undefined): member is Member {
 /** For the sign-up page: who is invited to what, or the SignupError that explains the link. */
 export async function viewInvitation(deps: AccountDeps, token: string): Promise<InvitationView> {
   const invitation = await findInvitation(deps, token);
-  const problem = statusError(invitation, nowIso(deps));
-  if (problem) throw problem;
   const [member, account] = await Promise.all([
     deps.store.getMember(invitation.memberId),
     deps.store.getAccount(),
   ]);
+  const problem = suspendedError(member) ?? statusError(invitation, nowIso(deps));
+  if (problem) throw problem;
   if (!usable(member) || account === undefined) {
     throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
   }
@@ -218,6 +235,8 @@ export async function completeSignup(
 ): Promise<SignupOutcome> {
   // Cheap checks first: a forged or dead link costs no scrypt.
   const found = await findInvitation(deps, token);
+  const suspended = suspendedError(await deps.store.getMember(found.memberId));
+  if (suspended) throw suspended;
   const early = statusError(found, nowIso(deps));
   if (early && early.code !== 'invitation_used') throw early;
   const proofHash = early ? '' : await hashProof(submission.proof);
@@ -245,6 +264,8 @@ export async function completeSignup(
       throw new SignupError('invitation_used', MESSAGES.invitation_used);
     }
     const member = await tx.getMember(invitation.memberId);
+    const suspendedNow = suspendedError(member);
+    if (suspendedNow) throw suspendedNow;
     if (!usable(member) || account === undefined) {
       throw new SignupError('member_unavailable', MESSAGES.member_unavailable);
     }
@@ -274,7 +295,7 @@ export async function completeSignup(
       proofHash,
       createdAt: now,
     });
-    await tx.revokeOpenInvitations(member.id, now);
+    await revokeInvitations(tx, member.id, now, 'the member signed up');
     await recordActivity(
       deps,
       tx,

@@ -24,7 +24,9 @@ export type AccountErrorCode =
   /** The account's firewall refused the bridge's address (P4); the message names the address and the rule. */
   | 'firewall_blocked'
   /** The bridge could not reach the account server (network, timeout, server down): retry later (P22). */
-  | 'account_unreachable';
+  | 'account_unreachable'
+  /** The account's database cannot take writes now (disk full, read-only, server down): retry later. */
+  | 'storage_unavailable';
 
 /** Facts an operator acts on, kept as fields so that no one has to parse them out of the message. */
 export interface AccountErrorFacts {

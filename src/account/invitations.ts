@@ -72,7 +72,7 @@ export async function issueInvitation(
     usedAt: null,
     revokedAt: null,
   };
-  if (!firstForMember) await ops.revokeOpenInvitations(member.id, now);
+  if (!firstForMember) await revokeInvitations(ops, member.id, now, 'replaced by a newer invitation');
   await ops.insertInvitation(invitation);
   const link = signupLink(settings.accountUrl, token);
   const data: InvitationMailData = {
@@ -84,4 +84,19 @@ export async function issueInvitation(
   };
   if (sendMail) await enqueueMail(deps, ops, now, member.email, 'invitation', data);
   return { invitation, link };
+}
+
+/**
+ * Ends every open invitation of a member, and gives up the invitation mail still queued for
+ * them: its link no longer works, and sending it later (SMTP set up after the fact) would
+ * only mislead. The rows stay in the outbox as `failed` with the reason, without the link.
+ */
+export async function revokeInvitations(
+  ops: StoreOps,
+  memberId: string,
+  now: string,
+  reason: 'replaced by a newer invitation' | 'the member was suspended' | 'the member signed up',
+): Promise<void> {
+  await ops.revokeOpenInvitations(memberId, now);
+  await ops.dropQueuedMail(memberId, 'invitation', `not sent: ${reason}`);
 }

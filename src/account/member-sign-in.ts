@@ -26,6 +26,8 @@ const DECOY_SECRET = 'sign-in-decoy-v1';
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets. */
 const MAX_EMAIL_LENGTH = 256;
 const FAILED = 'The e-mail address or the password is not right.';
+const SUSPENDED =
+  'This account is suspended. If you should have access, ask your administrator to reactivate it.';
 
 export function parseEmail(value: unknown): string {
   if (
@@ -97,9 +99,10 @@ export async function verifySignIn(
     await spendProofCheck(proof);
     throw new SignupError('sign_in_failed', FAILED);
   }
-  if (!(await verifyProof(proof, credential.proofHash)) || !maySignIn(member)) {
-    throw new SignupError('sign_in_failed', FAILED);
-  }
+  if (!(await verifyProof(proof, credential.proofHash))) throw new SignupError('sign_in_failed', FAILED);
+  // Said only to whoever proved the password: it tells a stranger nothing.
+  if (member?.state === 'suspended') throw new SignupError('member_suspended', SUSPENDED);
+  if (!maySignIn(member)) throw new SignupError('sign_in_failed', FAILED);
   return member;
 }
 

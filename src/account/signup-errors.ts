@@ -11,8 +11,10 @@ export type SignupErrorCode =
   | 'invitation_used'
   /** A newer link replaced it, or the member was suspended. */
   | 'invitation_revoked'
-  /** The member cannot sign up (any more): suspended, deleted, or already signed up. */
+  /** The member cannot sign up (any more): deleted, or already signed up. */
   | 'member_unavailable'
+  /** The member is suspended: their links and sign-in say so (after the link or password checked out). */
+  | 'member_suspended'
   /** The request is malformed; the message says which field and why. */
   | 'invalid_input'
   /** The member is not in a state where this makes sense (e.g. resend for a signed-up member). */
@@ -43,6 +45,7 @@ export const SIGNUP_ERROR_STATUS: Record<SignupErrorCode, number> = {
   invitation_used: 410,
   invitation_revoked: 410,
   member_unavailable: 410,
+  member_suspended: 403,
   invalid_input: 400,
   not_invitable: 409,
   sign_in_failed: 401,

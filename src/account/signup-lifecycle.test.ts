@@ -168,13 +168,25 @@ for (const db of testDatabases()) {
       assert.equal(await f.deps.store.getMemberCredential(member.id), undefined);
     });
 
-    test('suspension revokes the link; reactivation before sign-up sends a new one', async () => {
+    test('suspension revokes the link, which then says the account is suspended, and drops the queued mail; reactivation before sign-up sends a new one', async () => {
       const { member, token } = await invite();
       await updateMember(f.deps, member.id, memberInput({ active: false }));
-      assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'invitation_revoked');
+      assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'member_suspended');
+      await assert.rejects(() => viewInvitation(f.deps, token), /account is suspended/);
       const submission = await signupSubmission(PASSWORD);
-      assert.equal(await signupCode(() => completeSignup(f.deps, token, submission)), 'invitation_revoked');
+      assert.equal(await signupCode(() => completeSignup(f.deps, token, submission)), 'member_suspended');
+      // The queued invitation is never sent: it is failed, says why, and keeps no link.
+      const [dropped] = await f.mail();
+      assert.equal(dropped!.state, 'failed');
+      assert.equal(dropped!.lastError, 'not sent: the member was suspended');
+      assert.equal(dropped!.data.link, undefined);
       await updateMember(f.deps, member.id, memberInput({ active: true }));
+      const mails = await f.mail();
+      assert.deepEqual(
+        mails.map((m) => m.state),
+        ['failed', 'queued'],
+        'the new invitation is queued',
+      );
       const fresh = await latestInvitationToken(f, 'grace@acme.test');
       assert.notEqual(fresh, token);
       await completeSignup(f.deps, fresh, submission);
@@ -184,7 +196,11 @@ for (const db of testDatabases()) {
     test('a member deleted through SCIM cannot sign up with an old link', async () => {
       const { member, token } = await invite();
       await deleteMember(f.deps, member.id);
-      assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'invitation_revoked');
+      assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'member_suspended');
+      assert.deepEqual(
+        (await f.mail()).map((m) => m.state),
+        ['failed'],
+      );
     });
 
     test('reactivated under another address (P15): the previous person keeps their keys; the new one is invited', async () => {
@@ -222,7 +238,16 @@ for (const db of testDatabases()) {
       assert.equal(await signupCode(() => viewInvitation(f.deps, token)), 'invitation_revoked');
       assert.equal((await viewInvitation(f.deps, fresh)).email, 'grace@acme.test');
       assert.equal((await f.actions()).at(-1), 'member.invitation_resent');
-      assert.equal((await f.mail()).filter((m) => m.to === 'grace@acme.test').length, 2);
+      const mails = (await f.mail()).filter((m) => m.to === 'grace@acme.test');
+      assert.equal(mails.length, 2);
+      // Only the mail with the working link is still to be sent.
+      assert.deepEqual(
+        mails.map((m) => [m.state, m.data.link === undefined ? 'no link' : 'link', m.lastError]),
+        [
+          ['failed', 'no link', 'not sent: replaced by a newer invitation'],
+          ['queued', 'link', null],
+        ],
+      );
       assert.equal(member.state, 'invited');
     });
 
@@ -370,8 +395,17 @@ for (const db of testDatabases()) {
       assert.ok(await memberOfSession(f.deps, two.sessionToken));
       await updateMember(f.deps, memberId, memberInput({ active: false }));
       assert.equal(await memberOfSession(f.deps, two.sessionToken), undefined);
+      // The right password learns that the account is suspended; a wrong one learns nothing.
       assert.equal(
         await signupCode(() => signIn(f.deps, { email: 'grace@acme.test', proof })),
+        'member_suspended',
+      );
+      const wrong = await deriveSignInProof(
+        'not the password',
+        await signInParameters(f.deps, 'grace@acme.test'),
+      );
+      assert.equal(
+        await signupCode(() => signIn(f.deps, { email: 'grace@acme.test', proof: wrong })),
         'sign_in_failed',
       );
     });

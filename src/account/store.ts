@@ -23,6 +23,7 @@ import type {
   MailClaim,
   MailOutcome,
   MailState,
+  MailTemplate,
   Member,
   MemberCredential,
   MemberKeys,
@@ -331,6 +332,12 @@ export interface StoreOps {
    * the message. Returns false (and writes nothing) when the claim was lost.
    */
   finishMail(id: string, claimId: string, outcome: MailOutcome): Promise<boolean>;
+  /**
+   * Gives up the queued `template` messages of one member (their link no longer works):
+   * they become `failed` with `reason`, lose their `link`, and are never sent. Returns how
+   * many.
+   */
+  dropQueuedMail(memberId: string, template: MailTemplate, reason: string): Promise<number>;
 
   insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
   getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;

@@ -4,14 +4,14 @@
  * in, and one who comes back before signing up gets a working invitation again.
  */
 import type { AccountDeps } from './deps.ts';
-import { issueInvitation } from './invitations.ts';
+import { issueInvitation, revokeInvitations } from './invitations.ts';
 import type { Account, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
 
 export async function endAccessOfSuspended(ops: StoreOps, memberId: string, now: string): Promise<void> {
-  // A link in their mailbox must not work, and a session must not outlive the suspension:
-  // it would work again after a reactivation.
-  await ops.revokeOpenInvitations(memberId, now);
+  // A link in their mailbox must not work (and a queued one is not sent), and a session must
+  // not outlive the suspension: it would work again after a reactivation.
+  await revokeInvitations(ops, memberId, now, 'the member was suspended');
   await ops.deleteSessionsOfMember(memberId);
 }
 

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { StoreOpenError } from '../storage/open-failure.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
@@ -16,7 +17,10 @@ import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerVaultCommands } from './commands/vaults.ts';
-import { endQuietlyWhenPipeCloses } from './terminal.ts';
+import { endQuietlyOnClosedOutput } from './output.ts';
+import { StartupError } from './startup-failure.ts';
+
+endQuietlyOnClosedOutput();
 
 const program = new Command()
   .name('scimbridge')
@@ -36,12 +40,10 @@ registerGroupCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
 
-endQuietlyWhenPipeCloses();
-
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StoreOpenError || error instanceof StartupError) {
     process.stderr.write(`scimbridge: ${error.message}\n`);
     process.exit(1);
   }

@@ -16,14 +16,3 @@ export function table(rows: readonly string[][]): string {
     )
     .join('');
 }
-
-/**
- * `scimbridge member list | head`: when the reader closes the pipe, stop quietly with exit
- * code 0 instead of dying on EPIPE with a stack trace.
- */
-export function endQuietlyWhenPipeCloses(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
-}

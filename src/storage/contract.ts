@@ -1269,6 +1269,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
     });
 
+    test('dropQueuedMail gives up one member’s queued mail of one template, without its link', async () => {
+      const forMember = (id: string, memberId: string, extra: Partial<OutboxMessage> = {}) => ({
+        ...makeMail(id),
+        data: { memberId, link: 'https://example.com/signup/x', accountName: 'Acme' },
+        ...extra,
+      });
+      await store.enqueueMail(forMember('mine', 'm-1'));
+      await store.enqueueMail(forMember('mine-sent', 'm-1', { state: 'sent' }));
+      await store.enqueueMail(forMember('mine-change', 'm-1', { template: 'email_change' }));
+      await store.enqueueMail(forMember('theirs', 'm-2'));
+      assert.equal(await store.dropQueuedMail('m-1', 'invitation', 'not sent: the member was suspended'), 1);
+      const dropped = await store.getMail('mine');
+      assert.equal(dropped?.state, 'failed');
+      assert.equal(dropped?.lastError, 'not sent: the member was suspended');
+      assert.deepEqual(dropped?.data, { memberId: 'm-1', accountName: 'Acme' });
+      for (const untouched of ['mine-sent', 'mine-change', 'theirs']) {
+        assert.equal((await store.getMail(untouched))?.data.link, 'https://example.com/signup/x', untouched);
+      }
+      assert.equal((await store.getMail('theirs'))?.state, 'queued');
+      assert.equal(await store.dropQueuedMail('m-1', 'invitation', 'again'), 0);
+    });
+
     describe('outbox claims', () => {
       const T0 = '2024-01-01T00:00:00.000Z';
       const T1 = '2024-01-01T00:01:00.000Z';

@@ -1,10 +1,12 @@
 /**
  * Picks the Store from configuration: PostgreSQL when a postgres:// URL is given (the
- * scale-out mode), else the embedded SQLite file under the data folder.
+ * scale-out mode), else the embedded SQLite file under the data folder. A database that
+ * cannot be opened is a `StoreOpenError` whose message says what to fix.
  */
 import { join } from 'node:path';
 import type { Store } from '../account/store.ts';
 import { createPrivateFile, prepareDataDir } from '../data-dir.ts';
+import { postgresOpenFailure, sqliteOpenFailure } from './open-failure.ts';
 import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 
@@ -14,12 +16,21 @@ export function isPostgresUrl(url: string | undefined): url is string {
   return url !== undefined && /^postgres(ql)?:\/\//i.test(url);
 }
 
-export function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
-  if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore({ connectionString: opts.databaseUrl });
-  // Private whatever the umask (issue 12): the directory 0700 and the file 0600 before SQLite
-  // opens it; SQLite gives the -wal and -shm files the database file's mode.
+export async function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+  if (isPostgresUrl(opts.databaseUrl)) {
+    const url = opts.databaseUrl;
+    return openPostgresStore({ connectionString: url }).catch((error: unknown) => {
+      throw postgresOpenFailure(error, url);
+    });
+  }
   const file = join(opts.dataDir, SQLITE_FILE_NAME);
-  prepareDataDir(opts.dataDir);
-  createPrivateFile(file);
-  return openSqliteStore({ path: file });
+  try {
+    // Private whatever the umask (issue 12): the directory 0700 and the file 0600 before SQLite
+    // opens it; SQLite gives the -wal and -shm files the database file's mode.
+    prepareDataDir(opts.dataDir);
+    createPrivateFile(file);
+    return await openSqliteStore({ path: file });
+  } catch (error) {
+    throw sqliteOpenFailure(error, opts.dataDir, file);
+  }
 }

@@ -100,6 +100,7 @@ const METHODS: Record<keyof StoreOps, true> = {
   saveBridgeHealth: true,
   claimDueMail: true,
   finishMail: true,
+  dropQueuedMail: true,
   insertEmailChangeToken: true,
   getEmailChangeToken: true,
   latestEmailChangeToken: true,

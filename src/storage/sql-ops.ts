@@ -366,6 +366,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       (
         await each(x.many(S.claimDueMail, [claim.claimId, claim.until, now, now, limit]), rows.outboxFromRow)
       ).sort(dueOrder),
+    dropQueuedMail: (memberId, template, reason) =>
+      count(x.run(DROP_QUEUED_MAIL[dialect.name], [reason, template, memberId])),
     finishMail: (id, claimId, outcome) =>
       one(x.run(SQL.finishMail, rows.mailOutcomeValues(id, claimId, outcome))),
 
@@ -401,6 +403,16 @@ const idOf = (row: Row): string => row.id as string;
 
 const firstRow = (table: { names: readonly string[]; rows: unknown[][] }): Row | undefined =>
   table.rows[0] === undefined ? undefined : rowOf(table.names, table.rows[0]);
+
+/** A dropped message keeps no link, sealed or clear (issue 12: nothing usable at rest). */
+const DROP_QUEUED_MAIL = {
+  sqlite:
+    "UPDATE outbox SET state = 'failed', last_error = ?, data = json_remove(data, '$.link', '$.sealedLink'), " +
+    "claim_id = NULL, claimed_until = NULL WHERE state = 'queued' AND template = ? AND json_extract(data, '$.memberId') = ?",
+  postgres:
+    "UPDATE outbox SET state = 'failed', last_error = ?, data = data - 'link' - 'sealedLink', " +
+    "claim_id = NULL, claimed_until = NULL WHERE state = 'queued' AND template = ? AND data->>'memberId' = ?",
+};
 
 const DELETE_QUEUED_MAIL_OF_MEMBER = {
   sqlite: people.deleteQueuedMailOfMemberSql('sqlite'),

@@ -74,9 +74,11 @@ export async function startTestSystem(
     wrapAccountClient?: (client: AccountClient) => AccountClient;
     /** Default: SCIMBRIDGE_TEST_TRANSPORT=http runs every e2e test over the account API. */
     accountTransport?: 'in-process' | 'http';
+    /** An existing folder to run in (e.g. on a small file system); the caller removes it. */
+    dataDir?: string;
   } = {},
 ): Promise<TestSystem> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'scimbridge-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'scimbridge-test-')));
   const config = loadConfig({
     SCIMBRIDGE_DATA_DIR: dataDir,
     SCIMBRIDGE_CONSOLE_PORT: '0',
@@ -170,7 +172,7 @@ export async function startTestSystem(
         await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await client.end();
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
   return testSystem;

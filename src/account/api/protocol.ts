@@ -129,6 +129,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   firewall_blocked: 403,
   // Never sent by the server: the bridge's client raises it when it cannot reach the server.
   account_unreachable: 503,
+  storage_unavailable: 503,
   api_session_invalid: 401,
   sign_in_failed: 401,
   rate_limited: 429,

@@ -20,6 +20,7 @@ import type { FirewallGate } from '../firewall/gate.ts';
 import { listMembersAsStored } from '../list-members.ts';
 import type { ApiSession } from '../model.ts';
 import type { AccountMetrics } from '../server-metrics.ts';
+import { asStorageFailure } from '../storage-failure.ts';
 import { createChannelRegistry } from './channel.ts';
 import { memberViewOf, storedMemberPageJson } from './member-json.ts';
 import {
@@ -385,7 +386,9 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
                 : result;
             } catch (error) {
               const body = toApiError(error);
-              if (body.code === 'internal_error') log.error({ err: error }, 'account API call failed');
+              if (body.code === 'internal_error' || body.code === 'storage_unavailable') {
+                log.error({ err: error, code: body.code }, 'account API call failed');
+              }
               return { status: errorStatus(body), body };
             }
           }),
@@ -554,7 +557,12 @@ function errorStatus(body: ApiErrorBody): number {
 /** Failures the operator should see: our own errors, and refusals of the bridge's address or key. */
 function logRefusal(log: FastifyBaseLogger, error: unknown, body: ApiErrorBody, address: string): void {
   if (body.code === 'internal_error') log.error({ err: error }, 'account API request failed');
-  else if (
+  else if (body.code === 'storage_unavailable') {
+    log.error(
+      { err: error, code: body.code, detail: body.message },
+      'account API refused: the database cannot be written',
+    );
+  } else if (
     body.code === 'firewall_blocked' ||
     body.code === 'sign_in_failed' ||
     body.code === 'rate_limited'
@@ -572,7 +580,11 @@ function sendError(reply: FastifyReply, body: ApiErrorBody): FastifyReply {
     .send(JSON.stringify(body));
 }
 
-function toApiError(error: unknown): ApiErrorBody {
+function toApiError(failure: unknown): ApiErrorBody {
+  const error = asStorageFailure(failure) ?? failure;
+  if (error instanceof AccountError && error.code === 'storage_unavailable') {
+    return { code: error.code, message: error.message, retryAfterSeconds: 30 };
+  }
   if (error instanceof AccountError) {
     return {
       code: error.code,

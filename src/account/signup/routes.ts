@@ -101,6 +101,7 @@ const PAGE_TITLES: Partial<Record<SignupError['code'], string>> = {
   invitation_used: 'This link has been used',
   invitation_revoked: 'This link was replaced',
   member_unavailable: 'This account cannot be signed up',
+  member_suspended: 'This account is suspended',
 };
 
 /** Fastify's own request errors, by code. */
@@ -265,6 +266,12 @@ export async function registerMemberRoutes(
         if (error instanceof SignupError && error.code === 'sign_in_failed') {
           limiter.failed(email, request.ip);
           request.log.info({ outcome: 'sign_in_failed' }, 'member sign-in failed');
+        }
+        if (error instanceof SignupError && error.code === 'member_suspended') {
+          request.log.info(
+            { outcome: 'member_suspended' },
+            'member sign-in refused: the account is suspended',
+          );
         }
         throw error;
       }

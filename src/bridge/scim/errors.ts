@@ -3,6 +3,7 @@
  * stable code; this table decides the HTTP status and `scimType` an IdP sees for each.
  */
 import { AccountError, type AccountErrorCode } from '../../account/errors.ts';
+import { asStorageFailure } from '../../account/storage-failure.ts';
 import { BodyTextError } from '../../json-body.ts';
 import { ScimError, type ScimType } from '../../scim/errors.ts';
 
@@ -26,6 +27,7 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: Scim
   // makes the IdP retry later, so nothing it sent meanwhile is lost (P22).
   firewall_blocked: { status: 503 },
   account_unreachable: { status: 503 },
+  storage_unavailable: { status: 503 },
 };
 
 /** Fastify's own request errors, by code. */
@@ -58,8 +60,10 @@ const REQUEST_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
   },
 };
 
-export function toScimError(error: unknown): ScimError {
-  if (error instanceof ScimError) return error;
+export function toScimError(failure: unknown): ScimError {
+  if (failure instanceof ScimError) return failure;
+  // In one process the account's database errors reach this table as they are.
+  const error = asStorageFailure(failure) ?? failure;
   // A body that is not text: invalid UTF-8 or nesting past the limit is a syntax error; a
   // lone surrogate is a string value that is no text (json-body.ts).
   if (error instanceof BodyTextError) {

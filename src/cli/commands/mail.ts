@@ -11,6 +11,7 @@ import { messageIdFor } from '../../account/mail/sender.ts';
 import { formatUtc, MailDataError, renderMail } from '../../account/mail/templates.ts';
 import type { MailState, OutboxMessage } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
+import { storageArgs } from '../../command-hints.ts';
 import { type Config, loadConfig } from '../../config.ts';
 import { openOutboxKey } from '../../main.ts';
 import { SQLITE_FILE_NAME } from '../../storage/open-store.ts';
@@ -92,15 +93,20 @@ export async function listMail(
 export async function showMail(
   store: Store,
   id: string,
-  context: { from: string; seal?: OutboxSeal | undefined },
+  context: {
+    from: string;
+    seal?: OutboxSeal | undefined;
+    /** ` --data-dir …` of this command, for the hint. */
+    storageArgs?: string;
+  },
   out: Output,
 ): Promise<void> {
+  const list = `scimbridge mail list${context.storageArgs ?? ''}`;
   if (!ID_SHAPE.test(id)) {
-    throw new MailCommandError(`"${clean(id.slice(0, 100))}" is not a message id (see scimbridge mail list)`);
+    throw new MailCommandError(`"${clean(id.slice(0, 100))}" is not a message id (see ${list})`);
   }
   const message = await store.getMail(id);
-  if (message === undefined)
-    throw new MailCommandError(`no message with id ${id} (see scimbridge mail list)`);
+  if (message === undefined) throw new MailCommandError(`no message with id ${id} (see ${list})`);
   out.write(describe(message, context.from, context.seal));
 }
 
@@ -185,7 +191,7 @@ export function registerMailCommands(program: Command): void {
   ).action(async (id: string, options: Record<string, unknown>) => {
     await withStore(options, async (store, from, config) => {
       const seal = openOutboxKey(config, { create: false })?.seal;
-      await showMail(store, id, { from, seal }, process.stdout);
+      await showMail(store, id, { from, seal, storageArgs: storageArgs(config) }, process.stdout);
     });
   });
 }

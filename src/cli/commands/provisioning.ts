@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { deactivateProvisioning } from '../../account/deactivate-provisioning.ts';
 import { AccountError } from '../../account/errors.ts';
 import { randomIds, systemClock } from '../../clock.ts';
+import { storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { openStore } from '../../storage/open-store.ts';
 import { fail } from '../fail.ts';
@@ -64,7 +65,7 @@ export function registerProvisioningCommands(program: Command): void {
       process.stdout.write(
         integration === undefined
           ? 'Provisioning was never set up; nothing to turn off.\n'
-          : 'Provisioning is off. IdP requests are refused until `scimbridge provisioning setup` is run again.\n',
+          : `Provisioning is off. IdP requests are refused until \`scimbridge provisioning setup${storageArgs(config)} --token-out <file>\` is run again.\n`,
       );
     } finally {
       await store.close();

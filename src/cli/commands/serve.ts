@@ -16,6 +16,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { startingUp } from '../startup-failure.ts';
 import { ownerSetupLines } from './owner.ts';
 
 function withServerFlags(command: Command): Command {
@@ -58,7 +59,7 @@ export function registerServeCommands(program: Command): void {
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    const running = await startAccountService(config, { logger });
+    const running = await startingUp(config, () => startAccountService(config, { logger }));
     process.stdout.write(
       [
         `scimbridge account server is running at ${running.address} (account API ${running.address}/api/v1)`,
@@ -79,6 +80,10 @@ export function registerServeCommands(program: Command): void {
           'the session file (SCIMBRIDGE_SESSION; or base64 in SCIMBRIDGE_SESSION_B64, or a mounted secret named scimsession)',
         )
         .option(
+          '--token-file <file>',
+          'the bearer token, read at start: unlocks the session file and starts the provision watcher at boot (SCIMBRIDGE_TOKEN_FILE)',
+        )
+        .option(
           '--account-url <url>',
           "the account server's address; default: the one in the session file (SCIMBRIDGE_ACCOUNT_URL)",
         )
@@ -92,7 +97,7 @@ export function registerServeCommands(program: Command): void {
       format: config.logFormat,
       recentLines: config.logBufferLines,
     });
-    const running = await startBridgeService(config, { logger, recentLogs });
+    const running = await startingUp(config, () => startBridgeService(config, { logger, recentLogs }));
     logger.info(
       {
         sessionSource: running.verifier.sessionSource,

@@ -1,6 +1,7 @@
 /** `scimbridge start`: account server and bridge in one process (the default deployment for small teams). */
 import type { Command } from 'commander';
 import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
+import { provisioningSetupHint, storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
@@ -13,6 +14,7 @@ import {
   withScimLimitFlags,
   withStorageFlags,
 } from '../options.ts';
+import { checkDistinctPorts, startingUp } from '../startup-failure.ts';
 import { ownerSetupLines } from './owner.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -38,6 +40,10 @@ export function registerStartCommand(program: Command): void {
               .option(
                 '--session-path <file>',
                 'session file (SCIMBRIDGE_SESSION, default <data-dir>/scimsession)',
+              )
+              .option(
+                '--token-file <file>',
+                'the bearer token, read at start: unlocks the session file and starts the provision watcher at boot (SCIMBRIDGE_TOKEN_FILE)',
               )
               .option(
                 '--log-level <level>',
@@ -68,12 +74,13 @@ export function registerStartCommand(program: Command): void {
     ),
   ).action(async (options: Record<string, unknown>) => {
     const config = loadConfig(process.env, flagsOf(options));
+    checkDistinctPorts(config);
     const { logger, recentLogs } = createBridgeLogger({
       level: config.logLevel,
       format: config.logFormat,
       recentLines: config.logBufferLines,
     });
-    const system = await startSystem(config, { logger, recentLogs });
+    const system = await startingUp(config, () => startSystem(config, { logger, recentLogs }));
     const integration = await system.store.getIntegration();
     process.stdout.write(
       [
@@ -82,11 +89,11 @@ export function registerStartCommand(program: Command): void {
         `  bridge:         ${system.bridgeAddress}  (SCIM base URL ${config.publicBridgeUrl}/scim/v2)`,
         `  data:           ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}`,
         config.smtpUrl === undefined
-          ? '  e-mail:         no SMTP server set (SCIMBRIDGE_SMTP_URL): mail stays queued; see npx scimbridge mail list'
+          ? `  e-mail:         no SMTP server set (SCIMBRIDGE_SMTP_URL): mail stays queued; see npx scimbridge mail list${storageArgs(config)}`
           : `  e-mail:         ${describeSmtpUrl(config.smtpUrl)}`,
         integration?.state === 'active'
           ? ''
-          : `  provisioning is off: turn it on in the console's Provisioning page (${config.accountUrl.replace(/\/+$/, '')}/provisioning), or npx scimbridge provisioning setup --token-out ./token`,
+          : `  provisioning is off: turn it on on the console's Provisioning page (${config.accountUrl.replace(/\/+$/, '')}/provisioning), or ${provisioningSetupHint(config)}`,
         ...ownerSetupLines(system.ownerSetupLink),
         '',
       ].join('\n'),

@@ -1,0 +1,141 @@
+/**
+ * Why a database could not be opened, in one sentence an operator can act on. Opening is
+ * the first thing every command does, so a stopped PostgreSQL, a mistyped password or an
+ * unwritable data directory must read as the fix, not as a driver's stack trace.
+ *
+ * The messages never repeat the database URL: it may hold a password.
+ */
+
+export type DatabaseKind = 'PostgreSQL' | 'SQLite';
+
+export class StoreOpenError extends Error {
+  readonly database: DatabaseKind;
+  constructor(database: DatabaseKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreOpenError';
+    this.database = database;
+  }
+}
+
+interface ErrorFields {
+  code?: unknown;
+  syscall?: unknown;
+  hostname?: unknown;
+  address?: unknown;
+  port?: unknown;
+  severity?: unknown;
+  message?: unknown;
+}
+
+function fieldsOf(error: unknown): ErrorFields {
+  return typeof error === 'object' && error !== null ? (error as ErrorFields) : {};
+}
+
+const URL_FLAG = '--database-url (DATABASE_URL)';
+
+/** Host, port, user and database of a postgres:// URL; never its password. */
+function describeTarget(connectionString: string): { where: string; user: string; database: string } {
+  try {
+    const url = new URL(connectionString);
+    const host = url.hostname === '' ? 'localhost' : url.hostname;
+    return {
+      where: `${host}:${url.port === '' ? '5432' : url.port}`,
+      user: decodeURIComponent(url.username) || 'the default user',
+      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'the default database',
+    };
+  } catch {
+    return {
+      where: 'the configured address',
+      user: 'the configured user',
+      database: 'the configured database',
+    };
+  }
+}
+
+export function postgresOpenFailure(error: unknown, connectionString: string): StoreOpenError {
+  const fields = fieldsOf(error);
+  const target = describeTarget(connectionString);
+  const say = (message: string) => new StoreOpenError('PostgreSQL', message, { cause: error });
+  switch (fields.code) {
+    case 'ECONNREFUSED':
+      return say(
+        `PostgreSQL at ${target.where} refused the connection: start PostgreSQL, or point ${URL_FLAG} at the right host and port`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return say(
+        `cannot resolve the PostgreSQL host "${String(fields.hostname ?? target.where)}": fix the host in ${URL_FLAG}`,
+      );
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return say(
+        `PostgreSQL at ${target.where} does not answer (${String(fields.code)}): check the network and the host in ${URL_FLAG}`,
+      );
+    // SQLSTATE codes (PostgreSQL manual, appendix A).
+    case '28P01':
+      return say(
+        `PostgreSQL at ${target.where} refused the password of user "${target.user}": fix the password in ${URL_FLAG}`,
+      );
+    case '28000':
+      return say(
+        `PostgreSQL at ${target.where} refused user "${target.user}" (${String(fields.message)}): fix the user in ${URL_FLAG} or the server's pg_hba.conf`,
+      );
+    case '3D000':
+      return say(
+        `PostgreSQL at ${target.where} has no database "${target.database}": create it (createdb ${target.database}) or fix the name in ${URL_FLAG}`,
+      );
+    case '42501':
+      return say(
+        `PostgreSQL user "${target.user}" may not create scimbridge's tables (${String(fields.message)}): grant it CREATE on the database or schema`,
+      );
+  }
+  if (typeof fields.severity === 'string' && typeof fields.message === 'string') {
+    return say(`PostgreSQL at ${target.where} refused to open the database: ${fields.message}`);
+  }
+  if (typeof fields.message === 'string' && /password|SASL|SCRAM/i.test(fields.message)) {
+    // The client asks for a password the URL does not give, or gives one the method cannot use.
+    return say(
+      `PostgreSQL at ${target.where} asks user "${target.user}" for a password: put it in ${URL_FLAG}`,
+    );
+  }
+  return say(`cannot open PostgreSQL at ${target.where}: ${String(fields.message ?? error)}`);
+}
+
+const SQLITE_CANNOT_WRITE = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOENT',
+  'ENOSPC',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_READONLY_DIRECTORY',
+  'SQLITE_PERM',
+  'SQLITE_FULL',
+  'SQLITE_IOERR_WRITE',
+]);
+
+export function sqliteOpenFailure(error: unknown, dataDir: string, file: string): StoreOpenError {
+  const fields = fieldsOf(error);
+  const code = String(fields.code ?? '');
+  const say = (message: string) => new StoreOpenError('SQLite', message, { cause: error });
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return say(
+      `${file} is not a scimbridge database (${code}): restore it from a backup, or choose another --data-dir`,
+    );
+  }
+  if (
+    SQLITE_CANNOT_WRITE.has(code) ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_READONLY')
+  ) {
+    const reason = code === 'ENOSPC' || code === 'SQLITE_FULL' ? 'the disk is full' : code;
+    return say(
+      `cannot write the data directory ${dataDir} (${reason}): choose a writable --data-dir (SCIMBRIDGE_DATA_DIR), or let this user write there`,
+    );
+  }
+  return say(`cannot open the database ${file}: ${String(fields.message ?? error)}`);
+}
