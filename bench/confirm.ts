@@ -12,7 +12,7 @@
  * are real X25519 keys; their sealed private keys are placeholders except for a sample of
  * members made with a real password, whose vaults are opened at the end to prove the chain.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { ensureAccount } from '../src/account/ensure-account.ts';
 import { createInProcessAccountClient } from '../src/account/in-process-client.ts';
+import { createOutboxSeal, OUTBOX_KEY_BYTES } from '../src/account/mail/outbox-seal.ts';
 import type { Member } from '../src/account/model.ts';
 import type { Store } from '../src/account/store.ts';
 import { createVault, readMemberKeyRing } from '../src/account/vaults.ts';
@@ -69,7 +70,9 @@ export async function runConfirmBenchmark(options: {
       ? await openSqliteStore({ path: path.join(dataDir, 'scimbridge.db') })
       : await openPostgresStore({ connectionString: options.postgresUrl, schema });
   try {
-    const deps = { store, clock: systemClock, ids: randomIds };
+    // The mail that confirming queues carries a link, sealed as the account server seals it.
+    const outboxSeal = createOutboxSeal(randomBytes(OUTBOX_KEY_BYTES));
+    const deps = { store, clock: systemClock, ids: randomIds, outboxSeal };
     await ensureAccount(deps, { name: 'Bench', ownerEmail: 'owner@bench.test' });
     const teamMembers = (await store.findGroupByKind('team_members'))!;
 
