@@ -100,11 +100,6 @@ export function memberFromValues(values: readonly unknown[]): Member {
 export const jsonText = (value: unknown): string =>
   typeof value === 'string' ? value : JSON.stringify(value);
 
-/** `memberFromRow` with the profile left as stored JSON text (`StoredMember`). */
-export function storedMemberFromRow(row: Row): StoredMember {
-  return storedMemberFromValues(memberValuesOf(row));
-}
-
 /**
  * `memberFromValues` with the profile left as stored JSON text (`StoredMember`). Written out
  * in full on purpose: building the shared columns once and adding the profile after made

@@ -158,7 +158,7 @@ export async function openPostgresStore(opts: {
   const shared: Shared = { names: new StatementNames(), planner: new ListPlanner(postgresDialect) };
   const poolOps = sqlOps(new PostgresExecutor(pool, shared.names), postgresDialect, shared.planner);
   const context = new AsyncLocalStorage<TransactionContext>();
-  const routed = routedOps(() => {
+  const routed = routedOps(poolOps, () => {
     const current = context.getStore();
     return current?.open ? current.ops : poolOps;
   });

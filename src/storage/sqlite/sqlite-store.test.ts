@@ -151,3 +151,20 @@ describe('group commit: transactions of one event-loop turn share a COMMIT', () 
     }
   });
 });
+
+test('a failing statement inside a transaction is a rejected promise, not a synchronous throw', async () => {
+  const store = await openSqliteStore({ path: ':memory:' });
+  try {
+    await store.transaction(async (tx) => {
+      await tx.insertMember(makeMember('a'));
+      let pending: Promise<void> | undefined;
+      assert.doesNotThrow(() => {
+        pending = tx.insertMember(makeMember('a'));
+      });
+      await assert.rejects(pending!, (error: Error) => error.name === 'UniqueViolation');
+    });
+    assert.ok(await store.getMember('a'));
+  } finally {
+    await store.close();
+  }
+});
