@@ -3,13 +3,23 @@
  * differ only in how a list of values is passed: SQLite reads a JSON array with `json_each`,
  * PostgreSQL takes arrays. Statements use `?` placeholders (the PostgreSQL store numbers them).
  */
-import type { GroupKey, GroupKeyShare, Vault, VaultGrant } from '../account/model.ts';
-import type { KeyedGroupRef, MemberKeyShare, MissingShare, PendingMemberRow } from '../account/store.ts';
-import { bool, MEMBER_COLUMNS, memberFromRow, type Row, text } from './rows.ts';
+import type { GroupKeyShare } from '../account/model.ts';
+import type { KeyedGroupRef, PendingMemberRow } from '../account/store.ts';
+import {
+  append,
+  bool,
+  GROUP_KEY,
+  MEMBER_COLUMNS,
+  memberFromRow,
+  type Row,
+  text,
+  VAULT,
+  VAULT_GRANT,
+} from './rows.ts';
 
-export const GROUP_KEY_COLUMNS = 'group_id, public_key, sealed_for_provisioning, created_at';
-export const VAULT_COLUMNS = 'id, name, created_at';
-export const VAULT_GRANT_COLUMNS = 'vault_id, group_id, sealed_vault_key, created_at';
+const GROUP_KEY_COLUMNS = GROUP_KEY.columns;
+const VAULT_COLUMNS = VAULT.columns;
+const VAULT_GRANT_COLUMNS = VAULT_GRANT.columns;
 
 const prefixed = (alias: string, columns: string): string =>
   columns
@@ -107,28 +117,6 @@ export function sharesParams(dialect: 'sqlite' | 'postgres', shares: readonly Gr
   ];
 }
 
-export function groupKeyValues(key: GroupKey): unknown[] {
-  return [key.groupId, key.publicKey, key.sealedForProvisioning, key.createdAt];
-}
-
-export function groupKeyFromRow(row: Row): GroupKey {
-  return {
-    groupId: row.group_id as string,
-    publicKey: row.public_key as string,
-    sealedForProvisioning: text(row.sealed_for_provisioning),
-    createdAt: row.created_at as string,
-  };
-}
-
-export function memberKeyShareFromRow(row: Row): MemberKeyShare {
-  return {
-    groupId: row.group_id as string,
-    displayName: row.display_name as string,
-    groupPublicKey: row.group_public_key as string,
-    sealedPrivateKey: row.sealed_private_key as string,
-  };
-}
-
 export function pendingMemberFromRow(row: Row): PendingMemberRow {
   return { member: memberFromRow(row), publicKey: text(row.member_public_key) };
 }
@@ -136,14 +124,8 @@ export function pendingMemberFromRow(row: Row): PendingMemberRow {
 export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGroupRef[]> {
   const byMember = new Map<string, KeyedGroupRef[]>();
   for (const row of rows) {
-    const memberId = row.member_id as string;
-    let list = byMember.get(memberId);
-    if (!list) {
-      list = [];
-      byMember.set(memberId, list);
-    }
     const groupId = row.group_id as string;
-    list.push({
+    append(byMember, row.member_id as string, {
       groupId,
       displayName: row.display_name as string,
       kind: row.kind as KeyedGroupRef['kind'],
@@ -160,33 +142,4 @@ export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGrou
     });
   }
   return byMember;
-}
-
-export function missingShareFromRow(row: Row): MissingShare {
-  return {
-    groupId: row.group_id as string,
-    memberId: row.member_id as string,
-    memberPublicKey: row.member_public_key as string,
-  };
-}
-
-export function vaultValues(vault: Vault): unknown[] {
-  return [vault.id, vault.name, vault.createdAt];
-}
-
-export function vaultFromRow(row: Row): Vault {
-  return { id: row.id as string, name: row.name as string, createdAt: row.created_at as string };
-}
-
-export function vaultGrantValues(grant: VaultGrant): unknown[] {
-  return [grant.vaultId, grant.groupId, grant.sealedVaultKey, grant.createdAt];
-}
-
-export function vaultGrantFromRow(row: Row): VaultGrant {
-  return {
-    vaultId: row.vault_id as string,
-    groupId: row.group_id as string,
-    sealedVaultKey: row.sealed_vault_key as string,
-    createdAt: row.created_at as string,
-  };
 }

@@ -5,17 +5,32 @@
  */
 
 import { keyChainSql } from './key-chain-sql.ts';
-import { MONITORING_SQL } from './monitoring-rows.ts';
 import {
-  ACCOUNT_COLUMNS,
-  ACTIVITY_COLUMNS,
-  EMAIL_CHANGE_TOKEN_COLUMNS,
+  ACCOUNT,
+  ACTIVITY,
+  API_CHALLENGE,
+  API_SESSION,
+  BRIDGE_HEALTH,
+  CREDENTIAL,
+  EMAIL_CHANGE_TOKEN,
+  FIREWALL_RULE,
   GROUP_COLUMNS,
-  INTEGRATION_COLUMNS,
+  INTEGRATION,
+  INVITATION,
   MEMBER_COLUMNS,
-  MEMBER_KEY_COLUMNS,
-  OUTBOX_COLUMNS,
+  MEMBER_KEYS,
+  MONITORING_TOKEN,
+  OUTBOX,
+  SESSION,
 } from './rows.ts';
+
+const ACCOUNT_COLUMNS = ACCOUNT.columns;
+const ACTIVITY_COLUMNS = ACTIVITY.columns;
+const EMAIL_CHANGE_TOKEN_COLUMNS = EMAIL_CHANGE_TOKEN.columns;
+const INTEGRATION_COLUMNS = INTEGRATION.columns;
+const MEMBER_KEY_COLUMNS = MEMBER_KEYS.columns;
+const OUTBOX_COLUMNS = OUTBOX.columns;
+const HEALTH_COLUMNS = BRIDGE_HEALTH.columns;
 
 const placeholders = (columns: string) =>
   columns
@@ -36,6 +51,9 @@ const upsertAssignments = (columns: string) =>
     .split(',')
     .map((column) => `${column.trim()} = excluded.${column.trim()}`)
     .join(', ');
+
+/** The columns but the first (the key an upsert conflicts on). */
+const afterFirst = (columns: string) => columns.slice(columns.indexOf(',') + 1);
 
 export const SQL = {
   getAccount: `SELECT ${ACCOUNT_COLUMNS} FROM account WHERE singleton = 1`,
@@ -100,6 +118,55 @@ export const SQL = {
   getEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE token_hash = ?`,
   latestEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN_COLUMNS} FROM email_change_tokens WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
   useEmailChangeToken: 'UPDATE email_change_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
+
+  // Sign-up and member sign-in (migration 3).
+  insertInvitation: `INSERT INTO invitations (${INVITATION.columns}) VALUES (${INVITATION.placeholders})`,
+  findInvitationByTokenHash: `SELECT ${INVITATION.columns} FROM invitations WHERE token_hash = ?`,
+  listInvitations: `SELECT ${INVITATION.columns} FROM invitations WHERE member_id = ? ORDER BY created_at DESC, id DESC`,
+  revokeOpenInvitations:
+    'UPDATE invitations SET revoked_at = ? WHERE member_id = ? AND used_at IS NULL AND revoked_at IS NULL',
+  markInvitationUsed:
+    'UPDATE invitations SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
+  saveMemberCredential:
+    `INSERT INTO member_credentials (${CREDENTIAL.columns}) VALUES (${CREDENTIAL.placeholders}) ` +
+    `ON CONFLICT (member_id) DO UPDATE SET ${upsertAssignments(afterFirst(CREDENTIAL.columns))}`,
+  getMemberCredential: `SELECT ${CREDENTIAL.columns} FROM member_credentials WHERE member_id = ?`,
+  insertMemberSession: `INSERT INTO member_sessions (${SESSION.columns}) VALUES (${SESSION.placeholders})`,
+  getMemberSession: `SELECT ${SESSION.columns} FROM member_sessions WHERE token_hash = ?`,
+  deleteMemberSession: 'DELETE FROM member_sessions WHERE token_hash = ?',
+  deleteExpiredMemberSessions: 'DELETE FROM member_sessions WHERE expires_at <= ?',
+  transferMemberKeys: 'UPDATE member_keys SET member_id = ? WHERE member_id = ?',
+  transferMemberCredential: 'UPDATE member_credentials SET member_id = ? WHERE member_id = ?',
+  deleteSessionsOfMember: 'DELETE FROM member_sessions WHERE member_id = ?',
+  insertAccountSecret:
+    'INSERT INTO account_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+  getAccountSecret: 'SELECT value FROM account_secrets WHERE name = ?',
+
+  // The account API's access (migration 6). DELETE … RETURNING: SQLite ≥ 3.35 and PostgreSQL.
+  insertApiChallenge: `INSERT INTO api_challenges (${API_CHALLENGE.columns}) VALUES (${API_CHALLENGE.placeholders})`,
+  takeApiChallenge: `DELETE FROM api_challenges WHERE id = ? RETURNING ${API_CHALLENGE.columns}`,
+  insertApiSession: `INSERT INTO api_sessions (${API_SESSION.columns}) VALUES (${API_SESSION.placeholders})`,
+  getApiSession: `SELECT ${API_SESSION.columns} FROM api_sessions WHERE token_hash = ?`,
+  deleteApiSessions: 'DELETE FROM api_sessions',
+  purgeApiChallenges: 'DELETE FROM api_challenges WHERE expires_at < ?',
+  purgeApiSessions: 'DELETE FROM api_sessions WHERE expires_at < ?',
+  listFirewallRules: `SELECT ${FIREWALL_RULE.columns} FROM firewall_rules ORDER BY seq`,
+  insertFirewallRule: `INSERT INTO firewall_rules (${FIREWALL_RULE.columns}, subject) VALUES (${FIREWALL_RULE.placeholders}, ?)`,
+  deleteFirewallRule: 'DELETE FROM firewall_rules WHERE id = ?',
+
+  // Monitoring (migration 7), and the outbox count by state for `/metrics`.
+  insertMonitoringToken: `INSERT INTO monitoring_tokens (${MONITORING_TOKEN.columns}) VALUES (${MONITORING_TOKEN.placeholders})`,
+  findMonitoringToken: `SELECT ${MONITORING_TOKEN.columns} FROM monitoring_tokens WHERE token_hash = ?`,
+  listMonitoringTokens: `SELECT ${MONITORING_TOKEN.columns} FROM monitoring_tokens ORDER BY created_at, id`,
+  deleteMonitoringToken: 'DELETE FROM monitoring_tokens WHERE id = ?',
+  listRecipients: 'SELECT email FROM notification_recipients ORDER BY seq',
+  clearRecipients: 'DELETE FROM notification_recipients',
+  insertRecipient: 'INSERT INTO notification_recipients (email) VALUES (?)',
+  getBridgeHealth: `SELECT ${HEALTH_COLUMNS} FROM bridge_health WHERE bridge_url = ?`,
+  saveBridgeHealth:
+    `INSERT INTO bridge_health (${HEALTH_COLUMNS}) VALUES (${BRIDGE_HEALTH.placeholders}) ` +
+    `ON CONFLICT (bridge_url) DO UPDATE SET ${upsertAssignments(afterFirst(HEALTH_COLUMNS))}`,
+  countMailByState: 'SELECT state, count(*) AS n FROM outbox GROUP BY state',
 } as const;
 
 /**
@@ -147,6 +214,6 @@ export function dialectSql(dialect: 'sqlite' | 'postgres') {
     claimDueMail: claimDueMailSql(pg ? ' FOR UPDATE SKIP LOCKED' : ''),
     // Locked until the transaction ends: two account servers checking the same bridge update
     // its row one after the other, so neither loses the other's count or sends a second notice.
-    getBridgeHealth: MONITORING_SQL.getBridgeHealth + (pg ? ' FOR UPDATE' : ''),
+    getBridgeHealth: SQL.getBridgeHealth + (pg ? ' FOR UPDATE' : ''),
   };
 }
