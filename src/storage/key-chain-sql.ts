@@ -17,10 +17,6 @@ import {
   VAULT_GRANT,
 } from './rows.ts';
 
-const GROUP_KEY_COLUMNS = GROUP_KEY.columns;
-const VAULT_COLUMNS = VAULT.columns;
-const VAULT_GRANT_COLUMNS = VAULT_GRANT.columns;
-
 const prefixed = (alias: string, columns: string): string =>
   columns
     .split(',')
@@ -42,12 +38,12 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     `SELECT ${prefixed('m', MEMBER_COLUMNS)}, k.public_key AS member_public_key FROM members m ` +
     "LEFT JOIN member_keys k ON k.member_id = m.id WHERE m.state = 'pending'";
   return {
-    getGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE ${oneOf('group_id')}`,
-    listProvisioningGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
-    listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
+    getGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE ${oneOf('group_id')}`,
+    listProvisioningGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
+    listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
     replaceProvisioningSeal:
       'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? AND sealed_for_provisioning IS NOT NULL',
-    insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
+    insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY.columns}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
     // Only shares whose membership exists; `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
     addGroupKeyShares:
       'INSERT INTO group_key_shares (group_id, member_id, sealed_private_key, created_at) ' +
@@ -73,22 +69,22 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     missingSharesOfGroup: `${missingShares} AND gm.group_id = ? AND ${oneOf('gm.member_id')}`,
     missingSharesSweep: `${missingShares} ORDER BY gm.member_id, gm.group_id LIMIT ?`,
     missingSharesSweepAfter: `${missingShares} AND (gm.member_id, gm.group_id) > (?, ?) ORDER BY gm.member_id, gm.group_id LIMIT ?`,
-    insertVault: `INSERT INTO vaults (${VAULT_COLUMNS}) VALUES (?, ?, ?)`,
-    getVault: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE id = ?`,
-    findVaultByName: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE lower(name) = lower(?)`,
-    listVaults: `SELECT ${VAULT_COLUMNS} FROM vaults ORDER BY seq LIMIT ?`,
-    listVaultsAfter: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE seq > (SELECT seq FROM vaults WHERE id = ?) ORDER BY seq LIMIT ?`,
+    insertVault: `INSERT INTO vaults (${VAULT.columns}) VALUES (?, ?, ?)`,
+    getVault: `SELECT ${VAULT.columns} FROM vaults WHERE id = ?`,
+    findVaultByName: `SELECT ${VAULT.columns} FROM vaults WHERE lower(name) = lower(?)`,
+    listVaults: `SELECT ${VAULT.columns} FROM vaults ORDER BY seq LIMIT ?`,
+    listVaultsAfter: `SELECT ${VAULT.columns} FROM vaults WHERE seq > (SELECT seq FROM vaults WHERE id = ?) ORDER BY seq LIMIT ?`,
     saveVaultGrant:
-      `INSERT INTO vault_grants (${VAULT_GRANT_COLUMNS}) VALUES (?, ?, ?, ?) ` +
+      `INSERT INTO vault_grants (${VAULT_GRANT.columns}) VALUES (?, ?, ?, ?) ` +
       'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, created_at = excluded.created_at',
-    listVaultGrants: `SELECT ${VAULT_GRANT_COLUMNS} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
+    listVaultGrants: `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
     listVaultsOnlyGrantedTo:
-      `SELECT ${prefixed('v', VAULT_COLUMNS)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
+      `SELECT ${prefixed('v', VAULT.columns)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
       'WHERE vg.group_id = ? AND NOT EXISTS ' +
       '(SELECT 1 FROM vault_grants other WHERE other.vault_id = vg.vault_id AND other.group_id <> vg.group_id) ' +
       'ORDER BY v.seq',
     listVaultGrantsOfGroups:
-      `SELECT ${prefixed('vg', VAULT_GRANT_COLUMNS)}, v.name AS vault_name FROM vault_grants vg ` +
+      `SELECT ${prefixed('vg', VAULT_GRANT.columns)}, v.name AS vault_name FROM vault_grants vg ` +
       `JOIN vaults v ON v.id = vg.vault_id WHERE ${oneOf('vg.group_id')} ORDER BY v.seq, vg.group_id`,
     memberPublicKeys: `SELECT member_id, public_key FROM member_keys WHERE ${oneOf('member_id')}`,
   };

@@ -120,6 +120,9 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     return { total, items };
   }
 
+  /** The first page (`[limit]`), or the page after a key or in a state (`[key, limit]`). */
+  const paged = (first: string, next: string, key: unknown, limit: number) =>
+    key === undefined ? x.many(first, [limit]) : x.many(next, [key, limit]);
   const groupOf = (values: unknown[], names: readonly string[]) => rows.groupFromRow(rowOf(names, values));
   const versioned = (values: unknown[], expectedVersion: number) => [...idLast(values), expectedVersion];
 
@@ -207,9 +210,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     insertGroupKey: (key) => one(x.run(S.insertGroupKey, rows.GROUP_KEY.values(key))),
     listProvisioningGroupKeys: (page) =>
       each(
-        page.afterGroupId === undefined
-          ? x.many(S.listProvisioningGroupKeys, [page.limit])
-          : x.many(S.listProvisioningGroupKeysAfter, [page.afterGroupId, page.limit]),
+        paged(S.listProvisioningGroupKeys, S.listProvisioningGroupKeysAfter, page.afterGroupId, page.limit),
         rows.GROUP_KEY.fromRow,
       ),
     replaceProvisioningSeal: (groupId, publicKey, sealed) =>
@@ -220,9 +221,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       each(x.many(S.listGroupKeySharesOfMember, [memberId]), rows.MEMBER_KEY_SHARE.fromRow),
     listPendingMembers: (page) =>
       each(
-        page.afterMemberId === undefined
-          ? x.many(S.listPendingMembers, [page.limit])
-          : x.many(S.listPendingMembersAfter, [page.afterMemberId, page.limit]),
+        paged(S.listPendingMembers, S.listPendingMembersAfter, page.afterMemberId, page.limit),
         keys.pendingMemberFromRow,
       ),
     listKeyedGroupsOfMembers: async (memberIds) =>
@@ -250,12 +249,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     getVault: (id) => first(x.one(S.getVault, [id]), rows.VAULT.fromRow),
     findVaultByName: (name) => first(x.one(S.findVaultByName, [name]), rows.VAULT.fromRow),
     listVaults: (page) =>
-      each(
-        page.afterId === undefined
-          ? x.many(S.listVaults, [page.limit])
-          : x.many(S.listVaultsAfter, [page.afterId, page.limit]),
-        rows.VAULT.fromRow,
-      ),
+      each(paged(S.listVaults, S.listVaultsAfter, page.afterId, page.limit), rows.VAULT.fromRow),
     saveVaultGrant: (grant) => done(x.run(S.saveVaultGrant, rows.VAULT_GRANT.values(grant))),
     listVaultGrants: (vaultId) => each(x.many(S.listVaultGrants, [vaultId]), rows.VAULT_GRANT.fromRow),
     listVaultsOnlyGrantedTo: (groupId) =>
@@ -311,22 +305,12 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 
     appendActivity: (entry) => done(x.run(SQL.appendActivity, rows.ACTIVITY.values(entry))),
     listActivity: (page) =>
-      each(
-        page.before === undefined
-          ? x.many(SQL.listActivity, [page.limit])
-          : x.many(SQL.listActivityBefore, [page.before, page.limit]),
-        rows.ACTIVITY.fromRow,
-      ),
+      each(paged(SQL.listActivity, SQL.listActivityBefore, page.before, page.limit), rows.ACTIVITY.fromRow),
 
     enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.OUTBOX.values(message))),
     getMail: (id) => first(x.one(SQL.getMail, [id]), rows.OUTBOX.fromRow),
     listMail: (page) =>
-      each(
-        page.state === undefined
-          ? x.many(SQL.listMail, [page.limit])
-          : x.many(SQL.listMailInState, [page.state, page.limit]),
-        rows.OUTBOX.fromRow,
-      ),
+      each(paged(SQL.listMail, SQL.listMailInState, page.state, page.limit), rows.OUTBOX.fromRow),
     updateMail: (message) => done(x.run(SQL.updateMail, idLast(rows.OUTBOX.values(message)))),
     countMailByState: async (): Promise<Record<MailState, number>> =>
       mailCountsFromRows(await x.many(SQL.countMailByState, [])),

@@ -277,16 +277,12 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
 
 /** A FIFO async mutex: held for the whole of a transaction. */
 class Mutex {
-  private held = false;
+  locked = false;
   private readonly waiting: Array<() => void> = [];
 
-  get locked(): boolean {
-    return this.held;
-  }
-
   acquire(): Promise<void> {
-    if (!this.held) {
-      this.held = true;
+    if (!this.locked) {
+      this.locked = true;
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waiting.push(resolve));
@@ -295,12 +291,8 @@ class Mutex {
   release(): void {
     const next = this.waiting.shift();
     if (next) next();
-    else this.held = false;
+    else this.locked = false;
   }
-}
-
-interface TransactionContext {
-  open: boolean;
 }
 
 /**
@@ -339,7 +331,7 @@ function createStore(db: Database.Database): Store {
   const executor = new SqliteExecutor(db);
   const ops = sqliteOps(executor);
   const mutex = new Mutex();
-  const context = new AsyncLocalStorage<TransactionContext>();
+  const context = new AsyncLocalStorage<{ open: boolean }>();
   /** The open (begun, not yet committed) batch; its transactions wait for the COMMIT. */
   let open: Batch | undefined;
   let commitQueued = false;
@@ -419,7 +411,7 @@ function createStore(db: Database.Database): Store {
     // Nested calls (from inside `work`) join the open transaction.
     if (context.getStore()?.open) return work(ops);
     await mutex.acquire();
-    const current: TransactionContext = { open: true };
+    const current = { open: true };
     let batch: Batch;
     let result: T;
     try {
