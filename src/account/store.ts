@@ -119,11 +119,14 @@ export interface MemberKeyShare {
   sealedPrivateKey: string;
 }
 
-/** Everything the store can do; inside `transaction` the same methods run on one connection. */
-export interface StoreOps {
+/** The account itself. */
+export interface AccountStore {
   getAccount(): Promise<Account | undefined>;
   saveAccount(account: Account): Promise<void>;
+}
 
+/** Members: the SCIM users and the account's own people. */
+export interface MemberStore {
   /** Throws `UniqueViolation` when userName or email is taken (case-insensitively). */
   insertMember(member: Member): Promise<void>;
   /**
@@ -150,7 +153,10 @@ export interface StoreOps {
    * False when there was no such member. Run it inside a transaction.
    */
   deleteMember(id: string): Promise<boolean>;
+}
 
+/** Groups and their memberships. */
+export interface GroupStore {
   /** Throws `UniqueViolation` when displayName is taken (case-insensitively). */
   insertGroup(group: Group): Promise<void>;
   /** Same contract as `updateMember`. */
@@ -184,7 +190,10 @@ export interface StoreOps {
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
   /** Which of `ids` are existing members (not deleted through SCIM). */
   existingMemberIds(ids: readonly string[]): Promise<string[]>;
+}
 
+/** The key chain (DESIGN.md): member keys, group keys, their shares with members, vaults and grants. */
+export interface KeyChainStore {
   /** Stores a member's key pair, replacing any earlier one of the same member. */
   saveMemberKeys(keys: MemberKeys): Promise<void>;
   getMemberKeys(memberId: string): Promise<MemberKeys | undefined>;
@@ -243,6 +252,10 @@ export interface StoreOps {
   listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;
   /** The grants to any of `groupIds`, with each vault's name. */
   listVaultGrantsOfGroups(groupIds: readonly string[]): Promise<Array<VaultGrant & { vaultName: string }>>;
+}
+
+/** Invitations, members' sign-in credentials and sessions, account secrets. */
+export interface SignUpStore {
   insertInvitation(invitation: Invitation): Promise<void>;
   findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
   /** A member's invitations, newest first. */
@@ -276,7 +289,10 @@ export interface StoreOps {
    * racing callers get the same value.
    */
   ensureAccountSecret(name: string, candidate: string): Promise<string>;
+}
 
+/** The integration and the account API's access: sign-in challenges, sessions, firewall rules. */
+export interface AccessStore {
   getIntegration(): Promise<Integration | undefined>;
   saveIntegration(integration: Integration): Promise<void>;
 
@@ -296,11 +312,17 @@ export interface StoreOps {
   /** Throws `UniqueViolation('id')` when a rule for the same range (or the network list) exists. */
   insertFirewallRule(rule: FirewallRule): Promise<void>;
   deleteFirewallRule(id: string): Promise<boolean>;
+}
 
+/** The activity log. */
+export interface ActivityStore {
   appendActivity(entry: ActivityEntry): Promise<void>;
   /** Newest first; with `targetId`, only the entries about that member, group or other target. */
   listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]>;
+}
 
+/** The outbox and its senders' claims. */
+export interface MailStore {
   enqueueMail(message: OutboxMessage): Promise<void>;
   getMail(id: string): Promise<OutboxMessage | undefined>;
   /** Newest first. */
@@ -308,19 +330,6 @@ export interface StoreOps {
   updateMail(message: OutboxMessage): Promise<void>;
   /** Outbox messages per state, for /metrics; states without messages are 0. */
   countMailByState(): Promise<Record<MailState, number>>;
-
-  /** Monitoring tokens and the health monitor's state (migration 7). */
-  insertMonitoringToken(token: MonitoringToken): Promise<void>;
-  findMonitoringToken(tokenHash: string): Promise<MonitoringToken | undefined>;
-  /** Oldest first. */
-  listMonitoringTokens(): Promise<MonitoringToken[]>;
-  deleteMonitoringToken(id: string): Promise<boolean>;
-  /** Who gets the bridge offline/online notices, in the order they were added. */
-  listNotificationRecipients(): Promise<string[]>;
-  /** Replaces the whole list. */
-  setNotificationRecipients(emails: readonly string[]): Promise<void>;
-  getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined>;
-  saveBridgeHealth(record: BridgeHealthRecord): Promise<void>;
   /**
    * Claims up to `limit` queued messages that are due at `now` and not claimed by anyone
    * else (or whose claim has run out), in one atomic statement, oldest due first. Two
@@ -338,7 +347,26 @@ export interface StoreOps {
    * many.
    */
   dropQueuedMail(memberId: string, template: MailTemplate, reason: string): Promise<number>;
+}
 
+/** Monitoring tokens, notification recipients and the health monitor's state per bridge. */
+export interface MonitoringStore {
+  /** Monitoring tokens and the health monitor's state (migration 7). */
+  insertMonitoringToken(token: MonitoringToken): Promise<void>;
+  findMonitoringToken(tokenHash: string): Promise<MonitoringToken | undefined>;
+  /** Oldest first. */
+  listMonitoringTokens(): Promise<MonitoringToken[]>;
+  deleteMonitoringToken(id: string): Promise<boolean>;
+  /** Who gets the bridge offline/online notices, in the order they were added. */
+  listNotificationRecipients(): Promise<string[]>;
+  /** Replaces the whole list. */
+  setNotificationRecipients(emails: readonly string[]): Promise<void>;
+  getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined>;
+  saveBridgeHealth(record: BridgeHealthRecord): Promise<void>;
+}
+
+/** Pending e-mail changes (P13). */
+export interface EmailChangeStore {
   insertEmailChangeToken(token: EmailChangeToken): Promise<void>;
   getEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
   /** The member's most recently issued token, used or not. */
@@ -346,6 +374,19 @@ export interface StoreOps {
   /** Marks the token used if it was not yet; false when it already was (single use). */
   useEmailChangeToken(tokenHash: string, usedAt: string): Promise<boolean>;
 }
+
+/** Everything the store can do; inside `transaction` the same methods run on one connection. */
+export interface StoreOps
+  extends AccountStore,
+    MemberStore,
+    GroupStore,
+    KeyChainStore,
+    SignUpStore,
+    AccessStore,
+    ActivityStore,
+    MailStore,
+    MonitoringStore,
+    EmailChangeStore {}
 
 export interface Store extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';

@@ -3,13 +3,19 @@
  * differ only in how a list of values is passed: SQLite reads a JSON array with `json_each`,
  * PostgreSQL takes arrays. Statements use `?` placeholders (the PostgreSQL store numbers them).
  */
-import type { GroupKey, GroupKeyShare, Vault, VaultGrant } from '../account/model.ts';
-import type { KeyedGroupRef, MemberKeyShare, MissingShare, PendingMemberRow } from '../account/store.ts';
-import { bool, MEMBER_COLUMNS, memberFromRow, type Row, text } from './rows.ts';
-
-export const GROUP_KEY_COLUMNS = 'group_id, public_key, sealed_for_provisioning, created_at';
-export const VAULT_COLUMNS = 'id, name, created_at';
-export const VAULT_GRANT_COLUMNS = 'vault_id, group_id, sealed_vault_key, created_at';
+import type { GroupKeyShare } from '../account/model.ts';
+import type { KeyedGroupRef, PendingMemberRow } from '../account/store.ts';
+import {
+  append,
+  bool,
+  GROUP_KEY,
+  MEMBER_COLUMNS,
+  memberFromRow,
+  type Row,
+  text,
+  VAULT,
+  VAULT_GRANT,
+} from './rows.ts';
 
 const prefixed = (alias: string, columns: string): string =>
   columns
@@ -35,12 +41,12 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     (dialect === 'sqlite' ? 'INDEXED BY members_pending ' : '') +
     "LEFT JOIN member_keys k ON k.member_id = m.id WHERE m.state = 'pending'";
   return {
-    getGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE ${oneOf('group_id')}`,
-    listProvisioningGroupKeys: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
-    listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY_COLUMNS} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
+    getGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE ${oneOf('group_id')}`,
+    listProvisioningGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
+    listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
     replaceProvisioningSeal:
       'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? AND sealed_for_provisioning IS NOT NULL',
-    insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
+    insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY.columns}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
     // Only shares whose membership exists; `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
     addGroupKeyShares:
       'INSERT INTO group_key_shares (group_id, member_id, sealed_private_key, created_at) ' +
@@ -66,22 +72,22 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     missingSharesOfGroup: `${missingShares} AND gm.group_id = ? AND ${oneOf('gm.member_id')}`,
     missingSharesSweep: `${missingShares} ORDER BY gm.member_id, gm.group_id LIMIT ?`,
     missingSharesSweepAfter: `${missingShares} AND (gm.member_id, gm.group_id) > (?, ?) ORDER BY gm.member_id, gm.group_id LIMIT ?`,
-    insertVault: `INSERT INTO vaults (${VAULT_COLUMNS}) VALUES (?, ?, ?)`,
-    getVault: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE id = ?`,
-    findVaultByName: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE lower(name) = lower(?)`,
-    listVaults: `SELECT ${VAULT_COLUMNS} FROM vaults ORDER BY seq LIMIT ?`,
-    listVaultsAfter: `SELECT ${VAULT_COLUMNS} FROM vaults WHERE seq > (SELECT seq FROM vaults WHERE id = ?) ORDER BY seq LIMIT ?`,
+    insertVault: `INSERT INTO vaults (${VAULT.columns}) VALUES (?, ?, ?)`,
+    getVault: `SELECT ${VAULT.columns} FROM vaults WHERE id = ?`,
+    findVaultByName: `SELECT ${VAULT.columns} FROM vaults WHERE lower(name) = lower(?)`,
+    listVaults: `SELECT ${VAULT.columns} FROM vaults ORDER BY seq LIMIT ?`,
+    listVaultsAfter: `SELECT ${VAULT.columns} FROM vaults WHERE seq > (SELECT seq FROM vaults WHERE id = ?) ORDER BY seq LIMIT ?`,
     saveVaultGrant:
-      `INSERT INTO vault_grants (${VAULT_GRANT_COLUMNS}) VALUES (?, ?, ?, ?) ` +
+      `INSERT INTO vault_grants (${VAULT_GRANT.columns}) VALUES (?, ?, ?, ?) ` +
       'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, created_at = excluded.created_at',
-    listVaultGrants: `SELECT ${VAULT_GRANT_COLUMNS} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
+    listVaultGrants: `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
     listVaultsOnlyGrantedTo:
-      `SELECT ${prefixed('v', VAULT_COLUMNS)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
+      `SELECT ${prefixed('v', VAULT.columns)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
       'WHERE vg.group_id = ? AND NOT EXISTS ' +
       '(SELECT 1 FROM vault_grants other WHERE other.vault_id = vg.vault_id AND other.group_id <> vg.group_id) ' +
       'ORDER BY v.seq',
     listVaultGrantsOfGroups:
-      `SELECT ${prefixed('vg', VAULT_GRANT_COLUMNS)}, v.name AS vault_name FROM vault_grants vg ` +
+      `SELECT ${prefixed('vg', VAULT_GRANT.columns)}, v.name AS vault_name FROM vault_grants vg ` +
       `JOIN vaults v ON v.id = vg.vault_id WHERE ${oneOf('vg.group_id')} ORDER BY v.seq, vg.group_id`,
     memberPublicKeys: `SELECT member_id, public_key FROM member_keys WHERE ${oneOf('member_id')}`,
   };
@@ -110,28 +116,6 @@ export function sharesParams(dialect: 'sqlite' | 'postgres', shares: readonly Gr
   ];
 }
 
-export function groupKeyValues(key: GroupKey): unknown[] {
-  return [key.groupId, key.publicKey, key.sealedForProvisioning, key.createdAt];
-}
-
-export function groupKeyFromRow(row: Row): GroupKey {
-  return {
-    groupId: row.group_id as string,
-    publicKey: row.public_key as string,
-    sealedForProvisioning: text(row.sealed_for_provisioning),
-    createdAt: row.created_at as string,
-  };
-}
-
-export function memberKeyShareFromRow(row: Row): MemberKeyShare {
-  return {
-    groupId: row.group_id as string,
-    displayName: row.display_name as string,
-    groupPublicKey: row.group_public_key as string,
-    sealedPrivateKey: row.sealed_private_key as string,
-  };
-}
-
 export function pendingMemberFromRow(row: Row): PendingMemberRow {
   return { member: memberFromRow(row), publicKey: text(row.member_public_key) };
 }
@@ -139,14 +123,8 @@ export function pendingMemberFromRow(row: Row): PendingMemberRow {
 export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGroupRef[]> {
   const byMember = new Map<string, KeyedGroupRef[]>();
   for (const row of rows) {
-    const memberId = row.member_id as string;
-    let list = byMember.get(memberId);
-    if (!list) {
-      list = [];
-      byMember.set(memberId, list);
-    }
     const groupId = row.group_id as string;
-    list.push({
+    append(byMember, row.member_id as string, {
       groupId,
       displayName: row.display_name as string,
       kind: row.kind as KeyedGroupRef['kind'],
@@ -163,33 +141,4 @@ export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGrou
     });
   }
   return byMember;
-}
-
-export function missingShareFromRow(row: Row): MissingShare {
-  return {
-    groupId: row.group_id as string,
-    memberId: row.member_id as string,
-    memberPublicKey: row.member_public_key as string,
-  };
-}
-
-export function vaultValues(vault: Vault): unknown[] {
-  return [vault.id, vault.name, vault.createdAt];
-}
-
-export function vaultFromRow(row: Row): Vault {
-  return { id: row.id as string, name: row.name as string, createdAt: row.created_at as string };
-}
-
-export function vaultGrantValues(grant: VaultGrant): unknown[] {
-  return [grant.vaultId, grant.groupId, grant.sealedVaultKey, grant.createdAt];
-}
-
-export function vaultGrantFromRow(row: Row): VaultGrant {
-  return {
-    vaultId: row.vault_id as string,
-    groupId: row.group_id as string,
-    sealedVaultKey: row.sealed_vault_key as string,
-    createdAt: row.created_at as string,
-  };
 }

@@ -7,15 +7,26 @@
 import type {
   Account,
   ActivityEntry,
+  ApiChallenge,
+  ApiSession,
+  BridgeHealthRecord,
   EmailChangeToken,
+  FirewallRule,
   Group,
+  GroupKey,
   Integration,
+  Invitation,
   MailOutcome,
   Member,
+  MemberCredential,
   MemberKeys,
+  MemberSession,
+  MonitoringToken,
   OutboxMessage,
+  Vault,
+  VaultGrant,
 } from '../account/model.ts';
-import type { StoredMember } from '../account/store.ts';
+import type { MemberKeyShare, MissingShare, StoredMember } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
 
 export type Row = Record<string, unknown>;
@@ -56,10 +67,10 @@ export function memberValues(member: Member): unknown[] {
 }
 
 /** `MEMBER_COLUMNS` as row keys, in order. */
-const MEMBER_KEYS = MEMBER_COLUMNS.split(', ');
+const MEMBER_FIELDS = MEMBER_COLUMNS.split(', ');
 
 /** A keyed row (PostgreSQL, SQLite single-row reads) as values in `MEMBER_COLUMNS` order. */
-const memberValuesOf = (row: Row): unknown[] => MEMBER_KEYS.map((key) => row[key]);
+const memberValuesOf = (row: Row): unknown[] => MEMBER_FIELDS.map((key) => row[key]);
 
 export function memberFromRow(row: Row): Member {
   return memberFromValues(memberValuesOf(row));
@@ -100,11 +111,6 @@ export function memberFromValues(values: readonly unknown[]): Member {
  */
 export const jsonText = (value: unknown): string =>
   typeof value === 'string' ? value : JSON.stringify(value);
-
-/** `memberFromRow` with the profile left as stored JSON text (`StoredMember`). */
-export function storedMemberFromRow(row: Row): StoredMember {
-  return storedMemberFromValues(memberValuesOf(row));
-}
 
 /**
  * `memberFromValues` with the profile left as stored JSON text (`StoredMember`). Written out
@@ -167,122 +173,6 @@ export function groupFromRow(row: Row): Group {
   };
 }
 
-export const ACCOUNT_COLUMNS = 'id, name, allowed_domains, created_at';
-
-export function accountValues(account: Account): unknown[] {
-  return [account.id, account.name, JSON.stringify(account.allowedDomains), account.createdAt];
-}
-
-export function accountFromRow(row: Row): Account {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    allowedDomains: json(row.allowed_domains),
-    createdAt: row.created_at as string,
-  };
-}
-
-export const INTEGRATION_COLUMNS =
-  'id, state, key_id, signing_public_key, provisioning_public_key, created_at, updated_at';
-
-export function integrationValues(integration: Integration): unknown[] {
-  return [
-    integration.id,
-    integration.state,
-    integration.keyId,
-    integration.signingPublicKey,
-    integration.provisioningPublicKey,
-    integration.createdAt,
-    integration.updatedAt,
-  ];
-}
-
-export function integrationFromRow(row: Row): Integration {
-  return {
-    id: row.id as string,
-    state: row.state as Integration['state'],
-    keyId: row.key_id as string,
-    signingPublicKey: row.signing_public_key as string,
-    provisioningPublicKey: row.provisioning_public_key as string,
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-  };
-}
-
-export const MEMBER_KEY_COLUMNS = 'member_id, public_key, encrypted_private_key, created_at';
-
-export function memberKeyValues(keys: MemberKeys): unknown[] {
-  return [keys.memberId, keys.publicKey, keys.encryptedPrivateKey, keys.createdAt];
-}
-
-export function memberKeysFromRow(row: Row): MemberKeys {
-  return {
-    memberId: row.member_id as string,
-    publicKey: row.public_key as string,
-    encryptedPrivateKey: row.encrypted_private_key as string,
-    createdAt: row.created_at as string,
-  };
-}
-
-export const ACTIVITY_COLUMNS = 'id, at, actor, action, target_type, target_id, detail';
-
-export function activityValues(entry: ActivityEntry): unknown[] {
-  return [
-    entry.id,
-    entry.at,
-    entry.actor,
-    entry.action,
-    entry.targetType,
-    entry.targetId,
-    JSON.stringify(entry.detail),
-  ];
-}
-
-export function activityFromRow(row: Row): ActivityEntry {
-  return {
-    id: row.id as string,
-    at: row.at as string,
-    actor: row.actor as ActivityEntry['actor'],
-    action: row.action as string,
-    targetType: row.target_type as ActivityEntry['targetType'],
-    targetId: row.target_id as string,
-    detail: json(row.detail),
-  };
-}
-
-export const OUTBOX_COLUMNS =
-  'id, recipient, template, data, state, attempts, next_attempt_at, last_error, created_at, sent_at';
-
-export function outboxValues(message: OutboxMessage): unknown[] {
-  return [
-    message.id,
-    message.to,
-    message.template,
-    JSON.stringify(message.data),
-    message.state,
-    message.attempts,
-    message.nextAttemptAt,
-    message.lastError,
-    message.createdAt,
-    message.sentAt,
-  ];
-}
-
-export function outboxFromRow(row: Row): OutboxMessage {
-  return {
-    id: row.id as string,
-    to: row.recipient as string,
-    template: row.template as OutboxMessage['template'],
-    data: json(row.data),
-    state: row.state as OutboxMessage['state'],
-    attempts: Number(row.attempts),
-    nextAttemptAt: row.next_attempt_at as string,
-    lastError: text(row.last_error),
-    createdAt: row.created_at as string,
-    sentAt: text(row.sent_at),
-  };
-}
-
 /** Parameter order of `SQL.finishMail`. */
 export function mailOutcomeValues(id: string, claimId: string, outcome: MailOutcome): unknown[] {
   return [
@@ -295,23 +185,6 @@ export function mailOutcomeValues(id: string, claimId: string, outcome: MailOutc
     id,
     claimId,
   ];
-}
-
-export const EMAIL_CHANGE_TOKEN_COLUMNS = 'token_hash, member_id, new_email, created_at, expires_at, used_at';
-
-export function emailChangeTokenValues(token: EmailChangeToken): unknown[] {
-  return [token.tokenHash, token.memberId, token.newEmail, token.createdAt, token.expiresAt, token.usedAt];
-}
-
-export function emailChangeTokenFromRow(row: Row): EmailChangeToken {
-  return {
-    tokenHash: row.token_hash as string,
-    memberId: row.member_id as string,
-    newEmail: row.new_email as string,
-    createdAt: row.created_at as string,
-    expiresAt: row.expires_at as string,
-    usedAt: text(row.used_at),
-  };
 }
 
 /** Maps a unique index or constraint name to the domain field it protects. */
@@ -331,3 +204,193 @@ export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+/** How a field is stored: text as it is, nullable text, an integer, or JSON text. */
+type Kind = 'text' | 'null' | 'int' | 'json';
+
+/** Every field of `T` with its kind, and its column when that is not the field in snake_case. */
+type Spec<T> = { [K in keyof T]-?: Kind | readonly [column: string, kind: Kind] };
+
+export interface Table<T> {
+  /** `a, b, c` in the spec's order, the order of `values`. */
+  columns: string;
+  placeholders: string;
+  values(item: T): unknown[];
+  fromRow(row: Row): T;
+}
+
+/**
+ * The row mapping of a table whose rows are read a few at a time. Members and groups, read by
+ * the page, keep their hand-written mappers.
+ */
+export function table<T>(spec: Spec<T>): Table<T> {
+  const fields = Object.entries<Kind | readonly [string, Kind]>(spec).map(([field, kind]) =>
+    typeof kind === 'string'
+      ? { field, column: field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), kind }
+      : { field, column: kind[0], kind: kind[1] },
+  );
+  const read = (value: unknown, kind: Kind) =>
+    kind === 'null' ? text(value) : kind === 'int' ? Number(value) : kind === 'json' ? json(value) : value;
+  return {
+    columns: fields.map(({ column }) => column).join(', '),
+    placeholders: fields.map(() => '?').join(', '),
+    values: (item) =>
+      fields.map(({ field, kind }) => {
+        const value = (item as Record<string, unknown>)[field];
+        return kind === 'json' ? JSON.stringify(value) : value;
+      }),
+    fromRow: (row) => {
+      const item: Record<string, unknown> = {};
+      for (const { field, column, kind } of fields) item[field] = read(row[column], kind);
+      return item as T;
+    },
+  };
+}
+
+export const ACCOUNT = table<Account>({
+  id: 'text',
+  name: 'text',
+  allowedDomains: 'json',
+  createdAt: 'text',
+});
+export const INTEGRATION = table<Integration>({
+  id: 'text',
+  state: 'text',
+  keyId: 'text',
+  signingPublicKey: 'text',
+  provisioningPublicKey: 'text',
+  createdAt: 'text',
+  updatedAt: 'text',
+});
+export const MEMBER_KEYS = table<MemberKeys>({
+  memberId: 'text',
+  publicKey: 'text',
+  encryptedPrivateKey: 'text',
+  createdAt: 'text',
+});
+export const ACTIVITY = table<ActivityEntry>({
+  id: 'text',
+  at: 'text',
+  actor: 'text',
+  action: 'text',
+  targetType: 'text',
+  targetId: 'text',
+  detail: 'json',
+});
+export const OUTBOX = table<OutboxMessage>({
+  id: 'text',
+  to: ['recipient', 'text'],
+  template: 'text',
+  data: 'json',
+  state: 'text',
+  attempts: 'int',
+  nextAttemptAt: 'text',
+  lastError: 'null',
+  createdAt: 'text',
+  sentAt: 'null',
+});
+export const EMAIL_CHANGE_TOKEN = table<EmailChangeToken>({
+  tokenHash: 'text',
+  memberId: 'text',
+  newEmail: 'text',
+  createdAt: 'text',
+  expiresAt: 'text',
+  usedAt: 'null',
+});
+// Sign-up and member sign-in (migration 3).
+export const INVITATION = table<Invitation>({
+  id: 'text',
+  memberId: 'text',
+  tokenHash: 'text',
+  createdAt: 'text',
+  expiresAt: 'text',
+  usedAt: 'null',
+  revokedAt: 'null',
+});
+export const CREDENTIAL = table<MemberCredential>({
+  memberId: 'text',
+  proofSalt: 'text',
+  proofIterations: 'int',
+  proofHash: 'text',
+  createdAt: 'text',
+});
+export const SESSION = table<MemberSession>({
+  tokenHash: 'text',
+  memberId: 'text',
+  createdAt: 'text',
+  expiresAt: 'text',
+});
+// The key chain (migration 4).
+export const GROUP_KEY = table<GroupKey>({
+  groupId: 'text',
+  publicKey: 'text',
+  sealedForProvisioning: 'null',
+  createdAt: 'text',
+});
+export const VAULT = table<Vault>({ id: 'text', name: 'text', createdAt: 'text' });
+export const VAULT_GRANT = table<VaultGrant>({
+  vaultId: 'text',
+  groupId: 'text',
+  sealedVaultKey: 'text',
+  createdAt: 'text',
+});
+export const MEMBER_KEY_SHARE = table<MemberKeyShare>({
+  groupId: 'text',
+  displayName: 'text',
+  groupPublicKey: 'text',
+  sealedPrivateKey: 'text',
+});
+export const MISSING_SHARE = table<MissingShare>({
+  groupId: 'text',
+  memberId: 'text',
+  memberPublicKey: 'text',
+});
+// The account API's access (migration 6).
+export const API_CHALLENGE = table<ApiChallenge>({
+  id: 'text',
+  keyId: 'text',
+  nonce: 'text',
+  createdAt: 'text',
+  expiresAt: 'text',
+});
+export const API_SESSION = table<ApiSession>({
+  tokenHash: 'text',
+  integrationId: 'text',
+  keyId: 'text',
+  address: 'text',
+  createdAt: 'text',
+  expiresAt: 'text',
+});
+export const FIREWALL_RULE = table<FirewallRule>({
+  id: 'text',
+  action: 'text',
+  kind: 'text',
+  cidr: 'null',
+  note: 'null',
+  createdAt: 'text',
+});
+/** A rule's values and `subject`, what makes two rules the same: their range, or the one network-list rule. */
+export const firewallRuleValues = (rule: FirewallRule): unknown[] => [
+  ...FIREWALL_RULE.values(rule),
+  rule.kind === 'listed_networks' ? 'listed-networks' : rule.cidr,
+];
+// Monitoring (migration 7).
+export const MONITORING_TOKEN = table<MonitoringToken>({
+  tokenHash: 'text',
+  id: 'text',
+  label: 'text',
+  createdAt: 'text',
+});
+export const BRIDGE_HEALTH = table<BridgeHealthRecord>({
+  bridgeUrl: 'text',
+  state: 'text',
+  consecutiveFailures: 'int',
+  consecutiveSuccesses: 'int',
+  lastCheckAt: 'null',
+  lastOkAt: 'null',
+  lastError: 'null',
+  reportedStatus: 'null',
+  changedAt: 'null',
+  lastNoticeAt: 'null',
+  lastNotice: 'null',
+});

@@ -7,24 +7,13 @@
 import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
-import {
-  ACCESS_SQL,
-  apiChallengeFromRow,
-  apiChallengeValues,
-  apiSessionFromRow,
-  apiSessionValues,
-  firewallRuleFromRow,
-  firewallRuleValues,
-} from './access-rows.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
-import * as monitoring from './monitoring-rows.ts';
 import * as people from './people-sql.ts';
 import * as rows from './rows.ts';
 import { append, type Row } from './rows.ts';
-import * as signup from './signup-rows.ts';
 import { dialectSql, idLast, SQL } from './statements.ts';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -55,19 +44,33 @@ export function rowOf(names: readonly string[], values: readonly unknown[]): Row
   return row;
 }
 
-const first = async <T>(row: Awaitable<Row | undefined>, map: (row: Row) => T): Promise<T | undefined> => {
-  const found = await row;
-  return found && map(found);
-};
-const each = async <T>(found: Awaitable<Row[]>, map: (row: Row) => T): Promise<T[]> =>
-  (await found).map((row) => map(row));
-const one = async (changes: Awaitable<number>): Promise<boolean> => (await changes) === 1;
-const done = async (changes: Awaitable<number>): Promise<void> => {
-  await changes;
-};
-const count = async (changes: Awaitable<number>): Promise<number> => changes;
+/**
+ * Maps what the executor answers: SQLite's value at once (no needless await, which cost a
+ * tenth of a member lookup), PostgreSQL's promise when it settles. Failures always reject.
+ */
+function then<T, R>(value: Awaitable<T>, map: (value: T) => R): Promise<R> {
+  if (value instanceof Promise) return value.then(map);
+  try {
+    return Promise.resolve(map(value));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+const first = <T>(row: Awaitable<Row | undefined>, map: (row: Row) => T) =>
+  then(row, (found) => found && map(found));
+const each = <T>(found: Awaitable<Row[]>, map: (row: Row) => T) =>
+  then(found, (all) => all.map((row) => map(row)));
+const one = (changes: Awaitable<number>) => then(changes, (n) => n === 1);
+const done = (changes: Awaitable<number>) => then(changes, () => undefined);
+const count = (changes: Awaitable<number>) => then(changes, (n) => n);
 
 /** RETURNING gives rows in no promised order; senders work oldest due first. */
+function mailCountsFromRows(found: Row[]): Record<MailState, number> {
+  const counts: Record<MailState, number> = { queued: 0, sent: 0, failed: 0 };
+  for (const row of found) counts[row.state as MailState] = Number(row.n);
+  return counts;
+}
+
 const dueOrder = (a: OutboxMessage, b: OutboxMessage): number =>
   a.nextAttemptAt !== b.nextAttemptAt ? (a.nextAttemptAt < b.nextAttemptAt ? -1 : 1) : a.id < b.id ? -1 : 1;
 
@@ -120,12 +123,15 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     return { total, items };
   }
 
+  /** The first page (`[limit]`), or the page after a key or in a state (`[key, limit]`). */
+  const paged = (first: string, next: string, key: unknown, limit: number) =>
+    key === undefined ? x.many(first, [limit]) : x.many(next, [key, limit]);
   const groupOf = (values: unknown[], names: readonly string[]) => rows.groupFromRow(rowOf(names, values));
   const versioned = (values: unknown[], expectedVersion: number) => [...idLast(values), expectedVersion];
 
   return {
-    getAccount: () => first(x.one(SQL.getAccount, []), rows.accountFromRow),
-    saveAccount: (account) => done(x.run(SQL.saveAccount, rows.accountValues(account))),
+    getAccount: () => first(x.one(SQL.getAccount, []), rows.ACCOUNT.fromRow),
+    saveAccount: (account) => done(x.run(SQL.saveAccount, rows.ACCOUNT.values(account))),
 
     insertMember: (member) => done(x.run(SQL.insertMember, rows.memberValues(member))),
     updateMember: (member, version) =>
@@ -168,7 +174,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       people.stateCountsOf(await x.many(people.PEOPLE_COUNT_SQL, [])),
     deleteMember: async (id) => {
       await x.run(SQL.deleteEmailChangeTokensOfMember, [id]);
-      await x.run(DELETE_QUEUED_MAIL_OF_MEMBER[dialect.name], [id]);
+      await x.run(S.deleteQueuedMailOfMember, [id]);
       return (await x.run(SQL.deleteMember, [id])) === 1;
     },
 
@@ -214,8 +220,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     existingMemberIds: async (memberIds) =>
       memberIds.length === 0 ? [] : each(x.many(S.existingMemberIds, [ids(memberIds)]), idOf),
 
-    saveMemberKeys: (memberKeys) => done(x.run(SQL.saveMemberKeys, rows.memberKeyValues(memberKeys))),
-    getMemberKeys: (memberId) => first(x.one(SQL.getMemberKeys, [memberId]), rows.memberKeysFromRow),
+    saveMemberKeys: (memberKeys) => done(x.run(SQL.saveMemberKeys, rows.MEMBER_KEYS.values(memberKeys))),
+    getMemberKeys: (memberId) => first(x.one(SQL.getMemberKeys, [memberId]), rows.MEMBER_KEYS.fromRow),
     getMemberPublicKeys: async (memberIds) =>
       memberIds.length === 0
         ? new Map()
@@ -223,26 +229,22 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 
     // The key chain (migration 4).
     getGroupKeys: async (groupIds) =>
-      groupIds.length === 0 ? [] : each(x.many(S.getGroupKeys, [ids(groupIds)]), keys.groupKeyFromRow),
-    insertGroupKey: (key) => one(x.run(S.insertGroupKey, keys.groupKeyValues(key))),
+      groupIds.length === 0 ? [] : each(x.many(S.getGroupKeys, [ids(groupIds)]), rows.GROUP_KEY.fromRow),
+    insertGroupKey: (key) => one(x.run(S.insertGroupKey, rows.GROUP_KEY.values(key))),
     listProvisioningGroupKeys: (page) =>
       each(
-        page.afterGroupId === undefined
-          ? x.many(S.listProvisioningGroupKeys, [page.limit])
-          : x.many(S.listProvisioningGroupKeysAfter, [page.afterGroupId, page.limit]),
-        keys.groupKeyFromRow,
+        paged(S.listProvisioningGroupKeys, S.listProvisioningGroupKeysAfter, page.afterGroupId, page.limit),
+        rows.GROUP_KEY.fromRow,
       ),
     replaceProvisioningSeal: (groupId, publicKey, sealed) =>
       one(x.run(S.replaceProvisioningSeal, [sealed, groupId, publicKey])),
     addGroupKeyShares: async (shares) =>
       shares.length === 0 ? 0 : x.run(S.addGroupKeyShares, keys.sharesParams(dialect.name, shares)),
     listGroupKeySharesOfMember: (memberId) =>
-      each(x.many(S.listGroupKeySharesOfMember, [memberId]), keys.memberKeyShareFromRow),
+      each(x.many(S.listGroupKeySharesOfMember, [memberId]), rows.MEMBER_KEY_SHARE.fromRow),
     listPendingMembers: (page) =>
       each(
-        page.afterMemberId === undefined
-          ? x.many(S.listPendingMembers, [page.limit])
-          : x.many(S.listPendingMembersAfter, [page.afterMemberId, page.limit]),
+        paged(S.listPendingMembers, S.listPendingMembersAfter, page.afterMemberId, page.limit),
         keys.pendingMemberFromRow,
       ),
     listKeyedGroupsOfMembers: async (memberIds) =>
@@ -254,7 +256,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
         if (query.memberIds.length === 0) return [];
         return each(
           x.many(S.missingSharesOfGroup, [query.groupId, ids(query.memberIds)]),
-          keys.missingShareFromRow,
+          rows.MISSING_SHARE.fromRow,
         );
       }
       const after = query.after;
@@ -262,139 +264,119 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
         after === undefined
           ? x.many(S.missingSharesSweep, [query.limit])
           : x.many(S.missingSharesSweepAfter, [after.memberId, after.groupId, query.limit]),
-        keys.missingShareFromRow,
+        rows.MISSING_SHARE.fromRow,
       );
     },
     readCounter: async (name) => Number((await x.one(SQL.readCounter, [name]))?.value ?? 0),
-    insertVault: (vault) => done(x.run(S.insertVault, keys.vaultValues(vault))),
-    getVault: (id) => first(x.one(S.getVault, [id]), keys.vaultFromRow),
-    findVaultByName: (name) => first(x.one(S.findVaultByName, [name]), keys.vaultFromRow),
+    insertVault: (vault) => done(x.run(S.insertVault, rows.VAULT.values(vault))),
+    getVault: (id) => first(x.one(S.getVault, [id]), rows.VAULT.fromRow),
+    findVaultByName: (name) => first(x.one(S.findVaultByName, [name]), rows.VAULT.fromRow),
     listVaults: (page) =>
-      each(
-        page.afterId === undefined
-          ? x.many(S.listVaults, [page.limit])
-          : x.many(S.listVaultsAfter, [page.afterId, page.limit]),
-        keys.vaultFromRow,
-      ),
-    saveVaultGrant: (grant) => done(x.run(S.saveVaultGrant, keys.vaultGrantValues(grant))),
-    listVaultGrants: (vaultId) => each(x.many(S.listVaultGrants, [vaultId]), keys.vaultGrantFromRow),
+      each(paged(S.listVaults, S.listVaultsAfter, page.afterId, page.limit), rows.VAULT.fromRow),
+    saveVaultGrant: (grant) => done(x.run(S.saveVaultGrant, rows.VAULT_GRANT.values(grant))),
+    listVaultGrants: (vaultId) => each(x.many(S.listVaultGrants, [vaultId]), rows.VAULT_GRANT.fromRow),
     listVaultsOnlyGrantedTo: (groupId) =>
-      each(x.many(S.listVaultsOnlyGrantedTo, [groupId]), keys.vaultFromRow),
+      each(x.many(S.listVaultsOnlyGrantedTo, [groupId]), rows.VAULT.fromRow),
     listVaultGrantsOfGroups: async (groupIds) =>
       groupIds.length === 0
         ? []
         : each(x.many(S.listVaultGrantsOfGroups, [ids(groupIds)]), (row) => ({
-            ...keys.vaultGrantFromRow(row),
+            ...rows.VAULT_GRANT.fromRow(row),
             vaultName: row.vault_name as string,
           })),
 
-    insertInvitation: (invitation) =>
-      done(x.run(signup.SIGNUP_SQL.insertInvitation, signup.invitationValues(invitation))),
+    insertInvitation: (invitation) => done(x.run(SQL.insertInvitation, rows.INVITATION.values(invitation))),
     findInvitationByTokenHash: (hash) =>
-      first(x.one(signup.SIGNUP_SQL.findInvitationByTokenHash, [hash]), signup.invitationFromRow),
-    listInvitations: (memberId) =>
-      each(x.many(signup.SIGNUP_SQL.listInvitations, [memberId]), signup.invitationFromRow),
-    revokeOpenInvitations: (memberId, at) =>
-      count(x.run(signup.SIGNUP_SQL.revokeOpenInvitations, [at, memberId])),
-    markInvitationUsed: (id, at) => one(x.run(signup.SIGNUP_SQL.markInvitationUsed, [at, id])),
+      first(x.one(SQL.findInvitationByTokenHash, [hash]), rows.INVITATION.fromRow),
+    listInvitations: (memberId) => each(x.many(SQL.listInvitations, [memberId]), rows.INVITATION.fromRow),
+    revokeOpenInvitations: (memberId, at) => count(x.run(SQL.revokeOpenInvitations, [at, memberId])),
+    markInvitationUsed: (id, at) => one(x.run(SQL.markInvitationUsed, [at, id])),
     saveMemberCredential: (credential) =>
-      done(x.run(signup.SIGNUP_SQL.saveMemberCredential, signup.credentialValues(credential))),
+      done(x.run(SQL.saveMemberCredential, rows.CREDENTIAL.values(credential))),
     getMemberCredential: (memberId) =>
-      first(x.one(signup.SIGNUP_SQL.getMemberCredential, [memberId]), signup.credentialFromRow),
-    insertMemberSession: (session) =>
-      done(x.run(signup.SIGNUP_SQL.insertMemberSession, signup.sessionValues(session))),
-    getMemberSession: (hash) =>
-      first(x.one(signup.SIGNUP_SQL.getMemberSession, [hash]), signup.sessionFromRow),
-    deleteMemberSession: (hash) => one(x.run(signup.SIGNUP_SQL.deleteMemberSession, [hash])),
+      first(x.one(SQL.getMemberCredential, [memberId]), rows.CREDENTIAL.fromRow),
+    insertMemberSession: (session) => done(x.run(SQL.insertMemberSession, rows.SESSION.values(session))),
+    getMemberSession: (hash) => first(x.one(SQL.getMemberSession, [hash]), rows.SESSION.fromRow),
+    deleteMemberSession: (hash) => one(x.run(SQL.deleteMemberSession, [hash])),
     extendMemberSession: (hash, expiresAt) =>
-      one(x.run(signup.SIGNUP_SQL.extendMemberSession, [expiresAt, hash, expiresAt])),
-    deleteSessionsOfMember: (memberId) => count(x.run(signup.SIGNUP_SQL.deleteSessionsOfMember, [memberId])),
-    deleteExpiredMemberSessions: (now) => count(x.run(signup.SIGNUP_SQL.deleteExpiredMemberSessions, [now])),
+      one(x.run(SQL.extendMemberSession, [expiresAt, hash, expiresAt])),
+    deleteSessionsOfMember: (memberId) => count(x.run(SQL.deleteSessionsOfMember, [memberId])),
+    deleteExpiredMemberSessions: (now) => count(x.run(SQL.deleteExpiredMemberSessions, [now])),
     transferMemberSignup: async (from, to) => {
-      await x.run(signup.SIGNUP_SQL.transferMemberKeys, [to, from]);
-      await x.run(signup.SIGNUP_SQL.transferMemberCredential, [to, from]);
-      await x.run(signup.SIGNUP_SQL.deleteSessionsOfMember, [from]);
+      await x.run(SQL.transferMemberKeys, [to, from]);
+      await x.run(SQL.transferMemberCredential, [to, from]);
+      await x.run(SQL.deleteSessionsOfMember, [from]);
     },
     ensureAccountSecret: async (name, candidate) => {
-      await x.run(signup.SIGNUP_SQL.insertAccountSecret, [name, candidate]);
-      return (await x.one(signup.SIGNUP_SQL.getAccountSecret, [name]))!.value as string;
+      await x.run(SQL.insertAccountSecret, [name, candidate]);
+      return (await x.one(SQL.getAccountSecret, [name]))!.value as string;
     },
 
-    getIntegration: () => first(x.one(SQL.getIntegration, []), rows.integrationFromRow),
-    saveIntegration: (integration) => done(x.run(SQL.saveIntegration, rows.integrationValues(integration))),
+    getIntegration: () => first(x.one(SQL.getIntegration, []), rows.INTEGRATION.fromRow),
+    saveIntegration: (integration) => done(x.run(SQL.saveIntegration, rows.INTEGRATION.values(integration))),
 
     insertApiChallenge: (challenge) =>
-      done(x.run(ACCESS_SQL.insertApiChallenge, apiChallengeValues(challenge))),
-    takeApiChallenge: (id) => first(x.one(ACCESS_SQL.takeApiChallenge, [id]), apiChallengeFromRow),
-    insertApiSession: (session) => done(x.run(ACCESS_SQL.insertApiSession, apiSessionValues(session))),
-    getApiSession: (hash) => first(x.one(ACCESS_SQL.getApiSession, [hash]), apiSessionFromRow),
-    deleteApiSessions: () => count(x.run(ACCESS_SQL.deleteApiSessions, [])),
+      done(x.run(SQL.insertApiChallenge, rows.API_CHALLENGE.values(challenge))),
+    takeApiChallenge: (id) => first(x.one(SQL.takeApiChallenge, [id]), rows.API_CHALLENGE.fromRow),
+    insertApiSession: (session) => done(x.run(SQL.insertApiSession, rows.API_SESSION.values(session))),
+    getApiSession: (hash) => first(x.one(SQL.getApiSession, [hash]), rows.API_SESSION.fromRow),
+    deleteApiSessions: () => count(x.run(SQL.deleteApiSessions, [])),
     purgeExpiredApiAuth: async (now) => {
-      await x.run(ACCESS_SQL.purgeApiChallenges, [now]);
-      await x.run(ACCESS_SQL.purgeApiSessions, [now]);
+      await x.run(SQL.purgeApiChallenges, [now]);
+      await x.run(SQL.purgeApiSessions, [now]);
     },
-    listFirewallRules: () => each(x.many(ACCESS_SQL.listFirewallRules, []), firewallRuleFromRow),
-    insertFirewallRule: (rule) => done(x.run(ACCESS_SQL.insertFirewallRule, firewallRuleValues(rule))),
-    deleteFirewallRule: (id) => one(x.run(ACCESS_SQL.deleteFirewallRule, [id])),
+    listFirewallRules: () => each(x.many(SQL.listFirewallRules, []), rows.FIREWALL_RULE.fromRow),
+    insertFirewallRule: (rule) => done(x.run(SQL.insertFirewallRule, rows.firewallRuleValues(rule))),
+    deleteFirewallRule: (id) => one(x.run(SQL.deleteFirewallRule, [id])),
 
-    appendActivity: (entry) => done(x.run(SQL.appendActivity, rows.activityValues(entry))),
+    appendActivity: (entry) => done(x.run(SQL.appendActivity, rows.ACTIVITY.values(entry))),
     listActivity: (page) =>
       each(
         page.targetId === undefined
-          ? page.before === undefined
-            ? x.many(SQL.listActivity, [page.limit])
-            : x.many(SQL.listActivityBefore, [page.before, page.limit])
+          ? paged(SQL.listActivity, SQL.listActivityBefore, page.before, page.limit)
           : page.before === undefined
             ? x.many(SQL.listActivityOfTarget, [page.targetId, page.limit])
             : x.many(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]),
-        rows.activityFromRow,
+        rows.ACTIVITY.fromRow,
       ),
 
-    enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.outboxValues(message))),
-    getMail: (id) => first(x.one(SQL.getMail, [id]), rows.outboxFromRow),
+    enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.OUTBOX.values(message))),
+    getMail: (id) => first(x.one(SQL.getMail, [id]), rows.OUTBOX.fromRow),
     listMail: (page) =>
-      each(
-        page.state === undefined
-          ? x.many(SQL.listMail, [page.limit])
-          : x.many(SQL.listMailInState, [page.state, page.limit]),
-        rows.outboxFromRow,
-      ),
-    updateMail: (message) => done(x.run(SQL.updateMail, idLast(rows.outboxValues(message)))),
+      each(paged(SQL.listMail, SQL.listMailInState, page.state, page.limit), rows.OUTBOX.fromRow),
+    updateMail: (message) => done(x.run(SQL.updateMail, idLast(rows.OUTBOX.values(message)))),
     countMailByState: async (): Promise<Record<MailState, number>> =>
-      monitoring.mailCountsFromRows(await x.many(monitoring.MONITORING_SQL.countMailByState, [])),
+      mailCountsFromRows(await x.many(SQL.countMailByState, [])),
     claimDueMail: async (now, claim, limit) =>
       (
-        await each(x.many(S.claimDueMail, [claim.claimId, claim.until, now, now, limit]), rows.outboxFromRow)
+        await each(x.many(S.claimDueMail, [claim.claimId, claim.until, now, now, limit]), rows.OUTBOX.fromRow)
       ).sort(dueOrder),
     dropQueuedMail: (memberId, template, reason) =>
-      count(x.run(DROP_QUEUED_MAIL[dialect.name], [reason, template, memberId])),
+      count(x.run(S.dropQueuedMail, [reason, template, memberId])),
     finishMail: (id, claimId, outcome) =>
       one(x.run(SQL.finishMail, rows.mailOutcomeValues(id, claimId, outcome))),
 
     insertMonitoringToken: (token) =>
-      done(x.run(monitoring.MONITORING_SQL.insertMonitoringToken, monitoring.monitoringTokenValues(token))),
+      done(x.run(SQL.insertMonitoringToken, rows.MONITORING_TOKEN.values(token))),
     findMonitoringToken: (hash) =>
-      first(x.one(monitoring.MONITORING_SQL.findMonitoringToken, [hash]), monitoring.monitoringTokenFromRow),
-    listMonitoringTokens: () =>
-      each(x.many(monitoring.MONITORING_SQL.listMonitoringTokens, []), monitoring.monitoringTokenFromRow),
-    deleteMonitoringToken: (id) => one(x.run(monitoring.MONITORING_SQL.deleteMonitoringToken, [id])),
-    listNotificationRecipients: () =>
-      each(x.many(monitoring.MONITORING_SQL.listRecipients, []), (row) => row.email as string),
+      first(x.one(SQL.findMonitoringToken, [hash]), rows.MONITORING_TOKEN.fromRow),
+    listMonitoringTokens: () => each(x.many(SQL.listMonitoringTokens, []), rows.MONITORING_TOKEN.fromRow),
+    deleteMonitoringToken: (id) => one(x.run(SQL.deleteMonitoringToken, [id])),
+    listNotificationRecipients: () => each(x.many(SQL.listRecipients, []), (row) => row.email as string),
     // Callers that need the swap to be atomic run this inside a transaction.
     setNotificationRecipients: async (emails) => {
-      await x.run(monitoring.MONITORING_SQL.clearRecipients, []);
-      for (const email of emails) await x.run(monitoring.MONITORING_SQL.insertRecipient, [email]);
+      await x.run(SQL.clearRecipients, []);
+      for (const email of emails) await x.run(SQL.insertRecipient, [email]);
     },
-    getBridgeHealth: (url) => first(x.one(S.getBridgeHealth, [url]), monitoring.bridgeHealthFromRow),
-    saveBridgeHealth: (record) =>
-      done(x.run(monitoring.MONITORING_SQL.saveBridgeHealth, monitoring.bridgeHealthValues(record))),
+    getBridgeHealth: (url) => first(x.one(S.getBridgeHealth, [url]), rows.BRIDGE_HEALTH.fromRow),
+    saveBridgeHealth: (record) => done(x.run(SQL.saveBridgeHealth, rows.BRIDGE_HEALTH.values(record))),
 
     insertEmailChangeToken: (token) =>
-      done(x.run(SQL.insertEmailChangeToken, rows.emailChangeTokenValues(token))),
+      done(x.run(SQL.insertEmailChangeToken, rows.EMAIL_CHANGE_TOKEN.values(token))),
     getEmailChangeToken: (hash) =>
-      first(x.one(SQL.getEmailChangeToken, [hash]), rows.emailChangeTokenFromRow),
+      first(x.one(SQL.getEmailChangeToken, [hash]), rows.EMAIL_CHANGE_TOKEN.fromRow),
     latestEmailChangeToken: (memberId) =>
-      first(x.one(SQL.latestEmailChangeToken, [memberId]), rows.emailChangeTokenFromRow),
+      first(x.one(SQL.latestEmailChangeToken, [memberId]), rows.EMAIL_CHANGE_TOKEN.fromRow),
     useEmailChangeToken: (hash, usedAt) => one(x.run(SQL.useEmailChangeToken, [usedAt, hash])),
   };
 }
@@ -403,21 +385,6 @@ const idOf = (row: Row): string => row.id as string;
 
 const firstRow = (table: { names: readonly string[]; rows: unknown[][] }): Row | undefined =>
   table.rows[0] === undefined ? undefined : rowOf(table.names, table.rows[0]);
-
-/** A dropped message keeps no link, sealed or clear (issue 12: nothing usable at rest). */
-const DROP_QUEUED_MAIL = {
-  sqlite:
-    "UPDATE outbox SET state = 'failed', last_error = ?, data = json_remove(data, '$.link', '$.sealedLink'), " +
-    "claim_id = NULL, claimed_until = NULL WHERE state = 'queued' AND template = ? AND json_extract(data, '$.memberId') = ?",
-  postgres:
-    "UPDATE outbox SET state = 'failed', last_error = ?, data = data - 'link' - 'sealedLink', " +
-    "claim_id = NULL, claimed_until = NULL WHERE state = 'queued' AND template = ? AND data->>'memberId' = ?",
-};
-
-const DELETE_QUEUED_MAIL_OF_MEMBER = {
-  sqlite: people.deleteQueuedMailOfMemberSql('sqlite'),
-  postgres: people.deleteQueuedMailOfMemberSql('postgres'),
-};
 
 /** `?` placeholders as PostgreSQL's `$1, $2 …` (the generated people SQL has no other `?`). */
 function numberedPlaceholders(sql: string): string {

@@ -18,6 +18,7 @@ import { signUp } from '../support/sign-up.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 /** Anything that could be a credential: prefixed tokens, links, and 43-character base64url values (256 bits). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a link ends at a control character.
 const CANDIDATE = /sb[a-z]_[A-Za-z0-9_-]{20,}|https?:\/\/[^\s"'<>\\\u0000-\u001f]+|[A-Za-z0-9_-]{43}/g;
 
 let addressCounter = 0;

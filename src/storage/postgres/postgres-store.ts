@@ -38,11 +38,6 @@ class StatementNames {
   }
 }
 
-interface Shared {
-  names: StatementNames;
-  planner: ListPlanner;
-}
-
 /** Runs statements on the pool, or on the one client a transaction holds. */
 class PostgresExecutor implements SqlExecutor {
   constructor(
@@ -155,10 +150,12 @@ export async function openPostgresStore(opts: {
     throw error;
   }
 
-  const shared: Shared = { names: new StatementNames(), planner: new ListPlanner(postgresDialect) };
-  const poolOps = sqlOps(new PostgresExecutor(pool, shared.names), postgresDialect, shared.planner);
+  const names = new StatementNames();
+  const planner = new ListPlanner(postgresDialect);
+  const opsOn = (client: Client) => sqlOps(new PostgresExecutor(client, names), postgresDialect, planner);
+  const poolOps = opsOn(pool);
   const context = new AsyncLocalStorage<TransactionContext>();
-  const routed = routedOps(() => {
+  const routed = routedOps(poolOps, () => {
     const current = context.getStore();
     return current?.open ? current.ops : poolOps;
   });
@@ -167,10 +164,7 @@ export async function openPostgresStore(opts: {
     const outer = context.getStore();
     if (outer?.open) return work(outer.ops);
     const client = await pool.connect();
-    const current: TransactionContext = {
-      open: true,
-      ops: sqlOps(new PostgresExecutor(client, shared.names), postgresDialect, shared.planner),
-    };
+    const current: TransactionContext = { open: true, ops: opsOn(client) };
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -190,10 +184,5 @@ export async function openPostgresStore(opts: {
     }
   }
 
-  return {
-    ...routed,
-    dialect: 'postgres',
-    transaction,
-    close: () => pool.end(),
-  };
+  return { ...routed, dialect: 'postgres', transaction, close: () => pool.end() };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { UniqueViolation } from '../../account/store.ts';
@@ -172,4 +172,68 @@ describe('group commit: transactions of one event-loop turn share a COMMIT', () 
       await reopened.close();
     }
   });
+});
+
+test('a failing statement inside a transaction is a rejected promise, not a synchronous throw', async () => {
+  const store = await openSqliteStore({ path: ':memory:' });
+  try {
+    await store.transaction(async (tx) => {
+      await tx.insertMember(makeMember('a'));
+      let pending: Promise<void> | undefined;
+      assert.doesNotThrow(() => {
+        pending = tx.insertMember(makeMember('a'));
+      });
+      await assert.rejects(pending!, (error: Error) => error.name === 'UniqueViolation');
+    });
+    assert.ok(await store.getMember('a'));
+  } finally {
+    await store.close();
+  }
+});
+
+test('a database at an older schema version gets only the later migrations, each recorded once', async () => {
+  const path = join(folder, 'older', 'scimbridge.db');
+  mkdirSync(dirname(path), { recursive: true });
+  const older = new Database(path);
+  older.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  for (const migration of migrations.slice(0, 5)) {
+    older.exec(migration.sqlite);
+    older
+      .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+      .run(migration.version, migration.name, '2024-01-01T00:00:00.000Z');
+  }
+  older.close();
+  const store = await openSqliteStore({ path });
+  try {
+    await store.insertMember(makeMember('kept'));
+    await store.insertFirewallRule({
+      id: 'r1',
+      action: 'allow',
+      kind: 'range',
+      cidr: '10.0.0.0/8',
+      note: null,
+      createdAt: '2024-01-01T00:00:00.000Z',
+    });
+    assert.equal((await store.listFirewallRules()).length, 1, 'migration 6 applied');
+  } finally {
+    await store.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db
+      .prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version')
+      .all() as Array<{
+      version: number;
+      applied_at: string;
+    }>;
+    assert.deepEqual(
+      rows.map((row) => row.version),
+      migrations.map((migration) => migration.version),
+    );
+    assert.equal(rows[4]!.applied_at, '2024-01-01T00:00:00.000Z', 'versions already applied are left alone');
+  } finally {
+    db.close();
+  }
 });

@@ -25,7 +25,7 @@ import {
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
-import { rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
+import { type Awaitable, rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
 import { SQL } from '../statements.ts';
 
 /** Statements prepared once per SQL text; filtered lists add one entry per query shape. */
@@ -78,13 +78,27 @@ class SqliteExecutor implements SqlExecutor {
     return query;
   }
 
-  one(sql: string, params: unknown[]): Row | undefined {
-    const { statement, names } = this.query(sql);
-    const values = statement.get(...bind(params));
-    return values && rowOf(names, values);
+  // Failures come back as rejected promises, as they would from an async method.
+  one(sql: string, params: unknown[]): Awaitable<Row | undefined> {
+    try {
+      const { statement, names } = this.query(sql);
+      const values = statement.get(...bind(params));
+      return values && rowOf(names, values);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  many(sql: string, params: unknown[]): Row[] {
+  many(sql: string, params: unknown[]): Awaitable<Row[]> {
+    try {
+      return this.rows(sql, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `many` for SQLite's own pieces, which run inside the store's synchronous code. */
+  rows(sql: string, params: unknown[]): Row[] {
     const { statement, names } = this.query(sql);
     const rows = statement.all(...bind(params));
     const objects: Row[] = new Array(rows.length);
@@ -92,12 +106,25 @@ class SqliteExecutor implements SqlExecutor {
     return objects;
   }
 
-  table(sql: string, params: unknown[]): { names: readonly string[]; rows: unknown[][] } {
-    const { statement, names } = this.query(sql);
-    return { names, rows: statement.all(...params) };
+  table(sql: string, params: unknown[]): Awaitable<{ names: readonly string[]; rows: unknown[][] }> {
+    try {
+      const { statement, names } = this.query(sql);
+      return { names, rows: statement.all(...params) };
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  run(sql: string, params: unknown[]): number {
+  run(sql: string, params: unknown[]): Awaitable<number> {
+    try {
+      return this.write(sql, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Rows changed; a unique-index failure throws the domain's UniqueViolation. */
+  write(sql: string, params: unknown[]): number {
     try {
       return this.statement(sql).run(...bind(params)).changes;
     } catch (error) {
@@ -178,7 +205,7 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
    */
   function updateChanged(target: UpdateTarget, values: unknown[], expectedVersion: number): boolean {
     const id = values[0];
-    const current = x.one(target.select, [id]);
+    const current = x.rows(target.select, [id])[0];
     if (current === undefined || current.version !== expectedVersion) return false;
     const changed: string[] = [];
     const params: unknown[] = [];
@@ -192,7 +219,7 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
     if (changed.length === 0) return true;
     params.push(id, expectedVersion);
     const sql = `UPDATE ${target.table} SET ${changed.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`;
-    return x.run(sql, params) === 1;
+    return x.write(sql, params) === 1;
   }
 
   function membershipsOf(memberIds: readonly string[]): Row[] {
@@ -200,17 +227,17 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
     let last = first;
     for (const id of memberIds) {
       // JavaScript orders strings by UTF-16 units, SQLite by UTF-8 bytes: the same for ASCII only.
-      if (NOT_ASCII.test(id)) return x.many(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
+      if (NOT_ASCII.test(id)) return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
       if (id < first) first = id;
       else if (id > last) last = id;
     }
     const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
-    const inRange = x.many(MEMBERSHIPS_SQL.inRange, [first, last, cap]);
+    const inRange = x.rows(MEMBERSHIPS_SQL.inRange, [first, last, cap]);
     if (inRange.length < cap) {
       const wanted = new Set(memberIds);
       return inRange.filter((row) => wanted.has(row.member_id as string));
     }
-    return x.many(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
+    return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
   }
 
   return {
@@ -223,7 +250,7 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
       const groups = new Map<string, MemberGroup[]>();
       if (memberIds.length === 0) return groups;
       if (memberIds.length === 1) {
-        const rows = x.many(MEMBERSHIPS_SQL.ofMember, [memberIds[0]]);
+        const rows = x.rows(MEMBERSHIPS_SQL.ofMember, [memberIds[0]]);
         if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
         return groups;
       }
@@ -231,7 +258,7 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
       if (memberships.length === 0) return groups;
       const groupIds = [...new Set(memberships.map((row) => row.group_id as string))];
       const byId = new Map<string, Row>();
-      for (const row of x.many(MEMBERSHIPS_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
+      for (const row of x.rows(MEMBERSHIPS_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
         byId.set(row.id as string, row);
       }
       const rowsByMember = new Map<string, Row[]>();
@@ -250,16 +277,12 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
 
 /** A FIFO async mutex: held for the whole of a transaction. */
 class Mutex {
-  private held = false;
+  locked = false;
   private readonly waiting: Array<() => void> = [];
 
-  get locked(): boolean {
-    return this.held;
-  }
-
   acquire(): Promise<void> {
-    if (!this.held) {
-      this.held = true;
+    if (!this.locked) {
+      this.locked = true;
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waiting.push(resolve));
@@ -268,12 +291,8 @@ class Mutex {
   release(): void {
     const next = this.waiting.shift();
     if (next) next();
-    else this.held = false;
+    else this.locked = false;
   }
-}
-
-interface TransactionContext {
-  open: boolean;
 }
 
 /**
@@ -312,7 +331,7 @@ function createStore(db: Database.Database): Store {
   const executor = new SqliteExecutor(db);
   const ops = sqliteOps(executor);
   const mutex = new Mutex();
-  const context = new AsyncLocalStorage<TransactionContext>();
+  const context = new AsyncLocalStorage<{ open: boolean }>();
   /** The open (begun, not yet committed) batch; its transactions wait for the COMMIT. */
   let open: Batch | undefined;
   let commitQueued = false;
@@ -373,6 +392,7 @@ function createStore(db: Database.Database): Store {
   }
 
   const routed = routedOps(
+    ops,
     () => ops,
     async (run) => {
       if (context.getStore()?.open) return run();
@@ -391,7 +411,7 @@ function createStore(db: Database.Database): Store {
     // Nested calls (from inside `work`) join the open transaction.
     if (context.getStore()?.open) return work(ops);
     await mutex.acquire();
-    const current: TransactionContext = { open: true };
+    const current = { open: true };
     let batch: Batch;
     let result: T;
     try {
