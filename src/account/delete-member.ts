@@ -5,7 +5,6 @@
 import { recordActivity } from './activity.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
-import { revokeInvitations } from './invitations.ts';
 import { assertManageable } from './member-rules.ts';
 import type { Member } from './model.ts';
 import { endAccessOfSuspended } from './suspension.ts';
