@@ -13,16 +13,11 @@
  * members made with a real password, whose vaults are opened at the end to prove the chain.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { ensureAccount } from '../src/account/ensure-account.ts';
 import { createInProcessAccountClient } from '../src/account/in-process-client.ts';
 import { createOutboxSeal, OUTBOX_KEY_BYTES } from '../src/account/mail/outbox-seal.ts';
 import type { Member } from '../src/account/model.ts';
-import type { Store } from '../src/account/store.ts';
 import { createVault, readMemberKeyRing } from '../src/account/vaults.ts';
 import { GroupKeyRing } from '../src/bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from '../src/bridge/key-chain/provision-watcher.ts';
@@ -30,8 +25,7 @@ import { randomIds, systemClock } from '../src/clock.ts';
 import { generateExportedKeyPair, importPrivateKey } from '../src/crypto/keys.ts';
 import { createMemberKeys } from '../src/crypto/member-keys.ts';
 import { openVaults } from '../src/crypto/open-vaults.ts';
-import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { openBenchStore } from './bench-store.ts';
 import { spliceMarked } from './report.ts';
 
 export interface ConfirmBenchResult {
@@ -63,12 +57,12 @@ export async function runConfirmBenchmark(options: {
   postgresUrl: string;
   log: (line: string) => void;
 }): Promise<ConfirmBenchResult> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'scimbridge-confirm-'));
-  const schema = `bench_confirm_${process.pid}`;
-  const store: Store =
-    options.database === 'sqlite'
-      ? await openSqliteStore({ path: path.join(dataDir, 'scimbridge.db') })
-      : await openPostgresStore({ connectionString: options.postgresUrl, schema });
+  const bench = await openBenchStore({
+    name: 'confirm',
+    database: options.database,
+    postgresUrl: options.postgresUrl,
+  });
+  const { store } = bench;
   try {
     // The mail that confirming queues carries a link, sealed as the account server seals it.
     const outboxSeal = createOutboxSeal(randomBytes(OUTBOX_KEY_BYTES));
@@ -231,14 +225,7 @@ export async function runConfirmBenchmark(options: {
       verified,
     };
   } finally {
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-    if (options.database === 'postgres') {
-      const admin = new pg.Client({ connectionString: options.postgresUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

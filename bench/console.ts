@@ -6,20 +6,14 @@
  * figure is the server's time: session check, queries and rendering. Each URL is asked
  * `runs` times after one warm-up; p50 and p95 are reported.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { consoleSessionDigest } from '../src/account/console/admin-sign-in.ts';
 import { ensureAccount } from '../src/account/ensure-account.ts';
 import type { Member, MemberState } from '../src/account/model.ts';
 import { newSecretToken } from '../src/account/secret-token.ts';
 import { createAccountServer } from '../src/account/server.ts';
-import type { Store } from '../src/account/store.ts';
 import { randomIds, systemClock } from '../src/clock.ts';
-import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { openBenchStore } from './bench-store.ts';
 
 export const CONSOLE_SEARCH_BAR_MS = 100;
 export const CONSOLE_RENDER_BAR_MS = 20;
@@ -69,14 +63,12 @@ export async function runConsoleBenchmark(options: {
   runs?: number;
   log: (line: string) => void;
 }): Promise<ConsolePageTiming[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'scimbridge-bench-console-'));
-  const schema = `bench_console_${process.pid}`;
-  let store: Store;
-  if (options.database === 'postgres') {
-    store = await openPostgresStore({ connectionString: options.postgresUrl, schema });
-  } else {
-    store = await openSqliteStore({ path: path.join(dir, 'scimbridge.db') });
-  }
+  const bench = await openBenchStore({
+    name: 'console',
+    database: options.database,
+    postgresUrl: options.postgresUrl,
+  });
+  const { store } = bench;
   try {
     const deps = { store, clock: systemClock, ids: randomIds };
     const { owner } = await ensureAccount(deps, { name: 'Bench', ownerEmail: 'owner@example.com' });
@@ -147,13 +139,6 @@ export async function runConsoleBenchmark(options: {
     }
     return timings;
   } finally {
-    await store.close();
-    if (options.database === 'postgres') {
-      const client = new pg.Client({ connectionString: options.postgresUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
-    await rm(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }

@@ -7,18 +7,13 @@
  * case (`listPeople`), in process: its time is the server's time for that page, without
  * HTTP or rendering. Bar: every query's slowest run ≤ 100 ms.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { countPeople } from '../src/account/count-people.ts';
 import { ensureAccount } from '../src/account/ensure-account.ts';
 import { listPeople, type PeopleListInput } from '../src/account/list-people.ts';
 import type { Member, MemberState } from '../src/account/model.ts';
-import type { Store } from '../src/account/store.ts';
 import { randomIds, systemClock } from '../src/clock.ts';
-import { openPostgresStore } from '../src/storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { openBenchStore } from './bench-store.ts';
 import { spliceMarked } from './report.ts';
 
 export const PEOPLE_BAR_MS = 100;
@@ -177,12 +172,12 @@ export async function runPeopleBenchmark(options: {
   postgresUrl: string;
   log: (line: string) => void;
 }): Promise<PeopleBenchResult> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'scimbridge-people-'));
-  const schema = `bench_people_${process.pid}`;
-  const store: Store =
-    options.database === 'sqlite'
-      ? await openSqliteStore({ path: path.join(dataDir, 'scimbridge.db') })
-      : await openPostgresStore({ connectionString: options.postgresUrl, schema });
+  const bench = await openBenchStore({
+    name: 'people',
+    database: options.database,
+    postgresUrl: options.postgresUrl,
+  });
+  const { store, schema } = bench;
   try {
     const deps = { store, clock: systemClock, ids: randomIds };
     await ensureAccount(deps, { name: 'Bench', ownerEmail: 'owner@bench.test' });
@@ -244,14 +239,7 @@ export async function runPeopleBenchmark(options: {
       queries,
     };
   } finally {
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-    if (options.database === 'postgres') {
-      const admin = new pg.Client({ connectionString: options.postgresUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

@@ -42,6 +42,41 @@ export async function findVault(ops: StoreOps, nameOrId: string): Promise<Vault>
   return vault;
 }
 
+/** A group and the vault key sealed to its public key. */
+interface SealedGrant {
+  group: Group;
+  sealedVaultKey: string;
+}
+
+/**
+ * Writes a new vault and its grants and records its creation: the end that `createVault`
+ * (key sealed here) and `createSealedVault` (keys sealed in the browser) share.
+ */
+async function insertGrantedVault(
+  deps: AccountDeps,
+  tx: StoreOps,
+  vault: Vault,
+  grants: readonly SealedGrant[],
+): Promise<{ vault: Vault; groups: string[] }> {
+  const now = vault.createdAt;
+  await tx.insertVault(vault);
+  const granted: string[] = [];
+  for (const { group, sealedVaultKey } of grants) {
+    await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+    granted.push(group.displayName);
+  }
+  await recordActivity(
+    deps,
+    tx,
+    now,
+    'vault.created',
+    { targetType: 'account', targetId: vault.id },
+    { name: vault.name, groups: granted },
+    'admin',
+  );
+  return { vault, groups: granted };
+}
+
 export async function createVault(
   deps: AccountDeps,
   input: { name: string; groups: readonly string[] },
@@ -61,29 +96,17 @@ export async function createVault(
     return await deps.store.transaction(async (tx) => {
       if (await tx.findVaultByName(name))
         throw new AccountError('invalid_input', `a vault named "${name}" exists`);
-      const now = nowIso(deps);
-      const vault: Vault = { id: deps.ids(), name, createdAt: now };
-      await tx.insertVault(vault);
-      const granted: string[] = [];
+      const vault: Vault = { id: deps.ids(), name, createdAt: nowIso(deps) };
+      const grants: SealedGrant[] = [];
       for (const groupName of new Set(input.groups)) {
         const { group, key } = await groupWithKey(tx, groupName);
         const sealedVaultKey = await sealVaultKey(vault.id, vaultKey, {
           id: group.id,
           publicKey: key.publicKey,
         });
-        await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
-        granted.push(group.displayName);
+        grants.push({ group, sealedVaultKey });
       }
-      await recordActivity(
-        deps,
-        tx,
-        now,
-        'vault.created',
-        { targetType: 'account', targetId: vault.id },
-        { name, groups: granted },
-        'admin',
-      );
-      return { vault, groups: granted };
+      return insertGrantedVault(deps, tx, vault, grants);
     });
   } finally {
     vaultKey.fill(0);
@@ -138,26 +161,13 @@ export async function createSealedVault(
       throw new AccountError('invalid_input', `a vault named "${name}" exists`);
     if (await tx.getVault(input.id))
       throw new AccountError('invalid_input', 'this vault was created already');
-    const now = nowIso(deps);
-    const vault: Vault = { id: input.id, name, createdAt: now };
-    await tx.insertVault(vault);
-    const granted: string[] = [];
+    const vault: Vault = { id: input.id, name, createdAt: nowIso(deps) };
+    const grants: SealedGrant[] = [];
     for (const grant of input.grants) {
       const { group } = await groupWithKey(tx, assertId('groupId', grant?.groupId));
-      const sealedVaultKey = assertSealed('sealedVaultKey', grant.sealedVaultKey);
-      await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
-      granted.push(group.displayName);
+      grants.push({ group, sealedVaultKey: assertSealed('sealedVaultKey', grant.sealedVaultKey) });
     }
-    await recordActivity(
-      deps,
-      tx,
-      now,
-      'vault.created',
-      { targetType: 'account', targetId: vault.id },
-      { name, groups: granted },
-      'admin',
-    );
-    return { vault, groups: granted };
+    return insertGrantedVault(deps, tx, vault, grants);
   });
 }
 

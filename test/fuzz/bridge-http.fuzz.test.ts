@@ -5,7 +5,7 @@
  * refuses, and a refused request changes nothing (the counts and the fixtures' versions).
  *
  * In process (fastify's inject), so that thousands of requests take seconds. Sizes and
- * seeds as in scim.fuzz.test.ts; this property runs a hundredth as many inputs.
+ * seeds from settings.ts (as scim.fuzz.test.ts); this property runs a hundredth as many inputs.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -18,15 +18,7 @@ import {
   USER_SCHEMA,
 } from '../support/system.ts';
 import { bulkBody, nastyText, patchBody, resourceBody } from './arbitraries.ts';
-
-const RUNS = Number(process.env.SCIMBRIDGE_FUZZ_RUNS ?? 300);
-const SEED =
-  process.env.SCIMBRIDGE_FUZZ_SEED === undefined
-    ? RUNS > 300
-      ? undefined
-      : 20261206
-    : Number(process.env.SCIMBRIDGE_FUZZ_SEED);
-const PATH = process.env.SCIMBRIDGE_FUZZ_PATH;
+import { FUZZ_RUNS, fuzzParameters } from './settings.ts';
 
 let sys: TestSystem;
 let userId: string;
@@ -139,10 +131,6 @@ test('bridge: generated bodies never get a 5xx, and a refused one changes nothin
         );
       }
     }),
-    {
-      numRuns: Math.max(100, Math.ceil(RUNS / 100)),
-      ...(SEED === undefined ? {} : { seed: SEED }),
-      ...(PATH === undefined ? {} : { path: PATH }),
-    },
+    fuzzParameters(Math.max(100, Math.ceil(FUZZ_RUNS / 100))),
   );
 });

@@ -38,22 +38,10 @@ import {
   patchBody,
   resourceBody,
 } from './arbitraries.ts';
-
-const RUNS = Number(process.env.SCIMBRIDGE_FUZZ_RUNS ?? 300);
-const SEED =
-  process.env.SCIMBRIDGE_FUZZ_SEED === undefined
-    ? RUNS > 300
-      ? undefined
-      : 20261206
-    : Number(process.env.SCIMBRIDGE_FUZZ_SEED);
-const PATH = process.env.SCIMBRIDGE_FUZZ_PATH;
+import { FUZZ_RUNS, fuzzParameters } from './settings.ts';
 
 function params(weight = 1): fc.Parameters<unknown> {
-  return {
-    numRuns: Math.ceil(RUNS * weight),
-    ...(SEED === undefined ? {} : { seed: SEED }),
-    ...(PATH === undefined ? {} : { path: PATH }),
-  };
+  return fuzzParameters(Math.ceil(FUZZ_RUNS * weight));
 }
 
 /** Runs `work`; an error must be one of the expected kinds, and is returned. */

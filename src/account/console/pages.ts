@@ -7,7 +7,7 @@
 
 import type { Member } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
-import { layout, NEEDS_SCRIPT } from '../signup/pages.ts';
+import { layout, signinForm } from '../signup/pages.ts';
 import { html, type SafeHtml } from './html.ts';
 
 /** The console's pages, in the order of its navigation. */
@@ -63,16 +63,7 @@ export function adminSigninPage(assets: MemberAssets): string {
     'Sign in to the console',
     html`<h1>Sign in to the console</h1>
 <p>For the account's owners and administrators. Members sign in at <a href="/signin">their own page</a>.</p>
-${NEEDS_SCRIPT}
-<p id="problem" class="problem" role="alert" hidden></p>
-<form id="signin-form" method="post" action="/admin/signin" novalidate>
-<label for="email">E-mail address</label>
-<input id="email" name="email" type="email" autocomplete="username" required>
-<label for="password">Password</label>
-<input id="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>
-<p id="status" role="status" aria-live="polite" hidden></p>`,
+${signinForm('/admin/signin')}`,
   );
 }
 

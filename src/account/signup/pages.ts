@@ -129,21 +129,29 @@ ${next ? html`<p><a href="${next.href}">${next.label}</a></p>` : ''}`,
   );
 }
 
-export function signinPage(assets: MemberAssets): string {
-  return layout(
-    assets,
-    'Sign in',
-    html`<h1>Sign in</h1>
-${NEEDS_SCRIPT}
+/**
+ * The sign-in form the browser script drives (members' and the console's alike): the
+ * script's notice, the problem and status lines, and the form posting to `action`.
+ */
+export function signinForm(action: string): SafeHtml {
+  return html`${NEEDS_SCRIPT}
 <p id="problem" class="problem" role="alert" hidden></p>
-<form id="signin-form" method="post" action="/signin" novalidate>
+<form id="signin-form" method="post" action="${action}" novalidate>
 <label for="email">E-mail address</label>
 <input id="email" name="email" type="email" autocomplete="username" required>
 <label for="password">Password</label>
 <input id="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-<p id="status" role="status" aria-live="polite" hidden></p>`,
+<p id="status" role="status" aria-live="polite" hidden></p>`;
+}
+
+export function signinPage(assets: MemberAssets): string {
+  return layout(
+    assets,
+    'Sign in',
+    html`<h1>Sign in</h1>
+${signinForm('/signin')}`,
   );
 }
 
