@@ -1,6 +1,13 @@
 /** suspendMember, reactivateMember, removeMember and getPerson: an administrator's acts on people. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import {
+  errorCode,
+  type Fixture,
+  memberInput,
+  openFixture,
+  setMemberState,
+} from '../../test/support/account-fixture.ts';
 import type { AdminActor } from './admin-rules.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
@@ -9,7 +16,6 @@ import type { Member } from './model.ts';
 import { reactivateMember } from './reactivate-member.ts';
 import { removeMember } from './remove-member.ts';
 import { suspendMember } from './suspend-member.ts';
-import { errorCode, type Fixture, memberInput, openFixture, setMemberState } from './test-fixture.ts';
 
 const CLI: AdminActor = { memberId: null, name: 'command line (user ops)' };
 const LATER = '2025-03-02T09:00:00.000Z';

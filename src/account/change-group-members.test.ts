@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { testDatabases } from '../../test/support/requirements.ts';
 import { changeGroupMembers } from './change-group-members.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import type { Group, Member } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 /** Members a, b and c, and the group Eng holding a. */
 async function openGroupFixture(db: 'sqlite' | 'postgres' = 'sqlite') {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, openFixture } from '../../test/support/account-fixture.ts';
 import { checkProvisioning, createProvisioningGate, integrationChanged } from './check-provisioning.ts';
 import type { Integration } from './model.ts';
-import { errorCode, type Fixture, openFixture } from './test-fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import type { Group } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {

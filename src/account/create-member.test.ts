@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import { getMember } from './get-member.ts';
 import { hashInvitationToken } from './invitations.ts';
 import type { Member } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 let f: Fixture;

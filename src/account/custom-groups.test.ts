@@ -1,6 +1,7 @@
 /** createCustomGroup, renameGroup, removeGroup, setGroupManaged and listAllGroups: an administrator's groups. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import type { AdminActor } from './admin-rules.ts';
 import { createCustomGroup } from './create-custom-group.ts';
 import { createGroup } from './create-group.ts';
@@ -10,7 +11,6 @@ import { listGroups } from './list-groups.ts';
 import { removeGroup } from './remove-group.ts';
 import { renameGroup } from './rename-group.ts';
 import { setGroupManaged } from './set-group-managed.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 const ADMIN: AdminActor = { memberId: 'admin-1', name: 'admin@acme.test' };
 const AT = '2025-03-01T09:00:00.000Z';

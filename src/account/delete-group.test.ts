@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteGroup } from './delete-group.ts';
 import { getGroup } from './get-group.ts';
 import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {

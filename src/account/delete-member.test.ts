@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import { getMember } from './get-member.ts';
 import { listMembers } from './list-members.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {

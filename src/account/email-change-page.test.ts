@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { createMember } from './create-member.ts';
 import { registerEmailChangePages } from './email-change-page.ts';
-import { type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 let f: Fixture;

@@ -12,8 +12,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html, raw, type SafeHtml } from './console/html.ts';
-import { PAGE_STYLE } from './console/style.ts';
+import { html, raw, type SafeHtml } from '../web/html.ts';
+import { PAGE_STYLE } from '../web/style.ts';
 import type { AccountDeps } from './deps.ts';
 import {
   acceptEmailChange,

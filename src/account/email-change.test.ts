@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import type { MemberInput } from './client.ts';
 import { createMember } from './create-member.ts';
 import { acceptEmailChange, EMAIL_CHANGE_TTL_MS, hashSecret, previewEmailChange } from './email-change.ts';
 import type { Member } from './model.ts';
-import { type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 let f: Fixture;

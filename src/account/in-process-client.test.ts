@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import { integrationChanged } from './check-provisioning.ts';
 import { AccountError } from './errors.ts';
 import { createInProcessAccountClient } from './in-process-client.ts';
-import { type Fixture, memberInput, openFixture } from './test-fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
 import {
   createGroupKeyPair,
   createVaultKey,
@@ -13,7 +14,6 @@ import { createMember } from './create-member.ts';
 import { addGroupKeys, getGroupKeys } from './group-keys.ts';
 import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
 import type { Member } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture } from './test-fixture.ts';
 import { createVault, grantVault, listVaultsWithGroups } from './vaults.ts';
 
 const SETTINGS = { accountUrl: 'https://team.example.com' };

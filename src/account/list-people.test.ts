@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import {
+  errorCode,
+  type Fixture,
+  memberInput,
+  openFixture,
+  setMemberState,
+} from '../../test/support/account-fixture.ts';
 import { countPeople } from './count-people.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import { listPeople } from './list-people.ts';
-import { errorCode, type Fixture, memberInput, openFixture, setMemberState } from './test-fixture.ts';
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`listPeople and countPeople (${db})`, () => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { openFixture } from '../../test/support/account-fixture.ts';
 import { testDatabases } from '../../test/support/requirements.ts';
 import { createInProcessAccountClient } from './in-process-client.ts';
 import {
@@ -11,7 +12,6 @@ import {
   generateMonitoringToken,
   revokeMonitoringToken,
 } from './monitoring-tokens.ts';
-import { openFixture } from './test-fixture.ts';
 
 for (const db of testDatabases()) {
   test(`${db}: the in-process client answers from the store, with no cache of its own`, async () => {

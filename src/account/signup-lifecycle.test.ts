@@ -5,6 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import {
+  type Fixture,
+  latestInvitationToken,
+  memberInput,
+  openFixture,
+  signupSubmission,
+  TEST_SIGNUP,
+} from '../../test/support/account-fixture.ts';
 import { testDatabases } from '../../test/support/requirements.ts';
 import { unlockMemberPrivateKey } from '../crypto/member-keys.ts';
 import { deriveSignInProof } from '../crypto/sign-in-proof.ts';
@@ -16,14 +24,6 @@ import { memberOfSession, signIn, signInParameters, signOut } from './member-sig
 import { reinviteMember } from './reinvite-member.ts';
 import { resendInvitation } from './resend-invitation.ts';
 import { SignupError } from './signup-errors.ts';
-import {
-  type Fixture,
-  latestInvitationToken,
-  memberInput,
-  openFixture,
-  signupSubmission,
-  TEST_SIGNUP,
-} from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 const DAY = 24 * 3600 * 1000;

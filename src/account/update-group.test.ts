@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { errorCode, type Fixture, openFixture } from '../../test/support/account-fixture.ts';
 import { createGroup } from './create-group.ts';
 import type { Group } from './model.ts';
-import { errorCode, type Fixture, openFixture } from './test-fixture.ts';
 import { updateGroup } from './update-group.ts';
 
 let f: Fixture;

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import {
+  errorCode,
+  type Fixture,
+  memberInput,
+  openFixture,
+  setMemberState,
+} from '../../test/support/account-fixture.ts';
 import type { MemberInput } from './client.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { deleteMember } from './delete-member.ts';
 import type { Member } from './model.ts';
-import { errorCode, type Fixture, memberInput, openFixture, setMemberState } from './test-fixture.ts';
 import { updateMember } from './update-member.ts';
 
 const START_PLUS = '2025-03-01T10:00:00.000Z';

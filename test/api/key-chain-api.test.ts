@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { signInMessage } from '../../src/account/api/protocol.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
-import { memberInput } from '../../src/account/test-fixture.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
 import { parseToken } from '../../src/crypto/credentials/token.ts';
@@ -23,6 +22,7 @@ import {
 } from '../../src/crypto/key-chain.ts';
 import { generateExportedKeyPair, importPrivateKey, sign } from '../../src/crypto/keys.ts';
 import { type RunningAccount, startAccountService } from '../../src/main.ts';
+import { memberInput } from '../support/account-fixture.ts';
 import { checkResponse } from '../support/openapi.ts';
 
 let account: RunningAccount;

@@ -6,6 +6,7 @@
  * integration itself. Refusals are shown beside the form they concern; nothing changes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { html, type SafeHtml } from '../../web/html.ts';
 import type { AdminActor } from '../admin-rules.ts';
 import { createCustomGroup } from '../create-custom-group.ts';
 import { AccountError } from '../errors.ts';
@@ -16,7 +17,6 @@ import { removeGroup } from '../remove-group.ts';
 import { renameGroup } from '../rename-group.ts';
 import { setGroupManaged } from '../set-group-managed.ts';
 import { sendPage } from '../signup/pages.ts';
-import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 

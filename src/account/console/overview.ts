@@ -3,12 +3,12 @@
  * item linking to the page (or command) that fixes it.
  */
 
+import { html, type SafeHtml } from '../../web/html.ts';
 import { countPeople } from '../count-people.ts';
 import type { AccountDeps } from '../deps.ts';
 import { MEMBER_STATES } from '../list-people.ts';
 import type { BridgeHealthRecord, MemberState } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
-import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage } from './pages.ts';
 
 /** What the console shows of the provision watcher of a bridge in the same process. */

@@ -5,10 +5,10 @@
  * the browser.
  */
 
+import { html, type SafeHtml } from '../../web/html.ts';
 import type { Member } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
 import { layout, signinForm } from '../signup/pages.ts';
-import { html, type SafeHtml } from './html.ts';
 
 /** The console's pages, in the order of its navigation. */
 export const CONSOLE_PAGES = [

@@ -9,6 +9,7 @@
  * the page, beside the form it concerns.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { html, type SafeHtml } from '../../web/html.ts';
 import type { AdminActor } from '../admin-rules.ts';
 import { countPeople } from '../count-people.ts';
 import { AccountError } from '../errors.ts';
@@ -22,7 +23,6 @@ import { resendInvitation } from '../resend-invitation.ts';
 import { sendPage } from '../signup/pages.ts';
 import { SignupError } from '../signup-errors.ts';
 import { suspendMember } from '../suspend-member.ts';
-import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 

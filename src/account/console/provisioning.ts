@@ -15,6 +15,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { serializeSessionFile, validateSessionFile } from '../../crypto/credentials/session-file.ts';
+import { html, type SafeHtml } from '../../web/html.ts';
 import { deactivateProvisioning } from '../deactivate-provisioning.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
@@ -24,7 +25,6 @@ import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-toke
 import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
 import { setupProvisioning } from '../setup-provisioning.ts';
 import { sendPage } from '../signup/pages.ts';
-import { html, type SafeHtml } from './html.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 

@@ -5,10 +5,10 @@
  * until delivery).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { html, type SafeHtml } from '../../web/html.ts';
 import { retryMail } from '../mail/retry-mail.ts';
 import type { ActivityEntry, MailState, OutboxMessage } from '../model.ts';
 import { sendPage } from '../signup/pages.ts';
-import { html, type SafeHtml } from './html.ts';
 import { consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 

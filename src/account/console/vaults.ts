@@ -6,11 +6,11 @@
  * that creating a vault needs it.
  */
 import type { FastifyInstance } from 'fastify';
+import { html } from '../../web/html.ts';
 import { AccountError } from '../errors.ts';
 import { sendPage } from '../signup/pages.ts';
 import { isJson } from '../signup/routes.ts';
 import { createSealedVault, listVaultsWithGroups, vaultRecipients } from '../vaults.ts';
-import { html } from './html.ts';
 import { consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 

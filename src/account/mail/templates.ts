@@ -13,7 +13,7 @@
  * A row whose required data is missing or malformed is refused with `MailDataError`; the
  * sender marks it failed rather than sending a mail with a hole where the link should be.
  */
-import { html, type SafeHtml } from '../console/html.ts';
+import { html, type SafeHtml } from '../../web/html.ts';
 import type { MailTemplate, OutboxMessage } from '../model.ts';
 import { SEALED_LINK_FIELD } from './outbox-seal.ts';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import pino from 'pino';
+import { type Fixture, openFixture } from '../../../test/support/account-fixture.ts';
 import { generateMonitoringToken } from '../monitoring-tokens.ts';
-import { type Fixture, openFixture } from '../test-fixture.ts';
 import { HealthMonitor, type HealthMonitorSettings } from './health-monitor.ts';
 import { setNotificationRecipients } from './notification-recipients.ts';
 

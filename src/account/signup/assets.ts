@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { browserBundle } from '../../browser-bundle.ts';
-import { PAGE_STYLE } from '../console/style.ts';
+import { PAGE_STYLE } from '../../web/style.ts';
 
 export interface Asset {
   /** e.g. /assets/member-3f2a….js */

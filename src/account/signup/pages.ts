@@ -10,8 +10,8 @@
 
 import type { FastifyReply } from 'fastify';
 import { MIN_PASSWORD_LENGTH } from '../../crypto/sign-in-proof.ts';
+import { html, type SafeHtml } from '../../web/html.ts';
 import type { InvitationView } from '../complete-signup.ts';
-import { html, type SafeHtml } from '../console/html.ts';
 import type { Member } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 

@@ -6,10 +6,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { loggerInto } from '../../../test/support/log-lines.ts';
-import { deriveSignInProof } from '../../crypto/sign-in-proof.ts';
-import { createMember } from '../create-member.ts';
-import { createAccountServer } from '../server.ts';
 import {
   type Fixture,
   latestInvitationToken,
@@ -17,7 +13,11 @@ import {
   openFixture,
   signupSubmission,
   TEST_SIGNUP,
-} from '../test-fixture.ts';
+} from '../../../test/support/account-fixture.ts';
+import { loggerInto } from '../../../test/support/log-lines.ts';
+import { deriveSignInProof } from '../../crypto/sign-in-proof.ts';
+import { createMember } from '../create-member.ts';
+import { createAccountServer } from '../server.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };

@@ -9,7 +9,7 @@
  * handling apply.
  */
 import type { FastifyInstance } from 'fastify';
-import { html } from '../console/html.ts';
+import { html } from '../../web/html.ts';
 import type { AccountDeps } from '../deps.ts';
 import type { Member } from '../model.ts';
 import { readMemberKeyRing } from '../vaults.ts';

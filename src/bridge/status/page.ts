@@ -3,12 +3,12 @@
  * JavaScript, one heading per part, and every state spelled out in words (a symbol and a
  * colour only repeat what the text says). Colours meet WCAG AA contrast on white.
  */
-import { html, raw, type SafeHtml } from '../../account/console/html.ts';
-import { PAGE_STYLE } from '../../account/console/style.ts';
+import { html, raw, type SafeHtml } from '../../web/html.ts';
+import { PAGE_STYLE } from '../../web/style.ts';
 import type { WatcherStatus } from '../watcher-status.ts';
 import type { HealthReport, OverallStatus, PartReport, PartStatus } from './health.ts';
 
-/** The account server's one stylesheet (account/console/style.ts), and the status page's own parts. */
+/** The account server's one stylesheet (web/style.ts), and the status page's own parts. */
 const STYLE = `${PAGE_STYLE}
 body { max-width: 52rem; }
 header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding-top: 1rem; }

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
-import type { MemberInput } from './client.ts';
-import type { AccountDeps, SignupSettings } from './deps.ts';
-import { ensureAccount } from './ensure-account.ts';
-import { createOutboxSeal, openLinks } from './mail/outbox-seal.ts';
-import type { Account, ActivityEntry, Group, Member, OutboxMessage } from './model.ts';
-import type { Store } from './store.ts';
+import type { MemberInput } from '../../src/account/client.ts';
+import type { AccountDeps, SignupSettings } from '../../src/account/deps.ts';
+import { ensureAccount } from '../../src/account/ensure-account.ts';
+import { createOutboxSeal, openLinks } from '../../src/account/mail/outbox-seal.ts';
+import type { Account, ActivityEntry, Group, Member, OutboxMessage } from '../../src/account/model.ts';
+import type { Store } from '../../src/account/store.ts';
+import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 
 export const START = '2025-03-01T09:00:00.000Z';
 
@@ -155,8 +155,8 @@ export async function errorCode(work: () => Promise<unknown>): Promise<string> {
 
 /** What an invitee's browser would post for `password`, made with the real crypto modules. */
 export async function signupSubmission(password: string, iterations = TEST_SIGNUP.passwordIterations) {
-  const { createMemberKeys } = await import('../crypto/member-keys.ts');
-  const { deriveSignInProof, newProofParameters } = await import('../crypto/sign-in-proof.ts');
+  const { createMemberKeys } = await import('../../src/crypto/member-keys.ts');
+  const { deriveSignInProof, newProofParameters } = await import('../../src/crypto/sign-in-proof.ts');
   const { material } = await createMemberKeys(password, { iterations });
   const parameters = newProofParameters(iterations);
   return {
