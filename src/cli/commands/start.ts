@@ -93,7 +93,7 @@ export function registerStartCommand(program: Command): void {
           : `  e-mail:         ${describeSmtpUrl(config.smtpUrl)}`,
         integration?.state === 'active'
           ? ''
-          : `  provisioning is off: turn it on on the console's Provisioning page (${config.accountUrl.replace(/\/+$/, '')}/provisioning), or ${provisioningSetupHint(config)}`,
+          : `  provisioning is off: turn it on in the console's Provisioning page (${config.accountUrl.replace(/\/+$/, '')}/provisioning), or ${provisioningSetupHint(config)}`,
         ...ownerSetupLines(system.ownerSetupLink),
         '',
       ].join('\n'),
