@@ -13,6 +13,7 @@ import type { Member, MemberState } from '../src/account/model.ts';
 import { newSecretToken } from '../src/account/secret-token.ts';
 import { createAccountServer } from '../src/account/server.ts';
 import { randomIds, systemClock } from '../src/clock.ts';
+import { makeMember } from '../src/storage/contract-fixtures.ts';
 import { openBenchStore } from './bench-store.ts';
 
 export const CONSOLE_SEARCH_BAR_MS = 100;
@@ -33,27 +34,17 @@ const STATES: MemberState[] = ['invited', 'pending', 'active', 'suspended'];
 function person(i: number, now: string): Member {
   const first = FIRST[i % FIRST.length]!;
   const email = `${first}.${i}@example.com`;
-  return {
-    id: `bench-${String(i).padStart(7, '0')}`,
+  return makeMember(`bench-${String(i).padStart(7, '0')}`, {
     userName: email,
     email,
-    externalId: null,
     displayName: `${first} Person ${i}`,
     givenName: first,
     familyName: `Person${i}`,
     state: STATES[i % STATES.length]!,
-    role: 'member',
     managed: i % 2 === 0,
-    scimDeleted: false,
-    profile: {},
-    pendingEmail: null,
-    signedUpAt: null,
-    confirmedAt: null,
-    suspendedAt: null,
     createdAt: now,
     updatedAt: now,
-    version: 1,
-  };
+  });
 }
 
 export async function runConsoleBenchmark(options: {

@@ -13,6 +13,7 @@ import { ensureAccount } from '../src/account/ensure-account.ts';
 import { listPeople, type PeopleListInput } from '../src/account/list-people.ts';
 import type { Member, MemberState } from '../src/account/model.ts';
 import { randomIds, systemClock } from '../src/clock.ts';
+import { makeMember } from '../src/storage/contract-fixtures.ts';
 import { openBenchStore } from './bench-store.ts';
 import { spliceMarked } from './report.ts';
 
@@ -124,27 +125,21 @@ function memberAt(i: number, now: string): Member {
   const family = FAMILY[Math.floor(i / FIRST.length) % FAMILY.length]!;
   const email = `${first}.${family}.${i}@example.com`;
   const state = STATES[i % STATES.length]!;
-  return {
-    id: randomIds(),
+  return makeMember(randomIds(), {
     userName: email,
     email,
-    externalId: null,
     displayName: `${capital(first)} ${capital(family)}`,
     givenName: capital(first),
     familyName: capital(family),
     state,
-    role: 'member',
     managed: i % 5 !== 0,
-    scimDeleted: false,
     profile: { userName: email, emails: [{ value: email, primary: true }] },
-    pendingEmail: null,
     signedUpAt: state === 'invited' ? null : now,
     confirmedAt: state === 'active' ? now : null,
     suspendedAt: state === 'suspended' ? now : null,
     createdAt: now,
     updatedAt: now,
-    version: 1,
-  };
+  });
 }
 
 /** The pages an administrator asks for; `after` pages start from the first page's cursor. */

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Member } from '../src/account/model.ts';
 import type { Store } from '../src/account/store.ts';
+import { makeMember } from '../src/storage/contract-fixtures.ts';
 
 type Open = (opts: { path: string }) => Promise<Store>;
 const paths = process.argv.length > 2 ? process.argv.slice(2) : ['src/storage/sqlite/sqlite-store.ts'];
@@ -24,31 +25,18 @@ const MEMBERS = 20_000;
 const ROUNDS = 9;
 
 function member(i: number): Member {
-  const id = `0190a0b0-0000-7000-8000-${String(i).padStart(12, '0')}`;
-  return {
-    id,
+  return makeMember(`0190a0b0-0000-7000-8000-${String(i).padStart(12, '0')}`, {
     userName: `user${i}@example.com`,
     email: `user${i}@example.com`,
     externalId: `ext-${i}`,
     displayName: `User ${i}`,
     givenName: 'User',
     familyName: String(i),
-    state: 'active',
-    role: 'member',
-    managed: true,
-    scimDeleted: false,
     profile: {
       name: { givenName: 'User', familyName: String(i) },
       emails: [{ value: `user${i}@example.com`, primary: true }],
     },
-    pendingEmail: null,
-    signedUpAt: null,
-    confirmedAt: null,
-    suspendedAt: null,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    updatedAt: '2024-01-01T00:00:00.000Z',
-    version: 1,
-  };
+  });
 }
 
 type Workload = [label: string, calls: number, run: (store: Store, i: number) => Promise<unknown>];

@@ -18,7 +18,7 @@ import { type SqlDialect, SqlParams } from './dialect.ts';
 import { compileFilter } from './filter-sql.ts';
 import type { Row } from './rows.ts';
 
-export interface ListSpec {
+interface ListSpec {
   table: 'members' | 'groups';
   resource: ResourceAttributes;
   columns: string;
@@ -50,7 +50,7 @@ export function groupListScope(query: GroupListQuery): ListScope {
     : { conditions: [], counter: 'groups' };
 }
 
-export interface ListPlan {
+interface ListPlan {
   /** Either a counter to read or a COUNT query. */
   total: { counter: string } | { sql: string; params: unknown[] };
   /**

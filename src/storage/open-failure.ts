@@ -6,7 +6,7 @@
  * The messages never repeat the database URL: it may hold a password.
  */
 
-export type DatabaseKind = 'PostgreSQL' | 'SQLite';
+type DatabaseKind = 'PostgreSQL' | 'SQLite';
 
 export class StoreOpenError extends Error {
   readonly database: DatabaseKind;

@@ -13,7 +13,7 @@ import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
 const SEARCHED = ['email', 'display_name', 'given_name', 'family_name'] as const;
 
 /** The list's order and keyset key; PostgreSQL compares it byte-wise, as SQLite does. */
-export function peopleKey(dialect: 'sqlite' | 'postgres', column: string): string {
+function peopleKey(dialect: 'sqlite' | 'postgres', column: string): string {
   return dialect === 'sqlite' ? `lower(${column})` : `lower(${column}) COLLATE "C"`;
 }
 

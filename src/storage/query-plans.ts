@@ -10,7 +10,7 @@ import type { SqlDialect } from './dialect.ts';
 import { ListPlanner } from './list-query.ts';
 import { GROUP_COLUMNS, MEMBER_COLUMNS } from './rows.ts';
 
-export interface KeyLookup {
+interface KeyLookup {
   label: string;
   resource: 'members' | 'groups';
   filter: Filter;
@@ -82,7 +82,7 @@ export function lookupQuery(dialect: SqlDialect, lookup: KeyLookup): { sql: stri
 }
 
 /** The administrators' people list (issue 11): each shape of query and the indexes that must serve it. */
-export interface PeoplePlan {
+interface PeoplePlan {
   label: string;
   query: PeopleQuery;
   /** Index names expected in the plan, per dialect. */
