@@ -55,6 +55,13 @@ export async function requirePerson(ops: StoreOps, ref: string): Promise<Member>
   return member;
 }
 
+/** Writes an administrator's change of `existing`; refused when someone changed it in between. */
+export async function writeAdminMemberChange(ops: StoreOps, existing: Member, next: Member): Promise<void> {
+  if (!(await ops.updateMember(next, existing.version))) {
+    throw new AccountError('version_mismatch', `${existing.email} was changed by someone else; try again`);
+  }
+}
+
 export type AdminMemberAction = 'suspend' | 'reactivate' | 'delete';
 
 /**

@@ -64,6 +64,22 @@ export function groupUniquenessError(error: unknown, displayName: string): never
   throw error;
 }
 
+/** Writes an administrator's change of `existing`; refused when its name is taken or someone changed it in between. */
+export async function writeGroupChange(ops: StoreOps, existing: Group, next: Group): Promise<void> {
+  let written: boolean;
+  try {
+    written = await ops.updateGroup(next, existing.version);
+  } catch (error) {
+    groupUniquenessError(error, next.displayName);
+  }
+  if (!written) {
+    throw new AccountError(
+      'version_mismatch',
+      `${existing.displayName} was changed by someone else; try again`,
+    );
+  }
+}
+
 /**
  * Deleting a group deletes its vault grants. A vault's key is sealed only for the groups
  * that may open it, so deleting the last one would leave the vault unopenable for good:

@@ -3,9 +3,14 @@
  * had reached (invited, pending or active), and one who never signed up gets a new
  * invitation. Members the IdP manages are reactivated in the IdP.
  */
-import { type AdminActor, assertAdminMayChange, recordAdminActivity, requirePerson } from './admin-rules.ts';
+import {
+  type AdminActor,
+  assertAdminMayChange,
+  recordAdminActivity,
+  requirePerson,
+  writeAdminMemberChange,
+} from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
 import { requireAccount, restoredState } from './member-rules.ts';
 import type { Member } from './model.ts';
 import { restoreAccessOfReactivated } from './suspension.ts';
@@ -28,9 +33,7 @@ export function reactivateMember(
       updatedAt: now,
       version: existing.version + 1,
     };
-    if (!(await tx.updateMember(next, existing.version))) {
-      throw new AccountError('version_mismatch', `${existing.email} was changed by someone else; try again`);
-    }
+    await writeAdminMemberChange(tx, existing, next);
     await restoreAccessOfReactivated(deps, tx, () => requireAccount(tx), next, now);
     await recordAdminActivity(
       deps,

@@ -5,12 +5,11 @@
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
 import {
   assertGroupNameAvailable,
   groupNameOf,
-  groupUniquenessError,
   requireCustomGroup,
+  writeGroupChange,
 } from './group-rules.ts';
 import type { Group } from './model.ts';
 
@@ -28,18 +27,7 @@ export function renameGroup(
     await assertGroupNameAvailable(tx, displayName, existing.id);
     const now = nowIso(deps);
     const next: Group = { ...existing, displayName, updatedAt: now, version: existing.version + 1 };
-    let written: boolean;
-    try {
-      written = await tx.updateGroup(next, existing.version);
-    } catch (error) {
-      groupUniquenessError(error, displayName);
-    }
-    if (!written) {
-      throw new AccountError(
-        'version_mismatch',
-        `${existing.displayName} was changed by someone else; try again`,
-      );
-    }
+    await writeGroupChange(tx, existing, next);
     await recordAdminActivity(
       deps,
       tx,

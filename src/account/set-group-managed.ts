@@ -6,8 +6,7 @@
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
-import { requireCustomGroup } from './group-rules.ts';
+import { requireCustomGroup, writeGroupChange } from './group-rules.ts';
 import type { Group } from './model.ts';
 
 /** `changed` is false when the group already was so (nothing is written). */
@@ -22,12 +21,7 @@ export function setGroupManaged(
     if (existing.managed === managed) return { group: existing, changed: false };
     const now = nowIso(deps);
     const next: Group = { ...existing, managed, updatedAt: now, version: existing.version + 1 };
-    if (!(await tx.updateGroup(next, existing.version))) {
-      throw new AccountError(
-        'version_mismatch',
-        `${existing.displayName} was changed by someone else; try again`,
-      );
-    }
+    await writeGroupChange(tx, existing, next);
     await recordAdminActivity(
       deps,
       tx,

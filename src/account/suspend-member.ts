@@ -3,9 +3,14 @@
  * longer sign in or sign up, their sessions and open invitation end, and their data, groups
  * and keys stay for a reactivation. Members the IdP manages are suspended in the IdP.
  */
-import { type AdminActor, assertAdminMayChange, recordAdminActivity, requirePerson } from './admin-rules.ts';
+import {
+  type AdminActor,
+  assertAdminMayChange,
+  recordAdminActivity,
+  requirePerson,
+  writeAdminMemberChange,
+} from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
-import { AccountError } from './errors.ts';
 import type { Member } from './model.ts';
 import { endAccessOfSuspended } from './suspension.ts';
 
@@ -27,9 +32,7 @@ export function suspendMember(
       updatedAt: now,
       version: existing.version + 1,
     };
-    if (!(await tx.updateMember(next, existing.version))) {
-      throw new AccountError('version_mismatch', `${existing.email} was changed by someone else; try again`);
-    }
+    await writeAdminMemberChange(tx, existing, next);
     await endAccessOfSuspended(tx, next.id, now);
     await recordAdminActivity(
       deps,

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
-import type { AdminActor } from '../admin-rules.ts';
 import { createCustomGroup } from '../create-custom-group.ts';
 import { AccountError } from '../errors.ts';
 import { findGroup } from '../group-rules.ts';
@@ -155,12 +154,8 @@ ${group.managed ? html`<p class="hint">The IdP manages this group: it renames it
 }
 
 export function registerGroupPages(scope: FastifyInstance, context: ConsoleContext): void {
-  const { deps, requireAdmin, requireFormToken, viewOf } = context;
+  const { deps, requireAdmin, requireFormToken, viewOf, actorOf } = context;
   const form = { preHandler: [requireAdmin, requireFormToken] };
-  const actorOf = (request: FastifyRequest): AdminActor => ({
-    memberId: request.admin!.member.id,
-    name: request.admin!.member.email,
-  });
 
   async function requireGroup(id: string): Promise<Group> {
     const group = await findGroup(deps.store, id);

@@ -10,7 +10,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
-import type { AdminActor } from '../admin-rules.ts';
 import { countPeople } from '../count-people.ts';
 import { AccountError } from '../errors.ts';
 import { getPerson, type PersonDetail } from '../get-person.ts';
@@ -225,13 +224,8 @@ ${
 }
 
 export function registerPeoplePages(scope: FastifyInstance, context: ConsoleContext): void {
-  const { deps, requireAdmin, requireFormToken, viewOf } = context;
+  const { deps, requireAdmin, requireFormToken, viewOf, actorOf } = context;
   const form = { preHandler: [requireAdmin, requireFormToken] };
-
-  const actorOf = (request: FastifyRequest): AdminActor => ({
-    memberId: request.admin!.member.id,
-    name: request.admin!.member.email,
-  });
 
   scope.get(PEOPLE_PATH, { preHandler: requireAdmin }, async (request, reply) => {
     const filters = filtersOf(request);

@@ -15,6 +15,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminActor } from '../admin-rules.ts';
 import type { AccountDeps } from '../deps.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
@@ -303,6 +304,7 @@ export async function registerConsoleRoutes(
       requireAdmin,
       requireFormToken,
       viewOf,
+      actorOf: (request) => ({ memberId: request.admin!.member.id, name: request.admin!.member.email }),
     };
     for (const register of PAGE_MODULES) register(scope, context);
   });
@@ -322,6 +324,8 @@ export interface ConsoleContext {
   /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */
   requireFormToken: (request: FastifyRequest) => Promise<void>;
   viewOf: (request: FastifyRequest) => Promise<ConsoleView>;
+  /** The signed-in administrator (after requireAdmin), as the activity log names them. */
+  actorOf: (request: FastifyRequest) => AdminActor;
 }
 
 /** The console's pages besides the overview, each in its own module. */
