@@ -74,6 +74,12 @@ const FORM_BODY_LIMIT = 4096;
 const SIGN_INS_PER_MINUTE = 20;
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
+/** The page-session cookie header: `id` for `maxAgeSeconds`, or cleared when `id` is ''. */
+function sessionCookie(request: FastifyRequest, id: string, maxAgeSeconds: number): string {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${STATUS_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
 function securityHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('cache-control', 'no-store')
@@ -157,13 +163,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     scope.get('/', async (request, reply) => {
       const session = await pageSession(request);
       if (!session.signedIn) {
-        if (session.ended !== undefined) {
-          const secure = request.protocol === 'https' ? '; Secure' : '';
-          reply.header(
-            'set-cookie',
-            `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`,
-          );
-        }
+        if (session.ended !== undefined) reply.header('set-cookie', sessionCookie(request, '', 0));
         return sendHtml(
           reply,
           200,
@@ -250,22 +250,17 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
       }
       const session = deps.sessions.create(result.keyId ?? '');
-      const secure = request.protocol === 'https' ? '; Secure' : '';
       request.log.info({ address: request.ip }, 'status page sign-in');
       return securityHeaders(reply)
-        .header(
-          'set-cookie',
-          `${STATUS_COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}${secure}`,
-        )
+        .header('set-cookie', sessionCookie(request, session.id, session.maxAgeSeconds))
         .redirect('/', 303);
     });
 
     scope.post('/signout', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
       deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
-      const secure = request.protocol === 'https' ? '; Secure' : '';
       return securityHeaders(reply)
-        .header('set-cookie', `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`)
+        .header('set-cookie', sessionCookie(request, '', 0))
         .redirect('/', 303);
     });
 
