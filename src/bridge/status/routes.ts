@@ -188,18 +188,22 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       maxAttempts: SIGN_INS_PER_MINUTE,
       windowMs: 60_000,
     });
+    /** The sign-in page, 429, when an address is over one of the limits. */
+    const tooMany = (reply: FastifyReply, what: string, retryAfterSeconds: number) => {
+      reply.header('retry-after', String(retryAfterSeconds));
+      return sendHtml(
+        reply,
+        429,
+        renderSignIn({
+          version: deps.version,
+          error: `Too many ${what} from this address. Wait ${retryAfterSeconds} seconds and try again.`,
+        }),
+      );
+    };
     const countSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
       const limit = signInAttempts.check(request.ip);
       if (limit.blocked) {
-        reply.header('retry-after', String(limit.retryAfterSeconds));
-        return sendHtml(
-          reply,
-          429,
-          renderSignIn({
-            version: deps.version,
-            error: `Too many sign-in attempts from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
-          }),
-        );
+        return tooMany(reply, 'sign-in attempts', limit.retryAfterSeconds);
       }
       signInAttempts.record(request.ip);
       return undefined;
@@ -231,15 +235,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
         const limit = deps.limiter.check(request.ip);
         if (limit.blocked) {
-          reply.header('retry-after', String(limit.retryAfterSeconds));
-          return sendHtml(
-            reply,
-            429,
-            renderSignIn({
-              version: deps.version,
-              error: `Too many wrong tokens from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
-            }),
-          );
+          return tooMany(reply, 'wrong tokens', limit.retryAfterSeconds);
         }
         deps.limiter.record(request.ip);
         request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
