@@ -11,3 +11,8 @@ export function endQuietlyOnClosedOutput(): void {
     });
   }
 }
+
+/** What a command's `--json` prints: the value, indented, on its own lines. */
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

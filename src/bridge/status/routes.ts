@@ -74,6 +74,12 @@ const FORM_BODY_LIMIT = 4096;
 const SIGN_INS_PER_MINUTE = 20;
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
+/** The page-session cookie header: `id` for `maxAgeSeconds`, or cleared when `id` is ''. */
+function sessionCookie(request: FastifyRequest, id: string, maxAgeSeconds: number): string {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${STATUS_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
 function securityHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('cache-control', 'no-store')
@@ -157,13 +163,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     scope.get('/', async (request, reply) => {
       const session = await pageSession(request);
       if (!session.signedIn) {
-        if (session.ended !== undefined) {
-          const secure = request.protocol === 'https' ? '; Secure' : '';
-          reply.header(
-            'set-cookie',
-            `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`,
-          );
-        }
+        if (session.ended !== undefined) reply.header('set-cookie', sessionCookie(request, '', 0));
         return sendHtml(
           reply,
           200,
@@ -188,18 +188,22 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       maxAttempts: SIGN_INS_PER_MINUTE,
       windowMs: 60_000,
     });
+    /** The sign-in page, 429, when an address is over one of the limits. */
+    const tooMany = (reply: FastifyReply, what: string, retryAfterSeconds: number) => {
+      reply.header('retry-after', String(retryAfterSeconds));
+      return sendHtml(
+        reply,
+        429,
+        renderSignIn({
+          version: deps.version,
+          error: `Too many ${what} from this address. Wait ${retryAfterSeconds} seconds and try again.`,
+        }),
+      );
+    };
     const countSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
       const limit = signInAttempts.check(request.ip);
       if (limit.blocked) {
-        reply.header('retry-after', String(limit.retryAfterSeconds));
-        return sendHtml(
-          reply,
-          429,
-          renderSignIn({
-            version: deps.version,
-            error: `Too many sign-in attempts from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
-          }),
-        );
+        return tooMany(reply, 'sign-in attempts', limit.retryAfterSeconds);
       }
       signInAttempts.record(request.ip);
       return undefined;
@@ -231,15 +235,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
         const limit = deps.limiter.check(request.ip);
         if (limit.blocked) {
-          reply.header('retry-after', String(limit.retryAfterSeconds));
-          return sendHtml(
-            reply,
-            429,
-            renderSignIn({
-              version: deps.version,
-              error: `Too many wrong tokens from this address. Wait ${limit.retryAfterSeconds} seconds and try again.`,
-            }),
-          );
+          return tooMany(reply, 'wrong tokens', limit.retryAfterSeconds);
         }
         deps.limiter.record(request.ip);
         request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
@@ -250,22 +246,17 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
       }
       const session = deps.sessions.create(result.keyId ?? '');
-      const secure = request.protocol === 'https' ? '; Secure' : '';
       request.log.info({ address: request.ip }, 'status page sign-in');
       return securityHeaders(reply)
-        .header(
-          'set-cookie',
-          `${STATUS_COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}${secure}`,
-        )
+        .header('set-cookie', sessionCookie(request, session.id, session.maxAgeSeconds))
         .redirect('/', 303);
     });
 
     scope.post('/signout', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
       deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
-      const secure = request.protocol === 'https' ? '; Secure' : '';
       return securityHeaders(reply)
-        .header('set-cookie', `${STATUS_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`)
+        .header('set-cookie', sessionCookie(request, '', 0))
         .redirect('/', 303);
     });
 

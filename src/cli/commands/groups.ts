@@ -11,6 +11,7 @@ import { removeGroup } from '../../account/remove-group.ts';
 import { renameGroup } from '../../account/rename-group.ts';
 import { setGroupManaged } from '../../account/set-group-managed.ts';
 import { withStorageFlags } from '../options.ts';
+import { writeJson } from '../output.ts';
 import { clean, table } from '../terminal.ts';
 import { commandLineActor, PeopleCommandError, run } from './people.ts';
 
@@ -39,13 +40,7 @@ export function registerGroupCommands(program: Command): void {
     run(options, async ({ deps }) => {
       const groups = await listAllGroups(deps, options.managed === true ? { managed: true } : {});
       if (options.json === true) {
-        process.stdout.write(
-          `${JSON.stringify(
-            groups.map(({ group: g, memberCount }) => ({ ...g, memberCount })),
-            null,
-            2,
-          )}\n`,
-        );
+        writeJson(groups.map(({ group: g, memberCount }) => ({ ...g, memberCount })));
         return;
       }
       if (groups.length === 0) {

@@ -21,6 +21,7 @@ import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { openOutboxKey } from '../../main.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
+import { writeJson } from '../output.ts';
 import { withExistingStore } from '../store-command.ts';
 import { clean, table } from '../terminal.ts';
 
@@ -113,7 +114,7 @@ export function registerPeopleCommands(program: Command): void {
         ...(limit === undefined ? {} : { limit }),
       });
       if (options.json === true) {
-        process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+        writeJson(page);
         return;
       }
       if (page.people.length === 0) {
@@ -137,9 +138,8 @@ export function registerPeopleCommands(program: Command): void {
   ).action((ref: string, options: Record<string, unknown>) =>
     run(options, async ({ deps }) => {
       const detail = await getPerson(deps, ref);
-      process.stdout.write(
-        options.json === true ? `${JSON.stringify(detail, null, 2)}\n` : describePerson(detail),
-      );
+      if (options.json === true) writeJson(detail);
+      else process.stdout.write(describePerson(detail));
     }),
   );
 
