@@ -40,15 +40,22 @@ export function commandLineActor(): AdminActor {
 
 type Work = (context: { store: Store; deps: AccountDeps }) => Promise<void>;
 
-export async function run(options: Record<string, unknown>, work: Work): Promise<void> {
+export async function run(
+  options: Record<string, unknown>,
+  work: Work,
+  /** The command may queue mail with a link (a reactivation invites again). */
+  needs: { sealsLinks?: boolean } = {},
+): Promise<void> {
   // Only the storage flags set the config; the rest are the command's own.
   const config = loadConfig(
     process.env,
     flagsOf({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }),
   );
-  // A reactivation invites again: its link is sealed with the account server's outbox key
-  // (made here only for SQLite, whose data directory is the server's).
-  const outboxSeal = openOutboxKey(config, { create: config.databaseUrl === undefined })?.seal;
+  // A link is sealed with the account server's outbox key (made here only for SQLite, whose
+  // data directory is the server's); commands that queue no link leave the key alone.
+  const outboxSeal = needs.sealsLinks
+    ? openOutboxKey(config, { create: config.databaseUrl === undefined })?.seal
+    : undefined;
   await withExistingStore(config, [AccountError, PeopleCommandError], (store) =>
     work({
       store,
@@ -152,10 +159,14 @@ export function registerPeopleCommands(program: Command): void {
     withStorageFlags(
       member.command(command).description(description).argument('<member>', 'member id or e-mail address'),
     ).action((ref: string, options: Record<string, unknown>) =>
-      run(options, async ({ deps }) => {
-        const { member: changed, changed: wrote } = await act(deps, commandLineActor(), ref);
-        process.stdout.write(`${said(changed, wrote)}\n`);
-      }),
+      run(
+        options,
+        async ({ deps }) => {
+          const { member: changed, changed: wrote } = await act(deps, commandLineActor(), ref);
+          process.stdout.write(`${said(changed, wrote)}\n`);
+        },
+        { sealsLinks: command === 'reactivate' },
+      ),
     );
   change(
     'suspend',
