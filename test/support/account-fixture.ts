@@ -131,6 +131,38 @@ export function memberInput(overrides: Partial<MemberInput> = {}): MemberInput {
 }
 
 /**
+ * Gives a group a key and a vault granted to it, straight into the store: the state creating
+ * a vault for that group leaves behind.
+ */
+export async function grantGroupVault(
+  f: Fixture,
+  grant: {
+    groupId: string;
+    publicKey: string;
+    sealedForProvisioning?: string | null;
+    vaultId: string;
+    vaultName: string;
+    sealedVaultKey: string;
+    at: string;
+  },
+): Promise<void> {
+  const { groupId, at } = grant;
+  await f.deps.store.insertGroupKey({
+    groupId,
+    publicKey: grant.publicKey,
+    sealedForProvisioning: grant.sealedForProvisioning ?? null,
+    createdAt: at,
+  });
+  await f.deps.store.insertVault({ id: grant.vaultId, name: grant.vaultName, createdAt: at });
+  await f.deps.store.saveVaultGrant({
+    vaultId: grant.vaultId,
+    groupId,
+    sealedVaultKey: grant.sealedVaultKey,
+    createdAt: at,
+  });
+}
+
+/**
  * Writes `patch` over a member straight into the store, bumping its version: moves a member
  * along the sign-up path the way the sign-up pages and the watcher would.
  */
