@@ -182,6 +182,36 @@ export async function startTestSystem(
  * P8: fails when any line holds any of the secrets. The message names the line number and
  * what kind of secret it was, never the secret, so a failing test does not leak it either.
  */
+/** The bridge's /health report, read with a monitoring `token`. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+export async function healthReport(sys: TestSystem, token: string): Promise<any> {
+  const response = await fetch(`${sys.system.bridgeAddress}/health`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return response.json();
+}
+
+/**
+ * The /health report once `ready` holds (or, after 5 s, whatever it says then). A change
+ * reaches it within about a second: the account caches the integration (and the HTTP client
+ * a confirmation) for one second, and the bridge looks at the session file at most once a
+ * second.
+ */
+export async function healthWhen(
+  sys: TestSystem,
+  token: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+  ready: (report: any) => boolean,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+): Promise<any> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const report = await healthReport(sys, token);
+    if (ready(report) || Date.now() > deadline) return report;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export function assertNoSecretLogged(lines: readonly string[], secrets: Iterable<string>): void {
   const list = [...secrets].filter((secret) => secret.length >= 16);
   lines.forEach((line, index) => {
