@@ -48,6 +48,19 @@ export function openedData(message: OutboxMessage): Record<string, unknown> {
   );
 }
 
+/**
+ * The bare dependencies of a use case, before any account exists: an in-memory SQLite store,
+ * the clock stopped at START, and ids counted from `id-1`.
+ */
+export async function openBareDeps(): Promise<AccountDeps> {
+  let next = 0;
+  return {
+    store: await openSqliteStore({ path: ':memory:' }),
+    clock: { now: () => new Date(START) },
+    ids: () => `id-${++next}`,
+  };
+}
+
 /** Settings for tests: PBKDF2 at its floor so that key creation takes milliseconds. */
 export const TEST_SIGNUP: SignupSettings = {
   accountUrl: 'https://team.example.test',
