@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
   errorCode,
   type Fixture,
+  grantGroupVault,
   memberInput,
   openFixture,
   setMemberState,
@@ -141,18 +142,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
         grace.id,
         kim.id,
       ]);
-      await f.deps.store.insertGroupKey({
+      await grantGroupVault(f, {
         groupId: finance.id,
         publicKey: 'pk-f',
-        sealedForProvisioning: null,
-        createdAt: LATER,
-      });
-      await f.deps.store.insertVault({ id: 'v-9', name: 'Payroll', createdAt: LATER });
-      await f.deps.store.saveVaultGrant({
         vaultId: 'v-9',
-        groupId: finance.id,
+        vaultName: 'Payroll',
         sealedVaultKey: 'sealed',
-        createdAt: LATER,
+        at: LATER,
       });
       const share = (memberId: string) => ({
         groupId: finance.id,
@@ -174,18 +170,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         memberInput({ email: 'lee@acme.test', userName: 'lee@acme.test' }),
       );
       const ops = await createGroup(f.deps, { displayName: 'Ops', externalId: null }, [lee.id]);
-      await f.deps.store.insertGroupKey({
+      await grantGroupVault(f, {
         groupId: ops.id,
         publicKey: 'pk-o',
         sealedForProvisioning: 'bridge',
-        createdAt: LATER,
-      });
-      await f.deps.store.insertVault({ id: 'v-10', name: 'Runbooks', createdAt: LATER });
-      await f.deps.store.saveVaultGrant({
         vaultId: 'v-10',
-        groupId: ops.id,
+        vaultName: 'Runbooks',
         sealedVaultKey: 'sealed',
-        createdAt: LATER,
+        at: LATER,
       });
       await f.deps.store.addGroupKeyShares([
         { groupId: ops.id, memberId: lee.id, sealedPrivateKey: 's', createdAt: LATER },
@@ -195,18 +187,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     test('getPerson: groups, key holding, vault access, invitation and own activity, by id or e-mail', async () => {
       const eng = await createGroup(f.deps, { displayName: 'Eng', externalId: null }, [grace.id]);
-      await f.deps.store.insertGroupKey({
+      await grantGroupVault(f, {
         groupId: eng.id,
         publicKey: 'pk-eng',
-        sealedForProvisioning: null,
-        createdAt: LATER,
-      });
-      await f.deps.store.insertVault({ id: 'v-1', name: 'Ledger', createdAt: LATER });
-      await f.deps.store.saveVaultGrant({
         vaultId: 'v-1',
-        groupId: eng.id,
+        vaultName: 'Ledger',
         sealedVaultKey: 'sealed',
-        createdAt: LATER,
+        at: LATER,
       });
       await suspendMember(f.deps, CLI, kim.id);
       const detail = await getPerson(f.deps, 'Grace@Acme.test');

@@ -1,7 +1,13 @@
 /** createCustomGroup, renameGroup, removeGroup, setGroupManaged and listAllGroups: an administrator's groups. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
+import {
+  errorCode,
+  type Fixture,
+  grantGroupVault,
+  memberInput,
+  openFixture,
+} from '../../test/support/account-fixture.ts';
 import type { AdminActor } from './admin-rules.ts';
 import { createCustomGroup } from './create-custom-group.ts';
 import { createGroup } from './create-group.ts';
@@ -108,18 +114,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const grace = await createMember(f.deps, memberInput());
       const eng = await createGroup(f.deps, { displayName: 'Eng', externalId: null }, [grace.id]);
       const ledger = await createCustomGroup(f.deps, ADMIN, { displayName: 'Ledger keepers' });
-      await f.deps.store.insertGroupKey({
+      await grantGroupVault(f, {
         groupId: ledger.id,
         publicKey: 'pk',
-        sealedForProvisioning: null,
-        createdAt: AT,
-      });
-      await f.deps.store.insertVault({ id: 'v-1', name: 'Ledger', createdAt: AT });
-      await f.deps.store.saveVaultGrant({
         vaultId: 'v-1',
-        groupId: ledger.id,
+        vaultName: 'Ledger',
         sealedVaultKey: 's',
-        createdAt: AT,
+        at: AT,
       });
       await assert.rejects(
         removeGroup(f.deps, ADMIN, ledger.id),

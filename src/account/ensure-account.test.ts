@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { openBareDeps } from '../../test/support/account-fixture.ts';
 import type { AccountDeps } from './deps.ts';
 import { ensureAccount } from './ensure-account.ts';
 
 let deps: AccountDeps;
 beforeEach(async () => {
-  let next = 0;
-  deps = {
-    store: await openSqliteStore({ path: ':memory:' }),
-    clock: { now: () => new Date('2025-03-01T09:00:00.000Z') },
-    ids: () => `id-${++next}`,
-  };
+  deps = await openBareDeps();
 });
 afterEach(() => deps.store.close());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { openBareDeps } from '../../test/support/account-fixture.ts';
 import type { AccountDeps } from './deps.ts';
 import { ensureAccount } from './ensure-account.ts';
 import { AccountError } from './errors.ts';
@@ -8,12 +8,7 @@ import { parseDomainList, setAllowedDomains } from './set-allowed-domains.ts';
 
 let deps: AccountDeps;
 beforeEach(async () => {
-  let next = 0;
-  deps = {
-    store: await openSqliteStore({ path: ':memory:' }),
-    clock: { now: () => new Date('2025-03-01T09:00:00.000Z') },
-    ids: () => `id-${++next}`,
-  };
+  deps = await openBareDeps();
   await ensureAccount(deps, { name: 'Acme', ownerEmail: 'owner@acme.test' });
 });
 afterEach(() => deps.store.close());

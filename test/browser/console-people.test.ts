@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Member } from '../../src/account/model.ts';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
+import { makeMember } from '../../src/storage/contract-fixtures.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
@@ -29,27 +30,15 @@ let page: Page;
 /** A member the IdP does not manage, as an administrator's own invitation would make one. */
 function unmanaged(id: string, email: string, displayName: string | null): Member {
   const now = new Date().toISOString();
-  return {
-    id,
+  return makeMember(id, {
     userName: email,
     email,
-    externalId: null,
     displayName,
-    givenName: null,
-    familyName: null,
     state: 'invited',
-    role: 'member',
     managed: false,
-    scimDeleted: false,
-    profile: {},
-    pendingEmail: null,
-    signedUpAt: null,
-    confirmedAt: null,
-    suspendedAt: null,
     createdAt: now,
     updatedAt: now,
-    version: 1,
-  };
+  });
 }
 
 async function provision(email: string, displayName: string): Promise<string> {

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemberSignupError, runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
-import { execCli } from '../support/processes.ts';
-import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+import { execCliOn, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const PASSWORD = 'a long enough password for tests';
 
@@ -21,13 +20,7 @@ before(async () => {
 });
 after(() => sys?.close());
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execCli(args, {
-    ...process.env,
-    SCIMBRIDGE_DATA_DIR: sys.dataDir,
-    SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
-  });
-}
+const cli = (...args: string[]) => execCliOn(sys, ...args);
 
 async function invitationLinks(email: string): Promise<string[]> {
   return (await sys.store.listMail({ limit: 100 }))

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { localLink } from '../support/console.ts';
-import { execCli } from '../support/processes.ts';
-import { startTestSystem, type TestSystem } from '../support/system.ts';
+import { execCliOn, startTestSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
 
@@ -17,13 +16,7 @@ before(async () => {
 });
 after(() => sys?.close());
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execCli(args, {
-    ...process.env,
-    SCIMBRIDGE_DATA_DIR: sys.dataDir,
-    SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
-  });
-}
+const cli = (...args: string[]) => execCliOn(sys, ...args);
 
 describe('scimbridge owner setup-link', () => {
   test("prints a new link that works once; the first start's link stops working", async () => {

@@ -7,7 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
 import { createMonitoringToken, revokeMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
-import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+import {
+  healthWhen as healthWhenReady,
+  startTestSystem,
+  type TestSystem,
+  USER_SCHEMA,
+} from '../support/system.ts';
 
 describe('health and metrics', () => {
   let sys: TestSystem;
@@ -19,20 +24,8 @@ describe('health and metrics', () => {
       headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
     });
 
-  /**
-   * The report once `ready` holds. A change reaches it within about a second: the account
-   * caches the integration (and the HTTP client a confirmation) for one second, and the
-   * bridge looks at the session file at most once a second.
-   */
   // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
-  const healthWhen = async (ready: (report: any) => boolean) => {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const report = await (await bridge('/health', monitoringToken)).json();
-      if (ready(report) || Date.now() > deadline) return report;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const healthWhen = (ready: (report: any) => boolean) => healthWhenReady(sys, monitoringToken, ready);
 
   before(async () => {
     sys = await startTestSystem();

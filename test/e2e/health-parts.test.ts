@@ -19,26 +19,20 @@ import { startBridgeService } from '../../src/main.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { loggerInto } from '../support/log-lines.ts';
 import { closedPort } from '../support/smtp-sink.ts';
-import { GROUP_SCHEMA, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  GROUP_SCHEMA,
+  healthReport,
+  healthWhen as healthWhenReady,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 describe('/health reflects the parts', () => {
   let sys: TestSystem;
   let monitoring: string;
-  const health = async () =>
-    (
-      await fetch(`${sys.system.bridgeAddress}/health`, {
-        headers: { authorization: `Bearer ${monitoring}` },
-      })
-    ).json();
+  const health = () => healthReport(sys, monitoring);
   // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
-  const healthWhen = async (ready: (report: any) => boolean) => {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const report = await health();
-      if (ready(report) || Date.now() > deadline) return report;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const healthWhen = (ready: (report: any) => boolean) => healthWhenReady(sys, monitoring, ready);
 
   before(async () => {
     sys = await startTestSystem();

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { unlockMemberPrivateKey } from '../../src/crypto/member-keys.ts';
 import { deriveSignInProof } from '../../src/crypto/sign-in-proof.ts';
+import { makeMember } from '../../src/storage/contract-fixtures.ts';
 import { testDatabases } from '../support/requirements.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -72,27 +73,18 @@ for (const db of testDatabases()) {
 
     test('a person who already exists is matched silently: no invitation, no mail (P9)', async () => {
       const now = new Date().toISOString();
-      await sys.store.insertMember({
-        id: `existing-${db}`,
-        userName: 'kim@example.com',
-        email: 'kim@example.com',
-        externalId: null,
-        displayName: 'Kim',
-        givenName: null,
-        familyName: null,
-        state: 'active',
-        role: 'member',
-        managed: false,
-        scimDeleted: false,
-        profile: {},
-        pendingEmail: null,
-        signedUpAt: now,
-        confirmedAt: now,
-        suspendedAt: null,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      });
+      await sys.store.insertMember(
+        makeMember(`existing-${db}`, {
+          userName: 'kim@example.com',
+          email: 'kim@example.com',
+          displayName: 'Kim',
+          managed: false,
+          signedUpAt: now,
+          confirmedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
       const mailBefore = (await sys.store.listMail({ limit: 1000 })).length;
       const created = await sys.scim('POST', '/Users', {
         schemas: [USER_SCHEMA],

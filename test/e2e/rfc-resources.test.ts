@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { makeMember } from '../../src/storage/contract-fixtures.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 interface SchemaAttribute {
@@ -25,27 +26,20 @@ for (const transport of ['in-process', 'http'] as const) {
       sys = await startTestSystem({ accountTransport: transport });
       const now = new Date().toISOString();
       // A member the account had before provisioning: no profile at all.
-      await sys.store.insertMember({
-        id: earlyId,
-        userName: 'kim.lee@example.com',
-        email: 'kim.lee@example.com',
-        externalId: null,
-        displayName: 'Kim Lee',
-        givenName: 'Kim',
-        familyName: 'Lee',
-        state: 'active',
-        role: 'member',
-        managed: false,
-        scimDeleted: false,
-        profile: {},
-        pendingEmail: null,
-        signedUpAt: now,
-        confirmedAt: now,
-        suspendedAt: null,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      });
+      await sys.store.insertMember(
+        makeMember(earlyId, {
+          userName: 'kim.lee@example.com',
+          email: 'kim.lee@example.com',
+          displayName: 'Kim Lee',
+          givenName: 'Kim',
+          familyName: 'Lee',
+          managed: false,
+          signedUpAt: now,
+          confirmedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
     });
     after(async () => {
       await sys.close();

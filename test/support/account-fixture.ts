@@ -48,6 +48,19 @@ export function openedData(message: OutboxMessage): Record<string, unknown> {
   );
 }
 
+/**
+ * The bare dependencies of a use case, before any account exists: an in-memory SQLite store,
+ * the clock stopped at START, and ids counted from `id-1`.
+ */
+export async function openBareDeps(): Promise<AccountDeps> {
+  let next = 0;
+  return {
+    store: await openSqliteStore({ path: ':memory:' }),
+    clock: { now: () => new Date(START) },
+    ids: () => `id-${++next}`,
+  };
+}
+
 /** Settings for tests: PBKDF2 at its floor so that key creation takes milliseconds. */
 export const TEST_SIGNUP: SignupSettings = {
   accountUrl: 'https://team.example.test',
@@ -128,6 +141,38 @@ export function memberInput(overrides: Partial<MemberInput> = {}): MemberInput {
     profile: { userName: email, emails: [{ value: email, primary: true }] },
     ...overrides,
   };
+}
+
+/**
+ * Gives a group a key and a vault granted to it, straight into the store: the state creating
+ * a vault for that group leaves behind.
+ */
+export async function grantGroupVault(
+  f: Fixture,
+  grant: {
+    groupId: string;
+    publicKey: string;
+    sealedForProvisioning?: string | null;
+    vaultId: string;
+    vaultName: string;
+    sealedVaultKey: string;
+    at: string;
+  },
+): Promise<void> {
+  const { groupId, at } = grant;
+  await f.deps.store.insertGroupKey({
+    groupId,
+    publicKey: grant.publicKey,
+    sealedForProvisioning: grant.sealedForProvisioning ?? null,
+    createdAt: at,
+  });
+  await f.deps.store.insertVault({ id: grant.vaultId, name: grant.vaultName, createdAt: at });
+  await f.deps.store.saveVaultGrant({
+    vaultId: grant.vaultId,
+    groupId,
+    sealedVaultKey: grant.sealedVaultKey,
+    createdAt: at,
+  });
 }
 
 /**

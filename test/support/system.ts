@@ -20,6 +20,7 @@ import { RecentLogLines } from '../../src/logging.ts';
 import { type RunningSystem, startSystem } from '../../src/main.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { loggerInto } from './log-lines.ts';
+import { execCli } from './processes.ts';
 
 export const TEST_DATABASE_URL =
   process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -182,6 +183,51 @@ export async function startTestSystem(
  * P8: fails when any line holds any of the secrets. The message names the line number and
  * what kind of secret it was, never the secret, so a failing test does not leak it either.
  */
+/**
+ * Runs a short command on the machine of `sys`, as its operator would: this process's
+ * environment with the test system's data directory and account address.
+ */
+export function execCliOn(
+  sys: TestSystem,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return execCli(args, {
+    ...process.env,
+    SCIMBRIDGE_DATA_DIR: sys.dataDir,
+    SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
+  });
+}
+
+/** The bridge's /health report, read with a monitoring `token`. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+export async function healthReport(sys: TestSystem, token: string): Promise<any> {
+  const response = await fetch(`${sys.system.bridgeAddress}/health`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return response.json();
+}
+
+/**
+ * The /health report once `ready` holds (or, after 5 s, whatever it says then). A change
+ * reaches it within about a second: the account caches the integration (and the HTTP client
+ * a confirmation) for one second, and the bridge looks at the session file at most once a
+ * second.
+ */
+export async function healthWhen(
+  sys: TestSystem,
+  token: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+  ready: (report: any) => boolean,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the report freely
+): Promise<any> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const report = await healthReport(sys, token);
+    if (ready(report) || Date.now() > deadline) return report;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export function assertNoSecretLogged(lines: readonly string[], secrets: Iterable<string>): void {
   const list = [...secrets].filter((secret) => secret.length >= 16);
   lines.forEach((line, index) => {

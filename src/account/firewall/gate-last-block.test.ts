@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import { openBareDeps } from '../../../test/support/account-fixture.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import { createFirewallGate } from './gate.ts';
@@ -9,12 +9,7 @@ import { EMPTY_NETWORK_LIST } from './network-list.ts';
 
 let deps: AccountDeps;
 beforeEach(async () => {
-  let next = 0;
-  deps = {
-    store: await openSqliteStore({ path: ':memory:' }),
-    clock: { now: () => new Date('2025-03-01T09:00:00.000Z') },
-    ids: () => `id-${++next}`,
-  };
+  deps = await openBareDeps();
 });
 afterEach(() => deps.store.close());
 
