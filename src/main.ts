@@ -266,7 +266,11 @@ export async function startAccountService(
   });
   let server: FastifyInstance | undefined;
   try {
-    const resealed = await sealQueuedLinks(store, outboxKey.seal);
+    // Only a version before link sealing left clear links, and it made no outbox.key: the scan
+    // runs when the key file is new (the first start after the upgrade) or the key comes from
+    // the environment, not at every start of an up-to-date account.
+    const mayHoldClearLinks = outboxKey.created || config.outboxKey !== undefined;
+    const resealed = mayHoldClearLinks ? await sealQueuedLinks(store, outboxKey.seal) : 0;
     if (resealed > 0)
       startLogger.info({ messages: resealed }, 'sealed the clear links of mail queued by an earlier version');
     const { account, owner, created, ownerEmailIgnored } = await ensureAccount(accountDeps, {
