@@ -477,6 +477,7 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
   });
   try {
