@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createCustomGroup } from '../../src/account/create-custom-group.ts';
+import { setGroupManaged } from '../../src/account/set-group-managed.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { testDatabases } from '../support/requirements.ts';
 import { GROUP_SCHEMA, patch, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
@@ -154,24 +155,33 @@ for (const db of testDatabases()) {
       );
     });
 
-    test('takeover of a same-named group: found by displayName, then its members are set', async () => {
+    test('a same-named group made by hand is refused until an administrator hands it over (P17)', async () => {
       const deps = { store: sys.store, clock: systemClock, ids: randomIds };
-      // The administrator marked the existing custom group as managed (P17), so it is taken over.
-      const existing = await createCustomGroup(
-        deps,
-        { memberId: null, name: 'command line (test)' },
-        { displayName: 'Design', managed: true },
-      );
+      const actor = { memberId: null, name: 'command line (test)' };
+      const existing = await createCustomGroup(deps, actor, { displayName: 'Design' });
+      designId = existing.id;
+      const hidden = await jc('GET', `/Groups?filter=${q('displayName eq "Design"')}`);
+      assert.equal(hidden.body.totalResults, 0, 'a custom group is not visible to the IdP');
+      const refused = await jc('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Design',
+        members: [{ value: margaretId }],
+      });
+      assert.equal(refused.status, 409, refused.text);
+      assert.equal(refused.body.scimType, 'uniqueness');
+      assert.match(refused.body.detail, /Design/);
+      assert.match(refused.body.detail, /managed-groups list/, 'the detail says how to hand it over');
+      assert.deepEqual(await sys.store.listGroupMembers(designId, { limit: 10 }), []);
+      // `scimbridge group managed Design on`
+      await setGroupManaged(deps, actor, 'Design', true);
+    });
+
+    test('takeover of a same-named group: found by displayName, then its members are set', async () => {
       const found = await jc('GET', `/Groups?filter=${q('displayName eq "Design"')}`);
       assert.equal(found.status, 200);
       assert.equal(found.body.totalResults, 1);
-      designId = found.body.Resources[0].id;
-      assert.equal(designId, existing.id);
-      const add = patch({
-        op: 'add',
-        path: 'members',
-        value: [{ value: margaretId }, { value: takenOverUserId }],
-      });
+      assert.equal(found.body.Resources[0].id, designId);
+      const add = patch({ op: 'add', path: 'members', value: [{ value: margaretId }, { value: takenOverUserId }] });
       const res = await jc('PATCH', `/Groups/${designId}`, add);
       assert.ok(res.status === 200 || res.status === 204, res.text);
       const group = await jc('GET', `/Groups/${designId}`);
