@@ -181,7 +181,11 @@ for (const db of testDatabases()) {
       assert.equal(found.status, 200);
       assert.equal(found.body.totalResults, 1);
       assert.equal(found.body.Resources[0].id, designId);
-      const add = patch({ op: 'add', path: 'members', value: [{ value: margaretId }, { value: takenOverUserId }] });
+      const add = patch({
+        op: 'add',
+        path: 'members',
+        value: [{ value: margaretId }, { value: takenOverUserId }],
+      });
       const res = await jc('PATCH', `/Groups/${designId}`, add);
       assert.ok(res.status === 200 || res.status === 204, res.text);
       const group = await jc('GET', `/Groups/${designId}`);
