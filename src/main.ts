@@ -480,6 +480,7 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
     sharedState: replicas.status,
   });
