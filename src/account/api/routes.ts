@@ -1,7 +1,7 @@
 /**
  * The account API under /api/v1: everything a separate bridge needs (one endpoint per
- * `AccountClient` method, plus sign-in) and nothing more. Documented in
- * docs/api/openapi.json; tests check real responses against that file.
+ * `AccountClient` method, plus sign-in) and nothing more. The routes, their body schemas and
+ * docs/api/openapi.json all come from the route table (`route-table.ts`).
  *
  * Every request first passes the firewall (P4), then — except the two sign-in steps — the
  * API session check, which also refuses a session whose credentials were regenerated (P2)
