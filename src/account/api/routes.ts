@@ -21,7 +21,7 @@ import { errorStatus, JSON_TYPE, logRefusal, sendError, toApiError } from './api
 import { createChannelRegistry } from './channel.ts';
 import { createOperations, findOperation, type Query } from './operations.ts';
 import { API_PREFIX } from './protocol.ts';
-import { API_ROUTES } from './route-table.ts';
+import { API_ROUTES, MAX_BATCH } from './route-table.ts';
 import { ApiRateLimitError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
 import { ApiRequestError, checkBody, validatorCompiler } from './validation.ts';
 
@@ -244,8 +244,6 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
     { prefix: API_PREFIX },
   );
 }
-
-export const MAX_BATCH = 100;
 
 /** The calls of a `/batch` body: each is checked as its own request would be, in `runBatch`. */
 function batchCalls(body: unknown): unknown {
