@@ -165,6 +165,7 @@ ${part(
 )}
 ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
 ${part('requests', 'Last request per IdP', parts.requests, requestTable(parts.requests))}
+${part('replicas', 'Replicas', parts.replicas)}
 ${part('version', 'Version', parts.version)}
 <section aria-labelledby="logs">
 <h2 id="logs">Logs</h2>
