@@ -183,8 +183,9 @@ async function drive(
           BENCH_N: String(options.users),
           BENCH_C: String(options.concurrency),
           // 200 members per group (the driver's default) makes 20 batch PATCHes: too few to
-          // read a CPU clock that ticks every 10 ms. More of the same requests, same shape.
-          BENCH_M: String(Math.min(options.users, 2000)),
+          // read a CPU clock that ticks every 10 ms. More of the same requests, same shape
+          // (BENCH_M in the environment overrides it).
+          BENCH_M: process.env.BENCH_M || String(Math.min(options.users, 2000)),
           BENCH_PID: String(target.pid),
           BENCH_LABEL: target.label,
           BENCH_JSON: jsonFile,
