@@ -71,6 +71,13 @@ export interface Config {
   confirmationInterval: number;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
+  /**
+   * SCIMBRIDGE_REDIS_URL (bridges): the Redis that bridge replicas share (redis:// or
+   * rediss:// for TLS; a password in the URL). Optional: without it each bridge works alone.
+   */
+  redisUrl: string | undefined;
+  /** Starts every key the bridges write to Redis, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** The From header of every mail. */
   mailFrom: string;
   /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
@@ -269,6 +276,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       throw new ConfigError(`${nameOf('smtpUrl', 'SCIMBRIDGE_SMTP_URL')} ${(error as Error).message}`);
     }
   }
+  const redisUrl = pick('redisUrl', 'SCIMBRIDGE_REDIS_URL');
+  if (redisUrl !== undefined) {
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {}
+    // The message never repeats the URL: it may hold the Redis password.
+    if (protocol !== 'redis:' && protocol !== 'rediss:')
+      throw new ConfigError(
+        `${nameOf('redisUrl', 'SCIMBRIDGE_REDIS_URL')} must be a redis:// or rediss:// URL (redis://:password@host:6379/0)`,
+      );
+  }
   const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
   const mailFrom =
     pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
@@ -345,6 +364,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     monitorToken,
     confirmationInterval,
     smtpUrl,
+    redisUrl,
+    redisPrefix: (() => {
+      const prefix = pick('redisPrefix', 'SCIMBRIDGE_REDIS_PREFIX') ?? 'scimbridge:';
+      if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix))
+        throw new ConfigError(
+          `${nameOf('redisPrefix', 'SCIMBRIDGE_REDIS_PREFIX')} must be 1 to 64 letters, digits or : _ . -, not "${prefix}"`,
+        );
+      return prefix;
+    })(),
     mailFrom,
     smtpRequireTls: TRUE_WORDS.includes(requireTls),
     smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),

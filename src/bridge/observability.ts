@@ -17,6 +17,7 @@ import type { TokenVerifier } from './credentials/token-verifier.ts';
 import type { IdpName } from './idp-detect.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
+import type { SharedRedisStatus } from './shared-redis.ts';
 import { createBridgeHealth } from './status/health.ts';
 import type { StatusRouteDeps } from './status/routes.ts';
 import { StatusSessions } from './status/sessions.ts';
@@ -46,6 +47,8 @@ export interface BridgeObservabilityOptions {
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
   /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
   idpCycles?: Partial<Record<IdpName, number>> | undefined;
+  /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
+  sharedState?: (() => SharedRedisStatus) | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
@@ -115,7 +118,18 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
     requests,
     version: options.version,
     clock: options.clock,
+    sharedState: options.sharedState,
   });
+  const { sharedState } = options;
+  if (sharedState !== undefined) {
+    metrics.register(
+      new CollectedGauge(
+        'scimbridge_bridge_redis_reachable',
+        '1 while the Redis shared by bridge replicas answers; 0 while this bridge works alone.',
+        () => [{ value: sharedState().reachable ? 1 : 0 }],
+      ),
+    );
+  }
 
   return {
     requests,

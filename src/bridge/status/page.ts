@@ -143,6 +143,7 @@ ${part(
 )}
 ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
 ${part('requests', 'IdP health', parts.requests, idpHealthSection(parts.requests.idps, formatTime))}
+${part('replicas', 'Replicas', parts.replicas)}
 ${part('version', 'Version', parts.version)}
 <section aria-labelledby="logs">
 <h2 id="logs">Logs</h2>
