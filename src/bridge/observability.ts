@@ -45,10 +45,10 @@ export interface BridgeObservabilityOptions {
   publicUrl?: string | undefined;
   /** A separate bridge's "does the account answer at all" for /health while its keys are locked. */
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
-  /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
-  idpCycles?: Partial<Record<IdpName, number>> | undefined;
   /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
   sharedState?: (() => SharedRedisStatus) | undefined;
+  /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
+  idpCycles?: Partial<Record<IdpName, number>> | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
