@@ -30,6 +30,7 @@ import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
 import { registerGroupPages } from './groups.ts';
+import { registerKeyActions } from './key-actions.ts';
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerPeoplePages } from './people.ts';
@@ -335,4 +336,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerVaultPages,
   registerProvisioningPage,
   registerRecordPages,
+  registerKeyActions,
 ];
