@@ -23,6 +23,7 @@ import { GROUP_SCHEMA, startTestSystem, type TestSystem, USER_SCHEMA } from '../
 const OWNER_PASSWORD = 'the owner password, long enough';
 const ANA_PASSWORD = 'ana chooses a long password';
 const BO_PASSWORD = 'bo chooses another long one';
+const CY_PASSWORD = 'cy has a long password too';
 
 let sys: TestSystem;
 let browser: Browser;
@@ -31,6 +32,7 @@ let context: BrowserContext;
 let page: Page;
 let ana: string;
 let bo: string;
+let cy: string;
 
 async function provision(email: string, displayName: string): Promise<string> {
   const created = await sys.scim('POST', '/Users', {
@@ -89,13 +91,17 @@ before(async () => {
   });
   ana = await provision('ana@example.com', 'Ana Alves');
   bo = await provision('bo@example.com', 'Bo Berg');
+  cy = await provision('cy@example.com', 'Cy Chen');
   const group = await sys.scim('POST', '/Groups', {
     schemas: [GROUP_SCHEMA],
     displayName: 'Engineering',
-    members: [{ value: bo }],
+    members: [{ value: bo }, { value: cy }],
   });
   assert.equal(group.status, 201, group.text);
+  // Cy signs up while the bridge still runs: it confirms Cy, who holds Engineering's key.
+  await signUp('cy@example.com', CY_PASSWORD);
   await sys.system.watcher.runNow();
+  assert.equal((await sys.store.getMember(cy))!.state, 'active');
   // From here on no bridge confirms anyone: the administrator does it by hand.
   sys.system.watcher.stop();
   await signUp('ana@example.com', ANA_PASSWORD);
@@ -224,5 +230,93 @@ describe('the console: confirming a person by hand', () => {
       await memberContext.close();
     }
     assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+  });
+});
+
+async function cyOpens(): Promise<Record<string, string[]>> {
+  const opened = await openVaults((await readMemberKeyRing(sys.store, cy))!, CY_PASSWORD);
+  return Object.fromEntries(opened.map((vault) => [vault.name, vault.groups.sort()]));
+}
+
+async function grantedTo(vaultName: string): Promise<string> {
+  await page.goto(`${sys.system.accountAddress}/vaults`);
+  await page.getByRole('link', { name: vaultName }).click();
+  await page.waitForSelector(`h1:has-text("${vaultName}")`);
+  return page.locator('ul[aria-labelledby="granted-heading"]').innerText();
+}
+
+describe('the console: granting a vault to another group, and revoking it', () => {
+  test('the vault key is opened in the browser and sealed for the group, whose members then open it', async () => {
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+    assert.match(await grantedTo('Team handbook'), /^Team Members\s+Revoke$/);
+    await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Engineering' });
+    await page.getByLabel('Your password').fill('not the owner password');
+    await page.getByRole('button', { name: 'Grant' }).click();
+    await page.waitForSelector('#problem:not([hidden])');
+    assert.match(await page.locator('#problem').innerText(), /That password does not open your keys/);
+    assert.equal(
+      (await sys.store.listVaultGrantsOfGroups([(await sys.store.findGroupByDisplayName('Engineering'))!.id]))
+        .length,
+      0,
+    );
+    await assertAccessible(page, 'a vault page');
+
+    await page.getByLabel('Your password').fill(OWNER_PASSWORD);
+    await page.getByLabel('Your password').press('Enter');
+    await page.waitForSelector('text=Granted: its members open the vault');
+    assert.match(await page.locator('ul[aria-labelledby="granted-heading"]').innerText(), /Engineering/);
+    await screenshot(page, shots, 'console-vault-access');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Engineering', 'Team Members'] });
+    const entry = (await sys.store.listActivity({ limit: 5 })).find((e) => e.action === 'vault.granted');
+    assert.equal(entry?.detail.by, 'owner@example.com');
+  });
+
+  test('revoking takes one group away, never the last; a missing form token changes nothing', async () => {
+    await grantedTo('Team handbook');
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const vaultId = new URL(page.url()).pathname.split('/').pop()!;
+    const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
+    const noToken = await postFromPage(page, `/vaults/${vaultId}/grants`, {
+      groupId: teamMembers.id,
+      sealedVaultKey: 'sbs1.a.b.c',
+    });
+    assert.equal(noToken.status, 403);
+    const again = await postFromPage(page, `/vaults/${vaultId}/grants`, {
+      csrf,
+      groupId: teamMembers.id,
+      sealedVaultKey: 'sbs1.a.b.c',
+    });
+    assert.equal(again.status, 400);
+    assert.match(again.text, /opens Team handbook already/);
+
+    await page.getByRole('button', { name: 'Revoke Engineering' }).click();
+    await page.waitForSelector('text=Revoked: the group no longer opens the vault.');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+    await page.getByRole('button', { name: 'Revoke Team Members' }).click();
+    await page.waitForSelector('#revoke-problem');
+    assert.match(
+      await page.locator('#revoke-problem').innerText(),
+      /the only group that opens Team handbook/,
+    );
+    await assertAccessible(page, 'a vault page refusing a revocation');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+  });
+
+  test('a vault opened only by groups the administrator is not in cannot be granted on from here', async () => {
+    await page.goto(`${sys.system.accountAddress}/vaults`);
+    await page.getByLabel('Name', { exact: true }).fill('Build secrets');
+    await page.getByLabel('Engineering').check();
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.waitForSelector('text=Vault created.');
+    assert.deepEqual(await cyOpens(), {
+      'Build secrets': ['Engineering'],
+      'Team handbook': ['Team Members'],
+    });
+    await grantedTo('Build secrets');
+    assert.match(
+      await page.locator('#grant-problem').innerText(),
+      /You are a member of no group that opens Build secrets \(Engineering\)/,
+    );
+    assert.equal(await page.locator('#vault-grant-form').count(), 0);
   });
 });

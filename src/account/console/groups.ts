@@ -123,7 +123,7 @@ ${problemFor('general')}
 </dl>
 ${PROTECTION[group.kind] ? html`<p class="hint" id="protection">${PROTECTION[group.kind]}</p>` : ''}
 <h2>Vault access</h2>
-${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li>${grant.vaultName}</li>`)}</ul>`}
+${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li><a href="/vaults/${grant.vaultId}">${grant.vaultName}</a></li>`)}</ul>`}
 <h2>Members</h2>
 ${
   shown.length === 0

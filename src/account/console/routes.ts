@@ -37,6 +37,7 @@ import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
+import { registerVaultAccess } from './vault-access.ts';
 import { registerVaultPages } from './vaults.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
@@ -337,4 +338,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerProvisioningPage,
   registerRecordPages,
   registerKeyActions,
+  registerVaultAccess,
 ];
