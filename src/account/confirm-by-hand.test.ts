@@ -7,8 +7,14 @@ import { createGroupKeyPair, PROVISIONING_RECIPIENT, sealGroupPrivateKey } from 
 import { generateExportedKeyPair } from '../crypto/keys.ts';
 import { createMemberKeys } from '../crypto/member-keys.ts';
 import type { AdminActor } from './admin-rules.ts';
-import { confirmByHand, handConfirmationProblem, readHandConfirmation } from './confirm-by-hand.ts';
+import {
+  confirmByHand,
+  groupsToSeal,
+  handConfirmationProblem,
+  readHandConfirmation,
+} from './confirm-by-hand.ts';
 import { confirmMember } from './confirm-member.ts';
+import { createCustomGroup } from './create-custom-group.ts';
 import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import type { Member } from './model.ts';
@@ -64,7 +70,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     async function shares(target: Member) {
       const found = await readHandConfirmation(f.deps, f.owner.id, target.id);
-      return sealGroupKeysFor(found.ring!, PASSWORD, found.groups, {
+      return sealGroupKeysFor(found.ring!, PASSWORD, groupsToSeal(found), {
         id: target.id,
         publicKey: found.publicKey!,
       });
@@ -92,8 +98,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     test('the keys the owner holds go to the member: active, one e-mail, the administrator named', async () => {
       const found = await readHandConfirmation(f.deps, f.owner.id, member.id);
       assert.deepEqual(
-        found.groups.map((g) => [g.displayName, g.hasKey, g.held]),
-        [['Team Members', true, true]],
+        found.groups.map((g) => [g.displayName, g.hasKey, g.held, g.required]),
+        [['Team Members', true, true, true]],
       );
       assert.equal(handConfirmationProblem(found), undefined);
       assert.equal(
@@ -143,6 +149,33 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await f.deps.store.getMember(member.id))!.state, 'pending');
       assert.equal((await f.deps.store.listGroupKeySharesOfMember(member.id)).length, 0);
       assert.equal(await readyMails('grace@acme.test'), 0);
+    });
+
+    test('keys of custom groups off the managed list go along when the administrator holds them, and are not needed otherwise', async () => {
+      const owner = (await f.deps.store.getMemberKeys(f.owner.id))!;
+      const held = await createCustomGroup(f.deps, actor, { displayName: 'Release crew' });
+      const notHeld = await createCustomGroup(f.deps, actor, { displayName: 'Auditors' });
+      for (const group of [held, notHeld])
+        await f.deps.store.addGroupMembers(group.id, [member.id, f.owner.id]);
+      await groupKey(held.id, [{ id: f.owner.id, publicKey: owner.publicKey }]);
+      await groupKey(notHeld.id, []);
+      const found = await readHandConfirmation(f.deps, f.owner.id, member.id);
+      assert.equal(handConfirmationProblem(found), undefined);
+      assert.deepEqual(
+        groupsToSeal(found).map((g) => g.displayName),
+        ['Team Members', 'Release crew'],
+      );
+      assert.equal(
+        await confirmByHand(f.deps, actor, member.id, {
+          expectedVersion: member.version,
+          shares: await shares(member),
+        }),
+        'confirmed',
+      );
+      assert.deepEqual(
+        (await f.deps.store.listGroupKeySharesOfMember(member.id)).map((s) => s.displayName).sort(),
+        ['Release crew', 'Team Members'],
+      );
     });
 
     test('a group without a key pair, or a member without keys, is explained', async () => {

@@ -23,6 +23,8 @@ export interface HandConfirmationGroup {
   hasKey: boolean;
   /** The administrator holds a share of it. */
   held: boolean;
+  /** Confirmation needs it (Team Members, managed groups); other keys go along when held. */
+  required: boolean;
 }
 
 export interface HandConfirmation {
@@ -47,17 +49,24 @@ export async function readHandConfirmation(
     readMemberKeyRing(deps.store, adminId),
   ]);
   const held = new Set((ring?.shares ?? []).map((share) => share.groupId));
+  const entry = (required: boolean) => (group: (typeof groups.required)[number]) => ({
+    groupId: group.groupId,
+    displayName: group.displayName,
+    hasKey: group.key !== undefined,
+    held: held.has(group.groupId),
+    required,
+  });
   return {
     member,
     publicKey: keys?.publicKey ?? null,
-    groups: groups.map((group) => ({
-      groupId: group.groupId,
-      displayName: group.displayName,
-      hasKey: group.key !== undefined,
-      held: held.has(group.groupId),
-    })),
+    groups: [...groups.required.map(entry(true)), ...groups.optional.map(entry(false))],
     ring,
   };
+}
+
+/** The groups whose keys the administrator's browser seals: every required one, and the others they hold. */
+export function groupsToSeal(found: HandConfirmation): HandConfirmationGroup[] {
+  return found.groups.filter((group) => group.required || group.held);
 }
 
 /** The first reason the administrator cannot confirm this member, in words for the page; undefined when they can. */
@@ -68,10 +77,11 @@ export function handConfirmationProblem(found: HandConfirmation): string | undef
     return 'They have no key pair: send them a new invitation and let them sign up again.';
   if (found.ring === undefined)
     return 'You have no key pair yourself, so you hold no group key: set up your password from your invitation first.';
-  const keyless = found.groups.filter((group) => !group.hasKey).map((group) => group.displayName);
+  const needed = found.groups.filter((group) => group.required);
+  const keyless = needed.filter((group) => !group.hasKey).map((group) => group.displayName);
   if (keyless.length > 0)
     return `${keyless.join(', ')} has no key pair yet. The bridge makes it the first time it runs with its token: start the bridge once, and it confirms this person itself.`;
-  const missing = found.groups.filter((group) => !group.held).map((group) => group.displayName);
+  const missing = needed.filter((group) => !group.held).map((group) => group.displayName);
   if (missing.length > 0)
     return `You do not hold the key of ${missing.join(', ')}, so you cannot pass it on. Someone who is a member of ${missing.length === 1 ? 'that group' : 'those groups'} can confirm them here, or start the bridge, which holds the keys of Team Members and the managed groups and confirms them itself.`;
   return undefined;

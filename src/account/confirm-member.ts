@@ -47,13 +47,23 @@ function sharedGroups(groups: readonly KeyedGroupRef[], teamMembers: KeyedGroupR
 }
 
 /**
- * The groups whose keys confirming `memberId` shares, as `confirmMember` will require them:
- * what the console reads to tell an administrator which keys they must hold.
+ * The groups whose keys confirming `memberId` shares: those `confirmMember` requires, and
+ * the other keyed groups whose keys it takes when given; what the console reads to tell an
+ * administrator which keys they must (or may) pass on.
  */
-export async function confirmationGroupsOf(ops: StoreOps, memberId: string): Promise<KeyedGroupRef[]> {
+export async function confirmationGroupsOf(
+  ops: StoreOps,
+  memberId: string,
+): Promise<{ required: KeyedGroupRef[]; optional: KeyedGroupRef[] }> {
   const ofMember = (await ops.listKeyedGroupsOfMembers([memberId])).get(memberId) ?? [];
   const teamMembers = ofMember.find((group) => group.kind === 'team_members') ?? (await teamMembersRef(ops));
-  return sharedGroups(ofMember, teamMembers);
+  const required = sharedGroups(ofMember, teamMembers);
+  const ids = new Set(required.map((group) => group.groupId));
+  // Other keyed groups (custom groups off the managed list): their keys go along when given.
+  return {
+    required,
+    optional: ofMember.filter((group) => !ids.has(group.groupId) && group.key !== undefined),
+  };
 }
 
 async function teamMembersRef(ops: StoreOps): Promise<KeyedGroupRef> {
@@ -150,6 +160,18 @@ export async function confirmMember(
       for (const group of groups) {
         const sealed = supplied.get(group.groupId);
         if (sealed === undefined || group.key === undefined) throw new Changed();
+        shares.push({
+          groupId: group.groupId,
+          memberId: member.id,
+          sealedPrivateKey: sealed,
+          createdAt: now,
+        });
+      }
+      // Keys the bridge does not hold (an administrator confirming by hand may): taken when given.
+      const required = new Set(groups.map((group) => group.groupId));
+      for (const group of ofMember) {
+        const sealed = supplied.get(group.groupId);
+        if (required.has(group.groupId) || sealed === undefined || group.key === undefined) continue;
         shares.push({
           groupId: group.groupId,
           memberId: member.id,

@@ -320,3 +320,138 @@ describe('the console: granting a vault to another group, and revoking it', () =
     assert.equal(await page.locator('#vault-grant-form').count(), 0);
   });
 });
+
+async function groupPageOf(name: string): Promise<string> {
+  const id = (await sys.store.findGroupByDisplayName(name))!.id;
+  await page.goto(`${sys.system.accountAddress}/groups/${id}`);
+  await page.waitForSelector(`h1:has-text("${name}")`);
+  return id;
+}
+
+async function membersOf(groupId: string): Promise<string[]> {
+  return (await sys.store.listGroupMembers(groupId, { limit: 100 })).map((member) => member.id).sort();
+}
+
+describe('the console: changing the members of a custom group', () => {
+  test('a person is added to and removed from a custom group without a key pair', async () => {
+    await page.goto(`${sys.system.accountAddress}/groups`);
+    await page.getByLabel('Name', { exact: true }).fill('Release crew');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForSelector('text=Group created.');
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByLabel('Add a person (their e-mail address)').fill('nobody@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForSelector('#problem-members');
+    assert.match(
+      await page.locator('#problem-members').innerText(),
+      /Nobody on this account has the address nobody@example\.com/,
+    );
+    assert.equal(
+      await page.getByLabel('Add a person (their e-mail address)').inputValue(),
+      'nobody@example.com',
+    );
+    await assertAccessible(page, 'a group page refusing an addition');
+    await page.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+    await page.getByLabel('Add a person (their e-mail address)').press('Enter');
+    await page.waitForSelector('text=Added.');
+    assert.deepEqual(await membersOf(id), [ana]);
+    await screenshot(page, shots, 'console-group-members');
+    await page.getByRole('button', { name: 'Remove Ana Alves' }).click();
+    await page.waitForSelector('text=Removed: they no longer hold the group key.');
+    assert.deepEqual(await membersOf(id), []);
+    const entry = (await sys.store.listActivity({ limit: 5, targetId: id })).find(
+      (e) => e.action === 'group.members_changed',
+    );
+    assert.equal(entry?.detail.by, 'owner@example.com');
+  });
+
+  test('the IdP’s groups and Provision Managers are refused, and nothing changes', async () => {
+    const eng = await groupPageOf('Engineering');
+    assert.match(
+      await page.locator('main').innerText(),
+      /The IdP manages this group: change its members in the IdP/,
+    );
+    assert.equal(await page.getByLabel('Add a person (their e-mail address)').count(), 0);
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const before = await membersOf(eng);
+    const forged = await page.evaluate(
+      async ([url, csrf]) => {
+        const response = await fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: csrf as string, email: 'ana@example.com' }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      [`/groups/${eng}/members`, csrf] as const,
+    );
+    assert.equal(forged.status, 409);
+    assert.match(forged.text, /The IdP manages Engineering: change its members in the IdP/);
+    assert.deepEqual(await membersOf(eng), before);
+    const managers = (await sys.store.findGroupByKind('provision_managers'))!.id;
+    const protectedGroup = await page.evaluate(
+      async ([url, csrf]) => {
+        const response = await fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: csrf as string, email: 'ana@example.com' }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      [`/groups/${managers}/members`, csrf] as const,
+    );
+    assert.equal(protectedGroup.status, 409);
+    assert.match(protectedGroup.text, /Provision Managers belongs to the provisioning integration/);
+    assert.deepEqual(await membersOf(managers), []);
+  });
+
+  test('a confirmed person added to a keyed group gets its key from an administrator who holds it, and opens its vault', async () => {
+    // Engineering leaves the managed-groups list: from now on it is the administrators' to change.
+    const eng = await groupPageOf('Engineering');
+    await page.getByRole('button', { name: 'Take off the managed-groups list' }).click();
+    await page.waitForSelector('text=The group is off the managed-groups list');
+    // The owner does not hold Engineering's key: the step names it and changes nothing.
+    await page.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForSelector('#key-problem');
+    assert.match(await page.locator('#key-problem').innerText(), /you do not hold the key of Engineering/);
+    assert.ok(!(await membersOf(eng)).includes(ana));
+
+    // Cy, a member of Engineering, is made an administrator (as the CLI would) and adds Ana.
+    const administrators = (await sys.store.findGroupByKind('administrators'))!.id;
+    await sys.store.addGroupMembers(administrators, [cy]);
+    const cyContext = await browser.newContext();
+    try {
+      const cyPage = await cyContext.newPage();
+      await cyPage.goto(`${sys.system.accountAddress}/`);
+      await consoleSignIn(cyPage, 'cy@example.com', CY_PASSWORD);
+      await cyPage.goto(`${sys.system.accountAddress}/groups/${eng}`);
+      await cyPage.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+      await cyPage.getByRole('button', { name: 'Add', exact: true }).click();
+      await cyPage.waitForSelector('h1:has-text("Add ana@example.com to Engineering")');
+      await assertAccessible(cyPage, 'the group key step');
+      await cyPage.getByLabel('Your password').fill('not cy’s password');
+      await cyPage.getByRole('button', { name: 'Add ana@example.com' }).click();
+      await cyPage.waitForSelector('#problem:not([hidden])');
+      assert.match(await cyPage.locator('#problem').innerText(), /That password does not open your keys/);
+      assert.ok(!(await membersOf(eng)).includes(ana));
+      await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
+      await cyPage.getByRole('button', { name: 'Add ana@example.com' }).click();
+      await cyPage.waitForSelector('text=Added, with the group key');
+      assert.ok((await membersOf(eng)).includes(ana));
+      const opened = await openVaults((await readMemberKeyRing(sys.store, ana))!, ANA_PASSWORD);
+      assert.deepEqual(opened.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+
+      // Cy holds Engineering's key too, so Cy can confirm Bo, whom the owner could not.
+      await cyPage.goto(`${sys.system.accountAddress}/people/${bo}/confirm`);
+      await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
+      await cyPage.getByRole('button', { name: 'Confirm Bo Berg' }).click();
+      await cyPage.waitForSelector('text=Confirmed: they hold their groups');
+      assert.equal(await readyMails('bo@example.com'), 1);
+      const boOpens = await openVaults((await readMemberKeyRing(sys.store, bo))!, BO_PASSWORD);
+      assert.deepEqual(boOpens.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+    } finally {
+      await cyContext.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../../web/html.ts';
 import {
   confirmByHand,
+  groupsToSeal,
   type HandConfirmation,
   handConfirmationProblem,
   readHandConfirmation,
@@ -67,7 +68,7 @@ function confirmPage(context: ConsoleContext, view: ConsoleView, found: HandConf
 <thead><tr><th scope="col">Group</th><th scope="col">You hold its key</th></tr></thead>
 <tbody>${found.groups.map(
       (group) =>
-        html`<tr><td>${group.displayName}</td><td>${group.hasKey ? (group.held ? 'yes' : 'no') : 'it has no key pair yet'}</td></tr>`,
+        html`<tr><td>${group.displayName}</td><td>${group.hasKey ? (group.held ? 'yes' : group.required ? 'no' : 'no: they get it later from an administrator who holds it') : 'it has no key pair yet'}</td></tr>`,
     )}</tbody></table></div>
 ${
   problem
@@ -75,7 +76,7 @@ ${
     : html`<p class="problem needs-script">Confirming opens keys in this browser: turn on JavaScript for this site.</p>
 <form id="confirm-form" method="post" action="${personPath}/confirm" data-member-id="${member.id}" data-public-key="${found.publicKey ?? ''}" data-version="${String(member.version)}" novalidate>
 ${csrfField(view.csrfToken)}
-${found.groups.map((group) => html`<input type="hidden" name="group" value="${group.groupId}" data-name="${group.displayName}">`)}
+${groupsToSeal(found).map((group) => html`<input type="hidden" name="group" value="${group.groupId}" data-name="${group.displayName}">`)}
 <label for="password">Your password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="password-hint">
 <p id="password-hint" class="hint">It opens your keys here, in this browser; it is not sent.</p>

@@ -29,6 +29,7 @@ import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../s
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
+import { registerGroupMemberKeys } from './group-members.ts';
 import { registerGroupPages } from './groups.ts';
 import { registerKeyActions } from './key-actions.ts';
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
@@ -339,4 +340,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerRecordPages,
   registerKeyActions,
   registerVaultAccess,
+  registerGroupMemberKeys,
 ];

@@ -90,20 +90,32 @@ function onSubmit(
   });
 }
 
-export function setupConfirm(form: HTMLFormElement): void {
-  onSubmit(form, async (ring, password) => {
-    const groups = Array.from(form.querySelectorAll<HTMLInputElement>('input[name="group"]')).map(
-      (input) => ({
-        groupId: input.value,
-        displayName: input.dataset.name ?? input.value,
-      }),
-    );
-    const shares = await sealGroupKeysFor(ring, password, groups, {
-      id: form.dataset.memberId ?? '',
-      publicKey: form.dataset.publicKey ?? '',
-    });
-    return { expectedVersion: Number(form.dataset.version), shares };
+/** The form's groups (hidden inputs), their keys sealed for the person the form names. */
+function sealFormGroups(form: HTMLFormElement, ring: MemberKeyRing, password: string) {
+  const groups = Array.from(form.querySelectorAll<HTMLInputElement>('input[name="group"]')).map((input) => ({
+    groupId: input.value,
+    displayName: input.dataset.name ?? input.value,
+  }));
+  return sealGroupKeysFor(ring, password, groups, {
+    id: form.dataset.memberId ?? '',
+    publicKey: form.dataset.publicKey ?? '',
   });
+}
+
+/** Confirming a pending person: the keys of all their groups. */
+export function setupConfirm(form: HTMLFormElement): void {
+  onSubmit(form, async (ring, password) => ({
+    expectedVersion: Number(form.dataset.version),
+    shares: await sealFormGroups(form, ring, password),
+  }));
+}
+
+/** Adding a confirmed person to a group: that group's key. */
+export function setupMemberKey(form: HTMLFormElement): void {
+  onSubmit(form, async (ring, password) => ({
+    email: form.querySelector<HTMLInputElement>('input[name="email"]')?.value ?? '',
+    shares: await sealFormGroups(form, ring, password),
+  }));
 }
 
 export function setupVaultGrant(form: HTMLFormElement): void {
