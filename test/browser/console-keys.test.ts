@@ -130,6 +130,7 @@ describe('the console: confirming a person by hand', () => {
     await page.waitForSelector('h1:has-text("Confirm Ana Alves by hand")');
     assert.match(await page.locator('tbody').innerText(), /Team Members\s+yes/);
     await assertAccessible(page, 'the confirm page');
+    await screenshot(page, shots, 'console-confirm');
     await page.getByLabel('Your password').fill('not the owner password');
     await page.getByLabel('Your password').press('Enter');
     await page.waitForSelector('#problem:not([hidden])');
@@ -142,7 +143,6 @@ describe('the console: confirming a person by hand', () => {
 
   test('the administrator confirms with their own keys; the person gets one e-mail and opens a vault', async () => {
     await page.getByLabel('Your password').fill(OWNER_PASSWORD);
-    await screenshot(page, shots, 'console-confirm');
     await page.getByRole('button', { name: 'Confirm Ana Alves' }).click();
     await page.waitForSelector('text=Confirmed: they hold their groups');
     assert.match(await page.locator('#person-state').innerText(), /^active/);
@@ -357,7 +357,7 @@ describe('the console: changing the members of a custom group', () => {
     assert.deepEqual(await membersOf(id), [ana]);
     await screenshot(page, shots, 'console-group-members');
     await page.getByRole('button', { name: 'Remove Ana Alves' }).click();
-    await page.waitForSelector('text=Removed: they no longer hold the group key.');
+    await page.waitForSelector("text=Removed: they no longer open the group's vaults.");
     assert.deepEqual(await membersOf(id), []);
     const entry = (await sys.store.listActivity({ limit: 5, targetId: id })).find(
       (e) => e.action === 'group.members_changed',

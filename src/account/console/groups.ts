@@ -34,7 +34,7 @@ const DONE: Record<string, string> = {
   deleted: 'The group was deleted; its members stay.',
   added: 'Added.',
   'added-with-key': 'Added, with the group key: they open its vaults now.',
-  removed: 'Removed: they no longer hold the group key.',
+  removed: "Removed: they no longer open the group's vaults.",
 };
 
 const PROTECTION: Partial<Record<Group['kind'], string>> = {

@@ -36,7 +36,7 @@ function vaultPage(
   const path = `${VAULTS_PATH}/${vault.id}`;
   const grantProblem =
     state.candidates.length === 0
-      ? 'Every group with a key pair opens this vault already.'
+      ? undefined
       : state.heldBy.length === 0
         ? `You are a member of no group that opens ${vault.name} (${state.granted.map((group) => group.displayName).join(', ')}), so you cannot open its key to pass it on. An administrator who is a member of one of them can grant it.`
         : undefined;
@@ -61,9 +61,11 @@ ${shown.revokeProblem ? html`<p id="revoke-problem" class="problem" role="alert"
 <p class="hint">Revoking takes the group's sealed copy of the vault key away. Members who opened the vault before may have kept its key: to shut them out for good, move the secrets to a new vault.</p>
 <h2 id="grant-heading">Grant it to another group</h2>
 ${
-  grantProblem
-    ? html`<p id="grant-problem" class="problem" role="alert">Cannot grant here: ${grantProblem}</p>`
-    : html`<p class="problem needs-script">Granting opens the vault key in this browser: turn on JavaScript for this site.</p>
+  state.candidates.length === 0
+    ? html`<p class="hint">Every group with a key pair opens this vault already.</p>`
+    : grantProblem
+      ? html`<p id="grant-problem" class="problem" role="alert">Cannot grant here: ${grantProblem}</p>`
+      : html`<p class="problem needs-script">Granting opens the vault key in this browser: turn on JavaScript for this site.</p>
 <form id="vault-grant-form" method="post" action="${path}/grants" data-vault-id="${vault.id}" aria-labelledby="grant-heading" novalidate>
 ${csrfField(view.csrfToken)}
 <label for="grant-group">Group</label>
