@@ -478,6 +478,7 @@ export async function startBridgeService(
     ),
     publicUrl: config.publicBridgeUrl,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
+    requestLogNeedsUnlock: httpClient !== undefined,
   });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);

@@ -347,6 +347,10 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
           if (typeof token !== 'string') throw new ApiRequestError('"token" must be a string');
           return { status: 200, body: { valid: await client.checkMonitoringToken(token) } };
         }),
+        op('POST', '/scim-requests', async ({ body }) => ({
+          status: 200,
+          body: { stored: await client.recordScimRequests(list(objectBody(body).records, 'records')) },
+        })),
       ];
 
       for (const operation of operations) {

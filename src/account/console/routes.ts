@@ -35,6 +35,7 @@ import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.t
 import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
+import { registerRequestLogPages } from './request-log.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
 import { registerVaultPages } from './vaults.ts';
 
@@ -335,4 +336,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerVaultPages,
   registerProvisioningPage,
   registerRecordPages,
+  registerRequestLogPages,
 ];
