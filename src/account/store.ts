@@ -336,7 +336,7 @@ export interface ScimRequestQuery {
   to?: string;
 }
 
-/** The SCIM request log (migration 11), bounded by count and age. */
+/** The SCIM request log (migration 12), bounded by count and age. */
 export interface ScimRequestStore {
   /** Each record gets the next id (a number, as text): ids grow in the order written. */
   appendScimRequests(records: readonly ScimRequestRecord[]): Promise<void>;
@@ -422,6 +422,12 @@ export interface Store extends StoreOps {
    * use the `tx` it is given. Nested calls join the outer transaction.
    */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /**
+   * True while this process leads `name` among every account server on this database (the
+   * health monitor). Asked again at each round: leadership can be lost (a broken
+   * connection) and taken over when its holder dies. SQLite has one server: always true.
+   */
+  tryLead(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Contract of the SCIM request log (migration 11); every Store implementation runs it beside
+ * Contract of the SCIM request log (migration 12); every Store implementation runs it beside
  * `describeStoreContract`. Entries are told apart by their `resourceId` here.
  */
 import assert from 'node:assert/strict';

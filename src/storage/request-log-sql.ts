@@ -1,5 +1,5 @@
 /**
- * The SCIM request log's SQL (migration 11): entries appended by the batch, pages newest
+ * The SCIM request log's SQL (migration 12): entries appended by the batch, pages newest
  * first by `seq` with optional filters, and the retention bound (age, then count).
  */
 import type { ScimRequestEntry, ScimRequestRecord } from '../account/model.ts';

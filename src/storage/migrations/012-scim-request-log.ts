@@ -1,12 +1,12 @@
 import { columnTypes, type Migration } from './migration.ts';
 
 /**
- * Version 11: the SCIM request log the bridge delivers (issue 11). `seq` is the entry's id,
+ * Version 12: the SCIM request log the bridge delivers (issue 11). `seq` is the entry's id,
  * the page order and the keyset. No other index: each would cost every logged SCIM request
  * a write (a unique text id doubled the cost of storing a record), and the table is kept
  * small by pruning (count and age), so filters scan it.
  */
-const requestLogV11 = (dialect: 'sqlite' | 'postgres') => {
+const requestLogV12 = (dialect: 'sqlite' | 'postgres') => {
   const { text, int, seq } = columnTypes(dialect);
   const real = dialect === 'sqlite' ? 'REAL' : 'double precision';
   return `
@@ -30,8 +30,8 @@ CREATE TABLE scim_requests (
 };
 
 export const migration: Migration = {
-  version: 11,
+  version: 12,
   name: 'scim request log',
-  sqlite: requestLogV11('sqlite'),
-  postgres: requestLogV11('postgres'),
+  sqlite: requestLogV12('sqlite'),
+  postgres: requestLogV12('postgres'),
 };
