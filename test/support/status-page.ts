@@ -13,8 +13,8 @@ export type StatusPart =
   | 'credentials'
   | 'watcher'
   | 'requests'
-  | 'version'
-  | 'replicas';
+  | 'replicas'
+  | 'version';
 
 export function partText(page: Page, part: StatusPart): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: the test reads the page as a person sees it, laid out
