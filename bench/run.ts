@@ -6,6 +6,11 @@
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
  *                    [--mode one-process|split|split-local|compare] [--pairs 3]
+ *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]] [--source]
+ *
+ * The server runs compiled (bench/compiled-server.ts) as in production; `--source`: through tsx.
+ * `--reference` runs scimbridge and the reference SCIM server side by side with the shared
+ * workload driver (bench/reference.ts) and prints the ratio of server CPU per request.
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
@@ -41,6 +46,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { compareRuns, comparisonMarkdown, type Mode, pairOrder } from './compare.ts';
+import { compiledServerScript } from './compiled-server.ts';
 import {
   type ConfirmBenchResult,
   confirmMarkdown,
@@ -59,6 +65,7 @@ import {
   splicePeopleSection,
 } from './people.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
+import { besideRepo, runAgainstReference } from './reference.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
@@ -95,7 +102,13 @@ interface Options {
   mails: number;
   confirmMembers: number;
   peopleMembers: number;
+  reference: { repeats: number; benchDir: string; referenceDir: string } | undefined;
+  source: boolean;
 }
+
+/** The server's entry: compiled as in production, or the TypeScript sources with `--source`. */
+const script = (options: Options) =>
+  options.source ? Promise.resolve(undefined) : compiledServerScript((line) => console.log(line));
 
 /** The workloads besides the SCIM ones W1 … W5. */
 const EXTRA_WORKLOADS: readonly string[] = ['MAIL', 'CONFIRM', 'PEOPLE', 'CONSOLE'];
@@ -136,6 +149,11 @@ function parseOptions(argv: string[]): Options {
       mails: { type: 'string', default: '10000' },
       'confirm-members': { type: 'string', default: '10000' },
       'people-members': { type: 'string', default: '100000' },
+      reference: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
+      repeats: { type: 'string', default: '2' },
+      'bench-dir': { type: 'string', default: besideRepo(ROOT, 'shared/bench') },
+      'reference-dir': { type: 'string', default: besideRepo(ROOT, 'scim-reference') },
     },
   });
   const mode = values.mode;
@@ -174,6 +192,14 @@ function parseOptions(argv: string[]): Options {
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
     peopleMembers: wholeNumber(values['people-members'], 'people-members', 100, 1_000_000),
+    reference: values.reference
+      ? {
+          repeats: wholeNumber(values.repeats, 'repeats', 1, 10),
+          benchDir: path.resolve(values['bench-dir']),
+          referenceDir: path.resolve(values['reference-dir']),
+        }
+      : undefined,
+    source: values.source,
   };
 }
 
@@ -256,7 +282,11 @@ async function runOneSize(options: Options, users: number, mode: RunMode): Promi
       `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}`,
     );
     const args = mode === 'one-process' ? database.args : [...database.args, '--mode', mode];
-    const server = await startServerUnderTest({ args, startTimeoutMs: 60_000 });
+    const server = await startServerUnderTest({
+      script: await script(options),
+      args,
+      startTimeoutMs: 60_000,
+    });
     activeServer = server;
     try {
       measurements = await runSuite(
@@ -507,6 +537,10 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
   if (options.mode === 'compare') return (await runComparison(options)) === 0 ? 0 : 1;
+  if (options.reference) {
+    const reference = { ...options.reference, users: options.users, concurrency: options.concurrency };
+    return runAgainstReference({ ...reference, resultsDir: RESULTS_DIR, script: await script(options) });
+  }
   const mode = options.mode;
   let failed = 0;
   for (const users of options.docsOnly || !wantsScim(options) ? [] : options.users) {

@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { parseSmtpUrl } from './account/mail/smtp-url.ts';
+import { parseIdpCycles } from './bridge/idp-cycles.ts';
+import type { IdpName } from './bridge/idp-detect.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -52,6 +54,8 @@ export interface Config {
   networkListFile: string | undefined;
   /** Recent log lines the bridge keeps for the status page's download; 0 keeps none (stdout only). */
   logBufferLines: number;
+  /** Minutes per IdP after which silence is flagged on the status page; 0 for none (idp-cycles.ts). */
+  idpCycles: Partial<Record<IdpName, number>>;
   /** The account server's health monitor (P7): off unless turned on. */
   monitor: boolean;
   monitorIntervalSeconds: number;
@@ -193,6 +197,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       `${nameOf('databaseUrl', 'DATABASE_URL')} must be a postgres:// or postgresql:// URL (leave it unset for SQLite)`,
     );
   }
+  const idpCyclesRaw = pick('idpCycles', 'SCIMBRIDGE_IDP_CYCLES');
+  let idpCycles: Partial<Record<IdpName, number>> = {};
+  try {
+    idpCycles = idpCyclesRaw === undefined ? {} : parseIdpCycles(idpCyclesRaw);
+  } catch (error) {
+    throw new ConfigError(`${nameOf('idpCycles', 'SCIMBRIDGE_IDP_CYCLES')}: ${(error as Error).message}`);
+  }
   const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
   const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
   if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
@@ -331,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       const file = pick('networkListFile', 'SCIMBRIDGE_NETWORK_LIST');
       return file && path.resolve(cwd, file);
     })(),
+    idpCycles,
     logBufferLines: wholeNumber('logBufferLines', 'SCIMBRIDGE_LOG_BUFFER_LINES', 2000, 0, 100000),
     monitor: TRUE_WORDS.includes(monitor),
     monitorIntervalSeconds: wholeNumber(

@@ -14,6 +14,7 @@ import { CollectedGauge, MetricsRegistry } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
 import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
+import type { IdpName } from './idp-detect.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
 import type { SharedRedisStatus } from './shared-redis.ts';
@@ -46,12 +47,14 @@ export interface BridgeObservabilityOptions {
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
   /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
   sharedState?: (() => SharedRedisStatus) | undefined;
+  /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
+  idpCycles?: Partial<Record<IdpName, number>> | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
   const metrics = new MetricsRegistry();
   metrics.registerProcessMetrics();
-  const requests = new RequestRecord(options.clock, metrics);
+  const requests = new RequestRecord(options.clock, metrics, options.idpCycles);
   const problems = new AccountProblemLog(options.logger, options.clock);
   const { watcher, verifier } = options;
 

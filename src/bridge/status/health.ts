@@ -17,6 +17,7 @@ import {
 import type { IdpRequestSummary, RequestRecord } from '../request-record.ts';
 import type { SharedRedisStatus } from '../shared-redis.ts';
 import type { WatcherStatus, WatcherStatusSource } from '../watcher-status.ts';
+import { IDP_LABELS, silentPart } from './idp-health-section.ts';
 import { replicasPart } from './replicas-part.ts';
 
 /** `unknown`: not checked, because something it depends on is missing (shown, never hidden). */
@@ -423,12 +424,14 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
     return {
       status: 'warning',
       label: 'Refused',
-      detail: `The last request of ${refused.map((idp) => idp.idp).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
+      detail: `The last request of ${refused.map((idp) => IDP_LABELS[idp.idp]).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
       action: 'The reason is in the table below and in the logs.',
       checkedAt: at,
       idps,
     };
   }
+  const silent = idps.filter((idp) => idp.activity.overdue);
+  if (silent.length > 0) return { ...silentPart(silent, at), idps };
   return {
     status: 'ok',
     label: 'Answered',
