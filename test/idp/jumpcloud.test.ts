@@ -71,6 +71,11 @@ for (const db of testDatabases()) {
       const member = await sys.store.getMember(userId);
       assert.equal(member?.state, 'suspended');
       assert.equal(member?.scimDeleted, true);
+      // The test address is not left with a live invitation: its queued mail is given up.
+      const mail = (await sys.store.listMail({ limit: 50 })).filter((m) => m.to === 'scim-test@example.com');
+      assert.equal(mail.length, 1);
+      assert.equal(mail[0]?.state, 'failed');
+      assert.equal(mail[0]?.lastError, 'not sent: the member was suspended');
     });
 
     test('J1 again: editing an active connector re-runs the test with the same e-mail, and it passes', async () => {
