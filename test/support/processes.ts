@@ -53,7 +53,9 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
     child,
     lines,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    // Generous: a child compiling TypeScript through tsx on a loaded machine starts slowly; a
+    // child that dies fails the wait at once.
+    waitFor(pattern, timeoutMs = 60_000) {
       const seen = lines.find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
