@@ -72,6 +72,8 @@ export interface GoogleSyncStatus {
   lastRun: RunSummary | undefined;
   /** Set while the last run was stopped by the mass-suspension guard. */
   guardStopped: boolean;
+  /** The last preview made here (the status page shows it until the next one). */
+  lastPreview: (Preview & { at: string }) | undefined;
   runsTotal: Record<RunOutcome, number>;
   changesTotal: Record<ChangeKind, number>;
 }
@@ -110,6 +112,7 @@ export class GoogleSync {
   private running: RunProgress | undefined;
   private current: Promise<RunSummary> | undefined;
   private lastRun: RunSummary | undefined;
+  private lastPreview: (Preview & { at: string }) | undefined;
   private timer: TimerHandle | undefined;
   private started = false;
   private readonly runsTotal: Record<RunOutcome, number> = {
@@ -150,8 +153,22 @@ export class GoogleSync {
       running: this.running ? { ...this.running } : undefined,
       lastRun: this.lastRun,
       guardStopped: this.lastRun?.outcome === 'stopped_by_guard',
+      lastPreview: this.lastPreview,
       runsTotal: { ...this.runsTotal },
       changesTotal: { ...this.changesTotal },
+    };
+  }
+
+  /** What /metrics reads: in memory, no file or network. */
+  counters(): Pick<GoogleSyncStatus, 'runsTotal' | 'changesTotal' | 'lastRun' | 'guardStopped'> & {
+    running: boolean;
+  } {
+    return {
+      runsTotal: { ...this.runsTotal },
+      changesTotal: { ...this.changesTotal },
+      lastRun: this.lastRun,
+      guardStopped: this.lastRun?.outcome === 'stopped_by_guard',
+      running: this.running !== undefined,
     };
   }
 
@@ -184,7 +201,9 @@ export class GoogleSync {
     const settings = await this.options.settings.read();
     const progress = this.newProgress();
     const plan = await this.makePlan(settings, progress, onProgress);
-    return { plan, counts: countsOf(plan), groups: settings.groups };
+    const preview = { plan, counts: countsOf(plan), groups: settings.groups };
+    this.lastPreview = { ...preview, at: new Date(this.options.time.wallNow()).toISOString() };
+    return preview;
   }
 
   /**

@@ -144,7 +144,10 @@ function requestTable(report: HealthReport['parts']['requests']): SafeHtml | str
   )}</tbody></table>`;
 }
 
-export function renderStatus(report: HealthReport, options: { logLines: number | null }): string {
+export function renderStatus(
+  report: HealthReport,
+  options: { logLines: number | null; google?: SafeHtml | undefined },
+): string {
   const { parts } = report;
   return layout(
     `${report.status === 'ok' ? 'OK' : report.status === 'degraded' ? 'Attention' : 'Problem'} · scimbridge bridge status`,
@@ -166,6 +169,7 @@ ${part(
 ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
 ${part('requests', 'Last request per IdP', parts.requests, requestTable(parts.requests))}
 ${part('version', 'Version', parts.version)}
+${options.google ?? ''}
 <section aria-labelledby="logs">
 <h2 id="logs">Logs</h2>
 ${
