@@ -60,6 +60,7 @@ import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
+import { openReplicaSharing } from './bridge/replica-sharing.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
@@ -448,12 +449,14 @@ export async function startBridgeService(
     },
     logger,
   );
+  const replicas = openReplicaSharing(config, logger);
   const watcher = new ProvisionWatcher({
     client,
     keyRing: groupKeys,
     clock,
     logger,
     intervalSeconds: config.confirmationInterval,
+    ...(replicas.watcherLease ? { lease: replicas.watcherLease } : {}),
     ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
   });
   // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
@@ -481,7 +484,9 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
+    sharedState: replicas.status,
   });
   const google = attachGoogleSync(config, { client, logger, verifier, observability });
   try {
@@ -489,6 +494,7 @@ export async function startBridgeService(
   } catch (error) {
     watcher.stop();
     httpClient?.close();
+    await replicas.close();
     throw error;
   }
   const server = await createBridgeApp({
@@ -516,6 +522,7 @@ export async function startBridgeService(
     await google?.stop();
     await server.close();
     httpClient?.close();
+    await replicas.close();
     throw error;
   }
   return {
@@ -531,6 +538,7 @@ export async function startBridgeService(
       watcher.stop();
       await Promise.allSettled([server.close(), watcher.runNow(), google?.stop()]);
       httpClient?.close();
+      await replicas.close();
     },
   };
 }
