@@ -6,6 +6,7 @@
 import { html, type SafeHtml } from '../../web/html.ts';
 import type { PlannedGroup, PlannedMember } from '../google/plan.ts';
 import type { GoogleSyncStatus } from '../google/sync.ts';
+import { formatTime } from './page.ts';
 
 const STATE_WORDS: Record<GoogleSyncStatus['state'], string> = {
   not_configured: 'Not set up',
@@ -50,12 +51,12 @@ ${status.guardStopped ? html`<p class="error" role="alert">The last run stopped 
 <p class="meta">Key: ${status.keySource ?? 'none (set SCIMBRIDGE_GOOGLE_KEY_FILE)'} · every ${status.intervalMinutes} min · stops above ${status.suspendLimitPercent} % suspensions</p>
 ${
   running
-    ? html`<p role="status">Running since ${running.startedAt}: ${running.phase}, ${running.usersRead} Google users read, ${running.done} of ${running.total} changes made.</p>`
+    ? html`<p role="status">Running since ${formatTime(running.startedAt)}: ${running.phase}, ${running.usersRead} Google users read, ${running.done} of ${running.total} changes made.</p>`
     : ''
 }
 ${
   lastRun
-    ? html`<p>Last run ${lastRun.finishedAt}: ${lastRun.outcome.replace(/_/g, ' ')}${
+    ? html`<p>Last run ${formatTime(lastRun.finishedAt)}: ${lastRun.outcome.replace(/_/g, ' ')}${
         lastRun.applied
           ? html` — ${lastRun.applied.invite} invited, ${lastRun.applied.match} matched, ${lastRun.applied.update + lastRun.applied.emailChange} updated, ${lastRun.applied.suspend} suspended, ${lastRun.applied.reactivate} reactivated, ${lastRun.applied.groupsCreate + lastRun.applied.groupsChange} groups made or changed`
           : ''
@@ -66,13 +67,13 @@ ${
 <label for="google-admin">Administrator the service account acts as</label>
 <input id="google-admin" name="admin" type="email" value="${settings.admin ?? ''}" required>
 <label for="google-groups">Google groups whose members are provisioned (one address a line)</label>
-<textarea id="google-groups" name="groups" rows="3" required>${settings.groups.join('\n')}</textarea>
+<textarea id="google-groups" name="groups" rows="3" cols="50" required>${settings.groups.join('\n')}</textarea>
 <p><button type="submit">Save</button></p>
 </form>
 <form method="post" action="/google/preview"><button type="submit" class="secondary">Preview</button></form>
 ${
   lastPreview
-    ? html`<h3>Preview of ${lastPreview.at}</h3>
+    ? html`<h3>Preview of ${formatTime(lastPreview.at)}</h3>
 <table><tbody>
 <tr><th scope="row">Invited</th><td>${lastPreview.counts.invite}</td></tr>
 <tr><th scope="row">Matched by e-mail</th><td>${lastPreview.counts.match}</td></tr>
