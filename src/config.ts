@@ -347,7 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     googleSyncMinutes: wholeNumber('googleSyncMinutes', 'SCIMBRIDGE_GOOGLE_SYNC_MINUTES', 5, 1, 1440),
     googleSuspendLimitPercent: wholeNumber(
       'googleSuspendLimitPercent',
-      'SCIMBRIDGE_GOOGLE_SUSPEND_LIMIT_PERCENT',
+      'SCIMBRIDGE_GOOGLE_SUSPEND_LIMIT',
       10,
       1,
       100,
