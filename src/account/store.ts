@@ -31,6 +31,8 @@ import type {
   MemberState,
   MonitoringToken,
   OutboxMessage,
+  ScimRequestEntry,
+  ScimRequestRecord,
   Vault,
   VaultGrant,
 } from './model.ts';
@@ -248,6 +250,8 @@ export interface KeyChainStore {
   /** Stores a grant, replacing an earlier one of the same vault and group. */
   saveVaultGrant(grant: VaultGrant): Promise<void>;
   listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** Removes one grant; false when there was none. */
+  deleteVaultGrant(vaultId: string, groupId: string): Promise<boolean>;
   /** Vaults that no group but `groupId` can open (deleting that group would lose them). */
   listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;
   /** The grants to any of `groupIds`, with each vault's name. */
@@ -321,6 +325,30 @@ export interface ActivityStore {
   listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]>;
 }
 
+/** Which SCIM requests a page of the request log shows; every filter is optional. */
+export interface ScimRequestQuery {
+  limit: number;
+  /** The page after this entry id (newest first); ids are decimal numbers. */
+  before?: string;
+  idp?: string;
+  outcome?: 'ok' | 'failed';
+  resourceType?: string;
+  /** ISO-8601 instants: at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+}
+
+/** The SCIM request log (migration 12), bounded by count and age. */
+export interface ScimRequestStore {
+  /** Each record gets the next id (a number, as text): ids grow in the order written. */
+  appendScimRequests(records: readonly ScimRequestRecord[]): Promise<void>;
+  /** Newest first. */
+  listScimRequests(query: ScimRequestQuery): Promise<ScimRequestEntry[]>;
+  getScimRequest(id: string): Promise<ScimRequestEntry | undefined>;
+  /** Deletes entries from before `olderThan` and all but about the newest `keep`; returns how many. */
+  pruneScimRequests(limits: { olderThan: string; keep: number }): Promise<number>;
+}
+
 /** The outbox and its senders' claims. */
 export interface MailStore {
   enqueueMail(message: OutboxMessage): Promise<void>;
@@ -384,6 +412,7 @@ export interface StoreOps
     SignUpStore,
     AccessStore,
     ActivityStore,
+    ScimRequestStore,
     MailStore,
     MonitoringStore,
     EmailChangeStore {}

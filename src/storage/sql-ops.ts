@@ -12,6 +12,7 @@ import type { SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
 import * as people from './people-sql.ts';
+import * as requestLog from './request-log-sql.ts';
 import * as rows from './rows.ts';
 import { append, type Row } from './rows.ts';
 import { dialectSql, idLast, SQL } from './statements.ts';
@@ -274,6 +275,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     listVaults: (page) =>
       each(paged(S.listVaults, S.listVaultsAfter, page.afterId, page.limit), rows.VAULT.fromRow),
     saveVaultGrant: (grant) => done(x.run(S.saveVaultGrant, rows.VAULT_GRANT.values(grant))),
+    deleteVaultGrant: (vaultId, groupId) => one(x.run(S.deleteVaultGrant, [vaultId, groupId])),
     listVaultGrants: (vaultId) => each(x.many(S.listVaultGrants, [vaultId]), rows.VAULT_GRANT.fromRow),
     listVaultsOnlyGrantedTo: (groupId) =>
       each(x.many(S.listVaultsOnlyGrantedTo, [groupId]), rows.VAULT.fromRow),
@@ -339,6 +341,22 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
             : x.many(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]),
         rows.ACTIVITY.fromRow,
       ),
+
+    appendScimRequests: async (records) => {
+      for (const record of records)
+        await x.run(requestLog.INSERT_SCIM_REQUEST, requestLog.scimRequestValues(record));
+    },
+    listScimRequests: (query) => {
+      const { sql, params } = requestLog.listScimRequestsSql(query);
+      return each(x.many(sql, params), requestLog.scimRequestFromRow);
+    },
+    getScimRequest: async (id) =>
+      /^\d{1,15}$/.test(id)
+        ? first(x.one(requestLog.GET_SCIM_REQUEST, [Number(id)]), requestLog.scimRequestFromRow)
+        : undefined,
+    pruneScimRequests: async (limits) =>
+      (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_AGE, [limits.olderThan])) +
+      (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_COUNT, [limits.keep])),
 
     enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.OUTBOX.values(message))),
     getMail: (id) => first(x.one(SQL.getMail, [id]), rows.OUTBOX.fromRow),
