@@ -28,12 +28,15 @@ const byEmail = async (h: GoogleHarness, email: string) => (await members(h)).fi
 
 for (const db of testDatabases()) {
   describe(`Google Workspace sync (${db})`, () => {
-    describe('10,000 users, approved after a preview, then kept in step', () => {
+    // 10,000 on SQLite; on PostgreSQL each invitation is a network round trip of its own, so
+    // fewer people there (still many pages) keep the suite's time in bounds.
+    const people = db === 'sqlite' ? 10_000 : 1_200;
+    describe(`${people} users, approved after a preview, then kept in step`, () => {
       let h: GoogleHarness;
       let ids: string[];
       before(async () => {
         h = await openGoogleHarness(db);
-        ids = seedGoogle(h.google, 10_000);
+        ids = seedGoogle(h.google, people);
         // Already in the account: one person Google also has (matched by e-mail), one it does not.
         const existing = await h.client.createMember({
           userName: 'user00001@acme.test',
@@ -69,7 +72,7 @@ for (const db of testDatabases()) {
         assert.deepEqual(
           { ...preview.counts },
           {
-            invite: 9_999,
+            invite: people - 1,
             match: 1,
             update: 0,
             emailChange: 0,
@@ -85,12 +88,12 @@ for (const db of testDatabases()) {
           [{ email: 'contractor@acme.test', reason: 'not in a synced group' }],
         );
         assert.equal(preview.plan.match[0]?.email, 'user00001@acme.test');
-        // 10,000 users at 500 a page and 10,000 members at 200 a page, every token followed.
+        // Users at 500 a page and members at 200 a page, every token followed.
         const userPages = h.google.requests.filter((r) => r.includes('/admin/directory/v1/users?'));
         const memberPages = h.google.requests.filter((r) => r.includes('/members?'));
-        assert.equal(userPages.length, 20);
-        assert.equal(memberPages.length, 50);
-        assert.equal(userPages.filter((r) => r.includes('pageToken=')).length, 19);
+        assert.equal(userPages.length, Math.ceil(people / 500));
+        assert.equal(memberPages.length, Math.ceil(people / 200));
+        assert.equal(userPages.filter((r) => r.includes('pageToken=')).length, Math.ceil(people / 500) - 1);
         // The assertion carried the service account, the administrator and read-only scopes.
         const claims = h.google.tokenClaims[0];
         assert.equal(claims?.iss, h.account.clientEmail);
@@ -111,10 +114,10 @@ for (const db of testDatabases()) {
         await h.sync.approve(1);
         const summary = await h.sync.runNow();
         assert.equal(summary.outcome, 'applied', summary.message);
-        assert.equal(summary.applied?.invite, 9_999);
+        assert.equal(summary.applied?.invite, people - 1);
         assert.equal(summary.applied?.suspend, 1);
         const all = await members(h);
-        assert.equal(all.length, 10_002);
+        assert.equal(all.length, people + 2);
         assert.equal(all.find((m) => m.email === 'contractor@acme.test')?.state, 'suspended');
         const matched = all.find((m) => m.email === 'user00001@acme.test');
         assert.equal(matched?.externalId, ids[0]);
@@ -124,7 +127,7 @@ for (const db of testDatabases()) {
         );
         assert.ok(staff);
         const firstPage = await h.client.listGroupMembers(staff.id, { limit: 10_000 });
-        assert.equal(firstPage.length, 10_000);
+        assert.equal(firstPage.length, people);
         assert.ok(h.logs.some((line) => line.includes('"msg":"google sync finished"')));
       });
 
