@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { StoreOpenError } from '../storage/open-failure.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
+import { registerGoogleCommands } from './commands/google.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
@@ -37,6 +38,7 @@ registerMemberCommands(program);
 registerOwnerCommands(program);
 registerPeopleCommands(program);
 registerGroupCommands(program);
+registerGoogleCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
 
