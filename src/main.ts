@@ -67,8 +67,9 @@ import { checkDataDir, prepareDataDir } from './data-dir.ts';
 import type { RecentLogLines } from './logging.ts';
 import { sqliteOpenFailure } from './storage/open-failure.ts';
 import { openStore, SQLITE_FILE_NAME } from './storage/open-store.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface RunningSystem {
   store: Store;
