@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { StoreOpenError } from '../storage/open-failure.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
@@ -39,6 +40,7 @@ registerPeopleCommands(program);
 registerGroupCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);
