@@ -33,10 +33,47 @@ function chromiumProblem(): string | undefined {
     : `Chromium is not at ${CHROMIUM_PATH}: install it (Debian: apt-get install chromium)`;
 }
 
+/** Redis for the bridge-replica tests; each test uses its own random key prefix. */
+export const TEST_REDIS_URL = process.env.SCIMBRIDGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+async function redisProblem(): Promise<string | undefined> {
+  const where = new URL(TEST_REDIS_URL).host;
+  const { createConnection } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = createConnection({
+      host: new URL(TEST_REDIS_URL).hostname,
+      port: Number(new URL(TEST_REDIS_URL).port || 6379),
+    });
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(3000, () =>
+      done(
+        `Redis is not reachable at ${where}: install and start it, or point SCIMBRIDGE_TEST_REDIS_URL at one`,
+      ),
+    );
+    socket.on('error', (error) =>
+      done(
+        `Redis is not reachable at ${where} (${error.message}): install and start it, or point SCIMBRIDGE_TEST_REDIS_URL at one`,
+      ),
+    );
+    socket.on('data', (data) =>
+      done(
+        data.toString().startsWith('+PONG') || data.toString().startsWith('-NOAUTH')
+          ? undefined
+          : `Redis at ${where} answered ${JSON.stringify(data.toString().slice(0, 40))}`,
+      ),
+    );
+    socket.on('connect', () => socket.write('PING\r\n'));
+  });
+}
+
 const postgres = await postgresProblem();
 const chromium = chromiumProblem();
-if (inCi && (postgres ?? chromium))
-  throw new Error(`CI needs every part of the suite: ${postgres ?? chromium}`);
+const redis = await redisProblem();
+if (inCi && (postgres ?? chromium ?? redis))
+  throw new Error(`CI needs every part of the suite: ${postgres ?? chromium ?? redis}`);
 
 let notedPostgres = false;
 
@@ -55,3 +92,6 @@ export const needsPostgres: { skip?: string } = postgres === undefined ? {} : { 
 
 /** Options for a test or suite that needs Chromium: `{ skip: reason }` when it is missing. */
 export const needsChromium: { skip?: string } = chromium === undefined ? {} : { skip: chromium };
+
+/** Options for a test or suite that needs Redis: `{ skip: reason }` when it is missing. */
+export const needsRedis: { skip?: string } = redis === undefined ? {} : { skip: redis };
