@@ -41,6 +41,7 @@ import {
   objectBody,
   optionalVersion,
 } from './read-request.ts';
+import { checkBridgeRelease } from './release-check.ts';
 import { ApiAuthError, ApiRateLimitError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
 
 export interface AccountApiOptions {
@@ -98,6 +99,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 
   await app.register(
     async (api) => {
+      api.addHook('onRequest', checkBridgeRelease);
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
         const route = request.routeOptions.url ?? '';
