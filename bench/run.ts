@@ -6,6 +6,10 @@
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
  *                    [--mode one-process|split|split-local|compare] [--pairs 3]
+ *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]]
+ *
+ * `--reference` runs scimbridge and the reference SCIM server side by side with the shared
+ * workload driver (bench/reference.ts) and prints the ratio of server CPU per request.
  *
  * `--only MAIL` (or no `--only`) also runs the e-mail workload of issue 3 (bench/mail.ts):
  * 10,000 invitations through the mail sender to an in-process SMTP server, once per run.
@@ -35,6 +39,7 @@
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
  * request failed.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +64,7 @@ import {
   splicePeopleSection,
 } from './people.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
+import { referenceMarkdown, runReferenceComparison } from './reference.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
@@ -78,6 +84,11 @@ const MAX_USERS = 1_000_000;
 
 class UsageError extends Error {}
 
+/** A folder next to the repository (or next to the worktrees' folder, for a worktree). */
+const besideRepo = (name: string) =>
+  [path.resolve(ROOT, '..', name), path.resolve(ROOT, '..', '..', name)].find((dir) => existsSync(dir)) ??
+  path.resolve(ROOT, '..', name);
+
 interface Options {
   users: number[];
   concurrency: number;
@@ -95,6 +106,7 @@ interface Options {
   mails: number;
   confirmMembers: number;
   peopleMembers: number;
+  reference: { repeats: number; benchDir: string; referenceDir: string } | undefined;
 }
 
 /** The workloads besides the SCIM ones W1 … W5. */
@@ -136,6 +148,10 @@ function parseOptions(argv: string[]): Options {
       mails: { type: 'string', default: '10000' },
       'confirm-members': { type: 'string', default: '10000' },
       'people-members': { type: 'string', default: '100000' },
+      reference: { type: 'boolean', default: false },
+      repeats: { type: 'string', default: '2' },
+      'bench-dir': { type: 'string', default: besideRepo('shared/bench') },
+      'reference-dir': { type: 'string', default: besideRepo('scim-reference') },
     },
   });
   const mode = values.mode;
@@ -174,6 +190,13 @@ function parseOptions(argv: string[]): Options {
     mails: wholeNumber(values.mails, 'mails', 1, 1_000_000),
     confirmMembers: wholeNumber(values['confirm-members'], 'confirm-members', 1, 1_000_000),
     peopleMembers: wholeNumber(values['people-members'], 'people-members', 100, 1_000_000),
+    reference: values.reference
+      ? {
+          repeats: wholeNumber(values.repeats, 'repeats', 1, 10),
+          benchDir: path.resolve(values['bench-dir']),
+          referenceDir: path.resolve(values['reference-dir']),
+        }
+      : undefined,
   };
 }
 
@@ -503,10 +526,35 @@ async function runComparison(options: Options): Promise<number> {
   return failed;
 }
 
+/** `--reference`: both servers with the shared driver, per size; the ratios go to `.bench/`. */
+async function runAgainstReference(options: Options, reference: NonNullable<Options['reference']>) {
+  for (const users of options.users) {
+    const log = (line: string) => console.log(line);
+    const sides = await runReferenceComparison({
+      users,
+      concurrency: options.concurrency,
+      ...reference,
+      log,
+    });
+    const table = referenceMarkdown(sides);
+    console.log(
+      `\nN = ${users.toLocaleString('en')}, C = ${options.concurrency}, medians of ${reference.repeats}:\n${table}`,
+    );
+    const stamp = new Date().toISOString();
+    const file = path.join(RESULTS_DIR, `reference-${users}-${stamp.replace(/[:.]/g, '-')}.json`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ date: stamp, machine: describeMachine(), users, sides }, null, 2)}\n`,
+    );
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
   if (options.mode === 'compare') return (await runComparison(options)) === 0 ? 0 : 1;
+  if (options.reference) return runAgainstReference(options, options.reference);
   const mode = options.mode;
   let failed = 0;
   for (const users of options.docsOnly || !wantsScim(options) ? [] : options.users) {

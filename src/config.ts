@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { parseSmtpUrl } from './account/mail/smtp-url.ts';
+import { parseIdpCycles } from './bridge/idp-cycles.ts';
+import type { IdpName } from './bridge/idp-detect.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -52,6 +54,8 @@ export interface Config {
   networkListFile: string | undefined;
   /** Recent log lines the bridge keeps for the status page's download; 0 keeps none (stdout only). */
   logBufferLines: number;
+  /** Minutes per IdP after which silence is flagged on the status page; 0 for none (idp-cycles.ts). */
+  idpCycles: Partial<Record<IdpName, number>>;
   /** The account server's health monitor (P7): off unless turned on. */
   monitor: boolean;
   monitorIntervalSeconds: number;
@@ -67,6 +71,13 @@ export interface Config {
   confirmationInterval: number;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
+  /**
+   * SCIMBRIDGE_REDIS_URL (bridges): the Redis that bridge replicas share (redis:// or
+   * rediss:// for TLS; a password in the URL). Optional: without it each bridge works alone.
+   */
+  redisUrl: string | undefined;
+  /** Starts every key the bridges write to Redis, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** The From header of every mail. */
   mailFrom: string;
   /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
@@ -186,6 +197,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       `${nameOf('databaseUrl', 'DATABASE_URL')} must be a postgres:// or postgresql:// URL (leave it unset for SQLite)`,
     );
   }
+  const idpCyclesRaw = pick('idpCycles', 'SCIMBRIDGE_IDP_CYCLES');
+  let idpCycles: Partial<Record<IdpName, number>> = {};
+  try {
+    idpCycles = idpCyclesRaw === undefined ? {} : parseIdpCycles(idpCyclesRaw);
+  } catch (error) {
+    throw new ConfigError(`${nameOf('idpCycles', 'SCIMBRIDGE_IDP_CYCLES')}: ${(error as Error).message}`);
+  }
   const confirmationRaw = pick('confirmationInterval', 'SCIMBRIDGE_CONFIRMATION_INTERVAL');
   const confirmationInterval = confirmationRaw === undefined ? 300 : Number(confirmationRaw);
   if (!Number.isInteger(confirmationInterval) || confirmationInterval < 30 || confirmationInterval > 86400) {
@@ -258,6 +276,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       throw new ConfigError(`${nameOf('smtpUrl', 'SCIMBRIDGE_SMTP_URL')} ${(error as Error).message}`);
     }
   }
+  const redisUrl = pick('redisUrl', 'SCIMBRIDGE_REDIS_URL');
+  if (redisUrl !== undefined) {
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {}
+    // The message never repeats the URL: it may hold the Redis password.
+    if (protocol !== 'redis:' && protocol !== 'rediss:')
+      throw new ConfigError(
+        `${nameOf('redisUrl', 'SCIMBRIDGE_REDIS_URL')} must be a redis:// or rediss:// URL (redis://:password@host:6379/0)`,
+      );
+  }
   const accountUrl = url('accountUrl', 'SCIMBRIDGE_ACCOUNT_URL', `http://localhost:${consolePort}`);
   const mailFrom =
     pick('mailFrom', 'SCIMBRIDGE_MAIL_FROM') ?? `scimbridge <no-reply@${new URL(accountUrl).hostname}>`;
@@ -312,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
       const file = pick('networkListFile', 'SCIMBRIDGE_NETWORK_LIST');
       return file && path.resolve(cwd, file);
     })(),
+    idpCycles,
     logBufferLines: wholeNumber('logBufferLines', 'SCIMBRIDGE_LOG_BUFFER_LINES', 2000, 0, 100000),
     monitor: TRUE_WORDS.includes(monitor),
     monitorIntervalSeconds: wholeNumber(
@@ -333,6 +364,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     monitorToken,
     confirmationInterval,
     smtpUrl,
+    redisUrl,
+    redisPrefix: (() => {
+      const prefix = pick('redisPrefix', 'SCIMBRIDGE_REDIS_PREFIX') ?? 'scimbridge:';
+      if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix))
+        throw new ConfigError(
+          `${nameOf('redisPrefix', 'SCIMBRIDGE_REDIS_PREFIX')} must be 1 to 64 letters, digits or : _ . -, not "${prefix}"`,
+        );
+      return prefix;
+    })(),
     mailFrom,
     smtpRequireTls: TRUE_WORDS.includes(requireTls),
     smtpPoolSize: positive('smtpPoolSize', 'SCIMBRIDGE_SMTP_POOL_SIZE', 5, 50),

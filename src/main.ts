@@ -58,6 +58,7 @@ import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
+import { openReplicaSharing } from './bridge/replica-sharing.ts';
 import { createAuthenticator } from './bridge/scim/auth.ts';
 import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
@@ -445,12 +446,14 @@ export async function startBridgeService(
     },
     logger,
   );
+  const replicas = openReplicaSharing(config, logger);
   const watcher = new ProvisionWatcher({
     client,
     keyRing: groupKeys,
     clock,
     logger,
     intervalSeconds: config.confirmationInterval,
+    ...(replicas.watcherLease ? { lease: replicas.watcherLease } : {}),
     ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
   });
   // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
@@ -478,13 +481,16 @@ export async function startBridgeService(
         }),
     ),
     publicUrl: config.publicBridgeUrl,
+    idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
+    sharedState: replicas.status,
   });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
   } catch (error) {
     watcher.stop();
     httpClient?.close();
+    await replicas.close();
     throw error;
   }
   const server = await createBridgeApp({
@@ -511,6 +517,7 @@ export async function startBridgeService(
     watcher.stop();
     await server.close();
     httpClient?.close();
+    await replicas.close();
     throw error;
   }
   return {
@@ -525,6 +532,7 @@ export async function startBridgeService(
       watcher.stop();
       await Promise.allSettled([server.close(), watcher.runNow()]);
       httpClient?.close();
+      await replicas.close();
     },
   };
 }

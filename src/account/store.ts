@@ -395,6 +395,12 @@ export interface Store extends StoreOps {
    * use the `tx` it is given. Nested calls join the outer transaction.
    */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /**
+   * True while this process leads `name` among every account server on this database (the
+   * health monitor). Asked again at each round: leadership can be lost (a broken
+   * connection) and taken over when its holder dies. SQLite has one server: always true.
+   */
+  tryLead(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -18,10 +18,11 @@ import { addSecurityHeaders } from '../security-headers.ts';
 import { detectIdp } from './idp-detect.ts';
 import type { BridgeObservability } from './observability.ts';
 import type { Authenticator } from './scim/auth.ts';
+import { responseContentType, SCIM_CONTENT_TYPE } from './scim/content-type.ts';
 import type { ScimContext } from './scim/context.ts';
 import { toScimError } from './scim/errors.ts';
 import { ResourceQueue } from './scim/resource-queue.ts';
-import { registerScimRoutes, SCIM_CONTENT_TYPE, SCIM_PREFIX } from './scim/routes.ts';
+import { registerScimRoutes, SCIM_PREFIX } from './scim/routes.ts';
 import { registerStatusRoutes } from './status/routes.ts';
 
 export interface BridgeAppOptions {
@@ -62,7 +63,10 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     options.observability?.problems.failed(error);
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
     if (scimError.retryAfter !== undefined) reply.header('retry-after', String(scimError.retryAfter));
-    reply.code(scimError.status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+    reply
+      .code(scimError.status)
+      .header('content-type', responseContentType(request.headers))
+      .send(JSON.stringify(body));
   };
 
   const app = Fastify({

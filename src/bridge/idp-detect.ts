@@ -10,6 +10,8 @@ export function detectIdp(headers: Record<string, string | string[] | undefined>
   const agent = String(headers['user-agent'] ?? '').toLowerCase();
   if (agent.startsWith('okta')) return 'okta';
   if (agent.includes('microsoft') || agent.includes('azure')) return 'entra';
+  // JumpCloud, OneLogin and Rippling do not document their User-Agent (research §12): a
+  // product name in it is the one signal; without it they show as 'other'.
   if (agent.includes('onelogin')) return 'onelogin';
   if (agent.includes('jumpcloud')) return 'jumpcloud';
   if (agent.includes('rippling')) return 'rippling';

@@ -14,8 +14,10 @@ import { CollectedGauge, MetricsRegistry } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
 import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
+import type { IdpName } from './idp-detect.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
+import type { SharedRedisStatus } from './shared-redis.ts';
 import { createBridgeHealth } from './status/health.ts';
 import type { StatusRouteDeps } from './status/routes.ts';
 import { StatusSessions } from './status/sessions.ts';
@@ -43,12 +45,16 @@ export interface BridgeObservabilityOptions {
   publicUrl?: string | undefined;
   /** A separate bridge's "does the account answer at all" for /health while its keys are locked. */
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
+  /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
+  sharedState?: (() => SharedRedisStatus) | undefined;
+  /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
+  idpCycles?: Partial<Record<IdpName, number>> | undefined;
 }
 
 export function createBridgeObservability(options: BridgeObservabilityOptions): BridgeObservability {
   const metrics = new MetricsRegistry();
   metrics.registerProcessMetrics();
-  const requests = new RequestRecord(options.clock, metrics);
+  const requests = new RequestRecord(options.clock, metrics, options.idpCycles);
   const problems = new AccountProblemLog(options.logger, options.clock);
   const { watcher, verifier } = options;
 
@@ -112,7 +118,18 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
     requests,
     version: options.version,
     clock: options.clock,
+    sharedState: options.sharedState,
   });
+  const { sharedState } = options;
+  if (sharedState !== undefined) {
+    metrics.register(
+      new CollectedGauge(
+        'scimbridge_bridge_redis_reachable',
+        '1 while the Redis shared by bridge replicas answers; 0 while this bridge works alone.',
+        () => [{ value: sharedState().reachable ? 1 : 0 }],
+      ),
+    );
+  }
 
   return {
     requests,

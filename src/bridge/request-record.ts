@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { Counter, Histogram, type MetricsRegistry } from '../metrics.ts';
+import { IdpActivity, type IdpActivitySummary } from './idp-activity.ts';
 import type { IdpName } from './idp-detect.ts';
 
 export interface IdpRequestSummary {
@@ -17,6 +18,8 @@ export interface IdpRequestSummary {
   total: number;
   /** The last request answered with an error (status ≥ 400; a 409 for a user who already exists is one too) and why. */
   lastFailure: { at: string; operation: string; status: number; detail: string | undefined } | null;
+  /** The last day by outcome, and silence against the IdP's usual cycle (idp-activity.ts). */
+  activity: IdpActivitySummary;
 }
 
 interface Recorded {
@@ -33,11 +36,14 @@ export class RequestRecord {
   private readonly byIdp = new Map<IdpName, Recorded>();
   private readonly requests: Counter;
   private readonly seconds: Histogram;
+  private readonly activity: IdpActivity;
 
   constructor(
     private readonly clock: Clock,
     registry: MetricsRegistry,
+    cycles: Partial<Record<IdpName, number>> = {},
   ) {
+    this.activity = new IdpActivity(clock, registry, cycles);
     this.requests = registry.register(
       new Counter('scimbridge_scim_requests_total', 'SCIM requests answered, by operation and HTTP status.', [
         'operation',
@@ -64,6 +70,7 @@ export class RequestRecord {
     const labels = { operation: request.operation, status: String(request.status) };
     this.requests.inc(labels);
     this.seconds.observe(labels, request.ms / 1000);
+    this.activity.record(request.idp, request.status);
     // Kept as numbers; turned into text only when the status page asks (not per request).
     const previous = this.byIdp.get(request.idp);
     const entry: Recorded = previous ?? {
@@ -111,6 +118,7 @@ export class RequestRecord {
                 status: entry.lastFailure.status,
                 detail: entry.lastFailure.detail,
               },
+        activity: this.activity.summary(entry.idp)!,
       }));
   }
 }

@@ -14,8 +14,10 @@ export interface WatcherStatus {
   /**
    * `waiting_for_token`: the bridge has not seen a valid token since it started, so it
    * cannot open the provisioning key yet (DESIGN.md, "the token is the key").
+   * `standby`: another bridge holds the watcher's lease and runs it; this one takes over
+   * when that one stops renewing it.
    */
-  state: 'waiting_for_token' | 'idle' | 'running' | 'stopped';
+  state: 'waiting_for_token' | 'idle' | 'running' | 'standby' | 'stopped';
   intervalSeconds: number;
   lastRunAt: string | null;
   /** Why the last run as a whole failed (e.g. the account was unreachable); null when it succeeded. */

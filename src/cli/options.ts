@@ -50,10 +50,15 @@ export function withMonitorFlags(command: Command): Command {
 
 /** The bridge's recent-lines buffer for the status page's log download, for `start` and `bridge serve`. */
 export function withLogBufferFlag(command: Command): Command {
-  return command.option(
-    '--log-buffer-lines <count>',
-    'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
-  );
+  return command
+    .option(
+      '--log-buffer-lines <count>',
+      'recent log lines the bridge keeps for the status page download; 0 = stdout only (SCIMBRIDGE_LOG_BUFFER_LINES)',
+    )
+    .option(
+      '--idp-cycles <idp=minutes,…>',
+      "each IdP's usual cycle; longer silence is flagged on the status page, e.g. entra=40,okta=1440 (SCIMBRIDGE_IDP_CYCLES)",
+    );
 }
 
 /** Mail delivery and member sign-in settings, for `start` and `account serve`. */

@@ -168,7 +168,8 @@ describe('status page in Chromium', () => {
     assert.match(requests, /Entra ID/);
     assert.match(requests, /404 users\.get/, 'the last refused request, with its status');
     assert.match(await partText(page, 'version'), /0\.1\.0/);
-    assert.equal(await page.locator('h2').count(), 7);
+    assert.match(await partText(page, 'replicas'), /OK: This bridge alone/);
+    assert.equal(await page.locator('h2').count(), 8);
     assert.match(await page.getByRole('status').innerText(), /some parts need attention|Everything is OK/);
     await shot('status-ok', true);
   });

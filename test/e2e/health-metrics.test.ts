@@ -61,6 +61,7 @@ describe('health and metrics', () => {
       'account',
       'credentials',
       'provisioning',
+      'replicas',
       'requests',
       'version',
       'watcher',
@@ -88,6 +89,7 @@ describe('health and metrics', () => {
     assert.equal(report.parts.credentials.label, 'Waiting for the token');
     assert.equal(report.parts.watcher.label, 'Waiting for the token');
     assert.equal(report.parts.version.label, '0.1.0');
+    assert.equal(report.parts.replicas.label, 'This bridge alone');
     assert.equal(report.status, 'degraded');
   });
 

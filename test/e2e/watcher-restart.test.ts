@@ -14,6 +14,8 @@ import { loadOutboxKey, OUTBOX_KEY_FILE_NAME } from '../../src/account/mail/outb
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import { GroupKeyRing } from '../../src/bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from '../../src/bridge/key-chain/provision-watcher.ts';
+import { createRedisLease, type Lease } from '../../src/bridge/lease.ts';
+import { openSharedRedis } from '../../src/bridge/shared-redis.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openSession } from '../../src/crypto/credentials/session-file.ts';
@@ -21,7 +23,7 @@ import { parseToken } from '../../src/crypto/credentials/token.ts';
 import { importPrivateKey } from '../../src/crypto/keys.ts';
 import { startSystem } from '../../src/main.ts';
 import { loggerInto } from '../support/log-lines.ts';
-import { needsPostgres } from '../support/requirements.ts';
+import { needsPostgres, needsRedis, TEST_REDIS_URL } from '../support/requirements.ts';
 import { signUp } from '../support/sign-up.ts';
 import { GROUP_SCHEMA, startTestSystem, USER_SCHEMA } from '../support/system.ts';
 
@@ -34,7 +36,7 @@ const quiet = () => pino({ level: 'silent' });
 async function watcherOfAnotherBridge(
   sys: Awaited<ReturnType<typeof startTestSystem>>,
   token: string,
-  options: { intervalSeconds: number; batchSize?: number; signUpPollMs?: number },
+  options: { intervalSeconds: number; batchSize?: number; signUpPollMs?: number; lease?: Lease },
 ): Promise<ProvisionWatcher> {
   const parsed = parseToken(token);
   assert.ok(parsed.ok);
@@ -266,6 +268,82 @@ describe('provision watcher: sign-ups', () => {
       assert.equal(status.confirmedTotal, 1);
       assert.equal(status.state, 'stopped');
     } finally {
+      await sys.close();
+    }
+  });
+});
+
+describe('provision watcher: several bridges, one lease', needsRedis, () => {
+  test('only the holder confirms; when it dies without letting go, another takes over once the lease ends', async () => {
+    const sys = await startTestSystem();
+    const prefix = `scimbridge-test:${randomIds()}:`;
+    const redis = openSharedRedis({ url: TEST_REDIS_URL, logger: quiet(), prefix });
+    try {
+      const ids: string[] = [];
+      for (let n = 0; n < 6; n++) {
+        const res = await sys.scim('POST', '/Users', {
+          schemas: [USER_SCHEMA],
+          userName: `lease${n}@example.com`,
+        });
+        ids.push(res.body.id);
+      }
+      sys.system.watcher.stop();
+      await sys.system.watcher.runNow();
+      const leaseMs = 1500;
+      const leases = [0, 1, 2].map(() =>
+        createRedisLease({ name: 'provision-watcher', ttlMs: leaseMs, redis }),
+      );
+      // A bridge killed with SIGKILL never releases its lease: the watcher's stop() here cannot either.
+      const unreleased = leases.map((lease): Lease => ({ ...lease, release: async () => {} }));
+      const watchers = await Promise.all(
+        unreleased.map((lease) =>
+          watcherOfAnotherBridge(sys, sys.token, { intervalSeconds: 300, signUpPollMs: 50, lease }),
+        ),
+      );
+      for (const watcher of watchers) watcher.start();
+      const waitFor = async (what: string, check: () => Promise<boolean> | boolean) => {
+        const deadline = Date.now() + 30_000;
+        while (!(await check())) {
+          if (Date.now() > deadline) throw new Error(`not within 30 s: ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      await waitFor('one watcher leads, two stand by', () => {
+        const states = watchers.map((w) => w.watcherStatus().state).sort();
+        return states.filter((state) => state === 'standby').length === 2;
+      });
+      const leader = watchers.find((w) => w.watcherStatus().state !== 'standby')!;
+      for (const id of ids.slice(0, 3)) await signUp(sys.store, id);
+      await waitFor('the first three confirmed', async () => {
+        for (const id of ids.slice(0, 3))
+          if ((await sys.store.getMember(id))?.state !== 'active') return false;
+        return true;
+      });
+      assert.deepEqual(
+        watchers.map((w) => w.watcherStatus().confirmedTotal).sort(),
+        [0, 0, 3],
+        'only the holder confirmed',
+      );
+
+      // The holder dies: no release, no renewal. Another takes the lease once it ends in Redis.
+      leader.stop();
+      for (const id of ids.slice(3)) await signUp(sys.store, id);
+      await waitFor('the other three confirmed by a new holder', async () => {
+        for (const id of ids.slice(3)) if ((await sys.store.getMember(id))?.state !== 'active') return false;
+        return true;
+      });
+      const others = watchers.filter((w) => w !== leader);
+      assert.deepEqual(others.map((w) => w.watcherStatus().confirmedTotal).sort(), [0, 3]);
+      for (const watcher of watchers) watcher.stop();
+      const ready = (await sys.store.listMail({ limit: 100 })).filter(
+        (mail) => mail.template === 'account_ready',
+      );
+      assert.equal(ready.length, 6, 'one "account ready" mail each');
+      assert.equal(new Set(ready.map((mail) => mail.to)).size, 6);
+    } finally {
+      const keys = await redis.client.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.client.del(...keys);
+      await redis.close();
       await sys.close();
     }
   });

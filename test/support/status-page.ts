@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 
 /** The parts the page shows, by the id of their heading. */
-export type StatusPart = 'account' | 'provisioning' | 'credentials' | 'watcher' | 'requests' | 'version';
+export type StatusPart =
+  | 'account'
+  | 'provisioning'
+  | 'credentials'
+  | 'watcher'
+  | 'requests'
+  | 'replicas'
+  | 'version';
 
 export function partText(page: Page, part: StatusPart): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: the test reads the page as a person sees it, laid out

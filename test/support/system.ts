@@ -14,7 +14,7 @@ import type { OutboxMessage } from '../../src/account/model.ts';
 import { setupProvisioning } from '../../src/account/setup-provisioning.ts';
 import type { Store } from '../../src/account/store.ts';
 import type { WatcherStatusSource } from '../../src/bridge/watcher-status.ts';
-import { randomIds, systemClock } from '../../src/clock.ts';
+import { type Clock, randomIds, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { RecentLogLines } from '../../src/logging.ts';
 import { type RunningSystem, startSystem } from '../../src/main.ts';
@@ -77,6 +77,8 @@ export async function startTestSystem(
     accountTransport?: 'in-process' | 'http';
     /** An existing folder to run in (e.g. on a small file system); the caller removes it. */
     dataDir?: string;
+    /** The system's clock (default: the machine's), e.g. one a test moves on. */
+    clock?: Clock;
   } = {},
 ): Promise<TestSystem> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'scimbridge-test-')));
@@ -105,6 +107,7 @@ export async function startTestSystem(
     store,
     recentLogs,
     accountTransport,
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.watcher ? { watcherStatus: options.watcher } : {}),
     ...(options.wrapAccountClient ? { wrapAccountClient: options.wrapAccountClient } : {}),
   });

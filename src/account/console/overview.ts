@@ -44,6 +44,7 @@ const WATCHER_STATE: Record<string, string> = {
   waiting_for_token: "waiting for the bridge's token (it comes with the IdP's first request)",
   idle: 'idle',
   running: 'running now',
+  standby: 'standing by (another bridge runs it)',
   stopped: 'stopped',
 };
 

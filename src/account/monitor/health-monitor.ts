@@ -14,6 +14,10 @@
  *
  * "Online" notices are sent only after an "offline" notice: a bridge seen for the first
  * time that is fine is not news.
+ *
+ * Several account servers on one PostgreSQL: each round first asks the store whether this
+ * server leads the monitor (`Store.tryLead`), so one checks and one notice goes out per
+ * incident; when the leader dies, another leads from its next round.
  */
 import type { Logger } from 'pino';
 import { enqueueMail } from '../activity.ts';
@@ -55,6 +59,8 @@ export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Undefined until the first round asked. */
+  private leading: boolean | undefined;
 
   constructor(
     private readonly deps: HealthMonitorDeps,
@@ -88,6 +94,7 @@ export class HealthMonitor {
 
   /** One round over every bridge. Never throws: a monitor that dies says nothing. */
   async checkAll(): Promise<BridgeHealthRecord[]> {
+    if (!(await this.lead())) return [];
     const results: BridgeHealthRecord[] = [];
     for (const url of this.settings.bridgeUrls) {
       try {
@@ -97,6 +104,23 @@ export class HealthMonitor {
       }
     }
     return results;
+  }
+
+  /** Whether this server leads the monitor this round; logs each change once. */
+  private async lead(): Promise<boolean> {
+    let leading = false;
+    try {
+      leading = await this.deps.store.tryLead('health-monitor');
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'health monitor could not ask who leads; skipping this round');
+    }
+    if (leading !== this.leading) {
+      this.leading = leading;
+      if (leading) this.deps.logger.info('health monitor: this account server leads the checks');
+      else
+        this.deps.logger.info('health monitor: another account server leads the checks; this one stands by');
+    }
+    return leading;
   }
 
   async checkBridge(bridgeUrl: string): Promise<BridgeHealthRecord> {

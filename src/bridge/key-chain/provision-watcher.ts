@@ -18,6 +18,9 @@
  * - After confirming, a sweep shares group keys with confirmed members who lack one (a
  *   crash between a membership change and its share, a reactivated member, a group that got
  *   its key pair after its members joined).
+ * - With a lease (several bridges), only its holder runs; the others stand by and try to
+ *   take it every third of its length, so when the holder dies another runs within one
+ *   interval. A lease only saves work: without one every bridge runs, which stays correct.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -28,6 +31,7 @@ import type {
   PendingConfirmation,
 } from '../../account/client.ts';
 import type { Clock } from '../../clock.ts';
+import type { Lease } from '../lease.ts';
 import type { WatcherFailure, WatcherStatus, WatcherStatusSource } from '../watcher-status.ts';
 import { type GroupKeyRing, GroupKeyUnavailable } from './group-key-ring.ts';
 import { type NativeSealer, sealerFor } from './native-seal.ts';
@@ -48,6 +52,8 @@ export interface ProvisionWatcherOptions {
   intervalSeconds: number;
   batchSize?: number;
   signUpPollMs?: number;
+  /** Several bridges: only the lease's holder runs (see the file comment). */
+  lease?: Lease;
 }
 
 export interface WatcherRunSummary {
@@ -88,6 +94,10 @@ export class ProvisionWatcher implements WatcherStatusSource {
   private timer: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private lastSignUps: number | undefined;
+  private readonly lease: Lease | undefined;
+  /** Without a lease this bridge always leads. */
+  private leading: boolean;
+  private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ProvisionWatcherOptions) {
     this.client = options.client;
@@ -97,6 +107,8 @@ export class ProvisionWatcher implements WatcherStatusSource {
     this.intervalSeconds = options.intervalSeconds;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH;
     this.signUpPollMs = options.signUpPollMs ?? DEFAULT_SIGN_UP_POLL_MS;
+    this.lease = options.lease;
+    this.leading = options.lease === undefined;
   }
 
   /**
@@ -110,14 +122,49 @@ export class ProvisionWatcher implements WatcherStatusSource {
       this.state = 'idle';
       this.logger.info({ intervalSeconds: this.intervalSeconds }, 'provision watcher started');
       this.pollSignUps();
+      if (this.lease) {
+        void this.holdLease();
+        return;
+      }
     }
     void this.runNow().catch(() => undefined);
+  }
+
+  /** Takes or renews the lease now and every third of its length; a bridge that takes it runs at once. */
+  private async holdLease(): Promise<void> {
+    const lease = this.lease;
+    if (!lease || this.state === 'stopped') return;
+    let held = false;
+    try {
+      held = await lease.tryAcquire();
+    } catch {
+      held = false;
+    }
+    if ((this.state as WatcherStatus['state']) === 'stopped') return;
+    const took = held && !this.leading;
+    if (held !== this.leading) {
+      this.leading = held;
+      this.logger.info(
+        { lease: lease.name, mode: lease.status().mode },
+        held
+          ? 'provision watcher: this bridge holds the lease and runs it'
+          : 'provision watcher: another bridge holds the lease; this one stands by',
+      );
+    }
+    if (!held && this.state === 'idle') this.state = 'standby';
+    if (held && this.state === 'standby') this.state = 'idle';
+    if (took) void this.runNow().catch(() => undefined);
+    this.leaseTimer = setTimeout(() => void this.holdLease(), Math.max(1, Math.floor(lease.ttlMs / 3)));
+    this.leaseTimer.unref();
   }
 
   stop(): void {
     this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
     if (this.poller) clearTimeout(this.poller);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.leading && this.lease) void this.lease.release().catch(() => undefined);
+    this.leading = this.lease === undefined;
     this.timer = undefined;
     this.poller = undefined;
     this.nextRunAt = null;
@@ -155,14 +202,18 @@ export class ProvisionWatcher implements WatcherStatusSource {
     };
   }
 
-  /** `stop` may be called while a run is under way; the run ends after the member in hand. */
+  /** `stop` (or losing the lease) may come while a run is under way; the run ends after the member in hand. */
   private get stopped(): boolean {
-    return this.state === 'stopped';
+    return this.state === 'stopped' || !this.leading;
   }
 
   private schedule(): void {
     if (this.state === 'stopped' || this.state === 'waiting_for_token') return;
     if (this.timer) clearTimeout(this.timer);
+    if (!this.leading) {
+      this.nextRunAt = null;
+      return;
+    }
     const delay = this.intervalSeconds * 1000;
     this.nextRunAt = this.clock.now().getTime() + delay;
     this.timer = setTimeout(() => void this.runNow().catch(() => undefined), delay);
@@ -176,7 +227,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
         const count = await this.client.signUpCounter();
         const grew = this.lastSignUps !== undefined && count > this.lastSignUps;
         this.lastSignUps = count;
-        if (grew) await this.runNow();
+        if (grew && this.leading) await this.runNow();
       } catch (error) {
         this.logger.debug({ reason: (error as Error).message }, 'sign-up counter not readable');
       } finally {
@@ -189,7 +240,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
   private async run(): Promise<WatcherRunSummary> {
     const started = performance.now();
     const summary: WatcherRunSummary = { confirmed: 0, failed: 0, shared: 0, ms: 0 };
-    if (this.state === 'stopped' || !this.keyRing.ready) {
+    if (this.state === 'stopped' || !this.keyRing.ready || !this.leading) {
       return summary;
     }
     this.state = 'running';
@@ -212,7 +263,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
         error instanceof GroupKeyUnavailable ? error.reason : `the run stopped: ${(error as Error).message}`;
       this.logger.warn({ reason: this.lastRunError }, 'provision watcher run failed; it will try again');
     } finally {
-      if (this.state === 'running') this.state = 'idle';
+      if (this.state === 'running') this.state = this.leading ? 'idle' : 'standby';
       this.runsTotal++;
       this.confirmedTotal += summary.confirmed;
       this.lastRunAt = this.clock.now().toISOString();

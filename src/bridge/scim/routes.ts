@@ -7,6 +7,7 @@ import { methodNotAllowed, notFound } from '../../scim/errors.ts';
 import { parseSearchRequest } from '../../scim/list-query.ts';
 import type { Authenticator } from './auth.ts';
 import { executeBulk } from './bulk.ts';
+import { responseContentType } from './content-type.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
@@ -14,7 +15,7 @@ import { searchAll } from './search.ts';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+export { SCIM_CONTENT_TYPE } from './content-type.ts';
 
 type Handler = (ctx: ScimContext, id: string, req: ScimRequest) => Promise<ScimResult>;
 type CollectionHandler = (ctx: ScimContext, req: ScimRequest) => Promise<ScimResult>;
@@ -156,6 +157,6 @@ export function send(reply: FastifyReply, result: ScimResult): FastifyReply {
   if (result.etag !== undefined) reply.header('etag', result.etag);
   if (result.location !== undefined && result.status === 201) reply.header('location', result.location);
   if (result.body === undefined) return reply.send();
-  reply.header('content-type', SCIM_CONTENT_TYPE);
+  reply.header('content-type', responseContentType(reply.request.headers));
   return reply.send(JSON.stringify(result.body));
 }

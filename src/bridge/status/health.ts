@@ -4,6 +4,7 @@
  * timestamp, a short label ("Connected", "On", "Revoked"…), what it means, and what to do
  * when it is not OK. The status page renders it; `/health` returns it as JSON.
  */
+
 import type { AccountClient } from '../../account/client.ts';
 import type { Clock } from '../../clock.ts';
 import type { SessionHeader } from '../../crypto/credentials/session-file.ts';
@@ -14,7 +15,10 @@ import {
   PROBLEM_MESSAGES,
 } from '../account-problems.ts';
 import type { IdpRequestSummary, RequestRecord } from '../request-record.ts';
+import type { SharedRedisStatus } from '../shared-redis.ts';
 import type { WatcherStatus, WatcherStatusSource } from '../watcher-status.ts';
+import { IDP_LABELS, silentPart } from './idp-health-section.ts';
+import { replicasPart } from './replicas-part.ts';
 
 /** `unknown`: not checked, because something it depends on is missing (shown, never hidden). */
 export type PartStatus = 'ok' | 'warning' | 'problem' | 'unknown';
@@ -41,6 +45,8 @@ export interface HealthReport {
     credentials: PartReport & { source: string; keyId: string | null; unlocked: boolean };
     watcher: PartReport & { watcher: WatcherStatus | null };
     requests: PartReport & { idps: IdpRequestSummary[] };
+    /** Shared state with other bridge replicas (Redis), or this bridge alone. */
+    replicas: PartReport;
     version: PartReport;
   };
 }
@@ -66,6 +72,8 @@ export interface BridgeHealthDeps {
   requests: RequestRecord;
   version: string;
   clock: Clock;
+  /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
+  sharedState?: (() => SharedRedisStatus) | undefined;
 }
 
 type AccountCheck =
@@ -136,6 +144,7 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
         },
         watcher: watcherPart(deps.watcher, at),
         requests: requestsPart(deps.requests.lastPerIdp(), at),
+        replicas: replicasPart(deps.sharedState, at),
         version: {
           status: 'ok',
           label: deps.version,
@@ -358,6 +367,15 @@ function watcherPart(source: WatcherStatusSource | undefined, at: string): Healt
   if (watcher.state === 'stopped') {
     return { ...base, status: 'warning', label: 'Stopped', detail: 'The watcher was stopped.' };
   }
+  if (watcher.state === 'standby') {
+    return {
+      ...base,
+      status: 'ok',
+      label: 'Standing by',
+      detail:
+        "Another bridge holds the watcher's lease and runs it; this bridge takes over within one interval if that one stops.",
+    };
+  }
   if (watcher.lastRunError !== null) {
     return {
       ...base,
@@ -406,12 +424,14 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
     return {
       status: 'warning',
       label: 'Refused',
-      detail: `The last request of ${refused.map((idp) => idp.idp).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
+      detail: `The last request of ${refused.map((idp) => IDP_LABELS[idp.idp]).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
       action: 'The reason is in the table below and in the logs.',
       checkedAt: at,
       idps,
     };
   }
+  const silent = idps.filter((idp) => idp.activity.overdue);
+  if (silent.length > 0) return { ...silentPart(silent, at), idps };
   return {
     status: 'ok',
     label: 'Answered',

@@ -7,9 +7,10 @@ import { html, raw, type SafeHtml } from '../../web/html.ts';
 import { PAGE_STYLE } from '../../web/style.ts';
 import type { WatcherStatus } from '../watcher-status.ts';
 import type { HealthReport, OverallStatus, PartReport, PartStatus } from './health.ts';
+import { IDP_HEALTH_STYLE, idpHealthSection } from './idp-health-section.ts';
 
 /** The account server's one stylesheet (web/style.ts), and the status page's own parts. */
-const STYLE = `${PAGE_STYLE}
+const STYLE = `${PAGE_STYLE}${IDP_HEALTH_STYLE}
 body { max-width: 52rem; }
 header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding-top: 1rem; }
 header.top h1 { margin: 0; }
@@ -121,29 +122,6 @@ ${
 }`;
 }
 
-const IDP_NAMES: Record<string, string> = {
-  entra: 'Entra ID',
-  okta: 'Okta',
-  onelogin: 'OneLogin',
-  jumpcloud: 'JumpCloud',
-  rippling: 'Rippling',
-  google: 'Google Workspace',
-  other: 'Other client',
-};
-
-function requestTable(report: HealthReport['parts']['requests']): SafeHtml | string {
-  if (report.idps.length === 0) return '';
-  return html`<table>
-<thead><tr><th scope="col">IdP</th><th scope="col">Last request</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col">Requests</th><th scope="col">Last error answer (4xx/5xx)</th></tr></thead>
-<tbody>${report.idps.map(
-    (
-      idp,
-    ) => html`<tr><td>${IDP_NAMES[idp.idp] ?? idp.idp}</td><td>${when(idp.at)}</td><td><code>${idp.operation}</code></td>
-<td>${idp.status}</td><td>${idp.ms} ms</td><td>${idp.total}</td>
-<td>${idp.lastFailure ? html`${idp.lastFailure.status} <code>${idp.lastFailure.operation}</code> at ${when(idp.lastFailure.at)}${idp.lastFailure.detail ? html`: ${idp.lastFailure.detail}` : ''}` : 'none'}</td></tr>`,
-  )}</tbody></table>`;
-}
-
 export function renderStatus(report: HealthReport, options: { logLines: number | null }): string {
   const { parts } = report;
   return layout(
@@ -164,7 +142,8 @@ ${part(
   html`<p class="meta">Session file: ${parts.credentials.source}${parts.credentials.keyId ? html` · key id <code>${parts.credentials.keyId}</code>` : ''}</p>`,
 )}
 ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
-${part('requests', 'Last request per IdP', parts.requests, requestTable(parts.requests))}
+${part('requests', 'IdP health', parts.requests, idpHealthSection(parts.requests.idps, formatTime))}
+${part('replicas', 'Replicas', parts.replicas)}
 ${part('version', 'Version', parts.version)}
 <section aria-labelledby="logs">
 <h2 id="logs">Logs</h2>

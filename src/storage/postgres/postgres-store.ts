@@ -186,5 +186,72 @@ export async function openPostgresStore(opts: {
     }
   }
 
-  return { ...routed, dialect: 'postgres', transaction, close: () => pool.end() };
+  const leadership = new Leadership(opts.connectionString, opts.schema);
+  return {
+    ...routed,
+    dialect: 'postgres',
+    transaction,
+    tryLead: (name) => leadership.tryLead(name),
+    close: async () => {
+      await leadership.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Leading a job among account servers: a session advisory lock held on a connection of its
+ * own, outside the pool. When the leader dies its connection closes and PostgreSQL frees the
+ * lock at once; another server takes it at its next ask. The key includes the schema, so
+ * accounts in different schemas of one database lead separately. (A pooler in transaction
+ * mode between the servers and PostgreSQL cannot hold session locks: connect directly.)
+ */
+class Leadership {
+  private readonly clients = new Map<string, pg.Client>();
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly schema: string | undefined,
+  ) {}
+
+  async tryLead(name: string): Promise<boolean> {
+    const held = this.clients.get(name);
+    if (held) {
+      try {
+        // Still connected means still held: the lock lives as long as the session.
+        await held.query('SELECT 1');
+        return true;
+      } catch {
+        this.clients.delete(name);
+        await held.end().catch(() => {});
+      }
+    }
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: 5000,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+    });
+    client.on('error', () => this.clients.delete(name));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ led: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtext('scimbridge.lead.' || current_schema() || '.' || $1)) AS led",
+        [name],
+      );
+      if (rows[0]?.led === true) {
+        this.clients.set(name, client);
+        return true;
+      }
+    } catch {
+      // Not reachable now: not leading; the next ask tries again.
+    }
+    await client.end().catch(() => {});
+    return false;
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.allSettled(clients.map((client) => client.end()));
+  }
 }

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { sqliteDialect } from '../dialect.ts';
 import { peopleSql } from '../people-sql.ts';
 import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../query-plans.ts';
+import { dialectSql } from '../statements.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-plans-'));
@@ -57,5 +58,21 @@ for (const { label, query, sqlite: indexes } of PEOPLE_PLANS) {
       plan.join('\n'),
     );
     assert.ok(!plan.some((detail) => /^SCAN members$/.test(detail)), plan.join('\n'));
+  });
+}
+
+// Suspending, deleting or re-inviting a member drops their queued mail: a seek, whatever the outbox holds.
+for (const name of ['dropQueuedMail', 'deleteQueuedMailOfMember'] as const) {
+  test(`SQLite: ${name} finds a member's queued mail by outbox_queued_member`, () => {
+    const sql = dialectSql('sqlite')[name];
+    const params = name === 'dropQueuedMail' ? ['why', 'invitation', 'm1'] : ['m1'];
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail);
+    assert.ok(
+      plan.some((detail) => detail.startsWith('SEARCH outbox USING INDEX outbox_queued_member')),
+      plan.join('\n'),
+    );
   });
 }

@@ -466,7 +466,8 @@ function createStore(db: Database.Database): Store {
     }
   }
 
-  return { ...routed, dialect: 'sqlite', transaction, close };
+  // One server per SQLite file: it always leads.
+  return { ...routed, dialect: 'sqlite', transaction, tryLead: async () => true, close };
 }
 
 function migrate(db: Database.Database): void {
