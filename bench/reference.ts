@@ -11,14 +11,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { describeMachine } from './result.ts';
 import { startServerUnderTest } from './server-process.ts';
+
+/** A folder next to the repository (or next to the worktrees' folder, for a worktree). */
+export const besideRepo = (root: string, name: string) =>
+  [path.resolve(root, '..', name), path.resolve(root, '..', '..', name)].find((dir) => existsSync(dir)) ??
+  path.resolve(root, '..', name);
 
 export interface ReferenceOptions {
   users: number;
+  /** The server's entry (bench/compiled-server.ts); the TypeScript sources when undefined. */
+  script: string | undefined;
   concurrency: number;
   repeats: number;
   benchDir: string;
@@ -175,8 +183,9 @@ async function drive(
           BENCH_N: String(options.users),
           BENCH_C: String(options.concurrency),
           // 200 members per group (the driver's default) makes 20 batch PATCHes: too few to
-          // read a CPU clock that ticks every 10 ms. More of the same requests, same shape.
-          BENCH_M: String(Math.min(options.users, 2000)),
+          // read a CPU clock that ticks every 10 ms. More of the same requests, same shape
+          // (BENCH_M in the environment overrides it).
+          BENCH_M: process.env.BENCH_M || String(Math.min(options.users, 2000)),
           BENCH_PID: String(target.pid),
           BENCH_LABEL: target.label,
           BENCH_JSON: jsonFile,
@@ -196,7 +205,11 @@ async function drive(
 async function runOurs(options: ReferenceOptions): Promise<Side> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'scimbridge-bench-'));
   try {
-    const server = await startServerUnderTest({ args: ['--data-dir', dataDir], startTimeoutMs: 60_000 });
+    const server = await startServerUnderTest({
+      ...(options.script ? { script: options.script } : {}),
+      args: ['--data-dir', dataDir],
+      startTimeoutMs: 60_000,
+    });
     try {
       const rows = await drive(options, {
         baseUrl: `${server.bridgeAddress}/scim/v2`,
@@ -248,4 +261,27 @@ export async function runReferenceComparison(options: ReferenceOptions): Promise
     }
   }
   return sides;
+}
+
+/** `npm run bench -- --reference`: each size in turn; the table is printed and kept in `.bench/`. */
+export async function runAgainstReference(
+  options: Omit<ReferenceOptions, 'users' | 'log'> & { users: number[]; resultsDir: string },
+): Promise<number> {
+  for (const users of options.users) {
+    const log = (line: string) => console.log(line);
+    const sides = await runReferenceComparison({ ...options, users, log });
+    const table = referenceMarkdown(sides);
+    console.log(
+      `\nN = ${users.toLocaleString('en')}, C = ${options.concurrency}, medians of ${options.repeats}:`,
+    );
+    console.log(table);
+    const date = new Date().toISOString();
+    const file = path.join(options.resultsDir, `reference-${users}-${date.replace(/[:.]/g, '-')}.json`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ date, machine: describeMachine(), users, sides, table }, null, 2)}\n`,
+    );
+    console.log(`saved ${file}`);
+  }
+  return 0;
 }

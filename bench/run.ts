@@ -6,8 +6,9 @@
  *                    [--lookups 5000] [--member-requests 2000] [--batch-requests 200]
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
  *                    [--mode one-process|split|split-local|compare] [--pairs 3]
- *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]]
+ *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]] [--source]
  *
+ * The server runs compiled (bench/compiled-server.ts) as in production; `--source`: through tsx.
  * `--reference` runs scimbridge and the reference SCIM server side by side with the shared
  * workload driver (bench/reference.ts) and prints the ratio of server CPU per request.
  *
@@ -39,13 +40,13 @@
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
  * request failed.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { compareRuns, comparisonMarkdown, type Mode, pairOrder } from './compare.ts';
+import { compiledServerScript } from './compiled-server.ts';
 import {
   type ConfirmBenchResult,
   confirmMarkdown,
@@ -64,7 +65,7 @@ import {
   splicePeopleSection,
 } from './people.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
-import { referenceMarkdown, runReferenceComparison } from './reference.ts';
+import { besideRepo, runAgainstReference } from './reference.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
@@ -84,11 +85,6 @@ const MAX_USERS = 1_000_000;
 
 class UsageError extends Error {}
 
-/** A folder next to the repository (or next to the worktrees' folder, for a worktree). */
-const besideRepo = (name: string) =>
-  [path.resolve(ROOT, '..', name), path.resolve(ROOT, '..', '..', name)].find((dir) => existsSync(dir)) ??
-  path.resolve(ROOT, '..', name);
-
 interface Options {
   users: number[];
   concurrency: number;
@@ -107,7 +103,12 @@ interface Options {
   confirmMembers: number;
   peopleMembers: number;
   reference: { repeats: number; benchDir: string; referenceDir: string } | undefined;
+  source: boolean;
 }
+
+/** The server's entry: compiled as in production, or the TypeScript sources with `--source`. */
+const script = (options: Options) =>
+  options.source ? Promise.resolve(undefined) : compiledServerScript((line) => console.log(line));
 
 /** The workloads besides the SCIM ones W1 … W5. */
 const EXTRA_WORKLOADS: readonly string[] = ['MAIL', 'CONFIRM', 'PEOPLE', 'CONSOLE'];
@@ -149,9 +150,10 @@ function parseOptions(argv: string[]): Options {
       'confirm-members': { type: 'string', default: '10000' },
       'people-members': { type: 'string', default: '100000' },
       reference: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
       repeats: { type: 'string', default: '2' },
-      'bench-dir': { type: 'string', default: besideRepo('shared/bench') },
-      'reference-dir': { type: 'string', default: besideRepo('scim-reference') },
+      'bench-dir': { type: 'string', default: besideRepo(ROOT, 'shared/bench') },
+      'reference-dir': { type: 'string', default: besideRepo(ROOT, 'scim-reference') },
     },
   });
   const mode = values.mode;
@@ -197,6 +199,7 @@ function parseOptions(argv: string[]): Options {
           referenceDir: path.resolve(values['reference-dir']),
         }
       : undefined,
+    source: values.source,
   };
 }
 
@@ -279,7 +282,11 @@ async function runOneSize(options: Options, users: number, mode: RunMode): Promi
       `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}`,
     );
     const args = mode === 'one-process' ? database.args : [...database.args, '--mode', mode];
-    const server = await startServerUnderTest({ args, startTimeoutMs: 60_000 });
+    const server = await startServerUnderTest({
+      script: await script(options),
+      args,
+      startTimeoutMs: 60_000,
+    });
     activeServer = server;
     try {
       measurements = await runSuite(
@@ -526,35 +533,14 @@ async function runComparison(options: Options): Promise<number> {
   return failed;
 }
 
-/** `--reference`: both servers with the shared driver, per size; the ratios go to `.bench/`. */
-async function runAgainstReference(options: Options, reference: NonNullable<Options['reference']>) {
-  for (const users of options.users) {
-    const log = (line: string) => console.log(line);
-    const sides = await runReferenceComparison({
-      users,
-      concurrency: options.concurrency,
-      ...reference,
-      log,
-    });
-    const table = referenceMarkdown(sides);
-    console.log(
-      `\nN = ${users.toLocaleString('en')}, C = ${options.concurrency}, medians of ${reference.repeats}:\n${table}`,
-    );
-    const stamp = new Date().toISOString();
-    const file = path.join(RESULTS_DIR, `reference-${users}-${stamp.replace(/[:.]/g, '-')}.json`);
-    await writeFile(
-      file,
-      `${JSON.stringify({ date: stamp, machine: describeMachine(), users, sides }, null, 2)}\n`,
-    );
-  }
-  return 0;
-}
-
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
   if (options.mode === 'compare') return (await runComparison(options)) === 0 ? 0 : 1;
-  if (options.reference) return runAgainstReference(options, options.reference);
+  if (options.reference) {
+    const reference = { ...options.reference, users: options.users, concurrency: options.concurrency };
+    return runAgainstReference({ ...reference, resultsDir: RESULTS_DIR, script: await script(options) });
+  }
   const mode = options.mode;
   let failed = 0;
   for (const users of options.docsOnly || !wantsScim(options) ? [] : options.users) {

@@ -62,7 +62,8 @@ process.on('exit', () => {
 });
 
 export function startServerUnderTest(options: StartOptions): Promise<ServerUnderTest> {
-  const execArgv = ['--import', import.meta.resolve('tsx')];
+  // A compiled entry (bench/compiled-server.ts) runs on plain node, as production does.
+  const execArgv = options.script?.endsWith('.mjs') ? [] : ['--import', import.meta.resolve('tsx')];
   const child = fork(options.script ?? DEFAULT_SCRIPT, options.args, {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

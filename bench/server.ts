@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   const bridgeAnswers = new Map<number, (reply: FromServer) => void>();
   if (split) {
     bridgeChild = fork(
-      new URL('./bridge-child.ts', import.meta.url),
+      // Bundled next to this file when the benchmark runs compiled code (compiled-server.ts).
+      new URL(import.meta.url.endsWith('.mjs') ? './bridge-child.mjs' : './bridge-child.ts', import.meta.url),
       ['--session', sessionPath, '--account-url', system.accountAddress],
       { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );

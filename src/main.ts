@@ -5,12 +5,11 @@
  * - `startAccountService`: the account server alone (`scimbridge account serve`): store,
  *   console, member pages, the mail sender, and the account API that separate bridges sign
  *   in to;
- * - `startBridgeService`: a bridge alone (`scimbridge bridge serve`), reaching the account
- *   only over HTTP (`bridge/account-http-client.ts`);
+ * - `startBridgeService` (bridge-service.ts): a bridge alone (`scimbridge bridge serve`),
+ *   reaching the account only over HTTP (`bridge/account-http-client.ts`);
  * - `startSystem`: both in one process (`npm start`); the bridge still reaches the account
  *   only through AccountClient, in process by default.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -37,7 +36,6 @@ import { createSmtpTransport } from './account/mail/smtp-transport.ts';
 import { describeSmtpUrl } from './account/mail/smtp-url.ts';
 import { HealthMonitor, MONITOR_DEFAULTS } from './account/monitor/health-monitor.ts';
 import {
-  createStaticMonitoringTokenCheck,
   createStoreMonitoringTokenCheck,
   generateMonitoringToken,
   type MonitoringTokenCheck,
@@ -46,31 +44,20 @@ import { issueOwnerSetupLink } from './account/owner-setup.ts';
 import { createAccountServer } from './account/server.ts';
 import { createAccountMetrics } from './account/server-metrics.ts';
 import type { Store } from './account/store.ts';
-import { AddressLimiter } from './address-limiter.ts';
-import {
-  type AccountConnectionStatus,
-  createHttpAccountClient,
-  type HttpAccountClient,
-} from './bridge/account-http-client.ts';
-import { createBridgeApp } from './bridge/app.ts';
-import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
-import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
-import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
-import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
-import { createBridgeObservability } from './bridge/observability.ts';
-import { openReplicaSharing } from './bridge/replica-sharing.ts';
-import { createAuthenticator } from './bridge/scim/auth.ts';
+import type { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import type { WatcherStatus, WatcherStatusSource } from './bridge/watcher-status.ts';
+import { type RunningBridge, startBridgeService } from './bridge-service.ts';
 import { type Clock, type IdGenerator, randomIds, systemClock } from './clock.ts';
 import { storageArgs } from './command-hints.ts';
 import { type Config, ConfigError } from './config.ts';
 import { checkDataDir, prepareDataDir } from './data-dir.ts';
 import type { RecentLogLines } from './logging.ts';
+import { readTls } from './start-shared.ts';
 import { sqliteOpenFailure } from './storage/open-failure.ts';
 import { openStore, SQLITE_FILE_NAME } from './storage/open-store.ts';
-import { VERSION } from './version.ts';
 
-export { VERSION };
+export { type RunningBridge, startBridgeService } from './bridge-service.ts';
+export { readTls, VERSION } from './start-shared.ts';
 
 export interface RunningSystem {
   store: Store;
@@ -136,28 +123,6 @@ export interface RunningAccount {
   /** The owner's one-time setup link, made at the first start (a secret: printed, never logged). */
   ownerSetupLink: string | undefined;
   close(): Promise<void>;
-}
-
-export interface RunningBridge {
-  server: FastifyInstance;
-  address: string;
-  verifier: TokenVerifier;
-  client: AccountClient;
-  /** The account connection as the HTTP client last found it (status page, P6); undefined in process. */
-  accountConnection: (() => AccountConnectionStatus) | undefined;
-  /** The provision watcher (P10, P11): starts when a token opens the session file; implements WatcherStatusSource. */
-  watcher: ProvisionWatcher;
-  close(): Promise<void>;
-}
-
-/** The certificate and key for HTTPS, read once at start; undefined for plain HTTP. */
-export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
-  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
-  try {
-    return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
-  } catch (error) {
-    throw new ConfigError(`cannot read the TLS certificate or key: ${(error as Error).message}`);
-  }
 }
 
 /**
@@ -386,185 +351,6 @@ function startMailSender(
   mailSender.start();
   mailLogger.info({ smtp: describeSmtpUrl(config.smtpUrl), from: config.mailFrom }, 'mail sender started');
   return mailSender;
-}
-
-/**
- * A bridge. `client` picks how it reaches the account: given (one process) or, by default,
- * the HTTP client towards the session file's account URL (or `--account-url`).
- */
-export async function startBridgeService(
-  config: Config,
-  deps: {
-    logger: Logger;
-    clock?: Clock;
-    client?: (verifier: TokenVerifier) => AccountClient;
-    /** Where the session file is looked for when nothing names it (the one-process data folder). */
-    defaultSessionPath?: string;
-    /**
-     * Monitoring tokens checked against the account's store (one process). Without it the
-     * bridge asks the account over its client (a separate bridge). SCIMBRIDGE_MONITOR_TOKEN
-     * is accepted anyway, before either.
-     */
-    monitoring?: MonitoringTokenCheck;
-    /** How long a separate bridge remembers a monitoring token the account said is valid (tests shorten it). */
-    monitoringCacheMs?: number;
-    recentLogs?: RecentLogLines;
-    watcherStatus?: WatcherStatusSource;
-    wrapAccountClient?: (client: AccountClient) => AccountClient;
-    /** How often the watcher reads the sign-up counter; default 5 s. */
-    signUpPollMs?: number;
-  },
-): Promise<RunningBridge> {
-  const clock = deps.clock ?? systemClock;
-  const logger = deps.logger.child({ part: 'bridge' });
-  const tls = readTls(config);
-  const verifier = createTokenVerifier({
-    sessionPath: config.sessionPath,
-    sessionBase64: config.sessionBase64,
-    defaultPath: deps.defaultSessionPath,
-    clock,
-  });
-  const httpClient: HttpAccountClient | undefined = deps.client
-    ? undefined
-    : createHttpAccountClient({
-        session: () => verifier.session,
-        accountUrlOverride: config.accountUrlOverride,
-        logger,
-      });
-  const direct = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
-  const client = deps.wrapAccountClient ? deps.wrapAccountClient(direct) : direct;
-  const limiter = new AddressLimiter({ clock });
-  const auth = createAuthenticator(verifier, limiter, client);
-  // The provisioning key exists in this process only after a valid token opened the session file (P11).
-  const groupKeys = new GroupKeyRing(
-    client,
-    () => {
-      const session = verifier.session;
-      return session
-        ? { privateKey: session.keys.provisioningPrivateKey, publicKey: session.provisioningPublicKey }
-        : undefined;
-    },
-    logger,
-  );
-  const replicas = openReplicaSharing(config, logger);
-  const watcher = new ProvisionWatcher({
-    client,
-    keyRing: groupKeys,
-    clock,
-    logger,
-    intervalSeconds: config.confirmationInterval,
-    ...(replicas.watcherLease ? { lease: replicas.watcherLease } : {}),
-    ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
-  });
-  // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
-  // session file: the watcher starts then, and again with a new session file (P2).
-  verifier.onUnlock(() => watcher.start());
-  const observability = createBridgeObservability({
-    verifier,
-    client,
-    limiter,
-    logger,
-    clock,
-    version: VERSION,
-    watcher: deps.watcherStatus ?? watcher,
-    recentLogs: deps.recentLogs,
-    // Its own SCIMBRIDGE_MONITOR_TOKEN first, needing nobody: the health monitor still reads a
-    // bridge whose account link is down. Then the tokens the account issued (P7).
-    monitoring: createStaticMonitoringTokenCheck(
-      config.monitorToken === undefined ? [] : [config.monitorToken],
-      deps.monitoring ??
-        createAccountMonitoringTokenCheck({
-          account: client,
-          clock,
-          logger,
-          ...(deps.monitoringCacheMs !== undefined ? { cacheMs: deps.monitoringCacheMs } : {}),
-        }),
-    ),
-    publicUrl: config.publicBridgeUrl,
-    idpCycles: config.idpCycles,
-    reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
-    sharedState: replicas.status,
-  });
-  try {
-    if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
-  } catch (error) {
-    watcher.stop();
-    httpClient?.close();
-    await replicas.close();
-    throw error;
-  }
-  const server = await createBridgeApp({
-    scim: {
-      client,
-      maxPageSize: config.maxPageSize,
-      defaultPageSize: 100,
-      groupKeys,
-      bulkMaxOperations: config.bulkMaxOperations,
-      maxBodyBytes: config.maxBodyBytes,
-    },
-    publicUrl: config.publicBridgeUrl,
-    auth,
-    logger,
-    trustProxy: config.trustProxy,
-    version: VERSION,
-    tls,
-    observability,
-  });
-  let address: string;
-  try {
-    address = await server.listen({ host: config.host, port: config.bridgePort });
-  } catch (error) {
-    watcher.stop();
-    await server.close();
-    httpClient?.close();
-    await replicas.close();
-    throw error;
-  }
-  return {
-    server,
-    address,
-    verifier,
-    client,
-    accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
-    watcher,
-    async close() {
-      // Stop the watcher and let its member in hand finish before the account connection goes.
-      watcher.stop();
-      await Promise.allSettled([server.close(), watcher.runNow()]);
-      httpClient?.close();
-      await replicas.close();
-    },
-  };
-}
-
-/**
- * The operator's opt-in (DESIGN.md, P11): the token given at start opens the session file
- * now, so the watcher runs from boot. A token that does not open it stops the start with
- * one line: running on would look healthy and refuse every IdP request.
- */
-async function unlockAtStart(verifier: TokenVerifier, tokenFile: string): Promise<void> {
-  let token: string;
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim();
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read the token file ${tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
-    );
-  }
-  const check = await verifier.verifyToken(token);
-  if (check.ok) return;
-  switch (check.reason) {
-    case 'wrong_token':
-      throw new ConfigError(
-        `the token in ${tokenFile} does not open the session file (${verifier.sessionSource}): they come from different credentials; give the bridge the token and the session file that one \`scimbridge provisioning setup\` wrote`,
-      );
-    case 'session_unavailable':
-      throw new ConfigError(`cannot read the session file: ${verifier.sessionProblem ?? 'unknown problem'}`);
-    default:
-      throw new ConfigError(
-        `${tokenFile} does not hold a bearer token (sbt_…): fix --token-file (SCIMBRIDGE_TOKEN_FILE)`,
-      );
-  }
 }
 
 export async function startSystem(config: Config, deps: SystemDeps): Promise<RunningSystem> {

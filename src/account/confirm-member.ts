@@ -11,6 +11,7 @@
  * otherwise the groups changed since the batch was read and the bridge retries.
  */
 import { enqueueMail, recordActivity } from './activity.ts';
+import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import type { ConfirmMemberInput, ConfirmOutcome, GroupKeyInfo, PendingConfirmation } from './client.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
@@ -43,6 +44,26 @@ function sharedGroups(groups: readonly KeyedGroupRef[], teamMembers: KeyedGroupR
   const shared = groups.filter(bridgeMayHoldKey);
   if (!shared.some((group) => group.groupId === teamMembers.groupId)) shared.unshift(teamMembers);
   return shared;
+}
+
+/**
+ * The groups whose keys confirming `memberId` shares: those `confirmMember` requires, and
+ * the other keyed groups whose keys it takes when given; what the console reads to tell an
+ * administrator which keys they must (or may) pass on.
+ */
+export async function confirmationGroupsOf(
+  ops: StoreOps,
+  memberId: string,
+): Promise<{ required: KeyedGroupRef[]; optional: KeyedGroupRef[] }> {
+  const ofMember = (await ops.listKeyedGroupsOfMembers([memberId])).get(memberId) ?? [];
+  const teamMembers = ofMember.find((group) => group.kind === 'team_members') ?? (await teamMembersRef(ops));
+  const required = sharedGroups(ofMember, teamMembers);
+  const ids = new Set(required.map((group) => group.groupId));
+  // Other keyed groups (custom groups off the managed list): their keys go along when given.
+  return {
+    required,
+    optional: ofMember.filter((group) => !ids.has(group.groupId) && group.key !== undefined),
+  };
 }
 
 async function teamMembersRef(ops: StoreOps): Promise<KeyedGroupRef> {
@@ -81,10 +102,15 @@ export async function listPendingConfirmations(
 /** Rolls the confirmation back: the member or their groups changed under us. */
 class Changed extends Error {}
 
+/**
+ * `by` names the administrator who confirms by hand in the console (their browser sealed the
+ * shares); without it the bridge's watcher confirms. The state change is the same either way.
+ */
 export async function confirmMember(
   deps: AccountDeps,
   input: ConfirmMemberInput,
   settings: { accountUrl: string },
+  by?: AdminActor,
 ): Promise<{ outcome: ConfirmOutcome }> {
   const memberId = assertId('memberId', input?.memberId);
   if (!Number.isInteger(input.expectedVersion)) {
@@ -104,7 +130,7 @@ export async function confirmMember(
       if (member === undefined) return { outcome: 'not_pending' as const };
       if (member.state === 'active') return { outcome: 'already_confirmed' as const };
       if (member.state !== 'pending' || member.scimDeleted) return { outcome: 'not_pending' as const };
-      if (member.role === 'guest') {
+      if (member.role === 'guest' && by === undefined) {
         throw new AccountError(
           'member_protected',
           'guests are confirmed by an administrator, not by provisioning',
@@ -141,6 +167,18 @@ export async function confirmMember(
           createdAt: now,
         });
       }
+      // Keys the bridge does not hold (an administrator confirming by hand may): taken when given.
+      const required = new Set(groups.map((group) => group.groupId));
+      for (const group of ofMember) {
+        const sealed = supplied.get(group.groupId);
+        if (required.has(group.groupId) || sealed === undefined || group.key === undefined) continue;
+        shares.push({
+          groupId: group.groupId,
+          memberId: member.id,
+          sealedPrivateKey: sealed,
+          createdAt: now,
+        });
+      }
       await tx.addGroupKeyShares(shares);
 
       const account = await requireAccount(tx);
@@ -150,16 +188,14 @@ export async function confirmMember(
         ...(member.displayName ? { displayName: member.displayName } : {}),
         link: settings.accountUrl,
       });
-      await recordActivity(
-        deps,
-        tx,
-        now,
-        'member.confirmed',
-        { targetType: 'member', targetId: member.id },
-        {
+      const target = { targetType: 'member', targetId: member.id } as const;
+      if (by === undefined)
+        await recordActivity(deps, tx, now, 'member.confirmed', target, { groups: shares.length });
+      else
+        await recordAdminActivity(deps, tx, now, by, 'member.confirmed', target, {
           groups: shares.length,
-        },
-      );
+          byHand: true,
+        });
       return { outcome: 'confirmed' as const };
     });
   } catch (error) {

@@ -248,6 +248,8 @@ export interface KeyChainStore {
   /** Stores a grant, replacing an earlier one of the same vault and group. */
   saveVaultGrant(grant: VaultGrant): Promise<void>;
   listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** Removes one grant; false when there was none. */
+  deleteVaultGrant(vaultId: string, groupId: string): Promise<boolean>;
   /** Vaults that no group but `groupId` can open (deleting that group would lose them). */
   listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;
   /** The grants to any of `groupIds`, with each vault's name. */

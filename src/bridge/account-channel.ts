@@ -14,10 +14,10 @@ import { WebSocket } from 'ws';
 import {
   API_PREFIX,
   CHANNEL_MAX_IN_FLIGHT,
-  CHANNEL_PATH,
   isApiErrorCode,
   watchChannelLiveness,
 } from '../account/api/protocol.ts';
+import { API_ROUTES } from '../account/api/route-table.ts';
 
 /** The account's answer to a batch, as `POST /batch` would give it. */
 export interface ChannelReply {
@@ -73,7 +73,7 @@ const PING_INTERVAL_MS = 15_000;
 export const CHANNEL_NOT_SENT: ReadonlySet<string> = new Set(['E_CHANNEL_CLOSED', 'E_CHANNEL_FULL']);
 
 export function channelUrl(baseUrl: string): string {
-  return `${baseUrl.replace(/^http/, 'ws')}${API_PREFIX}${CHANNEL_PATH}`;
+  return `${baseUrl.replace(/^http/, 'ws')}${API_PREFIX}${API_ROUTES.openChannel.path}`;
 }
 
 export function openAccountChannel(

@@ -291,5 +291,23 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
         'a grant needs the group to have a key',
       );
     });
+
+    test('a grant is revoked alone: the other groups of the vault keep theirs', async () => {
+      await seed();
+      await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
+      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'a', createdAt: AT });
+      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g2', sealedVaultKey: 'b', createdAt: AT });
+      assert.equal(await store.deleteVaultGrant('v1', 'g1'), true);
+      assert.equal(await store.deleteVaultGrant('v1', 'g1'), false, 'gone already');
+      assert.equal(await store.deleteVaultGrant('ghost', 'g2'), false);
+      assert.deepEqual(
+        (await store.listVaultGrants('v1')).map((g) => g.groupId),
+        ['g2'],
+      );
+      assert.deepEqual(
+        (await store.listVaultGrantsOfGroups(['g1'])).map((g) => g.vaultId),
+        [],
+      );
+    });
   });
 }

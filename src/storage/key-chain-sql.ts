@@ -80,6 +80,7 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     saveVaultGrant:
       `INSERT INTO vault_grants (${VAULT_GRANT.columns}) VALUES (?, ?, ?, ?) ` +
       'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, created_at = excluded.created_at',
+    deleteVaultGrant: 'DELETE FROM vault_grants WHERE vault_id = ? AND group_id = ?',
     listVaultGrants: `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
     listVaultsOnlyGrantedTo:
       `SELECT ${prefixed('v', VAULT.columns)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +

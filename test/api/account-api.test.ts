@@ -577,6 +577,53 @@ describe('account API', () => {
     );
   });
 
+  test('a body with a field the endpoint does not know is refused by name, alone or in a batch, and changes nothing', async () => {
+    const token = await signIn(await credentials());
+    const count = async () =>
+      (await api('POST', '/members/search', { token, body: { query: { startIndex: 1, count: 0 } } })).body
+        .total as number;
+    const before = await count();
+    const cases: Array<[string, string, unknown, RegExp]> = [
+      ['POST', '/members', { input: memberInput(62), role: 'owner' }, /unknown field "role"/],
+      [
+        'POST',
+        '/members',
+        { input: { ...memberInput(62), isAdmin: true } },
+        /"input" has an unknown field "isAdmin"/,
+      ],
+      ['POST', '/members/search', { query: { startIndex: 1, count: 1, limit: 5 } }, /"query" .*"limit"/],
+      ['POST', '/groups', { input: { displayName: 'Ops', externalId: null }, owner: 'x' }, /"owner"/],
+      ['POST', '/monitoring-tokens/check', { token: 'sbm_x', tokn: 'y' }, /"tokn"/],
+      ['POST', '/sign-in/challenge', { keyId: 'k', extra: 1 }, /"extra"/],
+      ['POST', '/batch', { calls: [{ method: 'GET', path: '/sign-ups/count' }], wait: true }, /"wait"/],
+    ];
+    for (const [method, urlPath, body, message] of cases) {
+      const answer = await api(method, urlPath, { token, body });
+      assert.deepEqual([answer.status, answer.body.code], [400, 'invalid_request'], urlPath);
+      assert.match(answer.body.message, message);
+    }
+    // In a batch, the call is refused as its own request would be; the others run.
+    const batch = await api('POST', '/batch', {
+      token,
+      body: {
+        calls: [
+          { method: 'POST', path: '/members', body: { input: memberInput(63), sendInvite: false } },
+          { method: 'GET', path: '/sign-ups/count' },
+        ],
+      },
+    });
+    const [refused, counted] = batch.body.results;
+    assert.deepEqual([refused.status, refused.body.code, counted.status], [400, 'invalid_request', 200]);
+    assert.match(refused.body.message, /unknown field "sendInvite"/);
+    // A `__proto__` key anywhere in a body is refused before any of it is read.
+    const hostile = await api('POST', '/batch', {
+      token,
+      raw: `{"calls":[{"method":"POST","path":"/members","body":{"input":${JSON.stringify(memberInput(64))},"__proto__":{"x":1}}}]}`,
+    });
+    assert.deepEqual([hostile.status, hostile.body.code], [400, 'invalid_request']);
+    assert.equal(await count(), before);
+  });
+
   test('the firewall refuses a blocked address by name and rule; X-Forwarded-For counts only from a trusted proxy', async () => {
     const creds = await credentials();
     const token = await signIn(creds);

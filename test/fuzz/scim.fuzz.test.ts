@@ -1,5 +1,5 @@
 /**
- * Fuzz guard (issue 12): the filter parser, the PATCH engine, the JSON body readers and the
+ * Fuzz guard (issue 12): the filter parser, the PATCH engine, the account API body checks and the
  * bulk processor take generated input and either accept it or refuse it with their own
  * typed error (ScimError, or the account API's ApiRequestError), never anything else, and a
  * refused PATCH leaves the resource exactly as it was.
@@ -11,15 +11,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import {
-  ApiRequestError,
-  groupInputFrom,
-  memberInputFrom,
-  memberListQueryFrom,
-  membershipChangeFrom,
-  objectBody,
-  optionalVersion,
-} from '../../src/account/api/read-request.ts';
+import { ApiRequestError, checkBody, memberListQueryOf } from '../../src/account/api/validation.ts';
 import { parseBulkRequest, planBulkOrder, resolveBulkReferences } from '../../src/scim/bulk.ts';
 import { ScimError } from '../../src/scim/errors.ts';
 import { parseAttrPath, parseAttrPathList, parseFilter } from '../../src/scim/filter/parse.ts';
@@ -143,12 +135,11 @@ test('account API bodies: every reader accepts or says invalid_request', () => {
   fc.assert(
     fc.property(accountApiBody, (body) => {
       const kinds = [ApiRequestError];
-      refusedOrDone(() => objectBody(body), kinds);
-      refusedOrDone(() => optionalVersion(objectBody(body)), kinds);
-      refusedOrDone(() => memberInputFrom((body as { input?: unknown } | null)?.input), kinds);
-      refusedOrDone(() => groupInputFrom((body as { input?: unknown } | null)?.input), kinds);
-      refusedOrDone(() => membershipChangeFrom(body), kinds);
-      refusedOrDone(() => memberListQueryFrom(body), kinds);
+      refusedOrDone(() => checkBody('createMember', body), kinds);
+      refusedOrDone(() => checkBody('setMemberActive', body), kinds);
+      refusedOrDone(() => checkBody('updateGroup', body), kinds);
+      refusedOrDone(() => checkBody('changeGroupMembers', { change: body }), kinds);
+      refusedOrDone(() => memberListQueryOf(checkBody('listMembers', { query: body }).query), kinds);
     }),
     params(1),
   );

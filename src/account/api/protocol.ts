@@ -1,6 +1,6 @@
 /**
  * The account API's wire contract (docs/api/openapi.json), shared by the server
- * (`routes.ts`) and the bridge's HTTP client: paths, the sign-in message, error codes and
+ * (`routes.ts`) and the bridge's HTTP client: the sign-in message, error codes and
  * their HTTP statuses. Plain data and functions only, so the bridge may import it.
  */
 import type { AccountErrorCode } from '../errors.ts';
@@ -11,7 +11,6 @@ export const API_PREFIX = '/api/v1';
  * The API channel (`GET /api/v1/channel`, a WebSocket): batches as `POST /batch` takes them,
  * over one open connection. At most this many messages may be under way on one channel.
  */
-export const CHANNEL_PATH = '/channel';
 export const CHANNEL_MAX_IN_FLIGHT = 64;
 
 /**

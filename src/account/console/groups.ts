@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
+import { addGroupMember, addition, removeGroupMember } from '../change-custom-group-members.ts';
 import { createCustomGroup } from '../create-custom-group.ts';
 import { AccountError } from '../errors.ts';
 import { findGroup } from '../group-rules.ts';
@@ -16,6 +17,7 @@ import { removeGroup } from '../remove-group.ts';
 import { renameGroup } from '../rename-group.ts';
 import { setGroupManaged } from '../set-group-managed.ts';
 import { sendPage } from '../signup/pages.ts';
+import { keyStepPage } from './group-members.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 
@@ -30,6 +32,9 @@ const DONE: Record<string, string> = {
   unmanaged: 'The group is off the managed-groups list: the IdP no longer sees it.',
   unchanged: 'Nothing to change: it already was so.',
   deleted: 'The group was deleted; its members stay.',
+  added: 'Added.',
+  'added-with-key': 'Added, with the group key: they open its vaults now.',
+  removed: "Removed: they no longer open the group's vaults.",
 };
 
 const PROTECTION: Partial<Record<Group['kind'], string>> = {
@@ -88,12 +93,17 @@ ${problem ? html`<p id="group-name-error" class="field-error">${problem}</p>` : 
   );
 }
 
-async function groupPage(
+export async function groupPage(
   context: ConsoleContext,
   view: ConsoleView,
   group: Group,
   after: string | undefined,
-  state: { notice?: SafeHtml | string; problem?: { action: string; message: string }; name?: string } = {},
+  state: {
+    notice?: SafeHtml | string;
+    problem?: { action: string; message: string };
+    name?: string;
+    email?: string;
+  } = {},
 ): Promise<string> {
   const { store } = context.deps;
   const [members, count, grants] = await Promise.all([
@@ -108,6 +118,7 @@ async function groupPage(
       ? html`<p id="problem-${action}" class="problem" role="alert">${state.problem.message}</p>`
       : '';
   const action = (path: string): string => `${GROUPS_PATH}/${group.id}/${path}`;
+  const changeable = group.kind === 'custom' && !group.managed;
   return consolePage(
     context.assets,
     view,
@@ -123,13 +134,24 @@ ${problemFor('general')}
 </dl>
 ${PROTECTION[group.kind] ? html`<p class="hint" id="protection">${PROTECTION[group.kind]}</p>` : ''}
 <h2>Vault access</h2>
-${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li>${grant.vaultName}</li>`)}</ul>`}
+${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li><a href="/vaults/${grant.vaultId}">${grant.vaultName}</a></li>`)}</ul>`}
 <h2>Members</h2>
+${problemFor('members')}
 ${
   shown.length === 0
     ? html`<p>No members.</p>`
-    : html`<ul>${shown.map((member) => html`<li><a href="/people/${member.id}">${member.display ?? member.id}</a></li>`)}</ul>
+    : html`<ul>${shown.map((member) => html`<li><a href="/people/${member.id}">${member.display ?? member.id}</a>${changeable ? html` <form method="post" action="${action('members/remove')}" class="inline-form">${csrfField(view.csrfToken)}<input type="hidden" name="memberId" value="${member.id}"><button type="submit" class="secondary" aria-label="Remove ${member.display ?? member.id}">Remove</button></form>` : ''}</li>`)}</ul>
 ${next ? html`<p><a href="${GROUPS_PATH}/${group.id}?after=${next}" rel="next">More members</a></p>` : ''}`
+}
+${
+  changeable
+    ? html`<form method="post" action="${action('members')}" aria-label="Add a person">${csrfField(view.csrfToken)}
+<label for="member-email">Add a person (their e-mail address)</label>
+<input id="member-email" name="email" type="email" maxlength="320" value="${state.email ?? ''}"${state.problem?.action === 'members' ? html` aria-invalid="true" aria-describedby="problem-members"` : ''}>
+<button type="submit" class="secondary">Add</button></form>`
+    : group.kind === 'custom'
+      ? html`<p class="hint">The IdP manages this group: change its members in the IdP.</p>`
+      : ''
 }
 ${
   group.kind !== 'custom'
@@ -207,11 +229,13 @@ export function registerGroupPages(scope: FastifyInstance, context: ConsoleConte
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
     action: string,
-    run: (group: Group) => Promise<string>,
+    run: (group: Group) => Promise<string | { page: string }>,
   ): Promise<FastifyReply> {
     const group = await requireGroup(request.params.id);
     try {
       const done = await run(group);
+      // A further step (the group key to pass on) is a page of its own.
+      if (typeof done !== 'string') return sendPage(reply, 200, done.page);
       const target =
         done === 'deleted' ? `${GROUPS_PATH}?done=deleted` : `${GROUPS_PATH}/${group.id}?done=${done}`;
       return reply.header('cache-control', 'no-store').redirect(target, 303);
@@ -225,10 +249,31 @@ export function registerGroupPages(scope: FastifyInstance, context: ConsoleConte
         await groupPage(context, await viewOf(request), await requireGroup(group.id), undefined, {
           problem: { action: where, message: error.message },
           ...(action === 'rename' ? { name: field(request, 'displayName') } : {}),
+          ...(action === 'members' ? { email: field(request, 'email') } : {}),
         }),
       );
     }
   }
+
+  scope.post<{ Params: { id: string } }>(`${GROUPS_PATH}/:id/members`, form, (request, reply) =>
+    act(request, reply, 'members', async (group) => {
+      const email = field(request, 'email');
+      const found = await addition(deps.store, request.admin!.member.id, group.id, email);
+      if (found.needsKey) return { page: keyStepPage(context, await viewOf(request), found) };
+      await addGroupMember(deps, actorOf(request), { groupId: group.id, email });
+      return 'added';
+    }),
+  );
+
+  scope.post<{ Params: { id: string } }>(`${GROUPS_PATH}/:id/members/remove`, form, (request, reply) =>
+    act(request, reply, 'members', async (group) => {
+      await removeGroupMember(deps, actorOf(request), {
+        groupId: group.id,
+        memberId: field(request, 'memberId'),
+      });
+      return 'removed';
+    }),
+  );
 
   scope.post<{ Params: { id: string } }>(`${GROUPS_PATH}/:id/rename`, form, (request, reply) =>
     act(request, reply, 'rename', async (group) =>

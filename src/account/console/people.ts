@@ -39,6 +39,7 @@ const DONE: Record<string, string> = {
   invited: 'A new invitation is in the outbox; the earlier link no longer works.',
   suspended: 'Suspended: they can no longer sign in, and their sessions ended.',
   reactivated: 'Reactivated.',
+  confirmed: 'Confirmed: they hold their groups\' keys now, and the "account ready" e-mail is in the outbox.',
   unchanged: 'Nothing to change: it already was so.',
   deleted: 'The person was deleted for good. The activity log keeps what happened.',
 };
@@ -199,6 +200,11 @@ ${
   invitable
     ? html`<section aria-label="Invitation">${problemFor('invite')}${actionForm(view, member, 'invite', 'Send a new invitation')}
 <p class="hint">A new link replaces the one they have (P12).</p></section>`
+    : ''
+}
+${
+  member.state === 'pending'
+    ? html`<section aria-label="Confirmation"><p><a href="${PEOPLE_PATH}/${member.id}/confirm">Confirm by hand</a>: when no bridge runs, pass on their groups' keys from your browser.</p></section>`
     : ''
 }
 <section aria-label="Suspension">${problemFor(member.state === 'suspended' ? 'reactivate' : 'suspend')}

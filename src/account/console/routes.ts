@@ -29,13 +29,16 @@ import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../s
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
+import { registerGroupMemberKeys } from './group-members.ts';
 import { registerGroupPages } from './groups.ts';
+import { registerKeyActions } from './key-actions.ts';
 import { type LocalWatcherStatus, overviewPage } from './overview.ts';
 import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.ts';
 import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
+import { registerVaultAccess } from './vault-access.ts';
 import { registerVaultPages } from './vaults.ts';
 
 export const CONSOLE_COOKIE = 'scimbridge_console';
@@ -335,4 +338,7 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerVaultPages,
   registerProvisioningPage,
   registerRecordPages,
+  registerKeyActions,
+  registerVaultAccess,
+  registerGroupMemberKeys,
 ];

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { type ChallengeResponse, type SignInResponse, signInMessage } from '../../account/api/protocol.ts';
+import { API_ROUTES } from '../../account/api/route-table.ts';
 import { AccountError } from '../../account/errors.ts';
 import { bytesToBase64Url, utf8ToBytes } from '../../crypto/encoding.ts';
 import { sign } from '../../crypto/keys.ts';
@@ -80,20 +81,21 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
   async function attempt(session: UnlockedSession): Promise<ApiSessionState> {
     const baseUrl = baseUrlOf(session);
     const { keyId } = session;
-    const challengeReply = await send(baseUrl, 'POST', '/sign-in/challenge', { keyId }, true);
+    const challenge = API_ROUTES.signInChallenge;
+    const challengeReply = await send(baseUrl, challenge.method, challenge.path, { keyId }, true);
     if (challengeReply.status !== 200) throw options.connection().failure(challengeReply, baseUrl);
-    const challenge = challengeReply.body as ChallengeResponse;
-    warnOfSkew(challenge.serverTime);
+    const { challengeId, nonce, serverTime } = challengeReply.body as ChallengeResponse;
+    warnOfSkew(serverTime);
     const signature = await sign(
       session.keys.signingPrivateKey,
-      utf8ToBytes(signInMessage({ challengeId: challenge.challengeId, keyId, nonce: challenge.nonce })),
+      utf8ToBytes(signInMessage({ challengeId, keyId, nonce })),
     );
     // Not retried on a lost answer: the challenge is single-use, so the retry is a new sign-in.
     const signInReply = await send(
       baseUrl,
-      'POST',
-      '/sign-in',
-      { challengeId: challenge.challengeId, keyId, signature: bytesToBase64Url(signature) },
+      API_ROUTES.signIn.method,
+      API_ROUTES.signIn.path,
+      { challengeId, keyId, signature: bytesToBase64Url(signature) },
       false,
     );
     if (signInReply.status !== 200) throw options.connection().failure(signInReply, baseUrl);

@@ -10,6 +10,7 @@
  *   out at once, so a quiet bridge waits for nothing; `holdMs` bounds the wait, so a slow
  *   call (a 50,000-member group replace) never holds up the others for long.
  */
+import { API_ROUTES } from '../../account/api/route-table.ts';
 import type { ApiSessionState } from './api-session.ts';
 import type { TimerHandle, TimeSource } from './time.ts';
 import type { Reply } from './transport.ts';
@@ -97,8 +98,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
       body === undefined ? { method, path } : { method, path, body },
     );
     return exchange(
-      'POST',
-      '/batch',
+      API_ROUTES.batch.method,
+      API_ROUTES.batch.path,
       { calls: batch },
       calls.every((pending) => pending.idempotent),
     ).then(

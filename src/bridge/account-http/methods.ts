@@ -1,8 +1,12 @@
 /**
- * The account API as a table: each `AccountClient` method is one entry saying its request
- * (method, path, body), whether it is safe to send again after a lost answer, and how its
+ * The client's side of the account API's route table (src/account/api/route-table.ts): each
+ * `AccountClient` method is the endpoint of the same name, whose method and path come from
+ * that table; this entry says how the method's arguments fill the path, query and body (typed
+ * by the table's schemas), whether it is safe to send again after a lost answer, and how the
  * answer becomes the method's result. `bindMethods` turns the table into the client.
  */
+
+import { API_ROUTES, type BodyOf, type EndpointName } from '../../account/api/route-table.ts';
 import {
   type AccountClient,
   type GroupKeyInfo,
@@ -15,9 +19,15 @@ import type { Group, GroupMemberRef } from '../../account/model.ts';
 import type { Page } from '../../account/store.ts';
 import type { RecentAnswers } from './recent-answers.ts';
 
-type Method = keyof AccountClient;
+type Method = keyof AccountClient & EndpointName;
 type Args<K extends Method> = Parameters<AccountClient[K]>;
 type Result<K extends Method> = Awaited<ReturnType<AccountClient[K]>>;
+/** A body as the client may build it: lists from its arguments may be read-only. */
+type Sendable<T> = T extends readonly (infer U)[]
+  ? readonly Sendable<U>[]
+  : T extends object
+    ? { [P in keyof T]: Sendable<T[P]> }
+    : T;
 export type GroupRefs = Array<{ id: string; displayName: string; managed: boolean }>;
 
 /** What entries may consult besides their arguments. */
@@ -33,9 +43,11 @@ export interface MethodContext {
 }
 
 export interface Route<K extends Method> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: (...args: Args<K>) => string;
-  body?: (...args: Args<K>) => unknown;
+  /** The path's `:id`, from the arguments. */
+  id?: (...args: Args<K>) => string;
+  /** The query string (without `?`). */
+  query?: string | ((...args: Args<K>) => string);
+  body?: (...args: Args<K>) => Sendable<BodyOf<K>>;
   /** Safe to send again when the answer was lost (reads; writes that find their work done). */
   idempotent: boolean | ((...args: Args<K>) => boolean);
   /** Answered without a call (from what came along with an earlier one), when it can be. */
@@ -46,7 +58,6 @@ export interface Route<K extends Method> {
 
 export type Call = (method: string, path: string, body: unknown, idempotent: boolean) => Promise<unknown>;
 
-const id = (value: string) => encodeURIComponent(value);
 const sharesKey = (groupId: string, memberIds: Iterable<string>) =>
   `${groupId}|${[...new Set(memberIds)].join(',')}`;
 
@@ -66,8 +77,6 @@ const nothing = () => undefined;
 
 export const ROUTES: { [K in Method]: Route<K> } = {
   checkProvisioning: {
-    method: 'POST',
-    path: () => '/provisioning/check',
     body: (keyId) => ({ keyId }),
     idempotent: true,
     known: (context, keyId) => (context.confirmed(keyId) ? { value: undefined } : undefined),
@@ -75,21 +84,19 @@ export const ROUTES: { [K in Method]: Route<K> } = {
   },
 
   createMember: {
-    method: 'POST',
-    path: () => '/members?include=groups',
+    query: 'include=groups',
     body: (input) => ({ input }),
     idempotent: false,
     answer: memberWithGroups,
   },
   getMember: {
-    method: 'GET',
-    path: (memberId) => `/members/${id(memberId)}?include=groups`,
+    id: (memberId) => memberId,
+    query: 'include=groups',
     idempotent: true,
     answer: memberWithGroups,
   },
   listMembers: {
-    method: 'POST',
-    path: () => '/members/search?include=groups',
+    query: 'include=groups',
     body: (query) => ({ query }),
     idempotent: true,
     answer: ({ groups, ...page }: Page<MemberView> & { groups?: Record<string, GroupRefs> }, context) => {
@@ -99,8 +106,8 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     },
   },
   updateMember: {
-    method: 'PUT',
-    path: (memberId) => `/members/${id(memberId)}?include=groups`,
+    id: (memberId) => memberId,
+    query: 'include=groups',
     body: (_, input, expectedVersion) => ({ input, expectedVersion }),
     idempotent: false,
     answer: memberWithGroups,
@@ -109,21 +116,18 @@ export const ROUTES: { [K in Method]: Route<K> } = {
   // finds the value already set and writes nothing. With a version it is a write: the
   // repeat would find the version it bumped itself and be refused as a mismatch.
   setMemberActive: {
-    method: 'POST',
-    path: (memberId) => `/members/${id(memberId)}/active?include=groups`,
+    id: (memberId) => memberId,
+    query: 'include=groups',
     body: (_, active, expectedVersion) => ({ active, expectedVersion }),
     idempotent: (_, __, expectedVersion) => expectedVersion === undefined,
     answer: memberWithGroups,
   },
   deleteMember: {
-    method: 'DELETE',
-    path: (memberId) => `/members/${id(memberId)}`,
+    id: (memberId) => memberId,
     idempotent: false,
     answer: nothing,
   },
   groupsOfMembers: {
-    method: 'POST',
-    path: () => '/members/groups',
     body: (memberIds) => ({ memberIds }),
     idempotent: true,
     known: (context, memberIds) => {
@@ -134,27 +138,22 @@ export const ROUTES: { [K in Method]: Route<K> } = {
   },
 
   createGroup: {
-    method: 'POST',
-    path: () => '/groups',
     body: (input, memberIds) => ({ input, memberIds }),
     idempotent: false,
   },
-  getGroup: { method: 'GET', path: (groupId) => `/groups/${id(groupId)}`, idempotent: true },
+  getGroup: { id: (groupId) => groupId, idempotent: true },
   listGroups: {
-    method: 'POST',
-    path: () => '/groups/search',
     body: (query) => ({ query }),
     idempotent: true,
   },
   updateGroup: {
-    method: 'PUT',
-    path: (groupId) => `/groups/${id(groupId)}`,
+    id: (groupId) => groupId,
     body: (_, input, expectedVersion) => ({ input, expectedVersion }),
     idempotent: false,
   },
   changeGroupMembers: {
-    method: 'POST',
-    path: (groupId) => `/groups/${id(groupId)}/membership?include=missingKeyShares`,
+    id: (groupId) => groupId,
+    query: 'include=missingKeyShares',
     body: (_, change, expectedVersion, attributes) => ({ change, expectedVersion, attributes }),
     idempotent: false,
     answer: (
@@ -183,18 +182,17 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     },
   },
   listGroupMembers: {
-    method: 'GET',
-    path: (groupId, page) => {
+    id: (groupId) => groupId,
+    query: (_, page) => {
       const query = new URLSearchParams({ limit: String(page.limit) });
       if (page.afterMemberId !== undefined) query.set('after', page.afterMemberId);
-      return `/groups/${id(groupId)}/members?${query}`;
+      return String(query);
     },
     idempotent: true,
     answer: (result: { members: GroupMemberRef[] }) => result.members,
   },
   deleteGroup: {
-    method: 'DELETE',
-    path: (groupId) => `/groups/${id(groupId)}`,
+    id: (groupId) => groupId,
     idempotent: false,
     answer: nothing,
   },
@@ -202,36 +200,26 @@ export const ROUTES: { [K in Method]: Route<K> } = {
   // The key chain: every one of these is safe to repeat (first key pair wins, shares are
   // added once, confirmation is version-checked), so all may be retried.
   getGroupKeys: {
-    method: 'POST',
-    path: () => '/group-keys/lookup',
     body: (groupIds) => ({ groupIds }),
     idempotent: true,
     answer: (result: { keys: GroupKeyInfo[] }) => result.keys,
   },
   addGroupKeys: {
-    method: 'POST',
-    path: () => '/group-keys',
     body: (keys) => ({ keys }),
     idempotent: true,
     answer: (result: { keys: GroupKeyInfo[] }) => result.keys,
   },
   listProvisioningGroupKeys: {
-    method: 'POST',
-    path: () => '/group-keys/provisioning',
     body: (page) => ({ page }),
     idempotent: true,
     answer: (result: { keys: GroupKeyInfo[] }) => result.keys,
   },
   resealGroupKeys: {
-    method: 'POST',
-    path: () => '/group-keys/reseal',
     body: (keys) => ({ keys }),
     idempotent: true,
     answer: (result: { replaced: number }) => result.replaced,
   },
   findMissingKeyShares: {
-    method: 'POST',
-    path: () => '/key-shares/missing',
     body: (query) => ({ query }),
     idempotent: true,
     known: (context, query) => {
@@ -244,28 +232,20 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     answer: (result: { missing: MissingKeyShare[] }) => result.missing,
   },
   addKeyShares: {
-    method: 'POST',
-    path: () => '/key-shares',
     body: (shares) => ({ shares }),
     idempotent: true,
     answer: (result: { added: number }) => result.added,
   },
   listPendingConfirmations: {
-    method: 'POST',
-    path: () => '/confirmations/pending',
     body: (page) => ({ page }),
     idempotent: true,
     answer: (result: { pending: PendingConfirmation[] }) => result.pending,
   },
   confirmMember: {
-    method: 'POST',
-    path: () => '/confirmations',
     body: (input) => ({ input }),
     idempotent: true,
   },
   signUpCounter: {
-    method: 'GET',
-    path: () => '/sign-ups/count',
     idempotent: true,
     answer: (result: { count: number }) => result.count,
   },
@@ -273,8 +253,6 @@ export const ROUTES: { [K in Method]: Route<K> } = {
   // read, but not retried after a timeout: a scraper waits on the answer, and asking three
   // times through a stalled account would hold /health for half a minute.
   checkMonitoringToken: {
-    method: 'POST',
-    path: () => '/monitoring-tokens/check',
     body: (token) => ({ token }),
     idempotent: false,
     answer: (result: { valid: boolean }) => result.valid === true,
@@ -283,8 +261,8 @@ export const ROUTES: { [K in Method]: Route<K> } = {
 
 /** The table's routes loosened to one shape, for binding. */
 interface AnyRoute {
-  method: string;
-  path: (...args: unknown[]) => string;
+  id?: (...args: unknown[]) => string;
+  query?: string | ((...args: unknown[]) => string);
   body?: (...args: unknown[]) => unknown;
   idempotent: boolean | ((...args: unknown[]) => boolean);
   known?: (context: MethodContext, ...args: unknown[]) => { value: unknown } | undefined;
@@ -297,11 +275,20 @@ export function bindMethods(call: Call, context: Omit<MethodContext, 'client'>):
   const full: MethodContext = { ...context, client: client as unknown as AccountClient };
   for (const [name, entry] of Object.entries(ROUTES)) {
     const route = entry as unknown as AnyRoute;
+    const { method, path } = API_ROUTES[name as Method];
+    // The path split once at its `:id`: a call only joins the encoded id in.
+    const [head, tail = ''] = path.split(':id');
+    const query = route.query;
+    const pathOf = (args: unknown[]) => {
+      const filled = route.id ? `${head}${encodeURIComponent(route.id(...args))}${tail}` : path;
+      if (query === undefined) return filled;
+      return `${filled}?${typeof query === 'string' ? query : query(...args)}`;
+    };
     client[name] = async (...args) => {
       const known = route.known?.(full, ...args);
       if (known) return known.value;
       const idempotent = typeof route.idempotent === 'boolean' ? route.idempotent : route.idempotent(...args);
-      const body = await call(route.method, route.path(...args), route.body?.(...args), idempotent);
+      const body = await call(method, pathOf(args), route.body?.(...args), idempotent);
       return route.answer ? route.answer(body, full, ...args) : body;
     };
   }

@@ -3,6 +3,7 @@
  * an HTTP request — and retries with back-off: reads always, writes only when nothing was
  * sent (so nothing can be applied twice).
  */
+import { API_ROUTES } from '../../account/api/route-table.ts';
 import type { AccountError } from '../../account/errors.ts';
 import type { ChannelSender } from './channel-sender.ts';
 import type { Connection } from './connection.ts';
@@ -40,7 +41,7 @@ export function createRetryingSender(options: RetryingSenderOptions): SendWithRe
   const { transport, channel, connection, time, retries, backoffMs } = options;
 
   async function send(baseUrl: string, method: string, path: string, body: unknown, token?: string) {
-    if (path === '/batch' && token !== undefined && channel.usable(baseUrl)) {
+    if (path === API_ROUTES.batch.path && token !== undefined && channel.usable(baseUrl)) {
       const reply = await channel.send(baseUrl, token, (body as { calls: unknown[] }).calls);
       if (reply !== undefined) return reply;
     }

@@ -9,6 +9,7 @@
  */
 import { createMemberKeys } from '../../../crypto/member-keys.ts';
 import { deriveSignInProof, newProofParameters, passwordProblem } from '../../../crypto/sign-in-proof.ts';
+import { setupConfirm, setupMemberKey, setupVaultGrant } from './console-keys.ts';
 import { setupVaultCreate } from './console-vaults.ts';
 import { element, show } from './dom.ts';
 import { setupVaults } from './vaults-page.ts';
@@ -197,6 +198,12 @@ for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('bu
 }
 const vaultCreate = element<HTMLFormElement>('vault-create-form');
 if (vaultCreate) setupVaultCreate(vaultCreate);
+const confirm = element<HTMLFormElement>('confirm-form');
+if (confirm) setupConfirm(confirm);
+const memberKey = element<HTMLFormElement>('member-key-form');
+if (memberKey) setupMemberKey(memberKey);
+const vaultGrant = element<HTMLFormElement>('vault-grant-form');
+if (vaultGrant) setupVaultGrant(vaultGrant);
 const vaults = element<HTMLFormElement>('vaults-form');
 if (vaults) setupVaults(vaults);
 // The script is running: the "needs JavaScript" notice can go.

@@ -1,0 +1,457 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: the tests read the page as a person sees it, laid out
+/**
+ * The console's actions that need the key chain in the administrator's browser, in real
+ * Chromium (issue 11): confirming a pending person by hand while no bridge runs — the
+ * administrator's password opens their own keys, the browser seals the group keys for the
+ * person, and the person then really opens a vault — and its refusals: a wrong password, a
+ * group key the administrator does not hold, a missing form token, a visitor who is not an
+ * administrator. Each refusal changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { readMemberKeyRing } from '../../src/account/vaults.ts';
+import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
+import { openVaults } from '../../src/crypto/open-vaults.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
+import { GROUP_SCHEMA, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+
+const OWNER_PASSWORD = 'the owner password, long enough';
+const ANA_PASSWORD = 'ana chooses a long password';
+const BO_PASSWORD = 'bo chooses another long one';
+const CY_PASSWORD = 'cy has a long password too';
+
+let sys: TestSystem;
+let browser: Browser;
+let shots: string;
+let context: BrowserContext;
+let page: Page;
+let ana: string;
+let bo: string;
+let cy: string;
+
+async function provision(email: string, displayName: string): Promise<string> {
+  const created = await sys.scim('POST', '/Users', {
+    schemas: [USER_SCHEMA],
+    userName: email,
+    displayName,
+    emails: [{ value: email, primary: true }],
+    active: true,
+  });
+  assert.equal(created.status, 201, created.text);
+  return created.body.id as string;
+}
+
+async function signUp(email: string, password: string): Promise<void> {
+  const mail = (await sys.store.listMail({ limit: 100 })).find(
+    (m) => m.template === 'invitation' && m.to === email,
+  );
+  assert.ok(mail, `an invitation to ${email}`);
+  await runMemberSignup({ link: localLink(sys.mailLink(mail), sys.system.accountAddress), password });
+}
+
+async function readyMails(email: string): Promise<number> {
+  return (await sys.store.listMail({ limit: 500 })).filter(
+    (m) => m.template === 'account_ready' && m.to === email,
+  ).length;
+}
+
+/** A JSON post from the console page, as its script sends it, with whatever body the test gives. */
+async function postFromPage(
+  target: Page,
+  url: string,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
+  return target.evaluate(
+    async ([url, body]) => {
+      const response = await fetch(url as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+      return { status: response.status, text: await response.text() };
+    },
+    [url, body] as const,
+  );
+}
+
+before(async () => {
+  sys = await startTestSystem({ env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000' } });
+  browser = await launchChromium();
+  shots = await mkdtemp(path.join(tmpdir(), 'scimbridge-keys-shots-'));
+  // The owner signs up; the bridge confirms them once, so they hold the key of Team Members.
+  await runMemberSignup({
+    link: localLink(sys.system.ownerSetupLink!, sys.system.accountAddress),
+    password: OWNER_PASSWORD,
+  });
+  ana = await provision('ana@example.com', 'Ana Alves');
+  bo = await provision('bo@example.com', 'Bo Berg');
+  cy = await provision('cy@example.com', 'Cy Chen');
+  const group = await sys.scim('POST', '/Groups', {
+    schemas: [GROUP_SCHEMA],
+    displayName: 'Engineering',
+    members: [{ value: bo }, { value: cy }],
+  });
+  assert.equal(group.status, 201, group.text);
+  // Cy signs up while the bridge still runs: it confirms Cy, who holds Engineering's key.
+  await signUp('cy@example.com', CY_PASSWORD);
+  await sys.system.watcher.runNow();
+  assert.equal((await sys.store.getMember(cy))!.state, 'active');
+  // From here on no bridge confirms anyone: the administrator does it by hand.
+  sys.system.watcher.stop();
+  await signUp('ana@example.com', ANA_PASSWORD);
+  await signUp('bo@example.com', BO_PASSWORD);
+  assert.equal((await sys.store.getMember(ana))!.state, 'pending');
+  assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+
+  context = await browser.newContext();
+  page = await context.newPage();
+  await page.goto(`${sys.system.accountAddress}/`);
+  await consoleSignIn(page, 'owner@example.com', OWNER_PASSWORD);
+  assert.equal(await page.locator('h1').innerText(), 'Overview');
+});
+
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  await sys?.close();
+  if (shots) await rm(shots, { recursive: true, force: true });
+});
+
+describe('the console: confirming a person by hand', () => {
+  test('a wrong password opens nothing and changes nothing', async () => {
+    await page.goto(`${sys.system.accountAddress}/people/${ana}`);
+    await page.getByRole('link', { name: 'Confirm by hand' }).click();
+    await page.waitForSelector('h1:has-text("Confirm Ana Alves by hand")');
+    assert.match(await page.locator('tbody').innerText(), /Team Members\s+yes/);
+    await assertAccessible(page, 'the confirm page');
+    await screenshot(page, shots, 'console-confirm');
+    await page.getByLabel('Your password').fill('not the owner password');
+    await page.getByLabel('Your password').press('Enter');
+    await page.waitForSelector('#problem:not([hidden])');
+    assert.match(await page.locator('#problem').innerText(), /That password does not open your keys/);
+    assert.equal(await page.getByLabel('Your password').getAttribute('aria-invalid'), 'true');
+    await assertAccessible(page, 'the confirm page with its error');
+    assert.equal((await sys.store.getMember(ana))!.state, 'pending');
+    assert.equal(await readyMails('ana@example.com'), 0);
+  });
+
+  test('the administrator confirms with their own keys; the person gets one e-mail and opens a vault', async () => {
+    await page.getByLabel('Your password').fill(OWNER_PASSWORD);
+    await page.getByRole('button', { name: 'Confirm Ana Alves' }).click();
+    await page.waitForSelector('text=Confirmed: they hold their groups');
+    assert.match(await page.locator('#person-state').innerText(), /^active/);
+    assert.equal(await readyMails('ana@example.com'), 1);
+    const entry = (await sys.store.listActivity({ limit: 5, targetId: ana })).find(
+      (e) => e.action === 'member.confirmed',
+    );
+    assert.equal(entry?.actor, 'admin');
+    assert.equal(entry?.detail.by, 'owner@example.com');
+
+    // A second confirmation (a double submit, or the bridge coming back) sends no second e-mail.
+    await page.goto(`${sys.system.accountAddress}/people/${ana}/confirm`);
+    assert.match(await page.locator('#confirm-problem').innerText(), /Only a person waiting to be confirmed/);
+    assert.equal(await readyMails('ana@example.com'), 1);
+
+    // The end-to-end proof: a vault for Team Members, made in this browser, opens for Ana.
+    await page.goto(`${sys.system.accountAddress}/vaults`);
+    await page.getByLabel('Name', { exact: true }).fill('Team handbook');
+    await page.getByLabel('Team Members').check();
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.waitForSelector('text=Vault created.');
+    const opened = await openVaults((await readMemberKeyRing(sys.store, ana))!, ANA_PASSWORD);
+    assert.deepEqual(
+      opened.map((vault) => vault.name),
+      ['Team handbook'],
+    );
+  });
+
+  test('a group whose key the administrator does not hold: the page names it and offers no form', async () => {
+    await page.goto(`${sys.system.accountAddress}/people/${bo}/confirm`);
+    assert.match(await page.locator('tbody').innerText(), /Engineering\s+no/);
+    const problem = await page.locator('#confirm-problem').innerText();
+    assert.match(problem, /You do not hold the key of Engineering/);
+    assert.match(problem, /start the bridge/);
+    assert.equal(await page.locator('#confirm-form').count(), 0);
+    await assertAccessible(page, 'the confirm page refusing');
+    await screenshot(page, shots, 'console-confirm-refused');
+
+    // A forged post without Engineering's key is refused too.
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const version = (await sys.store.getMember(bo))!.version;
+    const forged = await postFromPage(page, `/people/${bo}/confirm`, {
+      csrf,
+      expectedVersion: version,
+      shares: [],
+    });
+    assert.equal(forged.status, 409, forged.text);
+    assert.match(forged.text, /nothing was changed/);
+    assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+    assert.equal(await readyMails('bo@example.com'), 0);
+  });
+
+  test('without the form token, or without a console session, nothing happens', async () => {
+    const version = (await sys.store.getMember(bo))!.version;
+    const noToken = await postFromPage(page, `/people/${bo}/confirm`, {
+      expectedVersion: version,
+      shares: [],
+    });
+    assert.equal(noToken.status, 403);
+    assert.match(noToken.text, /did not carry the token of your console session/);
+
+    // A member signed in to their own pages is no administrator.
+    const memberContext = await browser.newContext();
+    try {
+      const member = await memberContext.newPage();
+      await member.goto(`${sys.system.accountAddress}/signin`);
+      await member.fill('#email', 'ana@example.com');
+      await member.fill('#password', ANA_PASSWORD);
+      await member.click('#signin-form button[type=submit]');
+      await member.waitForURL('**/member');
+      await member.goto(`${sys.system.accountAddress}/people/${bo}/confirm`);
+      assert.equal(await member.locator('h1').innerText(), 'Sign in to the console');
+      const ring = await member.evaluate(
+        async () => (await fetch('/admin/key-ring', { redirect: 'manual' })).status,
+      );
+      assert.notEqual(ring, 200);
+      const posted = await postFromPage(member, `/people/${bo}/confirm`, {
+        csrf: 'x',
+        expectedVersion: 1,
+        shares: [],
+      });
+      assert.equal(posted.status, 403);
+      assert.match(posted.text, /Signed out/);
+    } finally {
+      await memberContext.close();
+    }
+    assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+  });
+});
+
+async function cyOpens(): Promise<Record<string, string[]>> {
+  const opened = await openVaults((await readMemberKeyRing(sys.store, cy))!, CY_PASSWORD);
+  return Object.fromEntries(opened.map((vault) => [vault.name, vault.groups.sort()]));
+}
+
+async function grantedTo(vaultName: string): Promise<string> {
+  await page.goto(`${sys.system.accountAddress}/vaults`);
+  await page.getByRole('link', { name: vaultName }).click();
+  await page.waitForSelector(`h1:has-text("${vaultName}")`);
+  return page.locator('ul[aria-labelledby="granted-heading"]').innerText();
+}
+
+describe('the console: granting a vault to another group, and revoking it', () => {
+  test('the vault key is opened in the browser and sealed for the group, whose members then open it', async () => {
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+    assert.match(await grantedTo('Team handbook'), /^Team Members\s+Revoke$/);
+    await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Engineering' });
+    await page.getByLabel('Your password').fill('not the owner password');
+    await page.getByRole('button', { name: 'Grant' }).click();
+    await page.waitForSelector('#problem:not([hidden])');
+    assert.match(await page.locator('#problem').innerText(), /That password does not open your keys/);
+    assert.equal(
+      (await sys.store.listVaultGrantsOfGroups([(await sys.store.findGroupByDisplayName('Engineering'))!.id]))
+        .length,
+      0,
+    );
+    await assertAccessible(page, 'a vault page');
+
+    await page.getByLabel('Your password').fill(OWNER_PASSWORD);
+    await page.getByLabel('Your password').press('Enter');
+    await page.waitForSelector('text=Granted: its members open the vault');
+    assert.match(await page.locator('ul[aria-labelledby="granted-heading"]').innerText(), /Engineering/);
+    await screenshot(page, shots, 'console-vault-access');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Engineering', 'Team Members'] });
+    const entry = (await sys.store.listActivity({ limit: 5 })).find((e) => e.action === 'vault.granted');
+    assert.equal(entry?.detail.by, 'owner@example.com');
+  });
+
+  test('revoking takes one group away, never the last; a missing form token changes nothing', async () => {
+    await grantedTo('Team handbook');
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const vaultId = new URL(page.url()).pathname.split('/').pop()!;
+    const teamMembers = (await sys.store.findGroupByKind('team_members'))!;
+    const noToken = await postFromPage(page, `/vaults/${vaultId}/grants`, {
+      groupId: teamMembers.id,
+      sealedVaultKey: 'sbs1.a.b.c',
+    });
+    assert.equal(noToken.status, 403);
+    const again = await postFromPage(page, `/vaults/${vaultId}/grants`, {
+      csrf,
+      groupId: teamMembers.id,
+      sealedVaultKey: 'sbs1.a.b.c',
+    });
+    assert.equal(again.status, 400);
+    assert.match(again.text, /opens Team handbook already/);
+
+    await page.getByRole('button', { name: 'Revoke Engineering' }).click();
+    await page.waitForSelector('text=Revoked: the group no longer opens the vault.');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+    await page.getByRole('button', { name: 'Revoke Team Members' }).click();
+    await page.waitForSelector('#revoke-problem');
+    assert.match(
+      await page.locator('#revoke-problem').innerText(),
+      /the only group that opens Team handbook/,
+    );
+    await assertAccessible(page, 'a vault page refusing a revocation');
+    assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
+  });
+
+  test('a vault opened only by groups the administrator is not in cannot be granted on from here', async () => {
+    await page.goto(`${sys.system.accountAddress}/vaults`);
+    await page.getByLabel('Name', { exact: true }).fill('Build secrets');
+    await page.getByLabel('Engineering').check();
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.waitForSelector('text=Vault created.');
+    assert.deepEqual(await cyOpens(), {
+      'Build secrets': ['Engineering'],
+      'Team handbook': ['Team Members'],
+    });
+    await grantedTo('Build secrets');
+    assert.match(
+      await page.locator('#grant-problem').innerText(),
+      /You are a member of no group that opens Build secrets \(Engineering\)/,
+    );
+    assert.equal(await page.locator('#vault-grant-form').count(), 0);
+  });
+});
+
+async function groupPageOf(name: string): Promise<string> {
+  const id = (await sys.store.findGroupByDisplayName(name))!.id;
+  await page.goto(`${sys.system.accountAddress}/groups/${id}`);
+  await page.waitForSelector(`h1:has-text("${name}")`);
+  return id;
+}
+
+async function membersOf(groupId: string): Promise<string[]> {
+  return (await sys.store.listGroupMembers(groupId, { limit: 100 })).map((member) => member.id).sort();
+}
+
+describe('the console: changing the members of a custom group', () => {
+  test('a person is added to and removed from a custom group without a key pair', async () => {
+    await page.goto(`${sys.system.accountAddress}/groups`);
+    await page.getByLabel('Name', { exact: true }).fill('Release crew');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForSelector('text=Group created.');
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByLabel('Add a person (their e-mail address)').fill('nobody@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForSelector('#problem-members');
+    assert.match(
+      await page.locator('#problem-members').innerText(),
+      /Nobody on this account has the address nobody@example\.com/,
+    );
+    assert.equal(
+      await page.getByLabel('Add a person (their e-mail address)').inputValue(),
+      'nobody@example.com',
+    );
+    await assertAccessible(page, 'a group page refusing an addition');
+    await page.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+    await page.getByLabel('Add a person (their e-mail address)').press('Enter');
+    await page.waitForSelector('text=Added.');
+    assert.deepEqual(await membersOf(id), [ana]);
+    await screenshot(page, shots, 'console-group-members');
+    await page.getByRole('button', { name: 'Remove Ana Alves' }).click();
+    await page.waitForSelector("text=Removed: they no longer open the group's vaults.");
+    assert.deepEqual(await membersOf(id), []);
+    const entry = (await sys.store.listActivity({ limit: 5, targetId: id })).find(
+      (e) => e.action === 'group.members_changed',
+    );
+    assert.equal(entry?.detail.by, 'owner@example.com');
+  });
+
+  test('the IdP’s groups and Provision Managers are refused, and nothing changes', async () => {
+    const eng = await groupPageOf('Engineering');
+    assert.match(
+      await page.locator('main').innerText(),
+      /The IdP manages this group: change its members in the IdP/,
+    );
+    assert.equal(await page.getByLabel('Add a person (their e-mail address)').count(), 0);
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const before = await membersOf(eng);
+    const forged = await page.evaluate(
+      async ([url, csrf]) => {
+        const response = await fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: csrf as string, email: 'ana@example.com' }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      [`/groups/${eng}/members`, csrf] as const,
+    );
+    assert.equal(forged.status, 409);
+    assert.match(forged.text, /The IdP manages Engineering: change its members in the IdP/);
+    assert.deepEqual(await membersOf(eng), before);
+    const managers = (await sys.store.findGroupByKind('provision_managers'))!.id;
+    const protectedGroup = await page.evaluate(
+      async ([url, csrf]) => {
+        const response = await fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf: csrf as string, email: 'ana@example.com' }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      [`/groups/${managers}/members`, csrf] as const,
+    );
+    assert.equal(protectedGroup.status, 409);
+    assert.match(protectedGroup.text, /Provision Managers belongs to the provisioning integration/);
+    assert.deepEqual(await membersOf(managers), []);
+  });
+
+  test('a confirmed person added to a keyed group gets its key from an administrator who holds it, and opens its vault', async () => {
+    // Engineering leaves the managed-groups list: from now on it is the administrators' to change.
+    const eng = await groupPageOf('Engineering');
+    await page.getByRole('button', { name: 'Take off the managed-groups list' }).click();
+    await page.waitForSelector('text=The group is off the managed-groups list');
+    // The owner does not hold Engineering's key: the step names it and changes nothing.
+    await page.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForSelector('#key-problem');
+    assert.match(await page.locator('#key-problem').innerText(), /you do not hold the key of Engineering/);
+    assert.ok(!(await membersOf(eng)).includes(ana));
+
+    // Cy, a member of Engineering, is made an administrator (as the CLI would) and adds Ana.
+    const administrators = (await sys.store.findGroupByKind('administrators'))!.id;
+    await sys.store.addGroupMembers(administrators, [cy]);
+    const cyContext = await browser.newContext();
+    try {
+      const cyPage = await cyContext.newPage();
+      await cyPage.goto(`${sys.system.accountAddress}/`);
+      await consoleSignIn(cyPage, 'cy@example.com', CY_PASSWORD);
+      await cyPage.goto(`${sys.system.accountAddress}/groups/${eng}`);
+      await cyPage.getByLabel('Add a person (their e-mail address)').fill('ana@example.com');
+      await cyPage.getByRole('button', { name: 'Add', exact: true }).click();
+      await cyPage.waitForSelector('h1:has-text("Add ana@example.com to Engineering")');
+      await assertAccessible(cyPage, 'the group key step');
+      await cyPage.getByLabel('Your password').fill('not cy’s password');
+      await cyPage.getByRole('button', { name: 'Add ana@example.com' }).click();
+      await cyPage.waitForSelector('#problem:not([hidden])');
+      assert.match(await cyPage.locator('#problem').innerText(), /That password does not open your keys/);
+      assert.ok(!(await membersOf(eng)).includes(ana));
+      await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
+      await cyPage.getByRole('button', { name: 'Add ana@example.com' }).click();
+      await cyPage.waitForSelector('text=Added, with the group key');
+      assert.ok((await membersOf(eng)).includes(ana));
+      const opened = await openVaults((await readMemberKeyRing(sys.store, ana))!, ANA_PASSWORD);
+      assert.deepEqual(opened.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+
+      // Cy holds Engineering's key too, so Cy can confirm Bo, whom the owner could not.
+      await cyPage.goto(`${sys.system.accountAddress}/people/${bo}/confirm`);
+      await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
+      await cyPage.getByRole('button', { name: 'Confirm Bo Berg' }).click();
+      await cyPage.waitForSelector('text=Confirmed: they hold their groups');
+      assert.equal(await readyMails('bo@example.com'), 1);
+      const boOpens = await openVaults((await readMemberKeyRing(sys.store, bo))!, BO_PASSWORD);
+      assert.deepEqual(boOpens.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+    } finally {
+      await cyContext.close();
+    }
+  });
+});
