@@ -117,6 +117,7 @@ describe('deployment examples run as written', () => {
       processes: [{ role: 'single', command: service.command as string[], env: environmentOf(service) }],
       ports: { account: accountPort, bridge: bridgePort },
       smtpUrl: sink.url,
+      redisPrefix: `deploy-${randomBytes(4).toString('hex')}:`,
     };
     const started = await startExample(example, cleanups);
     await signUpThroughMail(started, sink, accountUrl);
@@ -147,6 +148,7 @@ describe('deployment examples run as written', () => {
         })),
         ports: { account: accountPort, bridge: bridgePort },
         smtpUrl: sink.url,
+        redisPrefix: `deploy-${randomBytes(4).toString('hex')}:`,
         databaseUrl: await freshDatabase(),
       },
       cleanups,
@@ -208,7 +210,13 @@ describe('deployment examples run as written', () => {
         return { role: role as 'account' | 'bridge', command: container.command as string[], env };
       });
       const started = await startExample(
-        { processes, ports: { account: accountPort, bridge: bridgePort }, smtpUrl: sink.url, databaseUrl },
+        {
+          processes,
+          ports: { account: accountPort, bridge: bridgePort },
+          smtpUrl: sink.url,
+          redisPrefix: `deploy-${randomBytes(4).toString('hex')}:`,
+          databaseUrl,
+        },
         cleanups,
       );
       await signUpThroughMail(started, sink, accountUrl);

@@ -23,6 +23,7 @@ export interface Example {
   ports: { account: number; bridge: number };
   smtpUrl: string;
   databaseUrl?: string;
+  redisPrefix: string;
 }
 
 export interface Started {
@@ -82,7 +83,11 @@ function rewrite(
     assert.ok(example.databaseUrl, 'a PostgreSQL example gets a test database');
     env.DATABASE_URL = example.databaseUrl;
   }
-  if (env.SCIMBRIDGE_REDIS_URL !== undefined) env.SCIMBRIDGE_REDIS_URL = 'redis://127.0.0.1:6379/0';
+  if (env.SCIMBRIDGE_REDIS_URL !== undefined) {
+    // The test's Redis is shared with other tests: a prefix of this example's own, as two deployments would use.
+    env.SCIMBRIDGE_REDIS_URL = 'redis://127.0.0.1:6379/0';
+    env.SCIMBRIDGE_REDIS_PREFIX = example.redisPrefix;
+  }
   // The operator's SMTP server: the test's sink, which speaks no TLS.
   if ('SCIMBRIDGE_SMTP_URL' in env) {
     env.SCIMBRIDGE_SMTP_URL = example.smtpUrl;
