@@ -136,6 +136,7 @@ export async function startBridgeService(
     idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
     sharedState: replicas.status,
+    requestLogNeedsUnlock: httpClient !== undefined,
   });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);

@@ -105,9 +105,12 @@ describe('per-IdP health on the status page', () => {
     if ((await page.getByLabel('Bearer token').count()) > 0) await signIn(page, sys.token);
     const part = await partText(page, 'requests');
     assert.match(part, /Attention: Silent/);
-    assert.match(part, /Entra ID has sent nothing for 41 min, longer than its usual cycle of 40 min\./);
+    assert.match(
+      part,
+      /Entra ID has sent nothing to this bridge for 41 min, longer than its usual cycle of 40 min\./,
+    );
     assert.match(part, /What to do: If people or groups changed in the IdP since/);
-    assert.match(await idpText('entra'), /Attention: Entra ID has sent nothing for 41 min/);
+    assert.match(await idpText('entra'), /Attention: Entra ID has sent nothing to this bridge for 41 min/);
     assert.doesNotMatch(await idpText('okta'), /Attention/);
     const first = page.locator('section[aria-labelledby="requests"] h3').first();
     assert.equal(await first.innerText(), 'Entra ID', 'the silent IdP comes first');

@@ -12,10 +12,17 @@ import { CHROMIUM_PATH } from './chromium.ts';
 export const TEST_DATABASE_URL =
   process.env.SCIMBRIDGE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+// A refused connection answers at once; the wait only matters on a loaded machine, where a
+// short one turned a running server into a false "not reachable".
+const REACH_TIMEOUT_MS = 20_000;
+
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 async function postgresProblem(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: TEST_DATABASE_URL,
+    connectionTimeoutMillis: REACH_TIMEOUT_MS,
+  });
   try {
     await client.connect();
     return undefined;
@@ -48,7 +55,7 @@ async function redisProblem(): Promise<string | undefined> {
       socket.destroy();
       resolve(problem);
     };
-    socket.setTimeout(3000, () =>
+    socket.setTimeout(REACH_TIMEOUT_MS, () =>
       done(
         `Redis is not reachable at ${where}: install and start it, or point SCIMBRIDGE_TEST_REDIS_URL at one`,
       ),

@@ -37,7 +37,7 @@ export function formatMinutes(minutes: number): string {
 }
 
 function silenceSentence(idp: IdpRequestSummary): string {
-  return `${IDP_LABELS[idp.idp]} has sent nothing for ${formatMinutes(idp.activity.silentMinutes)}, longer than its usual cycle of ${formatMinutes(idp.activity.cycleMinutes)}.`;
+  return `${IDP_LABELS[idp.idp]} has sent nothing to this bridge for ${formatMinutes(idp.activity.silentMinutes)}, longer than its usual cycle of ${formatMinutes(idp.activity.cycleMinutes)}.`;
 }
 
 /** The part's verdict when an IdP that used to call has gone quiet (health.ts). */
@@ -47,7 +47,7 @@ export function silentPart(silent: IdpRequestSummary[], at: string): PartReport 
     label: 'Silent',
     detail: silent.map(silenceSentence).join(' '),
     action:
-      'If people or groups changed in the IdP since, open its provisioning log there: the job may be paused, quarantined or pointed elsewhere. With nothing to send, some IdPs stay quiet; change the usual cycle with SCIMBRIDGE_IDP_CYCLES.',
+      'If people or groups changed in the IdP since, open its provisioning log there: the job may be paused, quarantined or pointed elsewhere. With nothing to send, some IdPs stay quiet, and behind a load balancer each bridge counts only the requests it answered; change the usual cycle with SCIMBRIDGE_IDP_CYCLES.',
     checkedAt: at,
   };
 }
