@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { StoreOpenError } from '../storage/open-failure.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
 import { registerGoogleCommands } from './commands/google.ts';
 import { registerGroupCommands } from './commands/groups.ts';
@@ -41,6 +42,7 @@ registerGroupCommands(program);
 registerGoogleCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

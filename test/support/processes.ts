@@ -23,11 +23,16 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SCIMBRIDGE_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnArgs(['--import', 'tsx', CLI, ...args], {
+    PATH: process.env.PATH ?? '',
+    SCIMBRIDGE_LOG_LEVEL: 'info',
+    ...env,
   });
+}
+
+/** `node <args>` from the repository root with exactly `env`. */
+export function spawnArgs(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   const onText = (stream: NodeJS.ReadableStream) => {

@@ -21,6 +21,7 @@ import { errorStatus, JSON_TYPE, logRefusal, sendError, toApiError } from './api
 import { createChannelRegistry } from './channel.ts';
 import { createOperations, findOperation, type Query } from './operations.ts';
 import { API_PREFIX } from './protocol.ts';
+import { checkBridgeRelease } from './release-check.ts';
 import { API_ROUTES, MAX_BATCH } from './route-table.ts';
 import { ApiRateLimitError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
 import { ApiRequestError, checkBody, validatorCompiler } from './validation.ts';
@@ -84,6 +85,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 
   await app.register(
     async (api) => {
+      api.addHook('onRequest', checkBridgeRelease);
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
         const route = request.routeOptions.url ?? '';
