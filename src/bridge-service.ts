@@ -17,6 +17,7 @@ import {
 import { createBridgeApp } from './bridge/app.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
 import { attachGoogleSync } from './bridge/google/from-config.ts';
+import { createSharedSyncLease } from './bridge/google/lease.ts';
 import type { GoogleSync } from './bridge/google/sync.ts';
 import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
@@ -142,7 +143,13 @@ export async function startBridgeService(
     sharedState: replicas.status,
     requestLogNeedsUnlock: httpClient !== undefined,
   });
-  const google = attachGoogleSync(config, { client, logger, verifier, observability });
+  const google = attachGoogleSync(config, {
+    client,
+    logger,
+    verifier,
+    observability,
+    lease: replicas.redis ? createSharedSyncLease(replicas.redis) : undefined,
+  });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
   } catch (error) {

@@ -75,6 +75,8 @@ export function attachGoogleSync(
     logger: Logger;
     verifier: TokenVerifier;
     observability: BridgeObservability;
+    /** Shared with the other bridges (SCIMBRIDGE_REDIS_URL), so one of them leads the sync. */
+    lease?: SyncLease | undefined;
   },
 ): GoogleSync | undefined {
   if (googleKeySourceOf(config) === undefined) return undefined;
@@ -83,6 +85,7 @@ export function attachGoogleSync(
     client: deps.client,
     logger: deps.logger,
     ready: () => verifier.session !== undefined,
+    ...(deps.lease ? { lease: deps.lease } : {}),
   });
   registerGoogleSyncMetrics(observability.metrics, google);
   observability.status.google = google;
