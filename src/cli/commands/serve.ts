@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { unknownSettingWarnings } from '../../known-settings.ts';
 import { createBridgeLogger, createLogger } from '../../logging.ts';
 import { startAccountService, startBridgeService } from '../../main.ts';
 import { publicAddressWarnings } from '../../public-address.ts';
@@ -68,7 +69,10 @@ export function registerServeCommands(program: Command): void {
         '',
       ].join('\n'),
     );
-    for (const warning of publicAddressWarnings(config, { account: true, bridge: false }))
+    for (const warning of [
+      ...publicAddressWarnings(config, { account: true, bridge: false }),
+      ...unknownSettingWarnings(process.env),
+    ])
       logger.warn(warning);
     stopOnSignals(() => running.close(), logger);
   });
@@ -111,7 +115,10 @@ export function registerServeCommands(program: Command): void {
     process.stdout.write(
       `scimbridge bridge is running at ${running.address} (SCIM base URL ${config.publicBridgeUrl}/scim/v2)\n`,
     );
-    for (const warning of publicAddressWarnings(config, { account: false, bridge: true }))
+    for (const warning of [
+      ...publicAddressWarnings(config, { account: false, bridge: true }),
+      ...unknownSettingWarnings(process.env),
+    ])
       logger.warn(warning);
     stopOnSignals(() => running.close(), logger);
   });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { describeSmtpUrl } from '../../account/mail/smtp-url.ts';
 import { provisioningSetupHint, storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
+import { unknownSettingWarnings } from '../../known-settings.ts';
 import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
 import { publicAddressWarnings } from '../../public-address.ts';
@@ -99,7 +100,10 @@ export function registerStartCommand(program: Command): void {
         '',
       ].join('\n'),
     );
-    for (const warning of publicAddressWarnings(config, { account: true, bridge: true }))
+    for (const warning of [
+      ...publicAddressWarnings(config, { account: true, bridge: true }),
+      ...unknownSettingWarnings(process.env),
+    ])
       logger.warn(warning);
     stopOnSignals(() => system.close(), logger);
   });
