@@ -4,7 +4,7 @@
  * and a separate bridge gets one that speaks the account's HTTP API. Every method may throw
  * `AccountError`; the bridge maps those to SCIM errors in one table.
  */
-import type { Group, GroupMemberRef, Member } from './model.ts';
+import type { Group, GroupMemberRef, Member, ScimRequestRecord } from './model.ts';
 import type { GroupListQuery, MemberListQuery, Page } from './store.ts';
 
 /** A member as the IdP describes them, already mapped from SCIM by the bridge. */
@@ -130,6 +130,11 @@ export type MemberView = Pick<
   | 'version'
 >;
 
+/** Records per `recordScimRequests` call at most. */
+export const REQUEST_LOG_BATCH = 100;
+/** The longest request body the request log keeps, in characters of JSON text. */
+export const REQUEST_LOG_BODY_CHARS = 4096;
+
 export interface AccountClient {
   /**
    * Throws `provisioning_disabled` when provisioning is off (P3) and `credentials_revoked`
@@ -211,4 +216,11 @@ export interface AccountClient {
    * bridge's check caches the valid ones (`createAccountMonitoringTokenCheck`).
    */
   checkMonitoringToken(token: string): Promise<boolean>;
+
+  /**
+   * Stores a batch (at most 100) of the bridge's SCIM request records for the console's
+   * request log; returns how many were stored. Never on a SCIM request's path: the bridge's
+   * request log sends these in the background (`bridge/request-log.ts`).
+   */
+  recordScimRequests(records: readonly ScimRequestRecord[]): Promise<number>;
 }

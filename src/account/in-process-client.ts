@@ -21,6 +21,7 @@ import { listGroupMembers } from './list-group-members.ts';
 import { listGroups } from './list-groups.ts';
 import { listMembers } from './list-members.ts';
 import { createStoreMonitoringTokenCheck } from './monitoring-tokens.ts';
+import { recordScimRequests } from './record-scim-requests.ts';
 import { setMemberActive } from './set-member-active.ts';
 import { updateGroup } from './update-group.ts';
 import { updateMember } from './update-member.ts';
@@ -75,5 +76,6 @@ export function createInProcessAccountClient(
     confirmMember: (input) => confirmMember(deps, input, { accountUrl }),
     signUpCounter: () => deps.store.readCounter('sign_ups'),
     checkMonitoringToken: (token) => monitoring.isMonitoringToken(token),
+    recordScimRequests: (records) => recordScimRequests(deps, records),
   };
 }

@@ -316,3 +316,35 @@ export interface MemberSession {
   createdAt: string;
   expiresAt: string;
 }
+
+/**
+ * One SCIM request as the bridge answered it, for the console's request log (issue 11). The
+ * bridge redacts and bounds the body before it leaves (`bridge/request-log.ts`); the account
+ * bounds every field again when it stores them (`record-scim-requests.ts`).
+ */
+export interface ScimRequestEntry {
+  id: string;
+  at: string;
+  /** Which IdP sent it, as the bridge detected it (`okta`, `entra`, … or `unknown`). */
+  idp: string;
+  /** The SCIM operation (`users.create`, `groups.patch`, …) or `unknown`. */
+  operation: string;
+  method: string;
+  /** The path and query, tokens removed. */
+  path: string;
+  /** `Users`, `Groups`, `Bulk`, a discovery resource, or `other`. */
+  resourceType: string;
+  resourceId: string | null;
+  status: number;
+  /** RFC 7644 §3.12 `scimType` of an error answer. */
+  scimType: string | null;
+  /** The error's detail, as the IdP was told it. */
+  detail: string | null;
+  ms: number;
+  /** The request body as JSON text, secrets replaced, at most a bound long; null without a body. */
+  body: string | null;
+  bodyTruncated: boolean;
+}
+
+/** What the bridge sends for each request: the entry without the id the account gives it. */
+export type ScimRequestRecord = Omit<ScimRequestEntry, 'id'>;

@@ -31,6 +31,8 @@ import type {
   MemberState,
   MonitoringToken,
   OutboxMessage,
+  ScimRequestEntry,
+  ScimRequestRecord,
   Vault,
   VaultGrant,
 } from './model.ts';
@@ -123,6 +125,12 @@ export interface MemberKeyShare {
 export interface AccountStore {
   getAccount(): Promise<Account | undefined>;
   saveAccount(account: Account): Promise<void>;
+  /**
+   * Inside a transaction: waits until no other transaction on this database holds the
+   * account's set-up lock, and holds it until this one ends — so account servers starting
+   * together make the account, its groups and its owner once. SQLite has one writer: nothing to do.
+   */
+  lockAccountSetup(): Promise<void>;
 }
 
 /** Members: the SCIM users and the account's own people. */
@@ -323,6 +331,30 @@ export interface ActivityStore {
   listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]>;
 }
 
+/** Which SCIM requests a page of the request log shows; every filter is optional. */
+export interface ScimRequestQuery {
+  limit: number;
+  /** The page after this entry id (newest first); ids are decimal numbers. */
+  before?: string;
+  idp?: string;
+  outcome?: 'ok' | 'failed';
+  resourceType?: string;
+  /** ISO-8601 instants: at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+}
+
+/** The SCIM request log (migration 12), bounded by count and age. */
+export interface ScimRequestStore {
+  /** Each record gets the next id (a number, as text): ids grow in the order written. */
+  appendScimRequests(records: readonly ScimRequestRecord[]): Promise<void>;
+  /** Newest first. */
+  listScimRequests(query: ScimRequestQuery): Promise<ScimRequestEntry[]>;
+  getScimRequest(id: string): Promise<ScimRequestEntry | undefined>;
+  /** Deletes entries from before `olderThan` and all but about the newest `keep`; returns how many. */
+  pruneScimRequests(limits: { olderThan: string; keep: number }): Promise<number>;
+}
+
 /** The outbox and its senders' claims. */
 export interface MailStore {
   enqueueMail(message: OutboxMessage): Promise<void>;
@@ -386,6 +418,7 @@ export interface StoreOps
     SignUpStore,
     AccessStore,
     ActivityStore,
+    ScimRequestStore,
     MailStore,
     MonitoringStore,
     EmailChangeStore {}

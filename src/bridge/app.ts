@@ -50,7 +50,7 @@ const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
 
 export async function createBridgeApp(options: BridgeAppOptions): Promise<FastifyInstance> {
   // What went wrong, kept for the request's log line so operators see why an IdP got a 4xx.
-  const failures = new WeakMap<FastifyRequest, string>();
+  const failures = new WeakMap<FastifyRequest, { detail: string; scimType: string | undefined }>();
 
   /** Every failure leaves as a SCIM Error body (RFC 7644 §3.12), the framework's own included. */
   const renderError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -58,7 +58,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     // A token pasted into a path, filter or body is not echoed back into the IdP's logs.
     const body = scimError.toJSON();
     body.detail = scrubSecrets(body.detail);
-    failures.set(request, body.detail);
+    failures.set(request, { detail: body.detail, scimType: scimError.scimType });
     // Account problems an operator can fix get their own log message (account-problems.ts).
     options.observability?.problems.failed(error);
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -119,14 +119,16 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     }
     const idp = detectIdp(request.headers);
     const ms = Math.round(reply.elapsedTime * 100) / 100;
-    const detail = failures.get(request);
+    const failure = failures.get(request);
+    const resource = resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop();
+    const detail = failure?.detail;
     if (logging) {
       request.log.info(
         {
           idp,
           op: operation ?? 'unknown',
           method: request.method,
-          resource: resourceIdOf(request) ?? reply.getHeader('location')?.toString().split('/').pop(),
+          resource,
           status: reply.statusCode,
           ms,
           detail,
@@ -144,6 +146,20 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
         detail,
       });
       if (reply.statusCode < 400) observed.problems.succeeded();
+      // The console's request log: a bounded record, delivered later in a batch (request-log.ts).
+      observed.requestLog?.add({
+        idp,
+        operation: operation ?? 'unknown',
+        method: request.method,
+        url: request.url,
+        resourceId: resource,
+        status: reply.statusCode,
+        scimType: failure?.scimType,
+        detail,
+        ms,
+        body: request.body,
+        bodyBytes: Number(request.headers['content-length']) || undefined,
+      });
     }
     done();
   });
@@ -151,6 +167,8 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
   if (options.observability) await registerStatusRoutes(app, options.observability.status);
+  const requestLog = options.observability?.requestLog;
+  if (requestLog) app.addHook('onClose', () => requestLog.close());
   registerScimRoutes(
     app,
     {

@@ -15,6 +15,7 @@ import { AccountProblemLog } from './account-problems.ts';
 import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
 import type { IdpName } from './idp-detect.ts';
+import { RequestLog } from './request-log.ts';
 import { RequestRecord } from './request-record.ts';
 import type { FailureLimiter } from './scim/auth.ts';
 import type { SharedRedisStatus } from './shared-redis.ts';
@@ -25,6 +26,8 @@ import type { WatcherStatusSource } from './watcher-status.ts';
 
 export interface BridgeObservability {
   requests: RequestRecord;
+  /** The console's SCIM request log, delivered to the account in batches. */
+  requestLog?: RequestLog | undefined;
   problems: AccountProblemLog;
   metrics: MetricsRegistry;
   status: StatusRouteDeps;
@@ -32,7 +35,9 @@ export interface BridgeObservability {
 
 export interface BridgeObservabilityOptions {
   verifier: TokenVerifier;
-  client: Pick<AccountClient, 'checkProvisioning'>;
+  client: Pick<AccountClient, 'checkProvisioning'> & Partial<Pick<AccountClient, 'recordScimRequests'>>;
+  /** A separate bridge delivers request records only once its session file is unlocked. */
+  requestLogNeedsUnlock?: boolean;
   limiter: FailureLimiter;
   logger: Logger;
   clock: Clock;
@@ -57,6 +62,15 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
   const requests = new RequestRecord(options.clock, metrics, options.idpCycles);
   const problems = new AccountProblemLog(options.logger, options.clock);
   const { watcher, verifier } = options;
+  const record = options.client.recordScimRequests?.bind(options.client);
+  const requestLog =
+    record &&
+    new RequestLog({
+      deliver: record,
+      clock: options.clock,
+      logger: options.logger,
+      ...(options.requestLogNeedsUnlock ? { ready: () => verifier.session !== undefined } : {}),
+    });
 
   metrics.register(
     new CollectedGauge(
@@ -133,6 +147,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
 
   return {
     requests,
+    requestLog,
     problems,
     metrics,
     status: {

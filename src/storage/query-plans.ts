@@ -108,6 +108,14 @@ export const PEOPLE_PLANS: PeoplePlan[] = [
     sqlite: ['members_managed_email'],
     postgres: ['members_managed_email'],
   },
+  {
+    label: 'state and managed',
+    query: { limit: 50, state: 'pending', managed: true, after: 'm@x.io' },
+    sqlite: ['members_state_managed_email'],
+    // On the empty test table both state indexes cost the same to PostgreSQL's planner, which
+    // then keeps the older one; only the absence of a table scan is checked there.
+    postgres: [],
+  },
   { label: 'search', query: { limit: 50, search: 'gr' }, sqlite: NAME_INDEXES, postgres: NAME_INDEXES },
   {
     label: 'search with filters, next page',

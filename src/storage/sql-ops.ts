@@ -8,6 +8,7 @@ import type { SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
 import * as people from './people-sql.ts';
+import * as requestLog from './request-log-sql.ts';
 import * as rows from './rows.ts';
 import { append, type Row } from './rows.ts';
 import { dialectSql, idLast, SQL } from './statements.ts';
@@ -119,6 +120,13 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 
   return {
     getAccount: () => first(x.one(SQL.getAccount, []), rows.ACCOUNT.fromRow),
+    lockAccountSetup: async () => {
+      if (dialect.name === 'postgres')
+        await x.one(
+          "SELECT pg_advisory_xact_lock(hashtext('scimbridge.setup.' || current_schema())) AS locked",
+          [],
+        );
+    },
     saveAccount: (account) => done(x.run(SQL.saveAccount, rows.ACCOUNT.values(account))),
 
     insertMember: (member) => done(x.run(SQL.insertMember, rows.memberValues(member))),
@@ -311,6 +319,22 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
             : x.many(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]),
         rows.ACTIVITY.fromRow,
       ),
+
+    appendScimRequests: async (records) => {
+      for (const record of records)
+        await x.run(requestLog.INSERT_SCIM_REQUEST, requestLog.scimRequestValues(record));
+    },
+    listScimRequests: (query) => {
+      const { sql, params } = requestLog.listScimRequestsSql(query);
+      return each(x.many(sql, params), requestLog.scimRequestFromRow);
+    },
+    getScimRequest: async (id) =>
+      /^\d{1,15}$/.test(id)
+        ? first(x.one(requestLog.GET_SCIM_REQUEST, [Number(id)]), requestLog.scimRequestFromRow)
+        : undefined,
+    pruneScimRequests: async (limits) =>
+      (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_AGE, [limits.olderThan])) +
+      (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_COUNT, [limits.keep])),
 
     enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.OUTBOX.values(message))),
     getMail: (id) => first(x.one(SQL.getMail, [id]), rows.OUTBOX.fromRow),

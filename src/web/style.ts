@@ -45,6 +45,8 @@ header.console form { margin-left: auto; display: flex; align-items: center; gap
 header.console form button { margin: 0; padding: 0.25rem 0.75rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.75rem; padding: 0; list-style: none; }
 .cards li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem; }
+.cards a[aria-current="page"] { font-weight: 700; text-decoration: none; }
+form.filters + * { margin-top: 1rem; }
 .cards .count { display: block; font-size: 1.6rem; font-weight: 700; }
 .attention { list-style: none; padding: 0; }
 .attention li { border-left: 4px solid var(--warn); background: var(--panel); padding: 0.5rem 0.75rem; margin-bottom: 0.5rem; }
@@ -56,6 +58,11 @@ header.console form button { margin: 0; padding: 0.25rem 0.75rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0 0.75rem; align-items: end; }
+form.filters button { margin-top: 1rem; }
+.state-failed { color: var(--bad); font-weight: 600; }
+pre.body { background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 0.75rem;
+  white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32rem; overflow: auto; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

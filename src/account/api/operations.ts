@@ -197,6 +197,10 @@ export function createOperations(deps: AccountDeps, client: AccountClient, logge
       status: 200,
       body: { valid: await client.checkMonitoringToken(body.token) },
     }),
+    recordScimRequests: async ({ body }) => ({
+      status: 200,
+      body: { stored: await client.recordScimRequests(body.records) },
+    }),
   };
 
   return (Object.keys(handlers) as OperationName[]).map((name) => {

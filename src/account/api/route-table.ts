@@ -31,6 +31,9 @@ import {
   PendingConfirmation,
 } from './schemas.ts';
 
+/** The most calls one `/batch` request or channel message may carry. */
+export const MAX_BATCH = 100;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface QueryParameter {
@@ -293,7 +296,7 @@ export const API_ROUTES = {
     auth: 'session',
     summary:
       'Several operations in one request (1 to 100). Each runs as its own request would, concurrently with the others, and gets its own status and body; the firewall and the API session are checked once for the whole request.',
-    body: obj({ calls: Type.Array(BatchCall, { minItems: 1, maxItems: 100 }) }),
+    body: obj({ calls: Type.Array(BatchCall, { minItems: 1, maxItems: MAX_BATCH }) }),
     bodyCheckedByHandler: true,
     answers: ok(obj({ results: Type.Array(BatchResult) }), 'One result per call, in order'),
     errors: { ...SESSION_ERRORS, 400: 'invalid_request' },
@@ -444,6 +447,38 @@ export const API_ROUTES = {
     body: obj({ token: Type.String() }),
     answers: ok(obj({ valid: Type.Boolean() })),
     errors: { ...SESSION_ERRORS, 400: 'invalid_request' },
+  },
+  // The bridge's request log (bridge/request-log.ts): never sent again after a lost answer.
+  recordScimRequests: {
+    method: 'POST',
+    path: '/scim-requests',
+    auth: 'session',
+    summary:
+      "Stores a batch of the bridge's SCIM request records for the console's request log (Activity → SCIM requests).",
+    description:
+      'The bridge sends these in the background, at most 100 a call, and never again after a lost answer. Bodies arrive redacted (no bearer tokens, passwords or secrets) and at most 4096 characters long; the account bounds every text field again and keeps the newest 50,000 entries of the last 14 days. One invalid record refuses the whole batch (`invalid_input`) and stores nothing.',
+    body: obj({
+      records: Type.Array(
+        obj({
+          at: Type.String(),
+          idp: Type.String(),
+          operation: Type.String(),
+          method: Type.String(),
+          path: Type.String(),
+          resourceType: Type.String(),
+          resourceId: Type.Union([Type.String(), Type.Null()]),
+          status: Type.Integer(),
+          scimType: Type.Union([Type.String(), Type.Null()]),
+          detail: Type.Union([Type.String(), Type.Null()]),
+          ms: Type.Number(),
+          body: Type.Union([Type.String(), Type.Null()]),
+          bodyTruncated: Type.Boolean(),
+        }),
+        { maxItems: 100 },
+      ),
+    }),
+    answers: ok(obj({ stored: Type.Integer({ minimum: 0 }) })),
+    errors: { ...SESSION_ERRORS, 400: 'invalid_request', 422: 'invalid_input' },
   },
 } as const satisfies Record<string, Endpoint>;
 

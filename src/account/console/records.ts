@@ -10,6 +10,7 @@ import { retryMail } from '../mail/retry-mail.ts';
 import type { ActivityEntry, MailState, OutboxMessage } from '../model.ts';
 import { sendPage } from '../signup/pages.ts';
 import { consolePage, csrfField } from './pages.ts';
+import { activityTabs } from './request-log.ts';
 import type { ConsoleContext } from './routes.ts';
 
 export const ACTIVITY_PATH = '/activity';
@@ -104,6 +105,7 @@ export function registerRecordPages(scope: FastifyInstance, context: ConsoleCont
         await viewOf(request),
         'Activity',
         html`<h1>Activity</h1>
+${activityTabs('changes')}
 <p>Every change to the account, newest first: who made it, what changed and when.${about ? html` Only the changes about <code>${about}</code> (<a href="${ACTIVITY_PATH}">show all</a>).` : ''}</p>
 ${
   shown.length === 0

@@ -37,6 +37,7 @@ import { adminSigninPage, type ConsoleView, consoleProblemPage } from './pages.t
 import { registerPeoplePages } from './people.ts';
 import { registerProvisioningPage } from './provisioning.ts';
 import { registerRecordPages } from './records.ts';
+import { registerRequestLogPages } from './request-log.ts';
 import { SignInBackoff } from './sign-in-backoff.ts';
 import { registerVaultAccess } from './vault-access.ts';
 import { registerVaultPages } from './vaults.ts';
@@ -341,4 +342,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerKeyActions,
   registerVaultAccess,
   registerGroupMemberKeys,
+  registerRequestLogPages,
 ];

@@ -257,6 +257,12 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     idempotent: false,
     answer: (result: { valid: boolean }) => result.valid === true,
   },
+  // Not sent again: a lost batch of the request log is lost (bridge/request-log.ts).
+  recordScimRequests: {
+    body: (records) => ({ records }),
+    idempotent: false,
+    answer: (result: { stored: number }) => result.stored,
+  },
 };
 
 /** The table's routes loosened to one shape, for binding. */

@@ -8,6 +8,7 @@ import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { describePeopleContract } from '../people-contract.ts';
+import { describeRequestLogContract } from '../request-log-contract.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const connectionString =
@@ -35,6 +36,9 @@ describeStoreContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );
 
+describeRequestLogContract('PostgreSQL', () =>
+  openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
+);
 describeMonitoringContract('PostgreSQL', () =>
   openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 4 }),
 );

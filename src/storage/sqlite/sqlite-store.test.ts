@@ -11,6 +11,7 @@ import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
 import { describePeopleContract } from '../people-contract.ts';
+import { describeRequestLogContract } from '../request-log-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-sqlite-'));
@@ -22,6 +23,7 @@ describeStoreContract('SQLite file', () =>
   openSqliteStore({ path: join(folder, `db-${fileCount++}`, 'scimbridge.db') }),
 );
 
+describeRequestLogContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 describeMonitoringContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 describeKeyChainContract('SQLite in memory', () => openSqliteStore({ path: ':memory:' }));
 describeKeyChainContract('SQLite file', () =>

@@ -1,0 +1,97 @@
+/**
+ * The SCIM request log's SQL (migration 12): entries appended by the batch, pages newest
+ * first by `seq` with optional filters, and the retention bound (age, then count).
+ */
+import type { ScimRequestEntry, ScimRequestRecord } from '../account/model.ts';
+import type { ScimRequestQuery } from '../account/store.ts';
+import type { Row } from './rows.ts';
+
+const FIELDS = [
+  ['at', 'at'],
+  ['idp', 'idp'],
+  ['operation', 'operation'],
+  ['method', 'method'],
+  ['path', 'path'],
+  ['resourceType', 'resource_type'],
+  ['resourceId', 'resource_id'],
+  ['status', 'status'],
+  ['scimType', 'scim_type'],
+  ['detail', 'detail'],
+  ['ms', 'ms'],
+  ['body', 'body'],
+  ['bodyTruncated', 'body_truncated'],
+] as const;
+
+const COLUMNS = FIELDS.map(([, column]) => column).join(', ');
+const SELECTED = `seq, ${COLUMNS}`;
+
+/** One row a statement: measured cheaper on SQLite than one statement of many rows. */
+export const INSERT_SCIM_REQUEST = `INSERT INTO scim_requests (${COLUMNS}) VALUES (${FIELDS.map(() => '?').join(', ')})`;
+export const GET_SCIM_REQUEST = `SELECT ${SELECTED} FROM scim_requests WHERE seq = ?`;
+/**
+ * Entries arrive roughly in time order, so the old ones are the first by `seq`: the scan
+ * for the first entry young enough reads only the ones to delete (no index on `at`).
+ */
+export const PRUNE_SCIM_REQUESTS_BY_AGE =
+  'DELETE FROM scim_requests WHERE seq < coalesce(' +
+  '(SELECT seq FROM scim_requests WHERE at >= ? ORDER BY seq LIMIT 1), ' +
+  '(SELECT max(seq) + 1 FROM scim_requests), 0)';
+/** Sequence numbers only grow, so "all but the newest n" is everything n below the largest. */
+export const PRUNE_SCIM_REQUESTS_BY_COUNT =
+  'DELETE FROM scim_requests WHERE seq <= (SELECT max(seq) FROM scim_requests) - ?';
+
+export function scimRequestValues(entry: ScimRequestRecord): unknown[] {
+  return FIELDS.map(([field]) => (field === 'bodyTruncated' ? (entry.bodyTruncated ? 1 : 0) : entry[field]));
+}
+
+export function scimRequestFromRow(row: Row): ScimRequestEntry {
+  return {
+    id: String(row.seq),
+    at: row.at as string,
+    idp: row.idp as string,
+    operation: row.operation as string,
+    method: row.method as string,
+    path: row.path as string,
+    resourceType: row.resource_type as string,
+    resourceId: (row.resource_id as string | null) ?? null,
+    status: Number(row.status),
+    scimType: (row.scim_type as string | null) ?? null,
+    detail: (row.detail as string | null) ?? null,
+    ms: Number(row.ms),
+    body: (row.body as string | null) ?? null,
+    bodyTruncated: row.body_truncated === 1 || row.body_truncated === true,
+  };
+}
+
+/** One page's statement: at most 2⁵ shapes, so the statements stay few enough to keep prepared. */
+export function listScimRequestsSql(query: ScimRequestQuery): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (query.before !== undefined) {
+    // Ids are numbers; any other cursor names no entry, so the page is empty.
+    if (/^\d{1,15}$/.test(query.before)) {
+      conditions.push('seq < ?');
+      params.push(Number(query.before));
+    } else conditions.push('1 = 0');
+  }
+  if (query.idp !== undefined) {
+    conditions.push('idp = ?');
+    params.push(query.idp);
+  }
+  if (query.outcome !== undefined) conditions.push(query.outcome === 'ok' ? 'status < 400' : 'status >= 400');
+  if (query.resourceType !== undefined) {
+    conditions.push('resource_type = ?');
+    params.push(query.resourceType);
+  }
+  if (query.from !== undefined) {
+    conditions.push('at >= ?');
+    params.push(query.from);
+  }
+  if (query.to !== undefined) {
+    conditions.push('at < ?');
+    params.push(query.to);
+  }
+  params.push(query.limit);
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+  return { sql: `SELECT ${SELECTED} FROM scim_requests${where} ORDER BY seq DESC LIMIT ?`, params };
+}
