@@ -15,13 +15,8 @@
  *   body   = AES-256-GCM(key, random 96-bit nonce, plaintext, aad)          (NIST SP 800-38D)
  *   aad    = JSON ["sbs1", purpose, object id, recipient id, recipient public key]
  *
- * The associated data binds what the bytes are (a group's private key or a vault key),
- * whose they are (the group or vault id) and for whom they were sealed (a member id, a
- * group id, or "provisioning"). A sealed value copied to another row — another member,
- * another group, another vault, another purpose — fails the tag check.
- *
- * Browser-safe: WebCrypto and the encoding helpers only, so members' browsers, the CLI and
- * the bridge run the same code.
+ * The aad binds what, whose and for whom: a sealed value moved to another row fails the tag check.
+ * Browser-safe (WebCrypto only), so browsers, the CLI and the bridge run the same code.
  */
 import { AeadError, aesGcmDecrypt, aesGcmEncrypt, importAesGcmKey } from './aead.ts';
 import {
@@ -76,10 +71,7 @@ export class SealFormatError extends Error {
   }
 }
 
-/**
- * The private key is not the recipient's, or the sealed value was altered or moved to
- * another row: the tag check cannot tell which, and callers must not guess either.
- */
+/** Wrong private key, or a value altered or moved: the tag check cannot tell which, nor should callers. */
 export class SealOpenError extends Error {
   constructor() {
     super('this key does not open the sealed value');
@@ -132,11 +124,7 @@ export async function sealToPublicKey(
   ].join('.');
 }
 
-/**
- * Opens a sealed value with the recipient's private key. `recipientPublicKey` is the public
- * half of that key (WebCrypto cannot derive it from a non-extractable private key); giving
- * a different one makes the open fail, as does any other context than the sealing one.
- */
+/** `recipientPublicKey` is needed as WebCrypto cannot derive it from a non-extractable key; a wrong one fails. */
 export async function openSealed(
   sealed: string,
   recipientPrivateKey: CryptoKey,
@@ -213,11 +201,7 @@ export function sealGroupPrivateKey(
   });
 }
 
-/**
- * Opens a group's private key sealed for `recipient` (whose private key is given) and
- * returns its PKCS #8 bytes: what the bridge re-seals for a member. Callers that only use
- * the key turn it into a CryptoKey with `importGroupPrivateKey`.
- */
+/** The PKCS #8 bytes of a group's private key, which the bridge re-seals for a member. */
 export async function openGroupPrivateKey(
   groupId: string,
   sealed: string,

@@ -10,8 +10,6 @@
  * member's public key is the associated data, so a sealed key moved onto another member's
  * row does not open. PBKDF2 rather than a memory-hard function because it is the one
  * password KDF that WebCrypto offers in every browser, and this module must run there too.
- *
- * Browser-safe: WebCrypto and the encoding helpers only, no Node APIs.
  */
 import { AeadError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts';
 import { base64UrlFields, base64UrlToBytes, bytesToBase64Url, utf8ToBytes } from './encoding.ts';

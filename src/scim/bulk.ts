@@ -1,8 +1,4 @@
-/**
- * Bulk requests (RFC 7644 §3.7): envelope parsing and validation, `bulkId` cross-references,
- * the order that satisfies them, and the response envelope. Running the operations is the
- * bridge's job; everything here is pure.
- */
+// Bulk requests (RFC 7644 §3.7): envelope, `bulkId` references and their order; the bridge runs them.
 
 import { invalidSyntax, invalidValue, payloadTooLarge, ScimError } from './errors.ts';
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN } from './schemas/urns.ts';

@@ -1,8 +1,5 @@
-/**
- * The whitelist of SCIM attributes that filters and sortBy may name, and the SQL each one
- * maps to. Anything not listed is refused (RFC 7644 §3.4.2.2: "invalidFilter"), so no
- * client-controlled text ever becomes SQL. Names compare case-insensitively (RFC 7643 §2.1).
- */
+// The filter/sortBy whitelist (RFC 7644 §3.4.2.2): no client text becomes SQL. Names are
+// case-insensitive (RFC 7643 §2.1).
 import type { AttrPath } from '../scim/filter/ast.ts';
 import type { SqlDialect } from './dialect.ts';
 

@@ -1,7 +1,4 @@
-/**
- * The few places where SQLite and PostgreSQL SQL differ, behind one interface so that the
- * filter compiler and the list queries are written once.
- */
+// Where SQLite and PostgreSQL SQL differ, so the filter compiler and list queries are written once.
 
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';

@@ -1,9 +1,5 @@
-/**
- * Compiles a SCIM filter AST (RFC 7644 §3.4.2.2) to a parameterised SQL condition over the
- * attribute whitelist in `attributes.ts`. The result is three-valued like SQL itself; `not`
- * and `ne` use `IS NOT TRUE`, so rows that lack the attribute count as "not equal" (a
- * missing title is not "x"). Filtering always happens in the database, never in memory.
- */
+// SCIM filters (RFC 7644 §3.4.2.2) as parameterised SQL over `attributes.ts`; `not`/`ne` use
+// IS NOT TRUE so a missing attribute counts as not equal.
 
 import { invalidFilter } from '../scim/errors.ts';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../scim/filter/ast.ts';
@@ -170,8 +166,7 @@ function compareScalar(
   }
   switch (attribute.type) {
     case 'boolean': {
-      // RFC 7644 §3.4.2.2 compares like with like. The strings "true" and "false" (any case)
-      // are taken too: IdPs that send booleans as strings in bodies (Entra) may filter so.
+      // RFC 7644 §3.4.2.2 compares like with like; "true"/"false" strings too, as Entra sends them.
       const text = typeof value === 'string' ? value.toLowerCase() : undefined;
       const flag =
         value === true || text === 'true' ? true : value === false || text === 'false' ? false : null;
@@ -189,8 +184,7 @@ function compareScalar(
       return `(${sql} ${SQL_ORDER[op]} ${params.add(new Date(instant).toISOString())})`;
     }
     default: {
-      // A number or a boolean against a string attribute (`userName gt 5`) would compare as
-      // text and match nearly every row: refused instead (RFC 7644 §3.4.2.2, "invalidFilter").
+      // A number against a string attribute would match nearly every row (RFC 7644 §3.4.2.2).
       if (typeof value !== 'string') {
         throw invalidFilter(`${pathText(path)} is a string; compare it with a quoted string, not ${value}`);
       }
@@ -200,8 +194,7 @@ function compareScalar(
         if (text === '') return `(${sql} IS NOT NULL)`;
         if (ci) {
           const pattern = `${op === 'sw' ? '' : '%'}${escapeLike(text)}${op === 'ew' ? '' : '%'}`;
-          // SQLite's LIKE already ignores case, exactly as far as its lower() folds (ASCII):
-          // leaving lower() out spares a call per row of a scan that has no index to use.
+          // SQLite's LIKE already ignores ASCII case, as far as its lower() folds.
           if (scope.dialect.name === 'sqlite') return `(${sql} LIKE ${params.add(pattern)} ESCAPE '\\')`;
           return `(lower(${sql}) LIKE lower(${params.add(pattern)}) ESCAPE '\\')`;
         }

@@ -1,8 +1,4 @@
-/**
- * SQL and row mapping of the key chain (migration 4), for both dialects. The statements
- * differ only in how a list of values is passed: SQLite reads a JSON array with `json_each`,
- * PostgreSQL takes arrays. Statements use `?` placeholders (the PostgreSQL store numbers them).
- */
+// The key chain (migration 4): SQLite passes lists as JSON (`json_each`), PostgreSQL as arrays.
 import type { GroupKeyShare } from '../account/model.ts';
 import type { KeyedGroupRef, PendingMemberRow } from '../account/store.ts';
 import {
@@ -34,8 +30,7 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     'JOIN member_keys mk ON mk.member_id = gm.member_id ' +
     'LEFT JOIN group_key_shares s ON s.group_id = gm.group_id AND s.member_id = gm.member_id ' +
     'WHERE s.member_id IS NULL';
-  // SQLite is told the partial index of pending members: without statistics it preferred the
-  // people list's (state, e-mail) index of migration 9 and then sorted every pending member.
+  // Named index: without statistics SQLite picked the (state, e-mail) index and sorted everyone.
   const pendingMembers =
     `SELECT ${prefixed('m', MEMBER_COLUMNS)}, k.public_key AS member_public_key FROM members m ` +
     (dialect === 'sqlite' ? 'INDEXED BY members_pending ' : '') +

@@ -1,14 +1,5 @@
-/**
- * SCIM list queries (RFC 7644 §3.4.2): filter, sortBy/sortOrder and startIndex/count, turned
- * into SQL for either dialect.
- *
- * Deep pages must not cost O(offset): a sweep through 100,000 users by OFFSET is O(N²). So
- * the planner remembers, per query shape and parameters, the sort key of the last row it
- * served; when the next request starts exactly where that page ended it seeks
- * (`WHERE (key, seq) > (…)`) instead of skipping. Without such a hint (first page, random
- * access, another process) it falls back to OFFSET, which is correct, only slower. A sweep
- * that continues from a hint never repeats a row even when rows are inserted meanwhile.
- */
+// SCIM list queries (RFC 7644 §3.4.2) as SQL. A sweep seeks from the last row served (a hint)
+// instead of OFFSET, which is O(N²) over deep pages; without a hint it falls back to OFFSET.
 
 import type { GroupListQuery, MemberListQuery } from '../account/store.ts';
 import { invalidValue, tooMany } from '../scim/errors.ts';
@@ -53,16 +44,9 @@ export function groupListScope(query: GroupListQuery): ListScope {
 interface ListPlan {
   /** Either a counter to read or a COUNT query. */
   total: { counter: string } | { sql: string; params: unknown[] };
-  /**
-   * The total from the row the total query returned (`value` for a counter, `n` for a
-   * COUNT); throws 400 tooMany when a bounded count reached its limit.
-   */
+  /** Throws 400 tooMany when a bounded count reached its limit. */
   countedTotal(row: Row | undefined): number;
-  /**
-   * The total implied by the page itself, when it tells: an OFFSET page that came back short
-   * (and not empty past the start) ends the result, so no COUNT is needed — the common
-   * case of the IdPs' one-row lookups.
-   */
+  /** A short OFFSET page ends the result, so no COUNT is needed (the IdPs' one-row lookups). */
   totalFromPage(rowCount: number): number | undefined;
   /** Undefined when count is 0 (total only). */
   rows?: { sql: string; params: unknown[] };
@@ -72,15 +56,9 @@ interface ListPlan {
 
 const HINT_CAPACITY = 256;
 
-/**
- * Substring filters (`co`, `sw`, `ew`) cannot use the indexes, so counting their matches
- * reads every row: 200 concurrent `userName co "5"` over 20,000 users took over a second
- * each. Their count stops here instead, and a filter that matches more is refused with
- * 400 tooMany (RFC 7644 §3.12: "more results than the server is willing to calculate").
- */
+// Substring filters cannot use indexes, so their count stops here; more is 400 tooMany (RFC 7644 §3.12).
 export const SUBSTRING_MATCH_LIMIT = 1000;
 
-/** Whether a filter holds a substring comparison anywhere. */
 function hasSubstring(filter: Filter): boolean {
   switch (filter.op) {
     case 'and':
@@ -154,9 +132,7 @@ export class ListPlanner {
       seek = where ? ` AND ${seek}` : ` WHERE ${seek}`;
     }
     const order = ` ORDER BY ${keys.map((key) => `${key}${direction}`).join(', ')}`;
-    // The page size is written into the SQL, not bound: SQLite re-prepares a statement each
-    // time a bound LIMIT is set (the planner may use its value), which tripled the cost of a
-    // one-row lookup. Page sizes are few, so the statement cache stays small.
+    // LIMIT is written, not bound: SQLite re-prepares on each bound LIMIT (3× a one-row lookup).
     if (!Number.isSafeInteger(spec.count))
       throw invalidValue(`count must be a whole number, not ${spec.count}`);
     const limit = ` LIMIT ${spec.count}`;
@@ -181,12 +157,7 @@ export class ListPlanner {
     };
   }
 
-  /**
-   * The hint for `startIndex`, or else the nearest one a few pages before it: a sweep with
-   * several pages in flight (IdPs and benchmarks fetch concurrently) may ask for page k+1
-   * before page k has been served, and seeking to page k−1's end then skipping one page
-   * still costs a page, not the whole offset.
-   */
+  /** A hint a few pages back still helps when concurrent page requests arrive out of order. */
   private findHint(
     shape: string,
     startIndex: number,
@@ -217,11 +188,7 @@ export class ListPlanner {
   }
 }
 
-/**
- * RFC 7644 §3.4.2.3: case-insensitive attributes sort case-insensitively. Missing values
- * sort after present ones in ascending order (a leading "is null" key keeps the keyset
- * comparison total, which NULLs would break).
- */
+// RFC 7644 §3.4.2.3: case-insensitive attributes sort so; a leading "is null" key keeps keysets total.
 function sortKeys(spec: ListSpec, dialect: SqlDialect): string[] {
   if (!spec.sortBy) return [];
   const resolved = resolvePath(spec.resource, spec.sortBy);

@@ -1,10 +1,4 @@
-/**
- * Why a database could not be opened, in one sentence an operator can act on. Opening is
- * the first thing every command does, so a stopped PostgreSQL, a mistyped password or an
- * unwritable data directory must read as the fix, not as a driver's stack trace.
- *
- * The messages never repeat the database URL: it may hold a password.
- */
+// Why a database could not be opened, as a fix an operator can act on; never the URL (it may hold a password).
 import { SchemaTooNewError } from './schema-version.ts';
 
 type DatabaseKind = 'PostgreSQL' | 'SQLite';

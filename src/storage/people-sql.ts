@@ -1,10 +1,5 @@
-/**
- * The administrators' people list (issue 11) as SQL, written once for both dialects: keyset
- * pages in lower-cased e-mail order, filtered by state and by managed, searched by prefix.
- * Every condition is a range or an equality on an index of migration 9, so a page reads about
- * as many index entries as it returns. Texts are lowered by the database (`lower(?)`), never
- * in JavaScript, so a search and a cursor compare exactly as the indexes were built.
- */
+// The administrators' people list (issue 11): keyset pages in which each condition is an index
+// range of migration 9; the database lowers texts, so searches compare as the indexes were built.
 import type { MemberState } from '../account/model.ts';
 import type { PeoplePage, PeopleQuery } from '../account/store.ts';
 import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
@@ -17,10 +12,7 @@ function peopleKey(dialect: 'sqlite' | 'postgres', column: string): string {
   return dialect === 'sqlite' ? `lower(${column})` : `lower(${column}) COLLATE "C"`;
 }
 
-/**
- * A text parameter. PostgreSQL needs the type to choose among `lower`'s overloads; SQLite
- * must not get a CAST, which hides the comparison from its index planner (a scan, not a seek).
- */
+// PostgreSQL needs the type to pick `lower`; a CAST would hide SQLite's index from its planner.
 const text = (dialect: 'sqlite' | 'postgres') => (dialect === 'sqlite' ? '?' : '?::text');
 
 export function peopleSql(
@@ -28,11 +20,7 @@ export function peopleSql(
   query: PeopleQuery,
 ): { sql: string; params: unknown[] } {
   const listKey = peopleKey(dialect, 'email');
-  /**
-   * `left right`, and `opaque`: the same value in a form no index matches, for the branches
-   * where an index on it would be the wrong choice (SQLite's unary `+`; an identity
-   * expression on PostgreSQL).
-   */
+  /** `opaque`: the value in a form no index matches, to keep an index out of the planner's choice. */
   const filters: Array<{ left: string; opaque: string; right: string; param?: unknown }> = [];
   const sqlite = dialect === 'sqlite';
   if (query.state !== undefined) {
@@ -71,12 +59,8 @@ export function peopleSql(
     params.push(query.limit + 1);
     return { sql: `SELECT ${columns} FROM members${where} ORDER BY ${listKey} LIMIT ?`, params };
   }
-  // One branch per searched column: a prefix is one range of that column's index in byte
-  // order (from the prefix up to the prefix and the highest code point), and the index also
-  // holds the list key, so the branches collect the matching keys from indexes alone; the
-  // keys are cut to the page before any row is read. The cost grows with the number of
-  // matches. Left to choose, both planners walked the list order (or a filter's index) instead,
-  // testing every row, so in the name branches the filters are kept out of the index choice.
+  // One branch per searched column, each a prefix range of an index that also holds the list key,
+  // so keys are cut to the page before rows are read; filters kept out of the index choice.
   const top = dialect === 'sqlite' ? 'char(1114111)' : 'chr(1114111)';
   const params: unknown[] = [];
   const branches = SEARCHED.map((column) => {

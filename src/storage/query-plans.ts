@@ -1,8 +1,4 @@
-/**
- * The lookups IdPs send before every create (RFC 7644 §3.4.2.2 filters on userName,
- * externalId, e-mail, displayName, id). Both dialects' tests EXPLAIN these and require an
- * index: they run on every provisioning call, and a table scan grows with the account.
- */
+// The lookups IdPs send before every create (RFC 7644 §3.4.2.2); tests EXPLAIN them to require an index.
 import type { PeopleQuery } from '../account/store.ts';
 import type { Filter } from '../scim/filter/ast.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';

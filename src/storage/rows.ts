@@ -1,9 +1,5 @@
-/**
- * Row ↔ model mapping, one place per table, for both dialects. SQLite hands back booleans as
- * 0/1 and JSON as text; PostgreSQL hands back booleans and parsed jsonb. The readers accept
- * either; the writers always produce JSON text (PostgreSQL casts it to jsonb), and leave
- * booleans to the dialect's parameter binding.
- */
+// Row ↔ model mapping for both dialects: readers take SQLite's 0/1 and JSON text or PostgreSQL's
+// booleans and jsonb; writers produce JSON text and leave booleans to the dialect's binding.
 import type {
   Account,
   ActivityEntry,
@@ -76,10 +72,7 @@ export function memberFromRow(row: Row): Member {
   return memberFromValues(memberValuesOf(row));
 }
 
-/**
- * The same from a row read as an array in `MEMBER_COLUMNS` order (SQLite's raw rows): a page
- * of 100 members is then made without first building 100 keyed row objects.
- */
+/** From SQLite's raw array rows: a page is made without building keyed row objects first. */
 export function memberFromValues(values: readonly unknown[]): Member {
   return {
     id: values[0] as string,
@@ -104,20 +97,11 @@ export function memberFromValues(values: readonly unknown[]): Member {
   };
 }
 
-/**
- * JSON text as stored: SQLite's TEXT column, or PostgreSQL's jsonb selected as `::text`. A
- * value the driver has already parsed (jsonb selected without the cast) is written back as
- * text, so the result is JSON text either way.
- */
+/** JSON text as stored, or a jsonb value the driver already parsed, written back as text. */
 export const jsonText = (value: unknown): string =>
   typeof value === 'string' ? value : JSON.stringify(value);
 
-/**
- * `memberFromValues` with the profile left as stored JSON text (`StoredMember`). Written out
- * in full on purpose: building the shared columns once and adding the profile after made
- * `memberFromValues`, the hottest mapper of every read, about a fifth slower (the object
- * changes shape after it is made).
- */
+/** Written out in full: sharing columns with `memberFromValues` made that hot mapper 20% slower. */
 export function storedMemberFromValues(values: readonly unknown[]): StoredMember {
   return {
     id: values[0] as string,
@@ -198,7 +182,6 @@ export function uniqueFieldOf(
   return 'id';
 }
 
-/** Appends `value` to the list kept under `key`. */
 export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -219,10 +202,7 @@ export interface Table<T> {
   fromRow(row: Row): T;
 }
 
-/**
- * The row mapping of a table whose rows are read a few at a time. Members and groups, read by
- * the page, keep their hand-written mappers.
- */
+/** Row mapping of a table read a few rows at a time (members and groups keep hand-written mappers). */
 export function table<T>(spec: Spec<T>): Table<T> {
   const fields = Object.entries<Kind | readonly [string, Kind]>(spec).map(([field, kind]) =>
     typeof kind === 'string'

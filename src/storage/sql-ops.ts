@@ -1,8 +1,4 @@
-/**
- * The Store's operations, written once for both databases over a small seam: an executor
- * (one connection's way of running a statement) and the dialect's own SQL (`dialectSql`).
- * Each dialect's store adds its transactions and overrides what it does better its own way.
- */
+// The Store's operations, once for both databases over an executor and the dialect's SQL.
 
 import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
@@ -19,20 +15,13 @@ import { dialectSql, idLast, SQL } from './statements.ts';
 
 export type Awaitable<T> = T | Promise<T>;
 
-/**
- * One connection's way of running SQL written with `?` placeholders. SQLite answers at once,
- * PostgreSQL with a promise; a unique-index failure becomes the domain's UniqueViolation.
- */
+/** SQL with `?` placeholders; a unique-index failure becomes the domain's UniqueViolation. */
 export interface SqlExecutor {
   one(sql: string, params: unknown[]): Awaitable<Row | undefined>;
   many(sql: string, params: unknown[]): Awaitable<Row[]>;
   /** Rows changed. */
   run(sql: string, params: unknown[]): Awaitable<number>;
-  /**
-   * Generated SQL in the dialect's own placeholders (list pages and their counts), rows as
-   * arrays with their column names: a page of 100 members is then made without first building
-   * 100 keyed row objects. PostgreSQL does not keep these as named statements.
-   */
+  /** Generated SQL in the dialect's placeholders; array rows spare a page 100 keyed objects. */
   table(sql: string, params: unknown[]): Awaitable<{ names: readonly string[]; rows: unknown[][] }>;
 }
 
@@ -45,10 +34,7 @@ export function rowOf(names: readonly string[], values: readonly unknown[]): Row
   return row;
 }
 
-/**
- * Maps what the executor answers: SQLite's value at once (no needless await, which cost a
- * tenth of a member lookup), PostgreSQL's promise when it settles. Failures always reject.
- */
+/** Maps SQLite's value without an await (a tenth of a lookup), PostgreSQL's promise when it settles. */
 function then<T, R>(value: Awaitable<T>, map: (value: T) => R): Promise<R> {
   if (value instanceof Promise) return value.then(map);
   try {
@@ -127,6 +113,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   /** The first page (`[limit]`), or the page after a key or in a state (`[key, limit]`). */
   const paged = (first: string, next: string, key: unknown, limit: number) =>
     key === undefined ? x.many(first, [limit]) : x.many(next, [key, limit]);
+  const members = <T>(query: ListQuery, columns: string, fromValues: (values: unknown[]) => T) =>
+    list(query, userAttributes, 'members', columns, fromValues, memberListScope(query));
   const groupOf = (values: unknown[], names: readonly string[]) => rows.groupFromRow(rowOf(names, values));
   const versioned = (values: unknown[], expectedVersion: number) => [...idLast(values), expectedVersion];
 
@@ -148,28 +136,11 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     findMemberByEmail: (email) => first(x.one(SQL.findMemberByEmail, [email]), rows.memberFromRow),
     findMemberByUserName: (name) => first(x.one(SQL.findMemberByUserName, [name]), rows.memberFromRow),
     findMemberByExternalId: (id) => first(x.one(SQL.findMemberByExternalId, [id]), rows.memberFromRow),
-    listMembers: (query) =>
-      list(
-        query,
-        userAttributes,
-        'members',
-        rows.MEMBER_COLUMNS,
-        rows.memberFromValues,
-        memberListScope(query),
-      ),
+    listMembers: (query) => members(query, rows.MEMBER_COLUMNS, rows.memberFromValues),
     // With SQLite the same statement as `listMembers`, so that a sweep shares its seek hints.
-    listMembersAsStored: (query) =>
-      list(
-        query,
-        userAttributes,
-        'members',
-        storedColumns,
-        rows.storedMemberFromValues,
-        memberListScope(query),
-      ),
+    listMembersAsStored: (query) => members(query, storedColumns, rows.storedMemberFromValues),
 
-    // Run as generated SQL, which PostgreSQL plans for these values: the generic plan of a
-    // named statement cannot tell a rare prefix from a common one and walked the list order.
+    // Unnamed, so PostgreSQL plans for these values: a generic plan cannot tell rare prefixes.
     listPeople: async (query) => {
       const { sql, params } = people.peopleSql(dialect.name, query);
       const page = await x.table(dialect.name === 'postgres' ? numberedPlaceholders(sql) : sql, params);

@@ -1,8 +1,4 @@
-/**
- * The SQL both dialects share, written with `?` placeholders (PostgreSQL's store rewrites them
- * to `$n`). Lookups use the same `lower(x)` expressions as the unique indexes so that the
- * indexes serve them. Statements whose SQL differs per dialect live in each store.
- */
+// SQL both dialects share, with `?` placeholders; lookups use the unique indexes' `lower(x)`.
 
 import { keyChainSql } from './key-chain-sql.ts';
 import { deleteQueuedMailOfMemberSql } from './people-sql.ts';
@@ -188,17 +184,13 @@ export function dialectSql(dialect: 'sqlite' | 'postgres') {
       'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
       `WHERE ${oneOf('gm.member_id')} ORDER BY gm.member_id, g.seq`,
     existingMemberIds: `SELECT id FROM members WHERE ${oneOf('id')} AND scim_deleted = FALSE`,
-    // Claims due messages in one UPDATE (claim id, claimed until, now, now, limit). SKIP LOCKED:
-    // a sender never waits for rows another sender is claiming right now, and the re-check of
-    // the WHERE clause after a concurrent commit keeps a claim exclusive. On SQLite the UPDATE
-    // takes the database's write lock, which does the same.
+    // SKIP LOCKED: senders never wait on each other's claims (SQLite's write lock does the same).
     claimDueMail:
       'UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE seq IN (' +
       "SELECT seq FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? " +
       `AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, seq LIMIT ?${pg ? ' FOR UPDATE SKIP LOCKED' : ''}` +
       `) RETURNING ${OUTBOX.columns}`,
-    // Locked until the transaction ends: two account servers checking the same bridge update
-    // its row one after the other, so neither loses the other's count or sends a second notice.
+    // Locked so two servers checking one bridge neither lose a count nor send a second notice.
     getBridgeHealth: SQL.getBridgeHealth + (pg ? ' FOR UPDATE' : ''),
     // A dropped message keeps no link, sealed or clear (issue 12: nothing usable at rest).
     dropQueuedMail:

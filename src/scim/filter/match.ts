@@ -1,10 +1,5 @@
-/**
- * Evaluates a filter against ONE resource or ONE element of a multi-valued attribute, as PATCH
- * value filters need (RFC 7644 §3.5.2). Never used to filter tables: list queries compile the
- * AST to SQL. Comparison follows RFC 7644 §3.4.2.2: attribute names are case-insensitive,
- * string comparison honours the attribute's `caseExact`, dateTimes compare as instants, and a
- * comparison on a multi-valued attribute holds when any value holds.
- */
+// A filter against ONE resource or element, for PATCH value filters (RFC 7644 §3.5.2); lists compile
+// to SQL. Comparison per RFC 7644 §3.4.2.2 (caseExact, dateTimes as instants, any value of many).
 
 import { invalidFilter } from '../errors.ts';
 import type { AttributeDef } from '../schemas/types.ts';
@@ -22,11 +17,7 @@ export function matchFilter(filter: Filter, resource: Scope, describe: DescribeA
   return evaluate(filter, resource, describe, false);
 }
 
-/**
- * True when the inner filter of a value path (`emails[type eq "work"]`) holds for one element.
- * The filter's paths name sub-attributes (`{attr: 'type'}`); `describeSub` resolves them.
- * A primitive element (multi-valued simple attribute) is addressed as `value`.
- */
+/** A value path's inner filter on one element; its paths name sub-attributes, a primitive is `value`. */
 export function matchValueFilter(
   filter: Filter,
   element: unknown,

@@ -1,9 +1,5 @@
-/**
- * SCIM filter and attribute-path parser (RFC 7644 §3.4.2.2, Figure 1 ABNF). A hand-written
- * scanner plus recursive descent: `or` and `and` chains are built in loops, and every level of
- * recursion (parentheses, `not`, value-path brackets) is counted against MAX_FILTER_DEPTH, so no
- * input can exhaust the stack. Every failure is a ScimError; nothing else escapes.
- */
+// SCIM filter and path parser (RFC 7644 §3.4.2.2, Figure 1): loops for and/or, and every level of
+// recursion counted against MAX_FILTER_DEPTH so no input exhausts the stack. Fails only with ScimError.
 
 import { invalidFilter, invalidPath, type ScimError } from '../errors.ts';
 import type { AttrPath, CompareOp, Filter, FilterValue } from './ast.ts';

@@ -1,12 +1,5 @@
-/**
- * Document PATCH (RFC 7644 §3.5.2) for one resource: a User, or a Group's attributes other
- * than `members` (group membership never goes through here; see `group-patch-plan.ts`).
- *
- * Atomic by construction: the input is never mutated. The top level is copied once, and each
- * nested value is replaced by a fresh one only where an operation writes, so a failing
- * operation simply abandons the copy (P23: bad input changes nothing) and untouched parts of
- * the resource are shared, not cloned.
- */
+// Document PATCH (RFC 7644 §3.5.2) of a User or a Group's non-member attributes. Copy-on-write:
+// a failing operation abandons the copy, so bad input changes nothing (P23).
 
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.ts';
 import type { Filter } from '../filter/ast.ts';
@@ -103,10 +96,7 @@ class PatchDocument {
   }
 }
 
-/**
- * Keys of a no-path value that are not the client's to set: Okta renames a group with
- * `{id, displayName}` (research §3.2 O10), and some clients echo `schemas` and `meta` back.
- */
+/** Not the client's to set: Okta renames with `{id, displayName}` (research §3.2 O10); `schemas`/`meta` echoes. */
 const IGNORED_KEYS: ReadonlySet<string> = new Set(['schemas', 'id', 'meta']);
 
 function applyOperation(doc: PatchDocument, op: PatchOperation, where: string): void {
@@ -138,13 +128,8 @@ function applyOperation(doc: PatchDocument, op: PatchOperation, where: string): 
   else write(doc, op.op, target, filter, op.value, where);
 }
 
-/**
- * No-path add/replace (RFC 7644 §3.5.2.1, §3.5.2.3): each key of `value` is an attribute to
- * add or replace. Entra with `aadOptscim062020` and Okta put dotted keys (`name.givenName`),
- * URN-qualified keys (`urn:…:enterprise:2.0:User:employeeNumber`) and whole extension objects
- * here (research §2.4 E6, §10.3). Unknown and read-only keys are skipped as they are in a POST
- * body, because IdPs send their whole mapping, including attributes this service does not keep.
- */
+// No-path add/replace (RFC 7644 §3.5.2.1, §3.5.2.3): dotted, URN-qualified and whole-extension keys
+// (research §2.4 E6, §10.3); unknown and read-only keys skipped as in a POST (IdPs send whole mappings).
 function applyWithoutPath(doc: PatchDocument, op: 'add' | 'replace', value: unknown, where: string): void {
   if (!isPlainObject(value)) {
     throw invalidValue(`${where}: without a "path", "value" must be an object of attribute names and values`);
@@ -246,8 +231,7 @@ function write(
   }
   const current = asArray(doc.get(target));
   if (sub !== undefined) {
-    // `emails.type` without a filter addresses every value (RFC 7644 §3.5.2); with no values
-    // yet, it creates one.
+    // `emails.type` without a filter addresses every value (RFC 7644 §3.5.2), or creates one.
     const subValue = normalizeSingle(sub, value, where);
     const next =
       current.length === 0
@@ -275,15 +259,9 @@ function write(
   if (next !== undefined) doc.set(target, settlePrimary(attr, next, written, where), where);
 }
 
-/**
- * `emails[type eq "work"]` and `emails[type eq "work"].value`. RFC 7644 §3.5.2.3 answers a
- * filter that matches nothing with 400 noTarget, but Entra maps `mail` to
- * `emails[type eq "work"].value` and sends it as the first write for a user with no work
- * address yet, expecting the address to be created (research §2.4 E5, §10.7; the SCIM-SDK
- * ships this as its "MS Azure workaround"). When the filter pins sub-attribute values with
- * `eq` joined by `and`, the missing element is unambiguous, so it is created from them; any
- * other filter keeps the RFC's noTarget.
- */
+// RFC 7644 §3.5.2.3 answers a filter matching nothing with noTarget, but Entra's first write of
+// `emails[type eq "work"].value` expects creation (research §2.4 E5, §10.7): when `eq`s joined by
+// `and` pin the element, it is created from them; any other filter keeps noTarget.
 function writeSelected(
   doc: PatchDocument,
   op: 'add' | 'replace',
@@ -327,10 +305,7 @@ function writeSelected(
   doc.set(target, settlePrimary(attr, compact(next), written, where), where);
 }
 
-/**
- * RFC 7644 §3.5.2.2. A filter that matches nothing removes nothing and succeeds: IdPs retry
- * removals (research §2.4 E20), and a retry must not turn into an error.
- */
+// RFC 7644 §3.5.2.2; a filter matching nothing succeeds: IdPs retry removals (research §2.4 E20).
 function removeAt(
   doc: PatchDocument,
   target: ResolvedTarget,
@@ -376,11 +351,7 @@ function removeAt(
   if (hit) doc.set(target, next, where);
 }
 
-/**
- * RFC 7643 §2.4: at most one value may be primary, and RFC 7644 §3.5.2 asks the server to
- * clear `primary` on the other values when a PATCH sets it on one. `written` lists the
- * indices this operation wrote (all of them when undefined).
- */
+// RFC 7643 §2.4, RFC 7644 §3.5.2: setting `primary` clears it elsewhere; `written` = indices written (all if undefined).
 function settlePrimary(
   attr: AttributeDef,
   list: unknown[],

@@ -1,11 +1,7 @@
 import type { Migration } from './migration.ts';
 
-/**
- * Invitations, members' sign-in proofs and sessions. Invitation tokens and session tokens
- * are stored only as SHA-256 digests (the tokens are 256 random bits, so a plain digest is
- * enough); a sign-in proof only as a slow scrypt hash. `account_secrets` holds server-side
- * keys, e.g. the one that makes stable decoy sign-in parameters for unknown addresses.
- */
+// Tokens are stored only as SHA-256 digests (256 random bits), proofs as slow scrypt hashes;
+// `account_secrets` holds server-side keys such as the decoy sign-in parameters' key.
 const sqliteV3 = `
 CREATE TABLE invitations (
   id TEXT PRIMARY KEY,

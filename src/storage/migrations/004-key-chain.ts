@@ -1,12 +1,7 @@
 import type { Migration } from './migration.ts';
 
-/**
- * The key chain (DESIGN.md): group key pairs, their shares with members, vaults and grants.
- * A share references its membership, so removing a member from a group (or deleting the
- * group or the member) deletes the share in the same statement's cascade: no code path can
- * leave a former member holding a group key. `sign_ups` counts members becoming pending, so
- * that a bridge can notice a new sign-up by reading one row.
- */
+// The key chain (DESIGN.md). A share references its membership, so the cascade that removes a
+// membership removes the share: no former member keeps a group key. `sign_ups` counts pendings.
 const sqliteV4 = `
 CREATE TABLE group_keys (
   group_id TEXT PRIMARY KEY REFERENCES groups (id) ON DELETE CASCADE,

@@ -1,14 +1,7 @@
 import type { Migration } from './migration.ts';
 
-/**
- * Version 5: durable e-mail and e-mail changes.
- * - Outbox claims: a sender sets `claim_id`/`claimed_until` on the messages it takes, in one
- *   UPDATE, so two senders over one database never take the same message, and a message
- *   whose sender died becomes due again when the claim runs out. `outbox_due` serves the
- *   claim's search for due messages.
- * - `email_change_tokens`: pending e-mail changes (P13), keyed by the SHA-256 of the link's
- *   secret; the secret itself is never stored.
- */
+// Outbox claims (one UPDATE, so two senders never take one message; a dead sender's claim runs
+// out) and pending e-mail changes (P13), keyed by the link secret's SHA-256, never the secret.
 const sqliteV5 = `
 ALTER TABLE outbox ADD COLUMN claim_id TEXT;
 ALTER TABLE outbox ADD COLUMN claimed_until TEXT;

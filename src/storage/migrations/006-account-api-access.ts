@@ -1,10 +1,6 @@
 import { columnTypes, type Migration } from './migration.ts';
 
-/**
- * Version 6: the account API's access tables. Challenges and sessions are keyed by random
- * values (a challenge id, the SHA-256 of a session token), so their primary keys are the
- * lookups. `subject` makes a range (or the network-list rule) appear at most once.
- */
+// The account API's access; `subject` makes a range (or the network-list rule) appear once.
 const accessV6 = (dialect: 'sqlite' | 'postgres') => {
   const { text, seq } = columnTypes(dialect);
   return `

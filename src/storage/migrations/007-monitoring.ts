@@ -1,10 +1,6 @@
 import { columnTypes, type Migration } from './migration.ts';
 
-/**
- * Version 7: monitoring. Monitoring tokens are looked up by the SHA-256 of the token (its
- * primary key); the health monitor keeps one row per bridge address; the notification
- * recipients are a plain list in the order they were added.
- */
+// Monitoring tokens keyed by their SHA-256; one health row per bridge; recipients in added order.
 const monitoringV7 = (dialect: 'sqlite' | 'postgres') => {
   const { text, int, seq } = columnTypes(dialect);
   return `

@@ -1,12 +1,7 @@
 import type { Migration } from './migration.ts';
 
-/**
- * PostgreSQL: the counter triggers lock their counter rows in name order. One
- * `UPDATE … WHERE name = 'members' OR name = 'members_live'` locks the two rows in the order
- * it finds them, which follows their physical position, and every update moves a row; two
- * concurrent member inserts could then each hold one row and wait for the other (a deadlock,
- * which failed one of the two requests). SQLite has a single writer and needs nothing.
- */
+// PostgreSQL counter triggers lock their rows in name order: two concurrent inserts deadlocked
+// when each locked one row in physical order. SQLite has a single writer.
 const sqliteV8 = '-- nothing to change: SQLite has a single writer';
 
 const postgresV8 = `

@@ -1,12 +1,7 @@
 import type { Migration } from './migration.ts';
 
-/**
- * The administrators' people list (src/storage/people-sql.ts): keyset pages in lower-cased
- * e-mail order, filtered by state or managed, searched by a prefix of the e-mail or a name.
- * Each name index also holds the list key, state and managed, so a search collects the
- * matching keys from indexes alone. PostgreSQL orders the keys byte-wise ("C"), as SQLite
- * does. And one member's or group's activity, newest first.
- */
+// The people list's indexes (people-sql.ts): each name index also holds the list key, state and
+// managed, so searches read indexes alone; "C" order matches SQLite. Plus activity per target.
 const peopleV9 = (dialect: 'sqlite' | 'postgres') => {
   const key = (column: string) =>
     dialect === 'sqlite' ? `lower(${column})` : `(lower(${column}) COLLATE "C")`;

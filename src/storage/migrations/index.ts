@@ -1,20 +1,6 @@
-/**
- * Versioned, forward-only schema migrations. One module per version
- * (`NNN-name.ts`), each carrying the SQL of both dialects side by side. A migration runs once, inside
- * a transaction, and is recorded in `schema_migrations`; never edit one that has shipped —
- * add a new version instead.
- *
- * Shared conventions:
- * - Every entity table has `seq` (creation order, the default sort and keyset key) and a
- *   text `id` (the SCIM id). Timestamps are ISO-8601 UTC text, so they compare as instants.
- * - Case-insensitive uniqueness uses `lower(x)` expression indexes in both dialects, and the
- *   queries use the very same expression so the index serves them.
- * - `member_emails` holds every address of a member (account e-mail plus the profile's
- *   `emails[].value`), lower-cased, maintained by triggers: it makes the IdPs' e-mail lookups
- *   (`emails[type eq "work"].value eq "x"`) index seeks instead of JSON scans.
- * - `counters` keeps unfiltered totals O(1); triggers update it in the writing transaction,
- *   so it stays right across processes.
- */
+// Forward-only migrations, each run once in a transaction; never edit a shipped one. Timestamps
+// are ISO-8601 UTC text; `lower(x)` indexes match the queries; triggers keep `member_emails`
+// (e-mail lookups as seeks) and `counters` (O(1) totals) right across processes.
 import { migration as v1 } from './001-initial-schema.ts';
 import { migration as v2 } from './002-member-keys.ts';
 import { migration as v3 } from './003-member-sign-in.ts';

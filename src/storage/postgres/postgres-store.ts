@@ -1,9 +1,4 @@
-/**
- * The PostgreSQL Store: a pg Pool, stateless between requests, so several account servers
- * can share one database. Totals come from the `counters` table kept by triggers, so they
- * stay right whichever server wrote. A transaction holds one pooled client for its whole
- * `work`; calls made inside it — on `tx`, or on the store from within `work` — use that client.
- */
+// A stateless pg Pool so several servers share one database; a transaction's calls use its client.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { type Store, type StoreOps, UniqueViolation } from '../../account/store.ts';
@@ -23,10 +18,7 @@ function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++position}`);
 }
 
-/**
- * Fixed statements run as named prepared statements (parsed once per connection).
- * Generated list queries stay unnamed: their shapes are open-ended.
- */
+// Fixed statements are named (parsed once per connection); generated list shapes are open-ended.
 class StatementNames {
   private readonly names = new Map<string, { name: string; text: string }>();
   named(sql: string): { name: string; text: string } {
@@ -39,7 +31,6 @@ class StatementNames {
   }
 }
 
-/** Runs statements on the pool, or on the one client a transaction holds. */
 class PostgresExecutor implements SqlExecutor {
   constructor(
     private readonly client: Client,
@@ -92,8 +83,7 @@ const MIGRATION_LOCK = "hashtext('scimbridge.migrations')";
 async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
   const client = await pool.connect();
   try {
-    // Several servers may start at once: the advisory lock lets one migrate while the
-    // others wait, then they find the versions recorded and do nothing.
+    // Servers starting at once: one migrates under the lock, the rest find the versions recorded.
     await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
       if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -126,10 +116,7 @@ async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void>
   }
 }
 
-/**
- * Opens a pool on `connectionString` and migrates. With `schema`, every pooled connection
- * uses it (created when missing) through its search_path — how tests get a private database.
- */
+/** With `schema`, every pooled connection uses it (created when missing): tests' private databases. */
 export async function openPostgresStore(opts: {
   connectionString: string;
   schema?: string;
@@ -199,13 +186,8 @@ export async function openPostgresStore(opts: {
   };
 }
 
-/**
- * Leading a job among account servers: a session advisory lock held on a connection of its
- * own, outside the pool. When the leader dies its connection closes and PostgreSQL frees the
- * lock at once; another server takes it at its next ask. The key includes the schema, so
- * accounts in different schemas of one database lead separately. (A pooler in transaction
- * mode between the servers and PostgreSQL cannot hold session locks: connect directly.)
- */
+// Leadership is a session advisory lock on its own connection, freed when the leader dies; keyed
+// by schema. A transaction-mode pooler cannot hold session locks: connect directly.
 class Leadership {
   private readonly clients = new Map<string, pg.Client>();
 

@@ -1,11 +1,5 @@
-/**
- * The embedded Store: one better-sqlite3 connection (synchronous, in-process), WAL journal.
- *
- * better-sqlite3 is synchronous, so a single statement can never interleave with another.
- * A transaction's `work` may await, though, and while it does the connection is inside
- * BEGIN … COMMIT: an async mutex makes every other top-level call wait until it ends.
- * Calls made inside the transaction (on `tx`, or on the store from within `work`) run at once.
- */
+// One synchronous better-sqlite3 connection; a transaction's `work` may await, so a mutex
+// keeps other top-level calls out until it ends (calls from inside it run at once).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -46,7 +40,15 @@ function bind(values: unknown[]): unknown[] {
   return values;
 }
 
-/** Prepared statements, cached by their SQL text. */
+// Failures come back as rejected promises, as they would from an async method.
+function attempt<T>(run: () => T): Awaitable<T> {
+  try {
+    return run();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 class SqliteExecutor implements SqlExecutor {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly queries = new Map<string, Query>();
@@ -63,11 +65,7 @@ class SqliteExecutor implements SqlExecutor {
     return statement;
   }
 
-  /**
-   * Queries return rows as arrays (`raw`), made into objects here: better-sqlite3 builds each
-   * row object through one V8 API call per column, which costs twice as much as this loop,
-   * and a page of 100 members is 2,000 columns.
-   */
+  // Raw array rows made into objects here: half the cost of better-sqlite3's per-column objects.
   private query(sql: string): Query {
     let query = this.queries.get(sql);
     if (!query) {
@@ -79,23 +77,16 @@ class SqliteExecutor implements SqlExecutor {
     return query;
   }
 
-  // Failures come back as rejected promises, as they would from an async method.
   one(sql: string, params: unknown[]): Awaitable<Row | undefined> {
-    try {
+    return attempt(() => {
       const { statement, names } = this.query(sql);
       const values = statement.get(...bind(params));
       return values && rowOf(names, values);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   many(sql: string, params: unknown[]): Awaitable<Row[]> {
-    try {
-      return this.rows(sql, params);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return attempt(() => this.rows(sql, params));
   }
 
   /** `many` for SQLite's own pieces, which run inside the store's synchronous code. */
@@ -108,20 +99,14 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   table(sql: string, params: unknown[]): Awaitable<{ names: readonly string[]; rows: unknown[][] }> {
-    try {
+    return attempt(() => {
       const { statement, names } = this.query(sql);
       return { names, rows: statement.all(...params) };
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   run(sql: string, params: unknown[]): Awaitable<number> {
-    try {
-      return this.write(sql, params);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return attempt(() => this.write(sql, params));
   }
 
   /** Rows changed; a unique-index failure throws the domain's UniqueViolation. */
@@ -139,22 +124,13 @@ class SqliteExecutor implements SqlExecutor {
 }
 
 const MEMBERSHIPS_SQL = {
-  /**
-   * The groups of a page of members in two steps: the memberships from the member index
-   * alone, then each distinct group once. A join would look the same group (every member
-   * is in Team Members) up again for every member of the page.
-   */
+  // Memberships, then each distinct group once: a join would re-read Team Members per member.
   ofMembers:
     'SELECT member_id, group_id FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))',
-  /**
-   * Ids are time-ordered (v7), so the members of a page in creation order (an IdP's sweep)
-   * are neighbours in the member index: one range read instead of a seek per member. The
-   * LIMIT tells when the range holds far more than the page (another order, a sparse page).
-   */
+  // v7 ids make a sweep's page one range of the index; the LIMIT detects a sparse range.
   inRange: 'SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?',
   groupsByIds:
     'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
-  /** One member (every single-user answer): no JSON to build or to scan; sorted here. */
   ofMember:
     'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
     'WHERE gm.member_id = ?',
@@ -195,15 +171,8 @@ const GROUP_UPDATE: UpdateTarget = {
   select: SQL.getGroup,
 };
 
-/** The shared operations, with SQLite's own way of updating a row and of reading members' groups. */
 function sqliteOps(x: SqliteExecutor): StoreOps {
-  /**
-   * A version-checked update that sets only the columns whose value differs from the stored
-   * row. SQLite rewrites the entry of every index whose column appears in the SET list, equal
-   * value or not, so a full-row update of a member dirties five index pages besides the row
-   * (each one more WAL frame at commit); deactivating a member needs just the row. Reading
-   * the row first costs little: the use case has just read it, so its page is in the cache.
-   */
+  // Sets only changed columns: SQLite rewrites every index named in SET, equal value or not.
   function updateChanged(target: UpdateTarget, values: unknown[], expectedVersion: number): boolean {
     const id = values[0];
     const current = x.rows(target.select, [id])[0];
@@ -296,20 +265,13 @@ class Mutex {
   }
 }
 
-/**
- * Transactions that finish within one turn of the event loop share one COMMIT (group commit).
- * A COMMIT writes every page the transaction dirtied to the WAL, and concurrent writes dirty
- * many of the same pages (index tails, the counters, the activity log's last page), so
- * sharing it saves most of the cost of each. Durability is unchanged: nobody hears that a
- * write succeeded, or sees what it wrote, before its COMMIT is done.
- */
+// Group commit: transactions of one event-loop turn share a COMMIT (they dirty the same pages);
+// nobody hears of a write, or sees it, before its COMMIT is done.
 class Batch {
-  /** Transactions that completed in it, waiting for the COMMIT. */
   members = 0;
   outcome: { committed: true } | { committed: false; error: unknown } | undefined;
   private readonly waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
-  /** Resolves once the batch is committed; rejects if it never will be. */
   committed(): Promise<void> {
     const outcome = this.outcome;
     if (outcome) return outcome.committed ? Promise.resolve() : Promise.reject(outcome.error);
@@ -333,11 +295,10 @@ function createStore(db: Database.Database): Store {
   const ops = sqliteOps(executor);
   const mutex = new Mutex();
   const context = new AsyncLocalStorage<{ open: boolean }>();
-  /** The open (begun, not yet committed) batch; its transactions wait for the COMMIT. */
   let open: Batch | undefined;
   let commitQueued = false;
 
-  /** Commits the open batch; the caller holds the mutex (no transaction's work is running). */
+  // The caller holds the mutex.
   function commitOpen(): void {
     const batch = open;
     if (batch === undefined) return;
@@ -379,11 +340,7 @@ function createStore(db: Database.Database): Store {
     });
   }
 
-  /**
-   * A call from outside any transaction runs at once when no transaction's work is running
-   * (inside the open batch, if there is one: it is one statement, atomic by itself), and its
-   * result is handed out only once that batch is committed.
-   */
+  // A lone statement may run inside the open batch, but its result waits for that COMMIT.
   async function outside(run: () => Promise<unknown>): Promise<unknown> {
     const pending = run();
     const batch = open;
@@ -416,8 +373,7 @@ function createStore(db: Database.Database): Store {
     let batch: Batch;
     let result: T;
     try {
-      // The first transaction of a batch begins it; later ones run inside a savepoint, so
-      // that a failing one takes back its own writes and nobody else's.
+      // Later members of a batch use a savepoint, so a failure takes back only its own writes.
       const joining = open !== undefined;
       if (!joining) {
         executor.statement('BEGIN IMMEDIATE').run();
@@ -481,8 +437,7 @@ function migrate(db: Database.Database): void {
     migrations.length,
   );
   for (const migration of migrations) {
-    // IMMEDIATE takes the write lock first, so two processes opening one file apply each
-    // migration once: the second re-reads the version list after the first commits.
+    // IMMEDIATE: two processes opening one file apply each migration once.
     db.exec('BEGIN IMMEDIATE');
     try {
       const applied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
@@ -512,16 +467,10 @@ export async function openSqliteStore(opts: { path: string }): Promise<Store> {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // A bounded page cache (32 MiB) and no memory-mapped reads: a mapped file counts in the
-    // process's resident memory page by page as it is read, so a sweep over a large
-    // database would grow RSS by the size of the file. Pages that fall out of this cache are
-    // still in the operating system's file cache, and keyset paging reads each page once.
+    // 32 MiB cache, no mmap: mapped pages count in RSS, so a sweep would grow it by the file size.
     db.pragma('cache_size = -32768');
     db.pragma('mmap_size = 0');
-    // Checkpoint every 4,000 WAL frames (16 MiB) rather than every 1,000: the pages that every
-    // write touches (index tails, counters, the activity log's last page) are copied to the
-    // database file once per checkpoint, so fewer checkpoints copy and fsync less. Durability
-    // is unchanged: a committed transaction is in the WAL either way.
+    // Fewer checkpoints copy the hot pages (index tails, counters) and fsync less; WAL keeps durability.
     db.pragma('wal_autocheckpoint = 4000');
     migrate(db);
   } catch (error) {
