@@ -63,7 +63,11 @@ process.on('exit', () => {
 
 export function startServerUnderTest(options: StartOptions): Promise<ServerUnderTest> {
   // A compiled entry (bench/compiled-server.ts) runs on plain node, as production does.
-  const execArgv = options.script?.endsWith('.mjs') ? [] : ['--import', import.meta.resolve('tsx')];
+  // The young-generation cap deploy/Dockerfile runs with: 4 MiB semi-spaces save ~20 MiB RSS.
+  const flags = ['--max-semi-space-size=4'];
+  const execArgv = options.script?.endsWith('.mjs')
+    ? flags
+    : [...flags, '--import', import.meta.resolve('tsx')];
   const child = fork(options.script ?? DEFAULT_SCRIPT, options.args, {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -16,6 +16,9 @@ import {
 } from './bridge/account-http-client.ts';
 import { createBridgeApp } from './bridge/app.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
+import { attachGoogleSync } from './bridge/google/from-config.ts';
+import { createSharedSyncLease } from './bridge/google/lease.ts';
+import type { GoogleSync } from './bridge/google/sync.ts';
 import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
@@ -37,6 +40,8 @@ export interface RunningBridge {
   accountConnection: (() => AccountConnectionStatus) | undefined;
   /** The provision watcher (P10, P11): starts when a token opens the session file; implements WatcherStatusSource. */
   watcher: ProvisionWatcher;
+  /** The Google Workspace sync (P21), when a service-account key was given. */
+  google: GoogleSync | undefined;
   close(): Promise<void>;
 }
 
@@ -138,10 +143,18 @@ export async function startBridgeService(
     sharedState: replicas.status,
     requestLogNeedsUnlock: httpClient !== undefined,
   });
+  const google = attachGoogleSync(config, {
+    client,
+    logger,
+    verifier,
+    observability,
+    lease: replicas.redis ? createSharedSyncLease(replicas.redis) : undefined,
+  });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);
   } catch (error) {
     watcher.stop();
+    await google?.stop();
     httpClient?.close();
     await replicas.close();
     throw error;
@@ -168,6 +181,7 @@ export async function startBridgeService(
     address = await server.listen({ host: config.host, port: config.bridgePort });
   } catch (error) {
     watcher.stop();
+    await google?.stop();
     await server.close();
     httpClient?.close();
     await replicas.close();
@@ -180,10 +194,11 @@ export async function startBridgeService(
     client,
     accountConnection: httpClient ? () => httpClient.connectionStatus() : undefined,
     watcher,
+    google,
     async close() {
       // Stop the watcher and let its member in hand finish before the account connection goes.
       watcher.stop();
-      await Promise.allSettled([server.close(), watcher.runNow()]);
+      await Promise.allSettled([server.close(), watcher.runNow(), google?.stop()]);
       httpClient?.close();
       await replicas.close();
     },

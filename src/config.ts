@@ -22,6 +22,17 @@ export interface Config {
   publicBridgeUrl: string;
   sessionPath: string | undefined;
   sessionBase64: string | undefined;
+  /** The Google Workspace sync (P21): the service-account key file, or its base64. */
+  googleKeyFile: string | undefined;
+  googleKeyBase64: string | undefined;
+  /** Where the sync's settings are kept; default `<dataDir>/google-sync.json`. */
+  googleSettingsFile: string;
+  googleSyncMinutes: number;
+  /** A run that would suspend more than this share of active members stops instead. */
+  googleSuspendLimitPercent: number;
+  /** Google's API and token addresses; set only to reach Google through a gateway (or a test fake). */
+  googleApiUrl: string | undefined;
+  googleTokenUrl: string | undefined;
   /**
    * A file holding the bearer token, read at start so the bridge unlocks its session file and
    * starts the provision watcher at boot instead of at the first IdP request (P11 opt-in).
@@ -323,6 +334,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}, cwd 
     publicBridgeUrl,
     sessionPath: pick('sessionPath', 'SCIMBRIDGE_SESSION'),
     sessionBase64: pick('sessionBase64', 'SCIMBRIDGE_SESSION_B64'),
+    googleKeyFile: (() => {
+      const file = pick('googleKeyFile', 'SCIMBRIDGE_GOOGLE_KEY_FILE');
+      return file && path.resolve(cwd, file);
+    })(),
+    googleKeyBase64: pick('googleKeyBase64', 'SCIMBRIDGE_GOOGLE_KEY_B64'),
+    googleSettingsFile: path.resolve(
+      cwd,
+      pick('googleSettingsFile', 'SCIMBRIDGE_GOOGLE_SETTINGS') ??
+        path.join(pick('dataDir', 'SCIMBRIDGE_DATA_DIR') ?? './data', 'google-sync.json'),
+    ),
+    googleSyncMinutes: wholeNumber('googleSyncMinutes', 'SCIMBRIDGE_GOOGLE_SYNC_MINUTES', 5, 1, 1440),
+    googleSuspendLimitPercent: wholeNumber(
+      'googleSuspendLimitPercent',
+      'SCIMBRIDGE_GOOGLE_SUSPEND_LIMIT',
+      10,
+      1,
+      100,
+    ),
+    googleApiUrl: (() => {
+      const value = pick('googleApiUrl', 'SCIMBRIDGE_GOOGLE_API_URL');
+      return value && url('googleApiUrl', 'SCIMBRIDGE_GOOGLE_API_URL', value);
+    })(),
+    googleTokenUrl: (() => {
+      const value = pick('googleTokenUrl', 'SCIMBRIDGE_GOOGLE_TOKEN_URL');
+      return value && url('googleTokenUrl', 'SCIMBRIDGE_GOOGLE_TOKEN_URL', value);
+    })(),
     tokenFile: (() => {
       const file = pick('tokenFile', 'SCIMBRIDGE_TOKEN_FILE');
       return file && path.resolve(cwd, file);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { type Config, ConfigError } from './config.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
 
 /** The certificate and key for HTTPS, read once at start; undefined for plain HTTP. */
 export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {

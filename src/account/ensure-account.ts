@@ -26,6 +26,8 @@ export function ensureAccount(
   settings: { name: string; ownerEmail: string },
 ): Promise<EnsureAccountResult> {
   return deps.store.transaction(async (tx) => {
+    // Several servers starting together on an empty database: one makes the account, the others find it.
+    await tx.lockAccountSetup();
     const now = nowIso(deps);
     let account = await tx.getAccount();
     const created = account === undefined;

@@ -125,6 +125,12 @@ export interface MemberKeyShare {
 export interface AccountStore {
   getAccount(): Promise<Account | undefined>;
   saveAccount(account: Account): Promise<void>;
+  /**
+   * Inside a transaction: waits until no other transaction on this database holds the
+   * account's set-up lock, and holds it until this one ends — so account servers starting
+   * together make the account, its groups and its owner once. SQLite has one writer: nothing to do.
+   */
+  lockAccountSetup(): Promise<void>;
 }
 
 /** Members: the SCIM users and the account's own people. */

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** A command that takes longer is counted as Redis not answering. */
-const COMMAND_TIMEOUT_MS = 2000;
+const COMMAND_TIMEOUT_MS = 5000;
 
 export interface SharedRedisStatus {
   reachable: boolean;
@@ -118,7 +118,10 @@ export function openSharedRedis(options: {
     async attempt(what, run) {
       try {
         await ready();
-        return await run(client);
+        const result = await run(client);
+        // A command that timed out marked Redis unreachable while the connection stayed up.
+        if (client.status === 'ready') markReachable();
+        return result;
       } catch (error) {
         markUnreachable(`${what}: ${(error as Error).message}`);
         return undefined;

@@ -6,7 +6,9 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { StoreOpenError } from '../storage/open-failure.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerFirewallCommands } from './commands/firewall.ts';
+import { registerGoogleCommands } from './commands/google.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerMailCommands } from './commands/mail.ts';
 import { registerMemberCommands } from './commands/member.ts';
@@ -37,8 +39,10 @@ registerMemberCommands(program);
 registerOwnerCommands(program);
 registerPeopleCommands(program);
 registerGroupCommands(program);
+registerGoogleCommands(program);
 // After the member commands: `member vaults` joins their `member` command.
 registerVaultCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@
  *
  * The messages never repeat the database URL: it may hold a password.
  */
+import { SchemaTooNewError } from './schema-version.ts';
 
 type DatabaseKind = 'PostgreSQL' | 'SQLite';
 
@@ -56,6 +57,7 @@ export function postgresOpenFailure(error: unknown, connectionString: string): S
   const fields = fieldsOf(error);
   const target = describeTarget(connectionString);
   const say = (message: string) => new StoreOpenError('PostgreSQL', message, { cause: error });
+  if (error instanceof SchemaTooNewError) return say(error.message);
   switch (fields.code) {
     case 'ECONNREFUSED':
       return say(
@@ -122,6 +124,7 @@ export function sqliteOpenFailure(error: unknown, dataDir: string, file: string)
   const fields = fieldsOf(error);
   const code = String(fields.code ?? '');
   const say = (message: string) => new StoreOpenError('SQLite', message, { cause: error });
+  if (error instanceof SchemaTooNewError) return say(error.message);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return say(
       `${file} is not a scimbridge database (${code}): restore it from a backup, or choose another --data-dir`,

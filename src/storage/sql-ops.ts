@@ -132,6 +132,13 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
 
   return {
     getAccount: () => first(x.one(SQL.getAccount, []), rows.ACCOUNT.fromRow),
+    lockAccountSetup: async () => {
+      if (dialect.name === 'postgres')
+        await x.one(
+          "SELECT pg_advisory_xact_lock(hashtext('scimbridge.setup.' || current_schema())) AS locked",
+          [],
+        );
+    },
     saveAccount: (account) => done(x.run(SQL.saveAccount, rows.ACCOUNT.values(account))),
 
     insertMember: (member) => done(x.run(SQL.insertMember, rows.memberValues(member))),

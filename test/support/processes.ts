@@ -23,11 +23,16 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SCIMBRIDGE_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnArgs(['--import', 'tsx', CLI, ...args], {
+    PATH: process.env.PATH ?? '',
+    SCIMBRIDGE_LOG_LEVEL: 'info',
+    ...env,
   });
+}
+
+/** `node <args>` from the repository root with exactly `env`. */
+export function spawnArgs(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   const onText = (stream: NodeJS.ReadableStream) => {
@@ -53,7 +58,9 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
     child,
     lines,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    // Generous: a child compiling TypeScript through tsx on a loaded machine starts slowly; a
+    // child that dies fails the wait at once.
+    waitFor(pattern, timeoutMs = 60_000) {
       const seen = lines.find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

@@ -90,6 +90,14 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   bridge('GET', '/ping', PUBLIC, 'liveness for load balancers'),
   bridge('POST', '/signin', PUBLIC, 'takes the bearer token in the form'),
   bridge('POST', '/signout', PUBLIC, 'ends whatever session the cookie names'),
+  ...['settings', 'preview', 'approve', 'run', 'off'].map((form) =>
+    bridge(
+      'POST',
+      `/google/${form}`,
+      NOBODY,
+      'the Google sync forms: a signed-in status page session from the same origin',
+    ),
+  ),
   ...SCIM_RESOURCES,
   bridge('POST', '/scim/v2/bulk', NOBODY),
   bridge('GET', '/scim/v2/serviceproviderconfig', NOBODY),

@@ -87,6 +87,8 @@ export type ApiOnlyErrorCode =
   | 'invalid_request'
   | 'not_found'
   | 'internal_error'
+  /** The bridge's release is too far from the account's (release-compat.ts); the message names both. */
+  | 'release_mismatch'
   /**
    * A SCIM protocol error raised below the API (a filter on an attribute that cannot be
    * filtered, say): the body carries the SCIM `status` and `scimType`, which the bridge
@@ -135,6 +137,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   invalid_request: 400,
   not_found: 404,
   internal_error: 500,
+  release_mismatch: 409,
   scim_error: 400,
 };
 
@@ -153,6 +156,7 @@ export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
       'invalid_request',
       'not_found',
       'internal_error',
+      'release_mismatch',
       'scim_error',
     ].includes(value)
   );

@@ -31,6 +31,9 @@ import {
   PendingConfirmation,
 } from './schemas.ts';
 
+/** The most calls one `/batch` request or channel message may carry. */
+export const MAX_BATCH = 100;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface QueryParameter {
@@ -293,7 +296,7 @@ export const API_ROUTES = {
     auth: 'session',
     summary:
       'Several operations in one request (1 to 100). Each runs as its own request would, concurrently with the others, and gets its own status and body; the firewall and the API session are checked once for the whole request.',
-    body: obj({ calls: Type.Array(BatchCall, { minItems: 1, maxItems: 100 }) }),
+    body: obj({ calls: Type.Array(BatchCall, { minItems: 1, maxItems: MAX_BATCH }) }),
     bodyCheckedByHandler: true,
     answers: ok(obj({ results: Type.Array(BatchResult) }), 'One result per call, in order'),
     errors: { ...SESSION_ERRORS, 400: 'invalid_request' },

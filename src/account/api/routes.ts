@@ -1,7 +1,7 @@
 /**
  * The account API under /api/v1: everything a separate bridge needs (one endpoint per
- * `AccountClient` method, plus sign-in) and nothing more. Documented in
- * docs/api/openapi.json; tests check real responses against that file.
+ * `AccountClient` method, plus sign-in) and nothing more. The routes, their body schemas and
+ * docs/api/openapi.json all come from the route table (`route-table.ts`).
  *
  * Every request first passes the firewall (P4), then — except the two sign-in steps — the
  * API session check, which also refuses a session whose credentials were regenerated (P2)
@@ -21,7 +21,8 @@ import { errorStatus, JSON_TYPE, logRefusal, sendError, toApiError } from './api
 import { createChannelRegistry } from './channel.ts';
 import { createOperations, findOperation, type Query } from './operations.ts';
 import { API_PREFIX } from './protocol.ts';
-import { API_ROUTES } from './route-table.ts';
+import { checkBridgeRelease } from './release-check.ts';
+import { API_ROUTES, MAX_BATCH } from './route-table.ts';
 import { ApiRateLimitError, createApiSessionCheck, issueChallenge, signIn } from './sign-in.ts';
 import { ApiRequestError, checkBody, validatorCompiler } from './validation.ts';
 
@@ -84,6 +85,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
 
   await app.register(
     async (api) => {
+      api.addHook('onRequest', checkBridgeRelease);
       api.addHook('onRequest', async (request) => {
         await firewall.check(request.ip);
         const route = request.routeOptions.url ?? '';
@@ -244,8 +246,6 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
     { prefix: API_PREFIX },
   );
 }
-
-export const MAX_BATCH = 100;
 
 /** The calls of a `/batch` body: each is checked as its own request would be, in `runBatch`. */
 function batchCalls(body: unknown): unknown {

@@ -6,6 +6,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { API_PREFIX } from '../../account/api/protocol.ts';
+import {
+  RELEASE_HEADER,
+  releaseMismatchMessage,
+  releasesCompatible,
+} from '../../account/api/release-compat.ts';
+import { VERSION } from '../../version.ts';
 
 export interface Reply {
   status: number;
@@ -124,7 +130,7 @@ export function createHttpTransport(timeoutMs: number): HttpTransport {
       // A string, not a Buffer: Node then sends the headers and the body in one write
       // instead of a two-part writev, which measurably cheapens every loopback call.
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+      const headers: http.OutgoingHttpHeaders = { accept: 'application/json', [RELEASE_HEADER]: VERSION };
       if (payload) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
@@ -140,6 +146,12 @@ export function createHttpTransport(timeoutMs: number): HttpTransport {
           timeout: timeoutMs,
         },
         (response) => {
+          const release = response.headers[RELEASE_HEADER];
+          if (typeof release === 'string' && !releasesCompatible(release, VERSION)) {
+            response.resume();
+            reject(new TransportError(releaseMismatchMessage(release, VERSION), 'E_RELEASE'));
+            return;
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           response.on('data', (chunk: Buffer) => {

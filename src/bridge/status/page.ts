@@ -122,7 +122,10 @@ ${
 }`;
 }
 
-export function renderStatus(report: HealthReport, options: { logLines: number | null }): string {
+export function renderStatus(
+  report: HealthReport,
+  options: { logLines: number | null; google?: SafeHtml | undefined },
+): string {
   const { parts } = report;
   return layout(
     `${report.status === 'ok' ? 'OK' : report.status === 'degraded' ? 'Attention' : 'Problem'} · scimbridge bridge status`,
@@ -145,6 +148,7 @@ ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watch
 ${part('requests', 'IdP health', parts.requests, idpHealthSection(parts.requests.idps, formatTime))}
 ${part('replicas', 'Replicas', parts.replicas)}
 ${part('version', 'Version', parts.version)}
+${options.google ?? ''}
 <section aria-labelledby="logs">
 <h2 id="logs">Logs</h2>
 ${

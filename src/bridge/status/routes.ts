@@ -18,8 +18,10 @@ import { AddressLimiter } from '../../address-limiter.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
 import type { KeyVerdict } from '../credentials/current-key.ts';
+import type { GoogleSync } from '../google/sync.ts';
 import { MonitoringTokenUncheckedError } from '../monitoring-token-check.ts';
 import type { FailureLimiter } from '../scim/auth.ts';
+import { renderGoogleSection } from './google-section.ts';
 import type { HealthReport } from './health.ts';
 import { renderSignIn, renderStatus } from './page.ts';
 import { readCookie, STATUS_COOKIE, type StatusSessions } from './sessions.ts';
@@ -52,7 +54,15 @@ export interface StatusRouteDeps {
   clock: { now(): Date };
   /** The bridge's public address; a sign-in posted from its origin is ours. */
   publicUrl?: string | undefined;
+  /** The Google Workspace sync, when this bridge runs one (P21). */
+  google?: GoogleSyncControl | undefined;
 }
+
+/** What the status page does with the Google sync. */
+export type GoogleSyncControl = Pick<
+  GoogleSync,
+  'status' | 'configure' | 'preview' | 'approve' | 'runNow' | 'turnOff'
+>;
 
 const SIGN_IN_ERRORS: Record<SignInFailure, string> = {
   credentials_revoked:
@@ -174,12 +184,70 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
       }
       const report = await deps.health.report();
+      const notice = googleNotices.get(readCookie(request.headers.cookie, STATUS_COOKIE) ?? '');
       return sendHtml(
         reply,
         200,
-        renderStatus(report, { logLines: deps.recentLogs ? deps.recentLogs.size : null }),
+        renderStatus(report, {
+          logLines: deps.recentLogs ? deps.recentLogs.size : null,
+          google: deps.google ? renderGoogleSection(await deps.google.status(), notice) : undefined,
+        }),
       );
     });
+
+    // The Google sync's forms: signed-in page sessions from our own origin only. Each answers
+    // with a redirect to the page (POST, then GET), carrying its outcome for that session.
+    const googleNotices = new Map<string, string>();
+    // Registered on every bridge (one route table); without a Google key they lead back to the page.
+    {
+      const googleForm = (
+        path: string,
+        act: (google: GoogleSyncControl, body: Record<string, string>) => Promise<string>,
+      ) =>
+        scope.post(path, { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+          if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site form refused');
+          const google = deps.google;
+          if (google === undefined || !(await signedIn(request)))
+            return securityHeaders(reply).redirect('/', 303);
+          const body = (request.body ?? {}) as Record<string, string>;
+          let notice: string;
+          try {
+            notice = await act(google, body);
+          } catch (error) {
+            notice = error instanceof Error ? error.message : 'failed';
+          }
+          const sessionId = readCookie(request.headers.cookie, STATUS_COOKIE) ?? '';
+          if (googleNotices.size > 1000) googleNotices.clear();
+          googleNotices.set(sessionId, notice);
+          return securityHeaders(reply).redirect('/#google', 303);
+        });
+      googleForm('/google/settings', async (google, body) => {
+        const groups = String(body.groups ?? '')
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        await google.configure({ admin: String(body.admin ?? ''), groups });
+        return 'Saved. Make a preview before the sync uses these groups.';
+      });
+      googleForm('/google/preview', async (google) => {
+        const preview = await google.preview();
+        return `Preview made: ${preview.counts.suspend} member(s) would be suspended.`;
+      });
+      googleForm('/google/approve', async (google, body) => {
+        const count = Number(String(body.confirm ?? '').trim());
+        if (!Number.isInteger(count) || count < 0) return 'Type the number of suspensions the preview shows.';
+        await google.approve(count);
+        void google.runNow('manual').catch(() => undefined);
+        return 'The sync is on; the first run has started.';
+      });
+      googleForm('/google/run', async (google) => {
+        void google.runNow('manual').catch(() => undefined);
+        return 'A run has started.';
+      });
+      googleForm('/google/off', async (google) => {
+        await google.turnOff();
+        return 'The sync is off.';
+      });
+    }
 
     // Every sign-in attempt counts, right token or not, and a blocked one is answered before
     // its body is read. Wrong tokens also count towards the SCIM limit (`deps.limiter`).

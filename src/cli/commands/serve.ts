@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createBridgeLogger, createLogger } from '../../logging.ts';
 import { startAccountService, startBridgeService } from '../../main.ts';
+import { publicAddressWarnings } from '../../public-address.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
   flagsOf,
@@ -67,6 +68,8 @@ export function registerServeCommands(program: Command): void {
         '',
       ].join('\n'),
     );
+    for (const warning of publicAddressWarnings(config, { account: true, bridge: false }))
+      logger.warn(warning);
     stopOnSignals(() => running.close(), logger);
   });
 
@@ -108,6 +111,8 @@ export function registerServeCommands(program: Command): void {
     process.stdout.write(
       `scimbridge bridge is running at ${running.address} (SCIM base URL ${config.publicBridgeUrl}/scim/v2)\n`,
     );
+    for (const warning of publicAddressWarnings(config, { account: false, bridge: true }))
+      logger.warn(warning);
     stopOnSignals(() => running.close(), logger);
   });
 }

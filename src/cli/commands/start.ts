@@ -5,6 +5,7 @@ import { provisioningSetupHint, storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { createBridgeLogger } from '../../logging.ts';
 import { startSystem } from '../../main.ts';
+import { publicAddressWarnings } from '../../public-address.ts';
 import { stopOnSignals } from '../lifecycle.ts';
 import {
   flagsOf,
@@ -98,6 +99,8 @@ export function registerStartCommand(program: Command): void {
         '',
       ].join('\n'),
     );
+    for (const warning of publicAddressWarnings(config, { account: true, bridge: true }))
+      logger.warn(warning);
     stopOnSignals(() => system.close(), logger);
   });
 }

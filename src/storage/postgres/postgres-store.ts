@@ -12,6 +12,7 @@ import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
 import { routedOps } from '../routing.ts';
 import { type Row, uniqueFieldOf } from '../rows.ts';
+import { refuseNewerSchema } from '../schema-version.ts';
 import { type SqlExecutor, sqlOps } from '../sql-ops.ts';
 
 type Client = pg.Pool | pg.PoolClient;
@@ -101,6 +102,7 @@ async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void>
       );
       const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
       const applied = new Set(rows.map((row) => row.version));
+      refuseNewerSchema(applied, migrations.length);
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');

@@ -25,6 +25,7 @@ import {
   type Row,
   uniqueFieldOf,
 } from '../rows.ts';
+import { refuseNewerSchema } from '../schema-version.ts';
 import { type Awaitable, rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
 import { SQL } from '../statements.ts';
 
@@ -472,6 +473,12 @@ function createStore(db: Database.Database): Store {
 function migrate(db: Database.Database): void {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  refuseNewerSchema(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (row) => row.version,
+    ),
+    migrations.length,
   );
   for (const migration of migrations) {
     // IMMEDIATE takes the write lock first, so two processes opening one file apply each
