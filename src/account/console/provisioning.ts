@@ -408,7 +408,7 @@ function monitorSection(context: ConsoleContext, view: ConsoleView, sw: Monitori
   const bridges = context.monitoredBridges;
   const watching =
     bridges.length === 0
-      ? html`<p>No bridges are configured to watch (<code>SCIMBRIDGE_MONITOR_BRIDGES</code>), so the health monitor does not run whatever this switch says.</p>`
+      ? html`<p>This server runs no health monitor (start it with <code>--monitor</code>, SCIMBRIDGE_MONITOR; SCIMBRIDGE_MONITOR_BRIDGES lists the bridges), so nothing is checked whatever this switch says.</p>`
       : html`<p>${sw.enabled ? 'It watches' : 'When on, it would watch'}:</p><ul>${bridges.map((url) => html`<li><code>${url}</code></li>`)}</ul>`;
   return html`<h3 id="monitor-heading">Health monitoring is ${sw.enabled ? 'on' : 'off'}</h3>
 ${watching}
