@@ -397,6 +397,9 @@ export interface MonitoringStore {
   setNotificationRecipients(emails: readonly string[]): Promise<void>;
   getBridgeHealth(bridgeUrl: string): Promise<BridgeHealthRecord | undefined>;
   saveBridgeHealth(record: BridgeHealthRecord): Promise<void>;
+  /** The monitor's on/off switch (migration 14); never set reads as on. */
+  getMonitoringSwitch(): Promise<{ enabled: boolean; changedAt: string | null }>;
+  setMonitoringSwitch(enabled: boolean, changedAt: string): Promise<void>;
 }
 
 /** Pending e-mail changes (P13). */

@@ -70,6 +70,31 @@ export function describeMonitoringContract(name: string, open: () => Promise<Sto
       assert.equal(await store.findMonitoringToken('hash-1'), undefined);
     });
 
+    test('the monitoring switch reads on until set, then keeps the last setting and when it changed', async () => {
+      assert.deepEqual(await store.getMonitoringSwitch(), { enabled: true, changedAt: null });
+      await store.setMonitoringSwitch(false, '2030-01-01T00:00:00.000Z');
+      assert.deepEqual(await store.getMonitoringSwitch(), {
+        enabled: false,
+        changedAt: '2030-01-01T00:00:00.000Z',
+      });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.setMonitoringSwitch(true, '2030-01-02T00:00:00.000Z');
+          throw new Error('abort');
+        }),
+      );
+      assert.equal(
+        (await store.getMonitoringSwitch()).enabled,
+        false,
+        'a rolled-back switch changes nothing',
+      );
+      await store.setMonitoringSwitch(true, '2030-01-03T00:00:00.000Z');
+      assert.deepEqual(await store.getMonitoringSwitch(), {
+        enabled: true,
+        changedAt: '2030-01-03T00:00:00.000Z',
+      });
+    });
+
     test('notification recipients are replaced as a whole, in order, and the swap is atomic in a transaction', async () => {
       assert.deepEqual(await store.listNotificationRecipients(), []);
       await store.setNotificationRecipients(['b@example.com', 'a@example.com']);

@@ -366,6 +366,13 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     },
     getBridgeHealth: (url) => first(x.one(S.getBridgeHealth, [url]), rows.BRIDGE_HEALTH.fromRow),
     saveBridgeHealth: (record) => done(x.run(SQL.saveBridgeHealth, rows.BRIDGE_HEALTH.values(record))),
+    getMonitoringSwitch: async () => {
+      const row = await x.one(SQL.getMonitoringSwitch, []);
+      if (row === undefined) return { enabled: true, changedAt: null };
+      return { enabled: Number(row.enabled) === 1, changedAt: row.changed_at as string };
+    },
+    setMonitoringSwitch: (enabled, changedAt) =>
+      done(x.run(SQL.setMonitoringSwitch, [enabled ? 1 : 0, changedAt])),
 
     insertEmailChangeToken: (token) =>
       done(x.run(SQL.insertEmailChangeToken, rows.EMAIL_CHANGE_TOKEN.values(token))),

@@ -156,6 +156,10 @@ export const SQL = {
   saveBridgeHealth:
     `INSERT INTO bridge_health (${BRIDGE_HEALTH.columns}) VALUES (${BRIDGE_HEALTH.placeholders}) ` +
     `ON CONFLICT (bridge_url) DO UPDATE SET ${upsertAssignments(afterFirst(BRIDGE_HEALTH.columns))}`,
+  getMonitoringSwitch: 'SELECT enabled, changed_at FROM monitoring_switch WHERE only_row = 1',
+  setMonitoringSwitch:
+    'INSERT INTO monitoring_switch (only_row, enabled, changed_at) VALUES (1, ?, ?) ' +
+    'ON CONFLICT (only_row) DO UPDATE SET enabled = excluded.enabled, changed_at = excluded.changed_at',
   countMailByState: 'SELECT state, count(*) AS n FROM outbox GROUP BY state',
 } as const;
 

@@ -200,6 +200,7 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     'an administrator’s console session only',
   ),
   account('POST', '/provisioning/recipients', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/provisioning/monitoring-switch', NOBODY, 'an administrator’s console session only'),
   account('POST', '/admin/signin', PUBLIC, 'the console sign-in: takes the password proof'),
   account('POST', '/admin/signout', PUBLIC),
   account('GET', '/activity', NOBODY, 'an administrator’s console session only'),

@@ -20,6 +20,11 @@ import { deactivateProvisioning } from '../deactivate-provisioning.ts';
 import { signupSettings } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import { addFirewallRule, removeFirewallRule } from '../firewall/manage-rules.ts';
+import {
+  getMonitoringSwitch,
+  type MonitoringSwitch,
+  setMonitoringSwitch,
+} from '../monitor/monitoring-switch.ts';
 import { listNotificationRecipients, setNotificationRecipients } from '../monitor/notification-recipients.ts';
 import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-tokens.ts';
 import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
@@ -77,12 +82,13 @@ async function provisioningPage(
   state: PageState = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [integration, account, rules, tokens, recipients] = await Promise.all([
+  const [integration, account, rules, tokens, recipients, monitorSwitch] = await Promise.all([
     store.getIntegration(),
     store.getAccount(),
     store.listFirewallRules(),
     store.listMonitoringTokens(),
     listNotificationRecipients(context.deps),
+    getMonitoringSwitch(context.deps),
   ]);
   const recipientsText = state.recipients?.text ?? recipients.join(', ');
   const fw = state.firewall;
@@ -185,8 +191,8 @@ ${
 ${state.monitoring ? html`<p id="mt-error" class="field-error">${state.monitoring.problem}</p>` : ''}
 <button type="submit">Make a monitoring token</button>
 </form>
+${monitorSection(context, view, monitorSwitch)}
 <h3 id="recipients-heading">Who hears when a bridge goes offline</h3>
-<p class="hint">The health monitor runs when the server is started with <code>--monitor</code> (SCIMBRIDGE_MONITOR); it is ${context.monitoring ? 'on' : 'off'} now.</p>
 <form method="post" action="${PROVISIONING_PATH}/recipients" aria-labelledby="recipients-heading">${csrfField(view.csrfToken)}
 <label for="recipients">Notification recipients</label>
 <input id="recipients" name="recipients" type="text" value="${recipientsText}" aria-describedby="recipients-hint${state.recipients ? ' recipients-error' : ''}"${state.recipients ? html` aria-invalid="true"` : ''}>
@@ -340,6 +346,20 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
     },
   );
 
+  scope.post(`${PROVISIONING_PATH}/monitoring-switch`, form, async (request, reply) => {
+    const wanted = formValue(request, 'enabled');
+    if (wanted !== 'on' && wanted !== 'off') {
+      return render(request, reply, 400, { notice: 'Choose whether the health monitor is on or off.' });
+    }
+    await setMonitoringSwitch(deps, wanted === 'on');
+    return render(request, reply, 200, {
+      notice:
+        wanted === 'on'
+          ? 'Health monitoring is on: the next round checks the bridges.'
+          : 'Health monitoring is off: no checks and no notices until it is on again.',
+    });
+  });
+
   scope.post(`${PROVISIONING_PATH}/recipients`, form, async (request, reply) => {
     const text = formValue(request, 'recipients');
     const emails = text.split(/[\s,;]+/).filter((entry) => entry !== '');
@@ -381,4 +401,21 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
       }),
     );
   });
+}
+
+/** The monitor's switch: which bridges it would watch, and whether it does. */
+function monitorSection(context: ConsoleContext, view: ConsoleView, sw: MonitoringSwitch): SafeHtml {
+  const bridges = context.monitoredBridges;
+  const watching =
+    bridges.length === 0
+      ? html`<p>This server runs no health monitor (start it with <code>--monitor</code>, SCIMBRIDGE_MONITOR; SCIMBRIDGE_MONITOR_BRIDGES lists the bridges), so nothing is checked whatever this switch says.</p>`
+      : html`<p>${sw.enabled ? 'It watches' : 'When on, it would watch'}:</p><ul>${bridges.map((url) => html`<li><code>${url}</code></li>`)}</ul>`;
+  return html`<h3 id="monitor-heading">Health monitoring is ${sw.enabled ? 'on' : 'off'}</h3>
+${watching}
+${sw.changedAt ? html`<p class="hint">Switched ${sw.enabled ? 'on' : 'off'} <time datetime="${sw.changedAt}">${utc(sw.changedAt)}</time>.</p>` : ''}
+<form method="post" action="${PROVISIONING_PATH}/monitoring-switch" aria-labelledby="monitor-heading">${csrfField(view.csrfToken)}
+<input type="hidden" name="enabled" value="${sw.enabled ? 'off' : 'on'}">
+<p class="hint">${sw.enabled ? 'Off: no checks and no e-mails about bridges until it is turned on again.' : 'On: the next round checks the bridges and e-mails the recipients below when one goes offline.'}</p>
+<button type="submit"${sw.enabled ? html` class="secondary"` : ''}>${sw.enabled ? 'Turn health monitoring off' : 'Turn health monitoring on'}</button>
+</form>`;
 }

@@ -305,6 +305,7 @@ export async function registerConsoleRoutes(
       localSessionPath: options.localSessionPath,
       lastFirewallBlock: options.lastFirewallBlock ?? (() => undefined),
       monitoring: (options.monitoredBridges ?? []).length > 0,
+      monitoredBridges: options.monitoredBridges ?? [],
       requireAdmin,
       requireFormToken,
       viewOf,
@@ -323,6 +324,8 @@ export interface ConsoleContext {
   lastFirewallBlock: () => FirewallBlock | undefined;
   /** Whether the health monitor runs (it watches `monitoredBridges`). */
   monitoring: boolean;
+  /** The bridges the monitor watches while its switch is on. */
+  monitoredBridges: readonly string[];
   /** preHandler: a signed-in administrator on `request.admin`, or the sign-in page. */
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { type Fixture, openFixture } from '../../../test/support/account-fixture.ts';
 import { generateMonitoringToken } from '../monitoring-tokens.ts';
 import { HealthMonitor, type HealthMonitorSettings } from './health-monitor.ts';
+import { setMonitoringSwitch } from './monitoring-switch.ts';
 import { setNotificationRecipients } from './notification-recipients.ts';
 
 type Mode = 'up' | 'error' | 'hangup';
@@ -203,6 +204,28 @@ describe('health monitor', () => {
     const [record] = await m.checkAll();
     assert.equal(record!.state, 'offline');
     assert.match(record!.lastError ?? '', /ECONNREFUSED/);
+  });
+
+  test('switched off, a round checks nothing and e-mails nobody; on again, it checks', async () => {
+    const m = monitor({ failuresBeforeOffline: 1, minNoticeIntervalMs: 0 });
+    mode = 'error';
+    await setMonitoringSwitch(fx.deps, false);
+    const before = requests;
+    fx.advance(60_000);
+    assert.deepEqual(await m.checkAll(), []);
+    fx.advance(60_000);
+    assert.deepEqual(await m.checkAll(), []);
+    assert.equal(requests, before, 'no request reached the bridge');
+    assert.equal(await fx.deps.store.getBridgeHealth(bridgeUrl), undefined);
+    assert.deepEqual(await bridgeMail(), []);
+    assert.ok(logged.some((line) => line.includes('health monitor is switched off')));
+
+    await setMonitoringSwitch(fx.deps, true);
+    fx.advance(60_000);
+    const [record] = await m.checkAll();
+    assert.equal(requests, before + 1);
+    assert.equal(record!.state, 'offline');
+    assert.equal((await bridgeMail()).length, 1, 'the owners hear about the bridge that is down');
   });
 
   test('start checks at once and on the interval; stop ends it', async () => {

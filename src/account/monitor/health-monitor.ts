@@ -61,6 +61,7 @@ export class HealthMonitor {
   private stopped = false;
   /** Undefined until the first round asked. */
   private leading: boolean | undefined;
+  private enabled: boolean | undefined;
 
   constructor(
     private readonly deps: HealthMonitorDeps,
@@ -95,6 +96,7 @@ export class HealthMonitor {
   /** One round over every bridge. Never throws: a monitor that dies says nothing. */
   async checkAll(): Promise<BridgeHealthRecord[]> {
     if (!(await this.lead())) return [];
+    if (!(await this.switchedOn())) return [];
     const results: BridgeHealthRecord[] = [];
     for (const url of this.settings.bridgeUrls) {
       try {
@@ -104,6 +106,23 @@ export class HealthMonitor {
       }
     }
     return results;
+  }
+
+  /** Read at every round, so the Provisioning page's switch applies from the next one. */
+  private async switchedOn(): Promise<boolean> {
+    let enabled = true;
+    try {
+      enabled = (await this.deps.store.getMonitoringSwitch()).enabled;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'health monitor could not read its switch; skipping this round');
+      return false;
+    }
+    if (enabled !== this.enabled) {
+      this.enabled = enabled;
+      if (!enabled) this.deps.logger.info('health monitor is switched off: no checks, no notices');
+      else if (this.enabled !== undefined) this.deps.logger.info('health monitor is switched on again');
+    }
+    return enabled;
   }
 
   /** Whether this server leads the monitor this round; logs each change once. */

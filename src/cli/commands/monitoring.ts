@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AccountError } from '../../account/errors.ts';
+import { getMonitoringSwitch, setMonitoringSwitch } from '../../account/monitor/monitoring-switch.ts';
 import {
   listNotificationRecipients,
   setNotificationRecipients,
@@ -100,4 +101,25 @@ export function registerMonitoringCommands(program: Command): void {
       );
     });
   });
+
+  for (const state of ['on', 'off'] as const) {
+    withStorageFlags(
+      monitoring
+        .command(state)
+        .description(
+          `turn the health monitor ${state} (the bridges it watches stay SCIMBRIDGE_MONITOR_BRIDGES)`,
+        ),
+    ).action(async (options: Record<string, unknown>) => {
+      await withStore(options, async (store) => {
+        const deps = { store, clock: systemClock, ids: randomIds };
+        await setMonitoringSwitch(deps, state === 'on');
+        const now = await getMonitoringSwitch(deps);
+        process.stdout.write(
+          now.enabled
+            ? 'Health monitoring is on: the next round checks the bridges.\n'
+            : 'Health monitoring is off: no checks and no notices until it is on again.\n',
+        );
+      });
+    });
+  }
 }
