@@ -1,24 +1,15 @@
-/**
- * Rules shared by the administrators' use cases (issue 11): who acted, whom an administrator
- * may suspend or delete, and how a person is named on a command line. The IdP's use cases
- * have their own rules (`member-rules.ts`): provisioning suspends where an administrator
- * deletes, and may not touch what an administrator may.
- */
 import { recordActivity } from './activity.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { ActivityEntry, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
 
-/** Who did it, for the activity log. */
 export interface AdminActor {
-  /** The signed-in administrator's member id; null on the command line, which has no sign-in (whoever runs it can open the database). */
+  /** Null on the command line: whoever runs it can open the database anyway. */
   memberId: string | null;
-  /** How the activity log names them: the administrator's e-mail, or e.g. "command line (user ops)". */
   name: string;
 }
 
-/** An activity entry by an administrator: `by` and `byMemberId` name them. */
 export function recordAdminActivity(
   deps: AccountDeps,
   ops: StoreOps,
@@ -41,7 +32,7 @@ export function recordAdminActivity(
 
 const EMAIL_LIKE = /@/;
 
-/** A member named by id or by e-mail address (any case); every member, suspended or deleted by the IdP included. */
+/** Includes members suspended or deleted by the IdP. */
 export async function findPerson(ops: StoreOps, ref: string): Promise<Member | undefined> {
   const text = ref.trim();
   if (text === '' || text.length > 320) return undefined;
@@ -55,7 +46,6 @@ export async function requirePerson(ops: StoreOps, ref: string): Promise<Member>
   return member;
 }
 
-/** Writes an administrator's change of `existing`; refused when someone changed it in between. */
 export async function writeAdminMemberChange(ops: StoreOps, existing: Member, next: Member): Promise<void> {
   if (!(await ops.updateMember(next, existing.version))) {
     throw new AccountError('version_mismatch', `${existing.email} was changed by someone else; try again`);
@@ -65,11 +55,8 @@ export async function writeAdminMemberChange(ops: StoreOps, existing: Member, ne
 export type AdminMemberAction = 'suspend' | 'reactivate' | 'delete';
 
 /**
- * Whom an administrator may suspend, reactivate or delete: not the owner (the account's
- * break-glass sign-in), not themselves (no administrator locks themselves out), and — for
- * suspension and reactivation — no one the IdP manages: the IdP would undo it on its next
- * push, so that change is made in the IdP (P14). Deleting a managed member is allowed: it is
- * the administrator's act that provisioning never performs.
+ * Not the owner (break-glass), not oneself (no lock-out), and no suspending IdP-managed
+ * members: the IdP would undo it (P14). Deleting them is allowed: provisioning never deletes.
  */
 export function assertAdminMayChange(member: Member, actor: AdminActor, action: AdminMemberAction): void {
   if (member.role === 'owner') {

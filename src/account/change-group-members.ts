@@ -1,16 +1,7 @@
 /**
- * The IdP adds, removes or replaces a group's members (P17), and may rename the group or
- * change its externalId in the same request. One transaction per request: a SCIM PATCH or
- * PUT that renames and changes members is atomic (RFC 7644 §3.5.2), so neither half lands
- * without the other — also when a separate bridge loses the account between two calls
- * (P22). The work grows with the size of the change, never with the size of the group (a
- * replacement is the exception and walks the member list in keyset pages).
- *
- * Per-group serialisation: the first write of the transaction is the version-checked bump of
- * the group row. On PostgreSQL that row lock makes a concurrent change of the same group wait
- * until this one commits (IdPs send concurrent PATCHes to one group, research E20); SQLite
- * has a single writer anyway. When nothing changes in the end, the transaction is rolled
- * back, so a redundant request writes nothing and keeps the version.
+ * (P17, P22) One transaction per request: a PATCH/PUT is atomic (RFC 7644 §3.5.2). The first
+ * write bumps the group row, whose lock serialises concurrent PATCHes to one group (research
+ * E20); a request that changes nothing is rolled back and keeps the version.
  */
 
 import { recordActivity } from './activity.ts';
@@ -24,7 +15,6 @@ import { isProtectedMember } from './member-rules.ts';
 import type { Group } from './model.ts';
 import type { StoreOps } from './store.ts';
 
-/** Rows of the current member list read per step while replacing it. */
 const REPLACE_PAGE = 1000;
 /** Attempts to take the group row when other writers keep winning the race. */
 const LOCK_ATTEMPTS = 4;
@@ -35,7 +25,6 @@ interface Outcome {
   skipped: string[];
 }
 
-/** Thrown to roll the bump back when the request turned out to change nothing. */
 class NothingChanged extends Error {
   constructor(
     readonly group: Group,
@@ -45,10 +34,6 @@ class NothingChanged extends Error {
   }
 }
 
-/**
- * `attributes`, when given, are the group's displayName and externalId after the request;
- * they are set in the same transaction as the membership change.
- */
 export async function changeGroupMembers(
   deps: AccountDeps,
   id: string,
@@ -127,8 +112,7 @@ async function lockGroup(
       groupUniquenessError(error, bumped.displayName);
     }
     if (written) return { before: group, after: bumped };
-    // Another writer committed between our read and our write; read again (without an
-    // expected version the caller wants the change applied to whatever is current).
+    // Lost the race; without an expected version the change applies to whatever is current.
     if (attempt === LOCK_ATTEMPTS) {
       throw new AccountError('version_mismatch', `group ${id} keeps changing; try again`);
     }

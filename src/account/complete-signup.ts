@@ -1,12 +1,6 @@
 /**
- * An invitee signs up (P10): their browser (or the CLI) made a key pair, sealed the private
- * half under the password, and derived a sign-in proof from it; the server receives those,
- * never the password. In one transaction the invitation is used, the member becomes
- * **pending** with their keys and the proof's hash stored, and the activity log says so.
- * The provision watcher then confirms pending members who have keys.
- *
- * A link that is unknown, expired, used or revoked changes nothing. Submitting the very same
- * keys again (a browser retry after a lost answer) succeeds without writing anything.
+ * (P10) The server never sees the password, only sealed keys and a proof. Resubmitting the
+ * same keys (a retry after a lost answer) succeeds without writing.
  */
 
 import { base64UrlToBytes, EncodingError, isBase64UrlOfLength } from '../crypto/encoding.ts';
@@ -26,27 +20,21 @@ import { SignupError } from './signup-errors.ts';
 import type { StoreOps } from './store.ts';
 
 export interface SignupSubmission {
-  /** base64url of the raw 32-byte X25519 public key. */
   publicKey: string;
-  /** `sbk1.…` from createMemberKeys. */
   encryptedPrivateKey: string;
-  /** base64url of the 32-byte sign-in proof. */
   proof: string;
   proofSalt: string;
   proofIterations: number;
-  /** The owner's name, set on the owner's setup page (owner-setup.ts); ignored for anyone else. */
+  /** Owner setup only; ignored for anyone else. */
   displayName?: string;
 }
 
-/** What the sign-up page shows, and the parameters its script uses. */
 export interface InvitationView {
   accountName: string;
   email: string;
   displayName: string | null;
   expiresAt: string;
-  /** PBKDF2 iterations for the sealed key and the proof. */
   passwordIterations: number;
-  /** The owner's setup: the page also asks for their name (nobody else's comes from here). */
   ownerSetup: boolean;
 }
 
@@ -63,11 +51,7 @@ const MESSAGES = {
     'This account is suspended, so its invitation no longer works. If you should have access, ask your administrator to reactivate it.',
 } as const;
 
-/**
- * A suspended person's link (revoked at suspension) says why it stopped working, rather
- * than "replaced by a newer invitation", which would send them looking for a mail that
- * never comes. Only a holder of a real link of that member learns this.
- */
+/** Rather than "replaced by a newer invitation", which would send them looking for a mail that never comes. */
 function suspendedError(member: Member | undefined): SignupError | undefined {
   if (member === undefined || member.state !== 'suspended') return undefined;
   return new SignupError('member_suspended', MESSAGES.member_suspended);
@@ -97,7 +81,6 @@ function usable(member: Member | undefined): member is Member {
   return member !== undefined && !member.scimDeleted && member.state === 'invited';
 }
 
-/** For the sign-up page: who is invited to what, or the SignupError that explains the link. */
 export async function viewInvitation(deps: AccountDeps, token: string): Promise<InvitationView> {
   const invitation = await findInvitation(deps, token);
   const [member, account] = await Promise.all([
@@ -125,7 +108,7 @@ const NONCE_BYTES = 12;
 const SEALED_MIN_BYTES = 48 + 16;
 const SEALED_MAX_BYTES = 128;
 
-/** Checks the shape of `sbk1.<iterations>.<salt>.<nonce>.<ciphertext>` without opening it (it cannot be). */
+/** Shape only: the server cannot open it. */
 export function sealedKeyProblem(value: string): string | undefined {
   const parts = value.split('.');
   if (parts.length !== 5 || parts[0] !== 'sbk1') return 'is not a sealed key in the sbk1 format';
@@ -154,7 +137,7 @@ function invalid(message: string): SignupError {
   return new SignupError('invalid_input', message);
 }
 
-/** Validates a submission from the network; every problem is named, no value is echoed. */
+/** No value is echoed back. */
 export function parseSignupSubmission(body: unknown): SignupSubmission {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the request body must be a JSON object');
@@ -195,7 +178,6 @@ export function parseSignupSubmission(body: unknown): SignupSubmission {
 
 export const MAX_DISPLAY_NAME_LENGTH = 200;
 
-/** An optional name: trimmed, 1–200 characters, no control characters. */
 function parseDisplayName(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
@@ -209,7 +191,6 @@ function parseDisplayName(value: unknown): string | undefined {
   return trimmed;
 }
 
-/** The member, when exactly these keys were already stored for them by an earlier sign-up. */
 async function sameSubmissionAccepted(
   tx: StoreOps,
   memberId: string,
@@ -224,7 +205,6 @@ async function sameSubmissionAccepted(
 export interface SignupOutcome {
   member: Member;
   account: Pick<Account, 'name'>;
-  /** True when this exact submission had already been accepted (nothing was written now). */
   repeated: boolean;
 }
 
@@ -253,9 +233,7 @@ export async function completeSignup(
       throw problem;
     }
     if (problem) throw problem;
-    // Claim the invitation before reading the member: the conditional update is what orders
-    // two submits at once (PostgreSQL waits for the other and re-checks the row), so the
-    // loser sees "used", not the member the winner just made pending.
+    // Claim first: the conditional update orders concurrent submits, so the loser sees "used".
     if (!(await tx.markInvitationUsed(invitation.id, now))) {
       // The same keys sent twice at once are still one sign-up.
       const repeated = await sameSubmissionAccepted(tx, invitation.memberId, submission);

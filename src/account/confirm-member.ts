@@ -1,14 +1,7 @@
 /**
- * Confirming pending members (P10): the account's half. The bridge reads pending members in
- * keyset batches (`listPendingConfirmations`), seals their groups' keys for them, and hands
- * the shares back; `confirmMember` stores them, marks the member active and queues the
- * "account ready" e-mail in one transaction, or changes nothing.
- *
- * Idempotent and safe to race: the member row is written first with a version check, so a
- * second watcher confirming the same member finds it active (or its version moved) and
- * writes nothing — no second e-mail. The member's groups are read after that write (which
- * holds the row), and every group whose key the bridge holds must come with a share;
- * otherwise the groups changed since the batch was read and the bridge retries.
+ * (P10) Safe to race: the version-checked member write comes first, so a second watcher
+ * writes nothing (no second e-mail); groups are read after it and every key the bridge holds
+ * must come with a share, else the bridge retries.
  */
 import { enqueueMail, recordActivity } from './activity.ts';
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
@@ -39,18 +32,13 @@ async function requireTeamMembers(ops: StoreOps): Promise<Group> {
   return group;
 }
 
-/** The groups whose keys confirmation shares: the member's Team Members and managed groups. */
 function sharedGroups(groups: readonly KeyedGroupRef[], teamMembers: KeyedGroupRef): KeyedGroupRef[] {
   const shared = groups.filter(bridgeMayHoldKey);
   if (!shared.some((group) => group.groupId === teamMembers.groupId)) shared.unshift(teamMembers);
   return shared;
 }
 
-/**
- * The groups whose keys confirming `memberId` shares: those `confirmMember` requires, and
- * the other keyed groups whose keys it takes when given; what the console reads to tell an
- * administrator which keys they must (or may) pass on.
- */
+/** For the console: which keys an administrator must (or may) pass on. */
 export async function confirmationGroupsOf(
   ops: StoreOps,
   memberId: string,
@@ -99,13 +87,9 @@ export async function listPendingConfirmations(
   }));
 }
 
-/** Rolls the confirmation back: the member or their groups changed under us. */
 class Changed extends Error {}
 
-/**
- * `by` names the administrator who confirms by hand in the console (their browser sealed the
- * shares); without it the bridge's watcher confirms. The state change is the same either way.
- */
+/** `by`: an administrator confirming by hand; otherwise the bridge's watcher. */
 export async function confirmMember(
   deps: AccountDeps,
   input: ConfirmMemberInput,

@@ -1,10 +1,4 @@
-/**
- * E-mail changes the member must accept (P13). When the IdP asks for a new address, the
- * member gets a link with a secret at the new address; only the SHA-256 of the secret is
- * stored. The link works once, for `EMAIL_CHANGE_TTL_MS`, and only for the address that is
- * still pending: if the IdP asks for yet another address, or takes the change back, older
- * links stop working. A suspended member's address is never changed (P15).
- */
+/** (P13) A link works once and only for the address still pending; suspended members' addresses never change (P15). */
 import { sha256 } from '../crypto/digest.ts';
 import { utf8ToBytes } from '../crypto/encoding.ts';
 import { recordActivity } from './activity.ts';
@@ -15,13 +9,10 @@ import type { Member } from './model.ts';
 import { newSecretToken, SECRET_TOKEN_SHAPE } from './secret-token.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
 
-/** How long an e-mail change link works. */
 export const EMAIL_CHANGE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Where the acceptance page lives on the account server. */
 export const EMAIL_CHANGE_PATH = '/email-change';
 
-/** 32 random bytes in base64url (SECRET_TOKEN_SHAPE): the only shape of secret the page accepts. */
 export const randomSecret = (): string => newSecretToken();
 
 export async function hashSecret(secret: string): Promise<string> {
@@ -29,11 +20,7 @@ export async function hashSecret(secret: string): Promise<string> {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/**
- * Stores a new token for `newEmail` and returns the data of the email_change mail's link.
- * `link` is absent when the account's public address is unknown: the mail then fails with
- * a clear error instead of going out without a way to accept.
- */
+/** No `link` without a public address: the mail then fails clearly instead of going out unusable. */
 export async function issueEmailChangeToken(
   deps: AccountDeps,
   ops: StoreOps,
@@ -119,12 +106,11 @@ async function check(ops: StoreOps, secret: string, now: string): Promise<EmailC
   };
 }
 
-/** What accepting would do; changes nothing (link scanners open links too). */
+/** Changes nothing: link scanners open links too. */
 export function previewEmailChange(deps: AccountDeps, secret: string): Promise<EmailChangeCheck> {
   return check(deps.store, secret, nowIso(deps));
 }
 
-/** Accepts the change: the address is swapped, the token used up, the activity recorded — together or not at all. */
 export function acceptEmailChange(deps: AccountDeps, secret: string): Promise<EmailChangeCheck> {
   return deps.store
     .transaction(async (tx) => {

@@ -1,14 +1,10 @@
-/** Rules shared by the group use cases (P17–P19). */
 import { isBuiltInGroupName } from './built-in-groups.ts';
 import { AccountError } from './errors.ts';
 import type { Group, Vault } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
 import { assertCleanText } from './text-rules.ts';
 
-/**
- * A group provisioning may change: it exists, is not built-in (P19) and is managed (P17).
- * Groups an administrator has not made managed are invisible to SCIM, hence "not found".
- */
+/** (P17, P19) Unmanaged groups are invisible to SCIM, hence "not found". */
 export async function requireChangeableGroup(ops: StoreOps, id: string): Promise<Group> {
   const group = await ops.getGroup(id);
   if (group === undefined) throw new AccountError('group_not_found', `no group with id ${id}`);
@@ -28,11 +24,7 @@ export async function requireChangeableGroup(ops: StoreOps, id: string): Promise
   return group;
 }
 
-/**
- * A name the IdP wants for a group: free, not a built-in, and not an existing custom group
- * that an administrator still has to hand over (P17: otherwise a re-created integration
- * would duplicate the groups it pushed before).
- */
+/** (P17) Refuses unhanded custom groups' names, or a re-created integration would duplicate them. */
 export async function assertGroupNameFree(
   ops: StoreOps,
   displayName: string,
@@ -64,7 +56,6 @@ export function groupUniquenessError(error: unknown, displayName: string): never
   throw error;
 }
 
-/** Writes an administrator's change of `existing`; refused when its name is taken or someone changed it in between. */
 export async function writeGroupChange(ops: StoreOps, existing: Group, next: Group): Promise<void> {
   let written: boolean;
   try {
@@ -80,11 +71,7 @@ export async function writeGroupChange(ops: StoreOps, existing: Group, next: Gro
   }
 }
 
-/**
- * Deleting a group deletes its vault grants. A vault's key is sealed only for the groups
- * that may open it, so deleting the last one would leave the vault unopenable for good:
- * refused, whoever deletes (nothing is ever lost by provisioning, nor by a slip in the console).
- */
+/** Deleting a vault's last granted group would leave it unopenable for good: refused, whoever deletes. */
 export async function assertNoVaultLostWith(ops: StoreOps, group: Group): Promise<void> {
   const orphaned: Vault[] = await ops.listVaultsOnlyGrantedTo(group.id);
   if (orphaned.length > 0) {
@@ -98,7 +85,6 @@ export async function assertNoVaultLostWith(ops: StoreOps, group: Group): Promis
 
 const GROUP_NAME_MAX = 200;
 
-/** A group name an administrator typed: trimmed, 1 to 200 printable characters. */
 export function groupNameOf(text: string): string {
   const name = text.trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
@@ -108,14 +94,13 @@ export function groupNameOf(text: string): string {
   return name;
 }
 
-/** A group named by id or by its name (any case). */
 export async function findGroup(ops: StoreOps, ref: string): Promise<Group | undefined> {
   const text = ref.trim();
   if (text === '' || text.length > 400) return undefined;
   return (await ops.getGroup(text)) ?? (await ops.findGroupByDisplayName(text));
 }
 
-/** A custom group an administrator may rename, delete or hand to provisioning; built-in groups are protected (P19). */
+/** Built-in groups are protected (P19). */
 export async function requireCustomGroup(ops: StoreOps, ref: string, action: string): Promise<Group> {
   const group = await findGroup(ops, ref);
   if (group === undefined)
@@ -131,7 +116,6 @@ export async function requireCustomGroup(ops: StoreOps, ref: string, action: str
   return group;
 }
 
-/** A name an administrator chose: not a built-in group's, not another group's (any case). */
 export async function assertGroupNameAvailable(
   ops: StoreOps,
   displayName: string,

@@ -1,12 +1,4 @@
-/**
- * Invitation links (P9, P12). A link carries 32 random bytes; the account keeps only their
- * SHA-256 digest, so a copy of the database opens no sign-up page. A plain digest suffices
- * because the token is high-entropy: there is nothing to guess.
- *
- * Issuing a link revokes every earlier open link of the member ("the old link dies") and
- * puts the new one into the invitation e-mail in the same transaction. The outbox row holds
- * the link until the sender delivers it and removes it.
- */
+/** (P9, P12) A plain SHA-256 suffices: the token is high-entropy. A new link revokes the old ones. */
 import { enqueueMail } from './activity.ts';
 import { type AccountDeps, signupSettings } from './deps.ts';
 import type { Account, Invitation, Member } from './model.ts';
@@ -15,7 +7,7 @@ import type { StoreOps } from './store.ts';
 
 export const hashInvitationToken = digestSecretToken;
 
-/** A syntactically possible token; anything else is refused before touching the database. */
+/** Refused before touching the database. */
 export function isInvitationTokenShaped(token: string): boolean {
   return SECRET_TOKEN_SHAPE.test(token);
 }
@@ -24,7 +16,6 @@ export function signupLink(accountUrl: string, token: string): string {
   return `${accountUrl.replace(/\/+$/, '')}/signup/${token}`;
 }
 
-/** Where an invitation stands at `now`. */
 export type InvitationStatus = 'open' | 'used' | 'revoked' | 'expired';
 
 export function invitationStatus(invitation: Invitation, now: string): InvitationStatus {
@@ -34,31 +25,25 @@ export function invitationStatus(invitation: Invitation, now: string): Invitatio
   return 'open';
 }
 
-/** The contract of the invitation outbox row's `data`, shared with the mail sender. */
 export interface InvitationMailData {
   memberId: string;
   accountName: string;
   displayName?: string;
-  /** The full sign-up URL with the plain token; the sender removes it after delivery. */
+  /** Plain token; the sender removes it after delivery. */
   link: string;
   expiresAt: string;
   [key: string]: unknown;
 }
 
-/**
- * Issues a new invitation for `member` through the caller's transaction: revokes the open
- * ones, stores the new digest, and queues the e-mail with the link. Returns the link (for
- * the CLI, which may print it when no mail is configured) and the invitation.
- */
+/** Returns the link for the CLI, which may print it when no mail is configured. */
 export async function issueInvitation(
   deps: AccountDeps,
   ops: StoreOps,
   account: Pick<Account, 'name'>,
   member: Pick<Member, 'id' | 'email' | 'displayName'>,
   now: string,
-  /** True for a member created in this transaction: there is nothing to revoke. */
   firstForMember = false,
-  /** False for the owner's setup link, which is printed to the operator instead of mailed. */
+  /** False for the owner's setup link, printed instead. */
   sendMail = true,
 ): Promise<{ invitation: Invitation; link: string }> {
   const settings = signupSettings(deps);
@@ -86,11 +71,7 @@ export async function issueInvitation(
   return { invitation, link };
 }
 
-/**
- * Ends every open invitation of a member, and gives up the invitation mail still queued for
- * them: its link no longer works, and sending it later (SMTP set up after the fact) would
- * only mislead. The rows stay in the outbox as `failed` with the reason, without the link.
- */
+/** Also drops queued invitation mail: sent later (SMTP set up after the fact), its dead link would mislead. */
 export async function revokeInvitations(
   ops: StoreOps,
   memberId: string,

@@ -1,8 +1,3 @@
-/**
- * Rules shared by the member use cases: who provisioning may touch (P16), which addresses
- * the account accepts (P13), how a reactivated member gets their state back, and how an
- * IdP's description of a member becomes the next version of the row.
- */
 import type { MemberInput } from './client.ts';
 import { AccountError } from './errors.ts';
 import type { Account, Member, MemberState } from './model.ts';
@@ -23,7 +18,6 @@ export function assertManageable(member: Member): void {
   }
 }
 
-/** The IdP's names and address for a member are printable text (`text-rules.ts`). */
 export function assertMemberText(input: MemberInput): void {
   assertCleanText('userName', input.userName);
   assertCleanText('the e-mail address', input.email);
@@ -40,7 +34,7 @@ function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 
-/** P13: when the account lists allowed sign-up domains, every address must use one of them. */
+/** (P13) Only listed sign-up domains, when there are any. */
 export function assertDomainAllowed(account: Account, email: string): void {
   if (account.allowedDomains.length === 0) return;
   const domain = domainOf(email);
@@ -52,7 +46,6 @@ export function assertDomainAllowed(account: Account, email: string): void {
   }
 }
 
-/** Another member already uses the address (as their accepted e-mail). */
 export async function assertEmailFree(ops: StoreOps, email: string, ownId: string | null): Promise<void> {
   const holder = await ops.findMemberByEmail(email);
   if (holder !== undefined && holder.id !== ownId) {
@@ -60,10 +53,7 @@ export async function assertEmailFree(ops: StoreOps, email: string, ownId: strin
   }
 }
 
-/**
- * The member an IdP write addresses: 404 for one that does not exist or was deleted through
- * SCIM (P14), 412 when the caller pinned a version and the member has moved on.
- */
+/** 404 also for members deleted through SCIM (P14); 412 on a pinned stale version. */
 export async function requireWritableMember(
   ops: StoreOps,
   id: string,
@@ -90,14 +80,12 @@ export async function requireAccount(ops: StoreOps): Promise<Account> {
   return account;
 }
 
-/** Where a suspended member returns to: as far as they had got before. */
 export function restoredState(member: Pick<Member, 'confirmedAt' | 'signedUpAt'>): MemberState {
   if (member.confirmedAt !== null) return 'active';
   if (member.signedUpAt !== null) return 'pending';
   return 'invited';
 }
 
-/** Two IdP identities that cannot be the same person: both known and different. */
 export function differentIdentities(a: string | null, b: string | null): boolean {
   return a !== null && b !== null && a !== b;
 }
@@ -116,7 +104,7 @@ export function isRecreation(existing: Member, input: MemberInput): boolean {
 }
 
 export interface MemberChangePlan {
-  /** The next row; `version` and `updatedAt` are still the old ones. */
+  /** `version` and `updatedAt` are still the old ones. */
   next: Member;
   changed: boolean;
   /** An address the member must now accept (P13): the caller checks it and mails the member. */
@@ -125,10 +113,7 @@ export interface MemberChangePlan {
   reactivated: boolean;
 }
 
-/**
- * What the IdP's description does to an existing member. Names apply at once; a new address
- * becomes a pending change; a suspended member's address is never touched (P15).
- */
+/** A new address becomes a pending change; a suspended member's address is never touched (P15). */
 export function planMemberChange(existing: Member, input: MemberInput, now: string): MemberChangePlan {
   const next: Member = {
     ...existing,
@@ -182,7 +167,6 @@ export function planMemberChange(existing: Member, input: MemberInput, now: stri
   return { next, changed, emailChangeRequested, suspended, reactivated };
 }
 
-/** Structural equality of JSON values; key order does not matter. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -198,7 +182,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return keys.every((key) => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]));
 }
 
-/** A store uniqueness refusal, said in the account's words; anything else is rethrown. */
 export function memberUniquenessError(error: unknown, input: Pick<MemberInput, 'userName' | 'email'>): never {
   if (error instanceof UniqueViolation) {
     if (error.field === 'email') {

@@ -1,18 +1,7 @@
 /**
- * Member sign-in on the account server, without the password ever reaching it: the page
- * asks for the member's proof parameters, derives the proof in the browser
- * (src/crypto/sign-in-proof.ts) and sends that; the server compares it with the stored
- * scrypt hash and opens a session.
- *
- * Asking for the parameters must not tell whether an address has an account: unknown
- * addresses get decoy parameters that are stable for that address (an HMAC of it under a
- * secret kept in the database), with the deployment's iteration count, like a real member's.
- * A failed sign-in says the same for a wrong password and an unknown address, and spends
- * the same scrypt time.
- *
- * Sessions: the cookie holds 32 random bytes; the database holds their SHA-256 digest, so a
- * copy of the database cannot sign in. Sessions expire; suspension ends them at once
- * because every request re-reads the member.
+ * No account enumeration: unknown addresses get stable decoy parameters (HMAC under a stored
+ * secret), and failures look and take the same. Sessions store only a digest, so a database
+ * copy cannot sign in; every request re-reads the member, so suspension ends them at once.
  */
 import { createHmac } from 'node:crypto';
 import { isProofShaped, PROOF_SALT_BYTES, type SignInProofParameters } from '../crypto/sign-in-proof.ts';
@@ -41,7 +30,6 @@ export function parseEmail(value: unknown): string {
   return value.trim();
 }
 
-/** Members who may sign in: they have signed up and are not suspended. */
 export function maySignIn(member: Member | undefined): member is Member {
   return (
     member !== undefined && !member.scimDeleted && (member.state === 'pending' || member.state === 'active')
@@ -76,16 +64,12 @@ export async function signInParameters(deps: AccountDeps, email: string): Promis
 
 export interface SignedIn {
   member: Member;
-  /** The cookie value: shown to the browser once, stored nowhere. */
+  /** Shown to the browser once, stored nowhere. */
   sessionToken: string;
   session: MemberSession;
 }
 
-/**
- * The member whose proof this is, or `sign_in_failed` (the same answer and the same scrypt
- * time for an unknown address, a wrong password and a member who may not sign in). Shared
- * by the member sign-in below and the console's (console/admin-sign-in.ts).
- */
+/** Same answer and scrypt time for every failure, so nothing is learnt about the address. */
 export async function verifySignIn(
   deps: AccountDeps,
   input: { email: string; proof: unknown },
@@ -121,7 +105,6 @@ export async function signIn(deps: AccountDeps, input: { email: string; proof: u
   return { member, sessionToken, session };
 }
 
-/** The member behind a session cookie, or undefined (unknown, expired, or no longer allowed). */
 export async function memberOfSession(
   deps: AccountDeps,
   sessionToken: string,

@@ -1,15 +1,9 @@
-/**
- * Monitoring tokens (P7): a status-only credential for monitors. `sbm_` and 32 random bytes
- * in base64url; the account stores only its SHA-256. It opens the bridge's `/health` and
- * `/metrics` and the account server's `/metrics`, and nothing else: SCIM, the status page
- * and the log download refuse it (they check the IdP bearer token, whose prefix is `sbt_`).
- */
+/** (P7) Status-only: SCIM and the log download check the IdP token (`sbt_`) and refuse these. */
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { ActivityEntry, MonitoringToken } from './model.ts';
 import { digestSecretToken, newSecretToken } from './secret-token.ts';
 
-/** Monitoring tokens are an administrator's act (CLI or console), not provisioning's. */
 function adminActivity(
   deps: AccountDeps,
   at: string,
@@ -23,28 +17,19 @@ function adminActivity(
 export const MONITORING_TOKEN_PREFIX = 'sbm_';
 const TOKEN_SHAPE = /^sbm_[A-Za-z0-9_-]{43}$/;
 
-/**
- * How long a check remembers a token that passed. A revoked token keeps working at most this
- * long on a bridge (and on the account server's `/metrics`) that accepted it just before.
- */
+/** A revoked token keeps working at most this long where it just passed. */
 export const MONITORING_TOKEN_CACHE_MS = 30_000;
 
 export interface MonitoringCheckOptions {
-  /**
-   * Accept only tokens known without a lookup: configured tokens and ones that passed within
-   * the cache time. Set for an address past the failed-token limit, so that guesses from it
-   * cost no query (and, on a separate bridge, no account API call), while the health
-   * monitor's own token still gets through.
-   */
+  /** For addresses past the failure limit: guesses cost no query, the monitor's own token still passes. */
   localOnly?: boolean;
 }
 
-/** What the bridge needs: is this a monitoring token the account issued? */
 export interface MonitoringTokenCheck {
   isMonitoringToken(token: string, options?: MonitoringCheckOptions): Promise<boolean>;
 }
 
-/** `sbm_` and 43 base64url characters; anything else is refused before it is hashed or sent. */
+/** Refused before it is hashed or sent. */
 export function hasMonitoringTokenShape(token: string): boolean {
   return TOKEN_SHAPE.test(token);
 }
@@ -55,7 +40,7 @@ export function generateMonitoringToken(): string {
   return newSecretToken(MONITORING_TOKEN_PREFIX);
 }
 
-/** Makes a token, stores its hash, and returns the token: the only time anyone sees it. */
+/** The only time anyone sees the token. */
 export async function createMonitoringToken(
   deps: AccountDeps,
   label: string,
@@ -99,12 +84,7 @@ export async function revokeMonitoringToken(deps: AccountDeps, id: string): Prom
   });
 }
 
-/**
- * Checks monitoring tokens against the store. A token that passed is remembered for
- * `cacheMs` (0: not at all), so a scraper every few seconds costs no query; a revoked token
- * stops working within that time. `extraTokens` are accepted too (the one-process health
- * monitor's own token, which lives only in memory).
- */
+/** Caches passes so a frequent scraper costs no query; `extraTokens` is the in-memory monitor token. */
 export function createStoreMonitoringTokenCheck(
   deps: Pick<AccountDeps, 'store' | 'clock'>,
   options: { cacheMs?: number; extraTokens?: readonly string[] } = {},
@@ -135,11 +115,7 @@ export function createStoreMonitoringTokenCheck(
   };
 }
 
-/**
- * Accepts the given tokens (a separate bridge's SCIMBRIDGE_MONITOR_TOKEN: the one its
- * account server's monitor presents) without asking anyone, and otherwise asks `next` when
- * there is one.
- */
+/** A separate bridge's SCIMBRIDGE_MONITOR_TOKEN, accepted without asking the account. */
 export function createStaticMonitoringTokenCheck(
   tokens: readonly string[],
   next?: MonitoringTokenCheck,

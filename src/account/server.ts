@@ -1,9 +1,3 @@
-/**
- * The account server's HTTP surface: liveness, the member
- * pages (sign-up from an invitation, sign-in; src/account/signup/), and the account API
- * under /api/v1 for bridges that run apart (`api/routes.ts`), and the admin console at `/`
- * (`console/routes.ts`).
- */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AddressLimiter } from '../address-limiter.ts';
@@ -32,40 +26,29 @@ export interface AccountServerOptions {
   logger: Logger;
   bridgeUrl: string;
   trustProxy: boolean | string;
-  /** The account API for separate bridges; left out, the server has no /api/v1. */
   api?: Omit<AccountApiOptions, 'logger'>;
-  /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
-  /**
-   * Largest body of a signed-in account API request, in bytes (a batch of membership changes
-   * from a bridge can be large). Everything else, which anyone may send, is held to a few KiB.
-   */
+  /** Signed-in API requests only (batches can be large); everything anyone may send stays a few KiB. */
   bodyLimit?: number;
   /** `/metrics`, open to monitoring tokens (P7). */
   metrics?: { metrics: AccountMetrics; monitoring: MonitoringTokenCheck };
-  /** The use cases' dependencies; when given, clock, ids and signup below are ignored. */
+  /** When given, clock, ids and signup below are ignored. */
   deps?: AccountDeps;
   clock?: Clock;
   ids?: IdGenerator;
-  /** Invitation links, password iterations and member sessions; defaults when left out. */
   signup?: SignupSettings;
   /** One process: where the bridge beside this server reads its session file (the console writes new ones there). */
   localSessionPath?: string | undefined;
   /** Bridges the health monitor checks, and (one process) the local watcher, for the console's overview. */
   monitoredBridges?: readonly string[];
   localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
-  /** How long console sessions last; DEFAULT_CONSOLE_SESSIONS when left out. */
   consoleSessions?: ConsoleSessionSettings;
 }
 
-/** The largest body anyone may send without signing in; sign-up, the largest, is about 400 bytes. */
+/** Sign-up, the largest unauthenticated body, is about 400 bytes. */
 export const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
 
-/**
- * Posts to the member pages (sign-up, sign-in, sign-out, e-mail change) an address may make
- * per minute. A sign-in takes two; failed sign-ins are also counted per e-mail address
- * (`SignInLimiter`). Everyone behind one NAT address shares this.
- */
+/** Shared by everyone behind one NAT address; failed sign-ins are also limited per e-mail. */
 const MEMBER_POSTS_PER_MINUTE = 60;
 const MEMBER_POST_ROUTES = new Set([
   '/signup/:token',
@@ -87,10 +70,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
     ...(options.tls ? { https: options.tls } : {}),
   }) as unknown as FastifyInstance;
-  // Every JSON body, the member pages' and the account API's, read strictly (json-body.ts).
   acceptStrictJson(app, { contentTypes: ['application/json'], maxDepth: API_MAX_JSON_DEPTH });
-  // Bodies are read only after the session check there (the API's onRequest hook); the two
-  // sign-in steps set their own small limit.
+  // Safe: API bodies are read only after the session check (onRequest hook).
   const apiBodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(API_PREFIX) && route.bodyLimit === undefined) route.bodyLimit = apiBodyLimit;
@@ -103,7 +84,6 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     ids: options.ids ?? randomIds,
     ...(options.signup ? { signup: options.signup } : {}),
   };
-  // Member pages (and later the vaults page) use `auth.requireMember` as a preHandler.
   const auth: MemberAuth = createMemberAuth(deps);
 
   // One line per request (P8). Sign-up URLs carry the invitation token: logged redacted.
@@ -141,8 +121,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
 
   app.get('/ping', async (_request, reply) => reply.header('cache-control', 'no-store').send('pong'));
 
-  // Anyone may post to these before any sign-in: every attempt counts, refused or not, and
-  // a blocked one is answered before its body is read.
+  // Every attempt counts; a blocked one is answered before its body is read.
   const memberAttempts = new AddressLimiter({
     clock: deps.clock,
     maxAttempts: MEMBER_POSTS_PER_MINUTE,
@@ -171,7 +150,6 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const assets = await memberAssets();
   await registerEmailChangePages(app, deps);
   await registerMemberRoutes(app, { deps, auth, limiter: new SignInLimiter(deps.clock), assets });
-  // The admin console: `/` and its pages (console/routes.ts); its own sign-in limiter.
   await registerConsoleRoutes(app, {
     deps,
     assets,

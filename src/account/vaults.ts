@@ -1,11 +1,4 @@
-/**
- * Vaults and grants (DESIGN.md, "the key chain"): a vault's key is 32 random bytes sealed to
- * the public key of each group that may open it. Creating a vault needs only the groups'
- * public keys, so it runs where the account's database is (the CLI now, the console later);
- * the key exists in clear only in the creating process, and only until it is sealed.
- * Granting an existing vault to another group needs its key, that is, someone who can open
- * it: the caller passes the opened key.
- */
+/** A vault key exists in clear only until sealed to each group's public key; granting needs someone who can open it. */
 
 import type { Bytes } from '../crypto/encoding.ts';
 import { createVaultKey, sealVaultKey } from '../crypto/key-chain.ts';
@@ -42,16 +35,11 @@ export async function findVault(ops: StoreOps, nameOrId: string): Promise<Vault>
   return vault;
 }
 
-/** A group and the vault key sealed to its public key. */
 interface SealedGrant {
   group: Group;
   sealedVaultKey: string;
 }
 
-/**
- * Writes a new vault and its grants and records its creation: the end that `createVault`
- * (key sealed here) and `createSealedVault` (keys sealed in the browser) share.
- */
 async function insertGrantedVault(
   deps: AccountDeps,
   tx: StoreOps,
@@ -113,7 +101,6 @@ export async function createVault(
   }
 }
 
-/** A group that may receive a vault: it has a key pair (what the browser seals the vault key to). */
 export async function vaultRecipients(
   ops: StoreOps,
 ): Promise<Array<{ id: string; displayName: string; publicKey: string }>> {
@@ -132,13 +119,7 @@ export async function vaultRecipients(
   });
 }
 
-/**
- * The console's way to create a vault (issue 11): the administrator's browser made the vault
- * key and sealed it to each chosen group's public key, for the vault id the server handed
- * out; the server stores the sealed values and never sees the key. It checks what it can:
- * the name, that the id is new, that every group exists and has a key, that each value has
- * the shape of a seal. (Whether a seal opens, only a member of the group can tell.)
- */
+/** Sealed in the browser: the server never sees the key and cannot tell whether a seal opens. */
 export async function createSealedVault(
   deps: AccountDeps,
   input: { id: string; name: string; grants: ReadonlyArray<{ groupId: string; sealedVaultKey: string }> },
@@ -196,7 +177,6 @@ export async function grantVault(
   });
 }
 
-/** Every vault with the names of the groups it is granted to, in creation order. */
 export async function listVaultsWithGroups(
   ops: StoreOps,
 ): Promise<Array<{ vault: Vault; groups: string[] }>> {
@@ -216,7 +196,6 @@ export async function listVaultsWithGroups(
   }
 }
 
-/** What a member needs to open their vaults: all sealed. Undefined when they have no key pair. */
 export async function readMemberKeyRing(ops: StoreOps, memberId: string): Promise<MemberKeyRing | undefined> {
   const keys = await ops.getMemberKeys(memberId);
   if (keys === undefined) return undefined;

@@ -1,23 +1,7 @@
 /**
- * The account API channel: one WebSocket (RFC 6455) per bridge API session, opened with
- * `GET /api/v1/channel` and the session token, over which the bridge sends the same call
- * batches as `POST /api/v1/batch`. Each message is
- *
- *   bridge → account   {"id": 7, "calls": [{"method": "POST", "path": "/members/…/active", "body": {…}}]}
- *   account → bridge   {"id": 7, "status": 200, "body": {"results": [{"status": 200, "body": {…}}]}}
- *
- * and the answer's `status` and `body` are exactly what `POST /batch` would have answered.
- *
- * Why it exists: on a quiet bridge every HTTP exchange wakes two processes and runs both
- * HTTP stacks (request objects, header parsing, routing, hooks, reply), which costs more CPU
- * than most calls themselves; a frame on an open connection costs a fraction of that
- * (docs/benchmarks.md, "Split mode"). Everything an HTTP request passes still applies: the
- * opening request goes through the API's firewall and session check, and every message is
- * checked again (firewall rule changes, regenerated credentials and provisioning turned off
- * (P2, P3, P4) refuse the next message at once, with the error an HTTP request would get).
- * When its session expires or the server shuts down, the channel answers the messages under
- * way and then closes; messages that arrive meanwhile, and messages past the limit of those
- * under way, are answered without being run, so the bridge can safely send them again.
+ * `POST /batch` over one WebSocket (RFC 6455) per API session: a frame costs a fraction of an
+ * HTTP exchange (docs/benchmarks.md). Every message is checked again (P2, P3, P4); messages
+ * refused while closing or over the limit are answered unrun, so the bridge can resend them.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -40,20 +24,14 @@ export interface ChannelRefusal {
 export interface ChannelHandlers {
   /** Checks the message's sender as the API checks each request; throws what the request would get. */
   admit(): Promise<void>;
-  /** Runs a batch as `POST /batch` does; answers `{status, json}` with the encoded body. */
   run(calls: unknown): Promise<{ status: number; json: string }>;
-  /** The answer for an error from `admit` or `run`. */
   refusal(error: unknown): ChannelRefusal;
-  /** When the API session behind the channel ends (ms since the epoch). */
   expiresAtMs: number;
-  /** Called after each message, for the request log and metrics. */
   answered(status: number, calls: number, seconds: number): void;
 }
 
 export interface ChannelRegistry {
-  /** Serves one opened channel until it closes. */
   serve(socket: WebSocket, handlers: ChannelHandlers, log: FastifyBaseLogger): void;
-  /** Stops taking messages, lets the ones under way finish (at most `graceMs`), closes every channel. */
   drain(graceMs: number): Promise<void>;
 }
 
@@ -65,7 +43,6 @@ interface Open {
   idle?: () => void;
 }
 
-/** Closes `channel` with `code` once its messages under way are answered. */
 function closeWhenIdle(channel: Open, code: number, reason: string, done: () => void = () => {}): void {
   const close = () => {
     channel.socket.close(code, reason);
@@ -89,8 +66,6 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
       const channel: Open = { socket, inFlight: 0 };
       open.add(channel);
       const stopPinging = watchChannelLiveness(socket, PING_INTERVAL_MS);
-      // The session ends: like shutdown, the messages under way are answered first, and the
-      // ones that arrive meanwhile are refused unrun, so the bridge signs in and sends them again.
       const expiry = setTimeout(
         () => {
           channel.ending = SESSION_ENDED;
@@ -169,11 +144,7 @@ export function createChannelRegistry(now: () => number = Date.now): ChannelRegi
   };
 }
 
-/**
- * Answers to messages that are not run: while the server shuts down, past the limit of
- * messages under way, and after the session ended. The bridge may send them again (elsewhere,
- * later, or after signing in), as after the same answer to an HTTP request.
- */
+// Answers to messages not run; the bridge may safely send them again.
 const SHUTTING_DOWN: ChannelRefusal = {
   status: 503,
   body: { code: 'internal_error', message: 'the account server is shutting down; the call was not run' },

@@ -1,9 +1,4 @@
-/**
- * What each account API endpoint does, by its name in the route table: the body arrives
- * checked against the table's schema, and the handler calls the same `AccountClient` that
- * the one-process bridge uses. `routes.ts` serves these as routes, `/batch` calls and
- * channel messages alike (`findOperation`).
- */
+/** Shared by routes, `/batch` calls and channel messages; handlers use the one-process `AccountClient`. */
 import type { Logger } from 'pino';
 import Type from 'typebox';
 import { type AccountClient, type MemberView, membersAddedBy } from '../client.ts';
@@ -17,10 +12,6 @@ import { ApiRequestError, checkerOf, groupListQueryOf, memberListQueryOf } from 
 
 export type Query = Record<string, string | undefined>;
 
-/**
- * An operation's answer: a body for fastify to encode, or (`json`) the body already encoded,
- * which the route and `/batch` send as it is.
- */
 export type OperationResult =
   | { status: number; body?: unknown; json?: undefined }
   | { status: number; json: string; body?: undefined };
@@ -31,7 +22,6 @@ type Handler<K extends EndpointName> = (input: {
   body: BodyOf<K>;
 }) => Promise<OperationResult>;
 
-/** The endpoints served as operations: all but sign-in, `/batch` and the channel, which `routes.ts` serves itself. */
 export type OperationName = Exclude<EndpointName, 'signInChallenge' | 'signIn' | 'batch' | 'openChannel'>;
 
 export interface Operation {
@@ -40,7 +30,6 @@ export interface Operation {
   path: string;
   pattern: RegExp;
   names: string[];
-  /** Throws `ApiRequestError` when the body does not fit the table's schema. */
   checkBody(body: unknown): void;
   handle(input: { params: Record<string, string>; query: Query; body: unknown }): Promise<OperationResult>;
 }
@@ -49,10 +38,7 @@ export interface Operation {
 const idOf = (params: Record<string, string>) => params.id as string;
 
 export function createOperations(deps: AccountDeps, client: AccountClient, logger: Logger): Operation[] {
-  /**
-   * `?include=groups` adds each returned member's groups, which the bridge needs for
-   * almost every member it renders: one round trip instead of two (`groupsOfMembers`).
-   */
+  /** `?include=groups` saves the bridge a round trip for almost every member. */
   const withGroups = async (query: Query, member: MemberView) => {
     const view = memberViewOf(member);
     if (query.include !== 'groups') return view;
@@ -69,10 +55,7 @@ export function createOperations(deps: AccountDeps, client: AccountClient, logge
       status: 201,
       body: await withGroups(query, await client.createMember(body.input)),
     }),
-    // Straight to the use case, not through `client`: the page is written with each
-    // member's profile as the stored JSON text (member-json.ts), which the client's parsed
-    // `MemberView`s cannot give. A bridge's sweep reads every member, and parsing each
-    // profile only to encode it again was one of the largest costs of a page.
+    // Bypasses `client` to splice stored profile text: re-parsing was a top cost of a page.
     listMembers: async ({ body, query }) => {
       const page = await listMembersAsStored(deps, memberListQueryOf(body.query));
       if (query.include !== 'groups' || page.items.length === 0) {
@@ -118,11 +101,7 @@ export function createOperations(deps: AccountDeps, client: AccountClient, logge
       status: 200,
       body: await client.updateGroup(idOf(params), body.input, body.expectedVersion ?? undefined),
     }),
-    /**
-     * `?include=missingKeyShares` adds, for the members the change added, the key shares
-     * the group still lacks (`findMissingKeyShares`): the bridge shares the group's key with
-     * new members right after every membership change, and this saves that round trip.
-     */
+    /** `?include=missingKeyShares` saves the round trip the bridge makes after every change. */
     changeGroupMembers: async ({ params, query, body }) => {
       const { change, attributes } = body;
       const group = await client.changeGroupMembers(
@@ -135,8 +114,7 @@ export function createOperations(deps: AccountDeps, client: AccountClient, logge
       if (query.include !== 'missingKeyShares' || added.length > KEY_CHAIN_CALL_BATCH) {
         return { status: 200, body: group };
       }
-      // The change is made: a failure here must not turn its answer into an error. Without
-      // the list the bridge asks for it itself.
+      // The change is made: a failure here must not turn its answer into an error.
       const missingKeyShares =
         added.length === 0
           ? []

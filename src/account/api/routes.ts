@@ -1,12 +1,6 @@
 /**
- * The account API under /api/v1: everything a separate bridge needs (one endpoint per
- * `AccountClient` method, plus sign-in) and nothing more. The routes, their body schemas and
- * docs/api/openapi.json all come from the route table (`route-table.ts`).
- *
- * Every request first passes the firewall (P4), then — except the two sign-in steps — the
- * API session check, which also refuses a session whose credentials were regenerated (P2)
- * or whose provisioning is off (P3). Handlers call the same `AccountClient` that the
- * one-process bridge uses, so both transports share one implementation of every rule.
+ * Firewall (P4), then the session check (P2, P3) on all but sign-in. Handlers call the same
+ * `AccountClient` as the one-process bridge, so both transports share every rule.
  */
 import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
@@ -28,13 +22,10 @@ import { ApiRequestError, checkBody, validatorCompiler } from './validation.ts';
 
 export interface AccountApiOptions {
   deps: AccountDeps;
-  /** The in-process client over the same deps: the API is its HTTP face. */
   client: AccountClient;
   firewall: FirewallGate;
   logger: Logger;
-  /** Counts channel messages (`/metrics`), as the server counts requests. */
   metrics?: Pick<AccountMetrics, 'recordRequest'>;
-  /** Largest channel message, in bytes (requests: the route's `bodyLimit`, set by the server). */
   bodyLimit?: number;
 }
 
@@ -45,25 +36,15 @@ declare module 'fastify' {
 }
 
 const CHANNEL_ROUTE = `${API_PREFIX}/channel`;
-/** How long shutdown waits for channel messages under way. */
 const CHANNEL_DRAIN_MS = 10_000;
-/** The routes open without an API session: the two sign-in steps. */
 const SIGN_IN_ROUTES = new Set(
   Object.values(API_ROUTES)
     .filter((endpoint) => endpoint.auth === 'sign-in')
     .map((endpoint) => `${API_PREFIX}${endpoint.path}`),
 );
 
-/**
- * Sign-in requests (challenges and answers together) an address may make per minute. Every
- * attempt counts, refused or not, and a blocked one is answered before its body is read: a
- * challenge is a stored row and an answer a signature check, both open to anyone past the
- * firewall. A bridge makes two per sign-in (every quarter of an hour) and a successful
- * sign-in clears its address's count; a neighbour behind the same address who floods these
- * delays the bridge's next sign-in by at most a minute.
- */
+/** Every attempt counts and blocked ones are refused before the body is read: both steps cost work for anyone past the firewall. */
 const SIGN_IN_ATTEMPTS_PER_MINUTE = 30;
-/** A sign-in step's body is a few ids and a signature. */
 const SIGN_IN_BODY_LIMIT = 2 * 1024;
 
 export async function registerAccountApi(app: FastifyInstance, options: AccountApiOptions): Promise<void> {
@@ -71,7 +52,6 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
   const channels = createChannelRegistry(() => deps.clock.now().getTime());
   await app.register(websocket, {
     options: { maxPayload: options.bodyLimit ?? 1024 * 1024, perMessageDeflate: false },
-    // Messages under way are finished before the server stops, as requests are.
     preClose: async () => {
       await channels.drain(CHANNEL_DRAIN_MS);
     },
@@ -110,7 +90,6 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         }),
       );
 
-      // Bodies are checked against the route table's schemas before any handler runs.
       api.setValidatorCompiler(validatorCompiler);
 
       api.post(
@@ -151,12 +130,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         });
       }
 
-      /**
-       * Several calls in one exchange: the bridge sends the calls that its concurrent SCIM
-       * requests make while an exchange is under way together, which saves a round trip (and
-       * its system calls on both sides) per call. Each call runs exactly as its own request
-       * would, concurrently with the others; each gets its own answer or error.
-       */
+      /** Saves a round trip per call; each call runs exactly as its own request would. */
       const runBatch = async (calls: unknown, log: FastifyBaseLogger): Promise<string> => {
         if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH) {
           throw new ApiRequestError(`"calls" must be a list of 1 to ${MAX_BATCH} calls`);
@@ -178,8 +152,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
             }
           }),
         );
-        // A pre-encoded answer goes into the batch answer as it is: the same JSON as
-        // `{ results }` with that answer's body parsed.
+        // Pre-encoded answers are spliced in, not re-parsed.
         const parts = results.map((result) =>
           result.json === undefined
             ? JSON.stringify(result)
@@ -192,8 +165,7 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
         reply.header('content-type', JSON_TYPE).send(await runBatch(batchCalls(request.body), request.log)),
       );
 
-      // The same batches over one open connection (channel.ts). The opening request has
-      // passed the firewall and the session check above; each message passes them again.
+      // Each channel message passes the firewall and session check again.
       api.route({
         method: API_ROUTES.openChannel.method,
         url: API_ROUTES.openChannel.path,
@@ -247,7 +219,6 @@ export async function registerAccountApi(app: FastifyInstance, options: AccountA
   );
 }
 
-/** The calls of a `/batch` body: each is checked as its own request would be, in `runBatch`. */
 function batchCalls(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiRequestError('the request body must be a JSON object');

@@ -1,17 +1,4 @@
-/**
- * How a bridge signs in to the account API (DESIGN.md, "the token is the key"):
- *
- *  1. `POST /api/v1/sign-in/challenge {keyId}`: the account stores a random nonce bound to
- *     that key id, valid for one minute.
- *  2. The bridge signs `signInMessage(challenge)` with the Ed25519 key from its session file.
- *  3. `POST /api/v1/sign-in {challengeId, keyId, signature}`: the account takes the
- *     challenge (once only), checks it is the integration's current key and provisioning is
- *     on, verifies the signature against `signingPublicKey`, and returns a session token.
- *     Only the token's SHA-256 is stored.
- *
- * A session is accepted while it has not expired, its key id is still the integration's,
- * and provisioning is on; regenerating or deactivating also deletes every session row (P2).
- */
+/** Challenge–response with the session file's Ed25519 key (DESIGN.md, "the token is the key"); sessions die with their key id (P2). */
 import { base64UrlToBytes, bytesToBase64Url, EncodingError, utf8ToBytes } from '../../crypto/encoding.ts';
 import { importPublicKey, verifySignature } from '../../crypto/keys.ts';
 import { randomBytes } from '../../crypto/random.ts';
@@ -38,7 +25,6 @@ export class ApiAuthError extends Error {
   }
 }
 
-/** Refused before any work: too many sign-in requests from one address (see `routes.ts`). */
 export class ApiRateLimitError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(
@@ -52,8 +38,7 @@ const KEY_ID = /^[\w-]{1,100}$/;
 
 export async function issueChallenge(deps: AccountDeps, keyId: string): Promise<ChallengeResponse> {
   if (!KEY_ID.test(keyId)) throw new ApiAuthError('sign_in_failed', '"keyId" is not a key id');
-  // Only the integration's current key gets a challenge (a stored row): a revoked or made-up
-  // key id is refused here, as its sign-in would be, and costs the database nothing.
+  // A revoked or made-up key id gets no stored row.
   assertProvisioningAllowed(await deps.store.getIntegration(), keyId);
   const now = deps.clock.now();
   const challenge = {
@@ -63,8 +48,7 @@ export async function issueChallenge(deps: AccountDeps, keyId: string): Promise<
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + CHALLENGE_TTL_SECONDS * 1000).toISOString(),
   };
-  // Unanswered challenges must not pile up (anyone who passes the firewall may ask for one):
-  // each request first drops the expired ones, an indexed delete.
+  // Anyone past the firewall may ask, so expired challenges must not pile up.
   await deps.store.purgeExpiredApiAuth(challenge.createdAt);
   await deps.store.insertApiChallenge(challenge);
   return {
@@ -124,7 +108,6 @@ export async function signIn(
     expiresAt,
   };
   await deps.store.insertApiSession(session);
-  // Keep the tables small: sign-ins are rare (one per bridge per session lifetime).
   await deps.store.purgeExpiredApiAuth(now.toISOString());
   return { sessionToken: token, expiresAt, expiresInSeconds: API_SESSION_TTL_SECONDS };
 }
@@ -132,15 +115,10 @@ export async function signIn(
 const SESSION_CACHE_MS = 1000;
 
 export interface ApiSessionCheck {
-  /** The session behind an `Authorization: Bearer sbs_…` header; throws otherwise. */
   authenticate(authorization: string | undefined): Promise<ApiSession>;
 }
 
-/**
- * Checks API session tokens. A session row is cached for a second (like the integration),
- * so a steady stream of requests costs one hash and two map lookups each; a session that a
- * regeneration deleted in another process is still refused at once by the key-id check.
- */
+/** Rows are cached a second; a session deleted elsewhere is still refused at once by the key-id check. */
 export function createApiSessionCheck(
   deps: AccountDeps,
   gate: Pick<ProvisioningGate, 'check'>,

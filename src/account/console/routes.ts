@@ -1,17 +1,7 @@
 /**
- * The admin console's HTTP surface (issue 11): sign-in and sign-out for owners and
- * administrators, and the console's pages. Thin: each route reads the request, calls use
- * cases and renders a page; refusals are rendered in one place (the error handler below).
- *
- * Safety rules for every route here:
- * - The console session lives in its own cookie: HttpOnly, SameSite=Strict, Secure behind
- *   HTTPS; it ends after 30 idle minutes or 12 hours (admin-sign-in.ts).
- * - Every form that changes something carries the session's CSRF token (checked in a
- *   preHandler, before the route runs); the sign-in takes JSON only and same-origin.
- * - The pages carry the account server's CSP (frame-ancestors 'none') and security headers.
- * - Failed sign-ins back off (sign-in-backoff.ts: from the third failure in a row the next
- *   attempt waits 1, 2, 4 … s) and are counted per address and per client; past the limit
- *   every attempt is refused until the window ends (the lockout), before any proof is checked.
+ * Safety rules for every route: own HttpOnly SameSite=Strict cookie; a CSRF token on every
+ * changing form (checked in a preHandler); sign-in is JSON-only and same-origin; failed
+ * sign-ins back off and lock out before any proof is checked.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -52,15 +42,10 @@ export interface ConsoleRoutesOptions {
   assets: MemberAssets;
   limiter: SignInLimiter;
   sessions: ConsoleSessionSettings;
-  /** The bridge's public address, shown as the SCIM base URL. */
   bridgeUrl: string;
-  /** One process: where the bridge beside this server reads its session file. */
   localSessionPath?: string | undefined;
-  /** Bridges the health monitor checks (P7), for the overview. */
   monitoredBridges?: readonly string[];
-  /** One process: the watcher of the bridge beside this server. */
   localWatcher?: (() => LocalWatcherStatus | undefined) | undefined;
-  /** The account API firewall's last refusal in this process (P4). */
   lastFirewallBlock?: (() => FirewallBlock | undefined) | undefined;
 }
 
@@ -135,7 +120,6 @@ export async function registerConsoleRoutes(
     };
   }
 
-  /** preHandler of every console page: visitors get the sign-in page, at `/`. */
   async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const admin = await currentAdmin(request);
     if (admin) {
@@ -153,7 +137,6 @@ export async function registerConsoleRoutes(
     );
   }
 
-  /** preHandler of every console form: the session's token must come back with it. */
   async function requireFormToken(request: FastifyRequest): Promise<void> {
     const sent = (request.body as { csrf?: unknown } | null)?.csrf;
     if (!sameToken(sent, request.admin!.csrfToken)) {
@@ -315,27 +298,21 @@ export async function registerConsoleRoutes(
   });
 }
 
-/** What each console page module gets to register its routes (people.ts, provisioning.ts, …). */
 export interface ConsoleContext {
   deps: AccountDeps;
   assets: MemberAssets;
   bridgeUrl: string;
   localSessionPath: string | undefined;
   lastFirewallBlock: () => FirewallBlock | undefined;
-  /** Whether the health monitor runs (it watches `monitoredBridges`). */
   monitoring: boolean;
-  /** The bridges the monitor watches while its switch is on. */
   monitoredBridges: readonly string[];
-  /** preHandler: a signed-in administrator on `request.admin`, or the sign-in page. */
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  /** preHandler of forms (after requireAdmin): the session's CSRF token came back. */
+  /** Run after requireAdmin. */
   requireFormToken: (request: FastifyRequest) => Promise<void>;
   viewOf: (request: FastifyRequest) => Promise<ConsoleView>;
-  /** The signed-in administrator (after requireAdmin), as the activity log names them. */
   actorOf: (request: FastifyRequest) => AdminActor;
 }
 
-/** The console's pages besides the overview, each in its own module. */
 const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => void> = [
   registerPeoplePages,
   registerGroupPages,

@@ -1,16 +1,7 @@
 /**
- * Links in queued mail are sealed (issue 12): an invitation or e-mail-change link is a
- * working credential until it is used, and mail may wait in the outbox for days (forever
- * where no SMTP server is configured). The outbox therefore stores each `link` field
- * encrypted under the outbox key, which is kept outside the database (a file in the data
- * directory, or SCIMBRIDGE_OUTBOX_KEY; see outbox-key-file.ts), so a copy of the database —
- * a backup, a PostgreSQL dump, a world-readable file — opens no sign-up or e-mail-change
- * page. The mail sender and `scimbridge mail show` open the link with the same key.
- *
- * Format of a sealed link: `obx1.<key id>.<nonce>.<ciphertext+tag>` (base64url), AES-256-GCM
- * under a key derived from the outbox key with HKDF-SHA256. The associated data names the
- * outbox message, its template and its recipient: a sealed link moved to another row (say,
- * one addressed to an attacker) does not open.
+ * Queued links are live credentials that may wait for days, so they are sealed under a key
+ * kept outside the database: a database copy opens no page. The AAD binds message, template
+ * and recipient, so a sealed link moved to another row (one addressed to an attacker) does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
@@ -21,7 +12,6 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 export const OUTBOX_KEY_BYTES = 32;
 
-/** What a sealed link is bound to. */
 export interface SealContext {
   messageId: string;
   template: string;
@@ -37,7 +27,6 @@ export class OutboxSealError extends Error {
 }
 
 export interface OutboxSeal {
-  /** Safe to show and log: names the key without revealing it. */
   readonly keyId: string;
   seal(link: string, context: SealContext): string;
   /** Throws `OutboxSealError` when the value does not open with this key for this message. */
@@ -101,10 +90,7 @@ export function createOutboxSeal(key: Uint8Array): OutboxSeal {
 
 type Data = Record<string, unknown>;
 
-/**
- * Outbox data as it is stored: a `link` field becomes `sealedLink`. Without a seal, data
- * with a link is refused: a link must never reach the database in clear.
- */
+/** Without a seal, data with a link is refused: a link must never reach the database in clear. */
 export function sealLinks(seal: OutboxSeal | undefined, context: SealContext, data: Data): Data {
   if (typeof data.link !== 'string') return data;
   if (seal === undefined) {
@@ -121,10 +107,6 @@ export function hasClearLink(data: Data): boolean {
   return typeof data.link === 'string' && !data.link.startsWith('[');
 }
 
-/**
- * Outbox data as the templates read it: the sealed link opened into `link`. Data without a
- * sealed link is returned as it is. Throws `OutboxSealError` (or, without a key, says so).
- */
 export function openLinks(seal: OutboxSeal | undefined, context: SealContext, data: Data): Data {
   const sealed = data[SEALED_LINK_FIELD];
   if (typeof sealed !== 'string') return data;

@@ -1,33 +1,10 @@
 /**
- * The mail sender: a job in the account server that drains the outbox.
- *
- * Durability. Use cases write a message in the same transaction as the change that causes
- * it, so a committed change always has its mail. The sender takes messages with a claim
- * (`Store.claimDueMail`): one atomic UPDATE sets a claim id and a lease end on up to
- * `batchSize` due messages, so two senders over one database (two processes, or two
- * servers on PostgreSQL) never take the same message. After the SMTP server accepts a
- * message, the sender marks it sent at once, which also releases the claim. If the
- * process dies while holding a claim, the messages become due again when the lease runs
- * out, and the next sender sends them.
- *
- * The one unavoidable window: the SMTP server has accepted a message, and the process dies
- * (or loses the database) before the "sent" row is written. The message is then sent again
- * after the lease. Every message carries a Message-ID made from its outbox id, the same on
- * every attempt, so the duplicate is recognisable to a receiver (RFC 5322 §3.6.4) — that is
- * the best SMTP allows, since it has no way to ask "did you already get this?".
- *
- * Leases. A claim lasts `leaseMs` (10 minutes); a message is only handed to SMTP while at
- * least `sendBudgetMs` (3 minutes, more than the transport's connection + greeting +
- * socket timeouts) of the lease is left, so a claim cannot run out in the middle of a send
- * unless the process is frozen (a paused VM, a stopped container). The sender logs it if
- * that ever happens.
- *
- * Retries. A failed attempt is retried with exponential back-off and jitter: the n-th
- * retry waits between half and all of min(base · 2^(n-1), cap), 1 minute base and 2 hours
- * cap by default. After `maxAttempts` (10) attempts, about 3 to 6 hours, the message is
- * `failed` and keeps its last error. A recipient the server refuses for good (5yz on RCPT)
- * fails at once; so does a row whose data cannot make the mail (see templates.ts), or whose
- * sealed link does not open with this server's outbox key (outbox-seal.ts).
+ * Drains the outbox. Claims (one atomic UPDATE with a lease) keep two senders off the same
+ * message; a process that dies mid-claim leaves it due again when the lease runs out.
+ * Unavoidable window: SMTP accepted but "sent" not yet written → resent after the lease, with
+ * the same Message-ID so receivers can spot the duplicate (RFC 5322 §3.6.4).
+ * A message goes to SMTP only while `sendBudgetMs` of the lease is left, so a claim cannot
+ * expire mid-send. Permanent failures (5yz on RCPT, unbuildable row, unopenable seal) fail at once.
  */
 import type { Logger } from 'pino';
 import type { Clock, IdGenerator } from '../../clock.ts';
@@ -54,39 +31,27 @@ export interface MailSenderOptions {
   store: Store;
   transport: MailTransport;
   clock: Clock;
-  /** Claim ids. */
   ids: IdGenerator;
-  /** Uniform in [0, 1): the jitter of the back-off. */
   random: () => number;
   logger: Logger;
-  /** The From header: `address` or `Name <address>`. */
   from: string;
-  /** Opens the sealed links of queued mail (outbox-seal.ts); without it, mail with a link fails. */
+  /** Without it, mail with a link fails. */
   seal?: OutboxSeal | undefined;
   retry?: RetryPolicy;
-  /** Messages claimed at once. */
   batchSize?: number;
-  /**
-   * Messages of a batch handed to the transport at once: about twice its connections, so
-   * that every connection stays busy while the lease check before each send stays true.
-   */
+  /** About twice the transport's connections: all stay busy while the lease check stays true. */
   concurrency?: number;
-  /** How long to wait when the outbox had nothing due. */
   pollMs?: number;
   leaseMs?: number;
   sendBudgetMs?: number;
 }
 
 export interface MailSender {
-  /** Starts draining the outbox in the background until `stop`. */
   start(): void;
-  /** Claims and sends one batch; resolves with how many messages it claimed. */
   runOnce(): Promise<number>;
-  /** Lets the batch in flight finish, then closes the SMTP connections. */
   stop(): Promise<void>;
 }
 
-/** The domain of the From address: Message-IDs are made unique under it. */
 export function fromDomain(from: string): string {
   const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
   const at = address.lastIndexOf('@');
@@ -99,7 +64,7 @@ export function messageIdFor(outboxId: string, from: string): string {
   return `<${outboxId.replace(/[^A-Za-z0-9.-]/g, '')}.outbox@${fromDomain(from)}>`;
 }
 
-/** Equal jitter: between half and all of the exponential delay, so retries of a burst spread out. */
+/** Equal jitter, so retries of a burst spread out. */
 export function retryDelayMs(failedAttempts: number, policy: RetryPolicy, random: () => number): number {
   const exponential = policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1);
   const capped = Math.min(policy.maxDelayMs, exponential);
@@ -117,8 +82,7 @@ export function createMailSender(options: MailSenderOptions): MailSender {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   async function record(message: OutboxMessage, claimId: string, outcome: MailOutcome): Promise<boolean> {
-    // A lost database connection right after SMTP accepted is the duplicate window; a
-    // few quick retries make it narrower.
+    // Quick retries narrow the duplicate window after SMTP accepted.
     for (let attempt = 1; ; attempt++) {
       try {
         return await store.finishMail(message.id, claimId, outcome);
@@ -269,7 +233,6 @@ export function createMailSender(options: MailSenderOptions): MailSender {
       } catch (error) {
         logger.error({ err: error }, 'mail sender could not read the outbox; trying again');
       }
-      // A full batch means more may be due: go on at once.
       if (stopping || claimed === batchSize) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);

@@ -1,11 +1,4 @@
-/**
- * Delivery over SMTP with nodemailer's pooled transport: a few long-lived connections carry
- * many messages, which is what makes thousands of invitations per minute possible.
- *
- * Errors leave this module as `SmtpDeliveryError`, already classified and described in
- * words that are safe to store and log: the SMTP URL's password is cut out of every
- * description, whatever the underlying error says, and the URL itself never appears.
- */
+/** Pooled for bulk throughput; errors leave classified and with the SMTP password cut out, safe to store and log. */
 import nodemailer from 'nodemailer';
 import { parseSmtpUrl } from './smtp-url.ts';
 
@@ -14,18 +7,16 @@ export interface SmtpSettings {
   url: string;
   /** Refuse to send over a connection that did not upgrade with STARTTLS (smtp:// only). */
   requireTls: boolean;
-  /** Open connections in the pool. */
   maxConnections: number;
 }
 
-/** One message as the sender hands it over. */
 export interface OutgoingMail {
   from: string;
   to: string;
   subject: string;
   text: string;
   html: string;
-  /** Without angle brackets' contents changing between attempts: receivers de-duplicate on it. */
+  /** Same on every attempt: receivers de-duplicate on it. */
   messageId: string;
   date: Date;
 }
@@ -46,7 +37,6 @@ export class SmtpDeliveryError extends Error {
   }
 }
 
-/** Longest error description kept in the outbox. */
 const MAX_ERROR_LENGTH = 500;
 
 function redact(text: string, secrets: readonly string[]): string {
@@ -56,7 +46,6 @@ function redact(text: string, secrets: readonly string[]): string {
     // one to three characters would otherwise turn every message into confetti.
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
-  // Any credentials that still look like a URL's userinfo.
   return out.replace(/(smtps?:\/\/)[^@\s/]+@/gi, '$1[redacted]@');
 }
 
@@ -67,7 +56,6 @@ interface NodemailerError extends Error {
   originalCode?: string;
 }
 
-/** Classifies and describes a nodemailer error; exported for the tests. */
 export function toDeliveryError(error: unknown, secrets: readonly string[]): SmtpDeliveryError {
   const failure = (error instanceof Error ? error : new Error(String(error))) as NodemailerError;
   const permanent =
@@ -91,8 +79,7 @@ export function createSmtpTransport(settings: SmtpSettings): MailTransport {
     requireTLS: !parsed.secure && settings.requireTls,
     ...(parsed.user !== undefined ? { auth: { user: parsed.user, pass: parsed.password ?? '' } } : {}),
     maxConnections: settings.maxConnections,
-    // A connection is recycled after this many messages; a high number keeps bulk sends
-    // from paying a new handshake every hundred messages.
+    // High, so bulk sends do not pay a handshake every hundred messages.
     maxMessages: 1000,
     // nodemailer's defaults wait up to ten minutes on a silent server; the sender's claim
     // on a message must outlast every timeout (see sender.ts), so these are bounded.

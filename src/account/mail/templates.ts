@@ -1,17 +1,7 @@
 /**
- * The e-mail the account sends, as plain text and HTML. The data comes from outbox rows that
- * other parts of the code write, and names in it come from the IdP: every value is checked
- * here, HTML goes through the auto-escaping `html` tag, and text loses control characters
- * (a display name must not be able to add a header line or fake a paragraph break).
- *
- * Data contract per template (fields with `?` are optional):
- *   invitation      { memberId, accountName, displayName?, link, expiresAt }
- *   account_ready   { memberId, accountName, displayName?, link }
- *   email_change    { memberId, accountName, currentEmail, newEmail, link, expiresAt }
- *   bridge_offline  { accountName, bridgeUrl, since, detail? }
- *   bridge_online   { accountName, bridgeUrl, since, detail? }
- * A row whose required data is missing or malformed is refused with `MailDataError`; the
- * sender marks it failed rather than sending a mail with a hole where the link should be.
+ * Names come from the IdP: every value is checked, HTML is auto-escaped, and text loses
+ * control characters (a name must not add a header line or fake a paragraph break). Bad rows
+ * throw `MailDataError` rather than send a mail with a hole where the link should be.
  */
 import { html, type SafeHtml } from '../../web/html.ts';
 import type { MailTemplate, OutboxMessage } from '../model.ts';
@@ -21,11 +11,9 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-  /** Every link in the mail, in order of appearance. */
   links: string[];
 }
 
-/** The row's data cannot make this template; the message says which field and why. */
 export class MailDataError extends Error {
   constructor(message: string) {
     super(message);
@@ -41,10 +29,8 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'bridge_online',
 ];
 
-/** What a link field holds once the message has been delivered (the secret is gone). */
 export const REMOVED_LINK = '[removed after delivery]';
 
-/** Longest value a template accepts in one field; longer means the row is broken. */
 const MAX_FIELD_LENGTH = 2000;
 
 type Data = Record<string, unknown>;
@@ -108,13 +94,12 @@ class Reader {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
-/** Removes line breaks and other control characters, and squeezes runs of spaces. */
 function oneLine(value: string): string {
   const single = value.replace(CONTROL_CHARACTERS, ' ');
   return single.replace(/\s+/g, ' ').trim();
 }
 
-/** "2026-12-07 09:26 UTC": unambiguous for readers in every time zone. */
+/** Unambiguous in every time zone. */
 export function formatUtc(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -223,7 +208,6 @@ function htmlOf(paragraph: Paragraph): SafeHtml {
   return html`<p style="margin:0 0 16px">${paragraph.before}<a href="${paragraph.link}" style="color:#1d4ed8;word-break:break-all">${paragraph.link}</a>${paragraph.after}</p>`;
 }
 
-/** Renders an outbox row. Throws `MailDataError` when the row's data cannot make the mail. */
 export function renderMail(
   message: Pick<OutboxMessage, 'template' | 'data'>,
   options: { showRemovedLinks?: boolean } = {},
@@ -253,7 +237,7 @@ ${parts.action ? html`<p style="margin:24px 0"><a href="${parts.action.link}" st
   return { subject, text, html: body.value, links };
 }
 
-/** The row's data with every field named `link` replaced, so the stored row holds no usable secret. */
+/** So the stored row holds no usable secret. */
 export function withoutLinks(data: Data): Data {
   const out: Data = {};
   for (const [key, value] of Object.entries(data)) {

@@ -1,23 +1,7 @@
 /**
- * The account server's health monitor (P7): when turned on, it asks each bridge's `/health`
- * (with a monitoring token) on a schedule, keeps what it learns per bridge in the store,
- * and e-mails the notification recipients when a bridge goes offline and when it is back.
- *
- * No storms when a bridge flaps:
- * - hysteresis: `offline` takes `failuresBeforeOffline` failed checks in a row, `online`
- *   again takes `successesBeforeOnline` good ones;
- * - at most one notice per bridge per `minNoticeIntervalMs`. A notice held back is not
- *   lost: at every check the monitor compares the last notice sent with the current state
- *   and sends the difference once the interval has passed. So recipients' last news always
- *   converges to the truth, and a bridge that goes down and up ten times in an hour costs
- *   at most a few e-mails.
- *
- * "Online" notices are sent only after an "offline" notice: a bridge seen for the first
- * time that is fine is not news.
- *
- * Several account servers on one PostgreSQL: each round first asks the store whether this
- * server leads the monitor (`Store.tryLead`), so one checks and one notice goes out per
- * incident; when the leader dies, another leads from its next round.
+ * (P7) No storms when a bridge flaps: hysteresis, and at most one notice per
+ * `minNoticeIntervalMs` — a held-back notice is sent later, so recipients' news converges.
+ * "Online" only follows "offline". One leader per database (`Store.tryLead`) sends one notice per incident.
  */
 import type { Logger } from 'pino';
 import { enqueueMail } from '../activity.ts';
@@ -29,7 +13,6 @@ export interface HealthMonitorSettings {
   /** The bridges' public addresses; `/health` is appended. */
   bridgeUrls: readonly string[];
   intervalMs: number;
-  /** Per check. */
   timeoutMs: number;
   failuresBeforeOffline: number;
   successesBeforeOnline: number;
@@ -49,7 +32,6 @@ export const MONITOR_DEFAULTS = {
 
 export interface HealthMonitorDeps extends AccountDeps {
   logger: Logger;
-  /** Injected for tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
 
@@ -68,7 +50,6 @@ export class HealthMonitor {
     private readonly settings: HealthMonitorSettings,
   ) {}
 
-  /** Checks now, then every `intervalMs`. */
   start(): void {
     this.stopped = false;
     this.deps.logger.info(
@@ -86,14 +67,13 @@ export class HealthMonitor {
     tick();
   }
 
-  /** Waits for a check in flight, then stops. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
-  /** One round over every bridge. Never throws: a monitor that dies says nothing. */
+  /** Never throws: a monitor that dies says nothing. */
   async checkAll(): Promise<BridgeHealthRecord[]> {
     if (!(await this.lead())) return [];
     if (!(await this.switchedOn())) return [];
@@ -125,7 +105,6 @@ export class HealthMonitor {
     return enabled;
   }
 
-  /** Whether this server leads the monitor this round; logs each change once. */
   private async lead(): Promise<boolean> {
     let leading = false;
     try {
@@ -237,7 +216,6 @@ export class HealthMonitor {
     });
   }
 
-  /** Which notice to send now, if any (see the class comment). */
   private noticeDue(record: BridgeHealthRecord, nowMs: number): 'offline' | 'online' | undefined {
     const wanted =
       record.state === 'offline'
@@ -255,7 +233,7 @@ export class HealthMonitor {
     return wanted;
   }
 
-  /** The configured recipients; when none are set, the account's owners. */
+  /** Falls back to the owners. */
   private async recipients(tx: StoreOps): Promise<string[]> {
     const configured = await tx.listNotificationRecipients();
     if (configured.length > 0) return configured;

@@ -1,13 +1,3 @@
-/**
- * The signed-in member on a request, for every member page and endpoint (the sign-up
- * routes here, the vaults page elsewhere): `requireMember` as a fastify preHandler answers
- * unauthenticated requests (a redirect to /signin for pages, 401 JSON otherwise) and puts
- * the member on `request.member`.
- *
- *   app.get('/member/vaults', { preHandler: auth.requireMember }, async (request) => {
- *     const { member } = request.member!;
- *   });
- */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountDeps } from '../deps.ts';
@@ -21,7 +11,6 @@ export interface SignedInMember {
   session: MemberSession;
   /** The cookie's token; never log it. */
   sessionToken: string;
-  /** What a form must echo to act for this session (sign-out and later forms). */
   csrfToken: string;
 }
 
@@ -31,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-/** Reads one cookie from the Cookie header (RFC 6265 §5.4); undefined when absent. */
+/** RFC 6265 §5.4 */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -42,18 +31,12 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/**
- * The form token of a session: derived from the session token, so nothing more is stored,
- * and unknowable to another site (it cannot read the HttpOnly cookie).
- */
+/** Derived, so nothing more is stored; unknowable to another site, which cannot read the HttpOnly cookie. */
 export function csrfTokenOf(sessionToken: string): string {
   return createHash('sha256').update(`scimbridge csrf v1|${sessionToken}`).digest('base64url');
 }
 
-/**
- * The Set-Cookie value. Secure when this request came over HTTPS, or when the account's
- * public address is HTTPS (a TLS proxy in front whose forwarding headers are not trusted).
- */
+/** Secure also when the public address is HTTPS (a TLS proxy whose forwarding headers are not trusted). */
 export function sessionCookie(
   request: FastifyRequest,
   value: string,
@@ -70,9 +53,7 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 export interface MemberAuth {
-  /** The signed-in member, or undefined; never replies. */
   currentMember(request: FastifyRequest): Promise<SignedInMember | undefined>;
-  /** preHandler: sets `request.member` or answers 401 / redirects to the sign-in page. */
   requireMember(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 

@@ -1,11 +1,6 @@
 /**
- * The member pages: sign-up from an invitation, sign-in, and the signed-in member's page.
- * Server-rendered with the auto-escaping `html` template; the only script is the bundled
- * one (assets.ts), which the Content-Security-Policy allows and nothing else.
- *
- * Key creation needs that script (keys must be made on the member's device), so without
- * JavaScript the forms say so plainly instead of failing silently. Password fields have no
- * `name`: a form submitted without the script can never carry the password to the server.
+ * Keys must be made on the member's device, so without the script the forms say so plainly.
+ * Password fields have no `name`: a scriptless submit can never carry the password to the server.
  */
 
 import type { FastifyReply } from 'fastify';
@@ -15,11 +10,6 @@ import type { InvitationView } from '../complete-signup.ts';
 import type { Member } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 
-/**
- * The one page shell of the account server (member pages, sign-up, e-mail change and the
- * console): the shared stylesheet and script, an optional header (the console's navigation)
- * and the page's main content. `wide` is for pages with tables.
- */
 export function layout(
   assets: MemberAssets,
   title: string,
@@ -38,7 +28,7 @@ ${body}
 </main></body></html>`.value;
 }
 
-/** A member page is never cached: it shows who is signed in. */
+/** Never cached: it shows who is signed in. */
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
   return reply
     .code(status)
@@ -80,10 +70,6 @@ usually within a few minutes, and you will get an e-mail when it is ready.</p>
   );
 }
 
-/**
- * The owner's setup link (owner-setup.ts) opens this: the same key creation as a member's
- * sign-up, plus the owner's name; afterwards the owner signs in to the console.
- */
 function ownerSetupPage(assets: MemberAssets, view: InvitationView, formAction: string): string {
   return layout(
     assets,
@@ -113,7 +99,6 @@ ${NEEDS_SCRIPT}
   );
 }
 
-/** A link that cannot be used, or a sign-up that needs the script; `message` says which and what to do. */
 export function problemPage(
   assets: MemberAssets,
   title: string,
@@ -129,10 +114,6 @@ ${next ? html`<p><a href="${next.href}">${next.label}</a></p>` : ''}`,
   );
 }
 
-/**
- * The sign-in form the browser script drives (members' and the console's alike): the
- * script's notice, the problem and status lines, and the form posting to `action`.
- */
 export function signinForm(action: string): SafeHtml {
   return html`${NEEDS_SCRIPT}
 <p id="problem" class="problem" role="alert" hidden></p>

@@ -1,17 +1,7 @@
 /**
- * The member-facing routes of the account server: sign-up from an invitation link, sign-in,
- * sign-out, the signed-in member's page and their sealed key material.
- *
- * Safety rules that hold for every route here:
- * - The password never reaches the server: pages post keys and proofs made by the script,
- *   and password fields have no form name.
- * - CSRF: state-changing requests must be same-origin (Sec-Fetch-Site / Origin), JSON
- *   endpoints accept only application/json (a cross-site form cannot send it without a
- *   preflight, which this server never grants), and the sign-out form carries a token
- *   derived from the session.
- * - Content-Security-Policy allows only the bundled script and style of this origin;
- *   Referrer-Policy is no-referrer because sign-up URLs carry the invitation token.
- * - Errors are rendered in one place (`renderError`); no token or secret is echoed or logged.
+ * Safety rules for every route: the password never reaches the server (password fields have
+ * no form name); CSRF: same-origin checks, JSON-only endpoints (a cross-site form would need a
+ * preflight, never granted) and a sign-out token; no-referrer because sign-up URLs carry the token.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyTextError } from '../../json-body.ts';
@@ -32,7 +22,6 @@ export interface MemberRoutesOptions {
   assets: MemberAssets;
 }
 
-/** Every page of the account server (member pages and the console) is sent with these. */
 export const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
@@ -43,14 +32,13 @@ export const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-/** Large enough for any honest submission (a sign-up is about 400 bytes). */
+/** A sign-up is about 400 bytes. */
 const SIGNUP_BODY_LIMIT = 8 * 1024;
 const SIGNIN_BODY_LIMIT = 2 * 1024;
 
 const NEEDS_SCRIPT_MESSAGE =
   'This page needs its script to create your keys (and to sign you in) on your own device, so that your password never leaves it. Turn on JavaScript for this site, go back and try again.';
 
-/** Thrown for a request that is not same-origin. */
 export class CrossSiteError extends Error {}
 
 export function isJson(request: FastifyRequest): boolean {
@@ -70,13 +58,7 @@ function wantsPage(request: FastifyRequest): boolean {
   return accept === '' || accept.includes('text/html') || !accept.includes('application/json');
 }
 
-/**
- * Same-origin check for requests that change something (CSRF). Browsers send
- * Sec-Fetch-Site on every request; Origin is checked when it names an origin. Under
- * `Referrer-Policy: no-referrer` browsers send `Origin: null` even for same-origin posts,
- * so "null" alone is no evidence either way; the other defences (JSON only, the sign-out
- * form token) still apply.
- */
+/** Under no-referrer, browsers send `Origin: null` even same-origin, so "null" is no evidence either way. */
 export function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new CrossSiteError();
@@ -104,7 +86,6 @@ const PAGE_TITLES: Partial<Record<SignupError['code'], string>> = {
   member_suspended: 'This account is suspended',
 };
 
-/** Fastify's own request errors, by code. */
 const REQUEST_ERRORS: Record<string, { status: number; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
@@ -119,8 +100,7 @@ const REQUEST_ERRORS: Record<string, { status: number; message: string }> = {
   },
 };
 
-/** The member area's paths with any token replaced, for log lines. */
-/** Sign-up and e-mail change links carry their secret in the path: logged without it. */
+/** Sign-up and e-mail change links carry their secret in the path. */
 export function redactMemberPath(url: string): string {
   return url
     .replace(/\/signup\/[^/?#]*/i, '/signup/[token]')
@@ -190,7 +170,6 @@ export async function registerMemberRoutes(
       );
     }
 
-    // Browsers ask for it on every page; an empty answer keeps their consoles clean.
     scope.get('/favicon.ico', async (_request, reply) =>
       reply.code(204).header('cache-control', 'public, max-age=86400').send(),
     );
@@ -320,7 +299,6 @@ export async function registerMemberRoutes(
       });
     });
 
-    // The signed-in member's vaults, opened in the browser (vault-routes.ts).
     registerVaultRoutes(scope, { deps, auth, assets });
   });
 }
