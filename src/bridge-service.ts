@@ -1,8 +1,4 @@
-/**
- * The bridge service (`scimbridge bridge serve`, and the bridge half of `startSystem` in
- * main.ts): token verifier, account client, provision watcher, status pages and the SCIM
- * server. Alone it reaches the account only over HTTP (`bridge/account-http-client.ts`).
- */
+/** The bridge service: verifier, account client, watcher, status pages and SCIM server; alone it reaches the account only over HTTP. */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -45,10 +41,7 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
-/**
- * A bridge. `client` picks how it reaches the account: given (one process) or, by default,
- * the HTTP client towards the session file's account URL (or `--account-url`).
- */
+/** A bridge; `client` given (one process) or, by default, the HTTP client towards the session file's account URL. */
 export async function startBridgeService(
   config: Config,
   deps: {
@@ -57,11 +50,7 @@ export async function startBridgeService(
     client?: (verifier: TokenVerifier) => AccountClient;
     /** Where the session file is looked for when nothing names it (the one-process data folder). */
     defaultSessionPath?: string;
-    /**
-     * Monitoring tokens checked against the account's store (one process). Without it the
-     * bridge asks the account over its client (a separate bridge). SCIMBRIDGE_MONITOR_TOKEN
-     * is accepted anyway, before either.
-     */
+    /** Monitoring tokens checked against the store (one process); without it, asked of the account. SCIMBRIDGE_MONITOR_TOKEN is accepted first. */
     monitoring?: MonitoringTokenCheck;
     /** How long a separate bridge remembers a monitoring token the account said is valid (tests shorten it). */
     monitoringCacheMs?: number;
@@ -113,8 +102,7 @@ export async function startBridgeService(
     ...(replicas.watcherLease ? { lease: replicas.watcherLease } : {}),
     ...(deps.signUpPollMs !== undefined ? { signUpPollMs: deps.signUpPollMs } : {}),
   });
-  // The first good IdP request, or a status-page sign-in (`verifier.verifyToken`), opens the
-  // session file: the watcher starts then, and again with a new session file (P2).
+  // The first good IdP request or status-page sign-in opens the session file and starts the watcher, again on a new file (P2).
   verifier.onUnlock(() => watcher.start());
   const observability = createBridgeObservability({
     verifier,
@@ -125,8 +113,7 @@ export async function startBridgeService(
     version: VERSION,
     watcher: deps.watcherStatus ?? watcher,
     recentLogs: deps.recentLogs,
-    // Its own SCIMBRIDGE_MONITOR_TOKEN first, needing nobody: the health monitor still reads a
-    // bridge whose account link is down. Then the tokens the account issued (P7).
+    // Own SCIMBRIDGE_MONITOR_TOKEN first, so the monitor still reads a bridge whose account link is down; then account tokens (P7).
     monitoring: createStaticMonitoringTokenCheck(
       config.monitorToken === undefined ? [] : [config.monitorToken],
       deps.monitoring ??
@@ -205,11 +192,7 @@ export async function startBridgeService(
   };
 }
 
-/**
- * The operator's opt-in (DESIGN.md, P11): the token given at start opens the session file
- * now, so the watcher runs from boot. A token that does not open it stops the start with
- * one line: running on would look healthy and refuse every IdP request.
- */
+/** Boot-time token opt-in (P11): a token that does not open the session file stops the start, as running on would look healthy yet refuse every IdP. */
 async function unlockAtStart(verifier: TokenVerifier, tokenFile: string): Promise<void> {
   let token: string;
   try {

@@ -1,8 +1,4 @@
-/**
- * Configuration, read once at start from flags and environment (flags win). Every setting
- * has both forms; docs/configuration.md lists them. Nothing else in the code reads
- * `process.env`.
- */
+/** Configuration, read once at start from flags and environment (flags win); nothing else reads `process.env`. */
 import path from 'node:path';
 import { parseSmtpUrl } from './account/mail/smtp-url.ts';
 import { parseIdpCycles } from './bridge/idp-cycles.ts';
@@ -33,33 +29,21 @@ export interface Config {
   /** Google's API and token addresses; set only to reach Google through a gateway (or a test fake). */
   googleApiUrl: string | undefined;
   googleTokenUrl: string | undefined;
-  /**
-   * A file holding the bearer token, read at start so the bridge unlocks its session file and
-   * starts the provision watcher at boot instead of at the first IdP request (P11 opt-in).
-   */
+  /** Bearer-token file read at start, so the watcher starts at boot rather than at the first IdP request (P11 opt-in). */
   tokenFile: string | undefined;
   accountName: string;
   ownerEmail: string;
   logLevel: string;
   logFormat: LogFormat;
-  /** Largest request body the bridge accepts, in bytes. */
   maxBodyBytes: number;
-  /** Largest page a SCIM list returns. */
   maxPageSize: number;
   bulkMaxOperations: number;
-  /**
-   * Whether X-Forwarded-For names the client (bridge: for the failed-token limiter; account
-   * API: for the firewall). `true` trusts any proxy; a comma-separated list of addresses or
-   * CIDR ranges trusts only those proxies, so nobody else can claim another address.
-   */
+  /** Whether X-Forwarded-For names the client: `true` trusts any proxy; a list of addresses/CIDRs trusts only those. */
   trustProxy: boolean | string;
   /** PEM certificate and key files: serve HTTPS instead of HTTP (both servers). */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
-  /**
-   * `bridge serve --account-url` / SCIMBRIDGE_ACCOUNT_URL when set explicitly: overrides
-   * the account URL in the session file. Undefined means "use the session file's".
-   */
+  /** Overrides the session file's account URL when set explicitly. */
   accountUrlOverride: string | undefined;
   /** The network list behind the firewall's listed-networks rule (docs/configuration.md). */
   networkListFile: string | undefined;
@@ -82,36 +66,23 @@ export interface Config {
   confirmationInterval: number;
   /** smtp:// or smtps:// URL of the mail server; without it mail stays queued (readable with `scimbridge mail`). */
   smtpUrl: string | undefined;
-  /**
-   * SCIMBRIDGE_REDIS_URL (bridges): the Redis that bridge replicas share (redis:// or
-   * rediss:// for TLS; a password in the URL). Optional: without it each bridge works alone.
-   */
+  /** The Redis bridge replicas share; without it each bridge works alone. */
   redisUrl: string | undefined;
   /** Starts every key the bridges write to Redis, so several deployments can share one Redis. */
   redisPrefix: string;
-  /** The From header of every mail. */
   mailFrom: string;
   /** With smtp://, refuse to send unless the server upgrades the connection with STARTTLS. */
   smtpRequireTls: boolean;
-  /** SMTP connections the sender keeps open. */
   smtpPoolSize: number;
   /** How long an invitation link works, in hours. */
   invitationValidityHours: number;
-  /**
-   * PBKDF2 iterations for new members' sealed keys and sign-in proofs. Test-only below the
-   * default; never lower than 1,000.
-   */
+  /** PBKDF2 iterations for new sealed keys and sign-in proofs; never lower than 1,000. */
   passwordIterations: number;
-  /** How long a member's sign-in lasts, in hours. */
   memberSessionHours: number;
-  /**
-   * SCIMBRIDGE_OUTBOX_KEY (env only: a secret): the key that seals links in queued mail.
-   * Unset, the key lives in `<dataDir>/outbox.key` (docs/configuration.md).
-   */
+  /** The key sealing links in queued mail (env only: a secret); unset, it lives in `<dataDir>/outbox.key`. */
   outboxKey: string | undefined;
 }
 
-/** Flag values as commander hands them over (strings, or undefined when absent). */
 export type ConfigFlags = Partial<Record<keyof Config, string | boolean | undefined>>;
 
 export class ConfigError extends Error {

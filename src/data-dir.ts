@@ -1,18 +1,4 @@
-/**
- * The data directory holds the embedded database (with its -wal and -shm files), the
- * one-process bridge's session file and the outbox key: only the user the server runs as
- * may read them (issue 12). Everything here is created private whatever the umask — the
- * directory 0700, files 0600 — and checked at start:
- *
- * - open to the group or to others: a warning with the chmod that fixes it (the files
- *   hold no working secret in clear, but the database names every member);
- * - writable by others (every local user), or an outbox key others may read: start is
- *   refused, because anyone could then swap the database or the session file, or read the
- *   key that seals queued links.
- *
- * Group access only warns: Kubernetes gives a volume to the pod's `fsGroup` with group
- * read and write on every start, and that group is the server's own.
- */
+/** The data directory is created private (0700/0600) and checked at start (issue 12): group/other access warns (Kubernetes `fsGroup` grants group access), other-writable or a readable outbox key refuses start. */
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
@@ -40,10 +26,7 @@ export function createPrivateFile(file: string): void {
 
 const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 
-/**
- * What is wrong with the modes of `dir` and the regular files directly in it. `strictFiles`
- * are file names whose reading by others is a refusal too (the outbox key).
- */
+/** What is wrong with the modes of `dir` and its files; reading `strictFiles` by others refuses too (the outbox key). */
 export function checkDataDir(dir: string, strictFiles: readonly string[] = []): PermissionFinding[] {
   let dirStats: Stats;
   try {

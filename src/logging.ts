@@ -1,13 +1,4 @@
-/**
- * Structured logs (P8). Secrets never reach a log line: the Authorization header and any
- * field that could hold a token or key are redacted at the logger, whatever the caller
- * passes in, and as a last line of defence every finished line is scrubbed of anything
- * shaped like one of our secrets (bearer token, monitoring token, status-page session),
- * wherever it hides (a URL's query string, an error message, a header echoed back).
- *
- * The bridge also keeps the most recent lines in memory (`RecentLogLines`) for the status
- * page's log download; they are the same scrubbed lines that went to stdout.
- */
+/** Structured logs (P8): secrets are redacted at the logger and every finished line is scrubbed of our token shapes, wherever they hide. */
 import pino, { type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LogFormat } from './config.ts';
@@ -35,21 +26,14 @@ export const REDACTED_PATHS = [
   '*.smtpUrl',
 ];
 
-/**
- * Our secrets carry recognisable prefixes: `sbt_` bearer token, `sbm_` monitoring token,
- * `sbs_` status-page session. 20+ characters after the prefix, so ordinary words that
- * happen to start with these letters are left alone.
- */
+/** Our secrets' prefixes (`sbt_`, `sbm_`, `sbs_`) plus 20+ characters, so ordinary words are left alone. */
 export const SECRET_SHAPE = /\bsb[tms]_[A-Za-z0-9_-]{20,}/g;
 
 export function scrubSecrets(line: string): string {
   return line.replace(SECRET_SHAPE, (match) => `${match.slice(0, 4)}[redacted]`);
 }
 
-/**
- * The last log lines, bounded by count and by bytes, oldest dropped first. Lines are kept
- * as the JSON text the logger wrote (already redacted and scrubbed).
- */
+/** The last log lines, bounded by count and bytes, kept as the redacted JSON text the logger wrote. */
 export class RecentLogLines {
   private readonly lines: string[] = [];
   private bytes = 0;
@@ -73,7 +57,6 @@ export class RecentLogLines {
     }
   }
 
-  /** Oldest first. */
   snapshot(): string[] {
     return [...this.lines];
   }
@@ -83,10 +66,7 @@ export class RecentLogLines {
   }
 }
 
-/**
- * A bridge process's logger: `recentLines` > 0 also keeps that many recent lines in memory for
- * the status page's log download; 0 sends lines to stdout only.
- */
+/** A process logger; `recentLines` > 0 also keeps that many lines for the status page's download. */
 export function createBridgeLogger(options: { level: string; format: LogFormat; recentLines: number }): {
   logger: Logger;
   recentLogs: RecentLogLines | undefined;
@@ -112,8 +92,7 @@ export function createLogger(options: {
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: { streamWrite: scrubSecrets },
   };
-  // pino-pretty runs in process (not as a worker transport), so lines reach the screen in
-  // order with the JSON kept for the download.
+  // pino-pretty in process (not a worker), so lines reach the screen in order and the JSON is kept for the download.
   const primary: pino.DestinationStream =
     options.format === 'pretty'
       ? pinoPretty({
@@ -122,8 +101,7 @@ export function createLogger(options: {
           destination: options.destination ?? process.stdout,
         })
       : // process.stdout, not a raw fd 1: when the reader of a pipe goes away (`| head`), its
-        // EPIPE reaches cli/output.ts, which ends the process quietly. pino's fd writer retries
-        // a failed write forever instead, and the server hangs on its next log line.
+        // Let EPIPE reach cli/output.ts to end quietly; pino's fd writer would retry forever and hang the server.
         (options.destination ?? process.stdout);
   const { recent } = options;
   if (!recent) return pino(base, primary);

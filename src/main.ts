@@ -1,15 +1,4 @@
-/**
- * The composition root: the only place that knows the concrete store, client, servers and
- * credentials. Three shapes share the code below:
- *
- * - `startAccountService`: the account server alone (`scimbridge account serve`): store,
- *   console, member pages, the mail sender, and the account API that separate bridges sign
- *   in to;
- * - `startBridgeService` (bridge-service.ts): a bridge alone (`scimbridge bridge serve`),
- *   reaching the account only over HTTP (`bridge/account-http-client.ts`);
- * - `startSystem`: both in one process (`npm start`); the bridge still reaches the account
- *   only through AccountClient, in process by default.
- */
+/** The composition root: the only place that knows the concrete store, client, servers and credentials. */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -68,7 +57,6 @@ export interface RunningSystem {
   bridgeAddress: string;
   /** Drains the outbox over SMTP; absent when no SMTP URL is configured (mail stays queued). */
   mailSender: MailSender | undefined;
-  /** The health monitor, when turned on (`--monitor`). */
   monitor: HealthMonitor | undefined;
   /** Confirms pending members once the bridge has a valid token (P10, P11); the status page reads it. */
   watcher: ProvisionWatcher;
@@ -81,12 +69,8 @@ export interface SystemDeps {
   logger: Logger;
   clock?: Clock;
   ids?: IdGenerator;
-  /** Replaces the store that the config names (tests). */
   store?: Store;
-  /**
-   * How the one-process bridge reaches the account: in process (default), or over the
-   * account API on loopback, exactly as a separate bridge does (tests of the HTTP transport).
-   */
+  /** In process (default), or over the account API on loopback like a separate bridge (tests of the HTTP transport). */
   accountTransport?: 'in-process' | 'http';
   /** Uniform in [0, 1): jitter for mail retries. */
   random?: () => number;
@@ -116,7 +100,6 @@ export interface RunningAccount {
   address: string;
   deps: AccountDeps;
   mailSender: MailSender | undefined;
-  /** The health monitor, when turned on (`--monitor`). */
   monitor: HealthMonitor | undefined;
   /** Checks monitoring tokens against the store (and the monitor's own in-memory token). */
   monitoring: MonitoringTokenCheck;
@@ -125,11 +108,7 @@ export interface RunningAccount {
   close(): Promise<void>;
 }
 
-/**
- * The key that seals links in queued mail (account/mail/outbox-seal.ts): SCIMBRIDGE_OUTBOX_KEY,
- * else `<dataDir>/outbox.key`, made on first use when `create`. The account server and the
- * CLI commands that queue or show mail use it.
- */
+/** The outbox-seal key: SCIMBRIDGE_OUTBOX_KEY, else `<dataDir>/outbox.key`, made on first use when `create`. */
 export function openOutboxKey(config: Config, options: { create: boolean }): LoadedOutboxKey | undefined {
   try {
     if (options.create && config.outboxKey === undefined) prepareDataDir(config.dataDir);
@@ -140,8 +119,7 @@ export function openOutboxKey(config: Config, options: { create: boolean }): Loa
     });
   } catch (error) {
     if (error instanceof OutboxKeyError) throw new ConfigError(error.message);
-    // The data directory could not be made or written (a file in its path, no permission,
-    // a full disk): the same one line as when the database cannot be opened there.
+    // The data directory is unusable: the same one line as when the database cannot be opened there.
     if (typeof (error as { code?: unknown }).code === 'string' && !(error instanceof ConfigError)) {
       throw sqliteOpenFailure(error, config.dataDir, path.join(config.dataDir, SQLITE_FILE_NAME));
     }
@@ -149,10 +127,7 @@ export function openOutboxKey(config: Config, options: { create: boolean }): Loa
   }
 }
 
-/**
- * The data directory's modes (data-dir.ts): a warning per file others may read, and a
- * refusal (ConfigError) when others may write to it or read the outbox key.
- */
+/** Warns on files others may read; refuses (ConfigError) when others may write or read the outbox key. */
 export function checkDataDirAtStart(config: Config, logger: Logger): void {
   const findings = checkDataDir(config.dataDir, [OUTBOX_KEY_FILE_NAME]);
   const refusals = findings.filter((finding) => finding.severity === 'refusal');
@@ -233,9 +208,7 @@ export async function startAccountService(
   });
   let server: FastifyInstance | undefined;
   try {
-    // Only a version before link sealing left clear links, and it made no outbox.key: the scan
-    // runs when the key file is new (the first start after the upgrade) or the key comes from
-    // the environment, not at every start of an up-to-date account.
+    // Only pre-sealing versions left clear links (and no outbox.key): scan on a new key file or an env key only.
     const mayHoldClearLinks = outboxKey.created || config.outboxKey !== undefined;
     const resealed = mayHoldClearLinks ? await sealQueuedLinks(store, outboxKey.seal) : 0;
     if (resealed > 0)
@@ -360,16 +333,14 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
     ...deps,
     deferMonitor: true,
     localWatcher: () => (deps.watcherStatus ?? localBridge?.watcher)?.watcherStatus(),
-    // The console writes new credentials where this process's bridge finds them, unless the
-    // operator named a session file of their own (SCIMBRIDGE_SESSION).
+    // The console writes new credentials where this bridge finds them, unless SCIMBRIDGE_SESSION names another file.
     ...(config.sessionPath === undefined
       ? { localSessionPath: path.join(config.dataDir, 'scimsession') }
       : {}),
   });
   let bridge: RunningBridge;
   try {
-    // Over HTTP the bridge builds (and closes) its own account API client towards this
-    // process's account server, exactly as a bridge alone would.
+    // Over HTTP the bridge builds its own account API client, exactly as a bridge alone would.
     bridge = await startBridgeService(
       deps.accountTransport === 'http' ? { ...config, accountUrlOverride: account.address } : config,
       {

@@ -1,15 +1,4 @@
-/**
- * The bridge's end of the account API channel (src/account/api/channel.ts): one WebSocket
- * per API session that carries the client's call batches, so that an exchange costs a frame
- * each way instead of an HTTP request and response. The HTTP client decides what to send and
- * maps every answer; this module only opens the connection, numbers the messages and pairs
- * each answer with its message.
- *
- * Opening it can end three ways: open; refused by the account with an API error (the same
- * answer an HTTP request would get: firewall, ended session, …), which the client handles as
- * such; or not supported — an account without the channel, or a proxy in front of it that
- * does not pass WebSocket upgrades — and then the client sends plain HTTP requests instead.
- */
+/** Bridge end of the account API channel: one WebSocket per API session so an exchange costs a frame each way. When unsupported (old account, proxy without upgrades) the client falls back to HTTP. */
 import { WebSocket } from 'ws';
 import {
   API_PREFIX,
@@ -86,8 +75,7 @@ export function openAccountChannel(
       headers: { authorization: `Bearer ${token}` },
       perMessageDeflate: false,
       maxPayload: options.maxAnswerBytes,
-      // A proxy that does not pass upgrades may just hold the request: give up early, and
-      // the client falls back to plain requests.
+      // A proxy that does not pass upgrades may just hold the request: give up early and fall back.
       handshakeTimeout: Math.min(options.timeoutMs, HANDSHAKE_TIMEOUT_MS),
       followRedirects: false,
     });
@@ -97,8 +85,7 @@ export function openAccountChannel(
       resolve({ kind: 'open', channel: serve(socket, options) });
     });
     socket.once('unexpected-response', (_request, response) => {
-      // Read the refusal as an HTTP answer: the account's error body, or a proxy's page —
-      // unless it never ends, which is a channel that cannot be used either.
+      // Read the refusal as an HTTP answer, unless it never ends (unusable too).
       const giveUp = setTimeout(() => {
         if (settled) return;
         settled = true;
@@ -127,8 +114,7 @@ export function openAccountChannel(
         if (isApiErrorCode(code) && code !== 'not_found' && code !== 'invalid_request') {
           resolve({ kind: 'refused', reply: { status, body } });
         } else if (status >= 500) {
-          // The account or a proxy is failing, or a proxy refuses upgrades with a 5xx: a plain
-          // request will tell which.
+          // The account or a proxy is failing (or refuses upgrades with a 5xx): a plain request will tell.
           resolve({ kind: 'unavailable', reason: `the channel's opening was answered with HTTP ${status}` });
         } else {
           resolve({
@@ -139,15 +125,13 @@ export function openAccountChannel(
       });
       response.on('error', () => undefined);
     });
-    // `on`, not `once`: ending a refused opening can report one more error, and an error
-    // event without a listener would crash the bridge.
+    // `on`, not `once`: a refused opening can report one more error, and an unheard error event crashes the bridge.
     socket.on('error', (error: Error & { code?: string }) => {
       if (settled) return;
       settled = true;
       socket.terminate();
       if (/handshake has timed out/i.test(error.message)) {
-        // Most often a proxy that holds upgrades; waiting for it on every exchange would
-        // cost seconds each time.
+        // Most often a proxy that holds upgrades; waiting on it every exchange would cost seconds.
         resolve({ kind: 'unsupported', reason: 'the opening handshake timed out' });
       } else {
         reject(new ChannelTransportError(error.message, error.code));
@@ -161,11 +145,7 @@ function serve(socket: WebSocket, options: ChannelOptions): AccountChannel {
     number,
     { resolve: (reply: ChannelReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
-  /**
-   * Messages whose answer timed out here but may still be running on the account: they count
-   * towards the limit of messages under way until their answer comes or the channel ends,
-   * as they do on the account.
-   */
+  /** Timed-out messages may still run on the account: they count towards the in-flight limit until answered or the channel ends. */
   const late = new Set<number>();
   const underWay = () => waiting.size + late.size;
   let nextId = 1;
@@ -196,8 +176,7 @@ function serve(socket: WebSocket, options: ChannelOptions): AccountChannel {
       resolve();
     });
   });
-  // Whatever the system calls it, a failure of an open channel may come after messages went
-  // out: never a code that says "not sent", which would let writes be sent twice.
+  // A failure of an open channel may follow sent messages: never "not sent", or writes could go twice.
   socket.on('error', (error: Error) => {
     fail(new ChannelTransportError(error.message, 'ECONNRESET'));
   });
@@ -228,8 +207,7 @@ function serve(socket: WebSocket, options: ChannelOptions): AccountChannel {
     closed,
     pending: underWay,
     send(calls) {
-      // Both refusals below happen before anything is written: the caller may send the
-      // batch another way (`CHANNEL_NOT_SENT`).
+      // Both refusals happen before anything is written, so the caller may resend another way.
       if (endedBy !== undefined || retiring || socket.readyState !== WebSocket.OPEN) {
         return Promise.reject(new ChannelTransportError('the API channel is closed', 'E_CHANNEL_CLOSED'));
       }

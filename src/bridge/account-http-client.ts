@@ -1,23 +1,4 @@
-/**
- * The bridge's `AccountClient` over the account server's HTTP API (/api/v1,
- * docs/api/openapi.json), for a bridge that runs apart from the account server.
- *
- * - Signs in by challenge–response with the Ed25519 key of the unlocked session file and
- *   keeps the short-lived API session token in memory only; signs in again before it
- *   expires, when the server says it ended, and when a new session file was unlocked.
- * - Keep-alive connections, a timeout per attempt, and retries with back-off — for reads
- *   always, for writes only when the connection was refused (nothing was sent, so nothing
- *   can be applied twice).
- * - API errors come back as the same `AccountError` codes the in-process client throws, so
- *   the bridge's SCIM error table (`scim/errors.ts`) stays the one place that maps them.
- *   Failing to reach the account is `account_unreachable`: the IdP gets 503 with
- *   Retry-After and retries later; nothing was changed (P22).
- * - Logs one specific line when the connection changes state (unreachable, credentials
- *   revoked, firewall block, restored), never one per failed request.
- *
- * This file only wires the parts in `account-http/` together (docs/architecture.md, "The
- * account API").
- */
+/** The bridge's `AccountClient` over the account HTTP API, for a separate bridge: API errors map to the in-process `AccountError` codes so scim/errors.ts stays the one mapping (P22); writes retry only when nothing was sent. */
 import type { Logger } from 'pino';
 import type { AccountClient, MissingKeyShare } from '../account/client.ts';
 import { AccountError } from '../account/errors.ts';
@@ -42,12 +23,8 @@ export type { TimeSource } from './account-http/time.ts';
 export interface HttpAccountClient extends AccountClient {
   /** For the status page (P6): the connection as the last request found it. */
   connectionStatus(): AccountConnectionStatus;
-  /**
-   * Whether the account server answers at all (its `/ping`), for /health while no token has
-   * unlocked the keys to sign in with. Throws `account_unreachable` when not.
-   */
+  /** Whether the account answers `/ping`, for /health before a token unlocks the keys; throws `account_unreachable`. */
   reach(sessionAccountUrl: string): Promise<void>;
-  /** Closes idle keep-alive connections. */
   close(): void;
 }
 
@@ -57,24 +34,15 @@ export interface HttpAccountClientOptions {
   /** `--account-url`: wins over the URL in the session file. */
   accountUrlOverride?: string | undefined;
   logger: Logger;
-  /** Per attempt; default 10 s. */
   timeoutMs?: number;
-  /** Extra attempts for retryable failures; default 2. */
   retries?: number;
   /** Back-off before retry n is `backoffMs * 3^(n-1)` plus up to 50 % jitter; default 100 ms. */
   backoffMs?: number;
   /** Warn when the account's clock differs by more than this; default 60 s. */
   clockSkewWarningMs?: number;
-  /**
-   * While an exchange is on the wire, new calls wait for its answer, at most this long,
-   * and then go out together; default 2 ms.
-   */
+  /** While an exchange is on the wire, new calls wait up to this long and go together; default 2 ms. */
   holdMs?: number;
-  /**
-   * Send call batches over the account API channel (one WebSocket per API session) instead
-   * of one HTTP request each; default true. Where the channel cannot be opened (an older
-   * account, a proxy that does not pass WebSocket upgrades) the client uses HTTP anyway.
-   */
+  /** Send batches over the WebSocket channel instead of one HTTP request each; default true, HTTP when it cannot open. */
   channel?: boolean;
   /** The clocks and timer the client waits on; real time by default (tests drive their own). */
   time?: TimeSource;

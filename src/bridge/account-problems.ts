@@ -1,19 +1,8 @@
-/**
- * Failures between the bridge and the account that an operator can fix, each with one
- * specific log message and one piece of advice (P8). The status page, `/health` and the
- * bridge log all name a problem the same way; docs/troubleshooting.md lists them by message.
- *
- * The account client (in process, or over HTTP for a separate bridge) throws; this module
- * recognises what it threw. Account errors carry a stable `code`; network and TLS errors
- * carry Node's error codes, possibly wrapped in `cause` (fetch does that).
- */
+/** Operator-fixable bridge–account failures, each with one stable log message and advice (P8; docs/troubleshooting.md). */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 
-/**
- * The hook for the account API's firewall (P4): an error the account client throws when a
- * firewall rule refused the bridge's address. Any error with this shape is recognised.
- */
+/** Account API firewall refusal (P4); any error with this shape is recognised. */
 export interface FirewallBlockedError {
   code: 'firewall_blocked';
   /** The address the account saw the bridge connect from. */
@@ -129,8 +118,7 @@ export function classifyAccountFailure(error: unknown): AccountProblem | undefin
         cause: describe(candidate),
       };
     }
-    // The HTTP account client reports transport failures as `account_unreachable` with the
-    // socket's words; a certificate problem among them is a TLS problem.
+    // Transport failures come as `account_unreachable` with the socket's words; a certificate problem among them is TLS.
     if (code === 'account_unreachable' && typeof candidate.message === 'string') {
       // The network's own words when the client kept them; the message speaks to the IdP.
       const message =
@@ -154,11 +142,7 @@ export function classifyAccountFailure(error: unknown): AccountProblem | undefin
   return undefined;
 }
 
-/**
- * Logs each problem with its own message when it starts, again at most once a minute
- * while it lasts (so a busy IdP does not turn one cause into thousands of lines), and
- * once when the account answers normally again.
- */
+/** Logs a problem when it starts, at most once a minute while it lasts (a busy IdP must not make thousands of lines), and once when it clears. */
 export class AccountProblemLog {
   private readonly lastLogged = new Map<AccountProblemKind, number>();
   private current: AccountProblem | undefined;

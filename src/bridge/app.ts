@@ -1,7 +1,4 @@
-/**
- * The bridge's HTTP server: SCIM under /scim/v2, `/ping` for monitors. Built here, listened
- * on by the caller (main.ts or a test), so tests can run it in process or on port 0.
- */
+/** The bridge's HTTP server; the caller listens, so tests can run it in process or on port 0. */
 import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
@@ -35,16 +32,10 @@ export interface BridgeAppOptions {
   version: string;
   /** Status page, /health, /metrics, logs download, request record (see observability.ts). */
   observability?: BridgeObservability;
-  /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
 
-/**
- * IdPs send `application/scim+json` (Entra, Okta) or `application/json` (OneLogin), often
- * with a charset. Both are read strictly (`json-body.ts`): invalid UTF-8 is refused, and so
- * is nesting deeper than any SCIM resource needs, before parsing. An empty body is left
- * undefined (some clients send a JSON content type on DELETE); handlers that need a body say so.
- */
+/** IdPs send `application/scim+json` or `application/json`; both read strictly (invalid UTF-8, excess nesting refused); an empty body stays undefined (DELETE with a JSON type). */
 const SCIM_MAX_JSON_DEPTH = 64;
 const UNAUTHENTICATED_BODY_LIMIT = 16 * 1024;
 
@@ -73,8 +64,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
     loggerInstance: options.logger as FastifyBaseLogger,
     // Our own onResponse hook writes the one line per request (P8).
     logController: new LogController({ disableRequestLogging: true }),
-    // What anyone may send: status-page forms, unknown routes. SCIM routes, whose bodies are
-    // read only after the token check, take SCIMBRIDGE_MAX_BODY_BYTES (below).
+    // Small limit for what anyone may send; SCIM routes read bodies after the token check and take SCIMBRIDGE_MAX_BODY_BYTES.
     bodyLimit: UNAUTHENTICATED_BODY_LIMIT,
     trustProxy: options.trustProxy,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
@@ -102,8 +92,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 
   app.setErrorHandler(renderError);
 
-  // One structured line per request (P8): who asked, what, about which resource, outcome, time.
-  // A callback hook, not an async one: it runs after every request and has nothing to await.
+  // One structured line per request (P8); a callback hook, as it has nothing to await.
   app.addHook('onResponse', (request, reply, done) => {
     const operation = request.routeOptions.config?.scimOperation;
     if (operation === undefined && !request.url.startsWith(SCIM_PREFIX)) {
@@ -187,10 +176,7 @@ function resourceIdOf(request: FastifyRequest): string | undefined {
   return typeof params?.id === 'string' ? params.id : undefined;
 }
 
-/**
- * Node's HTTP parser refused the request (headers over its limit, a malformed request line)
- * before fastify saw it. The answer is still a SCIM Error, written on the raw socket.
- */
+/** Node's parser refused the request before fastify saw it; still answer a SCIM Error on the raw socket. */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, detail] =

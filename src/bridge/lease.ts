@@ -1,19 +1,4 @@
-/**
- * A lease: at most one holder at a time runs a job that should run once across bridge
- * replicas (the provision watcher; the directory sync). The holder renews it well before it
- * ends; when the holder dies, the lease ends after `ttlMs` and another replica takes it.
- *
- * Two implementations behind one interface:
- * - in process (`createInProcessLease`): the default with one bridge. Leases made on one
- *   `InProcessLeases` registry contend with each other (tests, several jobs in a process);
- * - Redis (`createRedisLease`): `SET key token NX PX ttl`, renewed and released only by the
- *   holder (compare-and-set / compare-and-delete in Lua, so a holder whose lease ended and
- *   was taken by another cannot extend or delete the new holder's).
- *
- * A lease only saves work: the jobs it guards are safe to run twice (the account confirms a
- * member with a version check). So when Redis does not answer, the Redis lease says "held"
- * by default (`whenUnreachable: 'hold'`): every bridge then runs the job, as without Redis.
- */
+/** At most one replica runs a once-only job; Redis renew/release are compare-and-set in Lua so an expired holder cannot touch a new one's lease. A lease only saves work (jobs are safe twice), so unreachable Redis means "held" by default. */
 import { randomBytes } from 'node:crypto';
 import type { SharedRedis } from './shared-redis.ts';
 
@@ -30,7 +15,7 @@ export interface Lease {
   readonly ttlMs: number;
   /** Takes the lease when it is free or ended, renews it when this holder has it. True: held for ttlMs. */
   tryAcquire(): Promise<boolean>;
-  /** Gives the lease up now (shutdown), so another replica need not wait for it to end. */
+  /** Gives the lease up at shutdown, so another replica need not wait for it to end. */
   release(): Promise<void>;
   status(): LeaseStatus;
 }
@@ -47,7 +32,6 @@ export function createInProcessLease(options: {
   ttlMs: number;
   /** Leases on the same registry contend; by default, the process's one registry. */
   registry?: InProcessLeases;
-  /** Monotonic milliseconds; injected in tests. */
   now?: () => number;
   holder?: string;
 }): Lease {

@@ -1,7 +1,4 @@
-/**
- * How a separate bridge checks monitoring tokens (P7): it cannot read the account's database,
- * so it asks the account over the account API (`AccountClient.checkMonitoringToken`).
- */
+/** How a separate bridge checks monitoring tokens (P7): it cannot read the account's database, so it asks over the API. */
 import type { Logger } from 'pino';
 import type { AccountClient } from '../account/client.ts';
 import { AccountError } from '../account/errors.ts';
@@ -13,11 +10,7 @@ import {
 } from '../account/monitoring-tokens.ts';
 import type { Clock } from '../clock.ts';
 
-/**
- * A separate bridge could not ask the account about a monitoring token (not signed in yet,
- * account unreachable or refusing the bridge): neither yes nor no. The route answers 503
- * and does not count it as a wrong token.
- */
+/** The account could not be asked: neither yes nor no, so the route answers 503 and does not count a wrong token. */
 export class MonitoringTokenUncheckedError extends Error {
   constructor(reason: string) {
     super(`monitoring tokens cannot be checked with the account right now: ${reason}`);
@@ -28,18 +21,7 @@ export class MonitoringTokenUncheckedError extends Error {
 /** Monitoring-token questions a separate bridge has in flight to the account at most. */
 const MAX_QUESTIONS = 8;
 
-/**
- * A separate bridge's check (P7): it cannot read the account's database, so it asks the
- * account over the API (`AccountClient.checkMonitoringToken`) — which answers from the same
- * store check as the one-process mode. A token that passed is remembered by its SHA-256 for
- * `cacheMs`, so a revoked token stops working within that time; a refusal is not remembered.
- *
- * When the account cannot be asked (unreachable, the session file not opened yet, the bridge
- * refused), the check throws `MonitoringTokenUncheckedError` (the route answers 503) and the
- * reason is logged once, until a question succeeds again. The token itself is never logged. Put `createStaticMonitoringTokenCheck` with the
- * bridge's own SCIMBRIDGE_MONITOR_TOKEN in front, so the health monitor can still read a
- * bridge whose account link is down.
- */
+/** Passes are cached by SHA-256 for `cacheMs` (a revoked token stops within it), refusals not; unreachable throws MonitoringTokenUncheckedError, logged once. Put the static check first so the monitor works when the link is down. */
 export function createAccountMonitoringTokenCheck(options: {
   account: Pick<AccountClient, 'checkMonitoringToken'>;
   clock: Clock;
@@ -64,9 +46,7 @@ export function createAccountMonitoringTokenCheck(options: {
         passed.delete(hash);
       }
       if (check?.localOnly === true) return false;
-      // The same token asked for at once (a scraper and the monitor) is asked about once; and
-      // a burst of different guesses — the failed-token limit counts them only as they fail —
-      // reaches the account at most MAX_QUESTIONS at a time.
+      // Identical concurrent tokens are asked once, and a burst of guesses reaches the account at most MAX_QUESTIONS at a time.
       const asking = questions.get(hash);
       if (asking === undefined && questions.size >= MAX_QUESTIONS) {
         throw new MonitoringTokenUncheckedError('too many monitoring tokens are being checked at once');
@@ -84,8 +64,7 @@ export function createAccountMonitoringTokenCheck(options: {
           }
         }
       } catch (error) {
-        // The message says where and why (the account URL, the transport problem); it never
-        // holds the token, which travels only in the request body.
+        // The message never holds the token, which travels only in the request body.
         const known = error instanceof AccountError;
         const reason = known ? error.message : 'the account API call failed';
         const kind = known ? error.code : 'failed';

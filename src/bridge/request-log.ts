@@ -1,12 +1,4 @@
-/**
- * The SCIM request log's bridge side: each answered SCIM request becomes a small record
- * (body redacted and cut to a bound as it is read, so the work per request is bounded too),
- * queued in memory and delivered to the account in batches by a timer, one delivery at a
- * time. Nothing here is on a request's path: the record is made after the answer went out,
- * and a slow or absent account only fills the bounded queue, after which new records are
- * dropped and counted. Records still queued when the process dies are lost (documented in
- * docs/architecture.md); a graceful stop delivers what is queued once.
- */
+/** Request log, bridge side: redacted, bounded records queued in memory and batched to the account off the request path; a full queue drops and counts, a crash loses the queue. */
 import type { Logger } from 'pino';
 import { REQUEST_LOG_BATCH, REQUEST_LOG_BODY_CHARS } from '../account/client.ts';
 import type { ScimRequestRecord } from '../account/model.ts';
@@ -42,10 +34,7 @@ function isSecretField(key: string): boolean {
   return secret;
 }
 
-/**
- * JSON text of `value` with secret fields replaced, at most `limit` characters. Walks only
- * as far as the limit reaches, so a 1 MiB bulk body costs no more than a small one.
- */
+/** JSON of `value` with secret fields replaced, at most `limit` characters; walks only to the limit so a 1 MiB body costs as little as a small one. */
 export function redactedJson(
   value: unknown,
   limit = REQUEST_LOG_BODY_CHARS,

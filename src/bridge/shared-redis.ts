@@ -1,9 +1,4 @@
-/**
- * The connection to the Redis that bridge replicas share (`SCIMBRIDGE_REDIS_URL`). Nothing
- * correct depends on it: every user of this handle has a fallback for when Redis does not
- * answer, and this handle tells them (and the status page) whether it does. It logs each
- * change of reachability once, never per command.
- */
+/** The Redis bridge replicas share; nothing correct depends on it (every user has a fallback), and reachability changes are logged once. */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -25,10 +20,7 @@ export interface SharedRedis {
   status(): SharedRedisStatus;
   /** Waits (at most a couple of seconds) for the first connection; true when connected. */
   ready(): Promise<boolean>;
-  /**
-   * Runs one use of Redis: on failure it records Redis as unreachable (logged once) and
-   * returns `undefined`, so the caller falls back to what a bridge does alone.
-   */
+  /** Runs one use of Redis; on failure marks it unreachable and returns `undefined` so the caller falls back. */
   attempt<T>(what: string, run: (client: Redis) => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
 }

@@ -1,8 +1,4 @@
-/**
- * The API session: challenge–response sign-in with the Ed25519 key of the unlocked session
- * file, the short-lived token kept in memory only and renewed a minute before it expires,
- * when the account says it ended, and when a new session file was unlocked.
- */
+/** The API session: Ed25519 challenge–response sign-in; the short-lived token stays in memory and is renewed early, when ended, or on a new session file. */
 import type { Logger } from 'pino';
 import { type ChallengeResponse, type SignInResponse, signInMessage } from '../../account/api/protocol.ts';
 import { API_ROUTES } from '../../account/api/route-table.ts';
@@ -27,7 +23,6 @@ export interface ApiSessionState {
 const CONFIRMATION_MS = 1000;
 
 export interface ApiSession {
-  /** The current session's token, if signed in. */
   token(): string | undefined;
   /** One exchange under the API session: signs in if needed, and once more if the session ended. */
   exchange(
@@ -42,7 +37,6 @@ export interface ApiSession {
   confirmed(keyId: string): boolean;
   /** The account refused the credentials: sign in again next time. */
   forget(): void;
-  /** Trust no earlier acceptance. */
   forgetConfirmed(): void;
 }
 
@@ -60,12 +54,7 @@ export interface ApiSessionOptions {
 export function createApiSession(options: ApiSessionOptions): ApiSession {
   const { send, logger, time, baseUrlOf } = options;
   let apiSession: ApiSessionState | undefined;
-  /**
-   * When the account last accepted a call under the current key (local monotonic ms). The
-   * account checks provisioning and the key on every API call, so a call that succeeded
-   * within the last second answers `checkProvisioning` without another round trip — the same
-   * one-second window the in-process gate caches the integration for.
-   */
+  /** When the account last accepted a call under the current key: it checks provisioning on every call, so one within a second answers `checkProvisioning` (as the in-process gate's cache). */
   let lastAccepted: { keyId: string; at: number } | undefined;
   let signingIn: Promise<ApiSessionState> | undefined;
 
@@ -143,8 +132,7 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
         reply.status === 401 &&
         (reply.body as { code?: unknown } | undefined)?.code === 'api_session_invalid'
       ) {
-        // Expired or ended (regenerated elsewhere, purged): sign in once more. The refused
-        // request did nothing, so sending it again is safe even for writes.
+        // Expired or ended: sign in once more; the refused request did nothing, so resending is safe even for writes.
         if (apiSession === state) apiSession = undefined;
         state = await current();
         reply = await send(state.baseUrl, method, path, body, idempotent, state.token);

@@ -1,15 +1,4 @@
-/**
- * Calls go out together as one `POST /batch` (a lone call as its own request); each still
- * gets its own answer. Every exchange costs a loopback write and read with their system
- * calls on both sides, plus an HTTP parse — most of what a separate bridge costs over the
- * one-process mode — so the client makes as few as it can without adding latency:
- * - calls made in one event-loop turn (the bridge's concurrent SCIM requests) share an
- *   exchange;
- * - while an exchange is on the wire, new calls wait for its answer and then go out
- *   together — the way a database batches commits. When nothing is in flight a call goes
- *   out at once, so a quiet bridge waits for nothing; `holdMs` bounds the wait, so a slow
- *   call (a 50,000-member group replace) never holds up the others for long.
- */
+/** Calls batch into one `POST /batch`: per-turn calls share an exchange, and calls made while one is in flight wait for it (like database commit batching), bounded by `holdMs`; an idle client sends at once. */
 import { API_ROUTES } from '../../account/api/route-table.ts';
 import type { ApiSessionState } from './api-session.ts';
 import type { TimerHandle, TimeSource } from './time.ts';

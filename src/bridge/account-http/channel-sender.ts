@@ -1,8 +1,4 @@
-/**
- * The client side of the account API channel (`../account-channel.ts`): one channel per API
- * session, and the windows in which batches go as plain HTTP requests instead — a short pause
- * after a passing failure to open it, ten minutes after the account or a proxy refused it.
- */
+/** Client side of the account API channel: one per API session, with plain-HTTP windows after a failed or refused opening. */
 import type { Logger } from 'pino';
 import { CHANNEL_NOT_SENT, type ChannelOpening, channelUrl, openAccountChannel } from '../account-channel.ts';
 import type { TimeSource } from './time.ts';
@@ -54,8 +50,7 @@ export function createChannelSender(options: ChannelSenderOptions): ChannelSende
   function channelFor(baseUrl: string, token: string): Promise<ChannelOpening> {
     if (channel !== undefined && channel.token === token && channel.baseUrl === baseUrl)
       return channel.opening;
-    // A new API session (renewed, or signed in again): its own channel; the old one closes
-    // once its answers are in.
+    // A new API session gets its own channel; the old one closes once its answers are in.
     const previous = channel;
     const opening = open(baseUrl, token, { timeoutMs, maxAnswerBytes: MAX_RESPONSE_BYTES });
     const current = { baseUrl, token, opening };
@@ -75,17 +70,14 @@ export function createChannelSender(options: ChannelSenderOptions): ChannelSende
   }
 
   async function send(baseUrl: string, token: string, calls: unknown[]): Promise<Reply | undefined> {
-    // A call still under an older session (begun before a renewal, or retried) goes as a
-    // request: channels follow the current session only.
+    // Calls under an older session go as requests: channels follow the current session only.
     const current = options.currentToken();
     if (current !== undefined && current !== token) return undefined;
     let opened: ChannelOpening;
     try {
       opened = await channelFor(baseUrl, token);
     } catch (error) {
-      // Failures a plain request would meet too (the account down, its certificate not
-      // trusted) are the account's problem: reported as such, and nothing was sent. Others
-      // (a reset while the account restarts) send this batch as a request.
+      // Failures a plain request would meet too are the account's problem (nothing sent); others (a reset on restart) resend as a request.
       const code = (error as { code?: string }).code;
       if (isTlsTrust(code) || isNotSent(code)) throw new TransportError((error as Error).message, code);
       opened = { kind: 'unavailable', reason: (error as Error).message };

@@ -1,9 +1,4 @@
-/**
- * The connection state the status page shows (P6), and the mapping of the account API's
- * answers to the errors the bridge throws: the same `AccountError` codes the in-process
- * client throws, so the bridge's SCIM error table stays the one place that maps them.
- * Logs one line when the state changes, never one per failed request.
- */
+/** The connection state the status page shows (P6), and mapping API answers to in-process `AccountError` codes so the SCIM error table stays the one mapping; logs state changes only. */
 import type { Logger } from 'pino';
 import { isAccountErrorCode } from '../../account/api/protocol.ts';
 import { AccountError, type AccountErrorCode } from '../../account/errors.ts';
@@ -135,13 +130,11 @@ export function createConnection(logger: Logger, time: TimeSource, hooks: Connec
       );
     }
     if (body?.code === 'rate_limited') {
-      // Too many sign-ins from this address (several bridges behind one NAT address, or one
-      // restarting in a loop): the account lets it in again after Retry-After.
+      // Too many sign-ins from this address (bridges behind one NAT, or a restart loop): retry after Retry-After.
       return unreachable(baseUrl, `the account API refused the sign-in for now: ${detail}`);
     }
     if (body?.code === 'invalid_request') {
-      // The account understood the call and refused its shape: the bridge asked wrongly, the
-      // connection is fine. A plain error, so the IdP gets 500 and the log has the detail.
+      // The account refused the call's shape: a bridge bug, not a connection problem; the IdP gets 500, the log the detail.
       setState('connected', baseUrl);
       return new Error(`the account API refused a call of this bridge as malformed: ${detail}`);
     }

@@ -1,10 +1,4 @@
-/**
- * The client's side of the account API's route table (src/account/api/route-table.ts): each
- * `AccountClient` method is the endpoint of the same name, whose method and path come from
- * that table; this entry says how the method's arguments fill the path, query and body (typed
- * by the table's schemas), whether it is safe to send again after a lost answer, and how the
- * answer becomes the method's result. `bindMethods` turns the table into the client.
- */
+/** The client's side of the account API route table: per method, how arguments fill the request, whether a resend is safe, and how the answer maps. */
 
 import { API_ROUTES, type BodyOf, type EndpointName } from '../../account/api/route-table.ts';
 import {
@@ -43,9 +37,7 @@ export interface MethodContext {
 }
 
 export interface Route<K extends Method> {
-  /** The path's `:id`, from the arguments. */
   id?: (...args: Args<K>) => string;
-  /** The query string (without `?`). */
   query?: string | ((...args: Args<K>) => string);
   body?: (...args: Args<K>) => Sendable<BodyOf<K>>;
   /** Safe to send again when the answer was lost (reads; writes that find their work done). */
@@ -61,11 +53,7 @@ export type Call = (method: string, path: string, body: unknown, idempotent: boo
 const sharesKey = (groupId: string, memberIds: Iterable<string>) =>
   `${groupId}|${[...new Set(memberIds)].join(',')}`;
 
-/**
- * Member calls ask for the members' groups in the same answer (`?include=groups`): the
- * bridge renders almost every member it reads, so its `groupsOfMembers` right after is
- * served from here instead of a second round trip.
- */
+/** Member calls include the members' groups, so the `groupsOfMembers` that nearly always follows needs no round trip. */
 function memberWithGroups(
   { groups, ...member }: MemberView & { groups?: GroupRefs },
   context: MethodContext,
@@ -112,9 +100,7 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     idempotent: false,
     answer: memberWithGroups,
   },
-  // Retried like a read when no version is pinned: a repeat of a call whose answer was lost
-  // finds the value already set and writes nothing. With a version it is a write: the
-  // repeat would find the version it bumped itself and be refused as a mismatch.
+  // Retryable without a pinned version (a repeat writes nothing); with one, a repeat would fail as a mismatch.
   setMemberActive: {
     id: (memberId) => memberId,
     query: 'include=groups',
@@ -164,14 +150,11 @@ export const ROUTES: { [K in Method]: Route<K> } = {
       _,
       attributes,
     ) => {
-      // The bridge shares the group's key with the members a change added right after it:
-      // their missing shares came with this answer (`?include=missingKeyShares`).
+      // Missing shares for newly added members came with this answer (`?include=missingKeyShares`).
       if (missingKeyShares) {
         context.recentMissingShares.put(sharesKey(groupId, membersAddedBy(change)), missingKeyShares);
       }
-      // An account from before "attributes" ignores them (it reads only what it knows): the
-      // group comes back with its old name. Then the new attributes go as their own call, as
-      // they did with such an account before — not atomic there, but never silently lost.
+      // An account from before "attributes" ignores them: send them as their own call, not atomic but never lost.
       if (
         attributes !== undefined &&
         (group.displayName !== attributes.displayName || group.externalId !== attributes.externalId)
@@ -197,8 +180,7 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     answer: nothing,
   },
 
-  // The key chain: every one of these is safe to repeat (first key pair wins, shares are
-  // added once, confirmation is version-checked), so all may be retried.
+  // Key-chain calls are all safe to repeat (first pair wins, shares added once, confirmation version-checked).
   getGroupKeys: {
     body: (groupIds) => ({ groupIds }),
     idempotent: true,
@@ -249,9 +231,7 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     idempotent: true,
     answer: (result: { count: number }) => result.count,
   },
-  // The token travels in the body only, never in a path or query that a log might keep. A
-  // read, but not retried after a timeout: a scraper waits on the answer, and asking three
-  // times through a stalled account would hold /health for half a minute.
+  // The token goes in the body, never a logged path/query. Not retried: three tries through a stalled account would hold /health for half a minute.
   checkMonitoringToken: {
     body: (token) => ({ token }),
     idempotent: false,

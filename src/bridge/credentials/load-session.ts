@@ -1,10 +1,4 @@
-/**
- * Where the bridge finds its session file, and reading it. Three forms, the ones Docker,
- * Kubernetes and cloud secret stores hand to a container: a path, base64 of the file in an
- * environment variable, or a file in a mounted secrets directory.
- *
- * Errors name the source and what is wrong, never the file's content.
- */
+/** Finding and reading the session file (path, base64 env, or mounted secret); errors never quote its content. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,15 +27,7 @@ export interface SessionSourceOptions {
   defaultPath?: string | undefined;
 }
 
-/**
- * Picks the session source, first match wins:
- *  1. `sessionPath` (the `--session` flag);
- *  2. `SCIMBRIDGE_SESSION_B64` (non-empty);
- *  3. `SCIMBRIDGE_SESSION`, a path (non-empty);
- *  4. the first `<dir>/scimsession` that exists among `secretsDirs`;
- *  5. `defaultPath`.
- * Undefined when none applies. Log `describeSessionSource(source)`, never the source itself.
- */
+/** Session source, first match wins: `sessionPath`, SESSION_B64, SESSION, a `secretsDirs` scimsession, `defaultPath`. Log `describeSessionSource`, never the source. */
 export function resolveSessionSource(options: SessionSourceOptions): SessionSource | undefined {
   if (options.sessionPath) return { kind: 'file', path: options.sessionPath };
   const encoded = options.env[SESSION_B64_ENV]?.trim();
@@ -84,7 +70,7 @@ export class SessionFileError extends Error {
 
 const BASE64_ANY = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-/** Reads and validates a session file. Throws `SessionFileError`. A string is a path. */
+/** Reads and validates a session file (throws `SessionFileError`); a string is a path. */
 export async function loadSessionFile(source: SessionSource | string): Promise<SessionFile> {
   const resolved: SessionSource = typeof source === 'string' ? { kind: 'file', path: source } : source;
   const description = describeSessionSource(resolved);

@@ -1,8 +1,4 @@
-/**
- * Keeps the current session file and notices when it is replaced. Regenerating credentials
- * writes a new file (atomically, by rename); a running bridge picks it up the next time a
- * token fails to open the old one, without a restart (P2).
- */
+/** Keeps the current session file and picks up a regenerated one on the next failed token, without a restart (P2). */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Clock, systemClock } from '../../clock.ts';
@@ -15,22 +11,12 @@ import {
 } from './load-session.ts';
 
 export interface SessionFileProvider {
-  /** Safe to log. */
   readonly sourceDescription: string;
-  /**
-   * The session file as last read; reads it on the first call. While it cannot be read,
-   * throws `SessionFileError` (retrying the read at most once per recheck interval).
-   */
+  /** The session file as last read; throws `SessionFileError` while unreadable, retrying at most once per recheck interval. */
   current(): Promise<SessionFile>;
-  /**
-   * Re-reads the source when it changed since the last read, checking at most once per
-   * recheck interval. True when a different session file is now current.
-   */
+  /** Re-reads a changed source at most once per recheck interval; true when a different file is now current. */
   refresh(): Promise<boolean>;
-  /**
-   * Why the source could not be read the last time it was, while `current` still serves the
-   * file read before (a broken replacement); undefined when the last read was good.
-   */
+  /** Why the last read failed while `current` still serves the earlier file; undefined when it was good. */
   staleBecause?(): SessionFileError | undefined;
 }
 
@@ -110,9 +96,7 @@ export function createSessionFileProvider(
     },
     async refresh() {
       if (inFlight) return inFlight;
-      // A stat costs microseconds, so a replaced file is noticed on the very next failed
-      // token; the once-per-interval limit only guards full re-reads of a missing or
-      // unchanged source.
+      // A stat is cheap, so a replaced file is noticed on the next failed token; the interval limits only full re-reads.
       if (path !== undefined && file !== undefined && stamp !== undefined) {
         const next = await readStamp();
         if (next !== undefined && !sameStamp(next, stamp)) return load();

@@ -1,11 +1,4 @@
-/**
- * The bridge's bearer-token check (DESIGN.md, "Credentials: the token is the key"). The
- * token is right when it opens the session file. Opening costs a KDF and an AEAD check, so
- * after the first success the verifier keeps SHA-256 of the token and compares later tokens'
- * digests in constant time: microseconds per request.
- *
- * The token never appears in a result, an error or a log line.
- */
+/** Bearer-token check: a token is right when it opens the session file; after that, a constant-time SHA-256 compare avoids the KDF per request. The token never reaches a result, error or log. */
 import { createPrivateKey, createPublicKey, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import { openSession, type SessionFile, type SessionHeader } from '../../crypto/credentials/session-file.ts';
@@ -61,7 +54,6 @@ export class TokenVerifier {
     this.sessions = sessions;
   }
 
-  /** Checks an HTTP Authorization header value. */
   verify(authorizationHeader: string | undefined): Promise<TokenCheck> {
     if (authorizationHeader === undefined || authorizationHeader.trim() === '') {
       return Promise.resolve({ ok: false, reason: 'missing' });
@@ -119,12 +111,7 @@ export class TokenVerifier {
     return this.lastSessionProblem;
   }
 
-  /**
-   * The session file's clear header (account URL, integration and key id), read without a
-   * token, so that the status page and `/health` can check the credentials with the account
-   * before the first IdP request after a restart. Undefined while the file cannot be read
-   * (`sessionProblem` says why). A file replaced on disk is noticed here too.
-   */
+  /** The session file's clear header, read without a token so /health can check credentials before the first IdP request. */
   async sessionHeader(): Promise<SessionHeader | undefined> {
     try {
       await this.sessions.refresh();
@@ -140,13 +127,7 @@ export class TokenVerifier {
     }
   }
 
-  /**
-   * What is wrong with the session file on disk while the bridge runs on the one it read
-   * before (issue 12: /health must not call such credentials valid): the source no longer
-   * reads (a broken or half-written file), or it holds another file with the same key id,
-   * which the token that opened the first cannot be the token of. Call after
-   * `sessionHeader()`, which looks at the disk.
-   */
+  /** What is wrong with the on-disk file while the bridge runs on an older one (issue 12: /health must not call it valid). Call after `sessionHeader()`. */
   async diskProblem(): Promise<string | undefined> {
     const stale = this.sessions.staleBecause?.();
     if (stale !== undefined) return stale.message;
@@ -210,7 +191,6 @@ export class TokenVerifier {
 export interface TokenVerifierOptions {
   /** `--session` / `SCIMBRIDGE_SESSION`: an explicit path wins over everything else. */
   sessionPath?: string | undefined;
-  /** `SCIMBRIDGE_SESSION_B64`. */
   sessionBase64?: string | undefined;
   /** Mounted-secret directories to look in for `scimsession`; default `DEFAULT_SECRETS_DIRS`. */
   secretsDirs?: readonly string[];

@@ -1,13 +1,4 @@
-/**
- * Reading the Workspace directory through Google's own client libraries: a service account
- * with domain-wide delegation (google-auth-library's JWT: a signed assertion exchanged for
- * an access token, research §4.3 G1) and the Admin SDK Directory API (@googleapis/admin:
- * users.list G2, groups.get/list G3, members.list G4). Every `pageToken` is followed.
- *
- * The libraries' own retries sleep on the real clock; they are turned off and `withBackoff`
- * retries instead, on the injected time, for quota answers (403 userRateLimitExceeded,
- * quotaExceeded, rateLimitExceeded; 429), 5xx and a connection that failed (G6).
- */
+/** Workspace directory via Google's client libraries (research §4.3 G1–G4); their retries sleep on the real clock, so they are off and `withBackoff` retries on injected time (G6). */
 import type { admin_directory_v1 } from '@googleapis/admin';
 import type { gaxios as GaxiosModule } from 'google-auth-library';
 import { type Backoff, withBackoff } from './backoff.ts';
@@ -43,11 +34,9 @@ export interface GoogleMember {
 }
 
 export interface GoogleDirectory {
-  /** Every user of the customer, page by page (`onPage` gets the count so far). */
   listUsers(onPage?: (soFar: number) => void): Promise<GoogleUser[]>;
   /** Every group of the customer: what the settings offer to choose from. */
   listGroups(): Promise<GoogleGroup[]>;
-  /** One group by its e-mail; `group_not_found` when Google has none. */
   getGroup(email: string): Promise<GoogleGroup>;
   /** The group's members, nested groups' members included. */
   listMembers(groupEmail: string): Promise<GoogleMember[]>;
@@ -86,8 +75,7 @@ export async function createGoogleDirectory(options: GoogleDirectoryOptions): Pr
   });
   const api = admin({
     version: 'directory_v1',
-    // The API package pins its own copy of the auth library; the client is used only through
-    // `request`, which both copies share.
+    // The API package pins its own auth library copy; only `request`, shared by both, is used.
     auth: auth as unknown as admin_directory_v1.Options['auth'],
     retry: false,
     timeout: options.timeoutMs ?? 60_000,
@@ -197,11 +185,7 @@ function groupOf(group: admin_directory_v1.Schema$Group): GoogleGroup[] {
   return [{ id: group.id, email: group.email.toLowerCase(), name: group.name ?? group.email }];
 }
 
-/**
- * One HTTP client for the token exchange and the API: the libraries' automatic retries off
- * (ours run on the injected clock), and the token request sent to `tokenUrl` when given —
- * the auth library posts to Google's fixed address and has no option for another.
- */
+/** One HTTP client: library retries off (ours use the injected clock), and tokens sent to `tokenUrl`, which the auth library has no option for. */
 function quietTransporter(gaxios: typeof GaxiosModule, tokenUrl: string | undefined): GaxiosModule.Gaxios {
   const transporter = new gaxios.Gaxios();
   transporter.interceptors.request.add({

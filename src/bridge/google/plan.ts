@@ -1,13 +1,4 @@
-/**
- * What a sync would change, worked out from what Google says and what the account holds,
- * before anything is written: the preview shows it, and a run applies it. Pure.
- *
- * People in the synced groups are the account's members (P21): invited when new, matched by
- * e-mail when the account already has them (P9), their names and address kept up to date
- * (an address change waits for the member's acceptance, P13), suspended when Google
- * suspended or deleted them or they left every synced group (P14), reactivated when they
- * come back. Each synced Google group is a managed group of the same members (P17).
- */
+/** What a sync would change, computed before any write (pure): invites, e-mail matches (P9), updates (P13), suspensions (P14), reactivations, managed groups (P17). */
 import type { GroupInput, MemberInput, MemberView } from '../../account/client.ts';
 import type { Group } from '../../account/model.ts';
 import type { GoogleGroup, GoogleUser } from './directory.ts';

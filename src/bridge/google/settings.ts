@@ -1,13 +1,4 @@
-/**
- * The Google sync's settings: who the service account acts as, which Google groups are
- * provisioned, and whether the administrator turned the sync on for exactly those groups.
- *
- * Kept in a small JSON file on the bridge's side (`google-sync.json` in the data directory,
- * beside the one-process session file, or where SCIMBRIDGE_GOOGLE_SETTINGS names it): the
- * account never talks to Google and need not know the selection, and the key file it goes
- * with is the bridge's too. Written whole to a temporary file and renamed, so a crash never
- * leaves half a file. The key itself is never written here.
- */
+/** The Google sync's settings, kept on the bridge (the account never talks to Google); written via temp file and rename so a crash never leaves half a file. The key is never written here. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -24,10 +15,7 @@ export interface GoogleSyncSettings {
   /** The groups whose preview was confirmed; the sync pauses while `groups` differs. */
   approvedGroups: string[];
   approvedAt: string | null;
-  /**
-   * Suspensions the administrator confirmed by count with the last approval: the next run
-   * may suspend that many even past the mass-suspension guard, once.
-   */
+  /** Suspensions confirmed by count with the last approval: the next run may exceed the mass-suspension guard by that many, once. */
   approvedSuspensions: number | null;
 }
 

@@ -1,12 +1,4 @@
-/**
- * The Google Workspace sync (P21): reads the directory, works out the plan, and applies it
- * through AccountClient — on a schedule and on demand, led by one bridge (`SyncLease`).
- *
- * Nothing is applied before the administrator approved the synced groups after a preview,
- * confirming its suspensions by count. A later run that would suspend more than the
- * configured share of the account stops and says so instead of acting: one wrong group
- * selection must not lock a company out.
- */
+/** The Google Workspace sync (P21), led by one bridge; nothing applies before an approved preview, and a run suspending more than the configured share stops: one wrong selection must not lock a company out. */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BUILT_IN_GROUPS } from '../../account/built-in-groups.ts';
@@ -189,7 +181,6 @@ export class GoogleSync {
     return next;
   }
 
-  /** Every group the administrator could choose (for the settings form). */
   async availableGroups(): Promise<Array<{ email: string; name: string }>> {
     const settings = await this.options.settings.read();
     const directory = await this.directory(settings);
@@ -206,10 +197,7 @@ export class GoogleSync {
     return preview;
   }
 
-  /**
-   * Turns the sync on for the selected groups: the preview is made again now and its
-   * suspensions must be the number the administrator confirmed.
-   */
+  /** Turns the sync on: the preview is remade now and its suspensions must match the number the administrator confirmed. */
   async approve(confirmSuspensions: number): Promise<Preview> {
     const preview = await this.preview();
     if (preview.counts.suspend !== confirmSuspensions) {

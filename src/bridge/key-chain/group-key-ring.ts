@@ -1,13 +1,4 @@
-/**
- * The bridge's side of the key chain (DESIGN.md, "the key chain"): it holds the provisioning
- * key (from the session file, once a valid token opened it), and with it
- *  - makes a group's key pair when the IdP creates the group, or when a group it may hold
- *    (Team Members, managed groups) has none yet;
- *  - opens group keys sealed for the provisioning key and re-seals them for members.
- *
- * Opened group keys are kept in a small bounded cache for the life of one provisioning key,
- * so a watcher run opens each group's key once, not once per member.
- */
+/** The bridge's side of the key chain (DESIGN.md): makes group key pairs and re-seals group keys for members; opened keys are cached per provisioning key. */
 
 import type { Logger } from 'pino';
 import { KEY_CHAIN_CALL_BATCH } from '../../account/api/protocol.ts';
@@ -66,8 +57,7 @@ export class GroupKeyRing {
     if (key === undefined) {
       throw new GroupKeyUnavailable('', 'the bridge has no valid token yet, so it cannot open group keys');
     }
-    // New credentials (P2) bring a new provisioning key: start a new cache, and keep the
-    // old key until the group keys sealed for it are sealed for the new one.
+    // New credentials (P2): new cache; keep the old key until its group keys are re-sealed for the new one.
     if (this.current !== undefined && this.current.publicKey !== key.publicKey) {
       this.previous = this.current;
       this.forget();
@@ -76,12 +66,7 @@ export class GroupKeyRing {
     return key;
   }
 
-  /**
-   * After new credentials, while this process still holds the previous provisioning key:
-   * seals every group key that only the previous key opens for the new one. Without this,
-   * a regeneration would leave the bridge unable to confirm anyone into existing groups.
-   * Returns how many were re-sealed; a no-op when the key has not changed.
-   */
+  /** After new credentials, re-seals group keys only the previous key opens; otherwise a regeneration strands existing groups. Returns the count. */
   async resealFromPrevious(): Promise<number> {
     const current = this.requireKey();
     const previous = this.previous;
@@ -150,10 +135,7 @@ export class GroupKeyRing {
     this.keyInfo.clear();
   }
 
-  /**
-   * Makes key pairs for those of `groupIds` that have none. The account keeps the first pair
-   * stored for a group, so two bridges racing agree; returns the pairs now stored.
-   */
+  /** Makes missing key pairs; the account keeps the first stored pair, so racing bridges agree. */
   async createKeys(groupIds: readonly string[]): Promise<Map<string, GroupKeyInfo>> {
     const provisioning = this.requireKey();
     const result = new Map<string, GroupKeyInfo>();
@@ -224,12 +206,7 @@ export class GroupKeyRing {
     return sealGroupPrivateKeyNative(key.groupId, privateKey, member, sealer);
   }
 
-  /**
-   * Shares a group's key with those of `memberIds` who are confirmed, in the group and do
-   * not hold it yet: what happens at once when the IdP adds members to a group. Pending
-   * members are left to the watcher. Never throws: the membership change has been made,
-   * and a share that fails here is retried by the watcher's sweep.
-   */
+  /** Shares a group's key with confirmed members who lack it; never throws, as the watcher's sweep retries failures. */
   async shareWithMembers(groupId: string, memberIds: readonly string[]): Promise<number> {
     if (memberIds.length === 0 || !this.ready) return 0;
     let shared = 0;
@@ -262,11 +239,7 @@ export class GroupKeyRing {
     return shared;
   }
 
-  /**
-   * The group's key pair, read once per group and then kept (a key pair never changes):
-   * IdPs send many membership PATCHes to the same few groups. A group made before it could
-   * get a key pair (no token yet, or an older version) gets one now.
-   */
+  /** The group's key pair, cached (it never changes: IdPs PATCH the same few groups); made now if missing. */
   private async groupKey(groupId: string): Promise<GroupKeyInfo | undefined> {
     const known = this.keyInfo.get(groupId);
     if (known) return known;

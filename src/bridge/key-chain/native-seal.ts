@@ -1,10 +1,4 @@
-/**
- * The bridge's sealer: the very format of `src/crypto/key-chain.ts` (`sbs1`), computed with
- * node:crypto instead of WebCrypto. Confirming thousands of members seals tens of thousands
- * of group keys; WebCrypto's promise round trips and key-object imports cost four times the
- * CPU of the synchronous native calls (≈0.53 ms against ≈0.13 ms per seal here). The tests
- * open what this seals with the browser-safe code, so the two cannot drift apart.
- */
+/** The `sbs1` seal format computed with node:crypto: WebCrypto costs about 4× the CPU per seal; tests open its output with the browser-safe code so they cannot drift. */
 import {
   createCipheriv,
   createPublicKey,
@@ -26,13 +20,7 @@ import {
 
 const X25519_PUBLIC_BYTES = 32;
 
-/**
- * A sealer for one recipient: one ephemeral key pair and one derived AES key, then any
- * number of values sealed with it, each with its own random nonce and associated data.
- * Confirming a member seals the keys of all their groups for them; one X25519 agreement
- * instead of one per group saves most of the CPU. Each value is an ordinary `sbs1` value
- * that opens on its own.
- */
+/** One ephemeral key pair and derived AES key per recipient, then any number of values (own nonce each): one X25519 agreement instead of one per group. */
 export interface NativeSealer {
   seal(plaintext: Uint8Array, context: SealContext): string;
   /** Wipes the derived key. */

@@ -1,27 +1,4 @@
-/**
- * The provision watcher (P10, P11): confirms pending members by sharing their groups' keys
- * with them, then the account marks them active and queues the "account ready" e-mail.
- *
- * - It starts when the bridge has a valid token (`start`, called on the first good IdP
- *   request or a status-page sign-in): before that it cannot open the provisioning key.
- *   Pending members live in the account's database, so a restart loses nothing: the first
- *   run after the token arrives confirms everything pending.
- * - It runs every `intervalSeconds`, and at once when the account's sign-up counter grows:
- *   the bridge reads that one-row counter every few seconds (`signUpPollMs`). Polling, not a
- *   push, because the account cannot reach a bridge that runs elsewhere behind NAT, and a
- *   one-row read is cheap on either database.
- * - It reads pending members in keyset batches, so memory stays flat however many there are.
- * - Idempotent: the account confirms with a version check, so a second watcher (or a second
- *   run) finds the member confirmed and does nothing.
- * - A member who cannot be confirmed is reported in `failures` and retried with a per-member
- *   back-off (the interval, doubling up to six hours), never in a hot loop.
- * - After confirming, a sweep shares group keys with confirmed members who lack one (a
- *   crash between a membership change and its share, a reactivated member, a group that got
- *   its key pair after its members joined).
- * - With a lease (several bridges), only its holder runs; the others stand by and try to
- *   take it every third of its length, so when the holder dies another runs within one
- *   interval. A lease only saves work: without one every bridge runs, which stays correct.
- */
+/** Provision watcher (P10, P11): confirms pending members by sharing their groups' keys. Polls the sign-up counter, not a push, because the account cannot reach a bridge behind NAT; idempotent via version checks; a lease only saves work. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type {
@@ -52,7 +29,7 @@ export interface ProvisionWatcherOptions {
   intervalSeconds: number;
   batchSize?: number;
   signUpPollMs?: number;
-  /** Several bridges: only the lease's holder runs (see the file comment). */
+  /** Several bridges: only the lease's holder runs. */
   lease?: Lease;
 }
 
@@ -111,10 +88,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
     this.leading = options.lease === undefined;
   }
 
-  /**
-   * The bridge has a valid token (again): run now, then on the interval. Calling it while
-   * running (a status-page sign-in, a new session file) only asks for a run.
-   */
+  /** Run now, then on the interval; calling it while running only asks for a run. */
   start(): void {
     if (this.state === 'stopped') return;
     const first = this.state === 'waiting_for_token';
@@ -290,8 +264,7 @@ export class ProvisionWatcher implements WatcherStatusSource {
       await this.createMissingGroupKeys(batch);
       for (const pending of batch) {
         if (this.stopped) return false;
-        // With SQLite every store call completes synchronously: without a turn of the event
-        // loop here, a run over thousands of members would hold up the IdP's requests.
+        // SQLite store calls complete synchronously: yield so a long run does not hold up IdP requests.
         await nextTurn();
         const known = this.backoff.get(pending.memberId);
         if (known) known.seenInRun = run;

@@ -85,8 +85,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
     const current = await ctx.client.getGroup(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
     const renames = current.displayName !== input.displayName || current.externalId !== input.externalId;
-    // One call, one transaction: the new name and the new member list land together or not
-    // at all. A new name was decided against `current`, so it applies to that version only.
+    // One transaction: name and members land together; the name was decided against `current`, so applies to that version only.
     return ctx.client.changeGroupMembers(
       id,
       { replaceWith: memberIds },
@@ -98,18 +97,13 @@ export async function replaceGroup(ctx: ScimContext, id: string, req: ScimReques
   return render(ctx, group, projectionFor(req.query));
 }
 
-/**
- * Membership operations never load the member list: they become id sets applied with one
- * statement each, so a PATCH costs the same for a group of 10 or of 100,000 members.
- */
+/** Membership operations apply id sets in one statement each, never loading the member list, so a PATCH costs the same at any group size. */
 export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const plan = planGroupPatch(parsePatchRequest(req.body));
   const { add, remove, replaceWith } = plan.membership;
   const changesMembers = add.length > 0 || remove.length > 0 || replaceWith !== undefined;
   const pinned = req.ifMatch !== undefined;
-  // Only membership, no If-Match: the account checks the group itself while changing it,
-  // so reading it first would only cost a round trip (a separate bridge's largest cost), and
-  // such changes commute, so they need not take turns either.
+  // Membership only, no If-Match: the account checks the group while changing it, and such changes commute, so no read or turn-taking.
   const membershipOnly = plan.attributeOps.length === 0 && changesMembers && !pinned;
   const group = await withVersionRetry(ctx, membershipOnly ? undefined : `Groups/${id}`, pinned, async () => {
     if (membershipOnly) {
@@ -125,10 +119,7 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
     if (!changesMembers) {
       return attributes === undefined ? current : ctx.client.updateGroup(id, attributes, expected);
     }
-    // A PATCH is atomic (RFC 7644 §3.5.2): attributes and members go in one call, one
-    // transaction. Attributes patched from `current` apply to that version only; membership
-    // changes alone commute, and without If-Match concurrent PATCHes to one group (Entra
-    // sends them) must all land rather than race on the group's version.
+    // A PATCH is atomic (RFC 7644 §3.5.2); membership-only changes commute, so concurrent PATCHes without If-Match (Entra) all land.
     return ctx.client.changeGroupMembers(
       id,
       plan.membership,
@@ -139,8 +130,7 @@ export async function patchGroup(ctx: ScimContext, id: string, req: ScimRequest)
   // Confirmed members who joined get the group's key at once; pending ones get it when confirmed.
   if (changesMembers) await ctx.groupKeys?.shareWithMembers(id, membersAddedBy(plan.membership));
   const projection = projectionFor(req.query);
-  // Without an explicit attribute selection the answer is 204 (RFC 7644 §3.5.2): a group
-  // with 50,000 members is not sent back for every membership change.
+  // No attribute selection: 204 (RFC 7644 §3.5.2), so a 50,000-member group is not sent back for every change.
   if (projection.attributes === undefined && projection.excludedAttributes === undefined) {
     return { status: 204, etag: `W/"${group.version}"` };
   }

@@ -1,7 +1,4 @@
-/**
- * SCIM User ⇄ account member. The only place where SCIM attribute names meet the account's
- * field names.
- */
+/** SCIM User ⇄ account member: the only place SCIM attribute names meet the account's field names. */
 
 import type { MemberInput, MemberView } from '../../account/client.ts';
 import { addressNamedBy, EMAIL_SHAPE } from '../../account/profile-address.ts';
@@ -26,13 +23,7 @@ export interface MemberGroupRef {
   displayName: string;
 }
 
-/**
- * Renders a member as a SCIM User resource (RFC 7643 §4.1) for an answer: the attributes the
- * IdP set, and what the account knows where the IdP set nothing — the member's address as
- * the primary `emails` value, their names as `name` (named by userName when the account
- * knows no name) and `displayName`. The owner and members made before provisioning have an
- * empty profile; IdPs that read the first user of a list to learn its shape need both.
- */
+/** Renders a member as a SCIM User (RFC 7643 §4.1), filling `emails`, `name` and `displayName` from the account where the IdP set none: IdPs read a list's first user to learn its shape. */
 export function toScimUser(
   member: MemberView,
   groups: readonly MemberGroupRef[],
@@ -46,10 +37,7 @@ export function toScimUser(
   return doc;
 }
 
-/**
- * The User as the IdP last wrote it, without the account's defaults: what PATCH applies to,
- * so that a patched and written-back document stores only what the IdP sent.
- */
+/** The User as the IdP last wrote it, without account defaults, so a PATCH writes back only what the IdP sent. */
 export function storedUser(
   member: MemberView,
   groups: readonly MemberGroupRef[],
@@ -93,11 +81,7 @@ function accountName(member: MemberView): Record<string, unknown> {
   return name;
 }
 
-/**
- * A create that sends no `emails` but a userName that is an e-mail address (Entra when the
- * source user has no mail attribute) is read as sending that address: the served schema
- * requires `emails`, and this is the one stand-in accepted for it.
- */
+/** No `emails` but an e-mail userName (Entra, source user without mail) counts as that address: the served schema requires `emails`. */
 export function withUserNameAsEmail(body: unknown): unknown {
   if (!isRecord(body)) return body;
   let userName: unknown;
@@ -117,11 +101,7 @@ function hasValues(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;
 }
 
-/**
- * Maps a normalised SCIM User document to what the account needs. The member's e-mail is
- * the primary address, else the first work address, else the first address, else a
- * userName that is an e-mail address (IdPs commonly send only that).
- */
+/** Maps a SCIM User to account fields; e-mail is primary, else work, else first, else an e-mail userName (IdPs often send only that). */
 export function toMemberInput(doc: Record<string, unknown>): MemberInput {
   const userName = doc.userName;
   if (typeof userName !== 'string' || userName.trim() === '') {

@@ -22,13 +22,7 @@ import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEma
 
 const RT = USER_RESOURCE_TYPE;
 
-/**
- * What a User PUT keeps when the IdP leaves it out (RFC 7644 §3.5.1 lets the provider
- * decide): `active` is the member's state, not profile data — an omission must not revive
- * a suspended member (P14) — and `externalId` is how the account tells the IdP's users
- * apart (P9), which Okta sends on create but not in its profile PUTs. `null` clears
- * externalId as for any attribute.
- */
+/** What a User PUT keeps when omitted (RFC 7644 §3.5.1): `active`, so omission cannot revive a suspended member (P14), and `externalId` (P9), which Okta omits from profile PUTs. */
 const KEPT_BY_PUT: ReadonlySet<string> = new Set(['active', 'externalId']);
 
 async function render(ctx: ScimContext, member: MemberView): Promise<Record<string, unknown>> {
@@ -99,9 +93,7 @@ export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest
   const member = await withVersionRetry(ctx, `Users/${id}`, pinned, async () => {
     const current = await ctx.client.getMember(id);
     const expected = expectedVersionFor(req.ifMatch, current.version) ?? current.version;
-    // The base is the User as stored, with the account's address where the IdP never sent
-    // one: `emails` is required, so a PUT that leaves it out keeps the address, and a new
-    // one goes through P13's acceptance like any other change of address.
+    // Base is the stored User with the account's address: `emails` is required, and a new address goes through P13 acceptance.
     const base = storedUser(current, [], ctx.baseUrl);
     if (!Array.isArray(base.emails) || base.emails.length === 0) base.emails = accountEmails(current);
     const merged = replaceResource(base, incoming, RT, { keepWhenOmitted: KEPT_BY_PUT });
@@ -110,11 +102,7 @@ export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest
   return answer(200, ctx, await render(ctx, member), member, req);
 }
 
-/**
- * The one-call plan, or undefined to take the read-patch-write path. A bad `active` value
- * goes that way too, so it is answered in the path's own order: 404 for a missing user and
- * 412 for a stale If-Match before 400 for the value (RFC 7644 §3.14 before §3.12).
- */
+/** The one-call plan, or undefined for read-patch-write; a bad `active` goes that way too, so 404/412 precede 400 (RFC 7644 §3.14 before §3.12). */
 function activeOnlyPlan(operations: Parameters<typeof planActiveOnlyPatch>[0]) {
   try {
     return planActiveOnlyPatch(operations);
@@ -126,8 +114,7 @@ function activeOnlyPlan(operations: Parameters<typeof planActiveOnlyPatch>[0]) {
 export async function patchUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {
   const operations = parsePatchRequest(req.body);
   const pinned = req.ifMatch !== undefined;
-  // Deactivation and reactivation, the PATCH every IdP sends to deprovision, need no copy of
-  // the user: the account sets the flag in one call instead of a read and a write.
+  // Deprovisioning PATCHes need no copy of the user: the account sets the flag in one call.
   const activeOnly = activeOnlyPlan(operations);
   const version = activeOnly === undefined ? undefined : singleExpectedVersion(req.ifMatch);
   const member = await withVersionRetry(ctx, `Users/${id}`, pinned, async () => {

@@ -1,9 +1,4 @@
-/**
- * The bridge's report on itself (P6, P7): one entry per part — account connection,
- * provisioning, credentials, provision watcher, IdP requests, version — each with a
- * timestamp, a short label ("Connected", "On", "Revoked"…), what it means, and what to do
- * when it is not OK. The status page renders it; `/health` returns it as JSON.
- */
+/** The bridge's report on itself (P6, P7), one entry per part; the status page renders it and `/health` returns it as JSON. */
 
 import type { AccountClient } from '../../account/client.ts';
 import type { Clock } from '../../clock.ts';
@@ -28,7 +23,6 @@ export interface PartReport {
   status: PartStatus;
   /** One or two words: "Connected", "On", "Valid", "Revoked", "Not running"… */
   label: string;
-  /** What was found, in a sentence. */
   detail: string;
   /** What to do about it; absent when nothing needs doing. */
   action?: string;
@@ -61,13 +55,9 @@ export interface BridgeHealthDeps {
     diskProblem?(): Promise<string | undefined>;
   };
   client: Pick<AccountClient, 'checkProvisioning'>;
-  /**
-   * Asks whether the account server answers at all, for a separate bridge whose keys are
-   * still locked (it cannot sign in to ask more); throws like the client when it does not.
-   */
+  /** Whether the account answers at all, for a separate bridge whose locked keys cannot sign in; throws like the client. */
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
   problems: AccountProblemLog;
-  /** The provision watcher, when this bridge runs one. */
   watcher?: WatcherStatusSource | undefined;
   requests: RequestRecord;
   version: string;
@@ -78,10 +68,7 @@ export interface BridgeHealthDeps {
 
 type AccountCheck =
   | { outcome: 'ok' }
-  /**
-   * The account could not be asked about the credentials: a separate bridge signs in with
-   * keys that are still locked. `reachable` when its /ping answered.
-   */
+  /** The account could not be asked (locked keys); `reachable` when its /ping answered. */
   | { outcome: 'locked'; reachable: boolean }
   | { outcome: 'problem'; problem: AccountProblem }
   | { outcome: 'error'; message: string }
@@ -152,8 +139,7 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
           checkedAt: at,
         },
       };
-      // The parts the bridge is made of decide; the IdP's last request is reported, but its
-      // outcome (a 403 for a group a rule protects, a 404) is an answer, not a fault (issue 12).
+      // The IdP's last request is reported, but a 403 or 404 is an answer, not a fault (issue 12).
       const { requests: _requests, ...made } = parts;
       const statuses = Object.values(made).map((part) => part.status);
       const status: OverallStatus = statuses.includes('problem')
@@ -417,8 +403,7 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
       idps,
     };
   }
-  // 401: the IdP holds a wrong token; 5xx: the bridge could not answer. A 403 (a rule refused
-  // the change, provisioning off — shown above) or another 4xx is an answer.
+  // 401: the IdP holds a wrong token; 5xx: the bridge could not answer. Other 4xx are answers.
   const refused = idps.filter((idp) => idp.status === 401 || idp.status >= 500);
   if (refused.length > 0) {
     return {

@@ -1,17 +1,4 @@
-/**
- * The bridge's own pages and monitoring endpoints:
- *
- * - `GET /` the status page (P6): the sign-in form, or the report once signed in;
- * - `POST /signin`, `POST /signout`: the status page's session (cookie only; the token is
- *   checked by opening the session file, exactly like an IdP request, so signing in also
- *   unlocks the keys and starts a waiting watcher: P11);
- * - `GET /logs`: recent log lines as NDJSON (signed-in session, or the IdP bearer token);
- * - `GET /health`: the report as JSON (P7), `GET /metrics`: Prometheus text — both for the
- *   IdP bearer token or a monitoring token (`sbm_…`), which opens these two and nothing else.
- *
- * Everything here is registered in its own fastify scope, so the form parser and the
- * HTML/JSON error handling stay away from the SCIM routes.
- */
+/** The bridge's own pages and endpoints (P6, P7), in their own fastify scope so their parsers and error handling stay away from SCIM. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
 import { AddressLimiter } from '../../address-limiter.ts';
@@ -38,10 +25,7 @@ export interface StatusRouteDeps {
     sessionHeader?(): Promise<{ keyId: string } | undefined>;
   };
   health: { report(): Promise<HealthReport> };
-  /**
-   * Whether a token's key id is still the account's current one: the same check as SCIM's,
-   * made for every authenticated route here (current-key.ts).
-   */
+  /** Whether a token's key id is still the account's current one (current-key.ts). */
   currentKey: { check(keyId: string): Promise<KeyVerdict> };
   sessions: StatusSessions;
   limiter: FailureLimiter;
@@ -58,7 +42,6 @@ export interface StatusRouteDeps {
   google?: GoogleSyncControl | undefined;
 }
 
-/** What the status page does with the Google sync. */
 export type GoogleSyncControl = Pick<
   GoogleSync,
   'status' | 'configure' | 'preview' | 'approve' | 'runNow' | 'turnOff'
@@ -78,7 +61,6 @@ const SIGN_IN_ERRORS: Record<SignInFailure, string> = {
 };
 
 const MONITORING_PREFIX = 'sbm_';
-/** The sign-in and sign-out forms: a token and little else. */
 const FORM_BODY_LIMIT = 4096;
 /** Status-page sign-ins an address may try per minute. */
 const SIGN_INS_PER_MINUTE = 20;
@@ -133,11 +115,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
     });
 
-    /**
-     * A live page session whose key id the account still accepts. One it refuses ends, with
-     * every other session of that key id, and `ended` says why (issue 12: a regeneration or a
-     * deactivation ends the sessions opened before it).
-     */
+    /** A live page session the account still accepts; a refused key id ends all its sessions (issue 12). */
     const pageSession = async (
       request: FastifyRequest,
     ): Promise<{ signedIn: true } | { signedIn: false; ended?: SignInFailure }> => {
@@ -152,11 +130,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     const signedIn = async (request: FastifyRequest): Promise<boolean> =>
       (await pageSession(request)).signedIn;
 
-    /**
-     * SameSite=Strict keeps other sites' forms out; this also refuses a foreign Origin
-     * outright. Ours is the Host we were asked for, the forwarded host (with trust-proxy),
-     * or the public URL's: a proxy that rewrites Host must not break signing in.
-     */
+    /** Refuses a foreign Origin; ours is the Host, forwarded host (trust-proxy) or public URL's, so a rewriting proxy still works. */
     const publicHost = deps.publicUrl === undefined ? undefined : new URL(deps.publicUrl).host;
     const sameOrigin = (request: FastifyRequest): boolean => {
       const origin = request.headers.origin;
@@ -195,8 +169,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       );
     });
 
-    // The Google sync's forms: signed-in page sessions from our own origin only. Each answers
-    // with a redirect to the page (POST, then GET), carrying its outcome for that session.
+    // Google sync forms: signed-in sessions from our origin only; each redirects back with its outcome.
     const googleNotices = new Map<string, string>();
     // Registered on every bridge (one route table); without a Google key they lead back to the page.
     {
@@ -286,9 +259,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       const token = typeof body?.token === 'string' ? body.token.trim() : '';
       let result: TokenResult | { ok: false; reason: SignInFailure } =
         token === '' ? { ok: false, reason: 'missing' } : await deps.verifier.verifyToken(token);
-      // The verifier still knows the token that opened the previous session file (IdP requests
-      // with it then hear "revoked" from the account); once a new file is in place, that old
-      // token must not open a page session: only the token of the file on disk does.
+      // Only the token of the session file on disk opens a page session, not the previous file's.
       if (result.ok && result.keyId !== undefined && deps.verifier.sessionHeader) {
         const onDisk = await deps.verifier.sessionHeader();
         if (onDisk !== undefined && onDisk.keyId !== result.keyId)
@@ -328,24 +299,18 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         .redirect('/', 303);
     });
 
-    /**
-     * Bearer check for the machine endpoints: the IdP's token (the same check as SCIM), or,
-     * where `allowMonitoring`, a monitoring token. Failures count towards the same limit.
-     */
+    /** Bearer check for /health and /metrics: the IdP token or, where `allowMonitoring`, a monitoring token. */
     const authorize = async (
       request: FastifyRequest,
       reply: FastifyReply,
       allowMonitoring: boolean,
     ): Promise<boolean> => {
-      // Like SCIM: the right token always gets through, so a neighbour guessing from the
-      // same address cannot lock the monitor out; wrong ones past the limit get 429.
+      // The right token always gets through, so a neighbour guessing from one address cannot lock the monitor out.
       const authorization = request.headers.authorization;
       const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
       let ok = false;
       if (presented?.startsWith(MONITORING_PREFIX)) {
-        // Past the limit, only tokens known without a lookup (the monitor's own, recently
-        // passed ones) are checked: guesses from that address reach neither the database
-        // nor the account API.
+        // Past the limit, only tokens known without a lookup are checked: guesses reach neither the database nor the account API.
         try {
           ok =
             allowMonitoring &&
