@@ -13,10 +13,10 @@ import {
 import { createBridgeApp } from './bridge/app.ts';
 import { createTokenVerifier, type TokenVerifier } from './bridge/credentials/token-verifier.ts';
 import { attachGoogleSync } from './bridge/google/from-config.ts';
-import { createSharedSyncLease } from './bridge/google/lease.ts';
-import type { GoogleSync } from './bridge/google/sync.ts';
+import { type GoogleSync, googleSyncLeaseMs } from './bridge/google/sync.ts';
 import { GroupKeyRing } from './bridge/key-chain/group-key-ring.ts';
 import { ProvisionWatcher } from './bridge/key-chain/provision-watcher.ts';
+import { createRedisLease } from './bridge/lease.ts';
 import { createAccountMonitoringTokenCheck } from './bridge/monitoring-token-check.ts';
 import { createBridgeObservability } from './bridge/observability.ts';
 import { openReplicaSharing } from './bridge/replica-sharing.ts';
@@ -135,7 +135,13 @@ export async function startBridgeService(
     logger,
     verifier,
     observability,
-    lease: replicas.redis ? createSharedSyncLease(replicas.redis) : undefined,
+    lease: replicas.redis
+      ? createRedisLease({
+          name: 'google-sync',
+          ttlMs: googleSyncLeaseMs(config.googleSyncMinutes),
+          redis: replicas.redis,
+        })
+      : undefined,
   });
   try {
     if (config.tokenFile !== undefined) await unlockAtStart(verifier, config.tokenFile);

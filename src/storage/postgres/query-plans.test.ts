@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../../../test/support/query-plans.ts';
 import { postgresDialect } from '../dialect.ts';
 import { peopleSql } from '../people-sql.ts';
-import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../query-plans.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const connectionString =

@@ -1,10 +1,10 @@
 // The lookups IdPs send before every create (RFC 7644 §3.4.2.2); tests EXPLAIN them to require an index.
-import type { PeopleQuery } from '../account/store.ts';
-import type { Filter } from '../scim/filter/ast.ts';
-import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';
-import type { SqlDialect } from './dialect.ts';
-import { ListPlanner } from './list-query.ts';
-import { GROUP_COLUMNS, MEMBER_COLUMNS } from './rows.ts';
+import type { PeopleQuery } from '../../src/account/store.ts';
+import type { Filter } from '../../src/scim/filter/ast.ts';
+import { groupAttributes, type ResourceAttributes, userAttributes } from '../../src/storage/attributes.ts';
+import type { SqlDialect } from '../../src/storage/dialect.ts';
+import { ListPlanner } from '../../src/storage/list-query.ts';
+import { GROUP_COLUMNS, MEMBER_COLUMNS } from '../../src/storage/rows.ts';
 
 interface KeyLookup {
   label: string;
