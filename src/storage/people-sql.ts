@@ -2,7 +2,7 @@
 // range of migration 9; the database lowers texts, so searches compare as the indexes were built.
 import type { MemberState } from '../account/model.ts';
 import type { PeoplePage, PeopleQuery } from '../account/store.ts';
-import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
+import { MEMBER, type Row } from './rows.ts';
 
 /** What the search looks at, each a prefix range on its own index. */
 const SEARCHED = ['email', 'display_name', 'given_name', 'family_name'] as const;
@@ -51,7 +51,7 @@ export function peopleSql(
       if (filter.param !== undefined) params.push(filter.param);
       return `${indexed ? filter.left : filter.opaque} ${filter.right}`;
     });
-  const columns = `${MEMBER_COLUMNS}, ${listKey} AS people_key`;
+  const columns = `${MEMBER.columns}, ${listKey} AS people_key`;
   if (query.search === undefined || query.search === '') {
     if ((query.state === undefined) !== (query.managed === undefined)) {
       return rangesOfStateAndManaged(dialect, query, columns, listKey);
@@ -126,7 +126,7 @@ export function deleteQueuedMailOfMemberSql(dialect: 'sqlite' | 'postgres'): str
 
 /** A page from the rows of `peopleSql` (one more than asked for, which says whether more follow). */
 export function peoplePageOf(rows: readonly Row[], limit: number): PeoplePage {
-  const members = rows.slice(0, limit).map(memberFromRow);
+  const members = rows.slice(0, limit).map(MEMBER.fromRow);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { members, nextAfter: last === undefined ? null : String(last.people_key) };
 }

@@ -4,7 +4,7 @@ import type { Filter } from '../../src/scim/filter/ast.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../../src/storage/attributes.ts';
 import type { SqlDialect } from '../../src/storage/dialect.ts';
 import { ListPlanner } from '../../src/storage/list-query.ts';
-import { GROUP_COLUMNS, MEMBER_COLUMNS } from '../../src/storage/rows.ts';
+import { GROUP_COLUMNS, MEMBER } from '../../src/storage/rows.ts';
 
 interface KeyLookup {
   label: string;
@@ -71,7 +71,7 @@ export function lookupQuery(dialect: SqlDialect, lookup: KeyLookup): { sql: stri
   const plan = new ListPlanner(dialect).plan({
     table: lookup.resource,
     resource,
-    columns: members ? MEMBER_COLUMNS : GROUP_COLUMNS,
+    columns: members ? MEMBER.columns : GROUP_COLUMNS,
     conditions: members ? ['m.scim_deleted = FALSE'] : ['g.managed = TRUE'],
     counter: 'unused',
     filter: lookup.filter,
