@@ -53,6 +53,9 @@ export function peopleSql(
     });
   const columns = `${MEMBER.columns}, ${listKey} AS people_key`;
   if (query.search === undefined || query.search === '') {
+    if ((query.state === undefined) !== (query.managed === undefined)) {
+      return rangesOfStateAndManaged(dialect, query, columns, listKey);
+    }
     const params: unknown[] = [];
     const conditions = conditionsOf(true, params);
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
@@ -79,6 +82,38 @@ export function peopleSql(
     sql: `SELECT ${columns} FROM members WHERE ${listKey} IN (${keys}) ORDER BY ${listKey} LIMIT ?`,
     params,
   };
+}
+
+const STATES: readonly MemberState[] = ['invited', 'pending', 'active', 'suspended'];
+
+/**
+ * State alone or "managed" alone: one range of `members_state_managed_email` per value of the
+ * other column, each cut to the page, then merged (migration 15 dropped the single-column
+ * indexes, which cost every create two more index pages).
+ */
+function rangesOfStateAndManaged(
+  dialect: 'sqlite' | 'postgres',
+  query: PeopleQuery,
+  columns: string,
+  listKey: string,
+): { sql: string; params: unknown[] } {
+  const pairs =
+    query.state !== undefined
+      ? [false, true].map((managed) => ({ state: query.state!, managed }))
+      : STATES.map((state) => ({ state, managed: query.managed! }));
+  const params: unknown[] = [];
+  const branches = pairs.map(({ state, managed }, i) => {
+    params.push(state);
+    const after = query.after === undefined ? '' : ` AND ${listKey} > ${text(dialect)}`;
+    if (query.after !== undefined) params.push(query.after);
+    params.push(query.limit + 1);
+    return (
+      `SELECT * FROM (SELECT ${columns} FROM members WHERE state = ? AND managed = ${managed ? 'TRUE' : 'FALSE'}` +
+      `${after} ORDER BY ${listKey} LIMIT ?) AS range${i}`
+    );
+  });
+  params.push(query.limit + 1);
+  return { sql: `${branches.join(' UNION ALL ')} ORDER BY people_key LIMIT ?`, params };
 }
 
 export const PEOPLE_COUNT_SQL = 'SELECT state, count(*) AS n FROM members GROUP BY state';
