@@ -110,6 +110,16 @@ describe('the console: moving to a new IdP app (P20)', () => {
     await screenshot(page, shots, 'console-provisioning-transfer');
   });
 
+  test('the group’s own page says it waits for a transfer', async () => {
+    await section().getByRole('link', { name: 'Platform <Ops>' }).click();
+    await page.waitForSelector('h1:has-text("Platform <Ops>")');
+    assert.match(await page.locator('#set-aside').innerText(), /A previous integration managed this group/);
+    assert.equal(await page.getByRole('button', { name: 'Keep it from the transfer' }).count(), 1);
+    await assertAccessible(page, 'the page of a group set aside');
+    await screenshot(page, shots, 'console-group-set-aside');
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+  });
+
   test('a transfer form without its CSRF token changes nothing', async () => {
     const refused = await page.evaluate(async () => {
       const response = await fetch('/provisioning/transfer-groups', {
