@@ -1,6 +1,7 @@
 /**
  * What a bridge shares with its replicas when SCIMBRIDGE_REDIS_URL is set: the Redis
- * connection and the provision watcher's lease. Without it the bridge works alone.
+ * connection and the provision watcher's lease (the Google sync's lease is made on the same
+ * connection where the sync is attached). Without it the bridge works alone.
  */
 import type { Logger } from 'pino';
 import { createRedisLease, type Lease } from './lease.ts';

@@ -8,7 +8,7 @@ export function replicasPart(shared: (() => SharedRedisStatus) | undefined, at: 
       status: 'ok',
       label: 'This bridge alone',
       detail:
-        'No SCIMBRIDGE_REDIS_URL: rate limits on failed tokens, status-page sign-ins and the request records on this page are this bridge’s own, and every bridge runs the provision watcher (safe: the account confirms each member once).',
+        'No SCIMBRIDGE_REDIS_URL: rate limits on failed tokens, status-page sign-ins and the request records on this page are this bridge’s own, and every bridge runs the provision watcher and, if set up, the Google sync (safe: the account confirms each member once and applies each change once).',
       checkedAt: at,
     };
   }
@@ -17,14 +17,14 @@ export function replicasPart(shared: (() => SharedRedisStatus) | undefined, at: 
     return {
       status: 'ok',
       label: 'Redis connected',
-      detail: `Bridge replicas share rate limits, status-page sign-ins and the watcher's lease through Redis (since ${status.since}).`,
+      detail: `Bridge replicas share the provision watcher's lease and the Google sync's through Redis, so one bridge runs each (since ${status.since}). Rate limits on failed tokens, status-page sign-ins and the request records on this page are still this bridge's own.`,
       checkedAt: at,
     };
   }
   return {
     status: 'warning',
     label: 'Redis unreachable',
-    detail: `Redis does not answer (${status.error ?? 'no reason given'}, since ${status.since}): this bridge works alone until it is back — its own rate limits and sign-ins, and it runs the provision watcher itself.`,
+    detail: `Redis does not answer (${status.error ?? 'no reason given'}, since ${status.since}): this bridge works alone until it is back, running the provision watcher and, if set up, the Google sync itself.`,
     action:
       'Check that Redis runs and that SCIMBRIDGE_REDIS_URL (address, password, TLS) is right; the bridge reconnects by itself.',
     checkedAt: at,
