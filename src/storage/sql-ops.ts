@@ -67,8 +67,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   // The jsonb profile cast to text by PostgreSQL, which the driver then leaves unparsed.
   const storedColumns =
     dialect.name === 'postgres'
-      ? rows.MEMBER_COLUMNS.replace(/\bprofile\b/, 'profile::text AS profile')
-      : rows.MEMBER_COLUMNS;
+      ? rows.MEMBER.columns.replace(/\bprofile\b/, 'profile::text AS profile')
+      : rows.MEMBER.columns;
 
   async function list<T>(
     query: ListQuery,
@@ -76,7 +76,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     table: 'members' | 'groups',
     columns: string,
     /** Makes an item from an array row (the columns in `columns` order, then the sort keys). */
-    fromValues: (values: unknown[], names: readonly string[]) => T,
+    fromValues: (values: readonly unknown[]) => T,
     scope: ListScope,
   ): Promise<Page<T>> {
     const plan = planner.plan({
@@ -96,7 +96,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     if (plan.rows) {
       const page = await x.table(plan.rows.sql, plan.rows.params);
       items = new Array(page.rows.length);
-      for (let i = 0; i < page.rows.length; i++) items[i] = fromValues(page.rows[i]!, page.names);
+      for (let i = 0; i < page.rows.length; i++) items[i] = fromValues(page.rows[i]!);
       if (page.rows.length > 0) last = rowOf(page.names, page.rows[page.rows.length - 1]!);
     }
     let total = plan.rows ? plan.totalFromPage(items.length) : undefined;
@@ -113,9 +113,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   /** The first page (`[limit]`), or the page after a key or in a state (`[key, limit]`). */
   const paged = (first: string, next: string, key: unknown, limit: number) =>
     key === undefined ? x.many(first, [limit]) : x.many(next, [key, limit]);
-  const members = <T>(query: ListQuery, columns: string, fromValues: (values: unknown[]) => T) =>
+  const members = <T>(query: ListQuery, columns: string, fromValues: (values: readonly unknown[]) => T) =>
     list(query, userAttributes, 'members', columns, fromValues, memberListScope(query));
-  const groupOf = (values: unknown[], names: readonly string[]) => rows.groupFromRow(rowOf(names, values));
   const versioned = (values: unknown[], expectedVersion: number) => [...idLast(values), expectedVersion];
 
   return {
@@ -129,16 +128,16 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     },
     saveAccount: (account) => done(x.run(SQL.saveAccount, rows.ACCOUNT.values(account))),
 
-    insertMember: (member) => done(x.run(SQL.insertMember, rows.memberValues(member))),
+    insertMember: (member) => done(x.run(SQL.insertMember, rows.MEMBER.values(member))),
     updateMember: (member, version) =>
-      one(x.run(SQL.updateMember, versioned(rows.memberValues(member), version))),
-    getMember: (id) => first(x.one(SQL.getMember, [id]), rows.memberFromRow),
-    findMemberByEmail: (email) => first(x.one(SQL.findMemberByEmail, [email]), rows.memberFromRow),
-    findMemberByUserName: (name) => first(x.one(SQL.findMemberByUserName, [name]), rows.memberFromRow),
-    findMemberByExternalId: (id) => first(x.one(SQL.findMemberByExternalId, [id]), rows.memberFromRow),
-    listMembers: (query) => members(query, rows.MEMBER_COLUMNS, rows.memberFromValues),
+      one(x.run(SQL.updateMember, versioned(rows.MEMBER.values(member), version))),
+    getMember: (id) => first(x.one(SQL.getMember, [id]), rows.MEMBER.fromRow),
+    findMemberByEmail: (email) => first(x.one(SQL.findMemberByEmail, [email]), rows.MEMBER.fromRow),
+    findMemberByUserName: (name) => first(x.one(SQL.findMemberByUserName, [name]), rows.MEMBER.fromRow),
+    findMemberByExternalId: (id) => first(x.one(SQL.findMemberByExternalId, [id]), rows.MEMBER.fromRow),
+    listMembers: (query) => members(query, rows.MEMBER.columns, rows.MEMBER.fromValues),
     // With SQLite the same statement as `listMembers`, so that a sweep shares its seek hints.
-    listMembersAsStored: (query) => members(query, storedColumns, rows.storedMemberFromValues),
+    listMembersAsStored: (query) => members(query, storedColumns, rows.STORED_MEMBER.fromValues),
 
     // Unnamed, so PostgreSQL plans for these values: a generic plan cannot tell rare prefixes.
     listPeople: async (query) => {
@@ -160,12 +159,19 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     insertGroup: (group) => done(x.run(SQL.insertGroup, rows.groupValues(group))),
     updateGroup: (group, version) => one(x.run(SQL.updateGroup, versioned(rows.groupValues(group), version))),
     deleteGroup: (id) => one(x.run(SQL.deleteGroup, [id])),
-    getGroup: (id) => first(x.one(SQL.getGroup, [id]), rows.groupFromRow),
+    getGroup: (id) => first(x.one(SQL.getGroup, [id]), rows.GROUP.fromRow),
     findGroupByDisplayName: (name) =>
-      first(x.one(SQL.findGroupByDisplayName, [groupNameKey(name)]), rows.groupFromRow),
-    findGroupByKind: (kind) => first(x.one(SQL.findGroupByKind, [kind]), rows.groupFromRow),
+      first(x.one(SQL.findGroupByDisplayName, [groupNameKey(name)]), rows.GROUP.fromRow),
+    findGroupByKind: (kind) => first(x.one(SQL.findGroupByKind, [kind]), rows.GROUP.fromRow),
     listGroups: (query) =>
-      list(query, groupAttributes, 'groups', rows.GROUP_COLUMNS, groupOf, groupListScope(query)),
+      list(
+        query,
+        groupAttributes,
+        'groups',
+        rows.GROUP_COLUMNS,
+        rows.GROUP.fromValues,
+        groupListScope(query),
+      ),
 
     addGroupMembers: async (groupId, memberIds) =>
       memberIds.length === 0 ? 0 : x.run(S.addGroupMembers, [groupId, ids(memberIds)]),

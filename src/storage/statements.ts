@@ -14,7 +14,7 @@ import {
   GROUP_COLUMNS,
   INTEGRATION,
   INVITATION,
-  MEMBER_COLUMNS,
+  MEMBER,
   MEMBER_KEYS,
   MONITORING_TOKEN,
   OUTBOX,
@@ -42,13 +42,13 @@ export const SQL = {
     `INSERT INTO account (singleton, ${ACCOUNT.columns}) VALUES (1, ${placeholders(ACCOUNT.columns)}) ` +
     `ON CONFLICT (singleton) DO UPDATE SET ${upsertAssignments(ACCOUNT.columns)}`,
 
-  insertMember: `INSERT INTO members (${MEMBER_COLUMNS}) VALUES (${placeholders(MEMBER_COLUMNS)})`,
+  insertMember: `INSERT INTO members (${MEMBER.columns}) VALUES (${placeholders(MEMBER.columns)})`,
   /** Parameters: member values without the id, then id, then the expected version. */
-  updateMember: `UPDATE members SET ${assignments(MEMBER_COLUMNS)} WHERE id = ? AND version = ?`,
-  getMember: `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ?`,
-  findMemberByEmail: `SELECT ${MEMBER_COLUMNS} FROM members WHERE lower(email) = lower(?)`,
-  findMemberByUserName: `SELECT ${MEMBER_COLUMNS} FROM members WHERE lower(user_name) = lower(?)`,
-  findMemberByExternalId: `SELECT ${MEMBER_COLUMNS} FROM members WHERE external_id = ? ORDER BY seq LIMIT 1`,
+  updateMember: `UPDATE members SET ${assignments(MEMBER.columns)} WHERE id = ? AND version = ?`,
+  getMember: `SELECT ${MEMBER.columns} FROM members WHERE id = ?`,
+  findMemberByEmail: `SELECT ${MEMBER.columns} FROM members WHERE lower(email) = lower(?)`,
+  findMemberByUserName: `SELECT ${MEMBER.columns} FROM members WHERE lower(user_name) = lower(?)`,
+  findMemberByExternalId: `SELECT ${MEMBER.columns} FROM members WHERE external_id = ? ORDER BY seq LIMIT 1`,
 
   insertGroup: `INSERT INTO groups (${GROUP_COLUMNS}) VALUES (${placeholders(GROUP_COLUMNS)})`,
   updateGroup: `UPDATE groups SET ${assignments(GROUP_COLUMNS)} WHERE id = ? AND version = ?`,

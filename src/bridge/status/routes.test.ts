@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AddressLimiter } from '../../address-limiter.ts';
 import { MetricsRegistry } from '../../metrics.ts';
+import { createInProcessFailureLimiter } from '../failed-token-limit.ts';
 import type { GoogleSyncStatus } from '../google/sync.ts';
 import type { HealthReport, PartReport } from './health.ts';
 import { type GoogleSyncControl, registerStatusRoutes } from './routes.ts';
-import { STATUS_COOKIE, StatusSessions } from './sessions.ts';
+import { inProcessPageSessions, STATUS_COOKIE, StatusSessions } from './sessions.ts';
 
 const TOKEN = 'the-bearer-token';
 const AT = '2026-01-01T00:00:00.000Z';
@@ -26,7 +26,7 @@ const report: HealthReport = {
     provisioning: part,
     credentials: { ...part, source: 'file', keyId: 'key-1', unlocked: true },
     watcher: { ...part, watcher: null },
-    requests: { ...part, idps: [] },
+    requests: { ...part, idps: [], shared: false },
     replicas: part,
     version: part,
   },
@@ -120,8 +120,8 @@ describe('status page forms carry the session token', () => {
       },
       health: { report: async () => report },
       currentKey: { check: async () => ({ ok: true, checked: true }) },
-      sessions,
-      limiter: new AddressLimiter({ clock }),
+      sessions: inProcessPageSessions(sessions),
+      limiter: createInProcessFailureLimiter({ clock }),
       metrics: new MetricsRegistry(),
       version: 'test',
       clock,
