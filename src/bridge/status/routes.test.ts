@@ -34,28 +34,18 @@ const report: HealthReport = {
 
 /** A Google sync that records what the forms asked of it, with a preview so every form shows. */
 function recordingGoogle(calls: string[]): GoogleSyncControl {
-  const counts = {
-    invite: 0,
-    match: 0,
-    update: 0,
-    emailChange: 0,
-    reactivate: 0,
-    suspend: 0,
-    groupsCreate: 0,
-    groupsChange: 0,
-    activeMembers: 0,
-  };
-  const plan = {
-    invite: [],
-    match: [],
-    update: [],
-    emailChange: [],
-    reactivate: [],
-    suspend: [],
-    groupsCreate: [],
-    groupsChange: [],
-    activeMembers: 0,
-  };
+  const kinds = [
+    'invite',
+    'match',
+    'update',
+    'emailChange',
+    'reactivate',
+    'suspend',
+    'groupsCreate',
+    'groupsChange',
+  ];
+  const counts = { ...Object.fromEntries(kinds.map((kind) => [kind, 0])), activeMembers: 0 };
+  const plan = { ...Object.fromEntries(kinds.map((kind) => [kind, []])), activeMembers: 0 };
   const status = {
     state: 'on',
     settings: {
@@ -74,7 +64,7 @@ function recordingGoogle(calls: string[]): GoogleSyncControl {
     guardStopped: false,
     lastPreview: { plan, counts, groups: ['staff@acme.test'], at: AT },
     runsTotal: { applied: 0, stopped_by_guard: 0, failed: 0, skipped: 0 },
-    changesTotal: { ...counts },
+    changesTotal: Object.fromEntries(kinds.map((kind) => [kind, 0])),
   } as unknown as GoogleSyncStatus;
   const record = (name: string) => {
     calls.push(name);
