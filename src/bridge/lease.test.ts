@@ -50,6 +50,18 @@ describe('Redis lease', needsRedis, () => {
     const holder = leases[answers.indexOf(true)]!;
     assert.equal(await holder.tryAcquire(), true, 'the holder renews');
     assert.equal(holder.status().mode, 'redis');
+    const loser = leases.find((lease) => lease !== holder)!;
+    await loser.release();
+    assert.equal(
+      await loser.tryAcquire(),
+      false,
+      'a contender that never held it cannot free it by releasing',
+    );
+    assert.deepEqual(
+      await redis.client.keys(`${prefix}lease:*`),
+      [`${prefix}lease:watcher`],
+      'one shared key',
+    );
     await holder.release();
     const next = await Promise.all(leases.filter((l) => l !== holder).map((lease) => lease.tryAcquire()));
     assert.equal(next.filter(Boolean).length, 1);

@@ -12,7 +12,7 @@
  * password KDF that WebCrypto offers in every browser, and this module must run there too.
  */
 import { AeadError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts';
-import { base64UrlFields, base64UrlToBytes, bytesToBase64Url, utf8ToBytes } from './encoding.ts';
+import { type Bytes, base64UrlFields, base64UrlToBytes, bytesToBase64Url, utf8ToBytes } from './encoding.ts';
 import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey } from './keys.ts';
 import { randomBytes } from './random.ts';
 
@@ -93,20 +93,55 @@ export async function createMemberKeys(
   const pair = await generateKeyPair('X25519');
   const publicKey = await exportPublicKey(pair.publicKey);
   const pkcs8 = base64UrlToBytes(await exportPrivateKey(pair.privateKey));
+  try {
+    const encryptedPrivateKey = await sealPkcs8(pkcs8, publicKey, password, iterations);
+    // Re-imported so that what we hand back can be used but never read out again.
+    const privateKey = await importPrivateKey('X25519', bytesToBase64Url(pkcs8));
+    return { material: { publicKey, encryptedPrivateKey }, privateKey };
+  } finally {
+    pkcs8.fill(0);
+  }
+}
+
+/** A fresh salt and nonce every time: a re-sealed key shares nothing with its earlier seal. */
+async function sealPkcs8(
+  pkcs8: Bytes,
+  publicKey: string,
+  password: string,
+  iterations: number,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await passwordKey(password, salt, iterations);
   const sealed = await aesGcmEncrypt(key, pkcs8, utf8ToBytes(AAD_PREFIX + publicKey));
-  // Re-imported so that what we hand back can be used but never read out again.
-  const privateKey = await importPrivateKey('X25519', bytesToBase64Url(pkcs8));
-  pkcs8.fill(0);
-  const encryptedPrivateKey = [
+  return [
     FORMAT,
     String(iterations),
     bytesToBase64Url(salt),
     bytesToBase64Url(sealed.nonce),
     bytesToBase64Url(sealed.ciphertext),
   ].join('.');
-  return { material: { publicKey, encryptedPrivateKey }, privateKey };
+}
+
+/**
+ * Seals the same private key under a new password (a password change): the key pair stays,
+ * so every group key sealed for the member still opens. Throws `MemberKeyUnlockError` when
+ * `currentPassword` does not open it, before anything is sealed.
+ */
+export async function resealMemberPrivateKey(
+  material: MemberKeyMaterial,
+  currentPassword: string,
+  newPassword: string,
+  options: { iterations?: number } = {},
+): Promise<MemberKeyMaterial> {
+  const iterations = options.iterations ?? DEFAULT_PASSWORD_ITERATIONS;
+  checkIterations(iterations);
+  const pkcs8 = await openPkcs8(material.encryptedPrivateKey, material.publicKey, currentPassword);
+  try {
+    const encryptedPrivateKey = await sealPkcs8(pkcs8, material.publicKey, newPassword, iterations);
+    return { publicKey: material.publicKey, encryptedPrivateKey };
+  } finally {
+    pkcs8.fill(0);
+  }
 }
 
 async function openPkcs8(

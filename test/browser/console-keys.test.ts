@@ -455,3 +455,102 @@ describe('the console: changing the members of a custom group', () => {
     }
   });
 });
+
+describe("the console: changing one's own password", () => {
+  const CY_NEW_PASSWORD = 'cy picks a new long password';
+
+  test('wrong current password, forged and scriptless posts change nothing; a change signs out the other browser, and the new password opens the same vaults', async () => {
+    const sealedBefore = (await sys.store.getMemberKeys(cy))!.encryptedPrivateKey;
+    const here = await browser.newContext();
+    const elsewhere = await browser.newContext();
+    const scriptless = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const cyPage = await here.newPage();
+      const otherPage = await elsewhere.newPage();
+      for (const target of [cyPage, otherPage]) {
+        await target.goto(`${sys.system.accountAddress}/`);
+        await consoleSignIn(target, 'cy@example.com', CY_PASSWORD);
+        assert.equal(await target.locator('h1').innerText(), 'Overview');
+      }
+      await cyPage.getByRole('link', { name: /your account and password/ }).click();
+      await cyPage.waitForSelector('h1:has-text("Your account")');
+      assert.equal(await cyPage.locator('.needs-script').isVisible(), false);
+      await assertAccessible(cyPage, 'the account page');
+      await screenshot(cyPage, shots, 'console-account-password');
+
+      // Without the script the page says so, and a form post changes nothing.
+      await scriptless.addCookies(await here.cookies());
+      const bare = await scriptless.newPage();
+      await bare.goto(`${sys.system.accountAddress}/account`);
+      assert.match(await bare.locator('.needs-script').innerText(), /turn on JavaScript/);
+      await bare.getByRole('button', { name: 'Change password' }).click();
+      await bare.waitForSelector('h1:has-text("Not done")');
+      assert.match(await bare.locator('main').innerText(), /Changing your password needs the page's script/);
+
+      // Problems beside their fields; nothing is sent.
+      const fill = async (current: string, next: string, again = next) => {
+        await cyPage.getByLabel('Current password').fill(current);
+        await cyPage.getByLabel('New password', { exact: true }).fill(next);
+        await cyPage.getByLabel('New password again').fill(again);
+        await cyPage.getByRole('button', { name: 'Change password' }).click();
+      };
+      await fill(CY_PASSWORD, CY_NEW_PASSWORD, 'something else entirely');
+      assert.match(await cyPage.locator('#new-password-confirm-error').innerText(), /not the same/);
+      assert.equal(await cyPage.getByLabel('New password again').getAttribute('aria-invalid'), 'true');
+      await fill('not cy’s password', CY_NEW_PASSWORD);
+      await cyPage.waitForSelector('#current-password-error:not([hidden])');
+      assert.match(await cyPage.locator('#current-password-error').innerText(), /not your current password/);
+      assert.equal(await cyPage.getByLabel('Current password').getAttribute('aria-invalid'), 'true');
+      await assertAccessible(cyPage, 'the account page with a field error');
+      await screenshot(cyPage, shots, 'console-account-password-wrong');
+
+      // A post that skips the browser's check: the server refuses a wrong proof, and a post without the form token.
+      const csrf = await cyPage.locator('#password-form input[name="csrf"]').inputValue();
+      const forgedBody = {
+        publicKey: (await sys.store.getMemberKeys(cy))!.publicKey,
+        currentProof: 'B'.repeat(43),
+        encryptedPrivateKey: `sbk1.1000.${'A'.repeat(22)}.${'A'.repeat(16)}.${'A'.repeat(86)}`,
+        proof: 'C'.repeat(43),
+        proofSalt: 'D'.repeat(22),
+        proofIterations: 1000,
+      };
+      const forged = await postFromPage(cyPage, '/account/password', { csrf, ...forgedBody });
+      assert.equal(forged.status, 401, forged.text);
+      assert.deepEqual(JSON.parse(forged.text).field, 'current-password');
+      assert.equal((await postFromPage(cyPage, '/account/password', forgedBody)).status, 403);
+      assert.equal((await sys.store.getMemberKeys(cy))!.encryptedPrivateKey, sealedBefore);
+
+      await fill(CY_PASSWORD, CY_NEW_PASSWORD);
+      await cyPage.waitForSelector('text=Your password is changed.');
+      // The other browser's session, and Cy's earlier one from the test above.
+      const ended = /(\d+) other sessions? (?:was|were) signed out/.exec(
+        await cyPage.locator('p.done').innerText(),
+      );
+      assert.equal(Number(ended?.[1]), 2);
+      await assertAccessible(cyPage, 'the account page after a change');
+      await screenshot(cyPage, shots, 'console-account-password-changed');
+
+      // The other browser is sent to sign-in on its next request; this one goes on.
+      await otherPage.goto(`${sys.system.accountAddress}/people`);
+      assert.equal(await otherPage.locator('h1').innerText(), 'Sign in to the console');
+      await cyPage.goto(`${sys.system.accountAddress}/people`);
+      assert.equal(await cyPage.locator('h1').innerText(), 'People');
+
+      // The same key pair under the new password: the same vaults open; the old password opens nothing.
+      const opened = await openVaults((await readMemberKeyRing(sys.store, cy))!, CY_NEW_PASSWORD);
+      assert.deepEqual(opened.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+      await consoleSignIn(otherPage, 'cy@example.com', CY_PASSWORD);
+      assert.match(await otherPage.locator('#problem').innerText(), /not right/);
+      await consoleSignIn(otherPage, 'cy@example.com', CY_NEW_PASSWORD);
+      assert.equal(await otherPage.locator('h1').innerText(), 'Overview');
+      const entry = (await sys.store.listActivity({ limit: 5, targetId: cy })).find(
+        (e) => e.action === 'member.password_changed',
+      );
+      assert.deepEqual(entry?.detail, { by: 'cy@example.com', otherSessionsEnded: 2 });
+    } finally {
+      await scriptless.close();
+      await elsewhere.close();
+      await here.close();
+    }
+  });
+});

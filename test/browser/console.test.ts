@@ -248,6 +248,33 @@ describe('the admin console in Chromium', () => {
     assert.deepEqual(await sys.store.listNotificationRecipients(), ['ops@example.com']);
   });
 
+  test('Provisioning: health monitoring off, then on again; the page and Activity say so', async () => {
+    await page.goto(`${sys.system.accountAddress}/provisioning`);
+    assert.equal(await page.locator('#monitor-heading').innerText(), 'Health monitoring is on');
+    await page.getByRole('button', { name: 'Turn health monitoring off' }).click();
+    await page.waitForSelector('#monitor-heading:has-text("Health monitoring is off")');
+    assert.match(
+      await page.locator('main').innerText(),
+      /Health monitoring is off: no checks and no notices/,
+    );
+    assert.equal((await sys.store.getMonitoringSwitch()).enabled, false);
+    await assertAccessible(page, 'the provisioning page with health monitoring off');
+    await screenshot(page, shots, 'console-monitoring-off');
+    const switches = async () => {
+      await page.getByRole('link', { name: 'Activity' }).click();
+      await page.waitForSelector('h1:has-text("Activity")');
+      return page.locator('tbody').innerText();
+    };
+    assert.match(await switches(), /an administrator\s+monitoring\.switched_off/);
+
+    await page.getByRole('link', { name: 'Provisioning' }).click();
+    await page.getByRole('button', { name: 'Turn health monitoring on' }).click();
+    await page.waitForSelector('#monitor-heading:has-text("Health monitoring is on")');
+    assert.match(await page.locator('main').innerText(), /Health monitoring is on: the next round checks/);
+    assert.equal((await sys.store.getMonitoringSwitch()).enabled, true);
+    assert.match(await switches(), /monitoring\.switched_on[\s\S]*monitoring\.switched_off/);
+  });
+
   test('Provisioning: turning it off refuses the IdP; turning it on makes new credentials', async () => {
     await page.goto(`${sys.system.accountAddress}/provisioning`);
     await page.getByRole('button', { name: 'Turn provisioning off' }).click();

@@ -77,4 +77,32 @@ describe('scimbridge monitoring', () => {
     }
     assert.match((await monitoring('recipients', '--clear')).stdout, /account owners get bridge notices/);
   });
+  test('off and on: the stored switch, one activity entry per change, none for switching to the state it is in', async () => {
+    const switches = async () => {
+      const store = await openSqliteStore({ path: path.join(dataDir, 'scimbridge.db') });
+      try {
+        const entries = await store.listActivity({ limit: 100 });
+        return {
+          enabled: (await store.getMonitoringSwitch()).enabled,
+          actions: entries.filter((e) => e.action.startsWith('monitoring.switched')).map((e) => e.action),
+        };
+      } finally {
+        await store.close();
+      }
+    };
+    const off = await monitoring('off');
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(off.stdout, 'Health monitoring is off: no checks and no notices until it is on again.\n');
+    assert.deepEqual(await switches(), { enabled: false, actions: ['monitoring.switched_off'] });
+    const again = await monitoring('off');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(await switches(), { enabled: false, actions: ['monitoring.switched_off'] });
+    const on = await monitoring('on');
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(on.stdout, 'Health monitoring is on: the next round checks the bridges.\n');
+    assert.deepEqual(await switches(), {
+      enabled: true,
+      actions: ['monitoring.switched_on', 'monitoring.switched_off'],
+    });
+  });
 });

@@ -8,18 +8,25 @@
  * who signed up is confirmed once, and one "account ready" message reached each (SMTP sink).
  *
  * Size: SCIMBRIDGE_REPLICAS_USERS (default 240) and SCIMBRIDGE_REPLICAS_GROUPS (default 8);
- * the issue's full size is 10000 and 200. SCIMBRIDGE_REPLICAS_SEED picks the kill moments.
+ * the issue's full size is 10000 and 200. SCIMBRIDGE_REPLICAS_SIGNUPS members sign up (default
+ * 30% of the users, at most 200: each sign-up is key maths a real member's browser does, and
+ * provisioning, not sign-up, is what must run at full size). SCIMBRIDGE_REPLICAS_SEED picks the
+ * kill moments, who signs up and who is in which group.
+ *
+ * The processes run the compiled build (`npm run build`, as CI does before the tests) when it
+ * is newer than src/, else the sources through tsx (test/support/processes.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Store } from '../../src/account/store.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
-import { type CliProcess, runCli, spawnCli } from '../support/processes.ts';
+import { type CliProcess, compiledCliIsCurrent, runCli, spawnCli } from '../support/processes.ts';
 import { needsPostgres, needsRedis, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/requirements.ts';
 import { type RoundRobinProxy, startRoundRobinProxy } from '../support/round-robin-proxy.ts';
 import { signUp } from '../support/sign-up.ts';
@@ -29,6 +36,11 @@ import { GROUP_SCHEMA, USER_SCHEMA } from '../support/system.ts';
 const USERS = Number(process.env.SCIMBRIDGE_REPLICAS_USERS ?? 240);
 const GROUPS = Number(process.env.SCIMBRIDGE_REPLICAS_GROUPS ?? 8);
 const SEED = Number(process.env.SCIMBRIDGE_REPLICAS_SEED ?? 13);
+const SIGNUPS = Math.min(
+  USERS,
+  Number(process.env.SCIMBRIDGE_REPLICAS_SIGNUPS ?? Math.min(200, Math.ceil(USERS * 0.3))),
+);
+const spawnOptions = { preferCompiled: true };
 /** IdPs send a few requests at once. */
 const CONCURRENCY = 4;
 
@@ -83,6 +95,9 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
   const accounts: Array<CliProcess | undefined> = [undefined, undefined];
   const bridges: Array<CliProcess | undefined> = [undefined, undefined, undefined];
   const everyProcess: CliProcess[] = [];
+  /** Seconds each phase took, printed at the end (docs/deployment/replicas.md records runs). */
+  const seconds: Record<string, number> = {};
+  const since = (start: number) => Math.round((performance.now() - start) / 100) / 10;
 
   const accountEnv = (n: number) => ({
     SCIMBRIDGE_DATA_DIR: path.join(work, `account${n}`),
@@ -95,7 +110,7 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
   });
 
   async function startAccount(n: number): Promise<void> {
-    const child = spawnCli(['account', 'serve', '--console-port', '0'], accountEnv(n));
+    const child = spawnCli(['account', 'serve', '--console-port', '0'], accountEnv(n), spawnOptions);
     everyProcess.push(child);
     accounts[n] = child;
     const line = await child.waitFor(/account server is running at/, 90_000);
@@ -103,15 +118,19 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
   }
 
   async function startBridge(n: number): Promise<void> {
-    const child = spawnCli(['bridge', 'serve', '--bridge-port', '0'], {
-      SCIMBRIDGE_DATA_DIR: path.join(work, `bridge${n}`),
-      SCIMBRIDGE_SESSION: path.join(work, 'scimsession'),
-      SCIMBRIDGE_TOKEN_FILE: path.join(work, 'token'),
-      SCIMBRIDGE_ACCOUNT_URL: accountProxy.url,
-      SCIMBRIDGE_REDIS_URL: TEST_REDIS_URL,
-      SCIMBRIDGE_REDIS_PREFIX: prefix,
-      SCIMBRIDGE_CONFIRMATION_INTERVAL: '30',
-    });
+    const child = spawnCli(
+      ['bridge', 'serve', '--bridge-port', '0'],
+      {
+        SCIMBRIDGE_DATA_DIR: path.join(work, `bridge${n}`),
+        SCIMBRIDGE_SESSION: path.join(work, 'scimsession'),
+        SCIMBRIDGE_TOKEN_FILE: path.join(work, 'token'),
+        SCIMBRIDGE_ACCOUNT_URL: accountProxy.url,
+        SCIMBRIDGE_REDIS_URL: TEST_REDIS_URL,
+        SCIMBRIDGE_REDIS_PREFIX: prefix,
+        SCIMBRIDGE_CONFIRMATION_INTERVAL: '30',
+      },
+      spawnOptions,
+    );
     everyProcess.push(child);
     bridges[n] = child;
     const line = await child.waitFor(/bridge is running at/, 90_000);
@@ -136,6 +155,7 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
   }
 
   before(async () => {
+    const startedAt = performance.now();
     work = await mkdtemp(path.join(tmpdir(), 'scimbridge-replicas-'));
     database = `scimbridge_replicas_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -145,7 +165,8 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/${database}`;
     databaseUrl = url.toString();
-    sink = await startSmtpSink();
+    // Thousands of invitations go out too; only the "account ready" messages are checked.
+    sink = await startSmtpSink({ keep: (mail) => mail.subject.includes('is ready') });
     accountProxy = await startRoundRobinProxy([undefined, undefined]);
     bridgeProxy = await startRoundRobinProxy([undefined, undefined, undefined]);
     for (const dir of ['account0', 'account1', 'bridge0', 'bridge1', 'bridge2'])
@@ -155,6 +176,7 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
     const setup = await runCli(
       ['provisioning', 'setup', '--token-out', path.join(work, 'token'), '--account-url', accountProxy.url],
       accountEnv(0),
+      spawnOptions,
     );
     assert.equal(setup.code, 0, setup.output);
     token = (await readFile(path.join(work, 'token'), 'utf8')).trim();
@@ -171,6 +193,7 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
       'provisioning is on in the shared database',
     );
     await Promise.all([startBridge(0), startBridge(1), startBridge(2)]);
+    seconds.startUp = since(startedAt);
   });
 
   after(async () => {
@@ -286,6 +309,7 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
         await sleep(500);
       }
     }
+    const provisioningStart = performance.now();
     const random = seeded(SEED);
     // The moments (as counts of users created) to kill and restart, drawn from the seed.
     const killAccountAt = Math.floor(USERS * (0.15 + random() * 0.2));
@@ -294,8 +318,16 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
     const killWatcherAt = Math.floor(USERS * (0.45 + random() * 0.2));
     const restartWatcherAt = killWatcherAt + Math.floor(USERS * 0.15);
     const names = Array.from({ length: USERS }, (_, n) => `user${String(n).padStart(5, '0')}@example.com`);
-    const signsUp = names.map(() => random() < 0.3);
-    const groupOf = names.map(() => Math.floor(random() * GROUPS));
+    // Exactly SIGNUPS members sign up, drawn from the seed (a partial Fisher-Yates shuffle).
+    const order = names.map((_, n) => n);
+    for (let n = 0; n < SIGNUPS; n++) {
+      const pick = n + Math.floor(random() * (USERS - n));
+      [order[n], order[pick]] = [order[pick]!, order[n]!];
+    }
+    const signsUp = names.map(() => false);
+    for (const n of order.slice(0, SIGNUPS)) signsUp[n] = true;
+    // Every group gets members: the first GROUPS users one each, the rest at random.
+    const groupOf = names.map((_, n) => (n < GROUPS ? n : Math.floor(random() * GROUPS)));
     const ids = new Map<string, string>();
     const signUps: Promise<void>[] = [];
     const restarts: Promise<void>[] = [];
@@ -342,6 +374,8 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
     });
     await Promise.all(signUps);
     await Promise.all(restarts);
+    seconds.users = since(provisioningStart);
+    const groupsStart = performance.now();
 
     // Groups: created with half their members, the rest added by PATCH (as IdPs do both).
     const expected = new Map<string, Set<string>>();
@@ -369,6 +403,9 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
         assert.ok(patch.status === 200 || patch.status === 204, JSON.stringify(patch.body));
       }
     });
+
+    seconds.groups = since(groupsStart);
+    const checksStart = performance.now();
 
     // Every user the IdP was told exists, exactly once, and nothing else.
     const listed = new Map<string, number>();
@@ -439,15 +476,18 @@ describe('replicas: 2 account servers, 3 bridges, SIGKILL at seeded moments', ne
         assert.ok(signedUpNames.has(to), `${to} signed up`);
         assert.equal(messages.size, 1, `one "account ready" message to ${to}`);
       }
-      const raw = sink.received.filter((mail) => mail.subject.includes('is ready')).length;
+      seconds.checks = since(checksStart);
       console.log(
         JSON.stringify({
           users: USERS,
           groups: GROUPS,
           seed: SEED,
           signedUp: signedUp.length,
-          readyMessagesDelivered: raw,
+          readyMessagesDelivered: sink.received.length,
+          messagesAccepted: sink.accepted,
+          compiled: compiledCliIsCurrent(),
           events,
+          seconds,
         }),
       );
     } finally {

@@ -7,9 +7,9 @@ import { createInProcessAccountClient } from '../../src/account/in-process-clien
 import type { TimerHandle, TimeSource } from '../../src/bridge/account-http/time.ts';
 import { createGoogleDirectory } from '../../src/bridge/google/directory.ts';
 import { describeGoogleKeySource, type GoogleKeySource } from '../../src/bridge/google/key-file.ts';
-import { InProcessLease } from '../../src/bridge/google/lease.ts';
 import { GOOGLE_SETTINGS_FILE_NAME, GoogleSettingsFile } from '../../src/bridge/google/settings.ts';
-import { GoogleSync } from '../../src/bridge/google/sync.ts';
+import { GoogleSync, googleSyncLeaseMs } from '../../src/bridge/google/sync.ts';
+import { createInProcessLease, InProcessLeases } from '../../src/bridge/lease.ts';
 import { type Fixture, openFixture } from './account-fixture.ts';
 import { FakeGoogle, makeServiceAccount, type ServiceAccount } from './fake-google.ts';
 import { loggerInto } from './log-lines.ts';
@@ -66,7 +66,8 @@ export async function openGoogleHarness(
   const settings = new GoogleSettingsFile(path.join(dir, GOOGLE_SETTINGS_FILE_NAME));
   const time = new InstantTime();
   const logs: string[] = [];
-  const lease = new InProcessLease(() => time.wallNow());
+  // Each sync is its own holder of one `google-sync` lease, as separate bridges would be.
+  const leases = new InProcessLeases();
   const make = (): GoogleSync =>
     new GoogleSync({
       client,
@@ -77,7 +78,12 @@ export async function openGoogleHarness(
       logger: loggerInto(logs),
       time,
       random: () => 0.5,
-      lease,
+      lease: createInProcessLease({
+        name: 'google-sync',
+        ttlMs: googleSyncLeaseMs(5),
+        registry: leases,
+        now: () => time.wallNow(),
+      }),
       intervalMinutes: 5,
       suspendLimitPercent: options.suspendLimitPercent ?? 10,
       rootUrl: google.address,

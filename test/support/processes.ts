@@ -3,12 +3,53 @@
  * the way operators run them, and keeps their output lines for the test to read.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
+const COMPILED_CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+/** The newest modification time of any file under `dir`, in ms. */
+function newestChange(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestChange(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+let compiledIsCurrent: boolean | undefined;
+
+/**
+ * Whether dist/ (`npm run build`) was built after the last change under src/. Only then may a
+ * test run it in place of the sources: a stale build would test yesterday's code.
+ */
+export function compiledCliIsCurrent(): boolean {
+  if (compiledIsCurrent === undefined) {
+    let built: number | undefined;
+    try {
+      built = statSync(COMPILED_CLI).mtimeMs;
+    } catch {}
+    compiledIsCurrent = built !== undefined && built > newestChange(path.join(ROOT, 'src'));
+  }
+  return compiledIsCurrent;
+}
+
+export interface SpawnOptions {
+  /**
+   * Run `node dist/cli/main.js` when the build is current (compiledCliIsCurrent), as
+   * production does, instead of the sources through tsx: a process then starts in about a
+   * second instead of compiling TypeScript first, which matters where a test starts many.
+   */
+  preferCompiled?: boolean;
+}
+
+const cliArgs = (options: SpawnOptions) =>
+  options.preferCompiled && compiledCliIsCurrent() ? [COMPILED_CLI] : ['--import', 'tsx', CLI];
 
 export interface CliProcess {
   child: ChildProcess;
@@ -22,8 +63,12 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  return spawnArgs(['--import', 'tsx', CLI, ...args], {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: SpawnOptions = {},
+): CliProcess {
+  return spawnArgs([...cliArgs(options), ...args], {
     PATH: process.env.PATH ?? '',
     SCIMBRIDGE_LOG_LEVEL: 'info',
     ...env,
@@ -102,8 +147,9 @@ export function spawnArgs(args: string[], env: Record<string, string>): CliProce
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
+  options: SpawnOptions = {},
 ): Promise<{ code: number | null; output: string }> {
-  const running = spawnCli(args, env);
+  const running = spawnCli(args, env, options);
   const code = await running.exited;
   return { code, output: running.lines.join('\n') };
 }

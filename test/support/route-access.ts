@@ -179,6 +179,8 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('GET', '/people/:id/confirm', NOBODY, 'an administrator’s console session only'),
   account('POST', '/people/:id/confirm', NOBODY, 'an administrator’s console session only'),
   account('GET', '/admin/key-ring', NOBODY, 'an administrator’s console session only: their own sealed keys'),
+  account('GET', '/account', NOBODY, 'an administrator’s console session only: their own account'),
+  account('POST', '/account/password', NOBODY, 'an administrator’s console session only: their own password'),
   account('GET', '/provisioning', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/credentials', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/session-file', NOBODY, 'an administrator’s console session only'),

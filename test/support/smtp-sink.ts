@@ -46,7 +46,14 @@ interface Refusal {
 }
 
 export async function startSmtpSink(
-  options: { keep?: boolean; credentials?: { user: string; pass: string } } = {},
+  options: {
+    /**
+     * Which accepted messages to keep in `received`: all (the default), none, or those a
+     * filter picks (a run of thousands of invitations need not hold every one in memory).
+     */
+    keep?: boolean | ((mail: ReceivedMail) => boolean);
+    credentials?: { user: string; pass: string };
+  } = {},
 ) {
   const keep = options.keep ?? true;
   const refusals: Record<SmtpStage, Refusal[]> = { MAIL: [], RCPT: [], DATA: [] };
@@ -107,11 +114,12 @@ export async function startSmtpSink(
         sink.accepted++;
         if (keep) {
           const raw = Buffer.concat(chunks).toString('utf8');
-          sink.received.push({
+          const mail: ReceivedMail = {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             ...parseMessage(raw),
-          });
+          };
+          if (keep === true || keep(mail)) sink.received.push(mail);
         }
         for (const waiter of waiters.splice(0)) {
           if (sink.accepted >= waiter.count) waiter.resolve();

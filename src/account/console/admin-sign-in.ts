@@ -64,17 +64,29 @@ export async function adminSignIn(
   // Said only after the password proved right, so it tells a stranger nothing.
   if (!(await isAdministrator(deps.store, member)))
     throw new SignupError('not_administrator', NOT_AN_ADMINISTRATOR);
-  const now = nowIso(deps);
-  const sessionToken = newSecretToken();
-  const session: MemberSession = {
-    tokenHash: consoleSessionDigest(sessionToken),
-    memberId: member.id,
-    createdAt: now,
-    expiresAt: idleEnd(settings, now, now),
-  };
-  await deps.store.deleteExpiredMemberSessions(now);
+  const { sessionToken, session } = newConsoleSession(deps, settings, member.id);
+  await deps.store.deleteExpiredMemberSessions(session.createdAt);
   await deps.store.insertMemberSession(session);
   return { member, sessionToken, session };
+}
+
+/** A new console session for `memberId`, not yet stored (sign-in stores it; a password change in its transaction). */
+export function newConsoleSession(
+  deps: AccountDeps,
+  settings: ConsoleSessionSettings,
+  memberId: string,
+): { sessionToken: string; session: MemberSession } {
+  const now = nowIso(deps);
+  const sessionToken = newSecretToken();
+  return {
+    sessionToken,
+    session: {
+      tokenHash: consoleSessionDigest(sessionToken),
+      memberId,
+      createdAt: now,
+      expiresAt: idleEnd(settings, now, now),
+    },
+  };
 }
 
 function idleEnd(settings: ConsoleSessionSettings, createdAt: string, now: string): string {

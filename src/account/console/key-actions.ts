@@ -33,7 +33,7 @@ function nameOf(member: Member): string {
   return member.displayName ?? member.email;
 }
 
-function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').send(body);
 }
 

@@ -44,7 +44,7 @@ ${CONSOLE_PAGES.map(
 )}
 </ul></nav>
 <form method="post" action="/admin/signout">
-<span>${view.admin.displayName ?? view.admin.email}</span>
+<a href="/account"${view.current === '/account' ? html` aria-current="page"` : ''}>${view.admin.displayName ?? view.admin.email}<span class="skip-text"> (your account and password)</span></a>
 ${csrfField(view.csrfToken)}
 <button type="submit" class="secondary">Sign out</button>
 </form>

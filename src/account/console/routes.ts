@@ -18,6 +18,7 @@ import { sendPage } from '../signup/pages.ts';
 import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../signup/routes.ts';
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
+import { registerAccountPage } from './account-page.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
 import { registerGroupMemberKeys } from './group-members.ts';
 import { registerGroupPages } from './groups.ts';
@@ -98,6 +99,47 @@ export async function registerConsoleRoutes(
   const { deps, assets, limiter, sessions } = options;
   const backoff = new SignInBackoff(deps.clock);
   const accountUrl = () => signupSettings(deps).accountUrl;
+
+  /** Sign-in, and proving the current password to change it, count failures alike. */
+  const attempts: SignInAttempts = {
+    check(request, email) {
+      const wait = limiter.retryAfter(email, request.ip);
+      const pause = wait === undefined ? backoff.retryAfter(email) : undefined;
+      if (pause !== undefined) {
+        throw new SignupError(
+          'sign_in_throttled',
+          `Several password attempts failed in a row: wait ${pause} second${pause === 1 ? '' : 's'} before the next one.`,
+          pause,
+        );
+      }
+      if (wait !== undefined) {
+        request.log.warn(
+          { outcome: 'sign_in_throttled', client: request.ip },
+          'console sign-in refused: too many failed attempts',
+        );
+        throw new SignupError(
+          'sign_in_throttled',
+          `Too many failed sign-in attempts: sign-in is locked for this address. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          wait,
+        );
+      }
+    },
+    failed(request, email) {
+      limiter.failed(email, request.ip);
+      backoff.failed(email);
+    },
+    succeeded(email) {
+      limiter.succeeded(email);
+      backoff.succeeded(email);
+    },
+  };
+
+  function setSessionCookie(request: FastifyRequest, reply: FastifyReply, sessionToken: string): void {
+    reply.header(
+      'set-cookie',
+      consoleCookie(request, sessionToken, Math.floor(sessions.absoluteMs / 1000), accountUrl()),
+    );
+  }
 
   async function currentAdmin(request: FastifyRequest): Promise<SignedInAdmin | undefined> {
     const token = readCookie(request.headers.cookie, CONSOLE_COOKIE);
@@ -221,33 +263,13 @@ export async function registerConsoleRoutes(
         );
       const body = (request.body ?? {}) as { email?: unknown; proof?: unknown };
       const email = parseEmail(body.email);
-      const wait = limiter.retryAfter(email, request.ip);
-      const pause = wait === undefined ? backoff.retryAfter(email) : undefined;
-      if (pause !== undefined) {
-        throw new SignupError(
-          'sign_in_throttled',
-          `Several sign-in attempts failed in a row: wait ${pause} second${pause === 1 ? '' : 's'} before the next one.`,
-          pause,
-        );
-      }
-      if (wait !== undefined) {
-        request.log.warn(
-          { outcome: 'sign_in_throttled', client: request.ip },
-          'console sign-in refused: too many failed attempts',
-        );
-        throw new SignupError(
-          'sign_in_throttled',
-          `Too many failed sign-in attempts: sign-in is locked for this address. Try again in ${Math.ceil(wait / 60)} minute(s).`,
-          wait,
-        );
-      }
+      attempts.check(request, email);
       let signedIn: Awaited<ReturnType<typeof adminSignIn>>;
       try {
         signedIn = await adminSignIn(deps, sessions, { email, proof: body.proof });
       } catch (error) {
         if (error instanceof SignupError && error.code === 'sign_in_failed') {
-          limiter.failed(email, request.ip);
-          backoff.failed(email);
+          attempts.failed(request, email);
           request.log.info({ outcome: 'sign_in_failed' }, 'console sign-in failed');
         }
         if (error instanceof SignupError && error.code === 'not_administrator') {
@@ -255,16 +277,12 @@ export async function registerConsoleRoutes(
         }
         throw error;
       }
-      limiter.succeeded(email);
-      backoff.succeeded(email);
+      attempts.succeeded(email);
       request.log.info(
         { memberId: signedIn.member.id, outcome: 'signed_in' },
         'administrator signed in to the console',
       );
-      reply.header(
-        'set-cookie',
-        consoleCookie(request, signedIn.sessionToken, Math.floor(sessions.absoluteMs / 1000), accountUrl()),
-      );
+      setSessionCookie(request, reply, signedIn.sessionToken);
       return sendJson(reply, 200, { next: '/' });
     });
 
@@ -289,6 +307,9 @@ export async function registerConsoleRoutes(
       lastFirewallBlock: options.lastFirewallBlock ?? (() => undefined),
       monitoring: (options.monitoredBridges ?? []).length > 0,
       monitoredBridges: options.monitoredBridges ?? [],
+      sessions,
+      attempts,
+      setSessionCookie,
       requireAdmin,
       requireFormToken,
       viewOf,
@@ -296,6 +317,13 @@ export async function registerConsoleRoutes(
     };
     for (const register of PAGE_MODULES) register(scope, context);
   });
+}
+
+export interface SignInAttempts {
+  /** Throws `sign_in_throttled` while this address must wait or is locked. */
+  check(request: FastifyRequest, email: string): void;
+  failed(request: FastifyRequest, email: string): void;
+  succeeded(email: string): void;
 }
 
 export interface ConsoleContext {
@@ -306,6 +334,11 @@ export interface ConsoleContext {
   lastFirewallBlock: () => FirewallBlock | undefined;
   monitoring: boolean;
   monitoredBridges: readonly string[];
+  sessions: ConsoleSessionSettings;
+  /** Failed password proofs, counted per address and client: back-off, then lockout. */
+  attempts: SignInAttempts;
+  /** Gives the browser the cookie of a new console session. */
+  setSessionCookie: (request: FastifyRequest, reply: FastifyReply, sessionToken: string) => void;
   requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Run after requireAdmin. */
   requireFormToken: (request: FastifyRequest) => Promise<void>;
@@ -323,4 +356,5 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerVaultAccess,
   registerGroupMemberKeys,
   registerRequestLogPages,
+  registerAccountPage,
 ];

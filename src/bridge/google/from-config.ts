@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import type { AccountClient } from '../../account/client.ts';
 import { realTime, type TimeSource } from '../account-http/time.ts';
 import type { TokenVerifier } from '../credentials/token-verifier.ts';
+import type { Lease } from '../lease.ts';
 import type { BridgeObservability } from '../observability.ts';
 import { createGoogleDirectory } from './directory.ts';
 import { describeGoogleKeySource, type GoogleKeySource, resolveGoogleKeySource } from './key-file.ts';
-import { InProcessLease, type SyncLease } from './lease.ts';
 import { registerGoogleSyncMetrics } from './metrics.ts';
 import { GoogleSettingsFile } from './settings.ts';
 import { GoogleSync } from './sync.ts';
@@ -40,7 +40,7 @@ export function createGoogleSync(
     client: AccountClient;
     logger: Logger;
     time?: TimeSource;
-    lease?: SyncLease;
+    lease?: Lease | undefined;
     ready?: () => boolean;
     secretsDirs?: readonly string[];
   },
@@ -54,7 +54,7 @@ export function createGoogleSync(
     directory: createGoogleDirectory,
     logger: deps.logger.child({ part: 'google-sync' }),
     time,
-    lease: deps.lease ?? new InProcessLease(() => time.monotonicNow()),
+    lease: deps.lease,
     intervalMinutes: config.googleSyncMinutes,
     suspendLimitPercent: config.googleSuspendLimitPercent,
     rootUrl: config.googleApiUrl,
@@ -76,7 +76,7 @@ export function attachGoogleSync(
     verifier: TokenVerifier;
     observability: BridgeObservability;
     /** Shared with the other bridges (SCIMBRIDGE_REDIS_URL), so one of them leads the sync. */
-    lease?: SyncLease | undefined;
+    lease?: Lease | undefined;
   },
 ): GoogleSync | undefined {
   if (googleKeySourceOf(config) === undefined) return undefined;
@@ -85,7 +85,7 @@ export function attachGoogleSync(
     client: deps.client,
     logger: deps.logger,
     ready: () => verifier.session !== undefined,
-    ...(deps.lease ? { lease: deps.lease } : {}),
+    lease: deps.lease,
   });
   registerGoogleSyncMetrics(observability.metrics, google);
   observability.status.google = google;

@@ -8,7 +8,6 @@ import { openFixture } from '../../../test/support/account-fixture.ts';
 import { ManualTime } from '../../../test/support/manual-time.ts';
 import { createInProcessAccountClient } from '../../account/in-process-client.ts';
 import type { GoogleDirectory } from './directory.ts';
-import { InProcessLease } from './lease.ts';
 import { GoogleSettingsFile } from './settings.ts';
 import { GoogleSync } from './sync.ts';
 
@@ -64,7 +63,6 @@ test('runs every interval once unlocked, not before, and stops when told', async
       directory: async () => directory,
       logger: pino({ level: 'silent' }),
       time,
-      lease: new InProcessLease(() => time.monotonicNow()),
       intervalMinutes: 5,
       suspendLimitPercent: 10,
       ready: () => unlocked,

@@ -1,16 +1,15 @@
 /** The Google Workspace sync (P21), led by one bridge; nothing applies before an approved preview, and a run suspending more than the configured share stops: one wrong selection must not lock a company out. */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BUILT_IN_GROUPS } from '../../account/built-in-groups.ts';
 import type { AccountClient, MemberView } from '../../account/client.ts';
 import type { Group } from '../../account/model.ts';
 import type { TimerHandle, TimeSource } from '../account-http/time.ts';
+import type { Lease } from '../lease.ts';
 import { type ApplyResult, applyPlan, type ChangeKind } from './apply.ts';
 import { type Backoff, defaultBackoff } from './backoff.ts';
 import type { GoogleDirectory, GoogleDirectoryOptions } from './directory.ts';
 import { GoogleSyncError } from './errors.ts';
 import { type GoogleKeySource, loadGoogleKey } from './key-file.ts';
-import type { SyncLease } from './lease.ts';
 import {
   type AccountSnapshot,
   countsOf,
@@ -85,7 +84,8 @@ export interface GoogleSyncOptions {
   logger: Logger;
   time: TimeSource;
   random?: () => number;
-  lease: SyncLease;
+  /** Several bridges (SCIMBRIDGE_REDIS_URL): only the holder of this `google-sync` lease runs; without one this bridge leads. */
+  lease?: Lease | undefined;
   intervalMinutes: number;
   suspendLimitPercent: number;
   rootUrl?: string | undefined;
@@ -96,11 +96,15 @@ export interface GoogleSyncOptions {
 }
 
 const MEMBERS_PAGE = 1000;
+
+/** The sync takes or renews its lease at each run, so the lease outlasts two intervals (at least ten minutes): a leader that died is replaced within about two runs. */
+export function googleSyncLeaseMs(intervalMinutes: number): number {
+  return Math.max(intervalMinutes * 60_000 * 2, 10 * 60_000);
+}
 /** The built-in group of owners, whom provisioning never manages (P16). */
 const OWNERS = BUILT_IN_GROUPS.find((group) => group.kind === 'owners')?.displayName ?? 'Owners';
 
 export class GoogleSync {
-  private readonly holder = randomUUID();
   private running: RunProgress | undefined;
   private current: Promise<RunSummary> | undefined;
   private lastRun: RunSummary | undefined;
@@ -253,7 +257,7 @@ export class GoogleSync {
     this.options.time.clearTimer(this.timer);
     this.timer = undefined;
     await this.current?.catch(() => undefined);
-    await this.options.lease.release(this.holder);
+    await this.options.lease?.release();
   }
 
   private schedule(): void {
@@ -303,8 +307,7 @@ export class GoogleSync {
     if (this.options.ready && !this.options.ready()) {
       return finish({ outcome: 'skipped', message: 'the bridge is locked: sign in with the bearer token' });
     }
-    const leaseMs = Math.max(this.options.intervalMinutes * 60_000 * 2, 10 * 60_000);
-    if (!(await this.options.lease.acquire(this.holder, leaseMs))) {
+    if (this.options.lease && !(await this.options.lease.tryAcquire())) {
       return finish({ outcome: 'skipped', message: 'another bridge leads the Google sync' });
     }
     const progress = this.newProgress();

@@ -2,6 +2,7 @@
 
 import type { AccountClient } from '../../account/client.ts';
 import { tooManyRequests, unauthorized } from '../../scim/errors.ts';
+import type { FailureLimiter } from '../failed-token-limit.ts';
 
 export interface Authenticator {
   /**
@@ -18,11 +19,6 @@ export interface TokenCheck {
   ): Promise<{ ok: true; keyId: string } | { ok: false; reason: string }>;
   /** The token that opened the session, recognised without a promise (token-verifier.ts). */
   known?(authorization: string | undefined): { keyId: string } | undefined;
-}
-
-export interface FailureLimiter {
-  check(address: string): { blocked: false } | { blocked: true; retryAfterSeconds: number };
-  record(address: string): void;
 }
 
 const REASONS: Record<string, string> = {
@@ -42,16 +38,16 @@ export function createAuthenticator(
   async function check(authorization: string | undefined, address: string): Promise<void> {
     // The right token always gets through, so a neighbour guessing tokens from the same
     // address (a shared NAT) cannot lock the IdP out; wrong guesses past the limit get 429.
+    // Only a failure is counted, so only a failure may wait on the shared limit (Redis).
     const result = await tokens.verify(authorization);
     if (!result.ok) {
-      const limit = limiter.check(address);
+      const limit = await limiter.fail(address);
       if (limit.blocked) {
         throw tooManyRequests(
           'too many requests with a wrong bearer token from this address; wait and retry',
           limit.retryAfterSeconds,
         );
       }
-      limiter.record(address);
       throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');
     }
     // Provisioning off (P3) and regenerated credentials (P2) are checked on every request.

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../../../test/support/query-plans.ts';
 import { sqliteDialect } from '../dialect.ts';
 import { peopleSql } from '../people-sql.ts';
-import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../query-plans.ts';
 import { dialectSql } from '../statements.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 

@@ -12,6 +12,7 @@ import { deriveSignInProof, newProofParameters, passwordProblem } from '../../..
 import { setupConfirm, setupMemberKey, setupVaultGrant } from './console-keys.ts';
 import { setupVaultCreate } from './console-vaults.ts';
 import { element, show } from './dom.ts';
+import { setupPasswordChange } from './password-change.ts';
 import { setupVaults } from './vaults-page.ts';
 
 async function postJson(
@@ -204,6 +205,8 @@ const memberKey = element<HTMLFormElement>('member-key-form');
 if (memberKey) setupMemberKey(memberKey);
 const vaultGrant = element<HTMLFormElement>('vault-grant-form');
 if (vaultGrant) setupVaultGrant(vaultGrant);
+const passwordChange = element<HTMLFormElement>('password-form');
+if (passwordChange) setupPasswordChange(passwordChange);
 const vaults = element<HTMLFormElement>('vaults-form');
 if (vaults) setupVaults(vaults);
 // The script is running: the "needs JavaScript" notice can go.
