@@ -5,9 +5,10 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyTextError } from '../../json-body.ts';
+import { changePassword, parsePasswordChange } from '../change-password.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from '../complete-signup.ts';
 import { type AccountDeps, signupSettings } from '../deps.ts';
-import { parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
+import { newMemberSession, parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import type { MemberAssets } from './assets.ts';
 import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
@@ -35,6 +36,8 @@ export const SECURITY_HEADERS = {
 /** A sign-up is about 400 bytes. */
 const SIGNUP_BODY_LIMIT = 8 * 1024;
 const SIGNIN_BODY_LIMIT = 2 * 1024;
+/** A password change is about 500 bytes. */
+const PASSWORD_BODY_LIMIT = 4 * 1024;
 
 const NEEDS_SCRIPT_MESSAGE =
   'This page needs its script to create your keys (and to sign you in) on your own device, so that your password never leaves it. Turn on JavaScript for this site, go back and try again.';
@@ -283,8 +286,74 @@ export async function registerMemberRoutes(
 
     scope.get('/member', { preHandler: auth.requireMember }, async (request, reply) => {
       const { member, csrfToken } = request.member!;
-      return sendPage(reply, 200, memberPage(assets, member, csrfToken));
+      const password = {
+        credential: await deps.store.getMemberCredential(member.id),
+        iterations: signupSettings(deps).passwordIterations,
+        changed: (request.query as Record<string, unknown> | null)?.changed,
+      };
+      return sendPage(reply, 200, memberPage(assets, member, csrfToken, password));
     });
+
+    // Changing the password (change-password.ts): a wrong current proof counts as a failed sign-in.
+    scope.post(
+      '/member/password',
+      { bodyLimit: PASSWORD_BODY_LIMIT, preHandler: auth.requireMember },
+      async (request, reply) => {
+        assertSameOrigin(request);
+        if (isForm(request))
+          return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
+        if (!isJson(request))
+          throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+        const { member, csrfToken } = request.member!;
+        const sent = (request.body as { csrf?: unknown } | null)?.csrf;
+        if (typeof sent !== 'string' || sent !== csrfToken)
+          return sendJson(reply, 403, {
+            error: 'cross_site',
+            message: 'This request must come from this site.',
+          });
+        const wait = limiter.retryAfter(member.email, request.ip);
+        if (wait !== undefined)
+          throw new SignupError(
+            'sign_in_throttled',
+            `Too many failed password attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+            wait,
+          );
+        const change = parsePasswordChange(request.body);
+        const { sessionToken, session } = newMemberSession(deps, member.id);
+        let otherSessionsEnded: number;
+        try {
+          ({ otherSessionsEnded } = await changePassword(deps, {
+            memberId: member.id,
+            change,
+            replacement: session,
+            actor: 'member',
+          }));
+        } catch (error) {
+          if (!(error instanceof SignupError && error.code === 'sign_in_failed')) throw error;
+          limiter.failed(member.email, request.ip);
+          request.log.info(
+            { memberId: member.id, outcome: 'wrong_current_password' },
+            'member password change refused: the current password is wrong',
+          );
+          return sendJson(reply, 401, {
+            error: error.code,
+            message: error.message,
+            field: 'current-password',
+          });
+        }
+        limiter.succeeded(member.email);
+        request.log.info(
+          { memberId: member.id, outcome: 'password_changed', otherSessionsEnded },
+          'member changed their password; their other sessions ended',
+        );
+        const maxAge = Math.floor(signupSettings(deps).memberSessionMs / 1000);
+        reply.header(
+          'set-cookie',
+          sessionCookie(request, sessionToken, maxAge, signupSettings(deps).accountUrl),
+        );
+        return sendJson(reply, 200, { next: `/member?changed=${otherSessionsEnded}` });
+      },
+    );
 
     scope.get('/member/keys', { preHandler: auth.requireMember }, async (request, reply) => {
       const { member } = request.member!;
