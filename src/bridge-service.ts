@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountClient } from './account/client.ts';
 import { createStaticMonitoringTokenCheck, type MonitoringTokenCheck } from './account/monitoring-tokens.ts';
-import { AddressLimiter } from './address-limiter.ts';
 import {
   type AccountConnectionStatus,
   createHttpAccountClient,
@@ -79,7 +78,9 @@ export async function startBridgeService(
       });
   const direct = deps.client?.(verifier) ?? (httpClient as HttpAccountClient);
   const client = deps.wrapAccountClient ? deps.wrapAccountClient(direct) : direct;
-  const limiter = new AddressLimiter({ clock });
+  // Redis (when configured) carries what replicas share: the failed-token limit, status-page sessions, request records, the watcher's lease.
+  const replicas = openReplicaSharing(config, logger, clock);
+  const limiter = replicas.limiter;
   const auth = createAuthenticator(verifier, limiter, client);
   // The provisioning key exists in this process only after a valid token opened the session file (P11).
   const groupKeys = new GroupKeyRing(
@@ -92,7 +93,6 @@ export async function startBridgeService(
     },
     logger,
   );
-  const replicas = openReplicaSharing(config, logger);
   const watcher = new ProvisionWatcher({
     client,
     keyRing: groupKeys,
@@ -128,6 +128,8 @@ export async function startBridgeService(
     idpCycles: config.idpCycles,
     reachAccount: httpClient ? (accountUrl) => httpClient.reach(accountUrl) : undefined,
     sharedState: replicas.status,
+    pageSessions: replicas.pageSessions,
+    sharedRequestRecords: replicas.requestRecords,
     requestLogNeedsUnlock: httpClient !== undefined,
   });
   const google = attachGoogleSync(config, {

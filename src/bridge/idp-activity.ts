@@ -122,13 +122,25 @@ export class IdpActivity {
         lastDay[outcome] += activity.counts[slot]![index]!;
       });
     }
-    const cycleMinutes = this.cycles[idp];
-    const silentMinutes = Math.max(0, Math.floor((nowMs - activity.lastAtMs) / 60_000));
-    return {
-      lastDay,
-      cycleMinutes,
-      silentMinutes,
-      overdue: cycleMinutes > 0 && silentMinutes > cycleMinutes,
-    };
+    return activitySummary(lastDay, activity.lastAtMs, nowMs, this.cycles[idp]);
+  }
+
+  /** Each IdP's usual cycle in minutes (the defaults with SCIMBRIDGE_IDP_CYCLES over them). */
+  cycleOf(idp: IdpName): number {
+    return this.cycles[idp];
   }
 }
+
+/** The summary of an IdP's day, whoever counted it (this bridge, or all of them in Redis). */
+export function activitySummary(
+  lastDay: Record<RequestOutcome, number>,
+  lastAtMs: number,
+  nowMs: number,
+  cycleMinutes: number,
+): IdpActivitySummary {
+  const silentMinutes = Math.max(0, Math.floor((nowMs - lastAtMs) / 60_000));
+  return { lastDay, cycleMinutes, silentMinutes, overdue: cycleMinutes > 0 && silentMinutes > cycleMinutes };
+}
+
+export const ACTIVITY_HOUR_MS = HOUR_MS;
+export const ACTIVITY_HOURS = BUCKETS;

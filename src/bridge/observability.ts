@@ -14,14 +14,15 @@ import { CollectedGauge, MetricsRegistry } from '../metrics.ts';
 import { AccountProblemLog } from './account-problems.ts';
 import { CurrentKeyCheck } from './credentials/current-key.ts';
 import type { TokenVerifier } from './credentials/token-verifier.ts';
+import type { FailureLimiter } from './failed-token-limit.ts';
 import type { IdpName } from './idp-detect.ts';
 import { RequestLog } from './request-log.ts';
 import { RequestRecord } from './request-record.ts';
-import type { FailureLimiter } from './scim/auth.ts';
 import type { SharedRedisStatus } from './shared-redis.ts';
+import type { SharedRequestRecords } from './shared-request-record.ts';
 import { createBridgeHealth } from './status/health.ts';
 import type { StatusRouteDeps } from './status/routes.ts';
-import { StatusSessions } from './status/sessions.ts';
+import { inProcessPageSessions, type PageSessions, StatusSessions } from './status/sessions.ts';
 import type { WatcherStatusSource } from './watcher-status.ts';
 
 export interface BridgeObservability {
@@ -52,6 +53,10 @@ export interface BridgeObservabilityOptions {
   reachAccount?: ((accountUrl: string) => Promise<void>) | undefined;
   /** The shared Redis's reachability, when SCIMBRIDGE_REDIS_URL is set. */
   sharedState?: (() => SharedRedisStatus) | undefined;
+  /** Status-page sessions shared by replicas (replica-sharing.ts); in this process's memory by default. */
+  pageSessions?: PageSessions | undefined;
+  /** The status page's request records shared by replicas, made with each IdP's usual cycle. */
+  sharedRequestRecords?: ((cycleOf: (idp: IdpName) => number) => SharedRequestRecords) | undefined;
   /** Each IdP's usual cycle in minutes, for the silence warning (idp-cycles.ts). */
   idpCycles?: Partial<Record<IdpName, number>> | undefined;
 }
@@ -60,6 +65,8 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
   const metrics = new MetricsRegistry();
   metrics.registerProcessMetrics();
   const requests = new RequestRecord(options.clock, metrics, options.idpCycles);
+  if (options.sharedRequestRecords)
+    requests.share(options.sharedRequestRecords((idp) => requests.cycleOf(idp)));
   const problems = new AccountProblemLog(options.logger, options.clock);
   const { watcher, verifier } = options;
   const record = options.client.recordScimRequests?.bind(options.client);
@@ -154,7 +161,7 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
       verifier,
       health,
       currentKey: new CurrentKeyCheck(options.client),
-      sessions: new StatusSessions(options.clock),
+      sessions: options.pageSessions ?? inProcessPageSessions(new StatusSessions(options.clock)),
       limiter: options.limiter,
       monitoring: options.monitoring,
       recentLogs: options.recentLogs,

@@ -1,12 +1,15 @@
 /**
  * What the bridge saw of each IdP lately, for the status page's "last request per IdP" and
  * for `/metrics`: counts and latencies by SCIM operation and status. In memory, per bridge
- * process; nothing here holds request content.
+ * process; with Redis, the status page's part is also shared by the replicas
+ * (shared-request-record.ts), while the metrics stay per process (Prometheus sums them).
+ * Nothing here holds request content.
  */
 import type { Clock } from '../clock.ts';
 import { Counter, Histogram, type MetricsRegistry } from '../metrics.ts';
 import { IdpActivity, type IdpActivitySummary } from './idp-activity.ts';
 import type { IdpName } from './idp-detect.ts';
+import type { SharedRequestRecords } from './shared-request-record.ts';
 
 export interface IdpRequestSummary {
   idp: IdpName;
@@ -37,6 +40,7 @@ export class RequestRecord {
   private readonly requests: Counter;
   private readonly seconds: Histogram;
   private readonly activity: IdpActivity;
+  private shared: SharedRequestRecords | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -59,6 +63,21 @@ export class RequestRecord {
     );
   }
 
+  /** From now on, also records into `shared` and reports from it while it answers. */
+  share(shared: SharedRequestRecords): void {
+    this.shared = shared;
+  }
+
+  cycleOf(idp: IdpName): number {
+    return this.activity.cycleOf(idp);
+  }
+
+  /** For the status page: every replica's records when shared and Redis answers, else this bridge's. */
+  async report(): Promise<{ idps: IdpRequestSummary[]; shared: boolean }> {
+    const shared = await this.shared?.lastPerIdp();
+    return shared === undefined ? { idps: this.lastPerIdp(), shared: false } : { idps: shared, shared: true };
+  }
+
   record(request: {
     idp: IdpName;
     operation: string;
@@ -71,6 +90,7 @@ export class RequestRecord {
     this.requests.inc(labels);
     this.seconds.observe(labels, request.ms / 1000);
     this.activity.record(request.idp, request.status);
+    this.shared?.add(request);
     // Kept as numbers; turned into text only when the status page asks (not per request).
     const previous = this.byIdp.get(request.idp);
     const entry: Recorded = previous ?? {

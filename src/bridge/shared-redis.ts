@@ -1,9 +1,16 @@
 /** The Redis bridge replicas share; nothing correct depends on it (every user has a fallback), and reachability changes are logged once. */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** A command that takes longer is counted as Redis not answering. */
 const COMMAND_TIMEOUT_MS = 5000;
+/**
+ * How long one use of Redis may take before the caller falls back (`attempt`): a failed-token
+ * answer or a status-page request waits at most this long for a slow Redis. Generous enough
+ * that a loaded machine's round trip (normally under a millisecond) does not trip it.
+ */
+export const SHARED_CALL_TIMEOUT_MS = 1000;
 
 export interface SharedRedisStatus {
   reachable: boolean;
@@ -18,11 +25,28 @@ export interface SharedRedis {
   /** Every key this bridge writes starts with it (tests use a random one; `scimbridge:` otherwise). */
   readonly prefix: string;
   status(): SharedRedisStatus;
-  /** Waits (at most a couple of seconds) for the first connection; true when connected. */
-  ready(): Promise<boolean>;
-  /** Runs one use of Redis; on failure marks it unreachable and returns `undefined` so the caller falls back. */
-  attempt<T>(what: string, run: (client: Redis) => Promise<T>): Promise<T | undefined>;
+  /** Waits (at most `maxMs`, 5 s by default) for the first connection; true when connected. */
+  ready(maxMs?: number): Promise<boolean>;
+  /**
+   * Runs one use of Redis; on failure, or when it takes longer than `timeoutMs` (5 s by default;
+   * SHARED_CALL_TIMEOUT_MS for uses on a request's way), marks it unreachable and returns
+   * `undefined` so the caller falls back.
+   */
+  attempt<T>(what: string, run: (client: Redis) => Promise<T>, timeoutMs?: number): Promise<T | undefined>;
   close(): Promise<void>;
+}
+
+/** A Lua script run by its SHA-1 (EVALSHA), so only the first call after a Redis restart sends its text. */
+export function luaScript(text: string): (client: Redis, keys: string[], args: string[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(text).digest('hex');
+  return async (client, keys, args) => {
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return client.eval(text, keys.length, ...keys, ...args);
+    }
+  };
 }
 
 /** The URL without its password, for logs and the status page. */
@@ -83,21 +107,30 @@ export function openSharedRedis(options: {
   const connected = new Promise<void>((resolve) => {
     firstReady = resolve;
   });
+  /** Set once the first connection attempt failed: later uses fall back at once instead of waiting. */
+  let firstFailed = false;
   client.on('ready', () => firstReady());
   client.on('ready', markReachable);
   /** Before the first connection, a use waits for it (bounded) instead of failing at once. */
-  const ready = async (): Promise<boolean> => {
+  const ready = async (maxMs = COMMAND_TIMEOUT_MS): Promise<boolean> => {
     if (connectedOnce) return true;
+    if (firstFailed) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, COMMAND_TIMEOUT_MS);
+      timer = setTimeout(resolve, maxMs);
       timer.unref();
     });
     await Promise.race([connected, timeout]);
     clearTimeout(timer);
     return connectedOnce;
   };
-  client.on('error', (error: Error) => markUnreachable(error.message));
+  client.on('error', (error: Error) => {
+    if (!connectedOnce) {
+      firstFailed = true;
+      firstReady();
+    }
+    markUnreachable(error.message);
+  });
   client.on('close', () => {
     if (connectedOnce) markUnreachable('the connection closed');
   });
@@ -107,16 +140,25 @@ export function openSharedRedis(options: {
     prefix: options.prefix ?? 'scimbridge:',
     status: () => ({ ...status }),
     ready,
-    async attempt(what, run) {
+    async attempt(what, run, timeoutMs = COMMAND_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await ready();
-        const result = await run(client);
+        const started = performance.now();
+        await ready(timeoutMs);
+        const left = Math.max(1, timeoutMs - (performance.now() - started));
+        const slow = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), left);
+          timer.unref();
+        });
+        const result = await Promise.race([run(client), slow]);
         // A command that timed out marked Redis unreachable while the connection stayed up.
         if (client.status === 'ready') markReachable();
         return result;
       } catch (error) {
         markUnreachable(`${what}: ${(error as Error).message}`);
         return undefined;
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

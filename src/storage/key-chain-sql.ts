@@ -1,17 +1,7 @@
 // The key chain (migration 4): SQLite passes lists as JSON (`json_each`), PostgreSQL as arrays.
 import type { GroupKeyShare } from '../account/model.ts';
 import type { KeyedGroupRef, PendingMemberRow } from '../account/store.ts';
-import {
-  append,
-  bool,
-  GROUP_KEY,
-  MEMBER_COLUMNS,
-  memberFromRow,
-  type Row,
-  text,
-  VAULT,
-  VAULT_GRANT,
-} from './rows.ts';
+import { append, bool, GROUP_KEY, MEMBER, type Row, text, VAULT, VAULT_GRANT } from './rows.ts';
 
 const prefixed = (alias: string, columns: string): string =>
   columns
@@ -32,7 +22,7 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     'WHERE s.member_id IS NULL';
   // Named index: without statistics SQLite picked the (state, e-mail) index and sorted everyone.
   const pendingMembers =
-    `SELECT ${prefixed('m', MEMBER_COLUMNS)}, k.public_key AS member_public_key FROM members m ` +
+    `SELECT ${prefixed('m', MEMBER.columns)}, k.public_key AS member_public_key FROM members m ` +
     (dialect === 'sqlite' ? 'INDEXED BY members_pending ' : '') +
     "LEFT JOIN member_keys k ON k.member_id = m.id WHERE m.state = 'pending'";
   return {
@@ -113,7 +103,7 @@ export function sharesParams(dialect: 'sqlite' | 'postgres', shares: readonly Gr
 }
 
 export function pendingMemberFromRow(row: Row): PendingMemberRow {
-  return { member: memberFromRow(row), publicKey: text(row.member_public_key) };
+  return { member: MEMBER.fromRow(row), publicKey: text(row.member_public_key) };
 }
 
 export function keyedGroupsFromRows(rows: readonly Row[]): Map<string, KeyedGroupRef[]> {

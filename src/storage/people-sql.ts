@@ -2,7 +2,7 @@
 // range of migration 9; the database lowers texts, so searches compare as the indexes were built.
 import type { MemberState } from '../account/model.ts';
 import type { PeoplePage, PeopleQuery } from '../account/store.ts';
-import { MEMBER_COLUMNS, memberFromRow, type Row } from './rows.ts';
+import { MEMBER, type Row } from './rows.ts';
 
 /** What the search looks at, each a prefix range on its own index. */
 const SEARCHED = ['email', 'display_name', 'given_name', 'family_name'] as const;
@@ -51,8 +51,11 @@ export function peopleSql(
       if (filter.param !== undefined) params.push(filter.param);
       return `${indexed ? filter.left : filter.opaque} ${filter.right}`;
     });
-  const columns = `${MEMBER_COLUMNS}, ${listKey} AS people_key`;
+  const columns = `${MEMBER.columns}, ${listKey} AS people_key`;
   if (query.search === undefined || query.search === '') {
+    if ((query.state === undefined) !== (query.managed === undefined)) {
+      return rangesOfStateAndManaged(dialect, query, columns, listKey);
+    }
     const params: unknown[] = [];
     const conditions = conditionsOf(true, params);
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
@@ -81,6 +84,38 @@ export function peopleSql(
   };
 }
 
+const STATES: readonly MemberState[] = ['invited', 'pending', 'active', 'suspended'];
+
+/**
+ * State alone or "managed" alone: one range of `members_state_managed_email` per value of the
+ * other column, each cut to the page, then merged (migration 15 dropped the single-column
+ * indexes, which cost every create two more index pages).
+ */
+function rangesOfStateAndManaged(
+  dialect: 'sqlite' | 'postgres',
+  query: PeopleQuery,
+  columns: string,
+  listKey: string,
+): { sql: string; params: unknown[] } {
+  const pairs =
+    query.state !== undefined
+      ? [false, true].map((managed) => ({ state: query.state!, managed }))
+      : STATES.map((state) => ({ state, managed: query.managed! }));
+  const params: unknown[] = [];
+  const branches = pairs.map(({ state, managed }, i) => {
+    params.push(state);
+    const after = query.after === undefined ? '' : ` AND ${listKey} > ${text(dialect)}`;
+    if (query.after !== undefined) params.push(query.after);
+    params.push(query.limit + 1);
+    return (
+      `SELECT * FROM (SELECT ${columns} FROM members WHERE state = ? AND managed = ${managed ? 'TRUE' : 'FALSE'}` +
+      `${after} ORDER BY ${listKey} LIMIT ?) AS range${i}`
+    );
+  });
+  params.push(query.limit + 1);
+  return { sql: `${branches.join(' UNION ALL ')} ORDER BY people_key LIMIT ?`, params };
+}
+
 export const PEOPLE_COUNT_SQL = 'SELECT state, count(*) AS n FROM members GROUP BY state';
 
 /** A deleted member's mail that has not gone out yet: its links no longer work, and it is about someone who is gone. */
@@ -91,7 +126,7 @@ export function deleteQueuedMailOfMemberSql(dialect: 'sqlite' | 'postgres'): str
 
 /** A page from the rows of `peopleSql` (one more than asked for, which says whether more follow). */
 export function peoplePageOf(rows: readonly Row[], limit: number): PeoplePage {
-  const members = rows.slice(0, limit).map(memberFromRow);
+  const members = rows.slice(0, limit).map(MEMBER.fromRow);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { members, nextAfter: last === undefined ? null : String(last.people_key) };
 }

@@ -4,29 +4,27 @@
  */
 import type { ScimRequestEntry, ScimRequestRecord } from '../account/model.ts';
 import type { ScimRequestQuery } from '../account/store.ts';
-import type { Row } from './rows.ts';
+import { type Row, table } from './rows.ts';
 
-const FIELDS = [
-  ['at', 'at'],
-  ['idp', 'idp'],
-  ['operation', 'operation'],
-  ['method', 'method'],
-  ['path', 'path'],
-  ['resourceType', 'resource_type'],
-  ['resourceId', 'resource_id'],
-  ['status', 'status'],
-  ['scimType', 'scim_type'],
-  ['detail', 'detail'],
-  ['ms', 'ms'],
-  ['body', 'body'],
-  ['bodyTruncated', 'body_truncated'],
-] as const;
-
-const COLUMNS = FIELDS.map(([, column]) => column).join(', ');
-const SELECTED = `seq, ${COLUMNS}`;
+const ENTRY = table<ScimRequestRecord>({
+  at: 'text',
+  idp: 'text',
+  operation: 'text',
+  method: 'text',
+  path: 'text',
+  resourceType: 'text',
+  resourceId: 'null',
+  status: 'int',
+  scimType: 'null',
+  detail: 'null',
+  ms: 'int',
+  body: 'null',
+  bodyTruncated: 'flag',
+});
+const SELECTED = `seq, ${ENTRY.columns}`;
 
 /** One row a statement: measured cheaper on SQLite than one statement of many rows. */
-export const INSERT_SCIM_REQUEST = `INSERT INTO scim_requests (${COLUMNS}) VALUES (${FIELDS.map(() => '?').join(', ')})`;
+export const INSERT_SCIM_REQUEST = `INSERT INTO scim_requests (${ENTRY.columns}) VALUES (${ENTRY.placeholders})`;
 export const GET_SCIM_REQUEST = `SELECT ${SELECTED} FROM scim_requests WHERE seq = ?`;
 /**
  * Entries arrive roughly in time order, so the old ones are the first by `seq`: the scan
@@ -40,28 +38,11 @@ export const PRUNE_SCIM_REQUESTS_BY_AGE =
 export const PRUNE_SCIM_REQUESTS_BY_COUNT =
   'DELETE FROM scim_requests WHERE seq <= (SELECT max(seq) FROM scim_requests) - ?';
 
-export function scimRequestValues(entry: ScimRequestRecord): unknown[] {
-  return FIELDS.map(([field]) => (field === 'bodyTruncated' ? (entry.bodyTruncated ? 1 : 0) : entry[field]));
-}
-
-export function scimRequestFromRow(row: Row): ScimRequestEntry {
-  return {
-    id: String(row.seq),
-    at: row.at as string,
-    idp: row.idp as string,
-    operation: row.operation as string,
-    method: row.method as string,
-    path: row.path as string,
-    resourceType: row.resource_type as string,
-    resourceId: (row.resource_id as string | null) ?? null,
-    status: Number(row.status),
-    scimType: (row.scim_type as string | null) ?? null,
-    detail: (row.detail as string | null) ?? null,
-    ms: Number(row.ms),
-    body: (row.body as string | null) ?? null,
-    bodyTruncated: row.body_truncated === 1 || row.body_truncated === true,
-  };
-}
+export const scimRequestValues = ENTRY.values;
+export const scimRequestFromRow = (row: Row): ScimRequestEntry => ({
+  id: String(row.seq),
+  ...ENTRY.fromRow(row),
+});
 
 /** One page's statement: at most 2⁵ shapes, so the statements stay few enough to keep prepared. */
 export function listScimRequestsSql(query: ScimRequestQuery): { sql: string; params: unknown[] } {

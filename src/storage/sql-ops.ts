@@ -3,14 +3,14 @@
 import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
-import { groupAttributes, type ResourceAttributes, userAttributes } from './attributes.ts';
+import { groupAttributes, userAttributes } from './attributes.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
 import * as people from './people-sql.ts';
 import * as requestLog from './request-log-sql.ts';
 import * as rows from './rows.ts';
-import { append, type Row } from './rows.ts';
+import { append, type Row, type Table } from './rows.ts';
 import { dialectSql, idLast, SQL } from './statements.ts';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -67,21 +67,20 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   // The jsonb profile cast to text by PostgreSQL, which the driver then leaves unparsed.
   const storedColumns =
     dialect.name === 'postgres'
-      ? rows.MEMBER_COLUMNS.replace(/\bprofile\b/, 'profile::text AS profile')
-      : rows.MEMBER_COLUMNS;
+      ? rows.MEMBER.columns.replace(/\bprofile\b/, 'profile::text AS profile')
+      : rows.MEMBER.columns;
 
   async function list<T>(
     query: ListQuery,
-    resource: ResourceAttributes,
     table: 'members' | 'groups',
     columns: string,
     /** Makes an item from an array row (the columns in `columns` order, then the sort keys). */
-    fromValues: (values: unknown[], names: readonly string[]) => T,
+    fromValues: (values: readonly unknown[]) => T,
     scope: ListScope,
   ): Promise<Page<T>> {
     const plan = planner.plan({
       table,
-      resource,
+      resource: table === 'members' ? userAttributes : groupAttributes,
       columns,
       conditions: scope.conditions,
       counter: scope.counter,
@@ -96,7 +95,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     if (plan.rows) {
       const page = await x.table(plan.rows.sql, plan.rows.params);
       items = new Array(page.rows.length);
-      for (let i = 0; i < page.rows.length; i++) items[i] = fromValues(page.rows[i]!, page.names);
+      for (let i = 0; i < page.rows.length; i++) items[i] = fromValues(page.rows[i]!);
       if (page.rows.length > 0) last = rowOf(page.names, page.rows[page.rows.length - 1]!);
     }
     let total = plan.rows ? plan.totalFromPage(items.length) : undefined;
@@ -113,13 +112,22 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   /** The first page (`[limit]`), or the page after a key or in a state (`[key, limit]`). */
   const paged = (first: string, next: string, key: unknown, limit: number) =>
     key === undefined ? x.many(first, [limit]) : x.many(next, [key, limit]);
-  const members = <T>(query: ListQuery, columns: string, fromValues: (values: unknown[]) => T) =>
-    list(query, userAttributes, 'members', columns, fromValues, memberListScope(query));
-  const groupOf = (values: unknown[], names: readonly string[]) => rows.groupFromRow(rowOf(names, values));
+  const members = <T>(query: ListQuery, columns: string, fromValues: (values: readonly unknown[]) => T) =>
+    list(query, 'members', columns, fromValues, memberListScope(query));
   const versioned = (values: unknown[], expectedVersion: number) => [...idLast(values), expectedVersion];
+  /** A statement that writes one item, or reads the row(s) its parameters find. */
+  function write<T>(sql: string, table: Table<T>) {
+    return (item: T) => done(x.run(sql, table.values(item)));
+  }
+  function get<T>(sql: string, table: Table<T>) {
+    return (...params: unknown[]) => first(x.one(sql, params), table.fromRow);
+  }
+  function all<T>(sql: string, table: Table<T>) {
+    return (...params: unknown[]) => each(x.many(sql, params), table.fromRow);
+  }
 
   return {
-    getAccount: () => first(x.one(SQL.getAccount, []), rows.ACCOUNT.fromRow),
+    getAccount: get(SQL.getAccount, rows.ACCOUNT),
     lockAccountSetup: async () => {
       if (dialect.name === 'postgres')
         await x.one(
@@ -127,18 +135,18 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
           [],
         );
     },
-    saveAccount: (account) => done(x.run(SQL.saveAccount, rows.ACCOUNT.values(account))),
+    saveAccount: write(SQL.saveAccount, rows.ACCOUNT),
 
-    insertMember: (member) => done(x.run(SQL.insertMember, rows.memberValues(member))),
+    insertMember: write(SQL.insertMember, rows.MEMBER),
     updateMember: (member, version) =>
-      one(x.run(SQL.updateMember, versioned(rows.memberValues(member), version))),
-    getMember: (id) => first(x.one(SQL.getMember, [id]), rows.memberFromRow),
-    findMemberByEmail: (email) => first(x.one(SQL.findMemberByEmail, [email]), rows.memberFromRow),
-    findMemberByUserName: (name) => first(x.one(SQL.findMemberByUserName, [name]), rows.memberFromRow),
-    findMemberByExternalId: (id) => first(x.one(SQL.findMemberByExternalId, [id]), rows.memberFromRow),
-    listMembers: (query) => members(query, rows.MEMBER_COLUMNS, rows.memberFromValues),
+      one(x.run(SQL.updateMember, versioned(rows.MEMBER.values(member), version))),
+    getMember: get(SQL.getMember, rows.MEMBER),
+    findMemberByEmail: get(SQL.findMemberByEmail, rows.MEMBER),
+    findMemberByUserName: get(SQL.findMemberByUserName, rows.MEMBER),
+    findMemberByExternalId: get(SQL.findMemberByExternalId, rows.MEMBER),
+    listMembers: (query) => members(query, rows.MEMBER.columns, rows.MEMBER.fromValues),
     // With SQLite the same statement as `listMembers`, so that a sweep shares its seek hints.
-    listMembersAsStored: (query) => members(query, storedColumns, rows.storedMemberFromValues),
+    listMembersAsStored: (query) => members(query, storedColumns, rows.STORED_MEMBER.fromValues),
 
     // Unnamed, so PostgreSQL plans for these values: a generic plan cannot tell rare prefixes.
     listPeople: async (query) => {
@@ -160,12 +168,12 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     insertGroup: (group) => done(x.run(SQL.insertGroup, rows.groupValues(group))),
     updateGroup: (group, version) => one(x.run(SQL.updateGroup, versioned(rows.groupValues(group), version))),
     deleteGroup: (id) => one(x.run(SQL.deleteGroup, [id])),
-    getGroup: (id) => first(x.one(SQL.getGroup, [id]), rows.groupFromRow),
+    getGroup: get(SQL.getGroup, rows.GROUP),
     findGroupByDisplayName: (name) =>
-      first(x.one(SQL.findGroupByDisplayName, [groupNameKey(name)]), rows.groupFromRow),
-    findGroupByKind: (kind) => first(x.one(SQL.findGroupByKind, [kind]), rows.groupFromRow),
+      first(x.one(SQL.findGroupByDisplayName, [groupNameKey(name)]), rows.GROUP.fromRow),
+    findGroupByKind: get(SQL.findGroupByKind, rows.GROUP),
     listGroups: (query) =>
-      list(query, groupAttributes, 'groups', rows.GROUP_COLUMNS, groupOf, groupListScope(query)),
+      list(query, 'groups', rows.GROUP_COLUMNS, rows.GROUP.fromValues, groupListScope(query)),
 
     addGroupMembers: async (groupId, memberIds) =>
       memberIds.length === 0 ? 0 : x.run(S.addGroupMembers, [groupId, ids(memberIds)]),
@@ -199,8 +207,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     existingMemberIds: async (memberIds) =>
       memberIds.length === 0 ? [] : each(x.many(S.existingMemberIds, [ids(memberIds)]), idOf),
 
-    saveMemberKeys: (memberKeys) => done(x.run(SQL.saveMemberKeys, rows.MEMBER_KEYS.values(memberKeys))),
-    getMemberKeys: (memberId) => first(x.one(SQL.getMemberKeys, [memberId]), rows.MEMBER_KEYS.fromRow),
+    saveMemberKeys: write(SQL.saveMemberKeys, rows.MEMBER_KEYS),
+    getMemberKeys: get(SQL.getMemberKeys, rows.MEMBER_KEYS),
     getMemberPublicKeys: async (memberIds) =>
       memberIds.length === 0
         ? new Map()
@@ -219,8 +227,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       one(x.run(S.replaceProvisioningSeal, [sealed, groupId, publicKey])),
     addGroupKeyShares: async (shares) =>
       shares.length === 0 ? 0 : x.run(S.addGroupKeyShares, keys.sharesParams(dialect.name, shares)),
-    listGroupKeySharesOfMember: (memberId) =>
-      each(x.many(S.listGroupKeySharesOfMember, [memberId]), rows.MEMBER_KEY_SHARE.fromRow),
+    listGroupKeySharesOfMember: all(S.listGroupKeySharesOfMember, rows.MEMBER_KEY_SHARE),
     listPendingMembers: (page) =>
       each(
         paged(S.listPendingMembers, S.listPendingMembersAfter, page.afterMemberId, page.limit),
@@ -247,16 +254,15 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       );
     },
     readCounter: async (name) => Number((await x.one(SQL.readCounter, [name]))?.value ?? 0),
-    insertVault: (vault) => done(x.run(S.insertVault, rows.VAULT.values(vault))),
-    getVault: (id) => first(x.one(S.getVault, [id]), rows.VAULT.fromRow),
-    findVaultByName: (name) => first(x.one(S.findVaultByName, [name]), rows.VAULT.fromRow),
+    insertVault: write(S.insertVault, rows.VAULT),
+    getVault: get(S.getVault, rows.VAULT),
+    findVaultByName: get(S.findVaultByName, rows.VAULT),
     listVaults: (page) =>
       each(paged(S.listVaults, S.listVaultsAfter, page.afterId, page.limit), rows.VAULT.fromRow),
-    saveVaultGrant: (grant) => done(x.run(S.saveVaultGrant, rows.VAULT_GRANT.values(grant))),
+    saveVaultGrant: write(S.saveVaultGrant, rows.VAULT_GRANT),
     deleteVaultGrant: (vaultId, groupId) => one(x.run(S.deleteVaultGrant, [vaultId, groupId])),
-    listVaultGrants: (vaultId) => each(x.many(S.listVaultGrants, [vaultId]), rows.VAULT_GRANT.fromRow),
-    listVaultsOnlyGrantedTo: (groupId) =>
-      each(x.many(S.listVaultsOnlyGrantedTo, [groupId]), rows.VAULT.fromRow),
+    listVaultGrants: all(S.listVaultGrants, rows.VAULT_GRANT),
+    listVaultsOnlyGrantedTo: all(S.listVaultsOnlyGrantedTo, rows.VAULT),
     listVaultGrantsOfGroups: async (groupIds) =>
       groupIds.length === 0
         ? []
@@ -265,18 +271,15 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
             vaultName: row.vault_name as string,
           })),
 
-    insertInvitation: (invitation) => done(x.run(SQL.insertInvitation, rows.INVITATION.values(invitation))),
-    findInvitationByTokenHash: (hash) =>
-      first(x.one(SQL.findInvitationByTokenHash, [hash]), rows.INVITATION.fromRow),
-    listInvitations: (memberId) => each(x.many(SQL.listInvitations, [memberId]), rows.INVITATION.fromRow),
+    insertInvitation: write(SQL.insertInvitation, rows.INVITATION),
+    findInvitationByTokenHash: get(SQL.findInvitationByTokenHash, rows.INVITATION),
+    listInvitations: all(SQL.listInvitations, rows.INVITATION),
     revokeOpenInvitations: (memberId, at) => count(x.run(SQL.revokeOpenInvitations, [at, memberId])),
     markInvitationUsed: (id, at) => one(x.run(SQL.markInvitationUsed, [at, id])),
-    saveMemberCredential: (credential) =>
-      done(x.run(SQL.saveMemberCredential, rows.CREDENTIAL.values(credential))),
-    getMemberCredential: (memberId) =>
-      first(x.one(SQL.getMemberCredential, [memberId]), rows.CREDENTIAL.fromRow),
-    insertMemberSession: (session) => done(x.run(SQL.insertMemberSession, rows.SESSION.values(session))),
-    getMemberSession: (hash) => first(x.one(SQL.getMemberSession, [hash]), rows.SESSION.fromRow),
+    saveMemberCredential: write(SQL.saveMemberCredential, rows.CREDENTIAL),
+    getMemberCredential: get(SQL.getMemberCredential, rows.CREDENTIAL),
+    insertMemberSession: write(SQL.insertMemberSession, rows.SESSION),
+    getMemberSession: get(SQL.getMemberSession, rows.SESSION),
     deleteMemberSession: (hash) => one(x.run(SQL.deleteMemberSession, [hash])),
     extendMemberSession: (hash, expiresAt) =>
       one(x.run(SQL.extendMemberSession, [expiresAt, hash, expiresAt])),
@@ -292,24 +295,23 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       return (await x.one(SQL.getAccountSecret, [name]))!.value as string;
     },
 
-    getIntegration: () => first(x.one(SQL.getIntegration, []), rows.INTEGRATION.fromRow),
-    saveIntegration: (integration) => done(x.run(SQL.saveIntegration, rows.INTEGRATION.values(integration))),
+    getIntegration: get(SQL.getIntegration, rows.INTEGRATION),
+    saveIntegration: write(SQL.saveIntegration, rows.INTEGRATION),
 
-    insertApiChallenge: (challenge) =>
-      done(x.run(SQL.insertApiChallenge, rows.API_CHALLENGE.values(challenge))),
-    takeApiChallenge: (id) => first(x.one(SQL.takeApiChallenge, [id]), rows.API_CHALLENGE.fromRow),
-    insertApiSession: (session) => done(x.run(SQL.insertApiSession, rows.API_SESSION.values(session))),
-    getApiSession: (hash) => first(x.one(SQL.getApiSession, [hash]), rows.API_SESSION.fromRow),
+    insertApiChallenge: write(SQL.insertApiChallenge, rows.API_CHALLENGE),
+    takeApiChallenge: get(SQL.takeApiChallenge, rows.API_CHALLENGE),
+    insertApiSession: write(SQL.insertApiSession, rows.API_SESSION),
+    getApiSession: get(SQL.getApiSession, rows.API_SESSION),
     deleteApiSessions: () => count(x.run(SQL.deleteApiSessions, [])),
     purgeExpiredApiAuth: async (now) => {
       await x.run(SQL.purgeApiChallenges, [now]);
       await x.run(SQL.purgeApiSessions, [now]);
     },
-    listFirewallRules: () => each(x.many(SQL.listFirewallRules, []), rows.FIREWALL_RULE.fromRow),
+    listFirewallRules: all(SQL.listFirewallRules, rows.FIREWALL_RULE),
     insertFirewallRule: (rule) => done(x.run(SQL.insertFirewallRule, rows.firewallRuleValues(rule))),
     deleteFirewallRule: (id) => one(x.run(SQL.deleteFirewallRule, [id])),
 
-    appendActivity: (entry) => done(x.run(SQL.appendActivity, rows.ACTIVITY.values(entry))),
+    appendActivity: write(SQL.appendActivity, rows.ACTIVITY),
     listActivity: (page) =>
       each(
         page.targetId === undefined
@@ -336,8 +338,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_AGE, [limits.olderThan])) +
       (await x.run(requestLog.PRUNE_SCIM_REQUESTS_BY_COUNT, [limits.keep])),
 
-    enqueueMail: (message) => done(x.run(SQL.enqueueMail, rows.OUTBOX.values(message))),
-    getMail: (id) => first(x.one(SQL.getMail, [id]), rows.OUTBOX.fromRow),
+    enqueueMail: write(SQL.enqueueMail, rows.OUTBOX),
+    getMail: get(SQL.getMail, rows.OUTBOX),
     listMail: (page) =>
       each(paged(SQL.listMail, SQL.listMailInState, page.state, page.limit), rows.OUTBOX.fromRow),
     updateMail: (message) => done(x.run(SQL.updateMail, idLast(rows.OUTBOX.values(message)))),
@@ -352,11 +354,9 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     finishMail: (id, claimId, outcome) =>
       one(x.run(SQL.finishMail, rows.mailOutcomeValues(id, claimId, outcome))),
 
-    insertMonitoringToken: (token) =>
-      done(x.run(SQL.insertMonitoringToken, rows.MONITORING_TOKEN.values(token))),
-    findMonitoringToken: (hash) =>
-      first(x.one(SQL.findMonitoringToken, [hash]), rows.MONITORING_TOKEN.fromRow),
-    listMonitoringTokens: () => each(x.many(SQL.listMonitoringTokens, []), rows.MONITORING_TOKEN.fromRow),
+    insertMonitoringToken: write(SQL.insertMonitoringToken, rows.MONITORING_TOKEN),
+    findMonitoringToken: get(SQL.findMonitoringToken, rows.MONITORING_TOKEN),
+    listMonitoringTokens: all(SQL.listMonitoringTokens, rows.MONITORING_TOKEN),
     deleteMonitoringToken: (id) => one(x.run(SQL.deleteMonitoringToken, [id])),
     listNotificationRecipients: () => each(x.many(SQL.listRecipients, []), (row) => row.email as string),
     // Callers that need the swap to be atomic run this inside a transaction.
@@ -364,8 +364,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       await x.run(SQL.clearRecipients, []);
       for (const email of emails) await x.run(SQL.insertRecipient, [email]);
     },
-    getBridgeHealth: (url) => first(x.one(S.getBridgeHealth, [url]), rows.BRIDGE_HEALTH.fromRow),
-    saveBridgeHealth: (record) => done(x.run(SQL.saveBridgeHealth, rows.BRIDGE_HEALTH.values(record))),
+    getBridgeHealth: get(S.getBridgeHealth, rows.BRIDGE_HEALTH),
+    saveBridgeHealth: write(SQL.saveBridgeHealth, rows.BRIDGE_HEALTH),
     getMonitoringSwitch: async () => {
       const row = await x.one(SQL.getMonitoringSwitch, []);
       if (row === undefined) return { enabled: true, changedAt: null };
@@ -374,12 +374,9 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     setMonitoringSwitch: (enabled, changedAt) =>
       done(x.run(SQL.setMonitoringSwitch, [enabled ? 1 : 0, changedAt])),
 
-    insertEmailChangeToken: (token) =>
-      done(x.run(SQL.insertEmailChangeToken, rows.EMAIL_CHANGE_TOKEN.values(token))),
-    getEmailChangeToken: (hash) =>
-      first(x.one(SQL.getEmailChangeToken, [hash]), rows.EMAIL_CHANGE_TOKEN.fromRow),
-    latestEmailChangeToken: (memberId) =>
-      first(x.one(SQL.latestEmailChangeToken, [memberId]), rows.EMAIL_CHANGE_TOKEN.fromRow),
+    insertEmailChangeToken: write(SQL.insertEmailChangeToken, rows.EMAIL_CHANGE_TOKEN),
+    getEmailChangeToken: get(SQL.getEmailChangeToken, rows.EMAIL_CHANGE_TOKEN),
+    latestEmailChangeToken: get(SQL.latestEmailChangeToken, rows.EMAIL_CHANGE_TOKEN),
     useEmailChangeToken: (hash, usedAt) => one(x.run(SQL.useEmailChangeToken, [usedAt, hash])),
   };
 }

@@ -2,55 +2,49 @@
 
 import { keyChainSql } from './key-chain-sql.ts';
 import { deleteQueuedMailOfMemberSql } from './people-sql.ts';
-import {
-  ACCOUNT,
-  ACTIVITY,
-  API_CHALLENGE,
-  API_SESSION,
-  BRIDGE_HEALTH,
-  CREDENTIAL,
-  EMAIL_CHANGE_TOKEN,
-  FIREWALL_RULE,
-  GROUP_COLUMNS,
-  INTEGRATION,
-  INVITATION,
-  MEMBER_COLUMNS,
-  MEMBER_KEYS,
-  MONITORING_TOKEN,
-  OUTBOX,
-  SESSION,
-} from './rows.ts';
+import * as rows from './rows.ts';
+import { GROUP_COLUMNS, type Table } from './rows.ts';
 
-const names = (columns: string) => columns.split(',').map((column) => column.trim());
-const placeholders = (columns: string) => '?, '.repeat(names(columns).length).slice(0, -2);
+type Columns = Pick<Table<unknown>, 'columns' | 'placeholders'>;
+
+const { ACCOUNT, ACTIVITY, API_CHALLENGE, API_SESSION, BRIDGE_HEALTH, CREDENTIAL, EMAIL_CHANGE_TOKEN } = rows;
+const { FIREWALL_RULE, INTEGRATION, INVITATION, MEMBER, MEMBER_KEYS, MONITORING_TOKEN, OUTBOX, SESSION } =
+  rows;
+
+const insert = (table: string, { columns, placeholders }: Columns) =>
+  `INSERT INTO ${table} (${columns}) VALUES (${placeholders})`;
+const select = ({ columns }: Columns, from: string) => `SELECT ${columns} FROM ${from}`;
 /** `a = ?, b = ?` for every column but the first (the id). */
 const assignments = (columns: string) =>
-  names(columns)
+  columns
+    .split(', ')
     .slice(1)
     .map((c) => `${c} = ?`)
     .join(', ');
-const upsertAssignments = (columns: string) =>
-  names(columns)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ');
-/** The columns but the first (the key an upsert conflicts on). */
-const afterFirst = (columns: string) => columns.slice(columns.indexOf(',') + 1);
+/** An insert that updates every column but the key, the first (or `singleton`, put first). */
+const upsert = (table: string, t: Columns, key = '') => {
+  const columns = t.columns.split(', ');
+  const updated = key === 'singleton' ? columns : columns.slice(1);
+  const into =
+    key === 'singleton'
+      ? `(singleton, ${t.columns}) VALUES (1, ${t.placeholders})`
+      : `(${t.columns}) VALUES (${t.placeholders})`;
+  return `INSERT INTO ${table} ${into} ON CONFLICT (${key || columns[0]}) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+};
 
 export const SQL = {
-  getAccount: `SELECT ${ACCOUNT.columns} FROM account WHERE singleton = 1`,
-  saveAccount:
-    `INSERT INTO account (singleton, ${ACCOUNT.columns}) VALUES (1, ${placeholders(ACCOUNT.columns)}) ` +
-    `ON CONFLICT (singleton) DO UPDATE SET ${upsertAssignments(ACCOUNT.columns)}`,
+  getAccount: `${select(ACCOUNT, 'account')} WHERE singleton = 1`,
+  saveAccount: upsert('account', ACCOUNT, 'singleton'),
 
-  insertMember: `INSERT INTO members (${MEMBER_COLUMNS}) VALUES (${placeholders(MEMBER_COLUMNS)})`,
+  insertMember: insert('members', MEMBER),
   /** Parameters: member values without the id, then id, then the expected version. */
-  updateMember: `UPDATE members SET ${assignments(MEMBER_COLUMNS)} WHERE id = ? AND version = ?`,
-  getMember: `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ?`,
-  findMemberByEmail: `SELECT ${MEMBER_COLUMNS} FROM members WHERE lower(email) = lower(?)`,
-  findMemberByUserName: `SELECT ${MEMBER_COLUMNS} FROM members WHERE lower(user_name) = lower(?)`,
-  findMemberByExternalId: `SELECT ${MEMBER_COLUMNS} FROM members WHERE external_id = ? ORDER BY seq LIMIT 1`,
+  updateMember: `UPDATE members SET ${assignments(MEMBER.columns)} WHERE id = ? AND version = ?`,
+  getMember: `${select(MEMBER, 'members')} WHERE id = ?`,
+  findMemberByEmail: `${select(MEMBER, 'members')} WHERE lower(email) = lower(?)`,
+  findMemberByUserName: `${select(MEMBER, 'members')} WHERE lower(user_name) = lower(?)`,
+  findMemberByExternalId: `${select(MEMBER, 'members')} WHERE external_id = ? ORDER BY seq LIMIT 1`,
 
-  insertGroup: `INSERT INTO groups (${GROUP_COLUMNS}) VALUES (${placeholders(GROUP_COLUMNS)})`,
+  insertGroup: `INSERT INTO groups (${GROUP_COLUMNS}) VALUES (${rows.GROUP.placeholders}, ?)`,
   updateGroup: `UPDATE groups SET ${assignments(GROUP_COLUMNS)} WHERE id = ? AND version = ?`,
   deleteGroup: 'DELETE FROM groups WHERE id = ?',
   getGroup: `SELECT ${GROUP_COLUMNS} FROM groups WHERE id = ?`,
@@ -69,58 +63,48 @@ export const SQL = {
 
   readCounter: 'SELECT value FROM counters WHERE name = ?',
 
-  saveMemberKeys:
-    `INSERT INTO member_keys (${MEMBER_KEYS.columns}) VALUES (${placeholders(MEMBER_KEYS.columns)}) ` +
-    `ON CONFLICT (member_id) DO UPDATE SET ${upsertAssignments(MEMBER_KEYS.columns)}`,
-  getMemberKeys: `SELECT ${MEMBER_KEYS.columns} FROM member_keys WHERE member_id = ?`,
+  saveMemberKeys: upsert('member_keys', MEMBER_KEYS),
+  getMemberKeys: `${select(MEMBER_KEYS, 'member_keys')} WHERE member_id = ?`,
 
-  getIntegration: `SELECT ${INTEGRATION.columns} FROM integration WHERE singleton = 1`,
-  saveIntegration:
-    `INSERT INTO integration (singleton, ${INTEGRATION.columns}) VALUES (1, ${placeholders(INTEGRATION.columns)}) ` +
-    `ON CONFLICT (singleton) DO UPDATE SET ${upsertAssignments(INTEGRATION.columns)}`,
+  getIntegration: `${select(INTEGRATION, 'integration')} WHERE singleton = 1`,
+  saveIntegration: upsert('integration', INTEGRATION, 'singleton'),
 
-  appendActivity: `INSERT INTO activity (${ACTIVITY.columns}) VALUES (${placeholders(ACTIVITY.columns)})`,
-  listActivity: `SELECT ${ACTIVITY.columns} FROM activity ORDER BY seq DESC LIMIT ?`,
+  appendActivity: insert('activity', ACTIVITY),
+  listActivity: `${select(ACTIVITY, 'activity')} ORDER BY seq DESC LIMIT ?`,
   /** `before` is the id of an entry already shown; older ones follow it. */
-  listActivityBefore:
-    `SELECT ${ACTIVITY.columns} FROM activity WHERE seq < (SELECT seq FROM activity WHERE id = ?) ` +
-    'ORDER BY seq DESC LIMIT ?',
-  listActivityOfTarget: `SELECT ${ACTIVITY.columns} FROM activity WHERE target_id = ? ORDER BY seq DESC LIMIT ?`,
-  listActivityOfTargetBefore:
-    `SELECT ${ACTIVITY.columns} FROM activity WHERE target_id = ? ` +
-    'AND seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?',
+  listActivityBefore: `${select(ACTIVITY, 'activity')} WHERE seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
+  listActivityOfTarget: `${select(ACTIVITY, 'activity')} WHERE target_id = ? ORDER BY seq DESC LIMIT ?`,
+  listActivityOfTargetBefore: `${select(ACTIVITY, 'activity')} WHERE target_id = ? AND seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
   deleteEmailChangeTokensOfMember: 'DELETE FROM email_change_tokens WHERE member_id = ?',
   /** Cascades to memberships (and their key shares), keys, credential, sessions, invitations. */
   deleteMember: 'DELETE FROM members WHERE id = ?',
 
-  enqueueMail: `INSERT INTO outbox (${OUTBOX.columns}) VALUES (${placeholders(OUTBOX.columns)})`,
-  getMail: `SELECT ${OUTBOX.columns} FROM outbox WHERE id = ?`,
-  listMail: `SELECT ${OUTBOX.columns} FROM outbox ORDER BY seq DESC LIMIT ?`,
-  listMailInState: `SELECT ${OUTBOX.columns} FROM outbox WHERE state = ? ORDER BY seq DESC LIMIT ?`,
+  enqueueMail: insert('outbox', OUTBOX),
+  getMail: `${select(OUTBOX, 'outbox')} WHERE id = ?`,
+  listMail: `${select(OUTBOX, 'outbox')} ORDER BY seq DESC LIMIT ?`,
+  listMailInState: `${select(OUTBOX, 'outbox')} WHERE state = ? ORDER BY seq DESC LIMIT ?`,
   updateMail: `UPDATE outbox SET ${assignments(OUTBOX.columns)} WHERE id = ?`,
   finishMail:
     'UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ?, data = ?, ' +
     'claim_id = NULL, claimed_until = NULL WHERE id = ? AND claim_id = ?',
 
-  insertEmailChangeToken: `INSERT INTO email_change_tokens (${EMAIL_CHANGE_TOKEN.columns}) VALUES (${placeholders(EMAIL_CHANGE_TOKEN.columns)})`,
-  getEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN.columns} FROM email_change_tokens WHERE token_hash = ?`,
-  latestEmailChangeToken: `SELECT ${EMAIL_CHANGE_TOKEN.columns} FROM email_change_tokens WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
+  insertEmailChangeToken: insert('email_change_tokens', EMAIL_CHANGE_TOKEN),
+  getEmailChangeToken: `${select(EMAIL_CHANGE_TOKEN, 'email_change_tokens')} WHERE token_hash = ?`,
+  latestEmailChangeToken: `${select(EMAIL_CHANGE_TOKEN, 'email_change_tokens')} WHERE member_id = ? ORDER BY created_at DESC, token_hash LIMIT 1`,
   useEmailChangeToken: 'UPDATE email_change_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
 
   // Sign-up and member sign-in (migration 3).
-  insertInvitation: `INSERT INTO invitations (${INVITATION.columns}) VALUES (${INVITATION.placeholders})`,
-  findInvitationByTokenHash: `SELECT ${INVITATION.columns} FROM invitations WHERE token_hash = ?`,
-  listInvitations: `SELECT ${INVITATION.columns} FROM invitations WHERE member_id = ? ORDER BY created_at DESC, id DESC`,
+  insertInvitation: insert('invitations', INVITATION),
+  findInvitationByTokenHash: `${select(INVITATION, 'invitations')} WHERE token_hash = ?`,
+  listInvitations: `${select(INVITATION, 'invitations')} WHERE member_id = ? ORDER BY created_at DESC, id DESC`,
   revokeOpenInvitations:
     'UPDATE invitations SET revoked_at = ? WHERE member_id = ? AND used_at IS NULL AND revoked_at IS NULL',
   markInvitationUsed:
     'UPDATE invitations SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
-  saveMemberCredential:
-    `INSERT INTO member_credentials (${CREDENTIAL.columns}) VALUES (${CREDENTIAL.placeholders}) ` +
-    `ON CONFLICT (member_id) DO UPDATE SET ${upsertAssignments(afterFirst(CREDENTIAL.columns))}`,
-  getMemberCredential: `SELECT ${CREDENTIAL.columns} FROM member_credentials WHERE member_id = ?`,
-  insertMemberSession: `INSERT INTO member_sessions (${SESSION.columns}) VALUES (${SESSION.placeholders})`,
-  getMemberSession: `SELECT ${SESSION.columns} FROM member_sessions WHERE token_hash = ?`,
+  saveMemberCredential: upsert('member_credentials', CREDENTIAL),
+  getMemberCredential: `${select(CREDENTIAL, 'member_credentials')} WHERE member_id = ?`,
+  insertMemberSession: insert('member_sessions', SESSION),
+  getMemberSession: `${select(SESSION, 'member_sessions')} WHERE token_hash = ?`,
   deleteMemberSession: 'DELETE FROM member_sessions WHERE token_hash = ?',
   // Only ever later: two requests of one session that extend it at once cannot shorten it.
   extendMemberSession: 'UPDATE member_sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?',
@@ -133,29 +117,27 @@ export const SQL = {
   getAccountSecret: 'SELECT value FROM account_secrets WHERE name = ?',
 
   // The account API's access (migration 6). DELETE … RETURNING: SQLite ≥ 3.35 and PostgreSQL.
-  insertApiChallenge: `INSERT INTO api_challenges (${API_CHALLENGE.columns}) VALUES (${API_CHALLENGE.placeholders})`,
+  insertApiChallenge: insert('api_challenges', API_CHALLENGE),
   takeApiChallenge: `DELETE FROM api_challenges WHERE id = ? RETURNING ${API_CHALLENGE.columns}`,
-  insertApiSession: `INSERT INTO api_sessions (${API_SESSION.columns}) VALUES (${API_SESSION.placeholders})`,
-  getApiSession: `SELECT ${API_SESSION.columns} FROM api_sessions WHERE token_hash = ?`,
+  insertApiSession: insert('api_sessions', API_SESSION),
+  getApiSession: `${select(API_SESSION, 'api_sessions')} WHERE token_hash = ?`,
   deleteApiSessions: 'DELETE FROM api_sessions',
   purgeApiChallenges: 'DELETE FROM api_challenges WHERE expires_at < ?',
   purgeApiSessions: 'DELETE FROM api_sessions WHERE expires_at < ?',
-  listFirewallRules: `SELECT ${FIREWALL_RULE.columns} FROM firewall_rules ORDER BY seq`,
+  listFirewallRules: `${select(FIREWALL_RULE, 'firewall_rules')} ORDER BY seq`,
   insertFirewallRule: `INSERT INTO firewall_rules (${FIREWALL_RULE.columns}, subject) VALUES (${FIREWALL_RULE.placeholders}, ?)`,
   deleteFirewallRule: 'DELETE FROM firewall_rules WHERE id = ?',
 
   // Monitoring (migration 7), and the outbox count by state for `/metrics`.
-  insertMonitoringToken: `INSERT INTO monitoring_tokens (${MONITORING_TOKEN.columns}) VALUES (${MONITORING_TOKEN.placeholders})`,
-  findMonitoringToken: `SELECT ${MONITORING_TOKEN.columns} FROM monitoring_tokens WHERE token_hash = ?`,
-  listMonitoringTokens: `SELECT ${MONITORING_TOKEN.columns} FROM monitoring_tokens ORDER BY created_at, id`,
+  insertMonitoringToken: insert('monitoring_tokens', MONITORING_TOKEN),
+  findMonitoringToken: `${select(MONITORING_TOKEN, 'monitoring_tokens')} WHERE token_hash = ?`,
+  listMonitoringTokens: `${select(MONITORING_TOKEN, 'monitoring_tokens')} ORDER BY created_at, id`,
   deleteMonitoringToken: 'DELETE FROM monitoring_tokens WHERE id = ?',
   listRecipients: 'SELECT email FROM notification_recipients ORDER BY seq',
   clearRecipients: 'DELETE FROM notification_recipients',
   insertRecipient: 'INSERT INTO notification_recipients (email) VALUES (?)',
-  getBridgeHealth: `SELECT ${BRIDGE_HEALTH.columns} FROM bridge_health WHERE bridge_url = ?`,
-  saveBridgeHealth:
-    `INSERT INTO bridge_health (${BRIDGE_HEALTH.columns}) VALUES (${BRIDGE_HEALTH.placeholders}) ` +
-    `ON CONFLICT (bridge_url) DO UPDATE SET ${upsertAssignments(afterFirst(BRIDGE_HEALTH.columns))}`,
+  getBridgeHealth: `${select(BRIDGE_HEALTH, 'bridge_health')} WHERE bridge_url = ?`,
+  saveBridgeHealth: upsert('bridge_health', BRIDGE_HEALTH),
   getMonitoringSwitch: 'SELECT enabled, changed_at FROM monitoring_switch WHERE only_row = 1',
   setMonitoringSwitch:
     'INSERT INTO monitoring_switch (only_row, enabled, changed_at) VALUES (1, ?, ?) ' +

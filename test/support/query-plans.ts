@@ -4,7 +4,7 @@ import type { Filter } from '../../src/scim/filter/ast.ts';
 import { groupAttributes, type ResourceAttributes, userAttributes } from '../../src/storage/attributes.ts';
 import type { SqlDialect } from '../../src/storage/dialect.ts';
 import { ListPlanner } from '../../src/storage/list-query.ts';
-import { GROUP_COLUMNS, MEMBER_COLUMNS } from '../../src/storage/rows.ts';
+import { GROUP_COLUMNS, MEMBER } from '../../src/storage/rows.ts';
 
 interface KeyLookup {
   label: string;
@@ -12,6 +12,8 @@ interface KeyLookup {
   filter: Filter;
   /** The index (SQLite) or index-name fragment (PostgreSQL) expected in the plan. */
   index: string;
+  /** When PostgreSQL's differs. */
+  postgresIndex?: string;
 }
 
 const eq = (attr: string, value: string, sub?: string): Filter => ({ op: 'eq', path: { attr, sub }, value });
@@ -33,7 +35,9 @@ export const KEY_LOOKUPS: KeyLookup[] = [
     label: 'displayName eq',
     resource: 'members',
     filter: eq('displayName', 'A'),
-    index: 'members_display_name_ci',
+    // SQLite's people-list index begins with lower(display_name); PostgreSQL's is in "C" order (migration 15).
+    index: 'members_display_name_email',
+    postgresIndex: 'members_display_name_ci',
   },
   { label: 'emails eq', resource: 'members', filter: eq('emails', 'a@x.io'), index: 'member_emails' },
   {
@@ -67,7 +71,7 @@ export function lookupQuery(dialect: SqlDialect, lookup: KeyLookup): { sql: stri
   const plan = new ListPlanner(dialect).plan({
     table: lookup.resource,
     resource,
-    columns: members ? MEMBER_COLUMNS : GROUP_COLUMNS,
+    columns: members ? MEMBER.columns : GROUP_COLUMNS,
     conditions: members ? ['m.scim_deleted = FALSE'] : ['g.managed = TRUE'],
     counter: 'unused',
     filter: lookup.filter,
@@ -99,14 +103,14 @@ export const PEOPLE_PLANS: PeoplePlan[] = [
   {
     label: 'state',
     query: { limit: 50, state: 'pending', after: 'm@x.io' },
-    sqlite: ['members_state_email'],
-    postgres: ['members_state_email'],
+    sqlite: ['members_state_managed_email'],
+    postgres: ['members_state_managed_email'],
   },
   {
     label: 'managed',
     query: { limit: 50, managed: false },
-    sqlite: ['members_managed_email'],
-    postgres: ['members_managed_email'],
+    sqlite: ['members_state_managed_email'],
+    postgres: ['members_state_managed_email'],
   },
   {
     label: 'state and managed',

@@ -2,6 +2,7 @@
 
 import type { AccountClient } from '../../account/client.ts';
 import { tooManyRequests, unauthorized } from '../../scim/errors.ts';
+import type { FailureLimiter } from '../failed-token-limit.ts';
 
 export interface Authenticator {
   /** Resolves when the request may proceed; throws a ScimError (401, 429, 403 …) otherwise. */
@@ -12,11 +13,6 @@ export interface TokenCheck {
   verify(
     authorization: string | undefined,
   ): Promise<{ ok: true; keyId: string } | { ok: false; reason: string }>;
-}
-
-export interface FailureLimiter {
-  check(address: string): { blocked: false } | { blocked: true; retryAfterSeconds: number };
-  record(address: string): void;
 }
 
 const REASONS: Record<string, string> = {
@@ -37,16 +33,16 @@ export function createAuthenticator(
     async authenticate(authorization, address) {
       // The right token always gets through, so a neighbour guessing tokens from the same
       // address (a shared NAT) cannot lock the IdP out; wrong guesses past the limit get 429.
+      // Only a failure is counted, so only a failure may wait on the shared limit (Redis).
       const result = await tokens.verify(authorization);
       if (!result.ok) {
-        const limit = limiter.check(address);
+        const limit = await limiter.fail(address);
         if (limit.blocked) {
           throw tooManyRequests(
             'too many requests with a wrong bearer token from this address; wait and retry',
             limit.retryAfterSeconds,
           );
         }
-        limiter.record(address);
         throw unauthorized(REASONS[result.reason] ?? 'the bearer token was not accepted');
       }
       // Provisioning off (P3) and regenerated credentials (P2) are checked on every request.

@@ -38,7 +38,8 @@ export interface HealthReport {
     provisioning: PartReport;
     credentials: PartReport & { source: string; keyId: string | null; unlocked: boolean };
     watcher: PartReport & { watcher: WatcherStatus | null };
-    requests: PartReport & { idps: IdpRequestSummary[] };
+    /** `shared`: the records of every bridge sharing Redis; otherwise this bridge's own. */
+    requests: PartReport & { idps: IdpRequestSummary[]; shared: boolean };
     /** Shared state with other bridge replicas (Redis), or this bridge alone. */
     replicas: PartReport;
     version: PartReport;
@@ -130,7 +131,7 @@ export function createBridgeHealth(deps: BridgeHealthDeps): { report(): Promise<
           unlocked: unlocked !== undefined,
         },
         watcher: watcherPart(deps.watcher, at),
-        requests: requestsPart(deps.requests.lastPerIdp(), at),
+        requests: requestsPart(await deps.requests.report(), at),
         replicas: replicasPart(deps.sharedState, at),
         version: {
           status: 'ok',
@@ -391,16 +392,25 @@ function watcherPart(source: WatcherStatusSource | undefined, at: string): Healt
   };
 }
 
-function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['parts']['requests'] {
+function requestsPart(
+  { idps, shared }: { idps: IdpRequestSummary[]; shared: boolean },
+  at: string,
+): HealthReport['parts']['requests'] {
+  const part = requestsVerdict(idps, shared, at);
+  return { ...part, idps, shared };
+}
+
+function requestsVerdict(idps: IdpRequestSummary[], shared: boolean, at: string): PartReport {
   if (idps.length === 0) {
     return {
       status: 'unknown',
       label: 'None yet',
-      detail: 'No IdP request has reached this bridge since it started.',
+      detail: shared
+        ? 'No IdP request has reached any of the bridges sharing this Redis yet.'
+        : 'No IdP request has reached this bridge since it started.',
       action:
         'If your IdP should be sending requests, check its SCIM base URL (ending in /scim/v2) and that it can reach this address over HTTPS.',
       checkedAt: at,
-      idps,
     };
   }
   // 401: the IdP holds a wrong token; 5xx: the bridge could not answer. Other 4xx are answers.
@@ -412,17 +422,15 @@ function requestsPart(idps: IdpRequestSummary[], at: string): HealthReport['part
       detail: `The last request of ${refused.map((idp) => IDP_LABELS[idp.idp]).join(', ')} was refused (status ${refused.map((idp) => idp.status).join(', ')}).`,
       action: 'The reason is in the table below and in the logs.',
       checkedAt: at,
-      idps,
     };
   }
   const silent = idps.filter((idp) => idp.activity.overdue);
-  if (silent.length > 0) return { ...silentPart(silent, at), idps };
+  if (silent.length > 0) return silentPart(silent, at, shared);
   return {
     status: 'ok',
     label: 'Answered',
     detail: 'The last request of each IdP was answered (a 404 for an unknown id is a normal answer).',
     checkedAt: at,
-    idps,
   };
 }
 

@@ -36,18 +36,17 @@ export function formatMinutes(minutes: number): string {
   return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
-function silenceSentence(idp: IdpRequestSummary): string {
-  return `${IDP_LABELS[idp.idp]} has sent nothing to this bridge for ${formatMinutes(idp.activity.silentMinutes)}, longer than its usual cycle of ${formatMinutes(idp.activity.cycleMinutes)}.`;
+function silenceSentence(idp: IdpRequestSummary, shared = false): string {
+  return `${IDP_LABELS[idp.idp]} has sent nothing to ${shared ? 'any bridge sharing this Redis' : 'this bridge'} for ${formatMinutes(idp.activity.silentMinutes)}, longer than its usual cycle of ${formatMinutes(idp.activity.cycleMinutes)}.`;
 }
 
 /** The part's verdict when an IdP that used to call has gone quiet (health.ts). */
-export function silentPart(silent: IdpRequestSummary[], at: string): PartReport {
+export function silentPart(silent: IdpRequestSummary[], at: string, shared = false): PartReport {
   return {
     status: 'warning',
     label: 'Silent',
-    detail: silent.map(silenceSentence).join(' '),
-    action:
-      'If people or groups changed in the IdP since, open its provisioning log there: the job may be paused, quarantined or pointed elsewhere. With nothing to send, some IdPs stay quiet, and behind a load balancer each bridge counts only the requests it answered; change the usual cycle with SCIMBRIDGE_IDP_CYCLES.',
+    detail: silent.map((idp) => silenceSentence(idp, shared)).join(' '),
+    action: `If people or groups changed in the IdP since, open its provisioning log there: the job may be paused, quarantined or pointed elsewhere. With nothing to send, some IdPs stay quiet${shared ? '' : ', and behind a load balancer a bridge without Redis counts only the requests it answered'}; change the usual cycle with SCIMBRIDGE_IDP_CYCLES.`,
     checkedAt: at,
   };
 }
@@ -72,10 +71,11 @@ function cycle(idp: IdpRequestSummary): string {
     : `about every ${formatMinutes(idp.activity.cycleMinutes)}`;
 }
 
-/** One block per IdP, silent ones first, then most recent first; `format` renders a timestamp as the page does. */
+/** One block per IdP, silent ones first, then most recent first; `format` renders a timestamp as the page does; `shared`: counted by every bridge sharing Redis. */
 export function idpHealthSection(
   idps: IdpRequestSummary[],
   format: (iso: string) => string,
+  shared = false,
 ): SafeHtml | string {
   if (idps.length === 0) return '';
   // A silent IdP first: it is what the reader came for.
@@ -88,7 +88,7 @@ export function idpHealthSection(
     const id = `idp-${idp.idp}`;
     return html`<section class="idp${idp.activity.overdue ? ' silent' : ''}" aria-labelledby="${id}">
 <h3 id="${id}">${name}</h3>
-${idp.activity.overdue ? html`<p class="silence"><strong>Attention:</strong> ${silenceSentence(idp)}</p>` : ''}
+${idp.activity.overdue ? html`<p class="silence"><strong>Attention:</strong> ${silenceSentence(idp, shared)}</p>` : ''}
 <table><tbody>
 <tr><th scope="row">Last request</th><td>${when(idp.at, format)}: <code>${idp.operation}</code> answered ${idp.status} in ${idp.ms} ms</td></tr>
 <tr><th scope="row">Last error answer</th><td>${
@@ -97,7 +97,7 @@ ${idp.activity.overdue ? html`<p class="silence"><strong>Attention:</strong> ${s
         : 'none'
     }</td></tr>
 <tr><th scope="row">Last 24 hours</th><td>${lastDay(idp)}</td></tr>
-<tr><th scope="row">Requests since start</th><td>${idp.total}</td></tr>
+<tr><th scope="row">${shared ? 'Requests (all bridges)' : 'Requests since start'}</th><td>${idp.total}</td></tr>
 <tr><th scope="row">Usual cycle</th><td>${cycle(idp)}</td></tr>
 </tbody></table>
 </section>`;

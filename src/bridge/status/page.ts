@@ -145,7 +145,7 @@ ${part(
   html`<p class="meta">Session file: ${parts.credentials.source}${parts.credentials.keyId ? html` · key id <code>${parts.credentials.keyId}</code>` : ''}</p>`,
 )}
 ${part('watcher', 'Provision watcher', parts.watcher, watcherDetails(parts.watcher.watcher))}
-${part('requests', 'IdP health', parts.requests, idpHealthSection(parts.requests.idps, formatTime))}
+${part('requests', 'IdP health', parts.requests, idpHealthSection(parts.requests.idps, formatTime, parts.requests.shared))}
 ${part('replicas', 'Replicas', parts.replicas)}
 ${part('version', 'Version', parts.version)}
 ${options.google ?? ''}

@@ -5,13 +5,13 @@ import { AddressLimiter } from '../../address-limiter.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
 import type { KeyVerdict } from '../credentials/current-key.ts';
+import type { FailureLimiter } from '../failed-token-limit.ts';
 import type { GoogleSync } from '../google/sync.ts';
 import { MonitoringTokenUncheckedError } from '../monitoring-token-check.ts';
-import type { FailureLimiter } from '../scim/auth.ts';
 import { renderGoogleSection } from './google-section.ts';
 import type { HealthReport } from './health.ts';
 import { renderSignIn, renderStatus } from './page.ts';
-import { readCookie, STATUS_COOKIE, type StatusSessions } from './sessions.ts';
+import { type PageSessions, readCookie, STATUS_COOKIE } from './sessions.ts';
 
 type TokenFailure = 'missing' | 'malformed' | 'wrong_token' | 'session_unavailable';
 type TokenResult = { ok: true; keyId?: string } | { ok: false; reason: TokenFailure };
@@ -27,7 +27,8 @@ export interface StatusRouteDeps {
   health: { report(): Promise<HealthReport> };
   /** Whether a token's key id is still the account's current one (current-key.ts). */
   currentKey: { check(keyId: string): Promise<KeyVerdict> };
-  sessions: StatusSessions;
+  /** In this bridge's memory, or shared by replicas through Redis (shared-sessions.ts). */
+  sessions: PageSessions;
   limiter: FailureLimiter;
   /** Accepts monitoring tokens for /health and /metrics; without it only the bearer token does. */
   monitoring?: MonitoringTokenCheck | undefined;
@@ -119,11 +120,11 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     const pageSession = async (
       request: FastifyRequest,
     ): Promise<{ signedIn: true } | { signedIn: false; ended?: SignInFailure }> => {
-      const keyId = deps.sessions.keyIdOf(readCookie(request.headers.cookie, STATUS_COOKIE));
+      const keyId = await deps.sessions.keyIdOf(readCookie(request.headers.cookie, STATUS_COOKIE));
       if (keyId === undefined) return { signedIn: false };
       const verdict = await deps.currentKey.check(keyId);
       if (verdict.ok) return { signedIn: true };
-      deps.sessions.endKey(keyId);
+      await deps.sessions.endKey(keyId);
       request.log.info({ reason: verdict.reason }, 'status page session ended: the account refused its key');
       return { signedIn: false, ended: verdict.reason };
     };
@@ -272,11 +273,10 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
       }
       if (!result.ok) {
         // As for SCIM: the right token always gets in; wrong ones past the limit get 429.
-        const limit = deps.limiter.check(request.ip);
+        const limit = await deps.limiter.fail(request.ip);
         if (limit.blocked) {
           return tooMany(reply, 'wrong tokens', limit.retryAfterSeconds);
         }
-        deps.limiter.record(request.ip);
         request.log.warn({ reason: result.reason, address: request.ip }, 'status page sign-in refused');
         return sendHtml(
           reply,
@@ -284,7 +284,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           renderSignIn({ version: deps.version, error: SIGN_IN_ERRORS[result.reason] }),
         );
       }
-      const session = deps.sessions.create(result.keyId ?? '');
+      const session = await deps.sessions.create(result.keyId ?? '');
       request.log.info({ address: request.ip }, 'status page sign-in');
       return securityHeaders(reply)
         .header('set-cookie', sessionCookie(request, session.id, session.maxAgeSeconds))
@@ -293,7 +293,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
 
     scope.post('/signout', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
-      deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
+      await deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
       return securityHeaders(reply)
         .header('set-cookie', sessionCookie(request, '', 0))
         .redirect('/', 303);
@@ -345,7 +345,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         }
       }
       if (ok) return true;
-      const limit = deps.limiter.check(request.ip);
+      const limit = await deps.limiter.fail(request.ip);
       if (limit.blocked) {
         reply
           .code(429)
@@ -353,7 +353,6 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           .send({ error: 'too many requests with a wrong token from this address; wait and retry' });
         return false;
       }
-      deps.limiter.record(request.ip);
       reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="scimbridge"')

@@ -15,12 +15,29 @@ import { migration as v11 } from './011-queued-mail-by-member.ts';
 import { migration as v12 } from './012-scim-request-log.ts';
 import { migration as v13 } from './013-people-state-and-managed.ts';
 import { migration as v14 } from './014-monitoring-switch.ts';
+import { migration as v15 } from './015-fewer-member-indexes.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
 /** In version order; each store applies those its database has not recorded. */
-export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14];
+export const migrations: readonly Migration[] = [
+  v1,
+  v2,
+  v3,
+  v4,
+  v5,
+  v6,
+  v7,
+  v8,
+  v9,
+  v10,
+  v11,
+  v12,
+  v13,
+  v14,
+  v15,
+];
 
 migrations.forEach((migration, index) => {
   if (migration.version !== index + 1) throw new Error(`migration ${migration.version} is out of order`);

@@ -26,11 +26,12 @@ after(async () => {
 });
 
 for (const lookup of KEY_LOOKUPS) {
-  test(`PostgreSQL: ${lookup.label} is served by ${lookup.index}`, async () => {
+  const index = lookup.postgresIndex ?? lookup.index;
+  test(`PostgreSQL: ${lookup.label} is served by ${index}`, async () => {
     const { sql, params } = lookupQuery(postgresDialect, lookup);
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
     const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-    assert.match(plan, new RegExp(`(Index (Only )?Scan using|Bitmap Index Scan on) ${lookup.index}`), plan);
+    assert.match(plan, new RegExp(`(Index (Only )?Scan using|Bitmap Index Scan on) ${index}`), plan);
     assert.doesNotMatch(plan, /Seq Scan on (members|groups)\b/, plan);
   });
 }
