@@ -9,7 +9,6 @@
 
 import type { FastifyInstance } from 'fastify';
 import { html } from '../../web/html.ts';
-import { changePassword, parsePasswordChange } from '../change-password.ts';
 import { signupSettings } from '../deps.ts';
 import type { MemberCredential } from '../model.ts';
 import {
@@ -18,9 +17,9 @@ import {
   passwordChangeForm,
   sendPage,
 } from '../signup/pages.ts';
-import { SignupError } from '../signup-errors.ts';
+import { answerPasswordChange } from '../signup/password-route.ts';
 import { newConsoleSession } from './admin-sign-in.ts';
-import { ADMIN_KEY_RING_PATH, requireScript, sendJson } from './key-actions.ts';
+import { ADMIN_KEY_RING_PATH, requireScript } from './key-actions.ts';
 import { type ConsoleView, consolePage } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 
@@ -67,32 +66,16 @@ export function registerAccountPage(scope: FastifyInstance, context: ConsoleCont
       requireScript(request, 'Changing your password');
       const { member } = request.admin!;
       attempts.check(request, member.email);
-      const change = parsePasswordChange(request.body);
-      const { sessionToken, session } = newConsoleSession(deps, context.sessions, member.id);
-      let otherSessionsEnded: number;
-      try {
-        ({ otherSessionsEnded } = await changePassword(deps, {
-          memberId: member.id,
-          change,
-          replacement: session,
-          actor: 'admin',
-        }));
-      } catch (error) {
-        if (!(error instanceof SignupError && error.code === 'sign_in_failed')) throw error;
-        attempts.failed(request, member.email);
-        request.log.info(
-          { memberId: member.id, outcome: 'wrong_current_password' },
-          'console password change refused: the current password is wrong',
-        );
-        return sendJson(reply, 401, { error: error.code, message: error.message, field: 'current-password' });
-      }
-      attempts.succeeded(member.email);
-      context.setSessionCookie(request, reply, sessionToken);
-      request.log.info(
-        { memberId: member.id, outcome: 'password_changed', otherSessionsEnded },
-        'administrator changed their password; their other sessions ended',
-      );
-      return sendJson(reply, 200, { next: `${ACCOUNT_PATH}?changed=${otherSessionsEnded}` });
+      return answerPasswordChange(request, reply, {
+        deps,
+        member,
+        actor: 'admin',
+        newSession: () => newConsoleSession(deps, context.sessions, member.id),
+        failed: () => attempts.failed(request, member.email),
+        succeeded: () => attempts.succeeded(member.email),
+        setCookie: (token) => context.setSessionCookie(request, reply, token),
+        next: (ended) => `${ACCOUNT_PATH}?changed=${ended}`,
+      });
     },
   );
 }

@@ -5,7 +5,6 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyTextError } from '../../json-body.ts';
-import { changePassword, parsePasswordChange } from '../change-password.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from '../complete-signup.ts';
 import { type AccountDeps, signupSettings } from '../deps.ts';
 import { newMemberSession, parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
@@ -13,6 +12,7 @@ import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import type { MemberAssets } from './assets.ts';
 import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
 import { memberPage, problemPage, sendPage, signinPage, signupPage } from './pages.ts';
+import { answerPasswordChange } from './password-route.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
 import { registerVaultRoutes } from './vault-routes.ts';
 
@@ -318,40 +318,21 @@ export async function registerMemberRoutes(
             `Too many failed password attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
             wait,
           );
-        const change = parsePasswordChange(request.body);
-        const { sessionToken, session } = newMemberSession(deps, member.id);
-        let otherSessionsEnded: number;
-        try {
-          ({ otherSessionsEnded } = await changePassword(deps, {
-            memberId: member.id,
-            change,
-            replacement: session,
-            actor: 'member',
-          }));
-        } catch (error) {
-          if (!(error instanceof SignupError && error.code === 'sign_in_failed')) throw error;
-          limiter.failed(member.email, request.ip);
-          request.log.info(
-            { memberId: member.id, outcome: 'wrong_current_password' },
-            'member password change refused: the current password is wrong',
-          );
-          return sendJson(reply, 401, {
-            error: error.code,
-            message: error.message,
-            field: 'current-password',
-          });
-        }
-        limiter.succeeded(member.email);
-        request.log.info(
-          { memberId: member.id, outcome: 'password_changed', otherSessionsEnded },
-          'member changed their password; their other sessions ended',
-        );
         const maxAge = Math.floor(signupSettings(deps).memberSessionMs / 1000);
-        reply.header(
-          'set-cookie',
-          sessionCookie(request, sessionToken, maxAge, signupSettings(deps).accountUrl),
-        );
-        return sendJson(reply, 200, { next: `/member?changed=${otherSessionsEnded}` });
+        return answerPasswordChange(request, reply, {
+          deps,
+          member,
+          actor: 'member',
+          newSession: () => newMemberSession(deps, member.id),
+          failed: () => limiter.failed(member.email, request.ip),
+          succeeded: () => limiter.succeeded(member.email),
+          setCookie: (token) =>
+            reply.header(
+              'set-cookie',
+              sessionCookie(request, token, maxAge, signupSettings(deps).accountUrl),
+            ),
+          next: (ended) => `/member?changed=${ended}`,
+        });
       },
     );
 
