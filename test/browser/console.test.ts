@@ -441,6 +441,61 @@ describe('the admin console in Chromium', () => {
     await memberContext.close();
   });
 
+  test('a member changes their password on their own page: their other session ends, the new password opens their keys', async () => {
+    const NEW_PASSWORD = 'sam chose a new long password';
+    const here = await browser.newContext();
+    const elsewhere = await browser.newContext();
+    try {
+      const pages: Page[] = [];
+      for (const context of [here, elsewhere]) {
+        const { page: memberPage } = await openPage(context);
+        await memberPage.goto(`${sys.system.accountAddress}/signin`);
+        await memberPage.getByLabel('E-mail address').fill('sam@example.com');
+        await memberPage.getByLabel('Password').fill(MEMBER_PASSWORD);
+        await memberPage.getByRole('button', { name: 'Sign in' }).click();
+        await memberPage.waitForURL(/\/member$/);
+        pages.push(memberPage);
+      }
+      const [samPage, otherPage] = pages as [Page, Page];
+      const fill = async (current: string, next: string) => {
+        await samPage.getByLabel('Current password').fill(current);
+        await samPage.getByLabel('New password', { exact: true }).fill(next);
+        await samPage.getByLabel('New password again').fill(next);
+        await samPage.getByRole('button', { name: 'Change password' }).click();
+      };
+      await fill('not sam’s password at all', NEW_PASSWORD);
+      await samPage.waitForSelector('#current-password-error:not([hidden])');
+      assert.match(await samPage.locator('#current-password-error').innerText(), /not your current password/);
+      await assertAccessible(samPage, 'the member page with a field error');
+
+      await fill(MEMBER_PASSWORD, NEW_PASSWORD);
+      await samPage.waitForSelector('text=Your password is changed.');
+      // The other browser's session, and Sam's from the test above.
+      assert.match(await samPage.locator('p.done').innerText(), /2 other sessions were signed out/);
+      await assertAccessible(samPage, 'the member page after a password change');
+      await screenshot(samPage, shots, 'member-password-changed');
+      await otherPage.goto(`${sys.system.accountAddress}/member`);
+      assert.match(otherPage.url(), /\/signin$/);
+      await samPage.goto(`${sys.system.accountAddress}/member/vaults`);
+      assert.equal(await samPage.locator('h1').innerText(), 'Your vaults', 'this browser stays signed in');
+
+      const sam = (await sys.store.findMemberByEmail('sam@example.com'))!;
+      const keys = (await sys.store.getMemberKeys(sam.id))!;
+      await unlockMemberPrivateKey(keys, NEW_PASSWORD);
+      await assert.rejects(unlockMemberPrivateKey(keys, MEMBER_PASSWORD));
+      const entry = (await sys.store.listActivity({ limit: 5, targetId: sam.id })).find(
+        (e) => e.action === 'member.password_changed',
+      );
+      assert.deepEqual(
+        [entry?.actor, entry?.detail],
+        ['member', { by: 'sam@example.com', otherSessionsEnded: 2 }],
+      );
+    } finally {
+      await elsewhere.close();
+      await here.close();
+    }
+  });
+
   test('repeated failures lock the sign-in for that address, even with the right password', async () => {
     const lockContext = await browser.newContext();
     const { page: lockPage } = await openPage(lockContext);
