@@ -185,6 +185,8 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('POST', '/provisioning/credentials', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/session-file', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/deactivate', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/provisioning/recreate', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/provisioning/transfer-groups', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/domains', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/firewall', NOBODY, 'an administrator’s console session only'),
   account(
