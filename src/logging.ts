@@ -1,6 +1,7 @@
 /** Structured logs (P8): secrets are redacted at the logger and every finished line is scrubbed of our token shapes, wherever they hide. */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat } from './config.ts';
 
 export const REDACTED_PATHS = [
@@ -78,6 +79,11 @@ export function createBridgeLogger(options: { level: string; format: LogFormat; 
   };
 }
 
+/** Loaded when a pretty log is asked for: a server writing JSON (production) never holds it in memory. */
+function loadPinoPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+}
+
 export function createLogger(options: {
   level: string;
   format: LogFormat;
@@ -95,7 +101,7 @@ export function createLogger(options: {
   // pino-pretty in process (not a worker), so lines reach the screen in order and the JSON is kept for the download.
   const primary: pino.DestinationStream =
     options.format === 'pretty'
-      ? pinoPretty({
+      ? loadPinoPretty()({
           translateTime: 'SYS:standard',
           colorize: options.destination === undefined && process.stdout.isTTY === true,
           destination: options.destination ?? process.stdout,

@@ -37,6 +37,8 @@ export async function checkProvisioning(deps: AccountDeps, keyId: string): Promi
 
 export interface ProvisioningGate {
   check(keyId: string): Promise<void>;
+  /** True when the cached integration allows `keyId` now; false when `check` must decide (it never throws). */
+  known(keyId: string): boolean;
   /** Drops the cached integration so the next check reads it again. */
   forget(): void;
 }
@@ -82,6 +84,11 @@ export function createProvisioningGate(
   const gate: ProvisioningGate = {
     async check(keyId) {
       assertProvisioningAllowed(await load(), keyId);
+    },
+    known(keyId) {
+      if (cached === undefined || deps.clock.now().getTime() >= cached.until) return false;
+      const integration = cached.integration;
+      return integration !== undefined && integration.state !== 'inactive' && integration.keyId === keyId;
     },
     forget() {
       generation++;

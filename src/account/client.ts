@@ -111,6 +111,12 @@ export const REQUEST_LOG_BODY_CHARS = 4096;
 export interface AccountClient {
   /** `provisioning_disabled` (P3) or `credentials_revoked` when `keyId` is stale (P2). */
   checkProvisioning(keyId: string): Promise<void>;
+  /**
+   * Answered from memory, for the check in front of every SCIM request: true when a check
+   * within the cache lifetime (one second) allowed `keyId`; false when `checkProvisioning`
+   * must be asked. Never throws.
+   */
+  provisioningKnown?(keyId: string): boolean;
 
   /** Invites a new member, or matches an existing one by e-mail without inviting (P9). */
   createMember(input: MemberInput): Promise<MemberView>;

@@ -47,6 +47,7 @@ export function createInProcessAccountClient(
   const monitoring = createStoreMonitoringTokenCheck(deps, { cacheMs: 0 });
   return {
     checkProvisioning: (keyId) => gate.check(keyId),
+    provisioningKnown: (keyId) => gate.known(keyId),
     forgetIntegration: () => gate.forget(),
 
     createMember: (input) => createMember(deps, input),

@@ -92,17 +92,28 @@ export async function verifySignIn(
 
 export async function signIn(deps: AccountDeps, input: { email: string; proof: unknown }): Promise<SignedIn> {
   const member = await verifySignIn(deps, input);
-  const now = nowIso(deps);
-  const sessionToken = newSecretToken();
-  const session: MemberSession = {
-    tokenHash: digestSecretToken(sessionToken),
-    memberId: member.id,
-    createdAt: now,
-    expiresAt: new Date(Date.parse(now) + signupSettings(deps).memberSessionMs).toISOString(),
-  };
-  await deps.store.deleteExpiredMemberSessions(now);
+  const { sessionToken, session } = newMemberSession(deps, member.id);
+  await deps.store.deleteExpiredMemberSessions(session.createdAt);
   await deps.store.insertMemberSession(session);
   return { member, sessionToken, session };
+}
+
+/** A new member-page session, not yet stored (sign-in stores it; a password change in its transaction). */
+export function newMemberSession(
+  deps: AccountDeps,
+  memberId: string,
+): { sessionToken: string; session: MemberSession } {
+  const now = nowIso(deps);
+  const sessionToken = newSecretToken();
+  return {
+    sessionToken,
+    session: {
+      tokenHash: digestSecretToken(sessionToken),
+      memberId,
+      createdAt: now,
+      expiresAt: new Date(Date.parse(now) + signupSettings(deps).memberSessionMs).toISOString(),
+    },
+  };
 }
 
 export async function memberOfSession(

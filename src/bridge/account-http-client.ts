@@ -124,6 +124,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
 
   return {
     ...methods,
+    provisioningKnown: (keyId) => apiSession.confirmed(keyId),
     connectionStatus: (): AccountConnectionStatus => connection.status(),
     async reach(sessionAccountUrl) {
       const baseUrl = (options.accountUrlOverride ?? sessionAccountUrl).replace(/\/+$/, '');

@@ -10,6 +10,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { acceptStrictJson } from '../json-body.ts';
 import { scrubSecrets } from '../logging.ts';
+import { lazyRequestLogger } from '../request-logger.ts';
 import { ScimError } from '../scim/errors.ts';
 import { addSecurityHeaders } from '../security-headers.ts';
 import { detectIdp } from './idp-detect.ts';
@@ -62,6 +63,7 @@ export async function createBridgeApp(options: BridgeAppOptions): Promise<Fastif
 
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    childLoggerFactory: lazyRequestLogger,
     // Our own onResponse hook writes the one line per request (P8).
     logController: new LogController({ disableRequestLogging: true }),
     // Small limit for what anyone may send; SCIM routes read bodies after the token check and take SCIMBRIDGE_MAX_BODY_BYTES.

@@ -1,6 +1,7 @@
 /** The Redis bridge replicas share; nothing correct depends on it (every user has a fallback), and reachability changes are logged once. */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** A command that takes longer is counted as Redis not answering. */
@@ -69,7 +70,9 @@ export function openSharedRedis(options: {
   const now = options.now ?? (() => new Date());
   const shownUrl = redactedRedisUrl(options.url);
   // rediss:// turns TLS on; a password or user:password in the URL is sent with AUTH.
-  const client = new Redis(options.url, {
+  // Loaded here, not on import: a bridge without SCIMBRIDGE_REDIS_URL never holds the library in memory.
+  const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  const client = new RedisClient(options.url, {
     lazyConnect: false,
     // Fail a command at once while disconnected instead of queueing it: callers fall back.
     enableOfflineQueue: false,
@@ -88,7 +91,7 @@ export function openSharedRedis(options: {
     failureLogged = true;
     options.logger.error(
       { redis: shownUrl, reason },
-      'Redis unreachable: this bridge carries on alone (no shared rate limits, status-page sessions, request records or watcher lease) until it is back',
+      'Redis unreachable: this bridge carries on alone (no shared rate limits, status-page sessions, request records, watcher or Google-sync lease) until it is back',
     );
   };
   const markReachable = () => {

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { Store } from '../account/store.ts';
 import { createPrivateFile, prepareDataDir } from '../data-dir.ts';
 import { postgresOpenFailure, sqliteOpenFailure } from './open-failure.ts';
-import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 
 export const SQLITE_FILE_NAME = 'scimbridge.db';
@@ -19,6 +18,8 @@ export function isPostgresUrl(url: string | undefined): url is string {
 export async function openStore(opts: { databaseUrl?: string; dataDir: string }): Promise<Store> {
   if (isPostgresUrl(opts.databaseUrl)) {
     const url = opts.databaseUrl;
+    // Loaded when configured: a server on SQLite never holds the PostgreSQL driver in memory.
+    const { openPostgresStore } = await import('./postgres/postgres-store.ts');
     return openPostgresStore({ connectionString: url }).catch((error: unknown) => {
       throw postgresOpenFailure(error, url);
     });

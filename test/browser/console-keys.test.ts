@@ -8,17 +8,14 @@
  * administrator. Each refusal changes nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readMemberKeyRing } from '../../src/account/vaults.ts';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { openVaults } from '../../src/crypto/open-vaults.ts';
-import { launchChromium } from '../support/chromium.ts';
 import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
-import { GROUP_SCHEMA, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+import { type OwnerConsole, openOwnerConsole, provisionUser } from '../support/owner-console.ts';
+import { GROUP_SCHEMA, type TestSystem } from '../support/system.ts';
 
 const OWNER_PASSWORD = 'the owner password, long enough';
 const ANA_PASSWORD = 'ana chooses a long password';
@@ -28,23 +25,12 @@ const CY_PASSWORD = 'cy has a long password too';
 let sys: TestSystem;
 let browser: Browser;
 let shots: string;
-let context: BrowserContext;
 let page: Page;
 let ana: string;
 let bo: string;
 let cy: string;
 
-async function provision(email: string, displayName: string): Promise<string> {
-  const created = await sys.scim('POST', '/Users', {
-    schemas: [USER_SCHEMA],
-    userName: email,
-    displayName,
-    emails: [{ value: email, primary: true }],
-    active: true,
-  });
-  assert.equal(created.status, 201, created.text);
-  return created.body.id as string;
-}
+const provision = (email: string, displayName: string) => provisionUser(sys, email, displayName);
 
 async function signUp(email: string, password: string): Promise<void> {
   const mail = (await sys.store.listMail({ limit: 100 })).find(
@@ -80,47 +66,41 @@ async function postFromPage(
   );
 }
 
-before(async () => {
-  sys = await startTestSystem({ env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000' } });
-  browser = await launchChromium();
-  shots = await mkdtemp(path.join(tmpdir(), 'scimbridge-keys-shots-'));
-  // The owner signs up; the bridge confirms them once, so they hold the key of Team Members.
-  await runMemberSignup({
-    link: localLink(sys.system.ownerSetupLink!, sys.system.accountAddress),
-    password: OWNER_PASSWORD,
-  });
-  ana = await provision('ana@example.com', 'Ana Alves');
-  bo = await provision('bo@example.com', 'Bo Berg');
-  cy = await provision('cy@example.com', 'Cy Chen');
-  const group = await sys.scim('POST', '/Groups', {
-    schemas: [GROUP_SCHEMA],
-    displayName: 'Engineering',
-    members: [{ value: bo }, { value: cy }],
-  });
-  assert.equal(group.status, 201, group.text);
-  // Cy signs up while the bridge still runs: it confirms Cy, who holds Engineering's key.
-  await signUp('cy@example.com', CY_PASSWORD);
-  await sys.system.watcher.runNow();
-  assert.equal((await sys.store.getMember(cy))!.state, 'active');
-  // From here on no bridge confirms anyone: the administrator does it by hand.
-  sys.system.watcher.stop();
-  await signUp('ana@example.com', ANA_PASSWORD);
-  await signUp('bo@example.com', BO_PASSWORD);
-  assert.equal((await sys.store.getMember(ana))!.state, 'pending');
-  assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+let owner: OwnerConsole;
 
-  context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(`${sys.system.accountAddress}/`);
-  await consoleSignIn(page, 'owner@example.com', OWNER_PASSWORD);
-  assert.equal(await page.locator('h1').innerText(), 'Overview');
+before(async () => {
+  // The owner signs up; the bridge confirms them once, so they hold the key of Team Members.
+  owner = await openOwnerConsole({
+    ownerPassword: OWNER_PASSWORD,
+    name: 'keys',
+    prepare: async (started) => {
+      sys = started;
+      ana = await provision('ana@example.com', 'Ana Alves');
+      bo = await provision('bo@example.com', 'Bo Berg');
+      cy = await provision('cy@example.com', 'Cy Chen');
+      const group = await sys.scim('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Engineering',
+        members: [{ value: bo }, { value: cy }],
+      });
+      assert.equal(group.status, 201, group.text);
+      // Cy signs up while the bridge still runs: it confirms Cy, who holds Engineering's key.
+      await signUp('cy@example.com', CY_PASSWORD);
+      await sys.system.watcher.runNow();
+      assert.equal((await sys.store.getMember(cy))!.state, 'active');
+      // From here on no bridge confirms anyone: the administrator does it by hand.
+      sys.system.watcher.stop();
+      await signUp('ana@example.com', ANA_PASSWORD);
+      await signUp('bo@example.com', BO_PASSWORD);
+      assert.equal((await sys.store.getMember(ana))!.state, 'pending');
+      assert.equal((await sys.store.getMember(bo))!.state, 'pending');
+    },
+  });
+  ({ sys, browser, shots, page } = owner);
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await sys?.close();
-  if (shots) await rm(shots, { recursive: true, force: true });
+  await owner?.close();
 });
 
 describe('the console: confirming a person by hand', () => {

@@ -6,17 +6,14 @@
  * after confirming) — and a member who is not an administrator kept out of the console.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Member } from '../../src/account/model.ts';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { makeMember } from '../../src/storage/contract-fixtures.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
-import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
+import { assertAccessible, localLink, screenshot } from '../support/console.ts';
+import { type OwnerConsole, openOwnerConsole, provisionUser } from '../support/owner-console.ts';
+import type { TestSystem } from '../support/system.ts';
 
 const OWNER_PASSWORD = 'the owner password, long enough';
 const MEMBER_PASSWORD = 'a member password that is long';
@@ -41,38 +38,17 @@ function unmanaged(id: string, email: string, displayName: string | null): Membe
   });
 }
 
-async function provision(email: string, displayName: string): Promise<string> {
-  const created = await sys.scim('POST', '/Users', {
-    schemas: [USER_SCHEMA],
-    userName: email,
-    displayName,
-    emails: [{ value: email, primary: true }],
-    active: true,
-  });
-  assert.equal(created.status, 201, created.text);
-  return created.body.id as string;
-}
+const provision = (email: string, displayName: string) => provisionUser(sys, email, displayName);
+
+let owner: OwnerConsole;
 
 before(async () => {
-  sys = await startTestSystem({ env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000' } });
-  browser = await launchChromium();
-  shots = await mkdtemp(path.join(tmpdir(), 'scimbridge-people-shots-'));
-  await runMemberSignup({
-    link: localLink(sys.system.ownerSetupLink!, sys.system.accountAddress),
-    password: OWNER_PASSWORD,
-  });
-  context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(`${sys.system.accountAddress}/`);
-  await consoleSignIn(page, 'owner@example.com', OWNER_PASSWORD);
-  assert.equal(await page.locator('h1').innerText(), 'Overview');
+  owner = await openOwnerConsole({ ownerPassword: OWNER_PASSWORD, name: 'people' });
+  ({ sys, browser, shots, context, page } = owner);
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await sys?.close();
-  if (shots) await rm(shots, { recursive: true, force: true });
+  await owner?.close();
 });
 
 describe('the console: People', () => {

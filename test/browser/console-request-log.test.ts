@@ -7,17 +7,13 @@
  * shape (the account API client) on PostgreSQL delivers the same records.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ScimRequestEntry } from '../../src/account/model.ts';
 import type { Store } from '../../src/account/store.ts';
-import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
 import { makeScimRequest } from '../../src/storage/request-log-contract.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
+import { assertAccessible, screenshot } from '../support/console.ts';
+import { type OwnerConsole, openOwnerConsole } from '../support/owner-console.ts';
 import { startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 const OWNER_PASSWORD = 'the owner password, long enough';
@@ -57,32 +53,21 @@ describe('the console: the SCIM request log (one process, SQLite)', () => {
   let sys: TestSystem;
   let browser: Browser;
   let shots: string;
-  let context: BrowserContext;
   let page: Page;
 
+  let owner: OwnerConsole;
+
   before(async () => {
-    sys = await startTestSystem({
-      env: { SCIMBRIDGE_PASSWORD_ITERATIONS: '1000' },
-      accountTransport: 'in-process',
+    owner = await openOwnerConsole({
+      ownerPassword: OWNER_PASSWORD,
+      name: 'requests',
+      system: { accountTransport: 'in-process' },
     });
-    browser = await launchChromium();
-    shots = await mkdtemp(path.join(tmpdir(), 'scimbridge-requests-shots-'));
-    await runMemberSignup({
-      link: localLink(sys.system.ownerSetupLink!, sys.system.accountAddress),
-      password: OWNER_PASSWORD,
-    });
-    context = await browser.newContext();
-    page = await context.newPage();
-    await page.goto(`${sys.system.accountAddress}/`);
-    await consoleSignIn(page, 'owner@example.com', OWNER_PASSWORD);
-    assert.equal(await page.locator('h1').innerText(), 'Overview');
+    ({ sys, browser, shots, page } = owner);
   });
 
   after(async () => {
-    await context?.close();
-    await browser?.close();
-    await sys?.close();
-    if (shots) await rm(shots, { recursive: true, force: true });
+    await owner?.close();
   });
 
   test('each request with IdP, operation, resource, outcome and duration; filters; the redacted body', async () => {

@@ -10,7 +10,7 @@ import { createMonitoringToken } from '../../src/account/monitoring-tokens.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
 import { needsRedis, TEST_REDIS_URL } from '../support/requirements.ts';
 import { signUp } from '../support/sign-up.ts';
-import { healthWhen, startTestSystem, USER_SCHEMA } from '../support/system.ts';
+import { healthWhen, startTestSystem, type TestSystem, USER_SCHEMA } from '../support/system.ts';
 
 /** The watcher may still be asking for its lease: run it until the member is active (bounded). */
 async function confirmedWithin(
@@ -33,6 +33,24 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The IdP pushes a user who signs up; the watcher confirms them (bounded wait). */
+async function confirmedMember(sys: TestSystem, userName: string): Promise<void> {
+  const created = await sys.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName });
+  assert.equal(created.status, 201, created.text);
+  await signUp(sys.store, created.body.id);
+  await confirmedWithin(sys, created.body.id);
+}
+
+/** /health, read with a monitoring token, once its Replicas part has `label`. */
+async function healthWithReplicas(sys: TestSystem, label: string) {
+  const monitoring = await createMonitoringToken(
+    { store: sys.store, clock: systemClock, ids: randomIds },
+    'test',
+  );
+  sys.secrets.add(monitoring.token);
+  return healthWhen(sys, monitoring.token, (r) => r.parts.replicas.label === label);
+}
+
 describe('Redis down', () => {
   test('the bridge carries on alone: SCIM answers, members are confirmed, one log line, a warning on /health', async () => {
     const port = await closedPort();
@@ -44,25 +62,9 @@ describe('Redis down', () => {
     });
     sys.secrets.add('not-the-password');
     try {
-      const created = await sys.scim('POST', '/Users', {
-        schemas: [USER_SCHEMA],
-        userName: 'alone@example.com',
-      });
-      assert.equal(created.status, 201, created.text);
-      await signUp(sys.store, created.body.id);
       // The watcher's lease could not be asked: it runs anyway, as a bridge without Redis does.
-      await confirmedWithin(sys, created.body.id);
-
-      const monitoring = await createMonitoringToken(
-        { store: sys.store, clock: systemClock, ids: randomIds },
-        'test',
-      );
-      sys.secrets.add(monitoring.token);
-      const report = await healthWhen(
-        sys,
-        monitoring.token,
-        (r) => r.parts.replicas.label === 'Redis unreachable',
-      );
+      await confirmedMember(sys, 'alone@example.com');
+      const report = await healthWithReplicas(sys, 'Redis unreachable');
       assert.equal(report.parts.replicas.status, 'warning');
       assert.match(report.parts.replicas.action, /SCIMBRIDGE_REDIS_URL/);
       assert.equal(report.parts.watcher.status, 'ok');
@@ -83,23 +85,8 @@ describe('Redis down', () => {
         env: { SCIMBRIDGE_REDIS_URL: TEST_REDIS_URL, SCIMBRIDGE_REDIS_PREFIX: `t${randomIds()}:` },
       });
       try {
-        const created = await sys.scim('POST', '/Users', {
-          schemas: [USER_SCHEMA],
-          userName: 'shared@example.com',
-        });
-        assert.equal(created.status, 201, created.text);
-        await signUp(sys.store, created.body.id);
-        await confirmedWithin(sys, created.body.id);
-        const monitoring = await createMonitoringToken(
-          { store: sys.store, clock: systemClock, ids: randomIds },
-          'test',
-        );
-        sys.secrets.add(monitoring.token);
-        const report = await healthWhen(
-          sys,
-          monitoring.token,
-          (r) => r.parts.replicas.label === 'Redis connected',
-        );
+        await confirmedMember(sys, 'shared@example.com');
+        const report = await healthWithReplicas(sys, 'Redis connected');
         assert.equal(report.parts.replicas.status, 'ok');
         assert.ok(sys.logLines.some((line) => line.includes('this bridge holds the lease')));
         assert.ok(!sys.logLines.some((line) => line.includes('Redis unreachable')));

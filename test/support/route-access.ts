@@ -185,6 +185,8 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('POST', '/provisioning/credentials', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/session-file', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/deactivate', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/provisioning/recreate', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/provisioning/transfer-groups', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/domains', NOBODY, 'an administrator’s console session only'),
   account('POST', '/provisioning/firewall', NOBODY, 'an administrator’s console session only'),
   account(
@@ -231,6 +233,12 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('GET', '/member/keys', ['member']),
   account('GET', '/member/key-ring', ['member']),
   account('GET', '/member/vaults', ['member']),
+  account(
+    'POST',
+    '/member/password',
+    NOBODY,
+    'a member’s session and its form token: the probe’s empty body carries no token, so even the member is refused',
+  ),
   account('GET', '/email-change/:secret', PUBLIC, 'the secret in the path is the credential'),
   account('POST', '/email-change/:secret', PUBLIC, 'the secret in the path is the credential'),
   account('GET', '/signup/:token', PUBLIC, 'the token in the path is the credential'),

@@ -1,5 +1,6 @@
 /** Pooled for bulk throughput; errors leave classified and with the SMTP password cut out, safe to store and log. */
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
 import { parseSmtpUrl } from './smtp-url.ts';
 
 export interface SmtpSettings {
@@ -71,6 +72,8 @@ export function toDeliveryError(error: unknown, secrets: readonly string[]): Smt
 export function createSmtpTransport(settings: SmtpSettings): MailTransport {
   const parsed = parseSmtpUrl(settings.url);
   const secrets = parsed.password === undefined ? [] : [parsed.password];
+  // Loaded here, not on import: a server without SMTP settings never holds the library in memory.
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
   const transporter = nodemailer.createTransport({
     pool: true,
     host: parsed.host,

@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify';
 import { MIN_PASSWORD_LENGTH } from '../../crypto/sign-in-proof.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import type { InvitationView } from '../complete-signup.ts';
-import type { Member } from '../model.ts';
+import type { Member, MemberCredential } from '../model.ts';
 import type { MemberAssets } from './assets.ts';
 
 export function layout(
@@ -143,17 +143,78 @@ const STATE_TEXT: Record<Member['state'], string> = {
   suspended: 'suspended',
 };
 
-export function memberPage(assets: MemberAssets, member: Member, csrfToken: string): string {
+export function memberPage(
+  assets: MemberAssets,
+  member: Member,
+  csrfToken: string,
+  password: { credential: MemberCredential | undefined; iterations: number; changed: unknown },
+): string {
   return layout(
     assets,
     'Your account',
     html`<h1>Your account</h1>
+${passwordChangedNotice(password.changed)}
 <p>Signed in as <strong>${member.email}</strong>${member.displayName ? html` (${member.displayName})` : ''}.</p>
 <p id="member-state">Your account is ${STATE_TEXT[member.state]}.</p>
 <p><a href="/member/vaults">Your vaults</a></p>
 <form method="post" action="/signout">
 <input type="hidden" name="csrf" value="${csrfToken}">
 <button type="submit">Sign out</button>
-</form>`,
+</form>
+<section aria-labelledby="password-heading">
+<h2 id="password-heading">Change your password</h2>
+<p>${PASSWORD_CHANGE_TEXT}</p>
+${passwordChangeForm({ action: '/member/password', keysPath: '/member/keys', email: member.email, csrfToken, ...password })}
+</section>`,
   );
 }
+
+/**
+ * The password change form of the console's "Your account" and the member page (issue 11).
+ * Its script (browser/password-change.ts) fetches the person's sealed key from `keysPath`,
+ * proves the current password with `credential`'s parameters and seals the key again.
+ */
+export function passwordChangeForm(options: {
+  action: string;
+  keysPath: string;
+  email: string;
+  csrfToken: string;
+  credential: MemberCredential | undefined;
+  iterations: number;
+}): SafeHtml {
+  const { credential } = options;
+  if (credential === undefined)
+    return html`<p class="problem" role="alert">You have no password yet: finish setting up your account first.</p>`;
+  return html`<p class="problem needs-script">Changing your password opens your keys in this browser: turn on JavaScript for this site.</p>
+<p id="problem" class="problem" role="alert" hidden></p>
+<form id="password-form" method="post" action="${options.action}" data-keys="${options.keysPath}" data-proof-salt="${credential.proofSalt}" data-proof-iterations="${String(credential.proofIterations)}" data-iterations="${String(options.iterations)}" novalidate>
+<input type="hidden" name="csrf" value="${options.csrfToken}">
+<input type="email" name="username" autocomplete="username" value="${options.email}" hidden readonly>
+<label for="current-password">Current password</label>
+<input id="current-password" type="password" autocomplete="current-password" required aria-describedby="current-password-error">
+<p id="current-password-error" class="field-error" hidden></p>
+<label for="new-password">New password</label>
+<input id="new-password" type="password" autocomplete="new-password" required minlength="${String(MIN_PASSWORD_LENGTH)}" aria-describedby="new-password-hint new-password-error">
+<p id="new-password-hint" class="hint">At least ${String(MIN_PASSWORD_LENGTH)} characters. Nobody can reset it for you: it alone opens your keys.</p>
+<p id="new-password-error" class="field-error" hidden></p>
+<label for="new-password-confirm">New password again</label>
+<input id="new-password-confirm" type="password" autocomplete="new-password" required aria-describedby="new-password-confirm-error">
+<p id="new-password-confirm-error" class="field-error" hidden></p>
+<button type="submit">Change password</button>
+</form>
+<p id="status" role="status" aria-live="polite" hidden></p>`;
+}
+
+/** The notice after a change: `ended` is the `changed` query value the change redirects to. */
+export function passwordChangedNotice(ended: unknown): SafeHtml | string {
+  if (typeof ended !== 'string' || !/^\d{1,6}$/.test(ended)) return '';
+  const count = Number(ended);
+  return html`<p class="done" role="status">Your password is changed. ${
+    count === 0
+      ? 'You were signed in nowhere else.'
+      : `${count} other session${count === 1 ? ' was' : 's were'} signed out: sign in there with the new password.`
+  }</p>`;
+}
+
+export const PASSWORD_CHANGE_TEXT =
+  'Your password opens your keys, so it is changed in this browser: your current password opens your private key here and the new one seals it again. Neither password is sent. Every other browser where you are signed in — to the console or to your own page — is signed out and needs the new password.';

@@ -5,13 +5,15 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyTextError } from '../../json-body.ts';
+import { csrfTokenOf, sameCsrfToken } from '../../web/csrf.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from '../complete-signup.ts';
 import { type AccountDeps, signupSettings } from '../deps.ts';
-import { parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
+import { newMemberSession, parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import type { MemberAssets } from './assets.ts';
-import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
+import { type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
 import { memberPage, problemPage, sendPage, signinPage, signupPage } from './pages.ts';
+import { answerPasswordChange } from './password-route.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
 import { registerVaultRoutes } from './vault-routes.ts';
 
@@ -35,6 +37,8 @@ export const SECURITY_HEADERS = {
 /** A sign-up is about 400 bytes. */
 const SIGNUP_BODY_LIMIT = 8 * 1024;
 const SIGNIN_BODY_LIMIT = 2 * 1024;
+/** A password change is about 500 bytes. */
+const PASSWORD_BODY_LIMIT = 4 * 1024;
 
 const NEEDS_SCRIPT_MESSAGE =
   'This page needs its script to create your keys (and to sign you in) on your own device, so that your password never leaves it. Turn on JavaScript for this site, go back and try again.';
@@ -269,7 +273,7 @@ export async function registerMemberRoutes(
       const token = readCookie(request.headers.cookie, SESSION_COOKIE);
       const sent = (request.body as { csrf?: unknown } | null)?.csrf;
       if (token !== undefined) {
-        if (typeof sent !== 'string' || sent !== csrfTokenOf(token)) {
+        if (!sameCsrfToken(sent, csrfTokenOf(token))) {
           return sendJson(reply, 403, {
             error: 'cross_site',
             message: 'This request must come from this site.',
@@ -283,8 +287,55 @@ export async function registerMemberRoutes(
 
     scope.get('/member', { preHandler: auth.requireMember }, async (request, reply) => {
       const { member, csrfToken } = request.member!;
-      return sendPage(reply, 200, memberPage(assets, member, csrfToken));
+      const password = {
+        credential: await deps.store.getMemberCredential(member.id),
+        iterations: signupSettings(deps).passwordIterations,
+        changed: (request.query as Record<string, unknown> | null)?.changed,
+      };
+      return sendPage(reply, 200, memberPage(assets, member, csrfToken, password));
     });
+
+    // Changing the password (change-password.ts): a wrong current proof counts as a failed sign-in.
+    scope.post(
+      '/member/password',
+      { bodyLimit: PASSWORD_BODY_LIMIT, preHandler: auth.requireMember },
+      async (request, reply) => {
+        assertSameOrigin(request);
+        if (isForm(request))
+          return sendPage(reply, 400, problemPage(assets, 'Turn on JavaScript', NEEDS_SCRIPT_MESSAGE));
+        if (!isJson(request))
+          throw Object.assign(new Error('unsupported'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+        const { member, csrfToken } = request.member!;
+        const sent = (request.body as { csrf?: unknown } | null)?.csrf;
+        if (typeof sent !== 'string' || sent !== csrfToken)
+          return sendJson(reply, 403, {
+            error: 'cross_site',
+            message: 'This request must come from this site.',
+          });
+        const wait = limiter.retryAfter(member.email, request.ip);
+        if (wait !== undefined)
+          throw new SignupError(
+            'sign_in_throttled',
+            `Too many failed password attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+            wait,
+          );
+        const maxAge = Math.floor(signupSettings(deps).memberSessionMs / 1000);
+        return answerPasswordChange(request, reply, {
+          deps,
+          member,
+          actor: 'member',
+          newSession: () => newMemberSession(deps, member.id),
+          failed: () => limiter.failed(member.email, request.ip),
+          succeeded: () => limiter.succeeded(member.email),
+          setCookie: (token) =>
+            reply.header(
+              'set-cookie',
+              sessionCookie(request, token, maxAge, signupSettings(deps).accountUrl),
+            ),
+          next: (ended) => `/member?changed=${ended}`,
+        });
+      },
+    );
 
     scope.get('/member/keys', { preHandler: auth.requireMember }, async (request, reply) => {
       const { member } = request.member!;

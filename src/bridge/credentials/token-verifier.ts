@@ -65,6 +65,20 @@ export class TokenVerifier {
     return this.verifyToken(match[2]!);
   }
 
+  /**
+   * The session when the header carries the token that opened the current session file, at
+   * once and without a promise: the check of every SCIM request after the first. Anything
+   * else (no header, another token, nothing unlocked yet) is undefined: ask `verify`.
+   */
+  known(authorizationHeader: string | undefined): UnlockedSession | undefined {
+    const unlocked = this.unlocked;
+    if (unlocked === undefined || authorizationHeader === undefined) return undefined;
+    const match = AUTHORIZATION.exec(authorizationHeader);
+    if (!match || match[1]!.toLowerCase() !== 'bearer' || match[2]!.length !== TOKEN_LENGTH) return undefined;
+    // The same constant-time digest compare as `verifyToken`.
+    return timingSafeEqual(digest(match[2]!), unlocked.tokenDigest) ? unlocked.result : undefined;
+  }
+
   /** Checks a bare token (the status page's sign-in form; an operator's boot-time token). */
   async verifyToken(token: string): Promise<TokenCheck> {
     if (token.length !== TOKEN_LENGTH) return { ok: false, reason: 'malformed' };

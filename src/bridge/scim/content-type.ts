@@ -26,11 +26,27 @@ function quality(accept: string, type: string): number | undefined {
   return best;
 }
 
-export function responseContentType(headers: Headers): string {
-  const accept = [headers.accept ?? ''].flat().join(',');
+/** The answer the Accept header decides by itself, or undefined when the IdP decides. */
+function byAccept(accept: string): string | undefined {
   const scim = quality(accept, 'application/scim+json');
   const json = quality(accept, 'application/json');
   if (json !== undefined && json > 0 && (scim === undefined || json > scim)) return JSON_CONTENT_TYPE;
   if (scim !== undefined && scim > 0) return SCIM_CONTENT_TYPE;
+  return undefined;
+}
+
+/** An IdP sends the same Accept header with every request: each is read once (bounded). */
+const decided = new Map<string, string | undefined>();
+const DECIDED_LIMIT = 256;
+
+export function responseContentType(headers: Headers): string {
+  const accept = [headers.accept ?? ''].flat().join(',');
+  let type = decided.get(accept);
+  if (type === undefined && !decided.has(accept)) {
+    type = byAccept(accept);
+    if (decided.size >= DECIDED_LIMIT) decided.clear();
+    decided.set(accept, type);
+  }
+  if (type !== undefined) return type;
   return detectIdp(headers) === 'onelogin' ? JSON_CONTENT_TYPE : SCIM_CONTENT_TYPE;
 }

@@ -30,8 +30,17 @@ declare module 'fastify' {
 export function registerScimRoutes(app: FastifyInstance, ctx: ScimContext, auth: Authenticator): void {
   app.register(
     async (scim) => {
-      scim.addHook('onRequest', async (request) => {
-        await auth.authenticate(request.headers.authorization, request.ip);
+      // A callback hook: the known token is let through without a promise (auth.ts).
+      scim.addHook('onRequest', (request, _reply, done) => {
+        let pending: Promise<void> | undefined;
+        try {
+          pending = auth.authenticate(request.headers.authorization, request.ip);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        if (pending === undefined) done();
+        else pending.then(() => done(), done);
       });
 
       const collection = (

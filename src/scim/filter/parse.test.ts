@@ -422,3 +422,50 @@ describe('parseAttrPathList', () => {
   test('an absurdly long list is refused', () =>
     assertScimError(() => parseAttrPathList('a,'.repeat(10_000)), 'invalidPath', /longer than/));
 });
+
+describe('parseFilter: the plain `attr eq "text"` lookups read without the parser', () => {
+  // Parenthesised, the same text always goes through the full parser: both must agree,
+  // in the tree built and in what is refused.
+  const outcome = (text: string) => {
+    try {
+      return parseFilter(text);
+    } catch (error) {
+      return error instanceof ScimError ? `${error.status} ${error.scimType}` : String(error);
+    }
+  };
+  const agree = (text: string) => assert.deepEqual(outcome(text), outcome(`(${text})`), text);
+
+  test('what the IdPs send, any case of "eq", any spacing the grammar allows', () => {
+    for (const text of [
+      'userName eq "ada@example.com"',
+      'userName EQ "ada@example.com"',
+      ' \texternalId\r\neq  "ü 名前 😀" ',
+      '$ref eq ""',
+      'user_name-2 eq "a\u007fb"',
+    ]) {
+      agree(text);
+    }
+    assert.deepEqual(parseFilter('userName Eq "ada"'), cmp('eq', 'userName', 'ada'));
+  });
+
+  test('near misses are left to the parser and come out as it says', () => {
+    for (const text of [
+      'not eq "x"',
+      'NOT eq "x"',
+      'userName eq "a\\"b"',
+      'userName eq "a\\u0041"',
+      'userName eq "tab\there"',
+      'userName eq "x" and active eq true',
+      'userName eq "unterminated',
+      'userName eq "x" ]',
+      'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"',
+      'name.givenName eq "x"',
+      '1userName eq "x"',
+      'userName\u00a0eq "x"',
+      'userName eq"x"',
+    ]) {
+      agree(text);
+    }
+    assertScimError(() => parseFilter('not eq "x"'), 'invalidFilter', /"not" at position 0/);
+  });
+});

@@ -16,6 +16,7 @@ import { migration as v12 } from './012-scim-request-log.ts';
 import { migration as v13 } from './013-people-state-and-managed.ts';
 import { migration as v14 } from './014-monitoring-switch.ts';
 import { migration as v15 } from './015-fewer-member-indexes.ts';
+import { migration as v16 } from './016-previous-integration-groups.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -37,6 +38,7 @@ export const migrations: readonly Migration[] = [
   v13,
   v14,
   v15,
+  v16,
 ];
 
 migrations.forEach((migration, index) => {

@@ -1,5 +1,5 @@
 /**
- * Changing one's password in the console (issue 11): the current password opens the private
+ * Changing one's password, in the console and on the member page (issue 11): the current password opens the private
  * key of the person's key ring here, the new one seals it again, and only proofs and the
  * sealed key are posted (crypto/password-change.ts). Problems are shown beside the field
  * they are about. The passwords never leave this page.
@@ -26,20 +26,26 @@ function fieldProblem(field: Field | undefined, message: string): void {
   if (field) element<HTMLInputElement>(field)?.focus();
 }
 
-async function ownKeys(): Promise<MemberKeyRing['keys']> {
-  const response = await fetch('/admin/key-ring', {
+/** The console's key ring carries the keys under `keys`; the member page's `/member/keys` is the keys. */
+async function ownKeys(path: string): Promise<MemberKeyRing['keys']> {
+  const response = await fetch(path, {
     headers: { accept: 'application/json' },
     credentials: 'same-origin',
   });
-  const body = (await response.json().catch(() => ({}))) as {
+  const body = (await response.json().catch(() => ({}))) as Partial<MemberKeyRing['keys']> & {
     message?: string;
     keys?: MemberKeyRing['keys'];
   };
-  if (response.status !== 200 || body.keys === undefined)
+  const keys = body.keys ?? body;
+  if (
+    response.status !== 200 ||
+    typeof keys.publicKey !== 'string' ||
+    typeof keys.encryptedPrivateKey !== 'string'
+  )
     throw new KeysUnavailable(
       body.message ?? 'Your keys could not be loaded. Reload the page and try again.',
     );
-  return body.keys;
+  return { publicKey: keys.publicKey, encryptedPrivateKey: keys.encryptedPrivateKey };
 }
 
 export function setupPasswordChange(form: HTMLFormElement): void {
@@ -69,7 +75,7 @@ export function setupPasswordChange(form: HTMLFormElement): void {
     void (async () => {
       try {
         const change = await preparePasswordChange({
-          keys: await ownKeys(),
+          keys: await ownKeys(form.dataset.keys ?? ''),
           current: { salt: form.dataset.proofSalt ?? '', iterations: Number(form.dataset.proofIterations) },
           currentPassword,
           newPassword,
