@@ -130,6 +130,28 @@ describe('load generator', () => {
     assert.deepEqual(result.failuresByReason, { ECONNREFUSED: 3 });
   });
 
+  test('spreads its workers over several addresses, each worker on its own connection', async () => {
+    const other = http.createServer((_request, response) => response.end('{}'));
+    const otherConnections = new Set<unknown>();
+    other.on('connection', (socket) => otherConnections.add(socket));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    connections.clear();
+    try {
+      const result = await runLoad(
+        { total: 100, request: () => ({ method: 'GET', path: '/?delay=1' }) },
+        { ...options(), baseUrl: [baseUrl, otherUrl] },
+      );
+      assert.equal(result.succeeded, 100);
+      // Four workers over two addresses: two keep-alive connections to each.
+      assert.equal(connections.size, 2);
+      assert.equal(otherConnections.size, 2);
+    } finally {
+      other.closeAllConnections();
+      other.close();
+    }
+  });
+
   test('the deadline stops the run and says so', async () => {
     const result = await runLoad(
       { total: 10_000, request: () => ({ method: 'GET', path: '/?delay=20' }) },

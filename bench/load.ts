@@ -32,8 +32,11 @@ export interface LoadPlan {
 }
 
 export interface LoadOptions {
-  /** e.g. http://127.0.0.1:3002 */
-  baseUrl: string;
+  /**
+   * e.g. http://127.0.0.1:3002, or several replicas' addresses: worker k then talks to
+   * address k mod n (the driver spreads its connections, as a round-robin balancer would).
+   */
+  baseUrl: string | readonly string[];
   headers?: Record<string, string>;
   concurrency: number;
   /** One request taking longer than this fails with reason `timeout`. */
@@ -114,9 +117,13 @@ function send(
 }
 
 export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<LoadResult> {
-  const target = new URL(options.baseUrl);
-  if (target.protocol !== 'http:')
-    throw new Error(`the load generator speaks plain http only, not ${target.protocol}`);
+  const targets = (typeof options.baseUrl === 'string' ? [options.baseUrl] : options.baseUrl).map(
+    (url) => new URL(url),
+  );
+  if (targets.length === 0) throw new Error('the load generator needs at least one address');
+  for (const target of targets)
+    if (target.protocol !== 'http:')
+      throw new Error(`the load generator speaks plain http only, not ${target.protocol}`);
   const headers = { accept: 'application/scim+json', ...options.headers };
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies = new Float64Array(plan.total);
@@ -144,7 +151,8 @@ export async function runLoad(plan: LoadPlan, options: LoadOptions): Promise<Loa
   const started = performance.now();
   const deadline = started + options.maxDurationMs;
 
-  const worker = async () => {
+  const worker = async (_: unknown, workerIndex: number) => {
+    const target = targets[workerIndex % targets.length]!;
     while (next < plan.total) {
       if (performance.now() > deadline) {
         stoppedByDeadline = true;

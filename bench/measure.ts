@@ -61,7 +61,7 @@ export async function measure(context: MeasureContext, spec: WorkloadSpec): Prom
   const peakReset = server.resetPeakRss();
   const before = await server.usage();
   const result = await runLoad(spec.plan, {
-    baseUrl: server.bridgeAddress,
+    baseUrl: server.bridgeAddresses,
     headers: { authorization: `Bearer ${server.token}` },
     concurrency: spec.concurrency ?? context.concurrency,
     requestTimeoutMs: context.requestTimeoutMs,

@@ -7,6 +7,7 @@
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
  *                    [--mode one-process|split|split-local|compare] [--pairs 3]
  *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]] [--source]
+ *                    [--replicas 1,2]
  *
  * The server runs compiled (bench/compiled-server.ts) as in production; `--source`: through tsx.
  * `--reference` runs scimbridge and the reference SCIM server side by side with the shared
@@ -35,6 +36,11 @@
  * `--pairs` times each,
  * alternating (bench/compare.ts), and prints each workload's medians, what split adds in
  * ms and their ratio against the split-mode bar of 1.5.
+ *
+ * `--replicas 1,2` (issue 13, bench/replicas.ts) runs the split shape once per count of bridge
+ * replicas, on PostgreSQL unless `--db` says otherwise, W1 and W2 unless `--only` says
+ * otherwise, with the load spread over the bridges; it prints creates/s, lookups/s and CPU per
+ * request summed over every server process, and keeps them as `.bench/replicas-<db>-<N>-….json`.
  *
  * Results go to `.bench/` as JSON; `--write-docs` renders the latest run of every size into
  * docs/benchmarks.md (`--docs-only` does just that, without running). Exits 1 when any
@@ -66,6 +72,7 @@ import {
 } from './people.ts';
 import { type HotSpot, summarizeProfileFile } from './profile-summary.ts';
 import { besideRepo, runAgainstReference } from './reference.ts';
+import { type ReplicaRun, replicaFigures, replicasMarkdown } from './replicas.ts';
 import { failureReport, resultsMarkdown, spliceGenerated, terminalTable } from './report.ts';
 import { type Database, describeMachine, loadLatestResults, type RunResult, saveResult } from './result.ts';
 import { type ServerUnderTest, startServerUnderTest } from './server-process.ts';
@@ -104,6 +111,8 @@ interface Options {
   peopleMembers: number;
   reference: { repeats: number; benchDir: string; referenceDir: string } | undefined;
   source: boolean;
+  /** `--replicas`: the counts of bridge replicas to run the split shape with. */
+  replicas: number[] | undefined;
 }
 
 /** The server's entry: compiled as in production, or the TypeScript sources with `--source`. */
@@ -136,7 +145,7 @@ function parseOptions(argv: string[]): Options {
       users: { type: 'string', default: '2000,20000' },
       concurrency: { type: 'string', default: '8' },
       only: { type: 'string' },
-      db: { type: 'string', default: 'sqlite' },
+      db: { type: 'string' },
       lookups: { type: 'string', default: '5000' },
       'member-requests': { type: 'string', default: '2000' },
       'batch-requests': { type: 'string', default: '200' },
@@ -151,16 +160,24 @@ function parseOptions(argv: string[]): Options {
       'people-members': { type: 'string', default: '100000' },
       reference: { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
+      replicas: { type: 'string' },
       repeats: { type: 'string', default: '2' },
       'bench-dir': { type: 'string', default: besideRepo(ROOT, 'shared/bench') },
       'reference-dir': { type: 'string', default: besideRepo(ROOT, 'scim-reference') },
     },
   });
-  const mode = values.mode;
+  const replicas = values.replicas?.split(',').map((count) => wholeNumber(count.trim(), 'replicas', 1, 16));
+  if (replicas && values.mode !== 'one-process' && values.mode !== 'split')
+    throw new UsageError('--replicas runs the split shape; leave --mode out');
+  if (replicas && (values.reference || values['write-docs'] || values['docs-only']))
+    throw new UsageError('--replicas prints its own table; run it without --reference or --write-docs');
+  const mode = replicas ? 'split' : values.mode;
   if (!isModeOption(mode)) throw new UsageError('--mode must be one-process, split, split-local or compare');
   if (values.mode !== 'one-process' && (values['write-docs'] || values['docs-only']))
     throw new UsageError(`--write-docs renders one-process figures; run ${values.mode} mode without it`);
-  if (values.db !== 'sqlite' && values.db !== 'postgres')
+  // Replicas share one account database; the issue measures them on PostgreSQL.
+  const database = values.db ?? (replicas ? 'postgres' : 'sqlite');
+  if (database !== 'sqlite' && database !== 'postgres')
     throw new UsageError('--db must be sqlite or postgres');
   const only = values.only
     ?.split(',')
@@ -176,10 +193,12 @@ function parseOptions(argv: string[]): Options {
       );
   }
   return {
+    replicas,
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
     concurrency: wholeNumber(values.concurrency, 'concurrency', 1, 256),
-    only,
-    database: values.db,
+    // W1 (creates) always runs; replicas add W2 (lookups) unless told otherwise.
+    only: only ?? (replicas ? ['W2'] : undefined),
+    database,
     lookups: wholeNumber(values.lookups, 'lookups', 1, 1_000_000),
     memberRequests: wholeNumber(values['member-requests'], 'member-requests', 2, 1_000_000),
     batchRequests: wholeNumber(values['batch-requests'], 'batch-requests', 2, 100_000),
@@ -206,7 +225,8 @@ function parseOptions(argv: string[]): Options {
 function reproduceCommand(options: Options, users: number, mode: RunMode): string {
   const parts = ['npm run bench --', `--users ${users}`, `--concurrency ${options.concurrency}`];
   if (options.database !== 'sqlite') parts.push(`--db ${options.database}`);
-  if (mode !== 'one-process') parts.push(`--mode ${mode}`);
+  if (options.replicas) parts.push(`--replicas ${options.replicas.join(',')}`);
+  else if (mode !== 'one-process') parts.push(`--mode ${mode}`);
   if (options.only) parts.push(`--only ${options.only.join(',')}`);
   return parts.join(' ');
 }
@@ -269,7 +289,7 @@ async function printHotSpots(profileDir: string): Promise<void> {
 let activeServer: ServerUnderTest | undefined;
 let activeCleanUp: (() => Promise<void>) | undefined;
 
-async function runOneSize(options: Options, users: number, mode: RunMode): Promise<RunResult> {
+async function runOneSize(options: Options, users: number, mode: RunMode, bridges = 1): Promise<RunResult> {
   const database = await prepareDatabase(options.database, users);
   activeCleanUp = database.cleanUp;
   const profileDir = options.profile
@@ -279,9 +299,10 @@ async function runOneSize(options: Options, users: number, mode: RunMode): Promi
   let measurements: Measurement[] = [];
   try {
     console.log(
-      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}`,
+      `\nN = ${users.toLocaleString('en')} users, ${options.database}, concurrency ${options.concurrency}, ${mode}${bridges > 1 ? `, ${bridges} bridges` : ''}`,
     );
     const args = mode === 'one-process' ? database.args : [...database.args, '--mode', mode];
+    if (bridges > 1) args.push('--bridges', String(bridges));
     const server = await startServerUnderTest({
       script: await script(options),
       args,
@@ -533,9 +554,42 @@ async function runComparison(options: Options): Promise<number> {
   return failed;
 }
 
+/** `--replicas`: the split shape once per count of bridges, then creates/s, lookups/s and CPU per request. */
+async function runReplicas(options: Options, counts: readonly number[]): Promise<number> {
+  let failed = 0;
+  for (const users of options.users) {
+    const runs: ReplicaRun[] = [];
+    for (const bridges of counts) {
+      const result = await runOneSize(options, users, 'split', bridges);
+      console.log(`\n${terminalTable(result.measurements)}`);
+      const failures = failureReport(result.measurements);
+      if (failures) console.error(`\n!!! ${result.failedRequests} REQUESTS FAILED:\n${failures}`);
+      failed += result.failedRequests;
+      runs.push({ bridges, measurements: result.measurements });
+    }
+    const figures = replicaFigures(runs);
+    const date = new Date().toISOString();
+    console.log(
+      `\nN = ${users.toLocaleString('en')}, ${options.database}, concurrency ${options.concurrency}: CPU ms per request summed over the account server and every bridge\n${replicasMarkdown(figures)}`,
+    );
+    const file = path.join(
+      RESULTS_DIR,
+      `replicas-${options.database}-${users}-${date.replace(/[:.]/g, '-')}.json`,
+    );
+    const command = reproduceCommand(options, users, 'split');
+    await writeFile(
+      file,
+      `${JSON.stringify({ date, machine: describeMachine(), command, users, figures, runs }, null, 2)}\n`,
+    );
+    console.log(`saved ${path.relative(ROOT, file)}`);
+  }
+  return failed;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   await mkdir(RESULTS_DIR, { recursive: true });
+  if (options.replicas) return (await runReplicas(options, options.replicas)) === 0 ? 0 : 1;
   if (options.mode === 'compare') return (await runComparison(options)) === 0 ? 0 : 1;
   if (options.reference) {
     const reference = { ...options.reference, users: options.users, concurrency: options.concurrency };

@@ -18,8 +18,9 @@ test("charges the server child's CPU, not the load generator's, to each request"
     const after = await server.usage();
     assert.equal(result.succeeded, 200);
     const perRequest = cpuMsPerRequest(before.cpu, after.cpu, result.succeeded);
-    // 2 ms of burnt CPU per request plus a little HTTP work.
-    assert.ok(perRequest >= 2 && perRequest < 3, `server CPU per request ${perRequest} ms`);
+    // 2 ms of burnt CPU per request plus the HTTP work: well under 1 ms on a quiet machine,
+    // over 1 ms on a loaded one. Charging the load generator instead would give far under 2.
+    assert.ok(perRequest >= 2 && perRequest < 6, `server CPU per request ${perRequest} ms`);
     assert.ok(after.rssBytes > 10 * 1024 * 1024);
   } finally {
     await server.stop();

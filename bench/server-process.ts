@@ -17,6 +17,8 @@ export interface ServerUsage {
 export interface ServerUnderTest {
   pid: number;
   bridgeAddress: string;
+  /** Every bridge replica's address (one unless the server runs `--bridges N`); the load spreads over them. */
+  bridgeAddresses: string[];
   token: string;
   usage(): Promise<ServerUsage>;
   /** Starts the server's V8 CPU profiler (the stand-in test servers do not implement it). */
@@ -145,6 +147,7 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
         resolve({
           pid,
           bridgeAddress: message.bridgeAddress,
+          bridgeAddresses: message.bridgeAddresses ?? [message.bridgeAddress],
           token: message.token,
           async usage() {
             const reply = await request('CPU time', (id) => ({ type: 'usage', id }));

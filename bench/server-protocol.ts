@@ -9,7 +9,8 @@ export type ToServer =
   | { type: 'close' };
 
 export type FromServer =
-  | { type: 'ready'; bridgeAddress: string; token: string }
+  /** `bridgeAddresses`: every bridge replica's (split mode, `--bridges N`); else just `bridgeAddress`. */
+  | { type: 'ready'; bridgeAddress: string; bridgeAddresses?: string[]; token: string }
   | { type: 'usage'; id: number; cpu: CpuTimes; rssBytes: number }
   | { type: 'done'; id: number; error?: string }
   | { type: 'failed'; message: string };

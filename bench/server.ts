@@ -5,11 +5,14 @@
  * answers the parent's questions about its own CPU time over IPC.
  *
  * Usage (by bench/server-process.ts):
- * `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split|split-local]`.
+ * `server.ts --data-dir DIR [--database-url URL] [--smtp-url URL] [--mode split|split-local]
+ * [--bridges N]`.
  *
  * `--mode split` runs the account server here and the bridge as a second process
  * (bench/bridge-child.ts) that reaches it over the account API, as `account serve` and
- * `bridge serve` do; CPU and memory answers are then the sum of both processes.
+ * `bridge serve` do; CPU and memory answers are then the sum of both processes. `--bridges N`
+ * (split mode) forks N bridge replicas on one session file, as issue 13's replicas run: the
+ * answers are the sum over all N + 1 processes, and `ready` lists every bridge's address.
  * `--mode split-local` keeps both in this process but has the bridge reach the account over
  * the account API on loopback all the same: what the API costs, apart from what running two
  * processes costs.
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
       mode: { type: 'string', default: 'one-process' },
+      bridges: { type: 'string', default: '1' },
       // The MAIL workload: the sink is a plain-text test server without STARTTLS.
       'smtp-url': { type: 'string' },
     },
@@ -64,6 +68,10 @@ async function main(): Promise<void> {
   );
   const logger = createLogger({ level: 'silent', format: 'json' });
   const split = values.mode === 'split';
+  const bridgeCount = Number(values.bridges);
+  if (!Number.isInteger(bridgeCount) || bridgeCount < 1 || bridgeCount > 16)
+    throw new Error(`--bridges must be a whole number from 1 to 16, not "${values.bridges}"`);
+  if (bridgeCount > 1 && !split) throw new Error('--bridges takes --mode split');
   const system = split
     ? await (async () => {
         const account = await startAccountService(config, { logger });
@@ -88,38 +96,41 @@ async function main(): Promise<void> {
   const sessionPath = path.join(dataDir, 'scimsession');
   await writeFile(sessionPath, serializeSessionFile(sessionFile), { mode: 0o600 });
 
-  let bridgeChild: ChildProcess | undefined;
-  let bridgeAddress = system.bridgeAddress;
+  const bridgeChildren: ChildProcess[] = [];
   const bridgeAnswers = new Map<number, (reply: FromServer) => void>();
-  if (split) {
-    bridgeChild = fork(
+  const forkBridge = (): Promise<string> => {
+    const child = fork(
       // Bundled next to this file when the benchmark runs compiled code (compiled-server.ts).
       new URL(import.meta.url.endsWith('.mjs') ? './bridge-child.mjs' : './bridge-child.ts', import.meta.url),
       ['--session', sessionPath, '--account-url', system.accountAddress],
       { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
-    bridgeAddress = await new Promise<string>((resolve, reject) => {
-      bridgeChild!.once('exit', (code) => reject(new Error(`the bridge process exited (code ${code})`)));
-      bridgeChild!.on('message', (message: FromServer) => {
+    bridgeChildren.push(child);
+    return new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`a bridge process exited (code ${code})`)));
+      child.on('message', (message: FromServer) => {
         if (message.type === 'ready') resolve(message.bridgeAddress);
         else if (message.type === 'usage' || message.type === 'done')
           bridgeAnswers.get(message.id)?.(message);
       });
     });
-  }
+  };
+  const bridgeAddresses = split
+    ? await Promise.all(Array.from({ length: bridgeCount }, forkBridge))
+    : [system.bridgeAddress];
   let nextQuestion = 1;
-  const bridgeUsage = (): Promise<{ cpu: NodeJS.CpuUsage; rssBytes: number }> =>
+  const bridgeUsage = (child: ChildProcess): Promise<{ cpu: NodeJS.CpuUsage; rssBytes: number }> =>
     new Promise((resolve) => {
       const id = nextQuestion++;
       bridgeAnswers.set(id, (reply) => {
         bridgeAnswers.delete(id);
         if (reply.type === 'usage') resolve({ cpu: reply.cpu, rssBytes: reply.rssBytes });
       });
-      bridgeChild!.send({ type: 'usage', id } satisfies ToServer);
+      child.send({ type: 'usage', id } satisfies ToServer);
     });
 
-  /** In split mode the bridge is profiled too; its profile goes next to the account's. */
-  const askBridge = (question: (id: number) => ToServer): Promise<void> =>
+  /** In split mode the bridges are profiled too; their profiles go next to the account's. */
+  const askBridge = (child: ChildProcess, question: (id: number) => ToServer): Promise<void> =>
     new Promise((resolve, reject) => {
       const id = nextQuestion++;
       bridgeAnswers.set(id, (reply) => {
@@ -127,21 +138,31 @@ async function main(): Promise<void> {
         if (reply.type === 'done' && reply.error) reject(new Error(`bridge: ${reply.error}`));
         else resolve();
       });
-      bridgeChild!.send(question(id));
+      child.send(question(id));
     });
-  const profileBoth = async (own: Promise<void>, bridge: () => Promise<void>) => {
-    await Promise.all([own, bridgeChild ? bridge() : undefined]);
+  const profileAll = async (
+    own: Promise<void>,
+    bridge: (child: ChildProcess, n: number) => Promise<void>,
+  ) => {
+    await Promise.all([own, ...bridgeChildren.map(bridge)]);
   };
+  /** The first bridge's profile keeps the name it had before replicas; the others are numbered. */
+  const bridgeProfile = (file: string, n: number) =>
+    file.replace(/\.cpuprofile$/, n === 0 ? '.bridge.cpuprofile' : `.bridge${n + 1}.cpuprofile`);
 
   let closing = false;
   const close = async () => {
     if (closing) return;
     closing = true;
-    if (bridgeChild && bridgeChild.exitCode === null) {
-      const exited = new Promise((resolve) => bridgeChild!.once('exit', resolve));
-      bridgeChild.send({ type: 'close' } satisfies ToServer);
-      await exited;
-    }
+    await Promise.all(
+      bridgeChildren
+        .filter((child) => child.exitCode === null)
+        .map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.send({ type: 'close' } satisfies ToServer);
+          return exited;
+        }),
+    );
     await system.close();
     // A normal exit, so that `--cpu-prof` gets to write its profile.
     process.exit(0);
@@ -150,30 +171,23 @@ async function main(): Promise<void> {
   process.on('message', (message: ToServer) => {
     if (message.type === 'usage') {
       const own = { cpu: process.cpuUsage(), rssBytes: process.memoryUsage.rss() };
-      if (!bridgeChild) {
-        tell({ type: 'usage', id: message.id, ...own });
-        return;
-      }
-      void bridgeUsage().then((other) =>
-        tell({
-          type: 'usage',
-          id: message.id,
-          cpu: { user: own.cpu.user + other.cpu.user, system: own.cpu.system + other.cpu.system },
-          rssBytes: own.rssBytes + other.rssBytes,
-        }),
-      );
+      void Promise.all(bridgeChildren.map(bridgeUsage)).then((others) => {
+        const sum = { cpu: { ...own.cpu }, rssBytes: own.rssBytes };
+        for (const other of others) {
+          sum.cpu.user += other.cpu.user;
+          sum.cpu.system += other.cpu.system;
+          sum.rssBytes += other.rssBytes;
+        }
+        tell({ type: 'usage', id: message.id, ...sum });
+      });
     } else if (message.type === 'profile-start') {
-      profileBoth(startProfiling(), () => askBridge((id) => ({ type: 'profile-start', id }))).then(
+      profileAll(startProfiling(), (child) => askBridge(child, (id) => ({ type: 'profile-start', id }))).then(
         () => tell({ type: 'done', id: message.id }),
         (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
       );
     } else if (message.type === 'profile-stop') {
-      profileBoth(stopProfiling(message.file), () =>
-        askBridge((id) => ({
-          type: 'profile-stop',
-          id,
-          file: message.file.replace(/\.cpuprofile$/, '.bridge.cpuprofile'),
-        })),
+      profileAll(stopProfiling(message.file), (child, n) =>
+        askBridge(child, (id) => ({ type: 'profile-stop', id, file: bridgeProfile(message.file, n) })),
       ).then(
         () => tell({ type: 'done', id: message.id }),
         (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
@@ -185,7 +199,7 @@ async function main(): Promise<void> {
   // The parent went away (crash, Ctrl-C): do not outlive it.
   process.on('disconnect', () => void close());
 
-  tell({ type: 'ready', bridgeAddress, token });
+  tell({ type: 'ready', bridgeAddress: bridgeAddresses[0]!, bridgeAddresses, token });
 }
 
 main().catch((error: unknown) => {

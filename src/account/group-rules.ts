@@ -43,7 +43,8 @@ export async function assertGroupNameFree(
     throw new AccountError(
       'group_not_managed',
       `a group named "${holder.displayName}" already exists but is not managed by provisioning; ` +
-        `an administrator can put it on the managed-groups list on its page in the console (Groups)`,
+        `an administrator can put it on the managed-groups list on its page in the console (Groups), ` +
+        `or, if a previous integration managed it, transfer that integration's groups (page Provisioning)`,
     );
   }
   throw new AccountError('group_name_taken', `a group named "${holder.displayName}" already exists`);

@@ -2,7 +2,8 @@
  * The managed-groups list (P17): an administrator hands an existing custom group to
  * provisioning, so that the IdP's group of that name (a re-created integration's, say) takes
  * it over instead of being refused as a duplicate, or takes one back. A group taken back is
- * invisible to the IdP from then on (404). Built-in groups are never managed (P19).
+ * invisible to the IdP from then on (404). Built-in groups are never managed (P19). Either way a
+ * group a previous integration managed is then out of the transfer (P20).
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
@@ -18,7 +19,22 @@ export function setGroupManaged(
 ): Promise<{ group: Group; changed: boolean }> {
   return deps.store.transaction(async (tx) => {
     const existing = await requireCustomGroup(tx, ref, managed ? 'managed by provisioning' : 'changed');
-    if (existing.managed === managed) return { group: existing, changed: false };
+    // Decided about by itself, a group of a previous integration no longer waits for a transfer (P20).
+    const forgotten = await tx.forgetPreviousIntegration(existing.id);
+    if (existing.managed === managed) {
+      if (forgotten) {
+        await recordAdminActivity(
+          deps,
+          tx,
+          nowIso(deps),
+          actor,
+          'group.kept_from_transfer',
+          { targetType: 'group', targetId: existing.id },
+          { displayName: existing.displayName },
+        );
+      }
+      return { group: existing, changed: forgotten };
+    }
     const now = nowIso(deps);
     const next: Group = { ...existing, managed, updatedAt: now, version: existing.version + 1 };
     await writeGroupChange(tx, existing, next);

@@ -6,6 +6,13 @@
  *
  * The token and session file are returned to be shown or written once; the account keeps
  * only the public keys.
+ *
+ * Regenerating keeps the integration (same id), so the IdP that gets the new token keeps its
+ * managed groups. `newIntegration` re-creates it for a new or upgraded IdP app (P20): a new
+ * id, and the old integration's managed groups are released in the same transaction — no
+ * longer managed, marked as the old integration's — until an administrator transfers them
+ * (`transfer-managed-groups.ts`). The new IdP's groups start from nothing until then, since
+ * its same-named groups may be other people's (the P17 rule for groups made by hand).
  */
 import { createCredentials } from '../crypto/credentials/create-credentials.ts';
 import type { SessionFile } from '../crypto/credentials/session-file.ts';
@@ -20,16 +27,19 @@ export interface ProvisioningSetupResult {
   /** For the bridge. */
   sessionFile: SessionFile;
   integration: Integration;
+  /** Set when `newIntegration` replaced an integration (P20): the one whose managed groups now wait for a transfer. */
+  previousIntegrationId: string | null;
 }
 
 export async function setupProvisioning(
   deps: AccountDeps,
-  opts: { accountUrl: string; actor?: ActivityActor },
+  opts: { accountUrl: string; actor?: ActivityActor; newIntegration?: boolean },
 ): Promise<ProvisioningSetupResult> {
   const accountUrl = normaliseAccountUrl(opts.accountUrl);
   const existing = await deps.store.getIntegration();
   const now = nowIso(deps);
-  const integrationId = existing?.id ?? deps.ids();
+  const recreating = existing !== undefined && opts.newIntegration === true;
+  const integrationId = existing !== undefined && !recreating ? existing.id : deps.ids();
   const keyId = deps.ids();
   // Key generation is slow next to a write; do it before the transaction opens.
   const credentials = await createCredentials({ accountUrl, integrationId, keyId, now: new Date(now) });
@@ -39,11 +49,23 @@ export async function setupProvisioning(
     keyId,
     signingPublicKey: credentials.signingPublicKey,
     provisioningPublicKey: credentials.provisioningPublicKey,
-    createdAt: existing?.createdAt ?? now,
+    createdAt: existing !== undefined && !recreating ? existing.createdAt : now,
     updatedAt: now,
   };
   await deps.store.transaction(async (tx) => {
     await tx.saveIntegration(integration);
+    if (recreating) {
+      const releasedGroups = await tx.releaseManagedGroups(existing.id, now);
+      await tx.appendActivity({
+        id: deps.ids(),
+        at: now,
+        actor: opts.actor ?? 'admin',
+        action: 'integration.recreated',
+        targetType: 'integration',
+        targetId: integrationId,
+        detail: { previousIntegrationId: existing.id, releasedGroups },
+      });
+    }
     // The old signing key's account-API sessions end in the same transaction (P2).
     await tx.deleteApiSessions();
     await tx.appendActivity({
@@ -58,7 +80,12 @@ export async function setupProvisioning(
   });
   // The provisioning gates in this process drop their cached integration: the old key id fails now, not in a second.
   integrationChanged(deps.store);
-  return { token: credentials.token, sessionFile: credentials.sessionFile, integration };
+  return {
+    token: credentials.token,
+    sessionFile: credentials.sessionFile,
+    integration,
+    previousIntegrationId: recreating ? existing.id : null,
+  };
 }
 
 /** The session file names the account the bridge signs in to; it must be an http(s) URL. */

@@ -159,6 +159,25 @@ export interface GroupStore {
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
   /** Excludes members deleted through SCIM. */
   existingMemberIds(ids: readonly string[]): Promise<string[]>;
+
+  /**
+   * (P20) A new integration: the managed custom groups stop being managed, each bumped a
+   * version, and remember `integrationId` (the old one) until transferred; returns how many.
+   */
+  releaseManagedGroups(integrationId: string, at: string): Promise<number>;
+  /** (P20) The groups released by previous integrations, by name, with their member counts. */
+  listPreviousIntegrationGroups(): Promise<PreviousIntegrationGroup[]>;
+  /** (P20) All of them become managed again, each bumped a version, and lose their mark; returns them by name. */
+  transferPreviousIntegrationGroups(at: string): Promise<Group[]>;
+  /** (P20) One group no longer waits for a transfer (an administrator decided about it); true when it did. */
+  forgetPreviousIntegration(groupId: string): Promise<boolean>;
+}
+
+export interface PreviousIntegrationGroup {
+  group: Group;
+  memberCount: number;
+  /** The integration that managed it. */
+  integrationId: string;
 }
 
 /** The key chain (DESIGN.md): member keys, group keys, their shares with members, vaults and grants. */

@@ -130,6 +130,26 @@ export function createBridgeObservability(options: BridgeObservabilityOptions): 
     ),
   );
 
+  if (requestLog) {
+    // Records dropped (queue full), undeliverable or left at a stop: the log says so once, this counts each.
+    metrics.register(
+      new CollectedGauge(
+        'scimbridge_request_log_records_lost_total',
+        "SCIM request records that never reached the account's request log: queue full, delivery failed, or still queued when the bridge stopped.",
+        () => [{ value: requestLog.lost }],
+        { type: 'counter' },
+      ),
+    );
+    metrics.register(
+      new CollectedGauge(
+        'scimbridge_request_log_records_delivered_total',
+        "SCIM request records delivered to the account's request log.",
+        () => [{ value: requestLog.delivered }],
+        { type: 'counter' },
+      ),
+    );
+  }
+
   const health = createBridgeHealth({
     verifier,
     client: options.client,

@@ -86,6 +86,53 @@ describe('request log redaction', () => {
     assert.ok(!long.text.includes(TOKEN));
   });
 
+  test('PATCH values of secret attributes, filters on them and *password* fields at any depth are redacted', () => {
+    const { text } = redactedJson({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [
+        { op: 'replace', path: 'password', value: 'hunter2-patch' },
+        {
+          Op: 'Replace',
+          Path: 'urn:ietf:params:scim:schemas:core:2.0:User:password',
+          Value: 'hunter3-patch',
+        },
+        { op: 'add', path: 'urn:x:ext:2.0:User:apiToken', value: ['k-patch'] },
+        {
+          op: 'replace',
+          value: { password: 'hunter4-patch', nested: [{ deep: { newPasswordHash: 'h-patch' } }] },
+        },
+        { op: 'replace', path: 'name.givenName', value: 'Ada' },
+      ],
+      filter: 'password eq "hunter5-filter"',
+      other: { filter: 'userName eq "tokenuser@example.com"' },
+    });
+    assert.doesNotMatch(text, /hunter|-patch|-filter/, text);
+    const parsed = JSON.parse(text);
+    assert.equal(parsed.Operations[4].value, 'Ada', 'other values stay');
+    assert.equal(parsed.Operations[0].path, 'password', 'the path itself stays, to show what changed');
+    assert.equal(
+      parsed.other.filter,
+      'userName eq "tokenuser@example.com"',
+      'a filter on other attributes stays',
+    );
+  });
+
+  test('query parameters named like secrets and filters on secret attributes are redacted from the path', () => {
+    const path = (url: string) => recordOf(answered({ method: 'GET', url, body: undefined }), 'x').path;
+    assert.equal(
+      path('/scim/v2/Users?access_token=abc123&count=5'),
+      '/scim/v2/Users?access_token=[redacted]&count=5',
+    );
+    assert.equal(
+      path('/scim/v2/Users?filter=password%20eq%20%22hunter2%22'),
+      '/scim/v2/Users?filter=[redacted]',
+    );
+    assert.equal(
+      path('/scim/v2/Users?filter=userName+eq+%22ada%40example.com%22'),
+      '/scim/v2/Users?filter=userName+eq+%22ada%40example.com%22',
+    );
+  });
+
   test('the record names the resource and keeps no token from the path', () => {
     const record = recordOf(
       answered({
@@ -158,5 +205,15 @@ describe('request log delivery', () => {
     pending.shift()!.resolve();
     await closing;
     assert.equal(log.delivered, 1);
+  });
+
+  test('records still queued when the bridge stops are counted lost and said so, not dropped silently', async () => {
+    const { log, lines } = harness({ ready: () => false });
+    log.add(answered());
+    log.add(answered());
+    await log.close();
+    assert.equal(log.lost, 2);
+    assert.equal(log.queued, 0);
+    assert.equal(lines.filter((line) => line.includes('stopped before these records')).length, 1);
   });
 });

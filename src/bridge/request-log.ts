@@ -7,7 +7,10 @@ import { scrubSecrets } from '../logging.ts';
 
 /** Field names whose values never leave the bridge (SCIM `password`, tokens, keys, secrets). */
 const SECRET_FIELD =
-  /pass(word|phrase)?$|secret|token|authori[sz]ation|credential|api[-_]?key|private[-_]?key/i;
+  /pass(word|phrase|wd)|pass$|secret|token|authori[sz]ation|credential|api[-_]?key|private[-_]?key/i;
+/** A SCIM filter comparing a secret attribute (RFC 7644 §3.4.2.2), e.g. `password eq "…"`: its value would be the secret. */
+const SECRET_FILTER =
+  /(pass(word|phrase|wd)|pass|secret|token|authori[sz]ation|credential|api[-_]?key|private[-_]?key)\S*\s+(eq|ne|co|sw|ew|gt|ge|lt|le)\s/i;
 /** Text that JSON writes as it is, between quotes: no quote, backslash, control character or surrogate. */
 const PLAIN = /^[ !#-[\]-\ud7ff\ue000-\uffff]*$/;
 const BEARER = /\bBearer\s+[^\s"]+/gi;
@@ -21,6 +24,39 @@ function scrub(text: string): string {
   if (out.length >= 24 && out.includes('sb')) out = scrubSecrets(out);
   if (out.includes('earer')) out = out.replace(BEARER, `Bearer ${REDACTED}`);
   return out;
+}
+
+/** A PATCH operation's `path` (RFC 7644 §3.5.2) naming a secret attribute anywhere in it, e.g. `urn:…:User:password`: its `value` is the secret. */
+function isSecretPath(path: unknown): boolean {
+  return (
+    typeof path === 'string' && path.split(/[:.[\]\s]+/).some((part) => part !== '' && isSecretField(part))
+  );
+}
+
+/** The values of query parameters named like secrets, and filters comparing secret attributes, are redacted. */
+function redactedQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return url;
+  const pairs = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      const name = decoded(pair.slice(0, equals));
+      const value = decoded(pair.slice(equals + 1));
+      const secret = isSecretField(name) || (name.toLowerCase() === 'filter' && SECRET_FILTER.test(value));
+      return secret ? `${pair.slice(0, equals)}=${REDACTED}` : pair;
+    });
+  return `${url.slice(0, at)}?${pairs.join('&')}`;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }
 
 /** Field names repeat from request to request; each is tested once. */
@@ -82,13 +118,22 @@ export function redactedJson(
       }
       emit('{');
       let first = true;
-      for (const key of Object.keys(node as object)) {
+      const keys = Object.keys(node as object);
+      const record = node as Record<string, unknown>;
+      // SCIM attribute names are case-insensitive (RFC 7643 §2.1): `Path`/`Value` as well.
+      const secretValue = keys.some((key) => key.toLowerCase() === 'path' && isSecretPath(record[key]));
+      for (const key of keys) {
         if (full) break;
         if (!first) emit(',');
         first = false;
         emit(`${JSON.stringify(scrub(key))}:`);
-        const child = (node as Record<string, unknown>)[key];
-        if (isSecretField(key) && child !== null && child !== undefined) emit(JSON.stringify(REDACTED));
+        const child = record[key];
+        const lower = key.toLowerCase();
+        const secret =
+          isSecretField(key) ||
+          (secretValue && lower === 'value') ||
+          (lower === 'filter' && typeof child === 'string' && SECRET_FILTER.test(child));
+        if (secret && child !== null && child !== undefined) emit(JSON.stringify(REDACTED));
         else walk(child, depth + 1);
       }
       emit('}');
@@ -118,7 +163,7 @@ export interface AnsweredRequest {
 const RESOURCE = /^\/scim\/v2\/([A-Za-z]+)(?:\/([^/?#]+))?/i;
 
 export function recordOf(request: AnsweredRequest, at: string): ScimRequestRecord {
-  const path = scrub(request.url.length > 1000 ? request.url.slice(0, 1000) : request.url);
+  const path = redactedQuery(scrub(request.url.length > 1000 ? request.url.slice(0, 1000) : request.url));
   const match = RESOURCE.exec(path);
   const body =
     request.body === undefined ? null : redactedJson(request.body, REQUEST_LOG_BODY_CHARS, request.bodyBytes);
@@ -239,13 +284,21 @@ export class RequestLog {
     return this.sending;
   }
 
-  /** At a graceful stop: what is queued goes once more, a batch at a time, while it is taken. */
+  /** At a graceful stop: what is queued goes once more, a batch at a time, while it is taken; what stays is counted and said lost. */
   async close(): Promise<void> {
     if (this.sending) await this.sending;
     while (this.queue.length > 0 && (!this.options.ready || this.options.ready())) {
       const before = this.lost;
       await this.flush();
       if (this.lost !== before) break;
+    }
+    if (this.queue.length > 0) {
+      this.lost += this.queue.length;
+      this.options.logger.warn(
+        { records: this.queue.length },
+        'SCIM request log: the bridge stopped before these records reached the account; they are lost',
+      );
+      this.queue = [];
     }
   }
 }

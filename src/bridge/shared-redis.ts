@@ -88,7 +88,7 @@ export function openSharedRedis(options: {
     failureLogged = true;
     options.logger.error(
       { redis: shownUrl, reason },
-      'Redis unreachable: this bridge carries on alone (no shared rate limits, status-page sessions, request records or watcher lease) until it is back',
+      'Redis unreachable: this bridge carries on alone (no shared rate limits, status-page sessions, request records, watcher or Google-sync lease) until it is back',
     );
   };
   const markReachable = () => {

@@ -124,6 +124,71 @@ export function groupsContract(open: () => Promise<Store>): void {
       assert.equal((await store.findGroupByDisplayName('STRASSE'))?.id, 'g3');
     });
 
+    test('a new integration releases the managed custom groups until they are transferred (P20)', async () => {
+      const at = '2030-01-01T00:00:00.000Z';
+      await store.insertGroup(makeGroup('g-b', { displayName: 'beta' }));
+      await store.insertGroup(makeGroup('g-a', { displayName: 'Alpha' }));
+      await store.insertGroup(makeGroup('g-c', { displayName: 'Custom', managed: false }));
+      await store.insertGroup(
+        makeGroup('g-t', { displayName: 'Team Members', kind: 'team_members', managed: false }),
+      );
+      await store.insertMember(makeMember('m1'));
+      await store.insertMember(makeMember('m2'));
+      await store.addGroupMembers('g-b', ['m1', 'm2']);
+      const managedTotal = async () =>
+        (await store.listGroups({ startIndex: 1, count: 0, managedOnly: true })).total;
+      assert.equal(await managedTotal(), 2);
+      assert.deepEqual(await store.listPreviousIntegrationGroups(), []);
+
+      assert.equal(await store.releaseManagedGroups('old-integration', at), 2);
+      assert.equal(await store.releaseManagedGroups('old-integration', at), 0, 'nothing managed is left');
+      assert.equal(await managedTotal(), 0, 'the managed count follows');
+      const released = await store.listPreviousIntegrationGroups();
+      assert.deepEqual(
+        released.map(({ group, memberCount, integrationId }) => [
+          group.displayName,
+          memberCount,
+          integrationId,
+        ]),
+        [
+          ['Alpha', 0, 'old-integration'],
+          ['beta', 2, 'old-integration'],
+        ],
+      );
+      assert.deepEqual(released[1]!.group, {
+        ...makeGroup('g-b', { displayName: 'beta' }),
+        managed: false,
+        updatedAt: at,
+        version: 2,
+      });
+      assert.equal((await store.getGroup('g-c'))?.version, 1, 'an unmanaged group is left alone');
+
+      // A rename keeps the mark; an administrator's own decision about one group clears it.
+      const alpha = (await store.getGroup('g-a'))!;
+      assert.equal(await store.updateGroup({ ...alpha, displayName: 'Alpha 2', version: 3 }, 2), true);
+      assert.equal(await store.forgetPreviousIntegration('g-a'), true);
+      assert.equal(await store.forgetPreviousIntegration('g-a'), false);
+      assert.equal(await store.forgetPreviousIntegration('g-c'), false);
+
+      const later = '2030-01-02T00:00:00.000Z';
+      const moved = await store.transferPreviousIntegrationGroups(later);
+      assert.deepEqual(moved, [
+        { ...makeGroup('g-b', { displayName: 'beta' }), updatedAt: later, version: 3 },
+      ]);
+      assert.deepEqual(await store.listGroupMembers('g-b', { limit: 10 }), [
+        { id: 'm1', display: 'm1@example.com' },
+        { id: 'm2', display: 'm2@example.com' },
+      ]);
+      assert.deepEqual(await store.listPreviousIntegrationGroups(), []);
+      assert.deepEqual(
+        await store.transferPreviousIntegrationGroups(later),
+        [],
+        'a second transfer finds nothing',
+      );
+      assert.equal(await managedTotal(), 1);
+      assert.equal((await store.getGroup('g-a'))?.managed, false);
+    });
+
     test('displayName is unique ignoring case', async () => {
       await store.insertGroup(makeGroup('g1', { displayName: 'Sales' }));
       await assert.rejects(store.insertGroup(makeGroup('g2', { displayName: 'SALES' })), (error: unknown) => {

@@ -73,6 +73,7 @@ export function peopleSql(
       `${key} >= lower(${text(dialect)})`,
       `${key} < (lower(${text(dialect)}) || ${top})`,
       ...conditionsOf(column === 'email', params),
+      ...(column === 'email' ? everyValueOfTheOther(query) : []),
     ];
     return `SELECT ${listKey} AS k FROM members WHERE ${conditions.join(' AND ')}`;
   });
@@ -85,6 +86,18 @@ export function peopleSql(
 }
 
 const STATES: readonly MemberState[] = ['invited', 'pending', 'active', 'suspended'];
+
+/**
+ * With state alone or "managed" alone, every value of the other, so that the e-mail branch of
+ * a search is a few ranges of `members_state_managed_email` rather than a walk of one state.
+ */
+function everyValueOfTheOther(query: PeopleQuery): string[] {
+  if (query.state !== undefined && query.managed === undefined) return ['managed IN (FALSE, TRUE)'];
+  if (query.managed !== undefined && query.state === undefined) {
+    return [`state IN (${STATES.map((state) => `'${state}'`).join(', ')})`];
+  }
+  return [];
+}
 
 /**
  * State alone or "managed" alone: one range of `members_state_managed_email` per value of the

@@ -58,6 +58,12 @@ function mailCountsFromRows(found: Row[]): Record<MailState, number> {
   return counts;
 }
 
+/** The order of `ORDER BY name_key`; names are unique by their key, so there are no ties. */
+const byNameKey = (a: string, b: string): number => {
+  const [x, y] = [groupNameKey(a), groupNameKey(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 const dueOrder = (a: OutboxMessage, b: OutboxMessage): number =>
   a.nextAttemptAt !== b.nextAttemptAt ? (a.nextAttemptAt < b.nextAttemptAt ? -1 : 1) : a.id < b.id ? -1 : 1;
 
@@ -174,6 +180,20 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     findGroupByKind: get(SQL.findGroupByKind, rows.GROUP),
     listGroups: (query) =>
       list(query, 'groups', rows.GROUP_COLUMNS, rows.GROUP.fromValues, groupListScope(query)),
+
+    releaseManagedGroups: (integrationId, at) => count(x.run(SQL.releaseManagedGroups, [integrationId, at])),
+    listPreviousIntegrationGroups: () =>
+      each(x.many(SQL.listPreviousIntegrationGroups, []), (row) => ({
+        group: rows.GROUP.fromRow(row),
+        memberCount: Number(row.member_count),
+        integrationId: row.previous_integration_id as string,
+      })),
+    transferPreviousIntegrationGroups: async (at) =>
+      // RETURNING promises no order; callers show them by name.
+      (await x.many(SQL.transferPreviousIntegrationGroups, [at]))
+        .map(rows.GROUP.fromRow)
+        .sort((a, b) => byNameKey(a.displayName, b.displayName)),
+    forgetPreviousIntegration: (groupId) => one(x.run(SQL.forgetPreviousIntegration, [groupId])),
 
     addGroupMembers: async (groupId, memberIds) =>
       memberIds.length === 0 ? 0 : x.run(S.addGroupMembers, [groupId, ids(memberIds)]),

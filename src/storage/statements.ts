@@ -51,6 +51,20 @@ export const SQL = {
   findGroupByDisplayName: `SELECT ${GROUP_COLUMNS} FROM groups WHERE name_key = ?`,
   findGroupByKind: `SELECT ${GROUP_COLUMNS} FROM groups WHERE kind = ? ORDER BY seq LIMIT 1`,
 
+  // Moving an integration (P20, migration 16); `managed` flips through the groups_managed counter's trigger.
+  releaseManagedGroups:
+    'UPDATE groups SET managed = FALSE, previous_integration_id = ?, updated_at = ?, version = version + 1 ' +
+    "WHERE kind = 'custom' AND managed = TRUE",
+  listPreviousIntegrationGroups:
+    `SELECT ${GROUP_COLUMNS}, previous_integration_id, ` +
+    '(SELECT count(*) FROM group_members gm WHERE gm.group_id = groups.id) AS member_count ' +
+    'FROM groups WHERE previous_integration_id IS NOT NULL ORDER BY name_key, id',
+  transferPreviousIntegrationGroups:
+    'UPDATE groups SET managed = TRUE, previous_integration_id = NULL, updated_at = ?, version = version + 1 ' +
+    `WHERE previous_integration_id IS NOT NULL RETURNING ${GROUP_COLUMNS}`,
+  forgetPreviousIntegration:
+    'UPDATE groups SET previous_integration_id = NULL WHERE id = ? AND previous_integration_id IS NOT NULL',
+
   removeAllGroupMembers: 'DELETE FROM group_members WHERE group_id = ?',
   countGroupMembers: 'SELECT count(*) AS n FROM group_members WHERE group_id = ?',
   countGroupKeyShares: 'SELECT count(*) AS n FROM group_key_shares WHERE group_id = ?',

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { type BridgeReplicas, startBridgeReplicas } from '../support/bridge-replicas.ts';
 import { deadRedisUrl, dropRedisKeys, testRedisPrefix } from '../support/redis.ts';
 import { needsRedis, TEST_REDIS_URL } from '../support/requirements.ts';
+import { type RoundRobinProxy, startRoundRobinProxy } from '../support/round-robin-proxy.ts';
 
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
 
@@ -38,11 +39,14 @@ async function signedIn(address: string, cookie: string): Promise<boolean> {
   return page.includes('action="/signout"');
 }
 
+/** Signs out with the form the page shows, its session token included (any bridge's page carries the same). */
 async function signOut(address: string, cookie: string): Promise<void> {
+  const page = await (await fetch(`${address}/`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
   const response = await fetch(`${address}/signout`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: '',
+    body: new URLSearchParams({ csrf }).toString(),
     redirect: 'manual',
   });
   assert.equal(response.status, 303);
@@ -187,5 +191,54 @@ describe('two bridges whose Redis does not answer', () => {
       const down = bridge.lines.filter((line) => line.includes('Redis unreachable'));
       assert.equal(down.length, 1, down.join('\n'));
     }
+  });
+});
+
+describe('a bridge whose Redis stops answering while connected', needsRedis, () => {
+  let replicas: BridgeReplicas;
+  let proxy: RoundRobinProxy;
+  const prefix = testRedisPrefix();
+  before(async () => {
+    const redis = new URL(TEST_REDIS_URL);
+    // Redis behind a TCP proxy that can hold its answers: connected, but silent.
+    proxy = await startRoundRobinProxy([{ host: redis.hostname, port: Number(redis.port || 6379) }]);
+    replicas = await startBridgeReplicas({
+      count: 1,
+      env: {
+        SCIMBRIDGE_REDIS_URL: `redis://${new URL(proxy.url).host}${redis.pathname}`,
+        SCIMBRIDGE_REDIS_PREFIX: prefix,
+      },
+    });
+  });
+  after(async () => {
+    proxy?.hold(false);
+    await replicas?.close();
+    await proxy?.close();
+    await dropRedisKeys(prefix);
+  });
+
+  test('failed and right tokens are still answered, the limit is applied alone, and the page says so until Redis answers again', async () => {
+    const address = replicas.bridges[0]!.address;
+    const wrong = `sbt_${'z'.repeat(43)}`;
+    assert.equal((await scim(address, wrong)).status, 401);
+    await healthWhen(address, replicas.token, (r) => r.parts.replicas.label === 'Redis connected');
+
+    proxy.hold(true);
+    // Each use gives up after its timeout and falls back; nothing waits for Redis to come back.
+    assert.equal((await scim(address, replicas.token)).status, 200);
+    assert.equal((await scim(address, wrong)).status, 401, 'counted by this bridge alone');
+    const down = await healthWhen(
+      address,
+      replicas.token,
+      (r) => r.parts.replicas.label === 'Redis unreachable',
+    );
+    assert.match(down.parts.replicas.detail, /no answer within \d+ ms/);
+    assert.equal(down.parts.requests.shared, false);
+    const lines = replicas.bridges[0]!.lines.filter((line) => line.includes('Redis unreachable'));
+    assert.equal(lines.length, 1, lines.join('\n'));
+
+    proxy.hold(false);
+    await healthWhen(address, replicas.token, (r) => r.parts.replicas.label === 'Redis connected');
+    assert.ok(replicas.bridges[0]!.lines.some((line) => line.includes('Redis reachable again')));
   });
 });

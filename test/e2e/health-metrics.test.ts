@@ -154,6 +154,8 @@ describe('health and metrics', () => {
     );
     assert.match(text, /^# TYPE scimbridge_watcher_runs_total counter$/m);
     assert.match(text, /^scimbridge_bridge_credentials_unlocked 1$/m);
+    assert.match(text, /^scimbridge_request_log_records_lost_total 0$/m, 'request records lost are counted');
+    assert.match(text, /^# TYPE scimbridge_request_log_records_delivered_total counter$/m);
     assert.match(text, /^process_cpu_seconds_total \d/m);
     assert.match(text, /^process_resident_memory_bytes \d+$/m);
   });

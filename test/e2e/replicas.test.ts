@@ -63,12 +63,13 @@ const addressOf = (line: string) => {
 };
 
 /**
- * Opt-in (SCIMBRIDGE_REPLICAS_E2E=1): five processes under tsx take about a minute to start on
- * a 2-core machine, so even the small size (SCIMBRIDGE_REPLICAS_USERS=20, _GROUPS=2) takes
- * about two minutes — too long for every `npm test`. (The earlier "provisioning_disabled from
- * one account server" was this test setting SCIMBRIDGE_DATABASE_URL instead of DATABASE_URL:
- * each server ran on its own SQLite file, and only the one whose data folder the setup used
- * had provisioning on.)
+ * Opt-in (SCIMBRIDGE_REPLICAS_E2E=1): even from the compiled build, starting five processes
+ * took 33 to 101 s on a loaded 2-core machine and the smallest size about 80 s in all — too
+ * long, and too dependent on load, for every `npm test`. Recorded full-size runs:
+ * docs/benchmarks.md, "Replicas (issue 13)". (The earlier "provisioning_disabled from one
+ * account server" was this test setting SCIMBRIDGE_DATABASE_URL instead of DATABASE_URL: each
+ * server ran on its own SQLite file, and only the one whose data folder the setup used had
+ * provisioning on.)
  */
 const needs = process.env.SCIMBRIDGE_REPLICAS_E2E
   ? needsPostgres.skip

@@ -8,16 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deactivateProvisioning } from '../../src/account/deactivate-provisioning.ts';
 import { randomIds, systemClock } from '../../src/clock.ts';
-import { startTestSystem, type TestSystem } from '../support/system.ts';
-
-/** Until `ready` holds: the account and the HTTP client cache an answer for about a second. */
-async function eventually(ready: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await ready())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually, startTestSystem, type TestSystem } from '../support/system.ts';
 
 for (const transport of ['in-process', 'http'] as const) {
   describe(`a revoked token opens nothing on the bridge (${transport})`, () => {

@@ -127,4 +127,17 @@ export const PEOPLE_PLANS: PeoplePlan[] = [
     sqlite: NAME_INDEXES,
     postgres: NAME_INDEXES,
   },
+  // One filter: the e-mail branch is ranges of the state-and-managed index, not a walk of one state.
+  {
+    label: 'search with state',
+    query: { limit: 50, search: 'gr', state: 'active' },
+    sqlite: [...NAME_INDEXES, 'members_state_managed_email'],
+    postgres: NAME_INDEXES,
+  },
+  {
+    label: 'search not managed, next page',
+    query: { limit: 50, search: 'gr', managed: false, after: 'm@x.io' },
+    sqlite: [...NAME_INDEXES, 'members_state_managed_email'],
+    postgres: NAME_INDEXES,
+  },
 ];

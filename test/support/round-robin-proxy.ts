@@ -11,6 +11,8 @@ export interface RoundRobinProxy {
   url: string;
   /** Replaces the backends (a restarted replica listens on a new port); undefined slots are skipped. */
   setBackend(index: number, address: { host: string; port: number } | undefined): void;
+  /** While held, answers stay with the proxy (a backend that is connected but silent, as a stalled server is); released, they flow on. */
+  hold(held: boolean): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,9 @@ export async function startRoundRobinProxy(
   const list = [...backends];
   let next = 0;
   const open = new Set<Socket>();
+  /** Each connection's upstream and client, for `hold`. */
+  const pairs = new Map<Socket, Socket>();
+  let holding = false;
   const connectTo = (client: Socket, tried: number) => {
     if (tried >= list.length) {
       client.destroy();
@@ -37,7 +42,8 @@ export async function startRoundRobinProxy(
     upstream.once('connect', () => {
       connected = true;
       client.pipe(upstream);
-      upstream.pipe(client);
+      pairs.set(upstream, client);
+      if (!holding) upstream.pipe(client);
       client.resume();
     });
     upstream.on('error', () => {
@@ -46,6 +52,7 @@ export async function startRoundRobinProxy(
     });
     upstream.on('close', () => {
       open.delete(upstream);
+      pairs.delete(upstream);
       if (connected) client.destroy();
     });
     client.on('close', () => upstream.destroy());
@@ -62,6 +69,15 @@ export async function startRoundRobinProxy(
     url: `http://127.0.0.1:${port}`,
     setBackend(index, address) {
       list[index] = address;
+    },
+    hold(held) {
+      holding = held;
+      for (const [upstream, client] of pairs) {
+        if (held) {
+          upstream.unpipe(client);
+          upstream.pause();
+        } else upstream.pipe(client);
+      }
     },
     async close() {
       for (const socket of open) socket.destroy();

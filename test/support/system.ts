@@ -62,8 +62,11 @@ export interface TestSystem {
    * opens it (rows hold links sealed; a copy of the database has no usable link).
    */
   mailLink(message: OutboxMessage): string;
-  /** Regenerates credentials: writes the new session file where the bridge reads it; returns the new token. */
-  regenerate(): Promise<string>;
+  /**
+   * Regenerates credentials: writes the new session file where the bridge reads it; returns the
+   * new token. With `newIntegration` it re-creates the integration instead (P20).
+   */
+  regenerate(options?: { newIntegration?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -113,8 +116,11 @@ export async function startTestSystem(
   });
   const deps = { store: system.store, clock: systemClock, ids: randomIds };
 
-  const regenerate = async () => {
-    const credentials = await setupProvisioning(deps, { accountUrl: config.accountUrl });
+  const regenerate = async (again: { newIntegration?: boolean } = {}) => {
+    const credentials = await setupProvisioning(deps, {
+      accountUrl: config.accountUrl,
+      newIntegration: again.newIntegration === true,
+    });
     secrets.add(credentials.token);
     secrets.add(credentials.sessionFile.blob);
     await writeFile(path.join(dataDir, 'scimsession'), JSON.stringify(credentials.sessionFile), {
@@ -199,6 +205,18 @@ export function execCliOn(
     SCIMBRIDGE_DATA_DIR: sys.dataDir,
     SCIMBRIDGE_ACCOUNT_URL: sys.system.accountAddress,
   });
+}
+
+/**
+ * Until `ready` holds: the account and the HTTP client cache an answer for about a second;
+ * the bound is generous for a loaded machine.
+ */
+export async function eventually(ready: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The bridge's /health report, read with a monitoring `token`. */

@@ -52,19 +52,26 @@ export function signInMessage(challenge: { challengeId: string; keyId: string; n
   return `scimbridge account API sign-in v1\n${challenge.challengeId}\n${challenge.keyId}\n${challenge.nonce}`;
 }
 
-/** Codes that only the API has; the account's own codes cross it unchanged. */
-export type ApiOnlyErrorCode =
-  | 'api_session_invalid'
-  | 'sign_in_failed'
+/**
+ * Codes that only the API has, with their status: the one list the type, the status table,
+ * `isAccountErrorCode` and the OpenAPI document's Error schema are derived from. The
+ * account's own codes cross the API unchanged.
+ */
+const API_ONLY_ERROR_STATUS = {
+  api_session_invalid: 401,
+  sign_in_failed: 401,
   /** Too many sign-in requests from one address without a sign-in: wait `retryAfterSeconds`. */
-  | 'rate_limited'
-  | 'invalid_request'
-  | 'not_found'
-  | 'internal_error'
+  rate_limited: 429,
+  invalid_request: 400,
+  not_found: 404,
+  internal_error: 500,
   /** The bridge's release is too far from the account's (release-compat.ts); the message names both. */
-  | 'release_mismatch'
+  release_mismatch: 409,
   /** Carries SCIM `status` and `scimType`, passed to the IdP unchanged. */
-  | 'scim_error';
+  scim_error: 400,
+} as const;
+
+export type ApiOnlyErrorCode = keyof typeof API_ONLY_ERROR_STATUS;
 
 export type ApiErrorCode = AccountErrorCode | ApiOnlyErrorCode;
 
@@ -100,34 +107,21 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   // Never sent by the server: the bridge's client raises it when it cannot reach the server.
   account_unreachable: 503,
   storage_unavailable: 503,
-  api_session_invalid: 401,
-  sign_in_failed: 401,
-  rate_limited: 429,
-  invalid_request: 400,
-  not_found: 404,
-  internal_error: 500,
-  release_mismatch: 409,
-  scim_error: 400,
+  ...API_ONLY_ERROR_STATUS,
 };
 
 export function isApiErrorCode(value: unknown): value is ApiErrorCode {
   return typeof value === 'string' && Object.hasOwn(API_ERROR_STATUS, value);
 }
 
+/** The code of an error answer the client received; typed, so a comparison with a code not in the list fails to compile. */
+export function apiErrorCodeOf(body: unknown): ApiErrorCode | undefined {
+  const code = (body as { code?: unknown } | null | undefined)?.code;
+  return isApiErrorCode(code) ? code : undefined;
+}
+
 export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
-  return (
-    isApiErrorCode(value) &&
-    ![
-      'api_session_invalid',
-      'sign_in_failed',
-      'rate_limited',
-      'invalid_request',
-      'not_found',
-      'internal_error',
-      'release_mismatch',
-      'scim_error',
-    ].includes(value)
-  );
+  return isApiErrorCode(value) && !Object.hasOwn(API_ONLY_ERROR_STATUS, value);
 }
 
 export interface ChallengeResponse {

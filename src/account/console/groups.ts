@@ -106,11 +106,14 @@ export async function groupPage(
   } = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [members, count, grants] = await Promise.all([
+  const [members, count, grants, setAside] = await Promise.all([
     store.listGroupMembers(group.id, { limit: MEMBERS_PAGE + 1, ...(after ? { afterMemberId: after } : {}) }),
     store.countGroupMembers(group.id),
     store.listVaultGrantsOfGroups([group.id]),
+    // A few rows at most: the groups a re-created integration set aside (P20).
+    group.managed ? [] : store.listPreviousIntegrationGroups(),
   ]);
+  const waitsForTransfer = setAside.some((entry) => entry.group.id === group.id);
   const shown = members.slice(0, MEMBERS_PAGE);
   const next = members.length > MEMBERS_PAGE ? shown[shown.length - 1]!.id : undefined;
   const problemFor = (action: string): SafeHtml | string =>
@@ -133,6 +136,7 @@ ${problemFor('general')}
 <dt>Members</dt><dd>${count}</dd>
 </dl>
 ${PROTECTION[group.kind] ? html`<p class="hint" id="protection">${PROTECTION[group.kind]}</p>` : ''}
+${waitsForTransfer ? html`<p class="hint" id="set-aside">A previous integration managed this group; it was set aside when the integration was re-created. Transfer it to the new one on the <a href="/provisioning">Provisioning</a> page, or decide about it here: put it on the managed-groups list now, or keep it from the transfer.</p>` : ''}
 <h2>Vault access</h2>
 ${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li><a href="/vaults/${grant.vaultId}">${grant.vaultName}</a></li>`)}</ul>`}
 <h2>Members</h2>
@@ -166,7 +170,14 @@ ${group.managed ? html`<p class="hint">The IdP manages this group: it renames it
 <section aria-label="Managed-groups list">${problemFor('managed')}
 <form method="post" action="${action('managed')}">${csrfField(view.csrfToken)}
 <input type="hidden" name="managed" value="${group.managed ? 'no' : 'yes'}">
-<button type="submit" class="secondary">${group.managed ? 'Take off the managed-groups list' : 'Put on the managed-groups list'}</button></form></section>
+<button type="submit" class="secondary">${group.managed ? 'Take off the managed-groups list' : 'Put on the managed-groups list'}</button></form>
+${
+  waitsForTransfer
+    ? html`<form method="post" action="${action('managed')}">${csrfField(view.csrfToken)}
+<input type="hidden" name="managed" value="no">
+<button type="submit" class="secondary">Keep it from the transfer</button></form>`
+    : ''
+}</section>
 <section aria-label="Delete">${problemFor('delete')}
 <form method="post" action="${action('delete')}">${csrfField(view.csrfToken)}
 <label><input type="checkbox" name="confirm" value="yes"> Yes, delete ${group.displayName}: its members stay, its vault grants go</label>

@@ -1,7 +1,8 @@
 /**
- * The console's Provisioning page (P1–P4, P7, P13): turn provisioning on and off, generate
- * and regenerate the credentials, the allowed sign-up domains, the account API's firewall
- * rules and the status-only monitoring tokens (each shown once, like the credentials).
+ * The console's Provisioning page (P1–P4, P7, P13, P20): turn provisioning on and off, generate
+ * and regenerate the credentials, re-create the integration and transfer the managed groups
+ * of the previous one, the allowed sign-up domains, the account API's firewall rules and the
+ * status-only monitoring tokens (each shown once, like the credentials).
  *
  * Credentials are shown once, on the answer to the form that made them: the token in a
  * read-only field with a copy button, the session file as a download. The account keeps
@@ -30,6 +31,9 @@ import { createMonitoringToken, revokeMonitoringToken } from '../monitoring-toke
 import { parseDomainList, setAllowedDomains } from '../set-allowed-domains.ts';
 import { setupProvisioning } from '../setup-provisioning.ts';
 import { sendPage } from '../signup/pages.ts';
+import type { PreviousIntegrationGroup } from '../store.ts';
+import { listPreviousIntegrationGroups, transferManagedGroups } from '../transfer-managed-groups.ts';
+import { GROUPS_PATH } from './groups.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 
@@ -74,6 +78,8 @@ interface PageState {
   /** A monitoring token just made: shown this once. */
   newMonitoringToken?: string;
   notice?: string;
+  /** An action refused as a whole (nothing changed), said at the top of the page. */
+  problem?: string;
 }
 
 async function provisioningPage(
@@ -82,13 +88,14 @@ async function provisioningPage(
   state: PageState = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [integration, account, rules, tokens, recipients, monitorSwitch] = await Promise.all([
+  const [integration, account, rules, tokens, recipients, monitorSwitch, previousGroups] = await Promise.all([
     store.getIntegration(),
     store.getAccount(),
     store.listFirewallRules(),
     store.listMonitoringTokens(),
     listNotificationRecipients(context.deps),
     getMonitoringSwitch(context.deps),
+    listPreviousIntegrationGroups(context.deps),
   ]);
   const recipientsText = state.recipients?.text ?? recipients.join(', ');
   const fw = state.firewall;
@@ -101,6 +108,7 @@ async function provisioningPage(
     'Provisioning',
     html`<h1>Provisioning</h1>
 ${state.notice ? html`<p class="done" role="status">${state.notice}</p>` : ''}
+${state.problem ? html`<p class="problem" role="alert">${state.problem}</p>` : ''}
 <section aria-labelledby="state-heading">
 <h2 id="state-heading">Provisioning is ${on ? 'on' : 'off'}</h2>
 <dl class="facts">
@@ -111,7 +119,7 @@ ${
   on
     ? html`<p>The IdP sends its requests with the bearer token; the bridge holds the session file. Regenerating makes a new pair:
 the old token and session file stop working at once, so put the new token into your IdP right away.
-The managed groups stay: the new credentials take them over (P20).</p>
+The managed groups stay with this integration (P20).</p>
 <form method="post" action="${PROVISIONING_PATH}/credentials">${csrfField(view.csrfToken)}
 <button type="submit">Regenerate credentials</button></form>
 <form method="post" action="${PROVISIONING_PATH}/deactivate">${csrfField(view.csrfToken)}
@@ -123,6 +131,7 @@ They are shown once.</p>
 <button type="submit">Turn provisioning on</button></form>`
 }
 </section>
+${integration ? moveSection(view, previousGroups) : ''}
 <section aria-labelledby="domains-heading">
 <h2 id="domains-heading">Allowed sign-up domains</h2>
 <form method="post" action="${PROVISIONING_PATH}/domains">${csrfField(view.csrfToken)}
@@ -204,6 +213,34 @@ ${state.recipients ? html`<p id="recipients-error" class="field-error">${state.r
   );
 }
 
+/** Moving an integration (P20): re-create it for a new IdP app, and transfer the groups the previous one managed. */
+function moveSection(view: ConsoleView, waiting: readonly PreviousIntegrationGroup[]): SafeHtml {
+  const count = waiting.length;
+  const groups = `${count} group${count === 1 ? '' : 's'}`;
+  return html`<section aria-labelledby="move-heading">
+<h2 id="move-heading">Moving to a new IdP app (P20)</h2>
+<p>Connecting a new or upgraded app in your IdP? Re-create the integration: it makes new credentials, and the old token and
+session file stop working at once. The groups this integration manages are set aside: the new app does not see them, and a
+group of the same name that it pushes is refused, until you transfer them below. Regenerating credentials (above) keeps them.</p>
+<form method="post" action="${PROVISIONING_PATH}/recreate">${csrfField(view.csrfToken)}
+<button type="submit" class="secondary">Re-create the integration</button></form>
+<h3 id="previous-heading">Managed groups of a previous integration</h3>
+${
+  count === 0
+    ? html`<p id="previous-groups">None are waiting for a transfer.</p>`
+    : html`<p id="previous-groups">Transferred, they are managed by this integration: your IdP's next push finds each one by its name and
+takes it over with its members and vault access, instead of making a second group. Until then your IdP does not see them.</p>
+<div class="table-wrap"><table aria-labelledby="previous-heading"><thead><tr><th scope="col">Group</th><th scope="col">Members</th><th scope="col">Set aside</th></tr></thead>
+<tbody>${waiting.map(
+        ({ group, memberCount }) =>
+          html`<tr><td><a href="${GROUPS_PATH}/${group.id}">${group.displayName}</a></td><td>${String(memberCount)}</td><td><time datetime="${group.updatedAt}">${utc(group.updatedAt)}</time></td></tr>`,
+      )}</tbody></table></div>
+<form method="post" action="${PROVISIONING_PATH}/transfer-groups">${csrfField(view.csrfToken)}
+<button type="submit">Transfer ${groups}</button></form>`
+}
+</section>`;
+}
+
 function utc(iso: string): string {
   return `${iso.replace('T', ' ').slice(0, 16)} UTC`;
 }
@@ -211,7 +248,13 @@ function utc(iso: string): string {
 function credentialsPage(
   context: ConsoleContext,
   view: ConsoleView,
-  made: { token: string; sessionText: string; keyId: string; written: string | undefined },
+  made: {
+    token: string;
+    sessionText: string;
+    keyId: string;
+    written: string | undefined;
+    recreated: boolean;
+  },
 ): string {
   const body: SafeHtml = html`<h1>New credentials</h1>
 <p class="problem" role="alert"><strong>Shown only this once.</strong> Nobody keeps a copy: not the account, not this page.
@@ -227,28 +270,36 @@ ${made.written ? html`<p>The bridge in this process reads it from <code>${made.w
 <button type="submit" class="secondary">Download the session file</button>
 </form>
 <p>Key id <code>${made.keyId}</code>. Any earlier token and session file no longer work.</p>
+${made.recreated ? html`<p>This is a new integration. The groups the previous one managed wait on the Provisioning page until you transfer them.</p>` : ''}
 <p><a href="${PROVISIONING_PATH}">Back to Provisioning</a></p>`;
   return consolePage(context.assets, view, 'New credentials', body);
 }
 
 export function registerProvisioningPage(scope: FastifyInstance, context: ConsoleContext): void {
-  const { deps, requireAdmin, requireFormToken, viewOf } = context;
+  const { deps, requireAdmin, requireFormToken, viewOf, actorOf } = context;
   const form = { preHandler: [requireAdmin, requireFormToken] };
 
   scope.get(PROVISIONING_PATH, { preHandler: requireAdmin }, async (request, reply) =>
     sendPage(reply, 200, await provisioningPage(context, await viewOf(request))),
   );
 
-  scope.post(`${PROVISIONING_PATH}/credentials`, form, async (request, reply) => {
+  const makeCredentials = async (request: FastifyRequest, reply: FastifyReply, newIntegration: boolean) => {
     const made = await setupProvisioning(deps, {
       accountUrl: signupSettings(deps).accountUrl,
       actor: 'admin',
+      newIntegration,
     });
     const sessionText = serializeSessionFile(made.sessionFile);
     if (context.localSessionPath !== undefined) await writeSessionFile(context.localSessionPath, sessionText);
     request.log.info(
-      { memberId: request.admin!.member.id, keyId: made.integration.keyId, outcome: 'credentials_made' },
-      'provisioning credentials made in the console',
+      {
+        memberId: request.admin!.member.id,
+        keyId: made.integration.keyId,
+        outcome: newIntegration ? 'integration_recreated' : 'credentials_made',
+      },
+      newIntegration
+        ? 'integration re-created in the console'
+        : 'provisioning credentials made in the console',
     );
     return sendPage(
       reply,
@@ -258,9 +309,16 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
         sessionText,
         keyId: made.integration.keyId,
         written: context.localSessionPath,
+        recreated: newIntegration,
       }),
     );
-  });
+  };
+  scope.post(`${PROVISIONING_PATH}/credentials`, form, (request, reply) =>
+    makeCredentials(request, reply, false),
+  );
+  scope.post(`${PROVISIONING_PATH}/recreate`, form, (request, reply) =>
+    makeCredentials(request, reply, true),
+  );
 
   scope.post(`${PROVISIONING_PATH}/session-file`, form, async (request, reply) => {
     const text = formValue(request, 'sessionFile');
@@ -292,6 +350,20 @@ export function registerProvisioningPage(scope: FastifyInstance, context: Consol
 
   const render = async (request: FastifyRequest, reply: FastifyReply, status: number, state: PageState) =>
     sendPage(reply, status, await provisioningPage(context, await viewOf(request), state));
+
+  scope.post(`${PROVISIONING_PATH}/transfer-groups`, form, async (request, reply) => {
+    try {
+      const { groups } = await transferManagedGroups(deps, actorOf(request));
+      const names = groups.map((group) => group.displayName).join(', ');
+      return render(request, reply, 200, {
+        notice: `Transferred ${groups.length} group${groups.length === 1 ? '' : 's'} to this integration: ${names}. Your IdP finds them by name on its next push.`,
+      });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      // Nothing waiting (a second click) or never set up: said, nothing changed.
+      return render(request, reply, 409, { problem: error.message });
+    }
+  });
 
   scope.post(`${PROVISIONING_PATH}/firewall`, form, async (request, reply) => {
     const cidr = formValue(request, 'cidr');

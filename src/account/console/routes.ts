@@ -3,8 +3,8 @@
  * changing form (checked in a preHandler); sign-in is JSON-only and same-origin; failed
  * sign-ins back off and lock out before any proof is checked.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfTokenOf, sameCsrfToken } from '../../web/csrf.ts';
 import type { AdminActor } from '../admin-rules.ts';
 import type { AccountDeps } from '../deps.ts';
 import { signupSettings } from '../deps.ts';
@@ -13,7 +13,7 @@ import type { FirewallBlock } from '../firewall/gate.ts';
 import { parseEmail } from '../member-sign-in.ts';
 import type { Member, MemberSession } from '../model.ts';
 import type { MemberAssets } from '../signup/assets.ts';
-import { csrfTokenOf, readCookie } from '../signup/member-auth.ts';
+import { readCookie } from '../signup/member-auth.ts';
 import { sendPage } from '../signup/pages.ts';
 import { assertSameOrigin, CrossSiteError, isJson, SECURITY_HEADERS } from '../signup/routes.ts';
 import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
@@ -81,11 +81,6 @@ function consoleCookie(
 ): string {
   const secure = request.protocol === 'https' || publicUrl.startsWith('https:') ? '; Secure' : '';
   return `${CONSOLE_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
-}
-
-function sameToken(sent: unknown, expected: string): boolean {
-  if (typeof sent !== 'string' || sent.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -181,7 +176,7 @@ export async function registerConsoleRoutes(
 
   async function requireFormToken(request: FastifyRequest): Promise<void> {
     const sent = (request.body as { csrf?: unknown } | null)?.csrf;
-    if (!sameToken(sent, request.admin!.csrfToken)) {
+    if (!sameCsrfToken(sent, request.admin!.csrfToken)) {
       throw new FormRefused(
         'Form not accepted',
         'This form did not carry the token of your console session (it is older than your sign-in, or it came from another site), so nothing was changed. Reload the page and try again.',

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfTokenOf } from '../../web/csrf.ts';
 import type { AccountDeps } from '../deps.ts';
 import { memberOfSession } from '../member-sign-in.ts';
 import type { Member, MemberSession } from '../model.ts';
@@ -29,11 +29,6 @@ export function readCookie(header: string | undefined, name: string): string | u
     if (part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim();
   }
   return undefined;
-}
-
-/** Derived, so nothing more is stored; unknowable to another site, which cannot read the HttpOnly cookie. */
-export function csrfTokenOf(sessionToken: string): string {
-  return createHash('sha256').update(`scimbridge csrf v1|${sessionToken}`).digest('base64url');
 }
 
 /** Secure also when the public address is HTTPS (a TLS proxy whose forwarding headers are not trusted). */

@@ -5,12 +5,13 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyTextError } from '../../json-body.ts';
+import { csrfTokenOf, sameCsrfToken } from '../../web/csrf.ts';
 import { completeSignup, parseSignupSubmission, viewInvitation } from '../complete-signup.ts';
 import { type AccountDeps, signupSettings } from '../deps.ts';
 import { parseEmail, signIn, signInParameters, signOut } from '../member-sign-in.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import type { MemberAssets } from './assets.ts';
-import { csrfTokenOf, type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
+import { type MemberAuth, readCookie, SESSION_COOKIE, sessionCookie } from './member-auth.ts';
 import { memberPage, problemPage, sendPage, signinPage, signupPage } from './pages.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
 import { registerVaultRoutes } from './vault-routes.ts';
@@ -269,7 +270,7 @@ export async function registerMemberRoutes(
       const token = readCookie(request.headers.cookie, SESSION_COOKIE);
       const sent = (request.body as { csrf?: unknown } | null)?.csrf;
       if (token !== undefined) {
-        if (typeof sent !== 'string' || sent !== csrfTokenOf(token)) {
+        if (!sameCsrfToken(sent, csrfTokenOf(token))) {
           return sendJson(reply, 403, {
             error: 'cross_site',
             message: 'This request must come from this site.',

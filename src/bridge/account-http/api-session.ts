@@ -1,6 +1,11 @@
 /** The API session: Ed25519 challenge–response sign-in; the short-lived token stays in memory and is renewed early, when ended, or on a new session file. */
 import type { Logger } from 'pino';
-import { type ChallengeResponse, type SignInResponse, signInMessage } from '../../account/api/protocol.ts';
+import {
+  apiErrorCodeOf,
+  type ChallengeResponse,
+  type SignInResponse,
+  signInMessage,
+} from '../../account/api/protocol.ts';
 import { API_ROUTES } from '../../account/api/route-table.ts';
 import { AccountError } from '../../account/errors.ts';
 import { bytesToBase64Url, utf8ToBytes } from '../../crypto/encoding.ts';
@@ -128,10 +133,7 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     async exchange(method, path, body, idempotent) {
       let state = await current();
       let reply = await send(state.baseUrl, method, path, body, idempotent, state.token);
-      if (
-        reply.status === 401 &&
-        (reply.body as { code?: unknown } | undefined)?.code === 'api_session_invalid'
-      ) {
+      if (reply.status === 401 && apiErrorCodeOf(reply.body) === 'api_session_invalid') {
         // Expired or ended: sign in once more; the refused request did nothing, so resending is safe even for writes.
         if (apiSession === state) apiSession = undefined;
         state = await current();

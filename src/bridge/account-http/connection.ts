@@ -1,6 +1,6 @@
 /** The connection state the status page shows (P6), and mapping API answers to in-process `AccountError` codes so the SCIM error table stays the one mapping; logs state changes only. */
 import type { Logger } from 'pino';
-import { isAccountErrorCode } from '../../account/api/protocol.ts';
+import { apiErrorCodeOf, isAccountErrorCode } from '../../account/api/protocol.ts';
 import { AccountError, type AccountErrorCode } from '../../account/errors.ts';
 import { ScimError, type ScimType } from '../../scim/errors.ts';
 import type { TimeSource } from './time.ts';
@@ -113,7 +113,8 @@ export function createConnection(logger: Logger, time: TimeSource, hooks: Connec
       });
       return refused(known, baseUrl);
     }
-    if (body?.code === 'scim_error' && reply.status >= 400 && reply.status < 500) {
+    const code = apiErrorCodeOf(body);
+    if (code === 'scim_error' && body && reply.status >= 400 && reply.status < 500) {
       setState('connected', baseUrl);
       return new ScimError(
         reply.status,
@@ -122,18 +123,18 @@ export function createConnection(logger: Logger, time: TimeSource, hooks: Connec
       );
     }
     const detail = typeof body?.message === 'string' ? body.message : `HTTP ${reply.status}`;
-    if (body?.code === 'sign_in_failed') {
+    if (code === 'sign_in_failed') {
       // The account does not accept this session file's key: the same remedy as revoked credentials.
       return refused(
         new AccountError('credentials_revoked', `the account refused the sign-in: ${detail}`),
         baseUrl,
       );
     }
-    if (body?.code === 'rate_limited') {
+    if (code === 'rate_limited') {
       // Too many sign-ins from this address (bridges behind one NAT, or a restart loop): retry after Retry-After.
       return unreachable(baseUrl, `the account API refused the sign-in for now: ${detail}`);
     }
-    if (body?.code === 'invalid_request') {
+    if (code === 'invalid_request') {
       // The account refused the call's shape: a bridge bug, not a connection problem; the IdP gets 500, the log the detail.
       setState('connected', baseUrl);
       return new Error(`the account API refused a call of this bridge as malformed: ${detail}`);

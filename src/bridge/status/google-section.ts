@@ -35,8 +35,10 @@ function groupNames(title: string, groups: readonly PlannedGroup[]): SafeHtml | 
   )}</ul></details>`;
 }
 
-export function renderGoogleSection(status: GoogleSyncStatus, message?: string): SafeHtml {
+/** `csrf` is the page session's form token (src/web/csrf.ts): every form carries it. */
+export function renderGoogleSection(status: GoogleSyncStatus, csrf: string, message?: string): SafeHtml {
   const { settings, lastRun, running, lastPreview } = status;
+  const token = html`<input type="hidden" name="csrf" value="${csrf}">`;
   const tone =
     status.guardStopped || lastRun?.outcome === 'failed'
       ? 'problem'
@@ -63,14 +65,14 @@ ${
       }${lastRun.outcome === 'failed' && lastRun.message ? html`: ${lastRun.message}` : ''}</p>`
     : html`<p>No run yet.</p>`
 }
-<form method="post" action="/google/settings">
+<form method="post" action="/google/settings">${token}
 <label for="google-admin">Administrator the service account acts as</label>
 <input id="google-admin" name="admin" type="email" value="${settings.admin ?? ''}" required>
 <label for="google-groups">Google groups whose members are provisioned (one address a line)</label>
 <textarea id="google-groups" name="groups" rows="3" cols="50" required>${settings.groups.join('\n')}</textarea>
 <p><button type="submit">Save</button></p>
 </form>
-<form method="post" action="/google/preview"><button type="submit" class="secondary">Preview</button></form>
+<form method="post" action="/google/preview">${token}<button type="submit" class="secondary">Preview</button></form>
 ${
   lastPreview
     ? html`<h3>Preview of ${formatTime(lastPreview.at)}</h3>
@@ -85,7 +87,7 @@ ${
 ${names('Invited', lastPreview.plan.invite)}${names('Matched', lastPreview.plan.match)}${names('Updated', [...lastPreview.plan.update, ...lastPreview.plan.emailChange])}
 ${names('Suspended', lastPreview.plan.suspend)}${names('Reactivated', lastPreview.plan.reactivate)}
 ${groupNames('Groups made', lastPreview.plan.groupsCreate)}${groupNames('Groups changed', lastPreview.plan.groupsChange)}
-<form method="post" action="/google/approve">
+<form method="post" action="/google/approve">${token}
 <label for="google-confirm">To turn the sync on for these groups, type the number of members it suspends (${lastPreview.counts.suspend})</label>
 <input id="google-confirm" name="confirm" inputmode="numeric" required>
 <p><button type="submit">Turn the sync on</button></p>
@@ -94,8 +96,8 @@ ${groupNames('Groups made', lastPreview.plan.groupsCreate)}${groupNames('Groups 
 }
 ${
   status.state === 'on'
-    ? html`<form method="post" action="/google/run"><button type="submit" class="secondary">Sync now</button></form>
-<form method="post" action="/google/off"><button type="submit" class="secondary">Turn the sync off</button></form>`
+    ? html`<form method="post" action="/google/run">${token}<button type="submit" class="secondary">Sync now</button></form>
+<form method="post" action="/google/off">${token}<button type="submit" class="secondary">Turn the sync off</button></form>`
     : ''
 }
 </section>`;

@@ -124,14 +124,15 @@ ${
 
 export function renderStatus(
   report: HealthReport,
-  options: { logLines: number | null; google?: SafeHtml | undefined },
+  /** `csrf`: the page session's form token (src/web/csrf.ts), carried by every form. */
+  options: { csrf: string; logLines: number | null; google?: SafeHtml | undefined },
 ): string {
   const { parts } = report;
   return layout(
     `${report.status === 'ok' ? 'OK' : report.status === 'degraded' ? 'Attention' : 'Problem'} · scimbridge bridge status`,
     html`<header class="top">
 <h1>scimbridge bridge status</h1>
-<form method="post" action="/signout"><button type="submit" class="secondary">Sign out</button></form>
+<form method="post" action="/signout"><input type="hidden" name="csrf" value="${options.csrf}"><button type="submit" class="secondary">Sign out</button></form>
 </header>
 <main>
 <p class="banner ${report.status}" role="status">${OVERALL[report.status]}</p>

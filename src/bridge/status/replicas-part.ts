@@ -8,7 +8,7 @@ export function replicasPart(shared: (() => SharedRedisStatus) | undefined, at: 
       status: 'ok',
       label: 'This bridge alone',
       detail:
-        'No SCIMBRIDGE_REDIS_URL: the limit on failed tokens, status-page sign-ins and the request records on this page are this bridge’s own, and every bridge runs the provision watcher (safe: the account confirms each member once).',
+        'No SCIMBRIDGE_REDIS_URL: the limit on failed tokens, status-page sign-ins and the request records on this page are this bridge’s own, and every bridge runs the provision watcher and, if set up, the Google sync (safe: the account confirms each member once and applies each change once).',
       checkedAt: at,
     };
   }
@@ -17,14 +17,14 @@ export function replicasPart(shared: (() => SharedRedisStatus) | undefined, at: 
     return {
       status: 'ok',
       label: 'Redis connected',
-      detail: `Bridge replicas share through Redis the limit on failed tokens, status-page sign-ins, the request records on this page and the provision watcher's lease (since ${status.since}).`,
+      detail: `Bridge replicas share through Redis the limit on failed tokens, status-page sign-ins, the request records on this page, the provision watcher's lease and the Google sync's (since ${status.since}).`,
       checkedAt: at,
     };
   }
   return {
     status: 'warning',
     label: 'Redis unreachable',
-    detail: `Redis does not answer (${status.error ?? 'no reason given'}, since ${status.since}). Not shared until it is back: failed tokens are counted by this bridge alone (each bridge allows the limit), a status-page sign-in made now works on this bridge only, the request records on this page are this bridge's own, and this bridge runs the provision watcher itself (safe: the account confirms each member once).`,
+    detail: `Redis does not answer (${status.error ?? 'no reason given'}, since ${status.since}). Not shared until it is back: failed tokens are counted by this bridge alone (each bridge allows the limit), a status-page sign-in made now works on this bridge only, the request records on this page are this bridge's own, and this bridge runs the provision watcher and, if set up, the Google sync itself (safe: the account confirms each member once).`,
     action:
       'Check that Redis runs and that SCIMBRIDGE_REDIS_URL (address, password, TLS) is right; the bridge reconnects by itself.',
     checkedAt: at,

@@ -4,6 +4,7 @@ import type { MonitoringTokenCheck } from '../../account/monitoring-tokens.ts';
 import { AddressLimiter } from '../../address-limiter.ts';
 import type { RecentLogLines } from '../../logging.ts';
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../../metrics.ts';
+import { csrfTokenOf, sameCsrfToken } from '../../web/csrf.ts';
 import type { KeyVerdict } from '../credentials/current-key.ts';
 import type { FailureLimiter } from '../failed-token-limit.ts';
 import type { GoogleSync } from '../google/sync.ts';
@@ -131,6 +132,20 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
     const signedIn = async (request: FastifyRequest): Promise<boolean> =>
       (await pageSession(request)).signedIn;
 
+    // Every form of a signed-in page carries its session's token, as the console's do; the
+    // Origin check alone lets through browsers and proxies that send no Origin.
+    const formTokenOf = (request: FastifyRequest): string =>
+      csrfTokenOf(readCookie(request.headers.cookie, STATUS_COOKIE) ?? '');
+    const carriesFormToken = (request: FastifyRequest): boolean =>
+      sameCsrfToken((request.body as { csrf?: unknown } | undefined)?.csrf, formTokenOf(request));
+    const formRefused = (reply: FastifyReply) =>
+      securityHeaders(reply)
+        .code(403)
+        .type('text/plain; charset=utf-8')
+        .send(
+          'This form did not carry the token of your status page session (it is older than your sign-in, or it came from another site), so nothing was changed. Reload the page and try again.',
+        );
+
     /** Refuses a foreign Origin; ours is the Host, forwarded host (trust-proxy) or public URL's, so a rewriting proxy still works. */
     const publicHost = deps.publicUrl === undefined ? undefined : new URL(deps.publicUrl).host;
     const sameOrigin = (request: FastifyRequest): boolean => {
@@ -159,18 +174,20 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
         );
       }
       const report = await deps.health.report();
-      const notice = googleNotices.get(readCookie(request.headers.cookie, STATUS_COOKIE) ?? '');
+      const csrf = formTokenOf(request);
+      const notice = googleNotices.get(csrf);
       return sendHtml(
         reply,
         200,
         renderStatus(report, {
+          csrf,
           logLines: deps.recentLogs ? deps.recentLogs.size : null,
-          google: deps.google ? renderGoogleSection(await deps.google.status(), notice) : undefined,
+          google: deps.google ? renderGoogleSection(await deps.google.status(), csrf, notice) : undefined,
         }),
       );
     });
 
-    // Google sync forms: signed-in sessions from our origin only; each redirects back with its outcome.
+    // Google sync forms: signed-in sessions from our origin with their form token; each redirects back with its outcome.
     const googleNotices = new Map<string, string>();
     // Registered on every bridge (one route table); without a Google key they lead back to the page.
     {
@@ -183,6 +200,7 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           const google = deps.google;
           if (google === undefined || !(await signedIn(request)))
             return securityHeaders(reply).redirect('/', 303);
+          if (!carriesFormToken(request)) return formRefused(reply);
           const body = (request.body ?? {}) as Record<string, string>;
           let notice: string;
           try {
@@ -190,9 +208,9 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
           } catch (error) {
             notice = error instanceof Error ? error.message : 'failed';
           }
-          const sessionId = readCookie(request.headers.cookie, STATUS_COOKIE) ?? '';
+          // Keyed by the form token, not the session id, which the bridge keeps only hashed.
           if (googleNotices.size > 1000) googleNotices.clear();
-          googleNotices.set(sessionId, notice);
+          googleNotices.set(formTokenOf(request), notice);
           return securityHeaders(reply).redirect('/#google', 303);
         });
       googleForm('/google/settings', async (google, body) => {
@@ -293,7 +311,11 @@ export async function registerStatusRoutes(app: FastifyInstance, deps: StatusRou
 
     scope.post('/signout', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       if (!sameOrigin(request)) return reply.code(403).type('text/plain').send('cross-site sign-out refused');
-      await deps.sessions.end(readCookie(request.headers.cookie, STATUS_COOKIE));
+      const sessionId = readCookie(request.headers.cookie, STATUS_COOKIE);
+      // Signing out of a session that already ended needs no token: it is done already.
+      if ((await deps.sessions.keyIdOf(sessionId)) !== undefined && !carriesFormToken(request))
+        return formRefused(reply);
+      await deps.sessions.end(sessionId);
       return securityHeaders(reply)
         .header('set-cookie', sessionCookie(request, '', 0))
         .redirect('/', 303);

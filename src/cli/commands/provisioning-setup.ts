@@ -37,6 +37,8 @@ export interface ProvisioningSetupOptions {
   dataDir: string;
   stdout: Writer;
   stderr: Writer;
+  /** Re-create the integration for a new IdP app (P20) instead of regenerating its credentials. */
+  newIntegration?: boolean;
 }
 
 export interface ProvisioningSetupOutcome {
@@ -75,7 +77,7 @@ export async function runProvisioningSetup(
 
   const result = await setupProvisioning(
     { store: options.store, clock: options.clock, ids: options.ids },
-    { accountUrl: options.accountUrl },
+    { accountUrl: options.accountUrl, newIntegration: options.newIntegration === true },
   );
   const sessionText = serializeSessionFile(result.sessionFile);
   for (const path of sessionPaths) await writeSecretFile(path, sessionText);
@@ -89,6 +91,12 @@ export async function runProvisioningSetup(
       ...sessionPaths.map((path) => `  session file: ${path}`),
       tokenPath ? `  bearer token: ${tokenPath}` : '  bearer token: printed to stdout',
       '  Give the bearer token to your identity provider and the session file to the bridge.',
+      ...(result.previousIntegrationId !== null
+        ? [
+            '  This is a new integration: the groups the previous one managed are set aside until',
+            '  `scimbridge provisioning transfer-groups` hands them to it.',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
