@@ -43,34 +43,18 @@ export interface ResourceAttributes {
   unqualified: Map<string, Attribute>;
 }
 
-const column = (
-  name: string,
+const scalar = (
   type: ScalarAttribute['type'],
   caseExact: boolean,
-  nullable = true,
-): ScalarAttribute => ({
-  kind: 'scalar',
-  type,
-  caseExact,
-  nullable,
-  sql: (_dialect, owner) => `${owner}.${name}`,
-});
-
-const jsonString = (path: readonly string[], caseExact = false): ScalarAttribute => ({
-  kind: 'scalar',
-  type: 'string',
-  caseExact,
-  nullable: true,
-  sql: (dialect, owner) => dialect.jsonText(owner, path),
-});
-
-const jsonBoolean = (path: readonly string[]): ScalarAttribute => ({
-  kind: 'scalar',
-  type: 'boolean',
-  caseExact: false,
-  nullable: true,
-  sql: (dialect, owner) => dialect.jsonBoolean(owner, path),
-});
+  nullable: boolean,
+  sql: ScalarAttribute['sql'],
+): ScalarAttribute => ({ kind: 'scalar', type, caseExact, nullable, sql });
+const column = (name: string, type: ScalarAttribute['type'], caseExact: boolean, nullable = true) =>
+  scalar(type, caseExact, nullable, (_dialect, owner) => `${owner}.${name}`);
+const jsonString = (path: readonly string[], caseExact = false) =>
+  scalar('string', caseExact, true, (dialect, owner) => dialect.jsonText(owner, path));
+const jsonBoolean = (path: readonly string[]) =>
+  scalar('boolean', false, true, (dialect, owner) => dialect.jsonBoolean(owner, path));
 
 /** The owner passed to profile attributes is the member row alias; they read its `profile`. */
 const profile = (attribute: ScalarAttribute): ScalarAttribute => ({
@@ -98,16 +82,7 @@ const coreUser = new Map<string, Attribute>([
   ['username', column('user_name', 'string', false, false)],
   ['externalid', column('external_id', 'string', true)],
   ['displayname', column('display_name', 'string', false)],
-  [
-    'active',
-    {
-      kind: 'scalar',
-      type: 'boolean',
-      caseExact: false,
-      nullable: false,
-      sql: (_dialect, owner) => `(${owner}.state <> 'suspended')`,
-    },
-  ],
+  ['active', scalar('boolean', false, false, (_dialect, owner) => `(${owner}.state <> 'suspended')`)],
   ['name.givenname', column('given_name', 'string', false)],
   ['name.familyname', column('family_name', 'string', false)],
   ['name.formatted', profile(jsonString(['name', 'formatted']))],

@@ -1,10 +1,5 @@
-/**
- * Backup and restore of the embedded SQLite database (issue 13). A backup is SQLite's online
- * backup API (better-sqlite3's `backup()`): it copies a consistent snapshot page by page while
- * the server keeps writing, restarting a pass when another connection changes the source.
- * A restore copies the file into place only after it opened as a scimbridge database here:
- * migrations applied, the account readable, its counts printed.
- */
+// Backup and restore of the SQLite database (issue 13): SQLite's online backup API copies a
+// consistent snapshot while the server writes; a restore is put in place only once it opened here.
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -64,11 +59,7 @@ function readableBackup(file: string): void {
   }
 }
 
-/**
- * Puts the backup `file` in place as `<dataDir>/scimbridge.db`. The copy is opened and
- * migrated beside the target first; the target is replaced only when that worked, and an
- * existing database only with `replace`.
- */
+/** Puts `file` in place as `<dataDir>/scimbridge.db` once a copy beside it opened and migrated; a database there only with `replace`. */
 export async function restoreSqlite(
   file: string,
   dataDir: string,

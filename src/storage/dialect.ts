@@ -20,6 +20,12 @@ export interface SqlDialect {
   endsWithExact(haystack: string, needle: () => string): string;
 }
 
+/** `?` placeholders as PostgreSQL's `$1, $2 …` (the shared SQL has no other `?`). */
+export function numbered(sql: string): string {
+  let position = 0;
+  return sql.replace(/\?/g, () => `$${++position}`);
+}
+
 /** Collects parameters in the order their placeholders are written. */
 export class SqlParams {
   readonly values: unknown[] = [];

@@ -47,45 +47,39 @@ function describeTarget(connectionString: string): { where: string; user: string
   }
 }
 
+type Target = ReturnType<typeof describeTarget>;
+
+/** Fixes by error code: the client's network codes, then SQLSTATE codes (PostgreSQL manual, appendix A). */
+const POSTGRES_FIXES: Record<string, (target: Target, fields: ErrorFields) => string> = {
+  ECONNREFUSED: (t) =>
+    `PostgreSQL at ${t.where} refused the connection: start PostgreSQL, or point ${URL_FLAG} at the right host and port`,
+  ENOTFOUND: (t, f) =>
+    `cannot resolve the PostgreSQL host "${String(f.hostname ?? t.where)}": fix the host in ${URL_FLAG}`,
+  ETIMEDOUT: (t, f) =>
+    `PostgreSQL at ${t.where} does not answer (${String(f.code)}): check the network and the host in ${URL_FLAG}`,
+  '28P01': (t) =>
+    `PostgreSQL at ${t.where} refused the password of user "${t.user}": fix the password in ${URL_FLAG}`,
+  '28000': (t, f) =>
+    `PostgreSQL at ${t.where} refused user "${t.user}" (${String(f.message)}): fix the user in ${URL_FLAG} or the server's pg_hba.conf`,
+  '3D000': (t) =>
+    `PostgreSQL at ${t.where} has no database "${t.database}": create it (createdb ${t.database}) or fix the name in ${URL_FLAG}`,
+  '42501': (t, f) =>
+    `PostgreSQL user "${t.user}" may not create scimbridge's tables (${String(f.message)}): grant it CREATE on the database or schema`,
+};
+POSTGRES_FIXES.EAI_AGAIN = POSTGRES_FIXES.ENOTFOUND!;
+POSTGRES_FIXES.EHOSTUNREACH = POSTGRES_FIXES.ETIMEDOUT!;
+POSTGRES_FIXES.ENETUNREACH = POSTGRES_FIXES.ETIMEDOUT!;
+
 export function postgresOpenFailure(error: unknown, connectionString: string): StoreOpenError {
   const fields = fieldsOf(error);
   const target = describeTarget(connectionString);
   const say = (message: string) => new StoreOpenError('PostgreSQL', message, { cause: error });
   if (error instanceof SchemaTooNewError) return say(error.message);
-  switch (fields.code) {
-    case 'ECONNREFUSED':
-      return say(
-        `PostgreSQL at ${target.where} refused the connection: start PostgreSQL, or point ${URL_FLAG} at the right host and port`,
-      );
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return say(
-        `cannot resolve the PostgreSQL host "${String(fields.hostname ?? target.where)}": fix the host in ${URL_FLAG}`,
-      );
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return say(
-        `PostgreSQL at ${target.where} does not answer (${String(fields.code)}): check the network and the host in ${URL_FLAG}`,
-      );
-    // SQLSTATE codes (PostgreSQL manual, appendix A).
-    case '28P01':
-      return say(
-        `PostgreSQL at ${target.where} refused the password of user "${target.user}": fix the password in ${URL_FLAG}`,
-      );
-    case '28000':
-      return say(
-        `PostgreSQL at ${target.where} refused user "${target.user}" (${String(fields.message)}): fix the user in ${URL_FLAG} or the server's pg_hba.conf`,
-      );
-    case '3D000':
-      return say(
-        `PostgreSQL at ${target.where} has no database "${target.database}": create it (createdb ${target.database}) or fix the name in ${URL_FLAG}`,
-      );
-    case '42501':
-      return say(
-        `PostgreSQL user "${target.user}" may not create scimbridge's tables (${String(fields.message)}): grant it CREATE on the database or schema`,
-      );
-  }
+  const fix =
+    typeof fields.code === 'string' && Object.hasOwn(POSTGRES_FIXES, fields.code)
+      ? POSTGRES_FIXES[fields.code]
+      : undefined;
+  if (fix) return say(fix(target, fields));
   if (typeof fields.severity === 'string' && typeof fields.message === 'string') {
     return say(`PostgreSQL at ${target.where} refused to open the database: ${fields.message}`);
   }

@@ -1,8 +1,4 @@
-/**
- * Picks the Store from configuration: PostgreSQL when a postgres:// URL is given (the
- * scale-out mode), else the embedded SQLite file under the data folder. A database that
- * cannot be opened is a `StoreOpenError` whose message says what to fix.
- */
+// PostgreSQL for a postgres:// URL (scale-out), else the SQLite file in the data folder.
 import { join } from 'node:path';
 import type { Store } from '../account/store.ts';
 import { createPrivateFile, prepareDataDir } from '../data-dir.ts';

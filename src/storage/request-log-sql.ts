@@ -1,7 +1,4 @@
-/**
- * The SCIM request log's SQL (migration 12): entries appended by the batch, pages newest
- * first by `seq` with optional filters, and the retention bound (age, then count).
- */
+// The SCIM request log (migration 12): pages newest first by `seq`, pruned by age, then count.
 import type { ScimRequestEntry, ScimRequestRecord } from '../account/model.ts';
 import type { ScimRequestQuery } from '../account/store.ts';
 import { type Row, table } from './rows.ts';
@@ -26,10 +23,7 @@ const SELECTED = `seq, ${ENTRY.columns}`;
 /** One row a statement: measured cheaper on SQLite than one statement of many rows. */
 export const INSERT_SCIM_REQUEST = `INSERT INTO scim_requests (${ENTRY.columns}) VALUES (${ENTRY.placeholders})`;
 export const GET_SCIM_REQUEST = `SELECT ${SELECTED} FROM scim_requests WHERE seq = ?`;
-/**
- * Entries arrive roughly in time order, so the old ones are the first by `seq`: the scan
- * for the first entry young enough reads only the ones to delete (no index on `at`).
- */
+/** Entries arrive about in time order: the scan for the first young enough reads only the old ones. */
 export const PRUNE_SCIM_REQUESTS_BY_AGE =
   'DELETE FROM scim_requests WHERE seq < coalesce(' +
   '(SELECT seq FROM scim_requests WHERE at >= ? ORDER BY seq LIMIT 1), ' +

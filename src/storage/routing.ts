@@ -1,16 +1,9 @@
-/**
- * Builds a `StoreOps` whose every method goes through one `call` hook, so that a store can
- * decide per call where it runs (inside the caller's transaction, after a lock, …) without
- * repeating that decision in every method.
- */
+// Every method through one hook, so a store decides per call where it runs (the caller's transaction, after a lock).
 import type { StoreOps } from '../account/store.ts';
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
-/**
- * `choose` picks the implementation for each call (e.g. a transaction's ops or the pool's);
- * `shape` is any complete `StoreOps`, whose method names are the ones routed.
- */
+/** `choose` picks the ops for each call; `shape` is any complete `StoreOps`, whose method names are routed. */
 export function routedOps(
   shape: StoreOps,
   choose: () => StoreOps,

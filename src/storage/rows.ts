@@ -1,27 +1,6 @@
 // Row ↔ model mapping for both dialects: readers take SQLite's 0/1 and JSON text or PostgreSQL's
 // booleans and jsonb; writers produce JSON text and leave booleans to the dialect's binding.
-import type {
-  Account,
-  ActivityEntry,
-  ApiChallenge,
-  ApiSession,
-  BridgeHealthRecord,
-  EmailChangeToken,
-  FirewallRule,
-  Group,
-  GroupKey,
-  Integration,
-  Invitation,
-  MailOutcome,
-  Member,
-  MemberCredential,
-  MemberKeys,
-  MemberSession,
-  MonitoringToken,
-  OutboxMessage,
-  Vault,
-  VaultGrant,
-} from '../account/model.ts';
+import type * as model from '../account/model.ts';
 import type { MemberKeyShare, MissingShare, StoredMember } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
 
@@ -36,7 +15,7 @@ export const text = (value: unknown): string | null =>
 const jsonText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** Parameter order of `SQL.finishMail`. */
-export function mailOutcomeValues(id: string, claimId: string, outcome: MailOutcome): unknown[] {
+export function mailOutcomeValues(id: string, claimId: string, outcome: model.MailOutcome): unknown[] {
   return [
     outcome.state,
     outcome.attempts,
@@ -133,7 +112,7 @@ export function table<T>(spec: Spec<T>): Table<T> {
   };
 }
 
-const memberSpec: Spec<Member> = {
+const memberSpec: Spec<model.Member> = {
   id: 'text',
   userName: 'text',
   email: 'text',
@@ -164,7 +143,7 @@ export const STORED_MEMBER = table<StoredMember>(
   ) as Spec<StoredMember>,
 );
 
-export const GROUP = table<Group>({
+export const GROUP = table<model.Group>({
   id: 'text',
   displayName: 'text',
   externalId: 'null',
@@ -176,18 +155,18 @@ export const GROUP = table<Group>({
 });
 /** `name_key` is written, never read back: the name as compared (`groupNameKey`). */
 export const GROUP_COLUMNS = `${GROUP.columns}, name_key`;
-export const groupValues = (group: Group): unknown[] => [
+export const groupValues = (group: model.Group): unknown[] => [
   ...GROUP.values(group),
   groupNameKey(group.displayName),
 ];
 
-export const ACCOUNT = table<Account>({
+export const ACCOUNT = table<model.Account>({
   id: 'text',
   name: 'text',
   allowedDomains: 'json',
   createdAt: 'text',
 });
-export const INTEGRATION = table<Integration>({
+export const INTEGRATION = table<model.Integration>({
   id: 'text',
   state: 'text',
   keyId: 'text',
@@ -196,13 +175,13 @@ export const INTEGRATION = table<Integration>({
   createdAt: 'text',
   updatedAt: 'text',
 });
-export const MEMBER_KEYS = table<MemberKeys>({
+export const MEMBER_KEYS = table<model.MemberKeys>({
   memberId: 'text',
   publicKey: 'text',
   encryptedPrivateKey: 'text',
   createdAt: 'text',
 });
-export const ACTIVITY = table<ActivityEntry>({
+export const ACTIVITY = table<model.ActivityEntry>({
   id: 'text',
   at: 'text',
   actor: 'text',
@@ -211,7 +190,7 @@ export const ACTIVITY = table<ActivityEntry>({
   targetId: 'text',
   detail: 'json',
 });
-export const OUTBOX = table<OutboxMessage>({
+export const OUTBOX = table<model.OutboxMessage>({
   id: 'text',
   to: ['recipient', 'text'],
   template: 'text',
@@ -223,7 +202,7 @@ export const OUTBOX = table<OutboxMessage>({
   createdAt: 'text',
   sentAt: 'null',
 });
-export const EMAIL_CHANGE_TOKEN = table<EmailChangeToken>({
+export const EMAIL_CHANGE_TOKEN = table<model.EmailChangeToken>({
   tokenHash: 'text',
   memberId: 'text',
   newEmail: 'text',
@@ -232,7 +211,7 @@ export const EMAIL_CHANGE_TOKEN = table<EmailChangeToken>({
   usedAt: 'null',
 });
 // Sign-up and member sign-in (migration 3).
-export const INVITATION = table<Invitation>({
+export const INVITATION = table<model.Invitation>({
   id: 'text',
   memberId: 'text',
   tokenHash: 'text',
@@ -241,28 +220,28 @@ export const INVITATION = table<Invitation>({
   usedAt: 'null',
   revokedAt: 'null',
 });
-export const CREDENTIAL = table<MemberCredential>({
+export const CREDENTIAL = table<model.MemberCredential>({
   memberId: 'text',
   proofSalt: 'text',
   proofIterations: 'int',
   proofHash: 'text',
   createdAt: 'text',
 });
-export const SESSION = table<MemberSession>({
+export const SESSION = table<model.MemberSession>({
   tokenHash: 'text',
   memberId: 'text',
   createdAt: 'text',
   expiresAt: 'text',
 });
 // The key chain (migration 4).
-export const GROUP_KEY = table<GroupKey>({
+export const GROUP_KEY = table<model.GroupKey>({
   groupId: 'text',
   publicKey: 'text',
   sealedForProvisioning: 'null',
   createdAt: 'text',
 });
-export const VAULT = table<Vault>({ id: 'text', name: 'text', createdAt: 'text' });
-export const VAULT_GRANT = table<VaultGrant>({
+export const VAULT = table<model.Vault>({ id: 'text', name: 'text', createdAt: 'text' });
+export const VAULT_GRANT = table<model.VaultGrant>({
   vaultId: 'text',
   groupId: 'text',
   sealedVaultKey: 'text',
@@ -280,14 +259,14 @@ export const MISSING_SHARE = table<MissingShare>({
   memberPublicKey: 'text',
 });
 // The account API's access (migration 6).
-export const API_CHALLENGE = table<ApiChallenge>({
+export const API_CHALLENGE = table<model.ApiChallenge>({
   id: 'text',
   keyId: 'text',
   nonce: 'text',
   createdAt: 'text',
   expiresAt: 'text',
 });
-export const API_SESSION = table<ApiSession>({
+export const API_SESSION = table<model.ApiSession>({
   tokenHash: 'text',
   integrationId: 'text',
   keyId: 'text',
@@ -295,7 +274,7 @@ export const API_SESSION = table<ApiSession>({
   createdAt: 'text',
   expiresAt: 'text',
 });
-export const FIREWALL_RULE = table<FirewallRule>({
+export const FIREWALL_RULE = table<model.FirewallRule>({
   id: 'text',
   action: 'text',
   kind: 'text',
@@ -304,18 +283,18 @@ export const FIREWALL_RULE = table<FirewallRule>({
   createdAt: 'text',
 });
 /** A rule's values and `subject`, what makes two rules the same: their range, or the one network-list rule. */
-export const firewallRuleValues = (rule: FirewallRule): unknown[] => [
+export const firewallRuleValues = (rule: model.FirewallRule): unknown[] => [
   ...FIREWALL_RULE.values(rule),
   rule.kind === 'listed_networks' ? 'listed-networks' : rule.cidr,
 ];
 // Monitoring (migration 7).
-export const MONITORING_TOKEN = table<MonitoringToken>({
+export const MONITORING_TOKEN = table<model.MonitoringToken>({
   tokenHash: 'text',
   id: 'text',
   label: 'text',
   createdAt: 'text',
 });
-export const BRIDGE_HEALTH = table<BridgeHealthRecord>({
+export const BRIDGE_HEALTH = table<model.BridgeHealthRecord>({
   bridgeUrl: 'text',
   state: 'text',
   consecutiveFailures: 'int',

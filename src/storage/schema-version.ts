@@ -1,8 +1,4 @@
-/**
- * Refuses a database that a newer scimbridge has migrated. Migrations only go forward, and a
- * binary that does not know a table's newer shape would read or write it wrongly, so an
- * older binary stops before touching anything and says which versions meet.
- */
+// Migrations only go forward: a release that does not know a newer schema stops before touching it.
 import { VERSION } from '../version.ts';
 
 export class SchemaTooNewError extends Error {

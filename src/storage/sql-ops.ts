@@ -4,7 +4,7 @@ import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../a
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
 import { groupAttributes, userAttributes } from './attributes.ts';
-import type { SqlDialect } from './dialect.ts';
+import { numbered, type SqlDialect } from './dialect.ts';
 import * as keys from './key-chain-sql.ts';
 import { groupListScope, type ListPlanner, type ListScope, memberListScope } from './list-query.ts';
 import * as people from './people-sql.ts';
@@ -157,7 +157,7 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     // Unnamed, so PostgreSQL plans for these values: a generic plan cannot tell rare prefixes.
     listPeople: async (query) => {
       const { sql, params } = people.peopleSql(dialect.name, query);
-      const page = await x.table(dialect.name === 'postgres' ? numberedPlaceholders(sql) : sql, params);
+      const page = await x.table(dialect.name === 'postgres' ? numbered(sql) : sql, params);
       return people.peoplePageOf(
         page.rows.map((values) => rowOf(page.names, values)),
         query.limit,
@@ -405,9 +405,3 @@ const idOf = (row: Row): string => row.id as string;
 
 const firstRow = (table: { names: readonly string[]; rows: unknown[][] }): Row | undefined =>
   table.rows[0] === undefined ? undefined : rowOf(table.names, table.rows[0]);
-
-/** `?` placeholders as PostgreSQL's `$1, $2 …` (the generated people SQL has no other `?`). */
-function numberedPlaceholders(sql: string): string {
-  let position = 0;
-  return sql.replace(/\?/g, () => `$${++position}`);
-}

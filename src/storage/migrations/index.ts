@@ -1,6 +1,4 @@
-// Forward-only migrations, each run once in a transaction; never edit a shipped one. Timestamps
-// are ISO-8601 UTC text; `lower(x)` indexes match the queries; triggers keep `member_emails`
-// (e-mail lookups as seeks) and `counters` (O(1) totals) right across processes.
+// Forward-only, each run once in a transaction; never edit a shipped one.
 import { migration as v1 } from './001-initial-schema.ts';
 import { migration as v2 } from './002-member-keys.ts';
 import { migration as v3 } from './003-member-sign-in.ts';
@@ -21,25 +19,9 @@ import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-/** In version order; each store applies those its database has not recorded. */
-export const migrations: readonly Migration[] = [
-  v1,
-  v2,
-  v3,
-  v4,
-  v5,
-  v6,
-  v7,
-  v8,
-  v9,
-  v10,
-  v11,
-  v12,
-  v13,
-  v14,
-  v15,
-  v16,
-];
+const inOrder = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16];
+/** Each store applies those its database has not recorded. */
+export const migrations: readonly Migration[] = inOrder;
 
 migrations.forEach((migration, index) => {
   if (migration.version !== index + 1) throw new Error(`migration ${migration.version} is out of order`);

@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { type Store, type StoreOps, UniqueViolation } from '../../account/store.ts';
-import { postgresDialect } from '../dialect.ts';
+import { numbered, postgresDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
 import { routedOps } from '../routing.ts';
@@ -11,12 +11,6 @@ import { refuseNewerSchema } from '../schema-version.ts';
 import { type SqlExecutor, sqlOps } from '../sql-ops.ts';
 
 type Client = pg.Pool | pg.PoolClient;
-
-/** Rewrites the shared `?` placeholders to `$1…$n`. */
-function numbered(sql: string): string {
-  let position = 0;
-  return sql.replace(/\?/g, () => `$${++position}`);
-}
 
 // Fixed statements are named (parsed once per connection); generated list shapes are open-ended.
 class StatementNames {

@@ -42,31 +42,31 @@ function attempt<T>(run: () => T): Awaitable<T> {
 }
 
 class SqliteExecutor implements SqlExecutor {
-  private readonly statements = new Map<string, Database.Statement>();
   private readonly queries = new Map<string, Query>();
 
   constructor(private readonly db: Database.Database) {}
 
-  statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  // Raw array rows made into objects here: half the cost of better-sqlite3's per-column objects.
+  // Readers answer raw array rows, made into objects here: half the cost of better-sqlite3's objects.
   private query(sql: string): Query {
     let query = this.queries.get(sql);
     if (!query) {
       if (this.queries.size >= STATEMENT_CACHE_LIMIT) this.queries.clear();
-      const statement = this.db.prepare<unknown[], unknown[]>(sql).raw(true);
-      query = { statement, names: statement.columns().map((column) => column.name) };
+      const statement = this.db.prepare<unknown[], unknown[]>(sql);
+      const names = statement.reader
+        ? statement
+            .raw(true)
+            .columns()
+            .map((column) => column.name)
+        : [];
+      query = { statement, names };
       this.queries.set(sql, query);
     }
     return query;
+  }
+
+  /** Runs a statement without parameters (transaction control). */
+  exec(sql: string): void {
+    this.query(sql).statement.run();
   }
 
   one(sql: string, params: unknown[]): Awaitable<Row | undefined> {
@@ -104,7 +104,7 @@ class SqliteExecutor implements SqlExecutor {
   /** Rows changed; a unique-index failure throws the domain's UniqueViolation. */
   write(sql: string, params: unknown[]): number {
     try {
-      return this.statement(sql).run(...bind(params)).changes;
+      return this.query(sql).statement.run(...bind(params)).changes;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -261,21 +261,15 @@ class Mutex {
 // nobody hears of a write, or sees it, before its COMMIT is done.
 class Batch {
   members = 0;
-  outcome: { committed: true } | { committed: false; error: unknown } | undefined;
-  private readonly waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-
-  committed(): Promise<void> {
-    const outcome = this.outcome;
-    if (outcome) return outcome.committed ? Promise.resolve() : Promise.reject(outcome.error);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  settle(outcome: NonNullable<Batch['outcome']>): void {
-    this.outcome = outcome;
-    for (const waiter of this.waiting.splice(0)) {
-      if (outcome.committed) waiter.resolve();
-      else waiter.reject(outcome.error);
-    }
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  /** Settles when the COMMIT is done; marked handled, so a failed batch nobody awaits is no crash. */
+  readonly committed = new Promise<void>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+  constructor() {
+    this.committed.catch(() => {});
   }
 }
 
@@ -296,13 +290,13 @@ function createStore(db: Database.Database): Store {
     if (batch === undefined) return;
     open = undefined;
     try {
-      executor.statement('COMMIT').run();
+      executor.exec('COMMIT');
     } catch (error) {
-      if (db.inTransaction) executor.statement('ROLLBACK').run();
-      batch.settle({ committed: false, error });
+      if (db.inTransaction) executor.exec('ROLLBACK');
+      batch.reject(error);
       return;
     }
-    batch.settle({ committed: true });
+    batch.resolve();
   }
 
   /** SQLite rolled the whole transaction back by itself (e.g. disk full): the batch is lost. */
@@ -310,10 +304,7 @@ function createStore(db: Database.Database): Store {
     const batch = open;
     if (batch === undefined) return;
     open = undefined;
-    batch.settle({
-      committed: false,
-      error: new Error('the database rolled back a transaction; nothing of it was written', { cause }),
-    });
+    batch.reject(new Error('the database rolled back a transaction; nothing of it was written', { cause }));
   }
 
   /** After this turn of the event loop, so that the transactions it brings can join first. */
@@ -337,7 +328,7 @@ function createStore(db: Database.Database): Store {
     const pending = run();
     const batch = open;
     const result = await pending;
-    if (batch !== undefined) await batch.committed();
+    if (batch !== undefined) await batch.committed;
     return result;
   }
 
@@ -368,29 +359,29 @@ function createStore(db: Database.Database): Store {
       // Later members of a batch use a savepoint, so a failure takes back only its own writes.
       const joining = open !== undefined;
       if (!joining) {
-        executor.statement('BEGIN IMMEDIATE').run();
+        executor.exec('BEGIN IMMEDIATE');
         open = new Batch();
         queueCommit();
       } else {
-        executor.statement('SAVEPOINT batch_member').run();
+        executor.exec('SAVEPOINT batch_member');
       }
       batch = open!;
       try {
         result = await context.run(current, () => work(ops));
-        if (joining) executor.statement('RELEASE batch_member').run();
+        if (joining) executor.exec('RELEASE batch_member');
       } catch (error) {
         if (!db.inTransaction) abandonOpen(error);
         else if (joining) {
-          executor.statement('ROLLBACK TO batch_member').run();
-          executor.statement('RELEASE batch_member').run();
+          executor.exec('ROLLBACK TO batch_member');
+          executor.exec('RELEASE batch_member');
         } else {
-          executor.statement('ROLLBACK').run();
+          executor.exec('ROLLBACK');
           open = undefined;
         }
         throw error;
       }
       batch.members++;
-      const committed = batch.committed();
+      const committed = batch.committed;
       if (batch.members >= BATCH_LIMIT) commitOpen();
       current.open = false;
       mutex.release();
