@@ -10,6 +10,7 @@
  * and how many sessions ended; no proof, hash or key.
  */
 import { isBase64UrlOfLength } from '../crypto/encoding.ts';
+import type { PasswordChangeSubmission } from '../crypto/password-change.ts';
 import { isProofShaped, isValidProofParameters } from '../crypto/sign-in-proof.ts';
 import { recordActivity } from './activity.ts';
 import { sealedKeyProblem } from './complete-signup.ts';
@@ -19,14 +20,8 @@ import type { ActivityActor, MemberSession } from './model.ts';
 import { hashProof, verifyProof } from './proof-hash.ts';
 import { SignupError } from './signup-errors.ts';
 
-export interface PasswordChange {
-  publicKey: string;
-  currentProof: string;
-  encryptedPrivateKey: string;
-  proof: string;
-  proofSalt: string;
-  proofIterations: number;
-}
+/** What the browser sends (made by crypto/password-change.ts), read by `parsePasswordChange`. */
+export type PasswordChange = PasswordChangeSubmission;
 
 export const WRONG_CURRENT_PASSWORD = 'That is not your current password. Nothing was changed.';
 
