@@ -12,7 +12,10 @@ export interface MonitoringSwitch {
   changedAt: string | null;
 }
 
-/** Switches the monitor; switching to the state it is in changes nothing and records nothing. */
+/**
+ * Switches the monitor. Switching to the state it is in changes and records nothing, except
+ * the first time: choosing "on" explicitly stamps when, and who chose it is in the activity.
+ */
 export async function setMonitoringSwitch(deps: AccountDeps, enabled: boolean): Promise<MonitoringSwitch> {
   const now = deps.clock.now().toISOString();
   return deps.store.transaction(async (tx) => {
