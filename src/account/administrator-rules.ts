@@ -18,7 +18,9 @@ export type AdministratorRefusal =
   /** The owner keeps the console through Owners; neither appointed nor removed here. */
   | 'is_owner'
   | 'already_administrator'
-  | 'not_administrator';
+  | 'not_administrator'
+  /** They hold the last share of Administrators' key, and a vault only that group opens would be lost. */
+  | 'last_key_holder';
 
 const CODE: Record<AdministratorRefusal, AccountErrorCode> = {
   owner_only: 'member_protected',
@@ -26,6 +28,7 @@ const CODE: Record<AdministratorRefusal, AccountErrorCode> = {
   is_owner: 'member_protected',
   already_administrator: 'invalid_input',
   not_administrator: 'invalid_input',
+  last_key_holder: 'member_protected',
 };
 
 /** An AccountError (rendered where they all are) whose `reason` says which rule refused. */
@@ -73,4 +76,18 @@ export async function bumpAdministrators(ops: StoreOps, group: Group, now: strin
       'version_mismatch',
       'Administrators changed meanwhile, so nothing was changed. Try again.',
     );
+}
+
+/** The Administrators group's key lives only in its members' shares (the bridge never holds it). */
+export async function assertNoVaultLostWithout(ops: StoreOps, group: Group, member: Member): Promise<void> {
+  const held = (await ops.listGroupKeySharesOfMember(member.id)).some((share) => share.groupId === group.id);
+  if (!held || (await ops.countGroupKeyShares(group.id)) > 1) return;
+  const lost = await ops.listVaultsOnlyGrantedTo(group.id);
+  if (lost.length === 0) return;
+  throw new AdministratorError(
+    'last_key_holder',
+    `${member.email} is the last administrator holding the key of Administrators, the only group that can open ` +
+      `${lost.map((vault) => `"${vault.name}"`).join(', ')}: removing them would lose it for good. ` +
+      'Give the vault to another group first.',
+  );
 }

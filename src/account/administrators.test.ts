@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
   type Fixture,
+  grantGroupVault,
   memberInput,
   openFixture,
   setMemberState,
@@ -135,6 +136,39 @@ for (const db of testDatabases()) {
         by: 'owner@acme.test',
         byMemberId: f.owner.id,
       });
+    });
+
+    test("the last holder of Administrators' key is not removed while a vault only it opens would be lost", async () => {
+      await appointAdministrator(f.deps, ownerActs, kim.id);
+      const administrators = (await f.deps.store.findGroupByKind('administrators'))!;
+      await grantGroupVault(f, {
+        groupId: administrators.id,
+        publicKey: 'pk-admins',
+        vaultId: 'v-1',
+        vaultName: 'Break-glass',
+        sealedVaultKey: 'sealed',
+        at: LATER,
+      });
+      await f.deps.store.addGroupKeyShares([
+        { groupId: administrators.id, memberId: kim.id, sealedPrivateKey: 's', createdAt: LATER },
+      ]);
+      assert.equal(await refusal(() => removeAdministrator(f.deps, ownerActs, kim.id)), 'last_key_holder');
+      assert.equal(await isAdministrator(f.deps.store, kim), true);
+      // With the vault given to another group as well, nothing is lost.
+      await f.deps.store.insertGroupKey({
+        groupId: f.teamMembers.id,
+        publicKey: 'pk-team',
+        sealedForProvisioning: null,
+        createdAt: LATER,
+      });
+      await f.deps.store.saveVaultGrant({
+        vaultId: 'v-1',
+        groupId: f.teamMembers.id,
+        sealedVaultKey: 'sealed',
+        createdAt: LATER,
+      });
+      await removeAdministrator(f.deps, ownerActs, kim.id);
+      assert.equal(await isAdministrator(f.deps.store, kim), false);
     });
   });
 }

@@ -2,11 +2,13 @@
  * The owner takes a person out of Administrators. Their sessions end in the same transaction,
  * so an open console tab gets the sign-in page on its next request, and an appointment later
  * revives none of them. Sessions are not told apart by kind, so their member-page sessions end
- * too, as after a password change. The owner keeps the console through Owners and is refused.
+ * too, as after a password change. The owner keeps the console through Owners and is refused;
+ * so is removing the last holder of Administrators' key while a vault only it opens exists.
  */
 import { type AdminActor, recordAdminActivity, requirePerson } from './admin-rules.ts';
 import {
   AdministratorError,
+  assertNoVaultLostWithout,
   assertOwnerActs,
   bumpAdministrators,
   requireAdministratorsGroup,
@@ -30,6 +32,7 @@ export function removeAdministrator(
     const group = await requireAdministratorsGroup(tx);
     if ((await tx.filterGroupMembers(group.id, [member.id])).length === 0)
       throw new AdministratorError('not_administrator', `${member.email} is not an administrator.`);
+    await assertNoVaultLostWithout(tx, group, member);
     const now = nowIso(deps);
     await bumpAdministrators(tx, group, now);
     await tx.removeGroupMembers(group.id, [member.id]);
