@@ -1,8 +1,8 @@
 /**
  * The console's Activity and Outbox pages: what changed (who, what, when), newest first, paged
- * by keyset (`?before=<entry id>`) and filtered by what (`?action=`) and about whom (`?about=`), and the e-mail outbox by state. The outbox shows
- * who each message is for, its kind and delivery, never its data (which holds sign-up links
- * until delivery).
+ * by keyset (`?before=<entry id>`) and filtered by what (`?action=`) and about whom
+ * (`?about=`), and the e-mail outbox by state. The outbox shows who each message is for, its
+ * kind and delivery, never its data (which holds sign-up links until delivery).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
@@ -35,15 +35,23 @@ const ACTOR: Record<ActivityEntry['actor'], string> = {
   system: 'scimbridge',
 };
 
-/** The "What" chooser's groups, by the action's first part. */
-const ACTION_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['People', ['member']],
-  ['Groups', ['group', 'group_keys']],
-  ['Vaults', ['vault']],
-  ['Provisioning', ['integration']],
-  ['Account', ['account', 'firewall', 'mail']],
-  ['Monitoring', ['monitoring', 'monitoring_token']],
-];
+type ActionPrefix = ActivityAction extends `${infer Prefix}.${string}` ? Prefix : never;
+/** The "What" chooser's group of each action's first part: a new first part must be placed. */
+const ACTION_GROUP: Record<ActionPrefix, string> = {
+  member: 'People',
+  group: 'Groups',
+  group_keys: 'Groups',
+  vault: 'Vaults',
+  integration: 'Provisioning',
+  account: 'Account',
+  firewall: 'Account',
+  mail: 'Account',
+  monitoring: 'Monitoring',
+  monitoring_token: 'Monitoring',
+};
+const groupOf = (action: ActivityAction): string =>
+  ACTION_GROUP[action.slice(0, action.indexOf('.')) as ActionPrefix];
+const ACTION_GROUPS = [...new Set(Object.values(ACTION_GROUP))];
 
 const MAIL_STATE_TEXT: Record<MailState, string> = { queued: 'waiting', sent: 'sent', failed: 'failing' };
 
@@ -72,15 +80,15 @@ export function actionOf(entry: ActivityEntry): SafeHtml {
 }
 
 function actionChoice(asked: string | undefined, problem: string | undefined): SafeHtml {
-  const options = (prefixes: readonly string[]) =>
-    ACTIVITY_ACTION_NAMES.filter((action) => prefixes.includes(action.slice(0, action.indexOf('.')))).map(
+  const options = (group: string) =>
+    ACTIVITY_ACTION_NAMES.filter((action) => groupOf(action) === group).map(
       (action) =>
         html`<option value="${action}"${asked === action ? html` selected` : ''}>${ACTIVITY_ACTIONS[action]}</option>`,
     );
   return html`<div class="field"><label for="f-action">What</label>
 <select id="f-action" name="action"${problem ? html` aria-invalid="true" aria-describedby="f-action-error"` : ''}>
 <option value="">Anything</option>
-${ACTION_GROUPS.map(([label, prefixes]) => html`<optgroup label="${label}">${options(prefixes)}</optgroup>`)}
+${ACTION_GROUPS.map((group) => html`<optgroup label="${group}">${options(group)}</optgroup>`)}
 </select>${problem ? html`<p id="f-action-error" class="field-error">${problem}</p>` : ''}</div>`;
 }
 
