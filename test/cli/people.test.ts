@@ -99,7 +99,7 @@ describe('people and group commands', () => {
     assert.match(shown.stdout, /^Member +\S+\nE-mail +grace@example\.com\n/);
     assert.match(shown.stdout, /Managed +by the IdP/);
     assert.match(shown.stdout, /Groups:\n(.*\n)* {2}Eng {2}\(managed, no key yet\)/);
-    assert.match(shown.stdout, /Recent activity:\n.*member\.invited/);
+    assert.match(shown.stdout, /Recent activity:\n.*Invited a person \[member\.invited\]/);
 
     const refused = await cli('member', 'suspend', grace);
     assert.equal(refused.code, 1);

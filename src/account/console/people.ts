@@ -31,6 +31,7 @@ import { sendPage } from '../signup/pages.ts';
 import { SignupError } from '../signup-errors.ts';
 import { suspendMember } from '../suspend-member.ts';
 import { type ConsoleView, consolePage, consoleProblemPage, csrfField } from './pages.ts';
+import { actionOf } from './records.ts';
 import type { ConsoleContext } from './routes.ts';
 
 export const PEOPLE_PATH = '/people';
@@ -276,7 +277,7 @@ ${actionForm(
 ${
   person.activity.length === 0
     ? html`<p>None yet.</p>`
-    : html`<ul>${person.activity.map((entry) => html`<li>${utc(entry.at)}: ${entry.action} (${entry.actor})</li>`)}</ul>`
+    : html`<ul>${person.activity.map((entry) => html`<li>${utc(entry.at)}: ${actionOf(entry)} (${entry.actor})</li>`)}</ul>`
 }`,
   );
 }

@@ -7,6 +7,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { activityLabel } from '../../account/activity-actions.ts';
 import type { AdminActor } from '../../account/admin-rules.ts';
 import { appointAdministrator } from '../../account/appoint-administrator.ts';
 import type { AccountDeps } from '../../account/deps.ts';
@@ -147,7 +148,11 @@ export function registerPeopleCommands(program: Command): void {
   ).action((ref: string, options: Record<string, unknown>) =>
     run(options, async ({ deps }) => {
       const detail = await getPerson(deps, ref);
-      if (options.json === true) writeJson(detail);
+      if (options.json === true)
+        writeJson({
+          ...detail,
+          activity: detail.activity.map((entry) => ({ ...entry, label: activityLabel(entry.action) })),
+        });
       else process.stdout.write(describePerson(detail));
     }),
   );
@@ -282,7 +287,7 @@ function describePerson(detail: PersonDetail): string {
   if (detail.activity.length === 0) lines.push('  (none)');
   for (const e of detail.activity) {
     const by = typeof e.detail.by === 'string' ? ` by ${clean(e.detail.by)}` : ` (${e.actor})`;
-    lines.push(`  ${e.at}  ${e.action}${by}`);
+    lines.push(`  ${e.at}  ${activityLabel(e.action)} [${e.action}]${by}`);
   }
   return `${lines.join('\n')}\n`;
 }
