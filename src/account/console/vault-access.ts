@@ -81,11 +81,11 @@ ${
       const problem =
         shown.permissionProblem?.groupId === group.id ? shown.permissionProblem.message : undefined;
       return html`<tr><td>${group.displayName}</td>
-<td><form method="post" action="${path}/permission">${csrfField(view.csrfToken)}
+<td><form method="post" action="${path}/permission" class="row-form">${csrfField(view.csrfToken)}
 <input type="hidden" name="groupId" value="${group.id}">
 <select id="permission-${index}" name="permission" aria-label="Permission of ${group.displayName}"${problem ? html` aria-invalid="true" aria-describedby="permission-${index}-error"` : ''}>${permissionOptions(group.permission)}</select>
-${problem ? html`<p id="permission-${index}-error" class="field-error" role="alert">${problem}</p>` : ''}
-<button type="submit" class="secondary" aria-label="Save the permission of ${group.displayName}">Save</button></form></td>
+<button type="submit" class="secondary" aria-label="Save the permission of ${group.displayName}">Save</button>
+${problem ? html`<p id="permission-${index}-error" class="field-error" role="alert">${problem}</p>` : ''}</form></td>
 <td><form method="post" action="${path}/revoke">${csrfField(view.csrfToken)}
 <input type="hidden" name="groupId" value="${group.id}">
 <button type="submit" class="secondary" aria-label="Revoke ${group.displayName}">Revoke</button></form></td></tr>`;
