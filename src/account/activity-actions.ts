@@ -43,6 +43,7 @@ export const ACTIVITY_ACTIONS = {
   'vault.created': 'Created a vault',
   'vault.granted': 'Gave a group a vault',
   'vault.revoked': 'Took a vault from a group',
+  'vault.permission_changed': "Changed a group's permission on a vault",
   'integration.credentials_generated': 'Generated provisioning credentials',
   'integration.recreated': 'Re-created the integration',
   'integration.deactivated': 'Deactivated provisioning',

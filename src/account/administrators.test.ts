@@ -165,6 +165,7 @@ for (const db of testDatabases()) {
         vaultId: 'v-1',
         groupId: f.teamMembers.id,
         sealedVaultKey: 'sealed',
+        permission: 'manage',
         createdAt: LATER,
       });
       await removeAdministrator(f.deps, ownerActs, kim.id);

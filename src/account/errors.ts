@@ -18,6 +18,8 @@ export type AccountErrorCode =
   | 'domain_not_allowed'
   | 'invalid_input'
   | 'version_mismatch'
+  /** (P18) The change would leave a vault with no group that manages it. */
+  | 'last_vault_manager'
   | 'provisioning_disabled'
   | 'credentials_revoked'
   | 'account_missing'

@@ -1,8 +1,9 @@
 import { isBuiltInGroupName } from './built-in-groups.ts';
 import { AccountError } from './errors.ts';
-import type { Group, Vault } from './model.ts';
+import type { Group, Vault, VaultGrant } from './model.ts';
 import { type StoreOps, UniqueViolation } from './store.ts';
 import { assertCleanText } from './text-rules.ts';
+import { managedBesides } from './vault-permission-rules.ts';
 
 /** (P17, P19) Unmanaged groups are invisible to SCIM, hence "not found". */
 export async function requireChangeableGroup(ops: StoreOps, id: string): Promise<Group> {
@@ -72,14 +73,41 @@ export async function writeGroupChange(ops: StoreOps, existing: Group, next: Gro
   }
 }
 
-/** Deleting a vault's last granted group would leave it unopenable for good: refused, whoever deletes. */
+/**
+ * Deleting a vault's last granted group would leave it unopenable for good, and its last
+ * managing group without a manager (P18): refused, whoever deletes. The grants are locked so
+ * that a permission change at the same time cannot slip past the check.
+ */
 export async function assertNoVaultLostWith(ops: StoreOps, group: Group): Promise<void> {
-  const orphaned: Vault[] = await ops.listVaultsOnlyGrantedTo(group.id);
+  const grants = await ops.lockGrantsOfVaultsOpenedBy(group.id);
+  const byVault = new Map<string, VaultGrant[]>();
+  for (const grant of grants) byVault.set(grant.vaultId, [...(byVault.get(grant.vaultId) ?? []), grant]);
+  const orphaned: Vault[] = [];
+  const unmanaged: Vault[] = [];
+  for (const [vaultId, vaultGrants] of byVault) {
+    const vault = await ops.getVault(vaultId);
+    if (vault === undefined) continue;
+    if (vaultGrants.length === 1) orphaned.push(vault);
+    else if (
+      vaultGrants.some((grant) => grant.groupId === group.id && grant.permission === 'manage') &&
+      !managedBesides(vaultGrants, group.id)
+    )
+      unmanaged.push(vault);
+  }
+  const names = (vaults: Vault[]) => vaults.map((vault) => `"${vault.name}"`).join(', ');
+  const plural = (vaults: Vault[]) => (vaults.length > 1 ? 's' : '');
   if (orphaned.length > 0) {
     throw new AccountError(
       'group_protected',
-      `${group.displayName} is the only group that can open the vault${orphaned.length > 1 ? 's' : ''} ` +
-        `${orphaned.map((vault) => `"${vault.name}"`).join(', ')}; give another group access first`,
+      `${group.displayName} is the only group that can open the vault${plural(orphaned)} ` +
+        `${names(orphaned)}; give another group access first`,
+    );
+  }
+  if (unmanaged.length > 0) {
+    throw new AccountError(
+      'group_protected',
+      `${group.displayName} is the only group that manages the vault${plural(unmanaged)} ` +
+        `${names(unmanaged)}; give another group manage first`,
     );
   }
 }

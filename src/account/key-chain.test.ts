@@ -236,7 +236,11 @@ describe('key chain use cases', () => {
       'invalid_input',
     );
     await addGroupKeys(fx.deps, [await keyFor(fx.teamMembers.id)]);
-    await grantVault(fx.deps, { vault, group: 'Team Members', vaultKey: createVaultKey() });
+    await grantVault(
+      fx.deps,
+      { memberId: null, name: 'command line' },
+      { vault, group: 'Team Members', vaultKey: createVaultKey() },
+    );
     const listed = await listVaultsWithGroups(fx.deps.store);
     assert.deepEqual(
       listed.map((entry) => ({ vault: entry.vault, groups: entry.groups.sort() })),

@@ -232,12 +232,17 @@ export interface Vault {
   createdAt: string;
 }
 
+/** (P18) What a group may do with a vault it opens, in order: each level includes the ones before. */
+export const VAULT_PERMISSIONS = ['view', 'edit', 'manage'] as const;
+export type VaultPermission = (typeof VAULT_PERMISSIONS)[number];
+
 /** A vault's key sealed to a group's public key: the group's members may open the vault. */
 export interface VaultGrant {
   vaultId: string;
   groupId: string;
   sealedVaultKey: string;
   createdAt: string;
+  permission: VaultPermission;
 }
 
 /** (P9, P12) Only the token's digest is kept; the token lives in the e-mail and unsent outbox row. */

@@ -31,6 +31,7 @@ import type {
   ScimRequestRecord,
   Vault,
   VaultGrant,
+  VaultPermission,
 } from './model.ts';
 
 export interface ListQuery {
@@ -214,6 +215,12 @@ export interface KeyChainStore {
   listVaults(page: { afterId?: string; limit: number }): Promise<Vault[]>;
   saveVaultGrant(grant: VaultGrant): Promise<void>;
   listVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** The vault's grants, locked until the transaction ends: two permission changes cannot both drop the last manager. */
+  lockVaultGrants(vaultId: string): Promise<VaultGrant[]>;
+  /** Every grant of every vault `groupId` opens, locked the same way (deleting a group). */
+  lockGrantsOfVaultsOpenedBy(groupId: string): Promise<VaultGrant[]>;
+  /** False when there is no such grant. */
+  setVaultGrantPermission(vaultId: string, groupId: string, permission: VaultPermission): Promise<boolean>;
   deleteVaultGrant(vaultId: string, groupId: string): Promise<boolean>;
   /** Vaults that no group but `groupId` can open (deleting that group would lose them). */
   listVaultsOnlyGrantedTo(groupId: string): Promise<Vault[]>;

@@ -78,6 +78,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         groupId: f.teamMembers.id,
         sealedVaultKey: await sealFor(f.teamMembers),
         createdAt: '2025-03-01T09:00:00.000Z',
+        permission: 'manage',
       });
     });
     afterEach(() => f.close());
@@ -97,6 +98,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         vaultId: 'v1',
         groupId: eng.id,
         sealedVaultKey: await sealFor(eng),
+        permission: 'edit',
       });
       const grant = (await f.deps.store.listVaultGrants('v1')).find((g) => g.groupId === eng.id)!;
       const opened = await openVaultKey(
@@ -114,12 +116,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [entry.action, entry.actor, entry.detail.by, entry.detail.vault],
         ['vault.granted', 'admin', 'owner@acme.test', 'Handbook'],
       );
+      assert.equal(grant.permission, 'edit');
+      assert.equal(entry.detail.permission, 'edit');
     });
 
     test('refusals change nothing: twice, no group, no vault, not a seal, a group without keys', async () => {
       const keyless = await createGroup(f.deps, { displayName: 'Keyless', externalId: null }, []);
       const good = await sealFor(eng);
-      const cases: Array<[string, { vaultId: string; groupId: unknown; sealedVaultKey: unknown }, string]> = [
+      const cases: Array<
+        [string, { vaultId: string; groupId: unknown; sealedVaultKey: unknown; permission?: unknown }, string]
+      > = [
+        [
+          'a permission that is no level',
+          { vaultId: 'v1', groupId: eng.id, sealedVaultKey: good, permission: 'owner' },
+          'invalid_input',
+        ],
         [
           'already granted',
           { vaultId: 'v1', groupId: f.teamMembers.id, sealedVaultKey: good },
@@ -145,7 +156,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       ];
       const before = await f.actions();
       for (const [name, input, code] of cases)
-        assert.equal(await errorCode(() => grantVaultToGroup(f.deps, actor, input)), code, name);
+        assert.equal(
+          await errorCode(() => grantVaultToGroup(f.deps, actor, { permission: 'view', ...input })),
+          code,
+          name,
+        );
       assert.deepEqual(
         (await f.deps.store.listVaultGrants('v1')).map((g) => g.groupId),
         [f.teamMembers.id],
@@ -153,12 +168,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await f.actions(), before);
     });
 
-    test('revoking takes one grant away, never the last one', async () => {
+    test('revoking takes one grant away, never the last one nor the last manager', async () => {
       await grantVaultToGroup(f.deps, actor, {
         vaultId: 'v1',
         groupId: eng.id,
         sealedVaultKey: await sealFor(eng),
+        permission: 'view',
       });
+      assert.equal(
+        await errorCode(() => revokeVaultGrant(f.deps, actor, { vaultId: 'v1', groupId: f.teamMembers.id })),
+        'last_vault_manager',
+        'Engineering only views: Team Members is the last manager',
+      );
+      await f.deps.store.setVaultGrantPermission('v1', eng.id, 'manage');
       await revokeVaultGrant(f.deps, actor, { vaultId: 'v1', groupId: f.teamMembers.id });
       assert.deepEqual(
         (await f.deps.store.listVaultGrants('v1')).map((g) => g.groupId),

@@ -7,20 +7,21 @@
  * administrator holds a group that opens the vault.
  *
  * Revoking removes the sealed key of that group only. It refuses to remove the last grant:
- * a vault that no group opens is lost for good.
+ * a vault that no group opens is lost for good; nor the last grant that manages it (P18).
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertId, assertSealed } from './key-chain-rules.ts';
-import type { Group, Vault } from './model.ts';
+import type { Group, Vault, VaultPermission } from './model.ts';
 import type { StoreOps } from './store.ts';
+import { assertManagerKept, assertPermission } from './vault-permission-rules.ts';
 import { vaultRecipients } from './vaults.ts';
 
 export interface VaultGrantState {
   vault: Vault;
-  /** The groups that open the vault now. */
-  granted: Array<{ id: string; displayName: string }>;
+  /** The groups that open the vault now, with what each may do (P18). */
+  granted: Array<{ id: string; displayName: string; permission: VaultPermission }>;
   /** Groups with a key pair that do not open it yet: where it may be granted. */
   candidates: Array<{ id: string; displayName: string; publicKey: string }>;
   /** Granted groups whose key the administrator holds: what their browser opens the vault with. */
@@ -49,7 +50,11 @@ export async function vaultGrantState(
   const granted: VaultGrantState['granted'] = [];
   for (const grant of grants) {
     const group = await store.getGroup(grant.groupId);
-    granted.push({ id: grant.groupId, displayName: group?.displayName ?? grant.groupId });
+    granted.push({
+      id: grant.groupId,
+      displayName: group?.displayName ?? grant.groupId,
+      permission: grant.permission,
+    });
   }
   const held = new Set(shares.map((share) => share.groupId));
   return {
@@ -75,9 +80,10 @@ async function requireKeyedGroup(ops: StoreOps, id: string): Promise<Group> {
 export function grantVaultToGroup(
   deps: AccountDeps,
   actor: AdminActor,
-  input: { vaultId: string; groupId: unknown; sealedVaultKey: unknown },
+  input: { vaultId: string; groupId: unknown; sealedVaultKey: unknown; permission: unknown },
 ): Promise<Group> {
   const sealedVaultKey = assertSealed('sealedVaultKey', input.sealedVaultKey);
+  const permission = assertPermission(input.permission);
   return deps.store.transaction(async (tx) => {
     const vault = await requireVault(tx, input.vaultId);
     const group = await requireKeyedGroup(tx, input.groupId as string);
@@ -85,7 +91,13 @@ export function grantVaultToGroup(
       throw new AccountError('invalid_input', `${group.displayName} opens ${vault.name} already.`);
     }
     const now = nowIso(deps);
-    await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+    await tx.saveVaultGrant({
+      vaultId: vault.id,
+      groupId: group.id,
+      sealedVaultKey,
+      createdAt: now,
+      permission,
+    });
     await recordAdminActivity(
       deps,
       tx,
@@ -93,7 +105,7 @@ export function grantVaultToGroup(
       actor,
       'vault.granted',
       { targetType: 'group', targetId: group.id },
-      { vaultId: vault.id, vault: vault.name, group: group.displayName },
+      { vaultId: vault.id, vault: vault.name, group: group.displayName, permission },
     );
     return group;
   });
@@ -107,7 +119,7 @@ export function revokeVaultGrant(
   return deps.store.transaction(async (tx) => {
     const vault = await requireVault(tx, input.vaultId);
     const groupId = assertId('groupId', input.groupId);
-    const grants = await tx.listVaultGrants(vault.id);
+    const grants = await tx.lockVaultGrants(vault.id);
     const group = await tx.getGroup(groupId);
     if (group === undefined || !grants.some((grant) => grant.groupId === groupId)) {
       throw new AccountError('invalid_input', `That group does not open ${vault.name} (any more).`);
@@ -118,6 +130,7 @@ export function revokeVaultGrant(
         `${group.displayName} is the only group that opens ${vault.name}: grant it to another group first, or the vault is lost.`,
       );
     }
+    assertManagerKept(vault, grants, { groupId, groupName: group.displayName, to: null });
     await tx.deleteVaultGrant(vault.id, groupId);
     const now = nowIso(deps);
     await recordAdminActivity(

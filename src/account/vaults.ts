@@ -4,11 +4,13 @@ import type { Bytes } from '../crypto/encoding.ts';
 import { createVaultKey, sealVaultKey } from '../crypto/key-chain.ts';
 import type { MemberKeyRing } from '../crypto/open-vaults.ts';
 import { recordActivity } from './activity.ts';
+import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { assertId, assertSealed } from './key-chain-rules.ts';
-import type { Group, GroupKey, Vault } from './model.ts';
+import type { Group, GroupKey, Vault, VaultPermission } from './model.ts';
 import type { StoreOps } from './store.ts';
+import { assertManagerKept, assertPermission } from './vault-permission-rules.ts';
 
 const MAX_NAME = 200;
 
@@ -50,7 +52,14 @@ async function insertGrantedVault(
   await tx.insertVault(vault);
   const granted: string[] = [];
   for (const { group, sealedVaultKey } of grants) {
-    await tx.saveVaultGrant({ vaultId: vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
+    // Whoever creates a vault chose these groups: each manages it (P18).
+    await tx.saveVaultGrant({
+      vaultId: vault.id,
+      groupId: group.id,
+      sealedVaultKey,
+      createdAt: now,
+      permission: 'manage',
+    });
     granted.push(group.displayName);
   }
   await recordActivity(
@@ -152,35 +161,61 @@ export async function createSealedVault(
   });
 }
 
+/**
+ * Seals the vault key for a group (again, when it opens the vault already). Without a
+ * permission a new grant gets view and an existing one keeps its own (P18).
+ */
 export async function grantVault(
   deps: AccountDeps,
-  input: { vault: Vault; group: string; vaultKey: Bytes },
-): Promise<string> {
+  actor: AdminActor,
+  input: { vault: Vault; group: string; vaultKey: Bytes; permission?: unknown },
+): Promise<{ group: string; permission: VaultPermission }> {
+  const asked = input.permission === undefined ? undefined : assertPermission(input.permission);
   return deps.store.transaction(async (tx) => {
     const { group, key } = await groupWithKey(tx, input.group);
+    const grants = await tx.lockVaultGrants(input.vault.id);
+    const existing = grants.find((grant) => grant.groupId === group.id);
+    const permission = asked ?? existing?.permission ?? 'view';
+    assertManagerKept(input.vault, grants, {
+      groupId: group.id,
+      groupName: group.displayName,
+      to: permission,
+    });
     const now = nowIso(deps);
     const sealedVaultKey = await sealVaultKey(input.vault.id, input.vaultKey, {
       id: group.id,
       publicKey: key.publicKey,
     });
-    await tx.saveVaultGrant({ vaultId: input.vault.id, groupId: group.id, sealedVaultKey, createdAt: now });
-    await recordActivity(
+    await tx.saveVaultGrant({
+      vaultId: input.vault.id,
+      groupId: group.id,
+      sealedVaultKey,
+      createdAt: now,
+      permission,
+    });
+    await recordAdminActivity(
       deps,
       tx,
       now,
+      actor,
       'vault.granted',
       { targetType: 'group', targetId: group.id },
-      { vaultId: input.vault.id },
-      'admin',
+      {
+        vaultId: input.vault.id,
+        vault: input.vault.name,
+        group: group.displayName,
+        permission,
+        ...(existing && existing.permission !== permission ? { from: existing.permission } : {}),
+      },
     );
-    return group.displayName;
+    return { group: group.displayName, permission };
   });
 }
 
 export async function listVaultsWithGroups(
   ops: StoreOps,
-): Promise<Array<{ vault: Vault; groups: string[] }>> {
-  const result: Array<{ vault: Vault; groups: string[] }> = [];
+): Promise<Array<{ vault: Vault; groups: string[]; permissions: VaultPermission[] }>> {
+  const result: Array<{ vault: Vault; groups: string[]; permissions: VaultPermission[] }> = [];
   let afterId: string | undefined;
   for (;;) {
     const page = await ops.listVaults({ limit: 200, ...(afterId ? { afterId } : {}) });
@@ -189,7 +224,7 @@ export async function listVaultsWithGroups(
       const groups: string[] = [];
       for (const grant of grants)
         groups.push((await ops.getGroup(grant.groupId))?.displayName ?? grant.groupId);
-      result.push({ vault, groups });
+      result.push({ vault, groups, permissions: grants.map((grant) => grant.permission) });
     }
     if (page.length < 200) return result;
     afterId = page[page.length - 1]!.id;

@@ -152,9 +152,27 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await seed();
       await store.insertVault({ id: 'v1', name: 'Solo', createdAt: AT });
       await store.insertVault({ id: 'v2', name: 'Shared', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'a', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v2', groupId: 'g1', sealedVaultKey: 'b', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v2', groupId: 'g2', sealedVaultKey: 'c', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v2',
+        groupId: 'g1',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v2',
+        groupId: 'g2',
+        sealedVaultKey: 'c',
+        createdAt: AT,
+        permission: 'manage',
+      });
       assert.deepEqual(
         (await store.listVaultsOnlyGrantedTo('g1')).map((vault) => vault.name),
         ['Solo'],
@@ -167,8 +185,20 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await store.addGroupMembers('g1', ['m1']);
       await store.addGroupKeyShares([share('g1', 'm1')]);
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'vk', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g2', sealedVaultKey: 'vk2', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'vk',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g2',
+        sealedVaultKey: 'vk2',
+        createdAt: AT,
+        permission: 'manage',
+      });
       assert.equal(await store.deleteGroup('g1'), true);
       assert.deepEqual(await store.getGroupKeys(['g1']), []);
       assert.deepEqual(await store.listGroupKeySharesOfMember('m1'), []);
@@ -272,9 +302,27 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
         (await store.listVaults({ afterId: 'v1', limit: 5 })).map((v) => v.id),
         ['v2'],
       );
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'a', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'b', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v2', groupId: 'g2', sealedVaultKey: 'c', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v2',
+        groupId: 'g2',
+        sealedVaultKey: 'c',
+        createdAt: AT,
+        permission: 'manage',
+      });
       assert.deepEqual(
         (await store.listVaultGrants('v1')).map((g) => g.sealedVaultKey),
         ['b'],
@@ -287,7 +335,13 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
         ],
       );
       await assert.rejects(
-        store.saveVaultGrant({ vaultId: 'v1', groupId: 'g3', sealedVaultKey: 'x', createdAt: AT }),
+        store.saveVaultGrant({
+          vaultId: 'v1',
+          groupId: 'g3',
+          sealedVaultKey: 'x',
+          createdAt: AT,
+          permission: 'manage',
+        }),
         'a grant needs the group to have a key',
       );
     });
@@ -295,8 +349,20 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
     test('a grant is revoked alone: the other groups of the vault keep theirs', async () => {
       await seed();
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g1', sealedVaultKey: 'a', createdAt: AT });
-      await store.saveVaultGrant({ vaultId: 'v1', groupId: 'g2', sealedVaultKey: 'b', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g2',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'manage',
+      });
       assert.equal(await store.deleteVaultGrant('v1', 'g1'), true);
       assert.equal(await store.deleteVaultGrant('v1', 'g1'), false, 'gone already');
       assert.equal(await store.deleteVaultGrant('ghost', 'g2'), false);
@@ -307,6 +373,157 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       assert.deepEqual(
         (await store.listVaultGrantsOfGroups(['g1'])).map((g) => g.vaultId),
         [],
+      );
+    });
+
+    test('a grant keeps its permission (P18); setting one changes that grant alone', async () => {
+      await seed();
+      await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
+      await store.insertVault({ id: 'v2', name: 'Engineering', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g2',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'view',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v2',
+        groupId: 'g1',
+        sealedVaultKey: 'c',
+        createdAt: AT,
+        permission: 'edit',
+      });
+      assert.equal(await store.setVaultGrantPermission('v1', 'g2', 'edit'), true);
+      assert.equal(await store.setVaultGrantPermission('v1', 'g3', 'edit'), false, 'g3 has no grant');
+      assert.equal(await store.setVaultGrantPermission('ghost', 'g1', 'edit'), false);
+      assert.deepEqual(
+        (await store.listVaultGrants('v1')).map((g) => [g.groupId, g.permission]),
+        [
+          ['g1', 'manage'],
+          ['g2', 'edit'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.listVaultGrantsOfGroups(['g1'])).map((g) => [g.vaultName, g.permission]),
+        [
+          ['Finance', 'manage'],
+          ['Engineering', 'edit'],
+        ],
+      );
+      await assert.rejects(
+        store.setVaultGrantPermission('v1', 'g1', 'owner' as 'manage'),
+        'the database refuses a level that is none of the three',
+      );
+      assert.equal((await store.listVaultGrants('v1'))[0]?.permission, 'manage');
+    });
+
+    test('locked reads: the grants of a vault, and of every vault a group opens', async () => {
+      await seed();
+      await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
+      await store.insertVault({ id: 'v2', name: 'Engineering', createdAt: AT });
+      await store.insertVault({ id: 'v3', name: 'Other', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g2',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'view',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v2',
+        groupId: 'g1',
+        sealedVaultKey: 'c',
+        createdAt: AT,
+        permission: 'edit',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v3',
+        groupId: 'g2',
+        sealedVaultKey: 'd',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      const locked = await store.transaction(async (tx) => ({
+        vault: await tx.lockVaultGrants('v1'),
+        ofGroup: await tx.lockGrantsOfVaultsOpenedBy('g1'),
+      }));
+      assert.deepEqual(
+        locked.vault.map((g) => [g.groupId, g.permission]),
+        [
+          ['g1', 'manage'],
+          ['g2', 'view'],
+        ],
+      );
+      assert.deepEqual(
+        locked.ofGroup.map((g) => [g.vaultId, g.groupId]),
+        [
+          ['v1', 'g1'],
+          ['v1', 'g2'],
+          ['v2', 'g1'],
+        ],
+        'v3 is not opened by g1',
+      );
+    });
+
+    test("a second transaction locking the grants of a vault sees the first one's change", async () => {
+      await seed();
+      await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g1',
+        sealedVaultKey: 'a',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      await store.saveVaultGrant({
+        vaultId: 'v1',
+        groupId: 'g2',
+        sealedVaultKey: 'b',
+        createdAt: AT,
+        permission: 'manage',
+      });
+      let locked!: () => void;
+      const firstLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const first = store.transaction(async (tx) => {
+        await tx.lockVaultGrants('v1');
+        locked();
+        await released;
+        await tx.setVaultGrantPermission('v1', 'g1', 'view');
+      });
+      await firstLocked;
+      const second = store.transaction(async (tx) =>
+        (await tx.lockVaultGrants('v1')).map((g) => [g.groupId, g.permission]),
+      );
+      release();
+      await first;
+      assert.deepEqual(
+        await second,
+        [
+          ['g1', 'view'],
+          ['g2', 'manage'],
+        ],
+        'it waited for the first to commit, so it cannot also take g2 for a second manager',
       );
     });
   });

@@ -25,6 +25,7 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     `SELECT ${prefixed('m', MEMBER.columns)}, k.public_key AS member_public_key FROM members m ` +
     (dialect === 'sqlite' ? 'INDEXED BY members_pending ' : '') +
     "LEFT JOIN member_keys k ON k.member_id = m.id WHERE m.state = 'pending'";
+  const lock = dialect === 'postgres' ? ' FOR UPDATE' : '';
   return {
     getGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE ${oneOf('group_id')}`,
     listProvisioningGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
@@ -63,10 +64,18 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     listVaults: `SELECT ${VAULT.columns} FROM vaults ORDER BY seq LIMIT ?`,
     listVaultsAfter: `SELECT ${VAULT.columns} FROM vaults WHERE seq > (SELECT seq FROM vaults WHERE id = ?) ORDER BY seq LIMIT ?`,
     saveVaultGrant:
-      `INSERT INTO vault_grants (${VAULT_GRANT.columns}) VALUES (?, ?, ?, ?) ` +
-      'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, created_at = excluded.created_at',
+      `INSERT INTO vault_grants (${VAULT_GRANT.columns}) VALUES (?, ?, ?, ?, ?) ` +
+      'ON CONFLICT (vault_id, group_id) DO UPDATE SET sealed_vault_key = excluded.sealed_vault_key, ' +
+      'created_at = excluded.created_at, permission = excluded.permission',
+    setVaultGrantPermission: 'UPDATE vault_grants SET permission = ? WHERE vault_id = ? AND group_id = ?',
     deleteVaultGrant: 'DELETE FROM vault_grants WHERE vault_id = ? AND group_id = ?',
     listVaultGrants: `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id = ? ORDER BY group_id`,
+    // Row locks in one order (vault, group) so that two changes wait for each other, never deadlock;
+    // SQLite needs none: its transactions run one at a time.
+    lockVaultGrants: `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id = ? ORDER BY group_id${lock}`,
+    lockGrantsOfVaultsOpenedBy:
+      `SELECT ${VAULT_GRANT.columns} FROM vault_grants WHERE vault_id IN ` +
+      `(SELECT vault_id FROM vault_grants WHERE group_id = ?) ORDER BY vault_id, group_id${lock}`,
     listVaultsOnlyGrantedTo:
       `SELECT ${prefixed('v', VAULT.columns)} FROM vault_grants vg JOIN vaults v ON v.id = vg.vault_id ` +
       'WHERE vg.group_id = ? AND NOT EXISTS ' +

@@ -263,6 +263,7 @@ export const VAULT_GRANT = table<model.VaultGrant>({
   groupId: 'text',
   sealedVaultKey: 'text',
   createdAt: 'text',
+  permission: 'text',
 });
 export const MEMBER_KEY_SHARE = table<MemberKeyShare>({
   groupId: 'text',

@@ -282,6 +282,10 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     saveVaultGrant: write(S.saveVaultGrant, rows.VAULT_GRANT),
     deleteVaultGrant: (vaultId, groupId) => one(x.run(S.deleteVaultGrant, [vaultId, groupId])),
     listVaultGrants: all(S.listVaultGrants, rows.VAULT_GRANT),
+    lockVaultGrants: all(S.lockVaultGrants, rows.VAULT_GRANT),
+    lockGrantsOfVaultsOpenedBy: all(S.lockGrantsOfVaultsOpenedBy, rows.VAULT_GRANT),
+    setVaultGrantPermission: (vaultId, groupId, permission) =>
+      one(x.run(S.setVaultGrantPermission, [permission, vaultId, groupId])),
     listVaultsOnlyGrantedTo: all(S.listVaultsOnlyGrantedTo, rows.VAULT),
     listVaultGrantsOfGroups: async (groupIds) =>
       groupIds.length === 0

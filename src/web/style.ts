@@ -55,6 +55,10 @@ form.filters + * { margin-top: 1rem; }
 .skip-text { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .inline-form { display: inline; }
 .inline-form button, td form button { margin: 0 0 0 0.5rem; padding: 0.1rem 0.6rem; }
+.row-form { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; }
+.row-form select { width: auto; margin: 0; }
+.row-form button { margin: 0; }
+.row-form .field-error { flex-basis: 100%; margin: 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; }

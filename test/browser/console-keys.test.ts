@@ -218,18 +218,35 @@ async function cyOpens(): Promise<Record<string, string[]>> {
   return Object.fromEntries(opened.map((vault) => [vault.name, vault.groups.sort()]));
 }
 
-async function grantedTo(vaultName: string): Promise<string> {
+/** The vault page's grants as "group: permission", in the page's order. */
+function grantRows(): Promise<string[]> {
+  return page
+    .locator('table[aria-labelledby="granted-heading"] tbody tr')
+    .evaluateAll((rows) =>
+      rows.map(
+        (row) => `${(row as HTMLTableRowElement).cells[0]!.innerText}: ${row.querySelector('select')!.value}`,
+      ),
+    );
+}
+
+async function grantedTo(vaultName: string): Promise<string[]> {
   await page.goto(`${sys.system.accountAddress}/vaults`);
   await page.getByRole('link', { name: vaultName }).click();
   await page.waitForSelector(`h1:has-text("${vaultName}")`);
-  return page.locator('ul[aria-labelledby="granted-heading"]').innerText();
+  return grantRows();
 }
 
 describe('the console: granting a vault to another group, and revoking it', () => {
   test('the vault key is opened in the browser and sealed for the group, whose members then open it', async () => {
     assert.deepEqual(await cyOpens(), { 'Team handbook': ['Team Members'] });
-    assert.match(await grantedTo('Team handbook'), /^Team Members\s+Revoke$/);
+    assert.deepEqual(await grantedTo('Team handbook'), ['Team Members: manage']);
     await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Engineering' });
+    assert.equal(
+      await page.getByLabel('Permission', { exact: true }).inputValue(),
+      'view',
+      'view unless chosen',
+    );
+    await screenshot(page, shots, 'console-vault-grant');
     await page.getByLabel('Your password').fill('not the owner password');
     await page.getByRole('button', { name: 'Grant' }).click();
     await page.waitForSelector('#problem:not([hidden])');
@@ -244,11 +261,51 @@ describe('the console: granting a vault to another group, and revoking it', () =
     await page.getByLabel('Your password').fill(OWNER_PASSWORD);
     await page.getByLabel('Your password').press('Enter');
     await page.waitForSelector('text=Granted: its members open the vault');
-    assert.match(await page.locator('ul[aria-labelledby="granted-heading"]').innerText(), /Engineering/);
+    assert.deepEqual((await grantRows()).sort(), ['Engineering: view', 'Team Members: manage']);
     await screenshot(page, shots, 'console-vault-access');
     assert.deepEqual(await cyOpens(), { 'Team handbook': ['Engineering', 'Team Members'] });
     const entry = (await sys.store.listActivity({ limit: 5 })).find((e) => e.action === 'vault.granted');
     assert.equal(entry?.detail.by, 'owner@example.com');
+  });
+
+  test('a permission changes with a plain form; lowering the last manager is refused beside its field (P18)', async () => {
+    await grantedTo('Team handbook');
+    const vaultId = new URL(page.url()).pathname.split('/').pop()!;
+    const before = (await sys.store.listVaultGrants(vaultId)).map((grant) => [
+      grant.groupId,
+      grant.permission,
+    ]);
+    await page.getByLabel('Permission of Team Members', { exact: true }).selectOption('view');
+    await page.getByRole('button', { name: 'Save the permission of Team Members' }).click();
+    await page.waitForSelector('.field-error');
+    const field = page.getByLabel('Permission of Team Members', { exact: true });
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    const errorId = (await field.getAttribute('aria-describedby'))!;
+    assert.match(
+      await page.locator(`#${errorId}`).innerText(),
+      /Team Members is the only group that manages Team handbook: give another group manage first/,
+    );
+    assert.equal(await field.inputValue(), 'manage', 'the page shows what is stored');
+    await assertAccessible(page, 'a vault page refusing a permission change');
+    await screenshot(page, shots, 'console-vault-permission-refused');
+    assert.deepEqual(
+      (await sys.store.listVaultGrants(vaultId)).map((grant) => [grant.groupId, grant.permission]),
+      before,
+    );
+
+    await page.getByLabel('Permission of Engineering', { exact: true }).selectOption('manage');
+    await page.getByRole('button', { name: 'Save the permission of Engineering' }).click();
+    await page.waitForSelector('text=Permission changed.');
+    assert.deepEqual((await grantRows()).sort(), ['Engineering: manage', 'Team Members: manage']);
+    const entry = (await sys.store.listActivity({ limit: 5 })).find(
+      (e) => e.action === 'vault.permission_changed',
+    );
+    assert.deepEqual(
+      [entry?.detail.by, entry?.detail.group, entry?.detail.from, entry?.detail.to],
+      ['owner@example.com', 'Engineering', 'view', 'manage'],
+    );
+    await groupPageOf('Engineering');
+    assert.match(await page.locator('main').innerText(), /Team handbook: manage/);
   });
 
   test('revoking takes one group away, never the last; a missing form token changes nothing', async () => {
@@ -265,6 +322,7 @@ describe('the console: granting a vault to another group, and revoking it', () =
       csrf,
       groupId: teamMembers.id,
       sealedVaultKey: 'sbs1.a.b.c',
+      permission: 'view',
     });
     assert.equal(again.status, 400);
     assert.match(again.text, /opens Team handbook already/);

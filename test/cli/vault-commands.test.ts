@@ -55,7 +55,7 @@ describe('vault commands', () => {
     assert.match(created.stdout, /Vault "Ledger" \(.+\) opens for: Finance/);
 
     const listed = await cli('vault', 'list');
-    assert.match(listed.stdout, /Ledger {2}\(Finance\)/);
+    assert.match(listed.stdout, /Ledger {2}\(Finance: manage\)/, 'the creating group manages the vault');
 
     const fay = await cli('member', 'vaults', '--email', 'fay@example.com', '--password-file', passwordFile);
     assert.equal(fay.code, 0, fay.stderr);
@@ -76,6 +76,7 @@ describe('vault commands', () => {
       passwordFile,
     );
     assert.equal(granted.code, 0, granted.stderr);
+    assert.match(granted.stdout, /now opens for Ops too \(permission view\)/);
     const after = await cli(
       'member',
       'vaults',
@@ -85,6 +86,56 @@ describe('vault commands', () => {
       passwordFile,
     );
     assert.match(after.stdout, /Ledger {2}\(through Ops\)/);
+  });
+
+  test('permissions (P18): grant with one, change one, and the last manager is kept', async () => {
+    const created = await cli('vault', 'create', '--name', 'Payroll', '--group', 'Finance');
+    assert.equal(created.code, 0, created.stderr);
+    const granted = await cli(
+      'vault',
+      'grant',
+      '--vault',
+      'Payroll',
+      '--group',
+      'Ops',
+      '--permission',
+      'edit',
+      '--email',
+      'fay@example.com',
+      '--password-file',
+      passwordFile,
+    );
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.match(granted.stdout, /\(permission edit\)/);
+
+    const lowered = await cli('vault', 'permission', 'Payroll', 'Finance', 'view');
+    assert.equal(lowered.code, 1);
+    assert.equal(
+      lowered.stderr.trim(),
+      'scimbridge: Finance is the only group that manages Payroll: give another group manage first, so that the vault keeps a manager',
+    );
+    const bad = await cli('vault', 'permission', 'Payroll', 'Ops', 'owner');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /the permission must be one of view, edit, manage/);
+    const nobody = await cli('vault', 'permission', 'Payroll', 'Nobody', 'view');
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /no group named or with id "Nobody"/);
+    assert.match(
+      (await cli('vault', 'list')).stdout,
+      /Payroll {2}\(Finance: manage, Ops: edit\)|Payroll {2}\(Ops: edit, Finance: manage\)/,
+    );
+
+    const raised = await cli('vault', 'permission', 'Payroll', 'Ops', 'manage');
+    assert.equal(raised.code, 0, raised.stderr);
+    assert.equal(raised.stdout, 'Ops on "Payroll": edit → manage\n');
+    const now = await cli('vault', 'permission', 'Payroll', 'Finance', 'view');
+    assert.equal(now.code, 0, now.stderr);
+    const entry = (await sys.store.listActivity({ limit: 1 }))[0]!;
+    assert.deepEqual(
+      [entry.action, entry.detail.group, entry.detail.from, entry.detail.to],
+      ['vault.permission_changed', 'Finance', 'manage', 'view'],
+    );
+    assert.match(String(entry.detail.by), /^command line \(user /);
   });
 
   test('mistakes get one clear line and exit 1, and change nothing', async () => {

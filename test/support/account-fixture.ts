@@ -172,6 +172,7 @@ export async function grantGroupVault(
     groupId,
     sealedVaultKey: grant.sealedVaultKey,
     createdAt: at,
+    permission: 'manage',
   });
 }
 

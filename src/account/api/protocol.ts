@@ -100,6 +100,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   domain_not_allowed: 422,
   invalid_input: 422,
   version_mismatch: 412,
+  last_vault_manager: 409,
   provisioning_disabled: 403,
   credentials_revoked: 401,
   account_missing: 503,

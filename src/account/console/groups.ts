@@ -138,7 +138,12 @@ ${problemFor('general')}
 ${PROTECTION[group.kind] ? html`<p class="hint" id="protection">${PROTECTION[group.kind]}</p>` : ''}
 ${waitsForTransfer ? html`<p class="hint" id="set-aside">A previous integration managed this group; it was set aside when the integration was re-created. Transfer it to the new one on the <a href="/provisioning">Provisioning</a> page, or decide about it here: put it on the managed-groups list now, or keep it from the transfer.</p>` : ''}
 <h2>Vault access</h2>
-${grants.length === 0 ? html`<p>No vault is granted to this group.</p>` : html`<ul>${grants.map((grant) => html`<li><a href="/vaults/${grant.vaultId}">${grant.vaultName}</a></li>`)}</ul>`}
+${
+  grants.length === 0
+    ? html`<p>No vault is granted to this group.</p>`
+    : html`<ul>${grants.map((grant) => html`<li><a href="/vaults/${grant.vaultId}">${grant.vaultName}</a>: ${grant.permission}</li>`)}</ul>
+<p class="hint">Permissions (view, edit, manage) are set on each vault's page.</p>`
+}
 <h2>Members</h2>
 ${problemFor('members')}
 ${

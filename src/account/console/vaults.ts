@@ -39,7 +39,7 @@ ${
   vaults.length === 0
     ? html`<p>No vaults yet.</p>`
     : html`<div class="table-wrap"><table><thead><tr><th scope="col">Vault</th><th scope="col">Opened by</th><th scope="col">Created</th></tr></thead>
-<tbody>${vaults.map(({ vault, groups }) => html`<tr><td><a href="${VAULTS_PATH}/${vault.id}">${vault.name}</a></td><td>${groups.join(', ')}</td><td>${vault.createdAt.replace('T', ' ').slice(0, 16)} UTC</td></tr>`)}</tbody></table></div>`
+<tbody>${vaults.map(({ vault, groups, permissions }) => html`<tr><td><a href="${VAULTS_PATH}/${vault.id}">${vault.name}</a></td><td>${groups.map((group, i) => `${group} (${permissions[i]})`).join(', ')}</td><td>${vault.createdAt.replace('T', ' ').slice(0, 16)} UTC</td></tr>`)}</tbody></table></div>`
 }
 <h2 id="create-heading">Create a vault</h2>
 <p class="problem needs-script">Creating a vault makes its key in this browser, so that the server never holds it. That needs the page's script: turn on JavaScript for this site.</p>
@@ -58,6 +58,7 @@ ${
       )
 }
 </fieldset>
+<p class="hint">Each group chosen here manages the vault: on its page you can then grant it to other groups, with view, edit or manage.</p>
 <button type="submit">Create vault</button>
 </form>
 <p id="status" role="status" aria-live="polite" hidden></p>`,

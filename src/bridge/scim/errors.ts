@@ -20,6 +20,8 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, { status: number; scimType?: Scim
   domain_not_allowed: { status: 400, scimType: 'invalidValue' },
   invalid_input: { status: 400, scimType: 'invalidValue' },
   version_mismatch: { status: 412 },
+  // Never raised by provisioning: only an administrator changes vault permissions (P18).
+  last_vault_manager: { status: 409 },
   provisioning_disabled: { status: 403 },
   credentials_revoked: { status: 401 },
   account_missing: { status: 503 },

@@ -10,10 +10,11 @@ import type { Group } from '../../account/model.ts';
 import { removeGroup } from '../../account/remove-group.ts';
 import { renameGroup } from '../../account/rename-group.ts';
 import { setGroupManaged } from '../../account/set-group-managed.ts';
+import { commandLineActor } from '../actor.ts';
 import { withStorageFlags } from '../options.ts';
 import { writeJson } from '../output.ts';
 import { clean, table } from '../terminal.ts';
-import { commandLineActor, PeopleCommandError, run } from './people.ts';
+import { PeopleCommandError, run } from './people.ts';
 
 const KIND_LABELS: Record<Group['kind'], string> = {
   owners: 'built-in',

@@ -5,10 +5,8 @@
  * sign-in: whoever can run it can open the database, and the activity log names it as
  * "command line (user <login>)".
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { activityLabel } from '../../account/activity-actions.ts';
-import type { AdminActor } from '../../account/admin-rules.ts';
 import { appointAdministrator } from '../../account/appoint-administrator.ts';
 import type { AccountDeps } from '../../account/deps.ts';
 import { AccountError } from '../../account/errors.ts';
@@ -23,6 +21,7 @@ import { suspendMember } from '../../account/suspend-member.ts';
 import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { openOutboxKey } from '../../main.ts';
+import { commandLineActor } from '../actor.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { writeJson } from '../output.ts';
 import { withExistingStore } from '../store-command.ts';
@@ -30,16 +29,6 @@ import { clean, table } from '../terminal.ts';
 
 /** A problem with the command line itself; printed as one line, exit code 1. */
 export class PeopleCommandError extends Error {}
-
-export function commandLineActor(): AdminActor {
-  let login = 'unknown';
-  try {
-    login = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): the log says "unknown".
-  }
-  return { memberId: null, name: `command line (user ${login})` };
-}
 
 type Work = (context: { store: Store; deps: AccountDeps }) => Promise<void>;
 

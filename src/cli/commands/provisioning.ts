@@ -13,11 +13,12 @@ import { randomIds, systemClock } from '../../clock.ts';
 import { storageArgs } from '../../command-hints.ts';
 import { loadConfig } from '../../config.ts';
 import { openStore } from '../../storage/open-store.ts';
+import { commandLineActor } from '../actor.ts';
 import { fail } from '../fail.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { writeJson } from '../output.ts';
 import { clean, table } from '../terminal.ts';
-import { commandLineActor, run } from './people.ts';
+import { run } from './people.ts';
 import { ProvisioningSetupError, runProvisioningSetup } from './provisioning-setup.ts';
 
 export function registerProvisioningCommands(program: Command): void {

@@ -1,11 +1,14 @@
 /**
- * `scimbridge vault create|grant|list` (administrators, where the account's database is) and
+ * `scimbridge vault create|grant|permission|list` (administrators, where the account's database is) and
  * `scimbridge member vaults` (the proof of the key chain: with a member's password, list
  * exactly the vaults they can open, by really opening every key on the way).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { changeVaultPermission } from '../../account/change-vault-permission.ts';
 import { AccountError } from '../../account/errors.ts';
+import { findGroup } from '../../account/group-rules.ts';
+import { VAULT_PERMISSIONS } from '../../account/model.ts';
 import type { Store } from '../../account/store.ts';
 import {
   createVault,
@@ -18,6 +21,7 @@ import { randomIds, systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { MemberKeyFormatError, MemberKeyUnlockError } from '../../crypto/member-keys.ts';
 import { type OpenedVault, openVaults } from '../../crypto/open-vaults.ts';
+import { commandLineActor } from '../actor.ts';
 import { flagsOf, withStorageFlags } from '../options.ts';
 import { withConfiguredStore } from '../store-command.ts';
 
@@ -94,7 +98,11 @@ export function registerVaultCommands(program: Command): void {
       .requiredOption('--vault <vault>', 'vault name or id')
       .requiredOption('--group <group>', 'group name or id')
       .requiredOption('--email <address>', 'a member who can open the vault')
-      .requiredOption('--password-file <file>', "that member's password"),
+      .requiredOption('--password-file <file>', "that member's password")
+      .option(
+        '--permission <level>',
+        `${VAULT_PERMISSIONS.join(', ')}: what the group may do (a new grant: view; a group granted already keeps its own)`,
+      ),
   ).action((options: Record<string, unknown>) =>
     withStore(options, async (store) => {
       const password = await readPasswordFile(String(options.passwordFile));
@@ -105,14 +113,45 @@ export function registerVaultCommands(program: Command): void {
       if (!opened)
         throw new VaultCommandError(`${String(options.email)} cannot open the vault "${target.name}"`);
       try {
-        const group = await grantVault(
-          { store, clock: systemClock, ids: randomIds },
-          { vault: target, group: String(options.group), vaultKey: opened.key },
+        const granted = await grantVault({ store, clock: systemClock, ids: randomIds }, commandLineActor(), {
+          vault: target,
+          group: String(options.group),
+          vaultKey: opened.key,
+          ...(options.permission === undefined ? {} : { permission: options.permission }),
+        });
+        process.stdout.write(
+          `Vault "${target.name}" now opens for ${granted.group} too (permission ${granted.permission})\n`,
         );
-        process.stdout.write(`Vault "${target.name}" now opens for ${group} too\n`);
       } finally {
         opened.key.fill(0);
       }
+    }),
+  );
+
+  withStorageFlags(
+    vault
+      .command('permission')
+      .description(
+        `set what a group may do with a vault it opens (${VAULT_PERMISSIONS.join(' < ')}); a vault keeps at least one group with manage`,
+      )
+      .argument('<vault>', 'vault name or id')
+      .argument('<group>', 'group name or id')
+      .argument('<level>', VAULT_PERMISSIONS.join(', ')),
+  ).action((vaultRef: string, groupRef: string, level: string, options: Record<string, unknown>) =>
+    withStore(options, async (store) => {
+      const target = await findVault(store, vaultRef);
+      const group = await findGroup(store, groupRef);
+      if (group === undefined) throw new VaultCommandError(`no group named or with id "${groupRef}"`);
+      const change = await changeVaultPermission(
+        { store, clock: systemClock, ids: randomIds },
+        commandLineActor(),
+        { vaultId: target.id, groupId: group.id, permission: level },
+      );
+      process.stdout.write(
+        change.from === change.to
+          ? `${change.group.displayName} has ${change.to} on "${change.vault.name}" already: nothing changed\n`
+          : `${change.group.displayName} on "${change.vault.name}": ${change.from} → ${change.to}\n`,
+      );
     }),
   );
 
@@ -124,7 +163,7 @@ export function registerVaultCommands(program: Command): void {
           process.stdout.write('No vaults yet: scimbridge vault create --name … --group …\n');
         for (const entry of vaults) {
           process.stdout.write(
-            `${entry.vault.id}  ${entry.vault.name}  (${entry.groups.join(', ') || 'no group'})\n`,
+            `${entry.vault.id}  ${entry.vault.name}  (${entry.groups.map((group, i) => `${group}: ${entry.permissions[i]}`).join(', ') || 'no group'})\n`,
           );
         }
       }),

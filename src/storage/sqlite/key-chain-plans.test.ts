@@ -52,6 +52,15 @@ const cases: Array<{ label: string; sql: string; params: unknown[]; uses: RegExp
     params: ['m'],
     uses: [/SEARCH s USING (COVERING )?INDEX group_key_shares_member/],
   },
+  {
+    label: 'the grants of every vault a group opens (deleting the group, P18)',
+    sql: SQL.lockGrantsOfVaultsOpenedBy,
+    params: ['g'],
+    uses: [
+      /SEARCH vault_grants USING (COVERING )?INDEX vault_grants_group/,
+      /SEARCH vault_grants USING PRIMARY KEY/,
+    ],
+  },
 ];
 
 for (const { label, sql, params, uses } of cases) {

@@ -68,6 +68,33 @@ test('migration 10 gives groups made before it their name keys', async () => {
   }
 });
 
+test('migration 17 gives the grants made before it manage (P18)', async () => {
+  const path = join(folder, 'before-v17', 'x.db');
+  const at = '2024-01-01T00:00:00.000Z';
+  const store = await openSqliteStore({ path });
+  await store.insertGroup(makeGroup('g1'));
+  await store.insertGroupKey({ groupId: 'g1', publicKey: 'pub', sealedForProvisioning: null, createdAt: at });
+  await store.insertVault({ id: 'v1', name: 'Finance', createdAt: at });
+  await store.close();
+  // The database as version 16 left it, holding one grant.
+  const db = new Database(path);
+  db.exec('ALTER TABLE vault_grants DROP COLUMN permission');
+  db.prepare('DELETE FROM schema_migrations WHERE version = 17').run();
+  db.prepare(
+    "INSERT INTO vault_grants (vault_id, group_id, sealed_vault_key, created_at) VALUES ('v1', 'g1', 's', ?)",
+  ).run(at);
+  db.close();
+  const migrated = await openSqliteStore({ path });
+  try {
+    assert.deepEqual(
+      (await migrated.listVaultGrants('v1')).map((grant) => grant.permission),
+      ['manage'],
+    );
+  } finally {
+    await migrated.close();
+  }
+});
+
 describe('group commit: transactions of one event-loop turn share a COMMIT', () => {
   /** A store on a fresh file, and a second connection that sees only what is committed. */
   async function storeWithObserver() {

@@ -127,6 +127,7 @@ export function setupVaultGrant(form: HTMLFormElement): void {
       id: option.value,
       publicKey: option.dataset.publicKey ?? '',
     });
-    return { groupId: option.value, sealedVaultKey };
+    const permission = element<HTMLSelectElement>('grant-permission')?.value ?? 'view';
+    return { groupId: option.value, sealedVaultKey, permission };
   });
 }
