@@ -1,6 +1,6 @@
 /**
  * Who may open which route, for every route both services register: the one table that
- * test/e2e/route-access.test.ts walks. A route added to either server without a row here
+ * test/e2e/route-access-suite.ts walks. A route added to either server without a row here
  * fails that test, so no route can slip in unlisted.
  *
  * `allows` names the credentials, of those the test presents, that get in:
