@@ -2,6 +2,8 @@
  * Activity entries and outbox mail are written with the same `StoreOps` as the change that
  * causes them, so they land in the same transaction or not at all.
  */
+
+import type { ActivityAction } from './activity-actions.ts';
 import type { AccountDeps } from './deps.ts';
 import { sealLinks } from './mail/outbox-seal.ts';
 import type { ActivityActor, ActivityEntry, MailTemplate } from './model.ts';
@@ -11,7 +13,7 @@ export function recordActivity(
   deps: AccountDeps,
   ops: StoreOps,
   at: string,
-  action: string,
+  action: ActivityAction,
   target: Pick<ActivityEntry, 'targetType' | 'targetId'>,
   detail: Record<string, unknown> = {},
   /** Who did it: the IdP through the bridge unless said otherwise. */

@@ -1,4 +1,5 @@
 import { recordActivity } from './activity.ts';
+import type { ActivityAction } from './activity-actions.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
 import type { ActivityEntry, Member } from './model.ts';
@@ -15,7 +16,7 @@ export function recordAdminActivity(
   ops: StoreOps,
   at: string,
   actor: AdminActor,
-  action: string,
+  action: ActivityAction,
   target: Pick<ActivityEntry, 'targetType' | 'targetId'>,
   detail: Record<string, unknown> = {},
 ): Promise<void> {

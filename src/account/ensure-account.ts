@@ -7,6 +7,7 @@
  * logs): making a second owner from a changed setting would hand the account to whoever can
  * edit the environment, and the address alone cannot tell a typo from a takeover.
  */
+import type { ActivityAction } from './activity-actions.ts';
 import { BUILT_IN_GROUPS } from './built-in-groups.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import type { Account, ActivityEntry, Group, Member } from './model.ts';
@@ -120,7 +121,7 @@ function recordSystemActivity(
   deps: AccountDeps,
   tx: StoreOps,
   at: string,
-  action: string,
+  action: ActivityAction,
   targetType: ActivityEntry['targetType'],
   targetId: string,
   detail: Record<string, unknown>,

@@ -1,4 +1,5 @@
 /** Plain data; use cases own every rule, the Store only persists. */
+import type { ActivityAction } from './activity-actions.ts';
 
 /** invited → (signs up) → pending → (a key holder confirms) → active; any → suspended. */
 export type MemberState = 'invited' | 'pending' | 'active' | 'suspended';
@@ -89,6 +90,11 @@ export interface ActivityEntry {
   targetType: 'member' | 'group' | 'integration' | 'account';
   targetId: string;
   detail: Record<string, unknown>;
+}
+
+/** An entry as written: only an action of the one list compiles (activity-actions.ts). */
+export interface NewActivityEntry extends ActivityEntry {
+  action: ActivityAction;
 }
 
 /** Private key sealed under the member's password client-side; the server cannot open it. */

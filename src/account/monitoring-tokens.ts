@@ -1,16 +1,17 @@
 /** (P7) Status-only: SCIM and the log download check the IdP token (`sbt_`) and refuse these. */
+import type { ActivityAction } from './activity-actions.ts';
 import type { AccountDeps } from './deps.ts';
 import { AccountError } from './errors.ts';
-import type { ActivityEntry, MonitoringToken } from './model.ts';
+import type { MonitoringToken, NewActivityEntry } from './model.ts';
 import { digestSecretToken, newSecretToken } from './secret-token.ts';
 
 function adminActivity(
   deps: AccountDeps,
   at: string,
-  action: string,
+  action: ActivityAction,
   tokenId: string,
   detail: Record<string, unknown>,
-): ActivityEntry {
+): NewActivityEntry {
   return { id: deps.ids(), at, actor: 'admin', action, targetType: 'account', targetId: tokenId, detail };
 }
 

@@ -25,6 +25,7 @@ import type {
   MemberSession,
   MemberState,
   MonitoringToken,
+  NewActivityEntry,
   OutboxMessage,
   ScimRequestEntry,
   ScimRequestRecord,
@@ -267,9 +268,18 @@ export interface AccessStore {
 }
 
 export interface ActivityStore {
-  appendActivity(entry: ActivityEntry): Promise<void>;
-  /** Newest first; with `targetId`, only the entries about that member, group or other target. */
-  listActivity(page: { limit: number; before?: string; targetId?: string }): Promise<ActivityEntry[]>;
+  appendActivity(entry: NewActivityEntry): Promise<void>;
+  /** Newest first, each filter narrowing the page; `before` is the id of an entry already shown. */
+  listActivity(page: ActivityQuery): Promise<ActivityEntry[]>;
+}
+
+export interface ActivityQuery {
+  limit: number;
+  before?: string;
+  /** Only the entries about that member, group or other target. */
+  targetId?: string;
+  /** Only the entries of that action (activity-actions.ts). */
+  action?: string;
 }
 
 export interface ScimRequestQuery {

@@ -1,7 +1,7 @@
 /** Part of the Store contract (`contract.ts`). */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { ActivityEntry, Integration, OutboxMessage } from '../account/model.ts';
+import type { Integration, NewActivityEntry, OutboxMessage } from '../account/model.ts';
 import { type Store, UniqueViolation } from '../account/store.ts';
 import { makeMail, makeMember } from './contract-fixtures.ts';
 
@@ -201,7 +201,7 @@ export function accountContract(open: () => Promise<Store>): void {
     });
 
     test('activity lists newest first and pages with before', async () => {
-      const entries: ActivityEntry[] = [1, 2, 3].map((n) => ({
+      const entries: NewActivityEntry[] = [1, 2, 3].map((n) => ({
         id: `act-${n}`,
         at: `2024-01-0${n}T00:00:00.000Z`,
         actor: 'provisioning',
@@ -213,6 +213,46 @@ export function accountContract(open: () => Promise<Store>): void {
       for (const entry of entries) await store.appendActivity(entry);
       assert.deepEqual(await store.listActivity({ limit: 2 }), [entries[2], entries[1]]);
       assert.deepEqual(await store.listActivity({ limit: 5, before: 'act-2' }), [entries[0]]);
+    });
+
+    test('listActivity with action: only that action, paged by before, with or without a target', async () => {
+      const entry = (n: number, action: NewActivityEntry['action'], targetId: string): NewActivityEntry => ({
+        id: `act-${n}`,
+        at: `2024-01-0${n}T00:00:00.000Z`,
+        actor: 'admin',
+        action,
+        targetType: 'member',
+        targetId,
+        detail: {},
+      });
+      const entries = [
+        entry(1, 'member.suspended', 'm1'),
+        entry(2, 'member.invited', 'm1'),
+        entry(3, 'member.suspended', 'm2'),
+        entry(4, 'member.reactivated', 'm1'),
+        entry(5, 'member.suspended', 'm1'),
+      ];
+      for (const e of entries) await store.appendActivity(e);
+      const ids = (list: { id: string }[]) => list.map((e) => e.id);
+      const first = await store.listActivity({ limit: 2, action: 'member.suspended' });
+      assert.deepEqual(ids(first), ['act-5', 'act-3']);
+      const older = await store.listActivity({ limit: 2, action: 'member.suspended', before: 'act-3' });
+      assert.deepEqual(ids(older), ['act-1']);
+      assert.deepEqual(
+        ids(await store.listActivity({ limit: 5, action: 'member.suspended', targetId: 'm1' })),
+        ['act-5', 'act-1'],
+      );
+      assert.deepEqual(
+        ids(
+          await store.listActivity({ limit: 5, action: 'member.suspended', targetId: 'm1', before: 'act-5' }),
+        ),
+        ['act-1'],
+      );
+      assert.deepEqual(await store.listActivity({ limit: 5, action: 'group.created' }), []);
+      assert.deepEqual(
+        await store.listActivity({ limit: 5, action: 'member.suspended', before: 'no-such' }),
+        [],
+      );
     });
 
     test('outbox: enqueue, get, update, list by state newest first', async () => {

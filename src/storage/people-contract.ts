@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { ActivityEntry } from '../account/model.ts';
+import type { NewActivityEntry } from '../account/model.ts';
 import type { Store } from '../account/store.ts';
 import { makeGroup, makeMail, makeMember } from './contract.ts';
 
@@ -145,7 +145,7 @@ export function describePeopleContract(name: string, open: () => Promise<Store>)
     });
 
     test("listActivity with targetId: that target's entries, newest first, paged by before", async () => {
-      const entry = (id: string, targetId: string): ActivityEntry => ({
+      const entry = (id: string, targetId: string): NewActivityEntry => ({
         id,
         at: AT,
         actor: 'admin',

@@ -13,6 +13,21 @@ export const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
 /** JSON text as stored, or a jsonb value the driver already parsed, written back as text. */
 const jsonText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+/** A JSON object that is only shown, never written back (an activity entry's detail): a damaged
+ * one (not JSON, or not an object) is shown as the text read, instead of failing the whole page. */
+export const record = (value: unknown): Record<string, unknown> => {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return { unreadable: value };
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : { unreadable: typeof value === 'string' ? value : String(JSON.stringify(value)) };
+};
 
 /** Parameter order of `SQL.finishMail`. */
 export function mailOutcomeValues(id: string, claimId: string, outcome: model.MailOutcome): unknown[] {
@@ -46,8 +61,8 @@ export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** How a field is stored: text as it is, nullable text, an integer, a boolean (0/1 on SQLite), an
- * integer 0/1 on both, JSON, or JSON left as text. */
-type Kind = 'text' | 'null' | 'int' | 'bool' | 'flag' | 'json' | 'jsonText';
+ * integer 0/1 on both, JSON, JSON left as text, or a JSON object read defensively (`record`). */
+type Kind = 'text' | 'null' | 'int' | 'bool' | 'flag' | 'json' | 'jsonText' | 'record';
 
 /** Every field of `T` with its kind, and its column when that is not the field in snake_case. */
 type Spec<T> = { [K in keyof T]-?: Kind | readonly [column: string, kind: Kind] };
@@ -70,16 +85,18 @@ const READ: Record<Kind, (value: string) => string> = {
   flag: (value) => `bool(${value})`,
   json: (value) => `json(${value})`,
   jsonText: (value) => `jsonText(${value})`,
+  record: (value) => `record(${value})`,
 };
 
 // Compiled from the spec: an object literal per row maps as fast as a hand-written mapper (a
 // loop over the spec made a page of members 20% slower). Only this file's constants become code.
 function compile<F>(parameter: string, body: string): F {
-  return new Function('text', 'json', 'bool', 'jsonText', `return (${parameter}) => ${body};`)(
+  return new Function('text', 'json', 'bool', 'jsonText', 'record', `return (${parameter}) => ${body};`)(
     text,
     json,
     bool,
     jsonText,
+    record,
   );
 }
 
@@ -90,7 +107,7 @@ export function table<T>(spec: Spec<T>): Table<T> {
       : { field, column: kind[0], kind: kind[1] },
   );
   const write = ({ field, kind }: (typeof fields)[number]) =>
-    kind === 'json'
+    kind === 'json' || kind === 'record'
       ? `JSON.stringify(item.${field})`
       : kind === 'flag'
         ? `(item.${field} ? 1 : 0)`
@@ -188,7 +205,7 @@ export const ACTIVITY = table<model.ActivityEntry>({
   action: 'text',
   targetType: 'text',
   targetId: 'text',
-  detail: 'json',
+  detail: 'record',
 });
 export const OUTBOX = table<model.OutboxMessage>({
   id: 'text',

@@ -11,7 +11,7 @@ import * as people from './people-sql.ts';
 import * as requestLog from './request-log-sql.ts';
 import * as rows from './rows.ts';
 import { append, type Row, type Table } from './rows.ts';
-import { dialectSql, idLast, SQL } from './statements.ts';
+import { dialectSql, idLast, listActivitySql, SQL } from './statements.ts';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -335,15 +335,10 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     deleteFirewallRule: (id) => one(x.run(SQL.deleteFirewallRule, [id])),
 
     appendActivity: write(SQL.appendActivity, rows.ACTIVITY),
-    listActivity: (page) =>
-      each(
-        page.targetId === undefined
-          ? paged(SQL.listActivity, SQL.listActivityBefore, page.before, page.limit)
-          : page.before === undefined
-            ? x.many(SQL.listActivityOfTarget, [page.targetId, page.limit])
-            : x.many(SQL.listActivityOfTargetBefore, [page.targetId, page.before, page.limit]),
-        rows.ACTIVITY.fromRow,
-      ),
+    listActivity: (page) => {
+      const { sql, params } = listActivitySql(page);
+      return each(x.many(sql, params), rows.ACTIVITY.fromRow);
+    },
 
     appendScimRequests: async (records) => {
       for (const record of records)

@@ -1,5 +1,6 @@
 // SQL both dialects share, with `?` placeholders; lookups use the unique indexes' `lower(x)`.
 
+import type { ActivityQuery } from '../account/store.ts';
 import { keyChainSql } from './key-chain-sql.ts';
 import { deleteQueuedMailOfMemberSql } from './people-sql.ts';
 import * as rows from './rows.ts';
@@ -31,6 +32,28 @@ const upsert = (table: string, t: Columns, key = '') => {
       : `(${t.columns}) VALUES (${t.placeholders})`;
   return `INSERT INTO ${table} ${into} ON CONFLICT (${key || columns[0]}) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 };
+
+/** A page of activity, newest first: at most 2³ shapes, few enough to keep prepared. */
+export function listActivitySql(page: ActivityQuery): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (page.targetId !== undefined) {
+    conditions.push('target_id = ?');
+    params.push(page.targetId);
+  }
+  if (page.action !== undefined) {
+    conditions.push('action = ?');
+    params.push(page.action);
+  }
+  if (page.before !== undefined) {
+    // The id of an entry already shown; an unknown id names no place, so the page is empty.
+    conditions.push('seq < (SELECT seq FROM activity WHERE id = ?)');
+    params.push(page.before);
+  }
+  params.push(page.limit);
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+  return { sql: `${select(ACTIVITY, 'activity')}${where} ORDER BY seq DESC LIMIT ?`, params };
+}
 
 export const SQL = {
   getAccount: `${select(ACCOUNT, 'account')} WHERE singleton = 1`,
@@ -84,11 +107,6 @@ export const SQL = {
   saveIntegration: upsert('integration', INTEGRATION, 'singleton'),
 
   appendActivity: insert('activity', ACTIVITY),
-  listActivity: `${select(ACTIVITY, 'activity')} ORDER BY seq DESC LIMIT ?`,
-  /** `before` is the id of an entry already shown; older ones follow it. */
-  listActivityBefore: `${select(ACTIVITY, 'activity')} WHERE seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
-  listActivityOfTarget: `${select(ACTIVITY, 'activity')} WHERE target_id = ? ORDER BY seq DESC LIMIT ?`,
-  listActivityOfTargetBefore: `${select(ACTIVITY, 'activity')} WHERE target_id = ? AND seq < (SELECT seq FROM activity WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
   deleteEmailChangeTokensOfMember: 'DELETE FROM email_change_tokens WHERE member_id = ?',
   /** Cascades to memberships (and their key shares), keys, credential, sessions, invitations. */
   deleteMember: 'DELETE FROM members WHERE id = ?',

@@ -136,6 +136,14 @@ describe('the console: People', () => {
     const rows = await page.locator('tbody tr').allInnerTexts();
     assert.ok(rows.length >= 1);
     for (const row of rows) assert.match(row, /Ana <i>Lopez<\/i>/);
+    // What, about them: both filters hold.
+    await page.getByLabel('What').selectOption({ label: 'Invited a person' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=member\.invited/);
+    assert.match(page.url(), new RegExp(`about=${ana}`));
+    const invited = await page.locator('tbody tr').allInnerTexts();
+    assert.equal(invited.length, 1);
+    assert.match(invited[0]!, /Invited a person member\.invited\s+Ana <i>Lopez<\/i>/);
   });
 
   test('an unmanaged person: new invitation, suspend, reactivate, and delete only once confirmed', async () => {

@@ -268,14 +268,14 @@ describe('the admin console in Chromium', () => {
       await page.waitForSelector('h1:has-text("Activity")');
       return page.locator('tbody').innerText();
     };
-    assert.match(await switches(), /an administrator\s+monitoring\.switched_off/);
+    assert.match(await switches(), /an administrator\s+Switched monitoring off monitoring\.switched_off/);
 
     await page.getByRole('link', { name: 'Provisioning' }).click();
     await page.getByRole('button', { name: 'Turn health monitoring on' }).click();
     await page.waitForSelector('#monitor-heading:has-text("Health monitoring is on")');
     assert.match(await page.locator('main').innerText(), /Health monitoring is on: the next round checks/);
     assert.equal((await sys.store.getMonitoringSwitch()).enabled, true);
-    assert.match(await switches(), /monitoring\.switched_on[\s\S]*monitoring\.switched_off/);
+    assert.match(await switches(), /Switched monitoring on[\s\S]*Switched monitoring off/);
   });
 
   test('Provisioning: turning it off refuses the IdP; turning it on makes new credentials', async () => {
@@ -322,11 +322,66 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('link', { name: 'Activity' }).click();
     await page.waitForSelector('h1:has-text("Activity")');
     const activity = await page.locator('tbody').innerText();
-    assert.match(activity, /an administrator\s+integration\.deactivated/);
-    assert.match(activity, /an administrator\s+account\.allowed_domains_changed/);
-    assert.match(activity, /the IdP \(provisioning\)\s+member\.invited/);
+    // Each change in words, the stored name small beside it.
+    assert.match(activity, /an administrator\s+Deactivated provisioning integration\.deactivated/);
+    assert.match(
+      activity,
+      /an administrator\s+Changed the allowed e-mail domains account\.allowed_domains_changed/,
+    );
+    assert.match(activity, /the IdP \(provisioning\)\s+Invited a person member\.invited/);
+    assert.match(activity, /Switched monitoring off/);
     await assertAccessible(page, 'the activity page');
     await screenshot(page, shots, 'console-activity');
+
+    // What: one action only; the label is what the chooser offers.
+    const everything = await page.locator('tbody tr').count();
+    await page.getByLabel('What').selectOption({ label: 'Invited a person' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=member\.invited/);
+    const invited = await page.locator('tbody tr').allInnerTexts();
+    assert.ok(invited.length >= 1 && invited.length < everything, `${invited.length} of ${everything} rows`);
+    for (const row of invited) assert.match(row, /Invited a person member\.invited/);
+    assert.match(invited.join('\n'), /Kim <b>Lee<\/b>/, 'names from the IdP are shown as text');
+    assert.equal(
+      await page.getByLabel('What').inputValue(),
+      'member.invited',
+      'the chooser keeps the choice',
+    );
+    await assertAccessible(page, 'the activity filtered by what');
+    await screenshot(page, shots, 'console-activity-filtered');
+
+    // An action the list does not know: said beside the chooser, nothing listed, the page still works.
+    const unknown = await page.goto(`${sys.system.accountAddress}/activity?action=member.beamed_up`);
+    assert.equal(unknown?.status(), 400);
+    assert.match(await page.locator('#f-action-error').innerText(), /no action "member\.beamed_up"/);
+    assert.equal(await page.locator('tbody tr').count(), 0);
+    await assertAccessible(page, 'the activity with an unknown action');
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.waitForSelector('tbody tr');
+
+    // More than a page of one action: the filter stays on the older page, and only that action is there.
+    // (An action nothing in the background records, so the count is known.)
+    for (let n = 0; n < 55; n++) {
+      await sys.store.appendActivity({
+        id: `retried-${n}`,
+        at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+        actor: 'admin',
+        action: 'mail.retried',
+        targetType: 'account',
+        targetId: `mail-${n}`,
+        detail: { by: 'owner' },
+      });
+    }
+    await page.goto(`${sys.system.accountAddress}/activity?action=mail.retried`);
+    assert.equal(await page.locator('tbody tr').count(), 50);
+    await page.getByRole('link', { name: 'Older' }).click();
+    await page.waitForURL(/before=/);
+    assert.match(page.url(), /action=mail\.retried/);
+    const older = await page.locator('tbody tr').allInnerTexts();
+    assert.deepEqual(
+      older.map((row) => /Queued an e-mail again mail\.retried[\s\S]*mail-(\d+)/.exec(row)?.[1]),
+      ['4', '3', '2', '1', '0'],
+    );
 
     await page.getByRole('link', { name: 'Outbox' }).click();
     await page.waitForSelector('h1:has-text("Outbox")');

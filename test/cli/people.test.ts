@@ -99,7 +99,7 @@ describe('people and group commands', () => {
     assert.match(shown.stdout, /^Member +\S+\nE-mail +grace@example\.com\n/);
     assert.match(shown.stdout, /Managed +by the IdP/);
     assert.match(shown.stdout, /Groups:\n(.*\n)* {2}Eng {2}\(managed, no key yet\)/);
-    assert.match(shown.stdout, /Recent activity:\n.*member\.invited/);
+    assert.match(shown.stdout, /Recent activity:\n.*Invited a person \[member\.invited\]/);
 
     const refused = await cli('member', 'suspend', grace);
     assert.equal(refused.code, 1);
@@ -132,6 +132,53 @@ describe('people and group commands', () => {
     const again = await cli('member', 'delete', 'local-008', '--yes');
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'scimbridge: no member is known by "local-008"\n');
+  });
+
+  test('member promote and demote: the console for an active member, and their sessions ended', async () => {
+    const now = new Date().toISOString();
+    await sys.store.insertMember(
+      makeMember('kim-1', {
+        email: 'kim@example.com',
+        userName: 'kim@example.com',
+        managed: false,
+        state: 'active',
+        signedUpAt: now,
+        confirmedAt: now,
+      }),
+    );
+    const promoted = await cli('member', 'promote', 'kim@example.com');
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.equal(
+      promoted.stdout,
+      'kim@example.com is an administrator: they may sign in to the console. No group keys were handed over.\n',
+    );
+    assert.match((await cli('member', 'show', 'kim-1')).stdout, /Groups:\n {2}Administrators {2}\(built-in/);
+    const twice = await cli('member', 'promote', 'kim@example.com');
+    assert.equal(twice.stderr, 'scimbridge: kim@example.com is an administrator already.\n');
+
+    await sys.store.insertMemberSession({
+      tokenHash: 'kim-console',
+      memberId: 'kim-1',
+      createdAt: now,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    const demoted = await cli('member', 'demote', 'kim@example.com');
+    assert.equal(demoted.code, 0, demoted.stderr);
+    assert.equal(demoted.stdout, 'kim@example.com is no longer an administrator; 1 session ended.\n');
+    assert.equal(await sys.store.getMemberSession('kim-console'), undefined);
+    const entry = (await sys.store.listActivity({ limit: 1, targetId: 'kim-1' }))[0]!;
+    assert.equal(entry.action, 'member.administrator_removed');
+    assert.match(String(entry.detail.by), /^command line \(user .+\)$/);
+
+    const notOne = await cli('member', 'demote', 'kim@example.com');
+    assert.equal(notOne.code, 1);
+    assert.equal(notOne.stderr, 'scimbridge: kim@example.com is not an administrator.\n');
+    const invited = await cli('member', 'promote', 'local010@example.com');
+    assert.equal(invited.code, 1);
+    assert.match(invited.stderr, /is invited: only an active person who completed sign-up/);
+    const owner = await cli('member', 'demote', 'owner@example.com');
+    assert.equal(owner.code, 1);
+    assert.match(owner.stderr, /the owner cannot be removed from Owners/);
   });
 
   test('group list, create, rename, managed, delete', async () => {

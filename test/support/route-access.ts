@@ -176,6 +176,8 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('POST', '/people/:id/suspend', NOBODY, 'an administrator’s console session only'),
   account('POST', '/people/:id/reactivate', NOBODY, 'an administrator’s console session only'),
   account('POST', '/people/:id/delete', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/people/:id/appoint-admin', NOBODY, 'the owner’s console session only'),
+  account('POST', '/people/:id/remove-admin', NOBODY, 'the owner’s console session only'),
   account('GET', '/people/:id/confirm', NOBODY, 'an administrator’s console session only'),
   account('POST', '/people/:id/confirm', NOBODY, 'an administrator’s console session only'),
   account('GET', '/admin/key-ring', NOBODY, 'an administrator’s console session only: their own sealed keys'),

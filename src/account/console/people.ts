@@ -10,6 +10,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
+import {
+  AdministratorError,
+  administratorsAmong,
+  assertOwnerActs,
+  mayBeAppointed,
+} from '../administrator-rules.ts';
+import { appointAdministrator } from '../appoint-administrator.ts';
 import { countPeople } from '../count-people.ts';
 import { AccountError } from '../errors.ts';
 import { getPerson, type PersonDetail } from '../get-person.ts';
@@ -17,12 +24,14 @@ import { listPeople, MEMBER_STATES, type PeopleList } from '../list-people.ts';
 import type { Member, MemberState } from '../model.ts';
 import { reactivateMember } from '../reactivate-member.ts';
 import { reinviteMember } from '../reinvite-member.ts';
+import { removeAdministrator } from '../remove-administrator.ts';
 import { removeMember } from '../remove-member.ts';
 import { resendInvitation } from '../resend-invitation.ts';
 import { sendPage } from '../signup/pages.ts';
 import { SignupError } from '../signup-errors.ts';
 import { suspendMember } from '../suspend-member.ts';
-import { type ConsoleView, consolePage, csrfField } from './pages.ts';
+import { type ConsoleView, consolePage, consoleProblemPage, csrfField } from './pages.ts';
+import { actionOf } from './records.ts';
 import type { ConsoleContext } from './routes.ts';
 
 export const PEOPLE_PATH = '/people';
@@ -42,7 +51,13 @@ const DONE: Record<string, string> = {
   confirmed: 'Confirmed: they hold their groups\' keys now, and the "account ready" e-mail is in the outbox.',
   unchanged: 'Nothing to change: it already was so.',
   deleted: 'The person was deleted for good. The activity log keeps what happened.',
+  appointed: 'They are an administrator now: they may sign in to this console.',
+  removed: 'They are no longer an administrator: their sessions ended at once.',
 };
+
+/** Said wherever administrators are made: the key chain gives them no keys (DESIGN.md). */
+const NO_KEYS_HANDED_OVER =
+  "Appointing gives console rights; it does not hand over group keys: they hold only their own groups' keys.";
 
 interface ListFilters {
   q: string;
@@ -95,12 +110,18 @@ function peoplePage(
   view: ConsoleView,
   context: ConsoleContext,
   filters: ListFilters,
-  result: { list: PeopleList } | { problem: string },
+  result: { list: PeopleList; administrators: Set<string> } | { problem: string },
   counts: Record<MemberState, number>,
   notice: SafeHtml | string,
 ): string {
   const problem = 'problem' in result ? result.problem : undefined;
   const list = 'list' in result ? result.list : undefined;
+  const roleOf = (member: Member) =>
+    member.role === 'owner'
+      ? ' (owner)'
+      : 'administrators' in result && result.administrators.has(member.id)
+        ? ' (administrator)'
+        : '';
   return consolePage(
     context.assets,
     view,
@@ -133,7 +154,7 @@ ${
 <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">State</th><th scope="col">Managed by provisioning</th></tr></thead>
 <tbody>${list.people.map(
           (member) =>
-            html`<tr><td><a href="${PEOPLE_PATH}/${member.id}">${nameOf(member)}</a>${member.role === 'owner' ? ' (owner)' : ''}</td><td>${member.email}</td><td>${STATE_TEXT[member.state]}</td><td>${member.managed ? 'yes' : 'no'}</td></tr>`,
+            html`<tr><td><a href="${PEOPLE_PATH}/${member.id}">${nameOf(member)}</a>${roleOf(member)}</td><td>${member.email}</td><td>${STATE_TEXT[member.state]}</td><td>${member.managed ? 'yes' : 'no'}</td></tr>`,
         )}</tbody></table></div>
 <p>${filters.after ? html`<a href="${listHref(filters)}">First page</a> ` : ''}${list.next ? html`<a href="${listHref(filters, list.next)}" rel="next">Next page</a>` : ''}</p>`
 }`,
@@ -152,6 +173,36 @@ function actionForm(
 <button type="submit"${danger ? html` class="danger"` : html` class="secondary"`}>${label}</button></form>`;
 }
 
+/** Only the owner sees it; the routes refuse everyone else too. */
+function administratorSection(
+  view: ConsoleView,
+  member: Member,
+  administrator: boolean,
+  problemFor: (action: string) => SafeHtml | string,
+): SafeHtml | string {
+  if (member.role === 'owner') return '';
+  if (administrator)
+    return html`<section aria-label="Administrator">${problemFor('remove-admin')}
+${actionForm(
+  view,
+  member,
+  'remove-admin',
+  'Remove administrator',
+  html`<label><input type="checkbox" name="confirm" value="yes" class="inline"> Yes, remove ${member.email} from Administrators: their console sessions end at once</label>`,
+)}</section>`;
+  if (!mayBeAppointed(member))
+    return html`<section aria-label="Administrator"><p class="hint">Only an active person who completed sign-up can be made an administrator.</p></section>`;
+  return html`<section aria-label="Administrator">${problemFor('appoint-admin')}
+${actionForm(
+  view,
+  member,
+  'appoint-admin',
+  'Make administrator',
+  html`<label><input type="checkbox" name="confirm" value="yes" class="inline"> Yes, let ${member.email} use this console: people, groups, vaults, provisioning and activity</label>`,
+)}
+<p class="hint">${NO_KEYS_HANDED_OVER}</p></section>`;
+}
+
 function personPage(
   view: ConsoleView,
   context: ConsoleContext,
@@ -164,6 +215,7 @@ function personPage(
       ? html`<p class="problem" role="alert" id="problem-${action}">${state.problem.message}</p>`
       : '';
   const invitable = member.state === 'invited';
+  const administrator = person.groups.some((group) => group.kind === 'administrators');
   return consolePage(
     context.assets,
     view,
@@ -175,7 +227,7 @@ ${state.notice ?? ''}
 <dt>E-mail</dt><dd>${member.email}${member.pendingEmail ? html` (changing to ${member.pendingEmail})` : ''}</dd>
 <dt>State</dt><dd id="person-state">${STATE_TEXT[member.state]}${member.scimDeleted ? ' (deleted in the IdP)' : ''}</dd>
 <dt>Managed by provisioning</dt><dd>${member.managed ? 'yes: the IdP sets their name, address and state' : 'no'}</dd>
-<dt>Role</dt><dd>${member.role}</dd>
+<dt>Role</dt><dd id="person-role">${member.role === 'owner' ? 'owner' : administrator ? 'administrator' : member.role}</dd>
 <dt>Invited</dt><dd>${utc(member.createdAt)}</dd>
 <dt>Signed up</dt><dd>${utc(member.signedUpAt)}</dd>
 <dt>Confirmed</dt><dd>${utc(member.confirmedAt)}</dd>
@@ -210,6 +262,7 @@ ${
 <section aria-label="Suspension">${problemFor(member.state === 'suspended' ? 'reactivate' : 'suspend')}
 ${member.state === 'suspended' ? actionForm(view, member, 'reactivate', 'Reactivate') : actionForm(view, member, 'suspend', 'Suspend')}
 ${member.managed ? html`<p class="hint">Provisioning manages this person: suspend or reactivate them in your IdP.</p>` : ''}</section>
+${view.admin.role === 'owner' ? administratorSection(view, member, administrator, problemFor) : ''}
 <section aria-label="Delete">${problemFor('delete')}
 ${actionForm(
   view,
@@ -224,7 +277,7 @@ ${actionForm(
 ${
   person.activity.length === 0
     ? html`<p>None yet.</p>`
-    : html`<ul>${person.activity.map((entry) => html`<li>${utc(entry.at)}: ${entry.action} (${entry.actor})</li>`)}</ul>`
+    : html`<ul>${person.activity.map((entry) => html`<li>${utc(entry.at)}: ${actionOf(entry)} (${entry.actor})</li>`)}</ul>`
 }`,
   );
 }
@@ -244,7 +297,15 @@ export function registerPeoplePages(scope: FastifyInstance, context: ConsoleCont
         ...(filters.managed ? { managed: true } : {}),
         ...(filters.after !== undefined ? { after: filters.after } : {}),
       });
-      return sendPage(reply, 200, peoplePage(view, context, filters, { list }, counts, doneNotice(request)));
+      const administrators = await administratorsAmong(
+        deps.store,
+        list.people.map((member) => member.id),
+      );
+      return sendPage(
+        reply,
+        200,
+        peoplePage(view, context, filters, { list, administrators }, counts, doneNotice(request)),
+      );
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       return sendPage(reply, 400, peoplePage(view, context, filters, { problem: error.message }, counts, ''));
@@ -281,6 +342,12 @@ export function registerPeoplePages(scope: FastifyInstance, context: ConsoleCont
     } catch (error) {
       if (!(error instanceof AccountError || error instanceof SignupError)) throw error;
       if (error instanceof AccountError && error.code === 'member_not_found') throw error;
+      if (error instanceof AdministratorError && error.reason === 'owner_only')
+        return sendPage(
+          reply,
+          403,
+          consoleProblemPage(context.assets, await viewOf(request), 'Not allowed', error.message),
+        );
       const person = await getPerson(deps, request.params.id);
       return sendPage(
         reply,
@@ -326,6 +393,29 @@ export function registerPeoplePages(scope: FastifyInstance, context: ConsoleCont
       }
       await removeMember(deps, actorOf(request), request.params.id);
       return 'deleted';
+    }),
+  );
+
+  /** Owner first (403 for anyone else), then the tick: both change who may use the console. */
+  const confirmed = async (request: FastifyRequest, what: string) => {
+    await assertOwnerActs(deps.store, actorOf(request));
+    if ((request.body as Record<string, unknown> | null)?.confirm !== 'yes')
+      throw new AccountError('invalid_input', `Tick the box to confirm: ${what}.`);
+  };
+
+  scope.post<{ Params: { id: string } }>(`${PEOPLE_PATH}/:id/appoint-admin`, form, (request, reply) =>
+    act(request, reply, 'appoint-admin', async () => {
+      await confirmed(request, 'an administrator may use every page of this console');
+      await appointAdministrator(deps, actorOf(request), request.params.id);
+      return 'appointed';
+    }),
+  );
+
+  scope.post<{ Params: { id: string } }>(`${PEOPLE_PATH}/:id/remove-admin`, form, (request, reply) =>
+    act(request, reply, 'remove-admin', async () => {
+      await confirmed(request, 'their console sessions end at once');
+      await removeAdministrator(deps, actorOf(request), request.params.id);
+      return 'removed';
     }),
   );
 }

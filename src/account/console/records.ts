@@ -1,11 +1,18 @@
 /**
- * The console's Activity and Outbox pages: what changed (who, what, when), newest first and
- * paged by keyset (`?before=<entry id>`), and the e-mail outbox by state. The outbox shows
- * who each message is for, its kind and delivery, never its data (which holds sign-up links
- * until delivery).
+ * The console's Activity and Outbox pages: what changed (who, what, when), newest first, paged
+ * by keyset (`?before=<entry id>`) and filtered by what (`?action=`) and about whom
+ * (`?about=`), and the e-mail outbox by state. The outbox shows who each message is for, its
+ * kind and delivery, never its data (which holds sign-up links until delivery).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
+import {
+  ACTIVITY_ACTION_NAMES,
+  ACTIVITY_ACTIONS,
+  type ActivityAction,
+  activityLabel,
+  isActivityAction,
+} from '../activity-actions.ts';
 import { retryMail } from '../mail/retry-mail.ts';
 import type { ActivityEntry, MailState, OutboxMessage } from '../model.ts';
 import { sendPage } from '../signup/pages.ts';
@@ -28,6 +35,24 @@ const ACTOR: Record<ActivityEntry['actor'], string> = {
   system: 'scimbridge',
 };
 
+type ActionPrefix = ActivityAction extends `${infer Prefix}.${string}` ? Prefix : never;
+/** The "What" chooser's group of each action's first part: a new first part must be placed. */
+const ACTION_GROUP: Record<ActionPrefix, string> = {
+  member: 'People',
+  group: 'Groups',
+  group_keys: 'Groups',
+  vault: 'Vaults',
+  integration: 'Provisioning',
+  account: 'Account',
+  firewall: 'Account',
+  mail: 'Account',
+  monitoring: 'Monitoring',
+  monitoring_token: 'Monitoring',
+};
+const groupOf = (action: ActivityAction): string =>
+  ACTION_GROUP[action.slice(0, action.indexOf('.')) as ActionPrefix];
+const ACTION_GROUPS = [...new Set(Object.values(ACTION_GROUP))];
+
 const MAIL_STATE_TEXT: Record<MailState, string> = { queued: 'waiting', sent: 'sent', failed: 'failing' };
 
 function utc(iso: string | null): SafeHtml | string {
@@ -47,6 +72,34 @@ function targetOf(entry: ActivityEntry, names: Map<string, string>): SafeHtml {
       : html`<a href="/people/${entry.targetId}">${name}</a>`;
   }
   return html`${entry.targetType} <code>${entry.targetId}</code>`;
+}
+
+/** What happened in words, with the stored name small beside it (what `?action=` takes). */
+export function actionOf(entry: ActivityEntry): SafeHtml {
+  return html`${activityLabel(entry.action)} <small class="hint"><code>${entry.action}</code></small>`;
+}
+
+function actionChoice(asked: string | undefined, problem: string | undefined): SafeHtml {
+  const options = (group: string) =>
+    ACTIVITY_ACTION_NAMES.filter((action) => groupOf(action) === group).map(
+      (action) =>
+        html`<option value="${action}"${asked === action ? html` selected` : ''}>${ACTIVITY_ACTIONS[action]}</option>`,
+    );
+  return html`<div class="field"><label for="f-action">What</label>
+<select id="f-action" name="action"${problem ? html` aria-invalid="true" aria-describedby="f-action-error"` : ''}>
+<option value="">Anything</option>
+${ACTION_GROUPS.map((group) => html`<optgroup label="${group}">${options(group)}</optgroup>`)}
+</select>${problem ? html`<p id="f-action-error" class="field-error">${problem}</p>` : ''}</div>`;
+}
+
+/** The page's address with the filters kept; `before` for the next page. */
+function activityHref(filters: { action?: string; about?: string }, before?: string): string {
+  const params = new URLSearchParams();
+  if (filters.action) params.set('action', filters.action);
+  if (filters.about) params.set('about', filters.about);
+  if (before) params.set('before', before);
+  const search = params.toString();
+  return search === '' ? ACTIVITY_PATH : `${ACTIVITY_PATH}?${search}`;
 }
 
 /** Detail as short `key: value` text; values are JSON, escaped by the template. */
@@ -85,11 +138,22 @@ export function registerRecordPages(scope: FastifyInstance, context: ConsoleCont
     const before = query(request, 'before');
     const asked = query(request, 'about');
     const about = asked !== undefined && ID_SHAPE.test(asked) ? asked : undefined;
-    const entries = await deps.store.listActivity({
-      limit: ACTIVITY_PAGE + 1,
-      ...(before !== undefined && ID_SHAPE.test(before) ? { before } : {}),
-      ...(about ? { targetId: about } : {}),
-    });
+    const askedAction = query(request, 'action')?.slice(0, 100);
+    const action: ActivityAction | undefined =
+      askedAction !== undefined && isActivityAction(askedAction) ? askedAction : undefined;
+    const problem =
+      askedAction !== undefined && action === undefined
+        ? `There is no action "${askedAction}": choose one from the list.`
+        : undefined;
+    const filters = { ...(action ? { action } : {}), ...(about ? { about } : {}) };
+    const entries = problem
+      ? []
+      : await deps.store.listActivity({
+          limit: ACTIVITY_PAGE + 1,
+          ...(before !== undefined && ID_SHAPE.test(before) ? { before } : {}),
+          ...(about ? { targetId: about } : {}),
+          ...(action ? { action } : {}),
+        });
     const shown = entries.slice(0, ACTIVITY_PAGE);
     const next = entries.length > ACTIVITY_PAGE ? shown[shown.length - 1]!.id : undefined;
     // The people on this page by name (at most one read each).
@@ -99,25 +163,32 @@ export function registerRecordPages(scope: FastifyInstance, context: ConsoleCont
     for (const member of members) if (member) names.set(member.id, member.displayName ?? member.email);
     return sendPage(
       reply,
-      200,
+      problem ? 400 : 200,
       consolePage(
         assets,
         await viewOf(request),
         'Activity',
         html`<h1>Activity</h1>
 ${activityTabs('changes')}
-<p>Every change to the account, newest first: who made it, what changed and when.${about ? html` Only the changes about <code>${about}</code> (<a href="${ACTIVITY_PATH}">show all</a>).` : ''}</p>
+<p>Every change to the account, newest first: who made it, what changed and when.${about ? html` Only the changes about <code>${about}</code> (<a href="${activityHref({ ...(action ? { action } : {}) })}">about anyone</a>).` : ''}</p>
+<form method="get" action="${ACTIVITY_PATH}" class="filters" aria-label="Filter the activity">
+${actionChoice(action ?? askedAction, problem)}
+${about ? html`<input type="hidden" name="about" value="${about}">` : ''}
+<div class="field"><button type="submit">Filter</button> <a href="${ACTIVITY_PATH}">Clear</a></div>
+</form>
 ${
-  shown.length === 0
-    ? html`<p>Nothing has happened yet.</p>`
-    : html`<div class="table-wrap"><table>
+  problem
+    ? html`<p class="problem" role="alert">Correct the filter to see the activity.</p>`
+    : shown.length === 0
+      ? html`<p>${action || about || before ? 'No change matches.' : 'Nothing has happened yet.'}</p>`
+      : html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">About</th><th scope="col">Detail</th></tr></thead>
 <tbody>${shown.map(
-        (entry) =>
-          html`<tr><td>${utc(entry.at)}</td><td>${ACTOR[entry.actor]}</td><td>${entry.action}</td><td>${targetOf(entry, names)}</td><td>${detailOf(entry)}</td></tr>`,
-      )}</tbody></table></div>`
+          (entry) =>
+            html`<tr><td>${utc(entry.at)}</td><td>${ACTOR[entry.actor]}</td><td>${actionOf(entry)}</td><td>${targetOf(entry, names)}</td><td>${detailOf(entry)}</td></tr>`,
+        )}</tbody></table></div>`
 }
-<p>${before ? html`<a href="${ACTIVITY_PATH}${about ? `?about=${about}` : ''}">Newest</a> ` : ''}${next ? html`<a href="${ACTIVITY_PATH}?before=${next}${about ? `&about=${about}` : ''}" rel="next">Older</a>` : ''}</p>`,
+<p>${before ? html`<a href="${activityHref(filters)}">Newest</a> ` : ''}${next ? html`<a href="${activityHref(filters, next)}" rel="next">Older</a>` : ''}</p>`,
       ),
     );
   });

@@ -1,5 +1,5 @@
 /**
- * `scimbridge member list|show|suspend|reactivate|delete`: the console's people page for
+ * `scimbridge member list|show|suspend|reactivate|delete|promote|demote`: the console's people page for
  * scripts (issue 11). Each command opens the account's database, calls one use case and
  * prints the outcome; they work whether or not the server runs. The command line has no
  * sign-in: whoever can run it can open the database, and the activity log names it as
@@ -7,13 +7,16 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { activityLabel } from '../../account/activity-actions.ts';
 import type { AdminActor } from '../../account/admin-rules.ts';
+import { appointAdministrator } from '../../account/appoint-administrator.ts';
 import type { AccountDeps } from '../../account/deps.ts';
 import { AccountError } from '../../account/errors.ts';
 import { getPerson, type PersonDetail } from '../../account/get-person.ts';
 import { listPeople, MEMBER_STATES, PEOPLE_PAGE_MAX } from '../../account/list-people.ts';
 import type { Member } from '../../account/model.ts';
 import { reactivateMember } from '../../account/reactivate-member.ts';
+import { removeAdministrator } from '../../account/remove-administrator.ts';
 import { removeMember } from '../../account/remove-member.ts';
 import type { Store } from '../../account/store.ts';
 import { suspendMember } from '../../account/suspend-member.ts';
@@ -145,7 +148,11 @@ export function registerPeopleCommands(program: Command): void {
   ).action((ref: string, options: Record<string, unknown>) =>
     run(options, async ({ deps }) => {
       const detail = await getPerson(deps, ref);
-      if (options.json === true) writeJson(detail);
+      if (options.json === true)
+        writeJson({
+          ...detail,
+          activity: detail.activity.map((entry) => ({ ...entry, label: activityLabel(entry.action) })),
+        });
       else process.stdout.write(describePerson(detail));
     }),
   );
@@ -207,6 +214,36 @@ export function registerPeopleCommands(program: Command): void {
       process.stdout.write(`${clean(removed.email)} is deleted.${idp}\n`);
     }),
   );
+
+  withStorageFlags(
+    member
+      .command('promote')
+      .description(
+        'make an active member an administrator: they may sign in to the console (no keys go with it)',
+      )
+      .argument('<email>', 'e-mail address (or member id)'),
+  ).action((ref: string, options: Record<string, unknown>) =>
+    run(options, async ({ deps }) => {
+      const appointed = await appointAdministrator(deps, commandLineActor(), ref);
+      process.stdout.write(
+        `${clean(appointed.email)} is an administrator: they may sign in to the console. No group keys were handed over.\n`,
+      );
+    }),
+  );
+
+  withStorageFlags(
+    member
+      .command('demote')
+      .description('take a member out of Administrators; their sessions end at once')
+      .argument('<email>', 'e-mail address (or member id)'),
+  ).action((ref: string, options: Record<string, unknown>) =>
+    run(options, async ({ deps }) => {
+      const { member: removed, endedSessions } = await removeAdministrator(deps, commandLineActor(), ref);
+      process.stdout.write(
+        `${clean(removed.email)} is no longer an administrator; ${endedSessions} session${endedSessions === 1 ? '' : 's'} ended.\n`,
+      );
+    }),
+  );
 }
 
 function describePerson(detail: PersonDetail): string {
@@ -250,7 +287,7 @@ function describePerson(detail: PersonDetail): string {
   if (detail.activity.length === 0) lines.push('  (none)');
   for (const e of detail.activity) {
     const by = typeof e.detail.by === 'string' ? ` by ${clean(e.detail.by)}` : ` (${e.actor})`;
-    lines.push(`  ${e.at}  ${e.action}${by}`);
+    lines.push(`  ${e.at}  ${activityLabel(e.action)} [${e.action}]${by}`);
   }
   return `${lines.join('\n')}\n`;
 }
