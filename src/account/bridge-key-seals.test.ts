@@ -202,7 +202,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await sealOf(finance.id), null);
       await giveGroupKeyToBridge(f.deps, ADMIN, { ...give, sealedForProvisioning: sealed });
       assert.equal(await sealOf(finance.id), sealed);
-      assert.ok((await f.actions()).includes('group_key.given_to_bridge'));
+      assert.ok((await f.actions()).includes('group_keys.given_to_bridge'));
 
       await setGroupManaged(f.deps, ADMIN, finance.id, false);
       assert.equal(

@@ -128,7 +128,7 @@ export function giveGroupKeyToBridge(
       tx,
       nowIso(deps),
       actor,
-      'group_key.given_to_bridge',
+      'group_keys.given_to_bridge',
       { targetType: 'group', targetId: group.id },
       { displayName: group.displayName },
     );
