@@ -40,6 +40,7 @@ export const ACTIVITY_ACTIONS = {
   'group.kept_from_transfer': 'Kept a group out of the transfer',
   'group.transferred': 'Transferred a group to the new integration',
   'group_keys.resealed': 'Resealed group keys for provisioning',
+  'group_keys.given_to_bridge': "Gave the bridge a group's key",
   'vault.created': 'Created a vault',
   'vault.granted': 'Gave a group a vault',
   'vault.revoked': 'Took a vault from a group',

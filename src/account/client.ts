@@ -152,7 +152,7 @@ export interface AccountClient {
   /** First stored wins; only Team Members and managed groups may be provisioning-sealed. */
   addGroupKeys(keys: readonly NewGroupKey[]): Promise<GroupKeyInfo[]>;
   listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKeyInfo[]>;
-  /** After new credentials; replaces a seal only while the group keeps that public key. */
+  /** After new credentials; replaces a seal only while the group keeps that public key and the bridge may hold it (not counted otherwise). */
   resealGroupKeys(keys: readonly NewGroupKey[]): Promise<number>;
   /** Active members with a key pair, in groups whose key the bridge holds, without a share yet. */
   findMissingKeyShares(query: MissingKeyShareQuery): Promise<MissingKeyShare[]>;

@@ -151,9 +151,9 @@ export async function confirmMember(
           createdAt: now,
         });
       }
-      // Keys the bridge does not hold (an administrator confirming by hand may): taken when given.
+      // Keys the bridge does not hold: taken when an administrator confirming by hand gives them, never from the bridge.
       const required = new Set(groups.map((group) => group.groupId));
-      for (const group of ofMember) {
+      for (const group of by === undefined ? [] : ofMember) {
         const sealed = supplied.get(group.groupId);
         if (required.has(group.groupId) || sealed === undefined || group.key === undefined) continue;
         shares.push({

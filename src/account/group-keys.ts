@@ -72,6 +72,7 @@ export async function listProvisioningGroupKeys(
   ).map(info);
 }
 
+/** Groups the bridge may not hold (set aside by a re-created integration, P20, or not managed) keep their seal and are not counted. */
 export function resealGroupKeys(deps: AccountDeps, keys: readonly NewGroupKey[]): Promise<number> {
   const checked = checkGroupKeys(keys);
   return deps.store.transaction(async (tx) => {

@@ -192,19 +192,23 @@ export interface KeyChainStore {
   /** First key pair wins; true when inserted. */
   insertGroupKey(key: GroupKey): Promise<boolean>;
   listProvisioningGroupKeys(page: { afterGroupId?: string; limit: number }): Promise<GroupKey[]>;
-  /** Only while the group still has `publicKey`: a seal of another key pair must never land on it. */
+  /** Only while the group still has `publicKey` and a seal, and the bridge may hold its key (Team Members, managed groups). */
   replaceProvisioningSeal(
     groupId: string,
     publicKey: string,
     sealedForProvisioning: string,
   ): Promise<boolean>;
+  /** As `replaceProvisioningSeal`, also where there is no seal (an administrator gives the key back). */
+  giveProvisioningSeal(groupId: string, publicKey: string, sealedForProvisioning: string): Promise<boolean>;
+  /** Drops the group key's seal for the bridge; true when there was one. */
+  withdrawProvisioningSeal(groupId: string): Promise<boolean>;
   /** A share lives only as long as its membership (FK cascade); cost grows with `shares.length` only. */
   addGroupKeyShares(shares: readonly GroupKeyShare[]): Promise<number>;
   countGroupKeyShares(groupId: string): Promise<number>;
   listGroupKeySharesOfMember(memberId: string): Promise<MemberKeyShare[]>;
   listPendingMembers(page: { afterMemberId?: string; limit: number }): Promise<PendingMemberRow[]>;
   listKeyedGroupsOfMembers(memberIds: readonly string[]): Promise<Map<string, KeyedGroupRef[]>>;
-  /** Active members with a public key, in provisioning-sealed groups, lacking a share. */
+  /** Active members with a public key, in provisioning-sealed groups the bridge may hold, lacking a share. */
   findMissingKeyShares(query: MissingShareQuery): Promise<MissingShare[]>;
   /** A counter kept by triggers; `sign_ups` grows by one whenever a member becomes pending. */
   readCounter(name: 'sign_ups'): Promise<number>;

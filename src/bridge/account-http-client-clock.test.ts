@@ -204,4 +204,54 @@ describe('HTTP AccountClient on an injected clock', () => {
       [],
     );
   });
+
+  test('a key the account revoked is not signed in with again: every call is credentials_revoked at once, and the next session file works', async () => {
+    const plain = await proxy(() => 'pass');
+    try {
+      const time = new ManualTime();
+      const old = session;
+      let current = old;
+      const make = () => {
+        const made = createHttpAccountClient({
+          session: () => current,
+          accountUrlOverride: plain.url,
+          logger: loggerInto(bridgeLog),
+          backoffMs: 10,
+          time,
+        });
+        clients.push(made);
+        return made;
+      };
+      const signedIn = make();
+      await signedIn.listMembers({ startIndex: 1, count: 0 });
+      const fresh = await unlockSession(account); // regenerates: the clients' key is revoked
+      session = fresh;
+      const challenges = () => plain.seen.filter((line) => line.endsWith('/sign-in/challenge')).length;
+      // More calls than the account's 30 sign-ins a minute allow: none of them may turn into 503.
+      const refusedAll = async (c: HttpAccountClient) => {
+        for (let n = 0; n < 40; n++) {
+          await assert.rejects(c.listMembers({ startIndex: 1, count: 0 }), { code: 'credentials_revoked' });
+          time.advance(10_000);
+        }
+      };
+      let before = challenges();
+      await refusedAll(signedIn);
+      assert.equal(challenges(), before, 'its API session was refused; no sign-in with the key follows');
+      // A client that starts on the revoked key asks once.
+      const starting = make();
+      before = challenges();
+      await refusedAll(starting);
+      assert.equal(challenges() - before, 1, 'asked once; then the refusal is remembered');
+      const told = bridgeLog.filter((line) => line.includes('account.key_revoked'));
+      assert.equal(told.length, 2, bridgeLog.join('\n'));
+      assert.match(told[0]!, /will not sign in with it again: give the bridge the session file/);
+      assert.ok(!told[0]!.includes(fresh.keyId));
+      current = fresh;
+      await signedIn.listMembers({ startIndex: 1, count: 0 });
+      await starting.listMembers({ startIndex: 1, count: 0 });
+      assert.equal(starting.connectionStatus().state, 'connected');
+    } finally {
+      await plain.close();
+    }
+  });
 });

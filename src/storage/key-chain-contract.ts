@@ -92,6 +92,41 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       ]);
     });
 
+    test('provisioning seals: replaced and given only where the bridge may hold the key, withdrawn on request', async () => {
+      await seed();
+      await store.insertGroup(makeGroup('unmanaged', { managed: false }));
+      await store.insertGroup(makeGroup('admins', { kind: 'administrators', managed: false }));
+      await store.insertGroup(makeGroup('team', { kind: 'team_members', managed: false }));
+      for (const id of ['unmanaged', 'admins', 'team']) await store.insertGroupKey(key(id));
+      // g1 to g3 are set aside by a re-created integration (P20): no longer managed, their seals kept.
+      assert.equal(await store.releaseManagedGroups('old-integration', AT), 3);
+      const refused = ['unmanaged', 'admins', 'g1', 'g2'];
+      for (const id of refused) {
+        assert.equal(await store.replaceProvisioningSeal(id, `pub-${id}`, 'resealed'), false, id);
+        assert.equal(await store.giveProvisioningSeal(id, `pub-${id}`, 'given'), false, id);
+      }
+      assert.equal(await store.replaceProvisioningSeal('team', 'pub-team', 'resealed'), true);
+      await store.transferPreviousIntegrationGroups(AT);
+      assert.equal(await store.replaceProvisioningSeal('g2', 'pub-g2', 'resealed'), true, 'transferred');
+      assert.equal(await store.withdrawProvisioningSeal('g2'), true);
+      assert.equal(await store.withdrawProvisioningSeal('g2'), false, 'nothing left to withdraw');
+      assert.equal(
+        await store.replaceProvisioningSeal('g2', 'pub-g2', 'resealed'),
+        false,
+        'no seal to replace',
+      );
+      assert.equal(await store.giveProvisioningSeal('g2', 'another key pair', 'given'), false);
+      assert.equal(await store.giveProvisioningSeal('g2', 'pub-g2', 'given'), true);
+      const keys = await store.getGroupKeys([...refused, 'team']);
+      assert.deepEqual(keys.map((k) => [k.groupId, k.sealedForProvisioning]).sort(), [
+        ['admins', 'sealed-prov-admins'],
+        ['g1', 'sealed-prov-g1'],
+        ['g2', 'given'],
+        ['team', 'resealed'],
+        ['unmanaged', 'sealed-prov-unmanaged'],
+      ]);
+    });
+
     test('a group key needs its group', async () => {
       await assert.rejects(store.insertGroupKey(key('ghost')));
     });
@@ -253,6 +288,10 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await store.addGroupMembers('g2', ['m2']);
       await store.addGroupMembers('g3', ['m1']);
       await store.addGroupKeyShares([share('g1', 'm2')]);
+      // A group taken off the managed list whose seal is still there: the bridge shares nothing of it.
+      await store.insertGroup(makeGroup('unmanaged', { managed: false }));
+      await store.insertGroupKey(key('unmanaged'));
+      await store.addGroupMembers('unmanaged', ['m1']);
       // m3 is pending; g3's key is not sealed for provisioning; m2 already has g1.
       assert.deepEqual(
         (await store.findMissingKeyShares({ groupId: 'g1', memberIds: ['m1', 'm2', 'm3', 'ghost'] })).map(

@@ -13,9 +13,12 @@ const prefixed = (alias: string, columns: string): string =>
 export function keyChainSql(dialect: 'sqlite' | 'postgres') {
   const oneOf = (column: string): string =>
     dialect === 'sqlite' ? `${column} IN (SELECT value FROM json_each(?))` : `${column} = ANY(?::text[])`;
+  /** `bridgeMayHoldKey` (key-chain-rules.ts) over the groups row `g`. */
+  const bridgeHolds = "(g.kind = 'team_members' OR (g.kind = 'custom' AND g.managed = TRUE))";
   const missingShares =
     'SELECT gm.group_id, gm.member_id, mk.public_key AS member_public_key FROM group_members gm ' +
     'JOIN group_keys gk ON gk.group_id = gm.group_id AND gk.sealed_for_provisioning IS NOT NULL ' +
+    `JOIN groups g ON g.id = gm.group_id AND ${bridgeHolds} ` +
     "JOIN members m ON m.id = gm.member_id AND m.state = 'active' " +
     'JOIN member_keys mk ON mk.member_id = gm.member_id ' +
     'LEFT JOIN group_key_shares s ON s.group_id = gm.group_id AND s.member_id = gm.member_id ' +
@@ -31,7 +34,13 @@ export function keyChainSql(dialect: 'sqlite' | 'postgres') {
     listProvisioningGroupKeys: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL ORDER BY group_id LIMIT ?`,
     listProvisioningGroupKeysAfter: `SELECT ${GROUP_KEY.columns} FROM group_keys WHERE sealed_for_provisioning IS NOT NULL AND group_id > ? ORDER BY group_id LIMIT ?`,
     replaceProvisioningSeal:
-      'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? AND sealed_for_provisioning IS NOT NULL',
+      'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? AND sealed_for_provisioning IS NOT NULL ' +
+      `AND group_id IN (SELECT g.id FROM groups g WHERE ${bridgeHolds})`,
+    giveProvisioningSeal:
+      'UPDATE group_keys SET sealed_for_provisioning = ? WHERE group_id = ? AND public_key = ? ' +
+      `AND group_id IN (SELECT g.id FROM groups g WHERE ${bridgeHolds})`,
+    withdrawProvisioningSeal:
+      'UPDATE group_keys SET sealed_for_provisioning = NULL WHERE group_id = ? AND sealed_for_provisioning IS NOT NULL',
     insertGroupKey: `INSERT INTO group_keys (${GROUP_KEY.columns}) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING`,
     // Only shares whose membership exists; `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
     addGroupKeyShares:

@@ -245,6 +245,9 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
       ),
     replaceProvisioningSeal: (groupId, publicKey, sealed) =>
       one(x.run(S.replaceProvisioningSeal, [sealed, groupId, publicKey])),
+    giveProvisioningSeal: (groupId, publicKey, sealed) =>
+      one(x.run(S.giveProvisioningSeal, [sealed, groupId, publicKey])),
+    withdrawProvisioningSeal: (groupId) => one(x.run(S.withdrawProvisioningSeal, [groupId])),
     addGroupKeyShares: async (shares) =>
       shares.length === 0 ? 0 : x.run(S.addGroupKeyShares, keys.sharesParams(dialect.name, shares)),
     listGroupKeySharesOfMember: all(S.listGroupKeySharesOfMember, rows.MEMBER_KEY_SHARE),

@@ -1,6 +1,6 @@
 /**
  * Who may open which route, for every route both services register: the one table that
- * test/e2e/route-access.test.ts walks. A route added to either server without a row here
+ * test/e2e/route-access-suite.ts walks. A route added to either server without a row here
  * fails that test, so no route can slip in unlisted.
  *
  * `allows` names the credentials, of those the test presents, that get in:
@@ -226,6 +226,7 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('GET', '/vaults/:id', NOBODY, 'an administrator’s console session only'),
   account('POST', '/vaults/:id/grants', NOBODY, 'an administrator’s console session only'),
   account('POST', '/vaults/:id/revoke', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/vaults/:id/permission', NOBODY, 'an administrator’s console session only'),
   account('GET', '/outbox', NOBODY, 'an administrator’s console session only'),
   account('POST', '/outbox/:id/retry', NOBODY, 'an administrator’s console session only'),
   account('GET', '/ping', PUBLIC),

@@ -360,7 +360,7 @@ export const API_ROUTES = {
     path: '/group-keys/reseal',
     auth: 'session',
     summary:
-      'After new credentials: group keys sealed anew for the new provisioning key; each replaces the stored seal only while the group keeps that public key. At most 1,000 keys (422 otherwise).',
+      'After new credentials: group keys sealed anew for the new provisioning key; each replaces the stored seal only while the group keeps that public key and is Team Members or managed (a group set aside (P20) or taken off the managed list is left as it is and not counted). At most 1,000 keys (422 otherwise).',
     body: obj({ keys: Type.Array(NewGroupKey) }),
     answers: ok(obj({ replaced: Type.Integer({ minimum: 0 }) })),
     errors: KEY_CHAIN_ERRORS,

@@ -27,6 +27,9 @@ export interface ApiSessionState {
 /** A call the account accepted within this long answers `checkProvisioning` itself. */
 const CONFIRMATION_MS = 1000;
 
+const REVOKED_MESSAGE =
+  'these provisioning credentials were revoked (regenerated or deactivated); give the bridge the new session file and the identity provider the new bearer token';
+
 export interface ApiSession {
   token(): string | undefined;
   /** One exchange under the API session: signs in if needed, and once more if the session ended. */
@@ -43,6 +46,8 @@ export interface ApiSession {
   /** The account refused the credentials: sign in again next time. */
   forget(): void;
   forgetConfirmed(): void;
+  /** The account answered a call under `keyId` with `body`: a revoked key is never signed in with again. */
+  noteRefusal(keyId: string, body: unknown): void;
 }
 
 export interface ApiSessionOptions {
@@ -62,6 +67,18 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
   /** When the account last accepted a call under the current key: it checks provisioning on every call, so one within a second answers `checkProvisioning` (as the in-process gate's cache). */
   let lastAccepted: { keyId: string; at: number } | undefined;
   let signingIn: Promise<ApiSessionState> | undefined;
+  /** Key ids the account refused as revoked, with what it said: a replaced key id never becomes the integration's again (a restored database backup aside), and each sign-in counts against the account's 30 a minute per address. */
+  const revoked = new Map<string, string>();
+
+  function noteRefusal(keyId: string, body: unknown): void {
+    if (apiErrorCodeOf(body) !== 'credentials_revoked' || revoked.has(keyId)) return;
+    const said = (body as { message?: unknown }).message;
+    revoked.set(keyId, typeof said === 'string' ? said : REVOKED_MESSAGE);
+    logger.error(
+      { event: 'account.key_revoked', keyId },
+      `the account revoked the bridge's key ${keyId}; the bridge will not sign in with it again: give the bridge the session file of the current credentials (and the identity provider its bearer token), or restart the bridge if the account was restored from a backup that still holds this key`,
+    );
+  }
 
   function warnOfSkew(serverTime: string): void {
     const skew = Math.abs(Date.parse(serverTime) - time.wallNow());
@@ -77,7 +94,10 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     const { keyId } = session;
     const challenge = API_ROUTES.signInChallenge;
     const challengeReply = await send(baseUrl, challenge.method, challenge.path, { keyId }, true);
-    if (challengeReply.status !== 200) throw options.connection().failure(challengeReply, baseUrl);
+    if (challengeReply.status !== 200) {
+      noteRefusal(keyId, challengeReply.body);
+      throw options.connection().failure(challengeReply, baseUrl);
+    }
     const { challengeId, nonce, serverTime } = challengeReply.body as ChallengeResponse;
     warnOfSkew(serverTime);
     const signature = await sign(
@@ -92,7 +112,10 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
       { challengeId, keyId, signature: bytesToBase64Url(signature) },
       false,
     );
-    if (signInReply.status !== 200) throw options.connection().failure(signInReply, baseUrl);
+    if (signInReply.status !== 200) {
+      noteRefusal(keyId, signInReply.body);
+      throw options.connection().failure(signInReply, baseUrl);
+    }
     const result = signInReply.body as SignInResponse;
     // Renew a minute early (or at half-life for short sessions), by the local monotonic clock.
     const lifetimeMs = result.expiresInSeconds * 1000;
@@ -124,6 +147,8 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     ) {
       return known;
     }
+    const refused = revoked.get(session.keyId);
+    if (refused !== undefined) throw new AccountError('credentials_revoked', refused);
     apiSession = await signIn(session);
     return apiSession;
   }
@@ -155,5 +180,6 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     forgetConfirmed() {
       lastAccepted = undefined;
     },
+    noteRefusal,
   };
 }

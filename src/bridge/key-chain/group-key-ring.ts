@@ -39,6 +39,10 @@ export class GroupKeyRing {
   private readonly keyInfo = new Map<string, GroupKeyInfo>();
   private current: ProvisioningKey | undefined;
   private previous: ProvisioningKey | undefined;
+  /** Seals a re-seal pass needs not look at again: they open with the current key, or with neither. */
+  private readonly settled = new Set<string>();
+  /** Keys the previous key opens that the account did not take at the last pass (groups set aside, P20). */
+  private waiting = 0;
 
   constructor(
     private readonly client: AccountClient,
@@ -60,13 +64,19 @@ export class GroupKeyRing {
     // New credentials (P2): new cache; keep the old key until its group keys are re-sealed for the new one.
     if (this.current !== undefined && this.current.publicKey !== key.publicKey) {
       this.previous = this.current;
+      this.settled.clear();
       this.forget();
     }
     this.current = key;
     return key;
   }
 
-  /** After new credentials, re-seals group keys only the previous key opens; otherwise a regeneration strands existing groups. Returns the count. */
+  /**
+   * After new credentials, re-seals group keys only the previous key opens; otherwise a
+   * regeneration strands existing groups. The account takes no seal of a group set aside by a
+   * re-created integration (P20) until it is transferred, so the previous key stays in memory
+   * until every group it opens is re-sealed. Returns the count.
+   */
   async resealFromPrevious(): Promise<number> {
     const current = this.requireKey();
     const previous = this.previous;
@@ -76,6 +86,7 @@ export class GroupKeyRing {
       publicKey: key.publicKey,
     });
     let resealed = 0;
+    let waiting = 0;
     let afterGroupId: string | undefined;
     for (;;) {
       const page = await this.client.listProvisioningGroupKeys({
@@ -85,6 +96,7 @@ export class GroupKeyRing {
       const updates = [];
       for (const key of page) {
         const sealed = key.sealedForProvisioning!;
+        if (this.settled.has(sealed)) continue;
         const opensWithCurrent = await openGroupPrivateKey(
           key.groupId,
           sealed,
@@ -97,7 +109,10 @@ export class GroupKeyRing {
           },
           () => false,
         );
-        if (opensWithCurrent) continue;
+        if (opensWithCurrent) {
+          this.settled.add(sealed);
+          continue;
+        }
         let bytes: Bytes;
         try {
           bytes = await openGroupPrivateKey(
@@ -107,7 +122,8 @@ export class GroupKeyRing {
             asProvisioning(previous),
           );
         } catch {
-          continue; // sealed for a key older still: an administrator must share it again
+          this.settled.add(sealed);
+          continue; // sealed for a key older still: an administrator must give it again
         }
         updates.push({
           groupId: key.groupId,
@@ -116,12 +132,25 @@ export class GroupKeyRing {
         });
         bytes.fill(0);
       }
-      if (updates.length > 0) resealed += await this.client.resealGroupKeys(updates);
+      if (updates.length > 0) {
+        const replaced = await this.client.resealGroupKeys(updates);
+        resealed += replaced;
+        waiting += updates.length - replaced;
+      }
       if (page.length < CALL_BATCH) break;
       afterGroupId = page[page.length - 1]!.groupId;
     }
-    // Only once every page went through: a failure above keeps the old key for the next run.
-    this.previous = undefined;
+    // Only once every page went through and every key moved: otherwise the old key stays for the next run.
+    if (waiting === 0) {
+      this.previous = undefined;
+      this.settled.clear();
+    } else if (waiting !== this.waiting) {
+      this.logger.info(
+        { groups: waiting },
+        'group keys of groups set aside by a re-created integration wait for their transfer; the bridge keeps the previous provisioning key in memory until then',
+      );
+    }
+    this.waiting = waiting;
     this.keyInfo.clear();
     if (resealed > 0)
       this.logger.info({ groups: resealed }, 'group keys sealed for the new provisioning key');
@@ -169,14 +198,17 @@ export class GroupKeyRing {
   /** The group's private key (PKCS #8), opened with the provisioning key. */
   async open(key: GroupKeyInfo): Promise<Bytes> {
     const provisioning = this.requireKey();
-    const cached = this.opened.get(cacheKey(key));
-    if (cached) return cached;
+    // Checked before the cache: a seal withdrawn (the group taken off the managed list) ends the bridge's use of the key.
     if (key.sealedForProvisioning === null) {
+      this.opened.get(cacheKey(key))?.fill(0);
+      this.opened.delete(cacheKey(key));
       throw new GroupKeyUnavailable(
         key.groupId,
-        'its key is not held by the bridge; an administrator of the group must share it',
+        'its key is not held by the bridge; an administrator who holds it gives it with `scimbridge group give-key-to-bridge <group>`',
       );
     }
+    const cached = this.opened.get(cacheKey(key));
+    if (cached) return cached;
     let bytes: Bytes;
     try {
       bytes = await openGroupPrivateKey(key.groupId, key.sealedForProvisioning, provisioning.privateKey, {
@@ -187,7 +219,7 @@ export class GroupKeyRing {
       if (error instanceof SealOpenError || error instanceof SealFormatError) {
         throw new GroupKeyUnavailable(
           key.groupId,
-          'its key was sealed for another provisioning key (credentials regenerated since); an administrator of the group must share it again',
+          'its key was sealed for another provisioning key (credentials regenerated since); an administrator who holds it gives it again with `scimbridge group give-key-to-bridge <group>`',
         );
       }
       throw error;

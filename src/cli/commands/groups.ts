@@ -1,20 +1,29 @@
 /**
- * `scimbridge group list|create|rename|delete|managed`: the console's groups page for scripts
- * (issue 11). Built-in groups are shown and protected (P19); managed groups are the IdP's
- * (P17), and a change made here to one of them may be undone by the IdP's next push.
+ * `scimbridge group list|create|rename|delete|managed|give-key-to-bridge`: the console's groups
+ * page for scripts (issue 11). Built-in groups are shown and protected (P19); managed groups are
+ * the IdP's (P17), and a change made here to one of them may be undone by the IdP's next push.
  */
 import type { Command } from 'commander';
 import { createCustomGroup } from '../../account/create-custom-group.ts';
+import {
+  type BridgeKeyHandover,
+  giveGroupKeyToBridge,
+  prepareGroupKeyForBridge,
+} from '../../account/give-group-key-to-bridge.ts';
 import { listAllGroups } from '../../account/list-all-groups.ts';
 import type { Group } from '../../account/model.ts';
 import { removeGroup } from '../../account/remove-group.ts';
 import { renameGroup } from '../../account/rename-group.ts';
 import { setGroupManaged } from '../../account/set-group-managed.ts';
+import type { Bytes } from '../../crypto/encoding.ts';
+import { openGroupPrivateKey, PROVISIONING_RECIPIENT, sealGroupPrivateKey } from '../../crypto/key-chain.ts';
+import { MemberKeyUnlockError, unlockMemberPrivateKey } from '../../crypto/member-keys.ts';
 import { commandLineActor } from '../actor.ts';
 import { withStorageFlags } from '../options.ts';
 import { writeJson } from '../output.ts';
 import { clean, table } from '../terminal.ts';
 import { PeopleCommandError, run } from './people.ts';
+import { readPasswordFile, VaultCommandError } from './vaults.ts';
 
 const KIND_LABELS: Record<Group['kind'], string> = {
   owners: 'built-in',
@@ -23,6 +32,38 @@ const KIND_LABELS: Record<Group['kind'], string> = {
   provision_managers: 'built-in, provisioning',
   custom: 'custom',
 };
+
+/** Opens the administrator's share with their password and seals the group key for the provisioning key. */
+async function sealForBridge(handover: BridgeKeyHandover, email: string, password: string): Promise<string> {
+  const { administrator, group } = handover;
+  let adminKey: CryptoKey;
+  try {
+    adminKey = await unlockMemberPrivateKey(administrator, password);
+  } catch (error) {
+    if (error instanceof MemberKeyUnlockError)
+      throw new PeopleCommandError(`the password is wrong for ${email}`);
+    throw error;
+  }
+  let groupKey: Bytes;
+  try {
+    groupKey = await openGroupPrivateKey(group.id, handover.sealedShare, adminKey, {
+      id: administrator.memberId,
+      publicKey: administrator.publicKey,
+    });
+  } catch {
+    throw new PeopleCommandError(
+      `the share of ${clean(group.displayName)} that ${email} holds does not open`,
+    );
+  }
+  try {
+    return await sealGroupPrivateKey(group.id, groupKey, {
+      id: PROVISIONING_RECIPIENT,
+      publicKey: handover.provisioningPublicKey,
+    });
+  } finally {
+    groupKey.fill(0);
+  }
+}
 
 const IDP_NOTE = 'It is managed by the IdP, whose next push of it may change it again.';
 
@@ -135,6 +176,34 @@ export function registerGroupCommands(program: Command): void {
       const state = g.managed ? 'is managed by the IdP' : 'is not managed by the IdP';
       process.stdout.write(
         `Group "${clean(g.displayName)}" ${state}${changed ? '' : ' already; nothing changed'}.\n`,
+      );
+    }),
+  );
+
+  withStorageFlags(
+    group
+      .command('give-key-to-bridge')
+      .description(
+        "seal a managed group's key for the bridge again (after it was taken off the managed list and put back); an administrator who holds the key signs in",
+      )
+      .argument('<group>', 'group id or name')
+      .requiredOption('--email <address>', 'an administrator who holds the group key')
+      .requiredOption('--password-file <file>', "that administrator's password"),
+  ).action((ref: string, options: Record<string, unknown>) =>
+    run(options, async ({ deps }) => {
+      const email = String(options.email);
+      const password = await readPasswordFile(String(options.passwordFile)).catch((error: unknown) => {
+        throw error instanceof VaultCommandError ? new PeopleCommandError(error.message) : error;
+      });
+      const handover = await prepareGroupKeyForBridge(deps, { group: ref, administrator: email });
+      const given = await giveGroupKeyToBridge(deps, commandLineActor(), {
+        groupId: handover.group.id,
+        groupPublicKey: handover.groupPublicKey,
+        provisioningPublicKey: handover.provisioningPublicKey,
+        sealedForProvisioning: await sealForBridge(handover, clean(email), password),
+      });
+      process.stdout.write(
+        `The bridge holds the key of "${clean(given.displayName)}" again: it shares it with new members from its next run.\n`,
       );
     }),
   );
