@@ -43,7 +43,7 @@ export async function applyMemberChange(
   const next: Member = { ...plan.next, version: existing.version + 1, updatedAt: now };
   let written: boolean;
   try {
-    written = await ops.updateMember(next, existing.version);
+    written = await ops.updateMember(next, existing.version, existing);
   } catch (error) {
     memberUniquenessError(error, input);
   }

@@ -59,6 +59,23 @@ export function membersContract(open: () => Promise<Store>): void {
       assert.equal(await store.updateMember(makeMember('missing', { version: 2 }), 1), false);
     });
 
+    test('update given the copy read before writes the same as without it', async () => {
+      const original = makeMember('x');
+      await store.insertMember(original);
+      const changed = makeMember('x', { state: 'suspended', displayName: 'X', version: 2 });
+      assert.equal(await store.updateMember(changed, 1, original), true);
+      assert.deepEqual(await store.getMember('x'), changed);
+      // A copy of an older version changes nothing.
+      assert.equal(await store.updateMember(makeMember('x', { version: 3 }), 1, original), false);
+      assert.deepEqual(await store.getMember('x'), changed);
+      assert.equal(await store.updateMember({ ...changed, version: 3 }, 2, changed), true);
+      assert.equal((await store.getMember('x'))?.version, 3);
+      assert.equal(
+        await store.updateMember(makeMember('missing', { version: 2 }), 1, makeMember('missing')),
+        false,
+      );
+    });
+
     test('update refuses a taken e-mail', async () => {
       await store.insertMember(makeMember('x'));
       await store.insertMember(makeMember('y'));
