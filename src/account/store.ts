@@ -127,6 +127,11 @@ export interface MemberStore {
   getMember(id: string): Promise<Member | undefined>;
   findMemberByEmail(email: string): Promise<Member | undefined>;
   findMemberByUserName(userName: string): Promise<Member | undefined>;
+  /** Both lookups of a create in one query: the member with this userName, and the one with this address. */
+  findMembersByUserNameOrEmail(
+    userName: string,
+    email: string,
+  ): Promise<{ byUserName: Member | undefined; byEmail: Member | undefined }>;
   findMemberByExternalId(externalId: string): Promise<Member | undefined>;
   listMembers(query: MemberListQuery): Promise<Page<Member>>;
   listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>>;

@@ -31,6 +31,22 @@ export function membersContract(open: () => Promise<Store>): void {
       assert.equal(await store.findMemberByUserName('nobody'), undefined);
     });
 
+    test('one lookup finds the member by userName and the one by e-mail, ignoring case', async () => {
+      for (const member of FILTER_MEMBERS) await store.insertMember(member);
+      const alice = await store.getMember('m-a');
+      const bob = await store.getMember('m-b');
+      assert.deepEqual(await store.findMembersByUserNameOrEmail('ALICE', 'Bob@Example.COM'), {
+        byUserName: alice,
+        byEmail: bob,
+      });
+      const both = await store.findMembersByUserNameOrEmail(alice!.userName, alice!.email.toUpperCase());
+      assert.deepEqual(both, { byUserName: alice, byEmail: alice });
+      assert.deepEqual(await store.findMembersByUserNameOrEmail('nobody', 'nobody@example.com'), {
+        byUserName: undefined,
+        byEmail: undefined,
+      });
+    });
+
     const conflicts: Array<[string, Partial<Member>, UniqueViolation['field']]> = [
       ['userName differing in case', { userName: 'X-USER' }, 'userName'],
       ['email differing in case', { email: 'X@EXAMPLE.com' }, 'email'],
