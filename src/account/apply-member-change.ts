@@ -43,7 +43,7 @@ export async function applyMemberChange(
   const next: Member = { ...plan.next, version: existing.version + 1, updatedAt: now };
   let written: boolean;
   try {
-    written = await ops.updateMember(next, existing.version);
+    written = await ops.updateMember(next, existing.version, existing);
   } catch (error) {
     memberUniquenessError(error, input);
   }
@@ -55,15 +55,21 @@ export async function applyMemberChange(
   }
 
   const target = { targetType: 'member', targetId: next.id } as const;
-  await recordActivity(deps, ops, now, action, target, { userName: next.userName });
-  if (plan.suspended) {
-    await recordActivity(deps, ops, now, 'member.suspended', target);
-    await endAccessOfSuspended(ops, next.id, now);
-  }
-  if (plan.reactivated) {
-    await recordActivity(deps, ops, now, 'member.reactivated', target, { state: next.state });
-    await restoreAccessOfReactivated(deps, ops, loadAccount, next, now);
-  }
+  // One entry per change: a suspension or reactivation names it, unless it matched or revived.
+  const named =
+    action !== 'member.updated'
+      ? action
+      : plan.suspended
+        ? 'member.suspended'
+        : plan.reactivated
+          ? 'member.reactivated'
+          : action;
+  await recordActivity(deps, ops, now, named, target, {
+    userName: next.userName,
+    ...(plan.suspended || plan.reactivated ? { state: next.state } : {}),
+  });
+  if (plan.suspended) await endAccessOfSuspended(ops, next.id, now);
+  if (plan.reactivated) await restoreAccessOfReactivated(deps, ops, loadAccount, next, now);
   if (plan.emailChangeRequested !== null) {
     // The mail goes to the new address: accepting proves the member reads it (P13).
     const { link, expiresAt } = await issueEmailChangeToken(

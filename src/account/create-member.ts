@@ -27,7 +27,6 @@ import {
   isRecreation,
   memberUniquenessError,
   requireAccount,
-  sameAddress,
 } from './member-rules.ts';
 import type { Account, Member } from './model.ts';
 import { recreateMember } from './recreate-member.ts';
@@ -38,11 +37,7 @@ export async function createMember(deps: AccountDeps, input: MemberInput): Promi
   return deps.store.transaction(async (tx) => {
     const now = nowIso(deps);
     const account = await requireAccount(tx);
-    const byUserName = await tx.findMemberByUserName(input.userName);
-    const byEmail =
-      byUserName !== undefined && sameAddress(byUserName.email, input.email)
-        ? byUserName
-        : await tx.findMemberByEmail(input.email);
+    const { byUserName, byEmail } = await tx.findMembersByUserNameOrEmail(input.userName, input.email);
     if (byUserName !== undefined && byEmail !== undefined && byUserName.id !== byEmail.id) {
       throw new AccountError(
         'email_taken',

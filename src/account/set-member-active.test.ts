@@ -34,13 +34,19 @@ for (const db of testDatabases()) {
 
     test('active false suspends, revokes the open invitation and bumps the version (P14)', async () => {
       assert.equal((await openInvitations()).length, 1);
+      const entries = (await f.activity()).length;
       f.advance(1000);
       const suspended = await setMemberActive(f.deps, grace.id, false);
       assert.equal(suspended.state, 'suspended');
       assert.equal(suspended.suspendedAt, '2025-03-01T09:00:01.000Z');
       assert.equal(suspended.version, grace.version + 1);
       assert.deepEqual(await f.deps.store.getMember(grace.id), suspended);
-      assert.deepEqual((await f.actions()).slice(-2), ['member.updated', 'member.suspended']);
+      // One activity entry for the one change.
+      const recorded = (await f.activity()).slice(entries);
+      assert.deepEqual(
+        recorded.map((entry) => [entry.action, entry.detail]),
+        [['member.suspended', { userName: grace.userName, state: 'suspended' }]],
+      );
       assert.equal((await openInvitations()).length, 0);
       // Nothing else about the member moved.
       const { state, suspendedAt, version, updatedAt, ...rest } = suspended;

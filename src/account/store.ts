@@ -120,11 +120,20 @@ export interface AccountStore {
 export interface MemberStore {
   /** Throws `UniqueViolation` when userName or email is taken (case-insensitively). */
   insertMember(member: Member): Promise<void>;
-  /** Optimistic concurrency: caller sets version = expectedVersion + 1; false on mismatch or missing row. */
-  updateMember(member: Member, expectedVersion: number): Promise<boolean>;
+  /**
+   * Optimistic concurrency: caller sets version = expectedVersion + 1; false on mismatch or missing row.
+   * `previous`, the member as read at `expectedVersion`, spares a store that writes only changed
+   * columns a second read of the row.
+   */
+  updateMember(member: Member, expectedVersion: number, previous?: Member): Promise<boolean>;
   getMember(id: string): Promise<Member | undefined>;
   findMemberByEmail(email: string): Promise<Member | undefined>;
   findMemberByUserName(userName: string): Promise<Member | undefined>;
+  /** Both lookups of a create in one query: the member with this userName, and the one with this address. */
+  findMembersByUserNameOrEmail(
+    userName: string,
+    email: string,
+  ): Promise<{ byUserName: Member | undefined; byEmail: Member | undefined }>;
   findMemberByExternalId(externalId: string): Promise<Member | undefined>;
   listMembers(query: MemberListQuery): Promise<Page<Member>>;
   listMembersAsStored(query: MemberListQuery): Promise<Page<StoredMember>>;

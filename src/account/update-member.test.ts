@@ -152,14 +152,15 @@ describe('updateMember: suspension and reactivation (P14)', () => {
     test(`active:false suspends; active:true brings back "${back}" (${name})`, async () => {
       await setState(patch);
       f.advance(1000);
+      const entries = (await f.actions()).length;
       const suspended = await updateMember(f.deps, grace.id, { ...input, active: false });
       assert.equal(suspended.state, 'suspended');
       assert.equal(suspended.suspendedAt, '2025-03-01T09:00:01.000Z');
-      assert.deepEqual((await f.actions()).slice(-2), ['member.updated', 'member.suspended']);
+      assert.deepEqual((await f.actions()).slice(entries), ['member.suspended']);
       const back2 = await updateMember(f.deps, grace.id, input);
       assert.equal(back2.state, back);
       assert.equal(back2.suspendedAt, null);
-      assert.equal((await f.actions()).at(-1), 'member.reactivated');
+      assert.deepEqual((await f.actions()).slice(entries), ['member.suspended', 'member.reactivated']);
     });
   }
 

@@ -31,6 +31,22 @@ export function membersContract(open: () => Promise<Store>): void {
       assert.equal(await store.findMemberByUserName('nobody'), undefined);
     });
 
+    test('one lookup finds the member by userName and the one by e-mail, ignoring case', async () => {
+      for (const member of FILTER_MEMBERS) await store.insertMember(member);
+      const alice = await store.getMember('m-a');
+      const bob = await store.getMember('m-b');
+      assert.deepEqual(await store.findMembersByUserNameOrEmail('ALICE', 'Bob@Example.COM'), {
+        byUserName: alice,
+        byEmail: bob,
+      });
+      const both = await store.findMembersByUserNameOrEmail(alice!.userName, alice!.email.toUpperCase());
+      assert.deepEqual(both, { byUserName: alice, byEmail: alice });
+      assert.deepEqual(await store.findMembersByUserNameOrEmail('nobody', 'nobody@example.com'), {
+        byUserName: undefined,
+        byEmail: undefined,
+      });
+    });
+
     const conflicts: Array<[string, Partial<Member>, UniqueViolation['field']]> = [
       ['userName differing in case', { userName: 'X-USER' }, 'userName'],
       ['email differing in case', { email: 'X@EXAMPLE.com' }, 'email'],
@@ -57,6 +73,23 @@ export function membersContract(open: () => Promise<Store>): void {
       assert.equal(await store.updateMember(stale, 1), false);
       assert.equal((await store.getMember('x'))?.displayName, 'X');
       assert.equal(await store.updateMember(makeMember('missing', { version: 2 }), 1), false);
+    });
+
+    test('update given the copy read before writes the same as without it', async () => {
+      const original = makeMember('x');
+      await store.insertMember(original);
+      const changed = makeMember('x', { state: 'suspended', displayName: 'X', version: 2 });
+      assert.equal(await store.updateMember(changed, 1, original), true);
+      assert.deepEqual(await store.getMember('x'), changed);
+      // A copy of an older version changes nothing.
+      assert.equal(await store.updateMember(makeMember('x', { version: 3 }), 1, original), false);
+      assert.deepEqual(await store.getMember('x'), changed);
+      assert.equal(await store.updateMember({ ...changed, version: 3 }, 2, changed), true);
+      assert.equal((await store.getMember('x'))?.version, 3);
+      assert.equal(
+        await store.updateMember(makeMember('missing', { version: 2 }), 1, makeMember('missing')),
+        false,
+      );
     });
 
     test('update refuses a taken e-mail', async () => {

@@ -1,6 +1,6 @@
 // The Store's operations, once for both databases over an executor and the dialect's SQL.
 
-import type { GroupMemberRef, MailState, MemberState, OutboxMessage } from '../account/model.ts';
+import type { GroupMemberRef, MailState, Member, MemberState, OutboxMessage } from '../account/model.ts';
 import type { ListQuery, Page, StoreOps } from '../account/store.ts';
 import { groupNameKey } from '../account/text-rules.ts';
 import { groupAttributes, userAttributes } from './attributes.ts';
@@ -149,6 +149,18 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
     getMember: get(SQL.getMember, rows.MEMBER),
     findMemberByEmail: get(SQL.findMemberByEmail, rows.MEMBER),
     findMemberByUserName: get(SQL.findMemberByUserName, rows.MEMBER),
+    findMembersByUserNameOrEmail: async (userName, email) => {
+      const found = await x.many(SQL.findMembersByUserNameOrEmail, [userName, email, userName, email]);
+      let byUserName: Member | undefined;
+      let byEmail: Member | undefined;
+      for (const row of found) {
+        const member = rows.MEMBER.fromRow(row);
+        // SQLite answers 1 or 0, PostgreSQL true or false.
+        if (row.by_user_name) byUserName = member;
+        if (row.by_email) byEmail = byUserName?.id === member.id ? byUserName : member;
+      }
+      return { byUserName, byEmail };
+    },
     findMemberByExternalId: get(SQL.findMemberByExternalId, rows.MEMBER),
     listMembers: (query) => members(query, rows.MEMBER.columns, rows.MEMBER.fromValues),
     // With SQLite the same statement as `listMembers`, so that a sweep shares its seek hints.

@@ -65,6 +65,10 @@ export const SQL = {
   getMember: `${select(MEMBER, 'members')} WHERE id = ?`,
   findMemberByEmail: `${select(MEMBER, 'members')} WHERE lower(email) = lower(?)`,
   findMemberByUserName: `${select(MEMBER, 'members')} WHERE lower(user_name) = lower(?)`,
+  /** Parameters: userName, e-mail, userName, e-mail; each row says which it matched. */
+  findMembersByUserNameOrEmail:
+    `SELECT ${MEMBER.columns}, lower(user_name) = lower(?) AS by_user_name, lower(email) = lower(?) AS by_email ` +
+    'FROM members WHERE lower(user_name) = lower(?) OR lower(email) = lower(?)',
   findMemberByExternalId: `${select(MEMBER, 'members')} WHERE external_id = ? ORDER BY seq LIMIT 1`,
 
   insertGroup: `INSERT INTO groups (${GROUP_COLUMNS}) VALUES (${rows.GROUP.placeholders}, ?)`,

@@ -165,20 +165,37 @@ const GROUP_UPDATE: UpdateTarget = {
 
 function sqliteOps(x: SqliteExecutor): StoreOps {
   // Sets only changed columns: SQLite rewrites every index named in SET, equal value or not.
-  function updateChanged(target: UpdateTarget, values: unknown[], expectedVersion: number): boolean {
+  function updateChanged(
+    target: UpdateTarget,
+    values: unknown[],
+    expectedVersion: number,
+    previous?: unknown[],
+  ): boolean {
     const id = values[0];
-    const current = x.rows(target.select, [id])[0];
-    if (current === undefined || current.version !== expectedVersion) return false;
+    let stored: (i: number) => unknown;
+    if (previous !== undefined) {
+      // The caller's copy at this version; the version guard below still refuses a stale one.
+      stored = (i) => previous[i];
+    } else {
+      const current = x.rows(target.select, [id])[0];
+      if (current === undefined || current.version !== expectedVersion) return false;
+      stored = (i) => current[target.columns[i]!];
+    }
     const changed: string[] = [];
     const params: unknown[] = [];
     for (let i = 1; i < values.length; i++) {
       const column = target.columns[i]!;
-      if (current[column] !== values[i]) {
+      if (stored(i) !== values[i]) {
         changed.push(column);
         params.push(values[i]);
       }
     }
-    if (changed.length === 0) return true;
+    if (changed.length === 0) {
+      if (previous === undefined) return true;
+      // Unread, the row must still be shown to exist at this version.
+      changed.push('version');
+      params.push(expectedVersion);
+    }
     params.push(id, expectedVersion);
     const sql = `UPDATE ${target.table} SET ${changed.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`;
     return x.write(sql, params) === 1;
@@ -204,8 +221,15 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
 
   return {
     ...sqlOps(x, sqliteDialect, new ListPlanner(sqliteDialect)),
-    updateMember: async (member: Member, version: number) =>
-      updateChanged(MEMBER_UPDATE, bind(MEMBER.values(member)), version),
+    updateMember: async (member: Member, version: number, previous?: Member) =>
+      updateChanged(
+        MEMBER_UPDATE,
+        bind(MEMBER.values(member)),
+        version,
+        previous?.id === member.id && previous.version === version
+          ? bind(MEMBER.values(previous))
+          : undefined,
+      ),
     updateGroup: async (group: Group, version: number) =>
       updateChanged(GROUP_UPDATE, bind(groupValues(group)), version),
     async listGroupsOfMembers(memberIds) {
