@@ -1,6 +1,6 @@
 /** The bridge never touches the Store; methods throw `AccountError`, mapped to SCIM errors in one table. */
 import type { Group, GroupMemberRef, Member, ScimRequestRecord } from './model.ts';
-import type { GroupListQuery, MemberListQuery, Page } from './store.ts';
+import type { GroupListQuery, GroupsOfMembersOptions, MemberListQuery, Page } from './store.ts';
 
 export interface MemberInput {
   userName: string;
@@ -131,6 +131,7 @@ export interface AccountClient {
   deleteMember(id: string): Promise<void>;
   groupsOfMembers(
     memberIds: readonly string[],
+    options?: GroupsOfMembersOptions,
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
 
   createGroup(input: GroupInput, memberIds: readonly string[]): Promise<Group>;

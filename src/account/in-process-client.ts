@@ -56,7 +56,7 @@ export function createInProcessAccountClient(
     updateMember: (id, input, expectedVersion) => updateMember(deps, id, input, expectedVersion),
     setMemberActive: (id, active, expectedVersion) => setMemberActive(deps, id, active, expectedVersion),
     deleteMember: (id) => deleteMember(deps, id),
-    groupsOfMembers: (memberIds) => deps.store.listGroupsOfMembers(memberIds),
+    groupsOfMembers: (memberIds, options) => deps.store.listGroupsOfMembers(memberIds, options),
 
     createGroup: (input, memberIds) => createGroup(deps, input, memberIds),
     getGroup: (id) => getGroup(deps, id),

@@ -63,6 +63,11 @@ export interface GroupListQuery extends ListQuery {
   managedOnly?: boolean;
 }
 
+export interface GroupsOfMembersOptions {
+  /** Only the groups the IdP manages (every member is also in the built-in Team Members). */
+  managedOnly?: boolean;
+}
+
 /** The administrators' people list (issue 11): keyset pages in lower-cased e-mail order. */
 export interface PeopleQuery {
   /** Prefix of the e-mail, display name, given or family name, compared case-insensitively. */
@@ -164,9 +169,10 @@ export interface GroupStore {
     page: { afterMemberId?: string; limit: number },
   ): Promise<GroupMemberRef[]>;
   countGroupMembers(groupId: string): Promise<number>;
-  /** One query for a page of members (SCIM's read-only `groups`). */
+  /** A page of members' groups in creation order; `managedOnly`: those SCIM shows (its read-only `groups`). */
   listGroupsOfMembers(
     memberIds: readonly string[],
+    options?: GroupsOfMembersOptions,
   ): Promise<Map<string, Array<{ id: string; displayName: string; managed: boolean }>>>;
   /** Excludes members deleted through SCIM. */
   existingMemberIds(ids: readonly string[]): Promise<string[]>;

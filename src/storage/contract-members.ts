@@ -330,6 +330,10 @@ export function membershipContract(open: () => Promise<Store>): void {
       const groups = await store.listGroupsOfMembers(['d', 'a']);
       assert.deepEqual([...groups.keys()].sort(), ['a', 'd']);
       assert.deepEqual(groups.get('d'), [{ id: 'g1', displayName: 'Group g1', managed: true }]);
+      // No Team Members group in this account: managedOnly still finds every managed group.
+      const managed = await store.listGroupsOfMembers(['d', 'a'], { managedOnly: true });
+      assert.deepEqual([...managed.keys()].sort(), ['a', 'd']);
+      assert.deepEqual(managed.get('a'), [{ id: 'g1', displayName: 'Group g1', managed: true }]);
     });
 
     test('listGroupsOfMembers is complete for members in many groups and for any ids', async () => {
@@ -356,6 +360,40 @@ export function membershipContract(open: () => Promise<Store>): void {
         ['g1'],
       );
       assert.equal(unusual.get('b')?.length, 21);
+    });
+
+    test('listGroupsOfMembers with managedOnly leaves out Team Members and other unmanaged groups', async () => {
+      const team = makeGroup('team', { kind: 'team_members', managed: false, displayName: 'Team Members' });
+      await store.insertGroup(team);
+      await store.insertGroup(makeGroup('z-managed'));
+      const all = ['a', 'b', 'c', 'd', 'ü-member'];
+      await store.insertMember(makeMember('ü-member'));
+      await store.addGroupMembers('team', all);
+      await store.addGroupMembers('z-managed', ['d', 'b', 'ü-member']);
+      await store.addGroupMembers('g1', ['b', 'd']);
+      await store.addGroupMembers('g2', ['a', 'b']);
+      const managed = (await store.listGroupsOfMembers(['b'], { managedOnly: true })).get('b');
+      assert.deepEqual(
+        managed?.map((group) => group.id),
+        ['g1', 'z-managed'],
+      );
+      assert.ok(managed?.every((group) => group.managed));
+      // A dense range (a … d), ids that skip members between them, and ids beyond ASCII.
+      for (const ids of [
+        ['a', 'b', 'c', 'd'],
+        ['d', 'b'],
+        ['ü-member', 'd', 'a'],
+        ['c', 'nobody'],
+      ]) {
+        const full = await store.listGroupsOfMembers(ids);
+        const expected = new Map(
+          [...full]
+            .map(([id, groups]) => [id, groups.filter((group) => group.managed)] as const)
+            .filter(([, groups]) => groups.length > 0),
+        );
+        assert.deepEqual(await store.listGroupsOfMembers(ids, { managedOnly: true }), expected, ids.join());
+      }
+      assert.equal((await store.listGroupsOfMembers(['a', 'c'], { managedOnly: true })).size, 0);
     });
 
     test('deleting a group removes its memberships', async () => {

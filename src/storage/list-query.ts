@@ -78,18 +78,129 @@ function hasSubstring(filter: Filter): boolean {
 /** How many pages back a sweep's request may find a hint to start from. */
 const NEARBY_PAGES = 16;
 
+/** A filter's SQL with the place of each parameter: a string of the filter (by order) or a constant. */
+interface FilterTemplate {
+  sql: string;
+  slots: Array<number | { value: unknown }>;
+}
+
+/** What a list's SQL is for one shape of query (its values left out): built once, then reused. */
+interface Shape {
+  where: string;
+  bounded: boolean;
+  total: { counter: string } | { sql: string };
+  countedTotal(row: Row | undefined): number;
+  select: string;
+  keys: string[];
+  direction: string;
+  count: number;
+  /** The rows statement per kind of start: none, a hint (by its values' types), an OFFSET. */
+  rows: Map<string, string>;
+}
+
+/** Query shapes and filter templates kept at most; past that each map starts over. */
+const SHAPE_CAPACITY = 512;
+const MARK = '\u0001';
+
 export class ListPlanner {
   /** LRU: Map iteration order is insertion order, so re-inserting marks an entry as recent. */
   private readonly hints = new Map<string, unknown[]>();
+  /** Null: a filter shape whose SQL depends on its values (dates, booleans, LIKE patterns). */
+  private readonly filters = new Map<string, FilterTemplate | null>();
+  private readonly shapes = new Map<string, Shape>();
+  private readonly columnIds = new Map<string, number>();
 
   constructor(private readonly dialect: SqlDialect) {}
 
   plan(spec: ListSpec): ListPlan {
     const { dialect } = this;
+    const filter = spec.filter && this.filterOf(spec);
+    if (!(spec.count <= 0) && !Number.isSafeInteger(spec.count))
+      throw invalidValue(`count must be a whole number, not ${spec.count}`);
+    // The same SQL text each time also spares the statement cache hashing a new string.
+    const key =
+      filter?.key === undefined && spec.filter
+        ? undefined
+        : `${spec.table}\u0000${this.columnId(spec.columns)}\u0000${spec.counter}\u0000${spec.conditions.join('\u0000')}` +
+          `\u0000${filter?.key ?? ''}\u0000${spec.sortBy ? JSON.stringify(spec.sortBy) : ''}\u0000${spec.descending === true}\u0000${Math.max(spec.count, 0)}`;
+    let shape = key === undefined ? undefined : this.shapes.get(key);
+    if (shape === undefined) {
+      shape = this.shapeOf(spec, filter?.sql);
+      if (key !== undefined) remember(this.shapes, key, shape);
+    }
+    const params = filter?.params ?? [];
+    const total = 'counter' in shape.total ? shape.total : { sql: shape.total.sql, params };
+    const { countedTotal } = shape;
+    if (spec.count <= 0) return { total, countedTotal, totalFromPage: () => undefined, remember: () => {} };
+
+    const { keys } = shape;
+    let hintShape: string | undefined;
+    const hintShapeOf = () => {
+      hintShape ??= `${shape.select}${shape.where}${shape.direction}\u0000${JSON.stringify(params)}`;
+      return hintShape;
+    };
+    const found = spec.startIndex > 1 ? this.findHint(hintShapeOf(), spec.startIndex, spec.count) : undefined;
+    const hint = found?.keys;
+    const rowParams = params.slice();
+    if (hint) for (const value of hint) rowParams.push(dialect.bind(value));
+    // From a hint, skip only the rows between it and the start (none for the exact one).
+    const skip = found ? spec.startIndex - found.startIndex : spec.startIndex - 1;
+    if (skip > 0) rowParams.push(skip);
+    const variant = `${hint ? hint.map((value) => typeof value).join() : ''}${skip > 0 ? '+' : ''}`;
+    let sql = shape.rows.get(variant);
+    if (sql === undefined) {
+      sql = this.rowsSql(shape, params.length, hint, skip > 0);
+      shape.rows.set(variant, sql);
+    }
+
+    return {
+      total,
+      countedTotal,
+      rows: { sql, params: rowParams },
+      totalFromPage: (rowCount) =>
+        !hint && rowCount < spec.count && (rowCount > 0 || spec.startIndex === 1)
+          ? spec.startIndex - 1 + rowCount
+          : undefined,
+      remember: (rowCount, last) => {
+        if (rowCount < spec.count || last === undefined) return;
+        // bigint seq comes back from pg as a string; numbers bind without casts.
+        const lastKeys = keys.map((_, i) => (i === keys.length - 1 ? Number(last[`k${i}`]) : last[`k${i}`]));
+        this.putHint(`${hintShapeOf()}\u0000${spec.startIndex + spec.count}`, lastKeys);
+      },
+    };
+  }
+
+  /** The filter as SQL; `key` names its shape when the SQL is the same for any strings in it. */
+  private filterOf(spec: ListSpec): { key?: string; sql: string; params: unknown[] } {
+    const filter = spec.filter!;
+    const strings: string[] = [];
+    const key = `${spec.table}\u0000${shapeKey(filter, strings)}`;
+    let template = this.filters.get(key);
+    if (template === undefined) {
+      template = filterTemplate(filter, spec.resource, this.dialect);
+      remember(this.filters, key, template);
+    }
+    if (template === null) {
+      const params = new SqlParams(this.dialect);
+      return { sql: compileFilter(filter, spec.resource, this.dialect, params), params: params.values };
+    }
+    const params = template.slots.map((slot) => (typeof slot === 'number' ? strings[slot] : slot.value));
+    return { key, sql: template.sql, params };
+  }
+
+  private columnId(columns: string): number {
+    let id = this.columnIds.get(columns);
+    if (id === undefined) {
+      id = this.columnIds.size;
+      this.columnIds.set(columns, id);
+    }
+    return id;
+  }
+
+  private shapeOf(spec: ListSpec, filterSql: string | undefined): Shape {
     const alias = spec.resource.alias;
-    const params = new SqlParams(dialect);
     const conditions = [...spec.conditions];
-    if (spec.filter) conditions.push(compileFilter(spec.filter, spec.resource, dialect, params));
+    if (filterSql !== undefined) conditions.push(filterSql);
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
     const bounded = spec.filter !== undefined && hasSubstring(spec.filter);
     const total = !spec.filter
@@ -97,9 +208,8 @@ export class ListPlanner {
       : bounded
         ? {
             sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${spec.table} ${alias}${where} LIMIT ${SUBSTRING_MATCH_LIMIT + 1}) AS bounded`,
-            params: params.values,
           }
-        : { sql: `SELECT count(*) AS n FROM ${spec.table} ${alias}${where}`, params: params.values };
+        : { sql: `SELECT count(*) AS n FROM ${spec.table} ${alias}${where}` };
     const countedTotal = (row: Row | undefined): number => {
       const n = Number(row?.value ?? row?.n ?? 0);
       if (bounded && n > SUBSTRING_MATCH_LIMIT) {
@@ -110,21 +220,29 @@ export class ListPlanner {
       }
       return n;
     };
-    if (spec.count <= 0) return { total, countedTotal, totalFromPage: () => undefined, remember: () => {} };
-
-    const keys = [...sortKeys(spec, dialect), `${alias}.seq`];
-    const direction = spec.descending ? ' DESC' : '';
+    const keys = spec.count > 0 ? [...sortKeys(spec, this.dialect), `${alias}.seq`] : [];
     const select = `SELECT ${spec.columns}, ${keys.map((key, i) => `${key} AS k${i}`).join(', ')} FROM ${spec.table} ${alias}`;
-    const shape = `${select}${where}${direction}\u0000${JSON.stringify(params.values)}`;
-    const found = this.findHint(shape, spec.startIndex, spec.count);
-    const hint = found?.keys;
+    const direction = spec.descending ? ' DESC' : '';
+    return {
+      where,
+      bounded,
+      total,
+      countedTotal,
+      select,
+      keys,
+      direction,
+      count: spec.count,
+      rows: new Map(),
+    };
+  }
 
-    const rowParams = new SqlParams(dialect);
-    for (const value of params.values) rowParams.values.push(value);
+  private rowsSql(shape: Shape, position: number, hint: unknown[] | undefined, offset: boolean): string {
+    const { keys, where, direction } = shape;
+    const placeholder = (value: unknown) => this.dialect.placeholder(++position, value);
     let seek = '';
     if (hint) {
-      const placeholders = hint.map((value) => rowParams.add(value));
-      const comparison = spec.descending ? '<' : '>';
+      const placeholders = hint.map(placeholder);
+      const comparison = direction ? '<' : '>';
       seek =
         keys.length === 1
           ? `${keys[0]} ${comparison} ${placeholders[0]}`
@@ -133,28 +251,7 @@ export class ListPlanner {
     }
     const order = ` ORDER BY ${keys.map((key) => `${key}${direction}`).join(', ')}`;
     // LIMIT is written, not bound: SQLite re-prepares on each bound LIMIT (3× a one-row lookup).
-    if (!Number.isSafeInteger(spec.count))
-      throw invalidValue(`count must be a whole number, not ${spec.count}`);
-    const limit = ` LIMIT ${spec.count}`;
-    // From a hint, skip only the rows between it and the start (none for the exact one).
-    const skip = found ? spec.startIndex - found.startIndex : spec.startIndex - 1;
-    const offset = skip > 0 ? ` OFFSET ${rowParams.add(skip)}` : '';
-
-    return {
-      total,
-      countedTotal,
-      rows: { sql: `${select}${where}${seek}${order}${limit}${offset}`, params: rowParams.values },
-      totalFromPage: (rowCount) =>
-        !hint && rowCount < spec.count && (rowCount > 0 || spec.startIndex === 1)
-          ? spec.startIndex - 1 + rowCount
-          : undefined,
-      remember: (rowCount, last) => {
-        if (rowCount < spec.count || last === undefined) return;
-        // bigint seq comes back from pg as a string; numbers bind without casts.
-        const lastKeys = keys.map((_, i) => (i === keys.length - 1 ? Number(last[`k${i}`]) : last[`k${i}`]));
-        this.putHint(`${shape}\u0000${spec.startIndex + spec.count}`, lastKeys);
-      },
-    };
+    return `${shape.select}${where}${seek}${order} LIMIT ${shape.count}${offset ? ` OFFSET ${placeholder(0)}` : ''}`;
   }
 
   /** A hint a few pages back still helps when concurrent page requests arrive out of order. */
@@ -186,6 +283,87 @@ export class ListPlanner {
     this.hints.set(key, value);
     if (this.hints.size > HINT_CAPACITY) this.hints.delete(this.hints.keys().next().value!);
   }
+}
+
+/** Sets `key`, starting over when the map is full (shapes are few; a full map means odd queries). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= SHAPE_CAPACITY) map.clear();
+  map.set(key, value);
+}
+
+/** The filter's structure with each non-empty string as a mark (collected into `strings`, in order). */
+function shapeKey(filter: Filter, strings: string[]): string {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return `(${shapeKey(filter.left, strings)} ${filter.op} ${shapeKey(filter.right, strings)})`;
+    case 'not':
+      return `not(${shapeKey(filter.filter, strings)})`;
+    case 'valuePath':
+      return `${JSON.stringify(filter.path)}[${shapeKey(filter.filter, strings)}]`;
+    case 'pr':
+      return `${JSON.stringify(filter.path)} pr`;
+    default: {
+      const { value } = filter;
+      if (typeof value !== 'string' || value === '')
+        return `${JSON.stringify(filter.path)} ${filter.op} ${JSON.stringify(value)}`;
+      strings.push(value);
+      return `${JSON.stringify(filter.path)} ${filter.op} ${MARK}`;
+    }
+  }
+}
+
+/** The filter with its non-empty strings replaced by numbered marks, in `shapeKey`'s order. */
+function marked(filter: Filter, next: { n: number }): Filter {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return { ...filter, left: marked(filter.left, next), right: marked(filter.right, next) };
+    case 'not':
+    case 'valuePath':
+      return { ...filter, filter: marked(filter.filter, next) };
+    case 'pr':
+      return filter;
+    default:
+      return typeof filter.value !== 'string' || filter.value === ''
+        ? filter
+        : { ...filter, value: `${MARK}${next.n++}${MARK}` };
+  }
+}
+
+/**
+ * Compiles the filter with marks for its strings. When every mark comes out as a parameter of
+ * its own, the SQL holds for any strings in those places; a mark inside the SQL or inside a
+ * parameter (a LIKE pattern), or one refused or read into no parameter (a date, a boolean),
+ * means it does not.
+ */
+function filterTemplate(
+  filter: Filter,
+  resource: ResourceAttributes,
+  dialect: SqlDialect,
+): FilterTemplate | null {
+  const params = new SqlParams(dialect);
+  const marks = { n: 0 };
+  let sql: string;
+  try {
+    sql = compileFilter(marked(filter, marks), resource, dialect, params);
+  } catch {
+    return null;
+  }
+  if (sql.includes(MARK)) return null;
+  const slots: FilterTemplate['slots'] = [];
+  const seen = new Set<number>();
+  for (const value of params.values) {
+    if (typeof value !== 'string' || !value.includes(MARK)) slots.push({ value });
+    else {
+      const n = Number(value.slice(1, -1));
+      if (value !== `${MARK}${n}${MARK}`) return null;
+      slots.push(n);
+      seen.add(n);
+    }
+  }
+  // A string that reached no parameter was read otherwise (a date, a boolean).
+  return seen.size === marks.n ? { sql, slots } : null;
 }
 
 // RFC 7644 §3.4.2.3: case-insensitive attributes sort so; a leading "is null" key keeps keysets total.

@@ -224,10 +224,11 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
           ]))) as unknown as GroupMemberRef[],
     countGroupMembers: async (groupId) => Number((await x.one(SQL.countGroupMembers, [groupId]))?.n ?? 0),
     countGroupKeyShares: async (groupId) => Number((await x.one(SQL.countGroupKeyShares, [groupId]))?.n ?? 0),
-    listGroupsOfMembers: async (memberIds) => {
+    listGroupsOfMembers: async (memberIds, options) => {
       const groups = new Map<string, Array<{ id: string; displayName: string; managed: boolean }>>();
       if (memberIds.length === 0) return groups;
-      for (const row of await x.many(S.listGroupsOfMembers, [ids(memberIds)])) {
+      const sql = options?.managedOnly ? S.listManagedGroupsOfMembers : S.listGroupsOfMembers;
+      for (const row of await x.many(sql, [ids(memberIds)])) {
         append(groups, row.member_id as string, {
           id: row.id as string,
           displayName: row.display_name as string,

@@ -205,6 +205,9 @@ export function dialectSql(dialect: 'sqlite' | 'postgres') {
     listGroupsOfMembers:
       'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
       `WHERE ${oneOf('gm.member_id')} ORDER BY gm.member_id, g.seq`,
+    listManagedGroupsOfMembers:
+      'SELECT gm.member_id, g.id, g.display_name, g.managed FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+      `WHERE ${oneOf('gm.member_id')} AND g.managed = TRUE ORDER BY gm.member_id, g.seq`,
     existingMemberIds: `SELECT id FROM members WHERE ${oneOf('id')} AND scim_deleted = FALSE`,
     // SKIP LOCKED: senders never wait on each other's claims (SQLite's write lock does the same).
     claimDueMail:

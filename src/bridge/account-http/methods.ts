@@ -10,7 +10,7 @@ import {
   type PendingConfirmation,
 } from '../../account/client.ts';
 import type { Group, GroupMemberRef } from '../../account/model.ts';
-import type { Page } from '../../account/store.ts';
+import type { GroupsOfMembersOptions, Page } from '../../account/store.ts';
 import type { RecentAnswers } from './recent-answers.ts';
 
 type Method = keyof AccountClient & EndpointName;
@@ -63,6 +63,19 @@ function memberWithGroups(
 }
 const nothing = () => undefined;
 
+function groupsByMember(
+  entries: Array<[string, GroupRefs]>,
+  options: GroupsOfMembersOptions | undefined,
+): Map<string, GroupRefs> {
+  if (!options?.managedOnly) return new Map(entries);
+  const managed = new Map<string, GroupRefs>();
+  for (const [memberId, groups] of entries) {
+    const shown = groups.filter((group) => group.managed);
+    if (shown.length > 0) managed.set(memberId, shown);
+  }
+  return managed;
+}
+
 export const ROUTES: { [K in Method]: Route<K> } = {
   checkProvisioning: {
     body: (keyId) => ({ keyId }),
@@ -113,14 +126,23 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     idempotent: false,
     answer: nothing,
   },
+  // The account API answers every group; `managedOnly` is kept here.
   groupsOfMembers: {
     body: (memberIds) => ({ memberIds }),
     idempotent: true,
-    known: (context, memberIds) => {
+    known: (context, memberIds, options) => {
       const known = context.recentGroups.take(memberIds);
-      return known && { value: new Map(memberIds.map((memberId, i) => [memberId, known[i]!])) };
+      return (
+        known && {
+          value: groupsByMember(
+            memberIds.map((memberId, i) => [memberId, known[i]!]),
+            options,
+          ),
+        }
+      );
     },
-    answer: (result: { groups: Record<string, GroupRefs> }) => new Map(Object.entries(result.groups)),
+    answer: (result: { groups: Record<string, GroupRefs> }, _, __, options) =>
+      groupsByMember(Object.entries(result.groups), options),
   },
 
   createGroup: {

@@ -21,12 +21,14 @@ import { projectionFor, wantsAttribute } from './projection-params.ts';
 import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEmail } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
+/** SCIM shows only the groups the IdP manages (see `groupsFor`). */
+const MANAGED_ONLY = { managedOnly: true } as const;
 
 /** What a User PUT keeps when omitted (RFC 7644 §3.5.1): `active`, so omission cannot revive a suspended member (P14), and `externalId` (P9), which Okta omits from profile PUTs. */
 const KEPT_BY_PUT: ReadonlySet<string> = new Set(['active', 'externalId']);
 
 async function render(ctx: ScimContext, member: MemberView): Promise<Record<string, unknown>> {
-  const groups = await ctx.client.groupsOfMembers([member.id]);
+  const groups = await ctx.client.groupsOfMembers([member.id], MANAGED_ONLY);
   return toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl);
 }
 
@@ -79,7 +81,10 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
   // The read-only `groups` attribute costs one query per page; skip it when it is not asked for.
   const groups =
     page.items.length > 0 && wantsAttribute(params, 'groups')
-      ? await ctx.client.groupsOfMembers(page.items.map((member) => member.id))
+      ? await ctx.client.groupsOfMembers(
+          page.items.map((member) => member.id),
+          MANAGED_ONLY,
+        )
       : new Map();
   const resources = page.items.map((member) =>
     project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)),

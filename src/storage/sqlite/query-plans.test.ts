@@ -8,7 +8,7 @@ import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../../../test/support/qu
 import { sqliteDialect } from '../dialect.ts';
 import { peopleSql } from '../people-sql.ts';
 import { dialectSql } from '../statements.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { MANAGED_GROUPS_SQL, openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-plans-'));
 const path = join(folder, 'plans.db');
@@ -74,5 +74,27 @@ for (const name of ['dropQueuedMail', 'deleteQueuedMailOfMember'] as const) {
       plan.some((detail) => detail.startsWith('SEARCH outbox USING INDEX outbox_queued_member')),
       plan.join('\n'),
     );
+  });
+}
+
+// SCIM's `groups` of a page: memberships found through the member index, never a walk of groups.
+for (const [name, params] of [
+  ['ofMember', ['m1']],
+  ['countInRange', ['m1', 'm9', 800]],
+  ['inRange', ['m1', 'm9']],
+  ['ofMembers', ['["m1","m2"]']],
+] as const) {
+  test(`SQLite: managed groups ${name} reads group_members by member`, () => {
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${MANAGED_GROUPS_SQL[name]}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail);
+    assert.ok(
+      plan.some((detail) =>
+        /^SEARCH (gm|group_members) USING COVERING INDEX group_members_member/.test(detail),
+      ),
+      plan.join('\n'),
+    );
+    assert.ok(!plan.some((detail) => /^SCAN (g|groups)\b/.test(detail)), plan.join('\n'));
   });
 }

@@ -128,6 +128,20 @@ const MEMBERSHIPS_SQL = {
     'WHERE gm.member_id = ?',
 };
 
+// SCIM's `groups` shows managed groups only; Team Members (every member, never managed) is left
+// out in the index walk, before the join. `IS NOT`: an account without it keeps every row.
+const NOT_TEAM_MEMBERS = "gm.group_id IS NOT (SELECT id FROM groups WHERE kind = 'team_members' LIMIT 1)";
+const MANAGED_GROUP_ROWS =
+  'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id';
+export const MANAGED_GROUPS_SQL = {
+  ofMember: `${MANAGED_GROUP_ROWS} WHERE gm.member_id = ? AND g.managed = TRUE`,
+  /** Whether a range of the member index is dense enough to read (at most `?` rows, or more). */
+  countInRange:
+    'SELECT count(*) AS n FROM (SELECT 1 FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)',
+  inRange: `${MANAGED_GROUP_ROWS} WHERE gm.member_id >= ? AND gm.member_id <= ? AND ${NOT_TEAM_MEMBERS} AND g.managed = TRUE`,
+  ofMembers: `${MANAGED_GROUP_ROWS} WHERE gm.member_id IN (SELECT value FROM json_each(?)) AND ${NOT_TEAM_MEMBERS} AND g.managed = TRUE`,
+};
+
 type MemberGroup = { id: string; displayName: string; managed: boolean };
 
 /** Memberships read per member asked for, at most, before a range read gives way to seeks. */
@@ -143,6 +157,39 @@ function inCreationOrder(rows: Row[]): MemberGroup[] {
     displayName: row.display_name as string,
     managed: row.managed === 1,
   }));
+}
+
+/** `[first, last]` of ids to read as one range of an index, or undefined when they are not all ASCII. */
+function idRange(memberIds: readonly string[]): [string, string] | undefined {
+  let first = memberIds[0]!;
+  let last = first;
+  for (const id of memberIds) {
+    // JavaScript orders strings by UTF-16 units, SQLite by UTF-8 bytes: the same for ASCII only.
+    if (NOT_ASCII.test(id)) return undefined;
+    if (id < first) first = id;
+    else if (id > last) last = id;
+  }
+  return [first, last];
+}
+
+/** The rows of a range that belong to the members asked for (others may sort between them). */
+function onlyOf(memberIds: readonly string[], rows: Row[]): Row[] {
+  const wanted = new Set(memberIds);
+  return rows.filter((row) => wanted.has(row.member_id as string));
+}
+
+/** Each member's groups in creation order, members in id order; `groupOf` gives a row's group row. */
+function byMember(rows: Row[], groupOf: (row: Row) => Row | undefined): Map<string, MemberGroup[]> {
+  const rowsByMember = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = groupOf(row);
+    if (group !== undefined) append(rowsByMember, row.member_id as string, group);
+  }
+  const groups = new Map<string, MemberGroup[]>();
+  for (const memberId of [...rowsByMember.keys()].sort()) {
+    groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
+  }
+  return groups;
 }
 
 const columnList = (columns: string): string[] => columns.split(',').map((column) => column.trim());
@@ -202,21 +249,23 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
   }
 
   function membershipsOf(memberIds: readonly string[]): Row[] {
-    let first = memberIds[0]!;
-    let last = first;
-    for (const id of memberIds) {
-      // JavaScript orders strings by UTF-16 units, SQLite by UTF-8 bytes: the same for ASCII only.
-      if (NOT_ASCII.test(id)) return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
-      if (id < first) first = id;
-      else if (id > last) last = id;
-    }
+    const range = idRange(memberIds);
+    if (range === undefined) return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
     const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
-    const inRange = x.rows(MEMBERSHIPS_SQL.inRange, [first, last, cap]);
-    if (inRange.length < cap) {
-      const wanted = new Set(memberIds);
-      return inRange.filter((row) => wanted.has(row.member_id as string));
-    }
+    const inRange = x.rows(MEMBERSHIPS_SQL.inRange, [...range, cap]);
+    if (inRange.length < cap) return onlyOf(memberIds, inRange);
     return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
+  }
+
+  /** Rows of managed groups; a dense range is read whole, as above, counted first (the join filters). */
+  function managedGroupRowsOf(memberIds: readonly string[]): Row[] {
+    if (memberIds.length === 1) return x.rows(MANAGED_GROUPS_SQL.ofMember, [memberIds[0]]);
+    const range = idRange(memberIds);
+    const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
+    if (range !== undefined && Number(x.rows(MANAGED_GROUPS_SQL.countInRange, [...range, cap])[0]?.n) < cap) {
+      return onlyOf(memberIds, x.rows(MANAGED_GROUPS_SQL.inRange, range));
+    }
+    return x.rows(MANAGED_GROUPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
   }
 
   return {
@@ -232,9 +281,10 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
       ),
     updateGroup: async (group: Group, version: number) =>
       updateChanged(GROUP_UPDATE, bind(groupValues(group)), version),
-    async listGroupsOfMembers(memberIds) {
+    async listGroupsOfMembers(memberIds, options) {
       const groups = new Map<string, MemberGroup[]>();
       if (memberIds.length === 0) return groups;
+      if (options?.managedOnly) return byMember(managedGroupRowsOf(memberIds), (row) => row);
       if (memberIds.length === 1) {
         const rows = x.rows(MEMBERSHIPS_SQL.ofMember, [memberIds[0]]);
         if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
@@ -247,16 +297,7 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
       for (const row of x.rows(MEMBERSHIPS_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
         byId.set(row.id as string, row);
       }
-      const rowsByMember = new Map<string, Row[]>();
-      for (const membership of memberships) {
-        const group = byId.get(membership.group_id as string);
-        if (group === undefined) continue;
-        append(rowsByMember, membership.member_id as string, group);
-      }
-      for (const memberId of [...rowsByMember.keys()].sort()) {
-        groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
-      }
-      return groups;
+      return byMember(memberships, (membership) => byId.get(membership.group_id as string));
     },
   };
 }
