@@ -78,6 +78,30 @@ describe('bar verdicts', () => {
     ],
     ['peak RSS under 200 MiB at 100k is met', new Map([[100_000, run(100_000, [], 150)]]), 'peak RSS', true],
     [
+      'W1 at 1,000,000 within 25% of its cost at 20,000 is flat (issue 15)',
+      new Map([
+        [20_000, run(20_000, [measurement('W1', 0.5)])],
+        [1_000_000, run(1_000_000, [measurement('W1', 0.6)])],
+      ]),
+      'W1: same cost (±25%) at N = 1,000,000',
+      true,
+    ],
+    [
+      'W5 at 1,000,000 costing half again its 20,000 figure is not flat (issue 15)',
+      new Map([
+        [20_000, run(20_000, [measurement('W5', 0.2)])],
+        [1_000_000, run(1_000_000, [measurement('W5', 0.3)])],
+      ]),
+      'W5: same cost (±25%) at N = 1,000,000',
+      false,
+    ],
+    [
+      'peak RSS of 180 MiB at 100k meets the issue 2 bar but not the 150 MiB of issue 15',
+      new Map([[100_000, run(100_000, [], 180)]]),
+      'peak RSS ≤ 150 MiB',
+      false,
+    ],
+    [
       'a setup step never stands in for a workload',
       new Map([[20_000, run(20_000, [measurement('W1', 0.1, { setup: true })])]]),
       'W1 create',

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FromServer, ToServer } from './server-protocol.ts';
 import type { CpuTimes } from './stats.ts';
@@ -25,6 +26,8 @@ export interface ServerUnderTest {
   startProfile(): Promise<void>;
   /** Stops it and has the server write the `.cpuprofile` to `file`. */
   stopProfile(file: string): Promise<void>;
+  /** Creates users 0 … `users` − 1 in bulk (bench/seed.ts); their ids in that order (the stand-ins do not implement it). */
+  seed(users: number): Promise<string[]>;
   /**
    * Starts a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM). False when
    * the kernel refused; peaks then count from the start of the process.
@@ -44,6 +47,8 @@ export interface StartOptions {
 
 const DEFAULT_SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
 const REPLY_TIMEOUT_MS = 30_000;
+/** A million users on a loaded 2-core machine. */
+const SEED_TIMEOUT_MS = 3 * 3600_000;
 const STOP_GRACE_MS = 15_000;
 
 function readStatusKib(pid: number, field: string): number | undefined {
@@ -94,14 +99,18 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
   };
 
   /** Sends a question and waits for the answer with the same id. */
-  const request = (what: string, message: (id: number) => ToServer): Promise<FromServer> =>
+  const request = (
+    what: string,
+    message: (id: number) => ToServer,
+    timeoutMs = REPLY_TIMEOUT_MS,
+  ): Promise<FromServer> =>
     new Promise((resolveReply, rejectReply) => {
       if (exited) return rejectReply(new Error('the server has exited'));
       const id = nextId++;
       const timer = setTimeout(() => {
         waiting.delete(id);
         rejectReply(new Error(`the server did not answer: ${what}`));
-      }, REPLY_TIMEOUT_MS);
+      }, timeoutMs);
       waiting.set(id, (reply) => {
         clearTimeout(timer);
         resolveReply(reply);
@@ -134,7 +143,7 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
     });
 
     child.on('message', (message: FromServer) => {
-      if (message.type === 'usage' || message.type === 'done') {
+      if (message.type === 'usage' || message.type === 'done' || message.type === 'seeded') {
         const waiter = waiting.get(message.id);
         waiting.delete(message.id);
         waiter?.(message);
@@ -157,6 +166,12 @@ export function startServerUnderTest(options: StartOptions): Promise<ServerUnder
           },
           startProfile: () => expectDone('start profiling', (id) => ({ type: 'profile-start', id })),
           stopProfile: (file) => expectDone('stop profiling', (id) => ({ type: 'profile-stop', id, file })),
+          async seed(users) {
+            const reply = await request('seed users', (id) => ({ type: 'seed', id, users }), SEED_TIMEOUT_MS);
+            if (reply.type !== 'seeded')
+              throw new Error(`seeding failed: ${reply.type === 'done' ? reply.error : reply.type}`);
+            return (await readFile(reply.idsFile, 'utf8')).split('\n').filter(Boolean);
+          },
           resetPeakRss() {
             try {
               writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -6,6 +6,8 @@ export type ToServer =
   /** Start the V8 CPU profiler; `file` on stop is where the `.cpuprofile` goes. */
   | { type: 'profile-start'; id: number }
   | { type: 'profile-stop'; id: number; file: string }
+  /** Create users 0 … `users` − 1 through the account's create use case, in bulk (bench/seed.ts). */
+  | { type: 'seed'; id: number; users: number }
   | { type: 'close' };
 
 export type FromServer =
@@ -13,4 +15,6 @@ export type FromServer =
   | { type: 'ready'; bridgeAddress: string; bridgeAddresses?: string[]; token: string }
   | { type: 'usage'; id: number; cpu: CpuTimes; rssBytes: number }
   | { type: 'done'; id: number; error?: string }
+  /** `idsFile`: the seeded members' ids, one per line, in the order of their user index. */
+  | { type: 'seeded'; id: number; idsFile: string }
   | { type: 'failed'; message: string };

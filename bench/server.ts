@@ -27,6 +27,7 @@ import { loadConfig } from '../src/config.ts';
 import { serializeSessionFile } from '../src/crypto/credentials/session-file.ts';
 import { createLogger } from '../src/logging.ts';
 import { startAccountService, startSystem } from '../src/main.ts';
+import { seedUsers } from './seed.ts';
 import { startProfiling, stopProfiling } from './server-profiler.ts';
 import type { FromServer, ToServer } from './server-protocol.ts';
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
         const account = await startAccountService(config, { logger });
         return {
           store: account.store,
+          accountDeps: account.deps,
           accountAddress: account.address,
           bridgeAddress: '',
           close: account.close,
@@ -191,6 +193,12 @@ async function main(): Promise<void> {
       ).then(
         () => tell({ type: 'done', id: message.id }),
         (error: Error) => tell({ type: 'done', id: message.id, error: error.message }),
+      );
+    } else if (message.type === 'seed') {
+      const idsFile = path.join(dataDir, 'seeded-ids.txt');
+      seedUsers(system.accountDeps, { users: message.users, idsFile, log: (line) => console.log(line) }).then(
+        () => tell({ type: 'seeded', id: message.id, idsFile }),
+        (error: Error) => tell({ type: 'done', id: message.id, error: error.stack ?? error.message }),
       );
     } else if (message.type === 'close') {
       void close();

@@ -24,6 +24,13 @@ import {
 
 export interface SuiteOptions {
   users: number;
+  /**
+   * Users 0 … seeded − 1 are made in bulk by the server before the warm-up (bench/seed.ts);
+   * W1 then creates the rest through SCIM. None when undefined.
+   */
+  seeded?: number;
+  /** W5 deactivates this many users spread evenly over all of them; all when undefined. */
+  deactivations?: number;
   /** W2 requests. */
   lookups: number;
   /** W3a requests per group (half add, half remove). */
@@ -154,6 +161,19 @@ async function runWorkloads(
     return measurement;
   };
   const n = options.users;
+  const seeded = options.seeded ?? 0;
+  if (seeded < 0 || seeded >= n)
+    throw new WorkloadAbort(`seeded ${seeded} of ${n} users: W1 needs some to create`);
+  const ids: string[] = new Array(n);
+  if (seeded > 0) {
+    options.log(`  seeding ${seeded.toLocaleString('en')} users in bulk …`);
+    const seededIds = await context.server.seed(seeded);
+    if (seededIds.length !== seeded)
+      throw new WorkloadAbort(`the seed made ${seededIds.length} of ${seeded} users`);
+    seededIds.forEach((id, index) => {
+      ids[index] = id;
+    });
+  }
 
   // Warm-up (not measured): lets the JIT settle so W1 does not pay for compilation.
   const warmUp = await measure(context, {
@@ -170,26 +190,31 @@ async function runWorkloads(
     throw new WorkloadAbort(`the warm-up lookups failed: ${sample?.reason} ${sample?.detail}`);
   }
 
-  // W1: create N users (Entra's body). Each create also queues an invitation e-mail.
-  const ids: string[] = new Array(n);
+  // W1: create N users (Entra's body), or the ones not seeded. Each create also queues an invitation e-mail.
+  const creates = n - seeded;
   const w1 = await run({
     key: 'W1',
-    label: `create ${n.toLocaleString('en')} users`,
+    label:
+      seeded > 0
+        ? `create ${creates.toLocaleString('en')} users after ${seeded.toLocaleString('en')} seeded`
+        : `create ${n.toLocaleString('en')} users`,
     setup: !selected(options.only, 'W1'),
     plan: {
-      total: n,
-      request: (index) => ({ method: 'POST', path: USERS, body: entraCreateUser(index) }),
+      total: creates,
+      request: (index) => ({ method: 'POST', path: USERS, body: entraCreateUser(seeded + index) }),
       check: (index, status, body) => {
         if (status !== 201) return `status ${status}, expected 201`;
         const id = parseJson(body)?.id;
         if (typeof id !== 'string') return 'no id in the created user';
-        ids[index] = id;
+        ids[seeded + index] = id;
         return undefined;
       },
     },
   });
-  if (w1.failed > 0 || w1.succeeded < n) {
-    throw new WorkloadAbort(`W1 created ${w1.succeeded} of ${n} users; the other workloads need all of them`);
+  if (w1.failed > 0 || w1.succeeded < creates) {
+    throw new WorkloadAbort(
+      `W1 created ${w1.succeeded} of ${creates} users; the other workloads need all of them`,
+    );
   }
 
   if (selected(options.only, 'W2')) {
@@ -261,12 +286,18 @@ async function runWorkloads(
   }
 
   if (selected(options.only, 'W5')) {
+    const count = Math.min(n, options.deactivations ?? n);
+    // Spread over the whole table: seeded and created users, old and new rows alike.
+    const pick = (index: number) => ids[Math.floor((index * n) / count)];
     await run({
       key: 'W5',
-      label: `PATCH active=false, all ${n.toLocaleString('en')} users`,
+      label:
+        count < n
+          ? `PATCH active=false, ${count.toLocaleString('en')} of ${n.toLocaleString('en')} users`
+          : `PATCH active=false, all ${n.toLocaleString('en')} users`,
       plan: {
-        total: n,
-        request: (index) => ({ method: 'PATCH', path: `${USERS}/${ids[index]}`, body: entraDeactivate() }),
+        total: count,
+        request: (index) => ({ method: 'PATCH', path: `${USERS}/${pick(index)}`, body: entraDeactivate() }),
       },
     });
   }

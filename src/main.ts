@@ -50,6 +50,8 @@ export { readTls, VERSION } from './start-shared.ts';
 
 export interface RunningSystem {
   store: Store;
+  /** What the account use cases run with here (the benchmark seeds large accounts through them). */
+  accountDeps: AccountDeps;
   accountServer: FastifyInstance;
   bridge: FastifyInstance;
   /** Where each listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
@@ -367,6 +369,7 @@ export async function startSystem(config: Config, deps: SystemDeps): Promise<Run
   account.monitor?.start();
   return {
     store: account.store,
+    accountDeps: account.deps,
     accountServer: account.server,
     bridge: bridge.server,
     accountAddress: account.address,

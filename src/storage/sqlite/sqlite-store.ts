@@ -515,8 +515,9 @@ export async function openSqliteStore(opts: { path: string }): Promise<Store> {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // 32 MiB cache, no mmap: mapped pages count in RSS, so a sweep would grow it by the file size.
-    db.pragma('cache_size = -32768');
+    // 8 MiB cache (32 MiB cost 24–28 MiB of RSS at 100,000 members for no CPU measured;
+    // docs/benchmarks.md), no mmap: mapped pages count in RSS, so a sweep would grow it by the file size.
+    db.pragma('cache_size = -8192');
     db.pragma('mmap_size = 0');
     // Fewer checkpoints copy the hot pages (index tails, counters) and fsync less; WAL keeps durability.
     db.pragma('wal_autocheckpoint = 4000');
