@@ -202,8 +202,31 @@ for (const db of ['sqlite', 'postgres'] as const) {
         ['Eng', 'custom', true, false],
         ['Team Members', 'team_members', false, false],
       ]);
-      assert.deepEqual(detail.vaults, [{ id: 'v-1', name: 'Ledger', throughGroups: ['Eng'], opens: false }]);
+      assert.deepEqual(detail.vaults, [
+        { id: 'v-1', name: 'Ledger', throughGroups: ['Eng'], opens: false, permission: 'manage' },
+      ]);
       assert.equal(detail.invitation?.status, 'open');
+      // Through two groups, the page shows the higher of their levels (P18).
+      await f.deps.store.insertGroupKey({
+        groupId: f.teamMembers.id,
+        publicKey: 'pk-team',
+        sealedForProvisioning: null,
+        createdAt: LATER,
+      });
+      await f.deps.store.saveVaultGrant({
+        vaultId: 'v-1',
+        groupId: f.teamMembers.id,
+        sealedVaultKey: 'sealed',
+        permission: 'edit',
+        createdAt: LATER,
+      });
+      await f.deps.store.setVaultGrantPermission('v-1', eng.id, 'view');
+      const [ledger] = (await getPerson(f.deps, grace.id)).vaults;
+      assert.equal(ledger?.permission, 'edit');
+      assert.deepEqual(ledger?.throughGroups.sort(), ['Eng', 'Team Members']);
+      await f.deps.store.setVaultGrantPermission('v-1', eng.id, 'manage');
+      await f.deps.store.setVaultGrantPermission('v-1', f.teamMembers.id, 'view');
+      assert.equal((await getPerson(f.deps, grace.id)).vaults[0]?.permission, 'manage');
       assert.deepEqual(
         detail.activity.map((e) => e.action),
         ['member.invited'],

@@ -6,7 +6,8 @@
 import { requirePerson } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { type InvitationStatus, invitationStatus } from './invitations.ts';
-import type { ActivityEntry, GroupKind, Member } from './model.ts';
+import type { ActivityEntry, GroupKind, Member, VaultPermission } from './model.ts';
+import { permits } from './vault-permission-rules.ts';
 
 export interface PersonGroup {
   id: string;
@@ -24,6 +25,8 @@ export interface PersonVault {
   throughGroups: string[];
   /** True when the member holds the key of at least one of those groups. */
   opens: boolean;
+  /** (P18) The highest level any of those groups is granted. */
+  permission: VaultPermission;
 }
 
 export interface PersonDetail {
@@ -62,9 +65,11 @@ export async function getPerson(deps: AccountDeps, ref: string): Promise<PersonD
       name: grant.vaultName,
       throughGroups: [],
       opens: false,
+      permission: grant.permission,
     };
     vault.throughGroups.push(names.get(grant.groupId) ?? grant.groupId);
     vault.opens ||= held.has(grant.groupId);
+    if (permits(grant.permission, vault.permission)) vault.permission = grant.permission;
     vaults.set(grant.vaultId, vault);
   }
   const latest = invitations[0];

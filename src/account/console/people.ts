@@ -245,7 +245,7 @@ ${
 ${
   person.vaults.length === 0
     ? html`<p>No vault is granted to their groups.</p>`
-    : html`<ul>${person.vaults.map((vault) => html`<li>${vault.name}: through ${vault.throughGroups.join(', ')}${vault.opens ? '' : ' (not yet: they do not hold the key)'}</li>`)}</ul>`
+    : html`<ul>${person.vaults.map((vault) => html`<li>${vault.name}: ${vault.permission}, through ${vault.throughGroups.join(', ')}${vault.opens ? '' : ' (not yet: they do not hold the key)'}</li>`)}</ul>`
 }
 <h2>Actions</h2>
 ${

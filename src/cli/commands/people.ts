@@ -269,7 +269,7 @@ function describePerson(detail: PersonDetail): string {
   if (detail.vaults.length === 0) lines.push('  (none)');
   for (const v of detail.vaults) {
     lines.push(
-      `  ${clean(v.name)}  (through ${v.throughGroups.map(clean).join(', ')}${v.opens ? '' : '; cannot open it yet'})`,
+      `  ${clean(v.name)}  (${v.permission}, through ${v.throughGroups.map(clean).join(', ')}${v.opens ? '' : '; cannot open it yet'})`,
     );
   }
   lines.push('', 'Recent activity:');
