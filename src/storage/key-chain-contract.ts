@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { GroupKey, GroupKeyShare } from '../account/model.ts';
+import type { GroupKey, GroupKeyShare, VaultPermission } from '../account/model.ts';
 import { type Store, UniqueViolation } from '../account/store.ts';
 import { makeGroup, makeMember } from './contract.ts';
 
@@ -52,6 +52,11 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       for (const id of ['g1', 'g2', 'g3']) await store.insertGroup(makeGroup(id));
       await store.insertGroupKey(key('g1'));
       await store.insertGroupKey(key('g2'));
+    }
+
+    /** Saves a vault grant made at AT. */
+    function grant(vaultId: string, groupId: string, sealedVaultKey: string, permission: VaultPermission) {
+      return store.saveVaultGrant({ vaultId, groupId, sealedVaultKey, createdAt: AT, permission });
     }
 
     test('group keys: inserted once, the first one wins, read in bulk', async () => {
@@ -187,27 +192,9 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await seed();
       await store.insertVault({ id: 'v1', name: 'Solo', createdAt: AT });
       await store.insertVault({ id: 'v2', name: 'Shared', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v2',
-        groupId: 'g1',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v2',
-        groupId: 'g2',
-        sealedVaultKey: 'c',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v2', 'g1', 'b', 'manage');
+      await grant('v2', 'g2', 'c', 'manage');
       assert.deepEqual(
         (await store.listVaultsOnlyGrantedTo('g1')).map((vault) => vault.name),
         ['Solo'],
@@ -220,20 +207,8 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await store.addGroupMembers('g1', ['m1']);
       await store.addGroupKeyShares([share('g1', 'm1')]);
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'vk',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g2',
-        sealedVaultKey: 'vk2',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'vk', 'manage');
+      await grant('v1', 'g2', 'vk2', 'manage');
       assert.equal(await store.deleteGroup('g1'), true);
       assert.deepEqual(await store.getGroupKeys(['g1']), []);
       assert.deepEqual(await store.listGroupKeySharesOfMember('m1'), []);
@@ -341,27 +316,9 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
         (await store.listVaults({ afterId: 'v1', limit: 5 })).map((v) => v.id),
         ['v2'],
       );
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v2',
-        groupId: 'g2',
-        sealedVaultKey: 'c',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v1', 'g1', 'b', 'manage');
+      await grant('v2', 'g2', 'c', 'manage');
       assert.deepEqual(
         (await store.listVaultGrants('v1')).map((g) => g.sealedVaultKey),
         ['b'],
@@ -388,20 +345,8 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
     test('a grant is revoked alone: the other groups of the vault keep theirs', async () => {
       await seed();
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g2',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v1', 'g2', 'b', 'manage');
       assert.equal(await store.deleteVaultGrant('v1', 'g1'), true);
       assert.equal(await store.deleteVaultGrant('v1', 'g1'), false, 'gone already');
       assert.equal(await store.deleteVaultGrant('ghost', 'g2'), false);
@@ -419,27 +364,9 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await seed();
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
       await store.insertVault({ id: 'v2', name: 'Engineering', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g2',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'view',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v2',
-        groupId: 'g1',
-        sealedVaultKey: 'c',
-        createdAt: AT,
-        permission: 'edit',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v1', 'g2', 'b', 'view');
+      await grant('v2', 'g1', 'c', 'edit');
       assert.equal(await store.setVaultGrantPermission('v1', 'g2', 'edit'), true);
       assert.equal(await store.setVaultGrantPermission('v1', 'g3', 'edit'), false, 'g3 has no grant');
       assert.equal(await store.setVaultGrantPermission('ghost', 'g1', 'edit'), false);
@@ -469,34 +396,10 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
       await store.insertVault({ id: 'v2', name: 'Engineering', createdAt: AT });
       await store.insertVault({ id: 'v3', name: 'Other', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g2',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'view',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v2',
-        groupId: 'g1',
-        sealedVaultKey: 'c',
-        createdAt: AT,
-        permission: 'edit',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v3',
-        groupId: 'g2',
-        sealedVaultKey: 'd',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v1', 'g2', 'b', 'view');
+      await grant('v2', 'g1', 'c', 'edit');
+      await grant('v3', 'g2', 'd', 'manage');
       const locked = await store.transaction(async (tx) => ({
         vault: await tx.lockVaultGrants('v1'),
         ofGroup: await tx.lockGrantsOfVaultsOpenedBy('g1'),
@@ -522,20 +425,8 @@ export function describeKeyChainContract(name: string, open: () => Promise<Store
     test("a second transaction locking the grants of a vault sees the first one's change", async () => {
       await seed();
       await store.insertVault({ id: 'v1', name: 'Finance', createdAt: AT });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g1',
-        sealedVaultKey: 'a',
-        createdAt: AT,
-        permission: 'manage',
-      });
-      await store.saveVaultGrant({
-        vaultId: 'v1',
-        groupId: 'g2',
-        sealedVaultKey: 'b',
-        createdAt: AT,
-        permission: 'manage',
-      });
+      await grant('v1', 'g1', 'a', 'manage');
+      await grant('v1', 'g2', 'b', 'manage');
       let locked!: () => void;
       const firstLocked = new Promise<void>((resolve) => {
         locked = resolve;
