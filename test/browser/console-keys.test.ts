@@ -555,6 +555,16 @@ describe('the console: giving a managed group’s key back to the bridge', () =>
       await assertAccessible(cyPage, 'the group page with its error');
       assert.equal((await sys.store.getGroupKeys([eng]))[0]!.sealedForProvisioning, null);
 
+      // Without the form token, or as a plain form post, the account takes nothing.
+      const form = cyPage.locator('#bridge-key-form');
+      const forged = {
+        groupPublicKey: await form.getAttribute('data-group-public-key'),
+        provisioningPublicKey: await form.getAttribute('data-provisioning-public-key'),
+        sealedForProvisioning: `sbs1.${'A'.repeat(43)}.${'A'.repeat(16)}.${'A'.repeat(86)}`,
+      };
+      assert.equal((await postFromPage(cyPage, `/groups/${eng}/give-key`, forged)).status, 403);
+      assert.equal((await sys.store.getGroupKeys([eng]))[0]!.sealedForProvisioning, null);
+
       await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
       await cyPage.getByRole('button', { name: 'Give the key to the bridge' }).click();
       await cyPage.waitForSelector('text=The bridge holds the key again');
