@@ -177,6 +177,28 @@ for (const db of ['sqlite', 'postgres'] as const) {
         await errorCode(() => prepareGroupKeyForBridge(f.deps, { ...request, administrator: plain.email })),
         'invalid_input',
       );
+      // Appointed to Administrators (what opens the console), with a share: an administrator too.
+      const administrators = (await f.deps.store.findGroupByKind('administrators'))!;
+      await f.deps.store.addGroupMembers(administrators.id, [plain.id]);
+      await setMemberState(f, plain.id, { state: 'active' });
+      await f.deps.store.saveMemberKeys({
+        memberId: plain.id,
+        publicKey: (await generateExportedKeyPair('X25519')).publicKey,
+        encryptedPrivateKey: 'sealed-elsewhere',
+        createdAt: plain.createdAt,
+      });
+      await f.deps.store.addGroupMembers(finance.id, [plain.id]);
+      await f.deps.store.addGroupKeyShares([
+        {
+          groupId: finance.id,
+          memberId: plain.id,
+          sealedPrivateKey: 'sbs1.DDDD.EEEE.FFFF',
+          createdAt: plain.createdAt,
+        },
+      ]);
+      assert.equal(plain.role, 'member');
+      const appointed = await prepareGroupKeyForBridge(f.deps, { ...request, administrator: plain.email });
+      assert.equal(appointed.sealedShare, 'sbs1.DDDD.EEEE.FFFF');
       const handover = await prepareGroupKeyForBridge(f.deps, request);
       assert.equal(handover.groupPublicKey, stored!.publicKey);
       assert.equal(handover.provisioningPublicKey, provisioningKey);

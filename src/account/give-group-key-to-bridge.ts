@@ -7,6 +7,7 @@
  * sealed value and never sees the key (DESIGN.md, "the key chain").
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
+import { isAdministrator } from './console/admin-sign-in.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { findGroup } from './group-rules.ts';
@@ -67,7 +68,11 @@ export async function prepareGroupKeyForBridge(
   const { group, key } = await requireBridgeGroup(store, input.group);
   const email = input.administrator.trim().slice(0, 400);
   const admin = await store.findMemberByEmail(email);
-  if (admin === undefined || admin.state !== 'active' || (admin.role !== 'owner' && admin.role !== 'admin')) {
+  // An administrator is a member of Owners or Administrators (the console's rule), or has the role.
+  const administers =
+    admin !== undefined &&
+    (admin.role === 'owner' || admin.role === 'admin' || (await isAdministrator(store, admin)));
+  if (admin === undefined || admin.state !== 'active' || !administers) {
     throw new AccountError('invalid_input', `${email} is not an active administrator of this account`);
   }
   const [keys, shares] = await Promise.all([

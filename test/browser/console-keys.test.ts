@@ -8,10 +8,16 @@
  * administrator. Each refusal changes nothing.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { readMemberKeyRing } from '../../src/account/vaults.ts';
 import { runMemberSignup } from '../../src/cli/commands/member-signup.ts';
+import { openSession, type SessionFile } from '../../src/crypto/credentials/session-file.ts';
+import { parseToken } from '../../src/crypto/credentials/token.ts';
+import { openGroupPrivateKey, PROVISIONING_RECIPIENT } from '../../src/crypto/key-chain.ts';
+import { importPrivateKey } from '../../src/crypto/keys.ts';
 import { openVaults } from '../../src/crypto/open-vaults.ts';
 import { assertAccessible, consoleSignIn, localLink, screenshot } from '../support/console.ts';
 import { type OwnerConsole, openOwnerConsole, provisionUser } from '../support/owner-console.ts';
@@ -488,6 +494,90 @@ describe('the console: changing the members of a custom group', () => {
       assert.equal(await readyMails('bo@example.com'), 1);
       const boOpens = await openVaults((await readMemberKeyRing(sys.store, bo))!, BO_PASSWORD);
       assert.deepEqual(boOpens.map((vault) => vault.name).sort(), ['Build secrets', 'Team handbook']);
+    } finally {
+      await cyContext.close();
+    }
+  });
+});
+
+describe('the console: giving a managed group’s key back to the bridge', () => {
+  /** The group key the bridge would open: the stored seal, opened with the provisioning key of the session file. */
+  async function openedByBridge(groupId: string): Promise<boolean> {
+    const [key] = await sys.store.getGroupKeys([groupId]);
+    if (!key?.sealedForProvisioning) return false;
+    const parsed = parseToken(sys.token);
+    assert.ok(parsed.ok);
+    const file = JSON.parse(await readFile(path.join(sys.dataDir, 'scimsession'), 'utf8')) as SessionFile;
+    const secrets = await openSession(file, parsed.token.bytes);
+    assert.ok(secrets, 'the token opens the session file');
+    const integration = (await sys.store.getIntegration())!;
+    const bytes = await openGroupPrivateKey(
+      groupId,
+      key.sealedForProvisioning,
+      await importPrivateKey('X25519', secrets.provisioningPrivateKey),
+      { id: PROVISIONING_RECIPIENT, publicKey: integration.provisioningPublicKey },
+    );
+    return bytes.length > 0;
+  }
+
+  test('back on the managed list, an administrator who holds the key gives it; one who does not is told who can', async () => {
+    // Engineering left the managed list above, which took the bridge's copy of its key away.
+    const eng = await groupPageOf('Engineering');
+    assert.equal((await sys.store.getGroupKeys([eng]))[0]!.sealedForProvisioning, null);
+    await page.getByRole('button', { name: 'Put on the managed-groups list' }).click();
+    await page.waitForSelector('text=The group is on the managed-groups list');
+    // The owner does not hold Engineering's key: no form, and the page names who holds it.
+    const problem = await page.locator('#bridge-key-problem').innerText();
+    assert.match(problem, /does not hold the key of Engineering/);
+    assert.match(problem, /Administrators who hold it: Cy Chen/);
+    assert.equal(await page.locator('#bridge-key-form').count(), 0);
+    await assertAccessible(page, 'the group page without the key');
+    await screenshot(page, shots, 'console-group-bridge-key-refused');
+
+    const cyContext = await browser.newContext();
+    try {
+      const cyPage = await cyContext.newPage();
+      await cyPage.goto(`${sys.system.accountAddress}/`);
+      await consoleSignIn(cyPage, 'cy@example.com', CY_PASSWORD);
+      await cyPage.goto(`${sys.system.accountAddress}/groups/${eng}`);
+      await cyPage.waitForSelector('#bridge-key-form');
+      assert.match(
+        await cyPage.locator('main').innerText(),
+        /The bridge does not hold the key of Engineering/,
+      );
+      await assertAccessible(cyPage, 'the group page offering the key');
+      await screenshot(cyPage, shots, 'console-group-bridge-key');
+
+      await cyPage.getByLabel('Your password').fill('not cy’s password');
+      await cyPage.getByRole('button', { name: 'Give the key to the bridge' }).click();
+      await cyPage.waitForSelector('#problem:not([hidden])');
+      assert.match(await cyPage.locator('#problem').innerText(), /That password does not open your keys/);
+      await assertAccessible(cyPage, 'the group page with its error');
+      assert.equal((await sys.store.getGroupKeys([eng]))[0]!.sealedForProvisioning, null);
+
+      // Without the form token, or as a plain form post, the account takes nothing.
+      const form = cyPage.locator('#bridge-key-form');
+      const forged = {
+        groupPublicKey: await form.getAttribute('data-group-public-key'),
+        provisioningPublicKey: await form.getAttribute('data-provisioning-public-key'),
+        sealedForProvisioning: `sbs1.${'A'.repeat(43)}.${'A'.repeat(16)}.${'A'.repeat(86)}`,
+      };
+      assert.equal((await postFromPage(cyPage, `/groups/${eng}/give-key`, forged)).status, 403);
+      assert.equal((await sys.store.getGroupKeys([eng]))[0]!.sealedForProvisioning, null);
+
+      await cyPage.getByLabel('Your password').fill(CY_PASSWORD);
+      await cyPage.getByRole('button', { name: 'Give the key to the bridge' }).click();
+      await cyPage.waitForSelector('text=The bridge holds the key again');
+      assert.match(
+        await cyPage.locator('#bridge-key-held').innerText(),
+        /The bridge holds the key of Engineering/,
+      );
+      assert.equal(await cyPage.locator('#bridge-key-form').count(), 0);
+      await screenshot(cyPage, shots, 'console-group-bridge-key-given');
+      assert.ok(await openedByBridge(eng), 'the stored seal opens with the provisioning key');
+      // Signed out, so the password change below counts only the sessions it expects.
+      await cyPage.getByRole('button', { name: 'Sign out' }).click();
+      await cyPage.waitForSelector('h1:has-text("Sign in to the console")');
     } finally {
       await cyContext.close();
     }

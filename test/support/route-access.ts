@@ -221,6 +221,7 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   account('POST', '/groups/:id/members', NOBODY, 'an administrator’s console session only'),
   account('POST', '/groups/:id/members/remove', NOBODY, 'an administrator’s console session only'),
   account('POST', '/groups/:id/members/key', NOBODY, 'an administrator’s console session only'),
+  account('POST', '/groups/:id/give-key', NOBODY, 'an administrator’s console session only'),
   account('GET', '/vaults', NOBODY, 'an administrator’s console session only'),
   account('POST', '/vaults', NOBODY, 'an administrator’s console session only'),
   account('GET', '/vaults/:id', NOBODY, 'an administrator’s console session only'),

@@ -17,6 +17,7 @@ import { removeGroup } from '../remove-group.ts';
 import { renameGroup } from '../rename-group.ts';
 import { setGroupManaged } from '../set-group-managed.ts';
 import { sendPage } from '../signup/pages.ts';
+import { bridgeKeySection } from './bridge-key.ts';
 import { keyStepPage } from './group-members.ts';
 import { type ConsoleView, consolePage, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
@@ -35,6 +36,7 @@ const DONE: Record<string, string> = {
   added: 'Added.',
   'added-with-key': 'Added, with the group key: they open its vaults now.',
   removed: "Removed: they no longer open the group's vaults.",
+  'given-to-bridge': 'The bridge holds the key again: it passes it on to new members from its next run.',
 };
 
 const PROTECTION: Partial<Record<Group['kind'], string>> = {
@@ -106,12 +108,13 @@ export async function groupPage(
   } = {},
 ): Promise<string> {
   const { store } = context.deps;
-  const [members, count, grants, setAside] = await Promise.all([
+  const [members, count, grants, setAside, bridgeKey] = await Promise.all([
     store.listGroupMembers(group.id, { limit: MEMBERS_PAGE + 1, ...(after ? { afterMemberId: after } : {}) }),
     store.countGroupMembers(group.id),
     store.listVaultGrantsOfGroups([group.id]),
     // A few rows at most: the groups a re-created integration set aside (P20).
     group.managed ? [] : store.listPreviousIntegrationGroups(),
+    bridgeKeySection(context, view, group),
   ]);
   const waitsForTransfer = setAside.some((entry) => entry.group.id === group.id);
   const shown = members.slice(0, MEMBERS_PAGE);
@@ -136,6 +139,7 @@ ${problemFor('general')}
 <dt>Members</dt><dd>${count}</dd>
 </dl>
 ${PROTECTION[group.kind] ? html`<p class="hint" id="protection">${PROTECTION[group.kind]}</p>` : ''}
+${bridgeKey}
 ${waitsForTransfer ? html`<p class="hint" id="set-aside">A previous integration managed this group; it was set aside when the integration was re-created. Transfer it to the new one on the <a href="/provisioning">Provisioning</a> page, or decide about it here: put it on the managed-groups list now, or keep it from the transfer.</p>` : ''}
 <h2>Vault access</h2>
 ${

@@ -20,6 +20,7 @@ import type { SignInLimiter } from '../signup/sign-in-limiter.ts';
 import { SIGNUP_ERROR_STATUS, SignupError } from '../signup-errors.ts';
 import { registerAccountPage } from './account-page.ts';
 import { adminOfSession, adminSignIn, adminSignOut, type ConsoleSessionSettings } from './admin-sign-in.ts';
+import { registerBridgeKey } from './bridge-key.ts';
 import { registerGroupMemberKeys } from './group-members.ts';
 import { registerGroupPages } from './groups.ts';
 import { registerKeyActions } from './key-actions.ts';
@@ -350,6 +351,7 @@ const PAGE_MODULES: Array<(scope: FastifyInstance, context: ConsoleContext) => v
   registerKeyActions,
   registerVaultAccess,
   registerGroupMemberKeys,
+  registerBridgeKey,
   registerRequestLogPages,
   registerAccountPage,
 ];

@@ -204,7 +204,7 @@ export class GroupKeyRing {
       this.opened.delete(cacheKey(key));
       throw new GroupKeyUnavailable(
         key.groupId,
-        'its key is not held by the bridge; an administrator who holds it gives it with `scimbridge group give-key-to-bridge <group>`',
+        'its key is not held by the bridge; an administrator who holds it gives it on the console page of the group or with `scimbridge group give-key-to-bridge <group>`',
       );
     }
     const cached = this.opened.get(cacheKey(key));
@@ -219,7 +219,7 @@ export class GroupKeyRing {
       if (error instanceof SealOpenError || error instanceof SealFormatError) {
         throw new GroupKeyUnavailable(
           key.groupId,
-          'its key was sealed for another provisioning key (credentials regenerated since); an administrator who holds it gives it again with `scimbridge group give-key-to-bridge <group>`',
+          'its key was sealed for another provisioning key (credentials regenerated since); an administrator who holds it gives it again on the console page of the group or with `scimbridge group give-key-to-bridge <group>`',
         );
       }
       throw error;

@@ -10,6 +10,7 @@ import {
   sealVaultKeyFor,
   VaultKeyNotHeldError,
 } from '../../../crypto/admin-keys.ts';
+import { PROVISIONING_RECIPIENT } from '../../../crypto/key-chain.ts';
 import { MemberKeyUnlockError } from '../../../crypto/member-keys.ts';
 import type { MemberKeyRing } from '../../../crypto/open-vaults.ts';
 import { element, show } from './dom.ts';
@@ -129,5 +130,17 @@ export function setupVaultGrant(form: HTMLFormElement): void {
     });
     const permission = element<HTMLSelectElement>('grant-permission')?.value ?? 'view';
     return { groupId: option.value, sealedVaultKey, permission };
+  });
+}
+
+/** Giving a managed group's key back to the bridge: sealed for the integration's provisioning key. */
+export function setupBridgeKey(form: HTMLFormElement): void {
+  onSubmit(form, async (ring, password) => {
+    const { groupId = '', groupName = '', groupPublicKey = '', provisioningPublicKey = '' } = form.dataset;
+    const [sealed] = await sealGroupKeysFor(ring, password, [{ groupId, displayName: groupName }], {
+      id: PROVISIONING_RECIPIENT,
+      publicKey: provisioningPublicKey,
+    });
+    return { groupPublicKey, provisioningPublicKey, sealedForProvisioning: sealed?.sealedPrivateKey ?? '' };
   });
 }

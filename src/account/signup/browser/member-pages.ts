@@ -9,7 +9,7 @@
  */
 import { createMemberKeys } from '../../../crypto/member-keys.ts';
 import { deriveSignInProof, newProofParameters, passwordProblem } from '../../../crypto/sign-in-proof.ts';
-import { setupConfirm, setupMemberKey, setupVaultGrant } from './console-keys.ts';
+import { setupBridgeKey, setupConfirm, setupMemberKey, setupVaultGrant } from './console-keys.ts';
 import { setupVaultCreate } from './console-vaults.ts';
 import { element, show } from './dom.ts';
 import { setupPasswordChange } from './password-change.ts';
@@ -205,6 +205,8 @@ const memberKey = element<HTMLFormElement>('member-key-form');
 if (memberKey) setupMemberKey(memberKey);
 const vaultGrant = element<HTMLFormElement>('vault-grant-form');
 if (vaultGrant) setupVaultGrant(vaultGrant);
+const bridgeKey = element<HTMLFormElement>('bridge-key-form');
+if (bridgeKey) setupBridgeKey(bridgeKey);
 const passwordChange = element<HTMLFormElement>('password-form');
 if (passwordChange) setupPasswordChange(passwordChange);
 const vaults = element<HTMLFormElement>('vaults-form');
