@@ -58,6 +58,15 @@ export async function requireAdministratorsGroup(ops: StoreOps): Promise<Group> 
   return group;
 }
 
+/** Owners and administrators: members of the built-in groups Owners or Administrators. */
+export async function isAdministrator(ops: StoreOps, member: Member): Promise<boolean> {
+  for (const kind of ['owners', 'administrators'] as const) {
+    const group = await ops.findGroupByKind(kind);
+    if (group && (await ops.filterGroupMembers(group.id, [member.id])).length > 0) return true;
+  }
+  return false;
+}
+
 export function mayBeAppointed(member: Member): boolean {
   return member.state === 'active' && member.signedUpAt !== null && !member.scimDeleted;
 }

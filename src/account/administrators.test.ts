@@ -10,9 +10,9 @@ import {
 } from '../../test/support/account-fixture.ts';
 import { testDatabases } from '../../test/support/requirements.ts';
 import type { AdminActor } from './admin-rules.ts';
-import { AdministratorError, type AdministratorRefusal } from './administrator-rules.ts';
+import { AdministratorError, type AdministratorRefusal, isAdministrator } from './administrator-rules.ts';
 import { appointAdministrator } from './appoint-administrator.ts';
-import { isAdministrator } from './console/admin-sign-in.ts';
+
 import { createMember } from './create-member.ts';
 import type { Member } from './model.ts';
 import { removeAdministrator } from './remove-administrator.ts';

@@ -7,7 +7,7 @@
  * sealed value and never sees the key (DESIGN.md, "the key chain").
  */
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
-import { isAdministrator } from './console/admin-sign-in.ts';
+import { isAdministrator } from './administrator-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
 import { findGroup } from './group-rules.ts';
@@ -119,13 +119,13 @@ export function giveGroupKeyToBridge(
     if (integration.provisioningPublicKey !== provisioningPublicKey) {
       throw new AccountError(
         'invalid_input',
-        'the provisioning credentials were regenerated meanwhile, so the key was sealed for the old ones; run the command again',
+        'the provisioning credentials were regenerated meanwhile, so the key was sealed for the old ones; give it again',
       );
     }
     if (!(await tx.giveProvisioningSeal(group.id, groupPublicKey, sealed))) {
       throw new AccountError(
         'invalid_input',
-        `the key pair of ${group.displayName} changed meanwhile; run the command again`,
+        `the key pair of ${group.displayName} changed meanwhile; give it again`,
       );
     }
     await recordAdminActivity(

@@ -10,12 +10,12 @@
  * (written at most once a minute). Every request re-reads the member and their groups, so
  * suspension or leaving Administrators ends the console at once.
  */
+import { isAdministrator } from '../administrator-rules.ts';
 import { type AccountDeps, nowIso } from '../deps.ts';
 import { maySignIn, verifySignIn } from '../member-sign-in.ts';
 import type { Member, MemberSession } from '../model.ts';
 import { digestSecretToken, newSecretToken, SECRET_TOKEN_SHAPE } from '../secret-token.ts';
 import { SignupError } from '../signup-errors.ts';
-import type { StoreOps } from '../store.ts';
 
 export interface ConsoleSessionSettings {
   /** A session ends this long after its last request. */
@@ -37,15 +37,6 @@ export const NOT_AN_ADMINISTRATOR =
 
 export function consoleSessionDigest(token: string): string {
   return digestSecretToken(`scimbridge console session v1|${token}`);
-}
-
-/** Owners and administrators: members of the built-in groups Owners or Administrators. */
-export async function isAdministrator(ops: StoreOps, member: Member): Promise<boolean> {
-  for (const kind of ['owners', 'administrators'] as const) {
-    const group = await ops.findGroupByKind(kind);
-    if (group && (await ops.filterGroupMembers(group.id, [member.id])).length > 0) return true;
-  }
-  return false;
 }
 
 export interface AdminSignedIn {
