@@ -58,13 +58,27 @@ export async function requireAdministratorsGroup(ops: StoreOps): Promise<Group> 
   return group;
 }
 
+/** The built-in groups whose members use the console. */
+const CONSOLE_GROUP_KINDS = ['owners', 'administrators'] as const;
+
 /** Owners and administrators: members of the built-in groups Owners or Administrators. */
 export async function isAdministrator(ops: StoreOps, member: Member): Promise<boolean> {
-  for (const kind of ['owners', 'administrators'] as const) {
+  for (const kind of CONSOLE_GROUP_KINDS) {
     const group = await ops.findGroupByKind(kind);
     if (group && (await ops.filterGroupMembers(group.id, [member.id])).length > 0) return true;
   }
   return false;
+}
+
+/** The ids of up to `limit` members of each of Owners and Administrators, each id once. */
+export async function listAdministratorIds(ops: StoreOps, limit: number): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const kind of CONSOLE_GROUP_KINDS) {
+    const group = await ops.findGroupByKind(kind);
+    if (group === undefined) continue;
+    for (const ref of await ops.listGroupMembers(group.id, { limit })) ids.add(ref.id);
+  }
+  return [...ids];
 }
 
 export function mayBeAppointed(member: Member): boolean {

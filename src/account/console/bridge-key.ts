@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
+import { listAdministratorIds } from '../administrator-rules.ts';
 import type { AccountDeps } from '../deps.ts';
 import { AccountError } from '../errors.ts';
 import { giveGroupKeyToBridge, prepareGroupKeyForBridge } from '../give-group-key-to-bridge.ts';
@@ -22,29 +23,15 @@ const ADMINS_LISTED = 100;
 /** The other active administrators (members of Owners or Administrators) who hold `group`'s current key: who can give it. */
 async function holders(deps: AccountDeps, group: Group, publicKey: string, self: string): Promise<string[]> {
   const { store } = deps;
-  const builtIn = await Promise.all([
-    store.findGroupByKind('owners'),
-    store.findGroupByKind('administrators'),
-  ]);
-  const refs = (
-    await Promise.all(
-      builtIn.flatMap((admins) =>
-        admins ? [store.listGroupMembers(admins.id, { limit: ADMINS_LISTED })] : [],
-      ),
-    )
-  ).flat();
-  const names = new Map<string, string>();
-  for (const ref of refs) {
-    if (ref.id === self || names.has(ref.id)) continue;
-    const [member, shares] = await Promise.all([
-      store.getMember(ref.id),
-      store.listGroupKeySharesOfMember(ref.id),
-    ]);
+  const names: string[] = [];
+  for (const id of await listAdministratorIds(store, ADMINS_LISTED)) {
+    if (id === self) continue;
+    const [member, shares] = await Promise.all([store.getMember(id), store.listGroupKeySharesOfMember(id)]);
     if (member?.state !== 'active') continue;
     if (shares.some((share) => share.groupId === group.id && share.groupPublicKey === publicKey))
-      names.set(ref.id, member.displayName ?? member.email);
+      names.push(member.displayName ?? member.email);
   }
-  return [...names.values()];
+  return names;
 }
 
 /** The group page's section on the bridge's copy of the key; empty for groups the bridge never holds. */
