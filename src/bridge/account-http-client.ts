@@ -113,8 +113,7 @@ export function createHttpAccountClient(options: HttpAccountClientOptions): Http
       apiSession.accepted(state);
       return reply.body;
     }
-    apiSession.noteRefusal(state.keyId, reply.body);
-    throw connection.failure(reply, state.baseUrl);
+    throw apiSession.refused(state.keyId, reply, state.baseUrl);
   }
 
   const methods: AccountClient = bindMethods(call, {

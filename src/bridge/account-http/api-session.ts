@@ -46,8 +46,8 @@ export interface ApiSession {
   /** The account refused the credentials: sign in again next time. */
   forget(): void;
   forgetConfirmed(): void;
-  /** The account answered a call under `keyId` with `body`: a revoked key is never signed in with again. */
-  noteRefusal(keyId: string, body: unknown): void;
+  /** The error for a call the account refused under `keyId`; a key it calls revoked is never signed in with again. */
+  refused(keyId: string, reply: Reply, baseUrl: string): Error;
 }
 
 export interface ApiSessionOptions {
@@ -70,14 +70,17 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
   /** Key ids the account refused as revoked, with what it said: a replaced key id never becomes the integration's again (a restored database backup aside), and each sign-in counts against the account's 30 a minute per address. */
   const revoked = new Map<string, string>();
 
-  function noteRefusal(keyId: string, body: unknown): void {
-    if (apiErrorCodeOf(body) !== 'credentials_revoked' || revoked.has(keyId)) return;
+  function refused(keyId: string, reply: Reply, baseUrl: string): Error {
+    const failure = options.connection().failure(reply, baseUrl);
+    const { body } = reply;
+    if (apiErrorCodeOf(body) !== 'credentials_revoked' || revoked.has(keyId)) return failure;
     const said = (body as { message?: unknown }).message;
     revoked.set(keyId, typeof said === 'string' ? said : REVOKED_MESSAGE);
     logger.error(
       { event: 'account.key_revoked', keyId },
       `the account revoked the bridge's key ${keyId}; the bridge will not sign in with it again: give the bridge the session file of the current credentials (and the identity provider its bearer token), or restart the bridge if the account was restored from a backup that still holds this key`,
     );
+    return failure;
   }
 
   function warnOfSkew(serverTime: string): void {
@@ -94,10 +97,7 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     const { keyId } = session;
     const challenge = API_ROUTES.signInChallenge;
     const challengeReply = await send(baseUrl, challenge.method, challenge.path, { keyId }, true);
-    if (challengeReply.status !== 200) {
-      noteRefusal(keyId, challengeReply.body);
-      throw options.connection().failure(challengeReply, baseUrl);
-    }
+    if (challengeReply.status !== 200) throw refused(keyId, challengeReply, baseUrl);
     const { challengeId, nonce, serverTime } = challengeReply.body as ChallengeResponse;
     warnOfSkew(serverTime);
     const signature = await sign(
@@ -112,10 +112,7 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
       { challengeId, keyId, signature: bytesToBase64Url(signature) },
       false,
     );
-    if (signInReply.status !== 200) {
-      noteRefusal(keyId, signInReply.body);
-      throw options.connection().failure(signInReply, baseUrl);
-    }
+    if (signInReply.status !== 200) throw refused(keyId, signInReply, baseUrl);
     const result = signInReply.body as SignInResponse;
     // Renew a minute early (or at half-life for short sessions), by the local monotonic clock.
     const lifetimeMs = result.expiresInSeconds * 1000;
@@ -180,6 +177,6 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
     forgetConfirmed() {
       lastAccepted = undefined;
     },
-    noteRefusal,
+    refused,
   };
 }
