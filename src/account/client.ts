@@ -122,7 +122,8 @@ export interface AccountClient {
   createMember(input: MemberInput): Promise<MemberView>;
   /** Members deleted through SCIM are `member_not_found`. */
   getMember(id: string): Promise<MemberView>;
-  listMembers(query: MemberListQuery): Promise<Page<MemberView>>;
+  /** `profileJson`, when the client has it, is the profile as the JSON text stored. */
+  listMembers(query: MemberListQuery): Promise<Page<MemberView & { profileJson?: string }>>;
   /** `expectedVersion` comes from If-Match; a mismatch is `version_mismatch`. */
   updateMember(id: string, input: MemberInput, expectedVersion?: number): Promise<MemberView>;
   /** (P14, P15) Writes nothing when unchanged. */

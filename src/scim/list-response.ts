@@ -24,3 +24,12 @@ export function listResponse<T>(resources: T[], totalResults: number, startIndex
     Resources: resources,
   };
 }
+
+/** `listResponse` as JSON text, around resources already written as JSON text. */
+export function listResponseJson(
+  resources: readonly string[],
+  totalResults: number,
+  startIndex: number,
+): string {
+  return `{"schemas":["${LIST_RESPONSE_URN}"],"totalResults":${Math.trunc(totalResults)},"itemsPerPage":${resources.length},"startIndex":${Math.trunc(startIndex)},"Resources":[${resources.join(',')}]}`;
+}

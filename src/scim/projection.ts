@@ -60,6 +60,22 @@ function compileFresh(rt: ResourceTypeDef, opts: ProjectionOptions): Projection 
   return (resource) => applyPlan(plan, resource);
 }
 
+/**
+ * The top-level names the default projection (no `attributes`, no `excludedAttributes`)
+ * removes or reduces: a resource naming none of them is returned by it unchanged.
+ */
+export function namesPlainProjectionChanges(rt: ResourceTypeDef): ReadonlySet<string> {
+  let names = plainChanges.get(rt);
+  if (!names) {
+    const plan = buildPlan(topLevelAttributes(indexResourceType(rt)), null, undefined);
+    names = new Set(plan?.mode === 'exclude' ? [...plan.drop, ...plan.partial.keys()] : []);
+    plainChanges.set(rt, names);
+  }
+  return names;
+}
+
+const plainChanges = new WeakMap<ResourceTypeDef, ReadonlySet<string>>();
+
 /** One-off form of `compileProjection`. */
 export function projectResource(resource: Resource, rt: ResourceTypeDef, opts: ProjectionOptions): Resource {
   return compileProjection(rt, opts)(resource);

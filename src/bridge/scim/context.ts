@@ -26,6 +26,8 @@ export interface GroupKeySharing {
 export interface ScimResult {
   status: number;
   body?: unknown;
+  /** The body already written as JSON text (a page of users); `body` is then unset. */
+  encoded?: string;
   location?: string;
   etag?: string;
 }

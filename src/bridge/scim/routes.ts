@@ -165,7 +165,7 @@ export function send(reply: FastifyReply, result: ScimResult): FastifyReply {
   reply.code(result.status);
   if (result.etag !== undefined) reply.header('etag', result.etag);
   if (result.location !== undefined && result.status === 201) reply.header('location', result.location);
-  if (result.body === undefined) return reply.send();
+  if (result.body === undefined && result.encoded === undefined) return reply.send();
   reply.header('content-type', responseContentType(reply.request.headers));
-  return reply.send(JSON.stringify(result.body));
+  return reply.send(result.encoded ?? JSON.stringify(result.body));
 }

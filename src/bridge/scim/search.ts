@@ -9,7 +9,7 @@ import { parseListParams } from '../../scim/list-query.ts';
 import { listResponse } from '../../scim/list-response.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
 import { listGroups } from './groups.ts';
-import { listUsers } from './users.ts';
+import { listUserDocs } from './users.ts';
 
 interface Part {
   total: number;
@@ -32,7 +32,7 @@ async function part(ctx: ScimContext, req: ScimRequest, list: Lister, startIndex
 export async function searchAll(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
   // Validates the parameters once, so that a malformed filter fails here for both types.
   const params = parseListParams(req.query, { maxCount: ctx.maxPageSize, defaultCount: ctx.defaultPageSize });
-  const users = await part(ctx, req, listUsers, params.startIndex, params.count);
+  const users = await part(ctx, req, listUserDocs, params.startIndex, params.count);
   const usersTotal = users instanceof ScimError ? 0 : users.total;
   const userResources = users instanceof ScimError ? [] : users.resources;
   const remaining = params.count - userResources.length;

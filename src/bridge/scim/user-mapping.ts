@@ -72,7 +72,7 @@ export function accountEmails(member: Pick<MemberView, 'email'>): Array<Record<s
   return [{ value: member.email, primary: true }];
 }
 
-function accountName(member: MemberView): Record<string, unknown> {
+export function accountName(member: MemberView): Record<string, unknown> {
   const name: Record<string, unknown> = {};
   const parts = [member.givenName, member.familyName].filter((part) => part !== null);
   name.formatted = member.displayName ?? (parts.length > 0 ? parts.join(' ') : member.userName);

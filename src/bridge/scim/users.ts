@@ -1,12 +1,12 @@
 /** The /Users endpoints (RFC 7644 §3.3–§3.6), as framework-free handlers. */
 import type { MemberView } from '../../account/client.ts';
 import { parseListParams } from '../../scim/list-query.ts';
-import { listResponse } from '../../scim/list-response.ts';
+import { listResponse, listResponseJson } from '../../scim/list-response.ts';
 import { planActiveOnlyPatch } from '../../scim/patch/active-patch-plan.ts';
 import { applyPatch } from '../../scim/patch/apply-patch.ts';
 import { parsePatchRequest } from '../../scim/patch/patch-request.ts';
 import { replaceResource } from '../../scim/patch/replace.ts';
-import { compileProjection } from '../../scim/projection.ts';
+import { compileProjection, namesPlainProjectionChanges } from '../../scim/projection.ts';
 import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
 import { normalizeResource } from '../../scim/validate.ts';
 import type { ScimContext, ScimRequest, ScimResult } from './context.ts';
@@ -18,6 +18,7 @@ import {
   withVersionRetry,
 } from './preconditions.ts';
 import { projectionFor, wantsAttribute } from './projection-params.ts';
+import { userJson } from './user-json.ts';
 import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEmail } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
@@ -67,7 +68,16 @@ export async function getUser(ctx: ScimContext, id: string, req: ScimRequest): P
   return answer(200, ctx, await render(ctx, member), member, req);
 }
 
-export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+export function listUsers(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  return listUsersAs(ctx, req, true);
+}
+
+/** `listUsers` with the body as objects, for a search that merges it with groups. */
+export function listUserDocs(ctx: ScimContext, req: ScimRequest): Promise<ScimResult> {
+  return listUsersAs(ctx, req, false);
+}
+
+async function listUsersAs(ctx: ScimContext, req: ScimRequest, asText: boolean): Promise<ScimResult> {
   const params = parseListParams(req.query, { maxCount: ctx.maxPageSize, defaultCount: ctx.defaultPageSize });
   const page = await ctx.client.listMembers({
     filter: params.filter,
@@ -86,10 +96,21 @@ export async function listUsers(ctx: ScimContext, req: ScimRequest): Promise<Sci
           MANAGED_ONLY,
         )
       : new Map();
-  const resources = page.items.map((member) =>
-    project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl)),
-  );
-  return { status: 200, body: listResponse(resources, page.total, params.startIndex) };
+  const asObject = (member: MemberView) =>
+    project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl));
+  if (!asText || params.attributes?.length || params.excludedAttributes?.length) {
+    return { status: 200, body: listResponse(page.items.map(asObject), page.total, params.startIndex) };
+  }
+  // Without a projection, stored profiles are copied into the answer as they are (user-json.ts).
+  const skip = namesPlainProjectionChanges(RT);
+  const texts = page.items.map((member) => {
+    const text =
+      member.profileJson === undefined
+        ? undefined
+        : userJson(member, member.profileJson, groupsFor(groups, member.id), ctx.baseUrl, skip);
+    return text ?? JSON.stringify(asObject(member));
+  });
+  return { status: 200, encoded: listResponseJson(texts, page.total, params.startIndex) };
 }
 
 export async function replaceUser(ctx: ScimContext, id: string, req: ScimRequest): Promise<ScimResult> {

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MemberView } from '../../account/client.ts';
+import { listResponse, listResponseJson } from '../../scim/list-response.ts';
+import { compileProjection, namesPlainProjectionChanges } from '../../scim/projection.ts';
+import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
+import { ENTERPRISE_USER_URN } from '../../scim/schemas/urns.ts';
+import { topLevelMembers } from './profile-text.ts';
+import { userJson } from './user-json.ts';
+import { type MemberGroupRef, toScimUser } from './user-mapping.ts';
+
+const BASE = 'https://bridge.example/scim/v2';
+const SKIP = namesPlainProjectionChanges(USER_RESOURCE_TYPE);
+const project = compileProjection(USER_RESOURCE_TYPE, {});
+
+function member(profile: Record<string, unknown>, overrides: Partial<MemberView> = {}): MemberView {
+  return {
+    id: '0190a0b0-0000-7000-8000-000000000001',
+    userName: 'ada@example.com',
+    email: 'ada@example.com',
+    externalId: 'ext-1',
+    displayName: 'Ada Lovelace',
+    givenName: 'Ada',
+    familyName: 'Lovelace',
+    state: 'active',
+    profile,
+    createdAt: '2026-01-02T03:04:05.000Z',
+    updatedAt: '2026-01-03T03:04:05.000Z',
+    version: 4,
+    ...overrides,
+  };
+}
+
+/** What the object path sends for this member. */
+function objectPath(m: MemberView, groups: MemberGroupRef[] = []): string {
+  return JSON.stringify(project(toScimUser(m, groups, BASE)));
+}
+
+test('a user written from the stored text is the same JSON as the parsed and encoded user', () => {
+  const groups = [
+    { id: 'g-1', displayName: 'Engineering' },
+    { id: 'g-"2"', displayName: 'Sales \\ "EMEA"' },
+  ];
+  const profiles: Array<Record<string, unknown>> = [
+    {},
+    { emails: [{ value: 'ada@example.com', primary: true }] },
+    { name: { givenName: 'Ada' }, displayName: 'Countess', title: 'Analyst', roles: [] },
+    {
+      emails: [{ value: 'a@example.com', type: 'work', primary: true }],
+      name: { formatted: 'Ada "The Enchantress" Lovelace', familyName: 'Lovelace' },
+      [ENTERPRISE_USER_URN]: { employeeNumber: '7', manager: { value: 'm-1' } },
+      phoneNumbers: [{ value: '+44 {20} [7946] 0000', type: 'work' }],
+      nickName: 'back\\slash "quoted" \u2028 line ü 😀',
+      x: null,
+      n: -1.5e-7,
+      flag: false,
+      nested: [[{}, []], { a: [{ b: 'c]}' }] }],
+    },
+  ];
+  for (const profile of profiles) {
+    for (const overrides of [{}, { externalId: null, displayName: null, state: 'suspended' as const }]) {
+      const m = member(profile, overrides);
+      const text = userJson(m, JSON.stringify(profile), groups, BASE, SKIP);
+      assert.equal(text, objectPath(m, groups), JSON.stringify(profile));
+    }
+  }
+});
+
+test('profiles the object path would change are left to it', () => {
+  const leftToObjects: Array<Record<string, unknown>> = [
+    { emails: [] }, // replaced by the account's address
+    { emails: 'ada@example.com' },
+    { name: {} },
+    { name: 'Ada' },
+    { displayName: null },
+    { password: 'never shown' }, // removed by the projection
+    { id: 'other' }, // would overwrite the id
+    { '2': 'index-like names move to the front of an object' },
+  ];
+  for (const profile of leftToObjects) {
+    assert.equal(userJson(member(profile), JSON.stringify(profile), [], BASE, SKIP), undefined);
+  }
+});
+
+test('stored text that is not compact, whole JSON is left to the parser', () => {
+  for (const text of [
+    '',
+    '[]',
+    '{"a":1',
+    '{"a":1}}',
+    '{ "a": 1 }',
+    '{"a":[1,2}',
+    '{"a":{"b":"c"]}',
+    '{"a":"unterminated}',
+    '{"a":1,"a":2}',
+    '{"\\u0061":1}',
+    '{"a":tru}',
+    '{"a":01}',
+    '{"a":1,}',
+    'null',
+  ]) {
+    assert.equal(topLevelMembers(text), undefined, text);
+  }
+});
+
+test('reads each top-level name with the kind of its value', () => {
+  const members = topLevelMembers(
+    '{"s":"}\\"]","e":[],"a":[{"x":"]"}],"o":{"k":{}},"eo":{},"n":12.5,"t":true,"z":null}',
+  );
+  assert.deepEqual(
+    [...(members ?? [])],
+    [
+      ['s', 'string'],
+      ['e', 'emptyArray'],
+      ['a', 'array'],
+      ['o', 'object'],
+      ['eo', 'emptyObject'],
+      ['n', 'literal'],
+      ['t', 'literal'],
+      ['z', 'literal'],
+    ],
+  );
+  assert.deepEqual([...(topLevelMembers('{}') ?? ['not read'])], []);
+});
+
+test('the list envelope written as text is the envelope the object path encodes', () => {
+  const resources = [{ id: 'a' }, { id: 'b', nested: { x: [1] } }];
+  const texts = resources.map((resource) => JSON.stringify(resource));
+  assert.equal(listResponseJson(texts, 7, 3), JSON.stringify(listResponse(resources, 7, 3)));
+  assert.equal(listResponseJson([], 0, 1), JSON.stringify(listResponse([], 0, 1)));
+});

@@ -1,0 +1,70 @@
+/**
+ * A SCIM User written straight to JSON text from the profile text the account stored: the same
+ * text as `JSON.stringify(toScimUser(…))`, without parsing the profile and encoding it again
+ * (a page of 100 users spent most of its time there). Profiles this cannot copy as they are
+ * give undefined, and the caller takes the object path.
+ */
+import type { MemberView } from '../../account/client.ts';
+import { etagFor } from '../../scim/etag.ts';
+import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
+import { topLevelMembers } from './profile-text.ts';
+import { accountEmails, accountName, type MemberGroupRef } from './user-mapping.ts';
+
+const CORE_ONLY = JSON.stringify([USER_URN]);
+const WITH_ENTERPRISE = JSON.stringify([USER_URN, ENTERPRISE_USER_URN]);
+/** Written by the renderer itself: a profile naming one would be overwritten on the object path. */
+const RENDERED = new Set([
+  'schemas',
+  'id',
+  'externalId',
+  'userName',
+  'active',
+  'groups',
+  'meta',
+  '__proto__',
+]);
+const q = JSON.stringify;
+
+/**
+ * `skip`: names the answer's projection would change (see `namesPlainProjectionChanges`); a
+ * profile holding one is left to the object path.
+ */
+export function userJson(
+  member: MemberView,
+  profileJson: string,
+  groups: readonly MemberGroupRef[],
+  baseUrl: string,
+  skip: ReadonlySet<string>,
+): string | undefined {
+  const members = topLevelMembers(profileJson);
+  if (members === undefined) return undefined;
+  for (const name of members.keys()) {
+    // Index-like names go first in a JavaScript object, so the object path would move them.
+    const first = name.charCodeAt(0);
+    if (RENDERED.has(name) || skip.has(name) || (first >= 0x30 && first <= 0x39)) return undefined;
+  }
+  // toScimUser replaces these when unusable; only absent or usable ones are copied here.
+  const emails = members.get('emails');
+  const name = members.get('name');
+  const displayName = members.get('displayName');
+  if (emails !== undefined && emails !== 'array') return undefined;
+  if (name !== undefined && name !== 'object') return undefined;
+  if (displayName !== undefined && displayName !== 'string') return undefined;
+
+  let out = `{"schemas":${members.has(ENTERPRISE_USER_URN) ? WITH_ENTERPRISE : CORE_ONLY},"id":${q(member.id)}`;
+  if (member.externalId !== null) out += `,"externalId":${q(member.externalId)}`;
+  out += `,"userName":${q(member.userName)}`;
+  if (members.size > 0) out += `,${profileJson.slice(1, -1)}`;
+  out += `,"active":${member.state !== 'suspended'},"groups":[`;
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i]!;
+    out += `${i > 0 ? ',' : ''}{"value":${q(group.id)},"$ref":${q(`${baseUrl}/Groups/${group.id}`)},"display":${q(group.displayName)},"type":"direct"}`;
+  }
+  out += `],"meta":{"resourceType":"User","created":${q(member.createdAt)},"lastModified":${q(member.updatedAt)}`;
+  out += `,"location":${q(`${baseUrl}/Users/${member.id}`)},"version":${q(etagFor(member.version))}}`;
+  if (emails === undefined) out += `,"emails":${q(accountEmails(member))}`;
+  if (name === undefined) out += `,"name":${q(accountName(member))}`;
+  if (displayName === undefined && member.displayName !== null)
+    out += `,"displayName":${q(member.displayName)}`;
+  return `${out}}`;
+}
