@@ -1,13 +1,15 @@
 /** Members as SCIM lists them: filtered and paged in the store, without members deleted through SCIM. */
+
+import type { MemberView } from './client.ts';
 import type { AccountDeps } from './deps.ts';
-import type { Member, MemberRole, MemberState } from './model.ts';
+import type { MemberState } from './model.ts';
 import type { MemberListQuery, Page, StoredMember } from './store.ts';
 
 /**
  * A listed member whose profile is parsed only when read: the bridge writes a page of users
  * by copying each stored profile text (`profileJson`) into its answer, so most never are.
  */
-export class ListedMember implements Member {
+export class ListedMember implements MemberView {
   readonly id: string;
   readonly userName: string;
   readonly email: string;
@@ -16,13 +18,6 @@ export class ListedMember implements Member {
   readonly givenName: string | null;
   readonly familyName: string | null;
   readonly state: MemberState;
-  readonly role: MemberRole;
-  readonly managed: boolean;
-  readonly scimDeleted: boolean;
-  readonly pendingEmail: string | null;
-  readonly signedUpAt: string | null;
-  readonly confirmedAt: string | null;
-  readonly suspendedAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
@@ -38,13 +33,6 @@ export class ListedMember implements Member {
     this.givenName = stored.givenName;
     this.familyName = stored.familyName;
     this.state = stored.state;
-    this.role = stored.role;
-    this.managed = stored.managed;
-    this.scimDeleted = stored.scimDeleted;
-    this.pendingEmail = stored.pendingEmail;
-    this.signedUpAt = stored.signedUpAt;
-    this.confirmedAt = stored.confirmedAt;
-    this.suspendedAt = stored.suspendedAt;
     this.createdAt = stored.createdAt;
     this.updatedAt = stored.updatedAt;
     this.version = stored.version;

@@ -151,14 +151,21 @@ const memberSpec: Spec<model.Member> = {
   version: 'int',
 };
 export const MEMBER = table(memberSpec);
-/** The profile left as the JSON text stored, in the same column order (one statement serves both). */
-export const STORED_MEMBER = table<StoredMember>(
-  Object.fromEntries(
-    Object.entries(memberSpec).map(([field, kind]) =>
-      field === 'profile' ? ['profileJson', ['profile', 'jsonText']] : [field, kind],
-    ),
-  ) as Spec<StoredMember>,
-);
+/** The listed fields only, with the profile left as the JSON text stored. */
+export const STORED_MEMBER = table<StoredMember>({
+  id: 'text',
+  userName: 'text',
+  email: 'text',
+  externalId: 'null',
+  displayName: 'null',
+  givenName: 'null',
+  familyName: 'null',
+  state: 'text',
+  profileJson: ['profile', 'jsonText'],
+  createdAt: 'text',
+  updatedAt: 'text',
+  version: 'int',
+});
 
 export const GROUP = table<model.Group>({
   id: 'text',

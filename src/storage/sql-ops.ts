@@ -73,8 +73,8 @@ export function sqlOps(x: SqlExecutor, dialect: SqlDialect, planner: ListPlanner
   // The jsonb profile cast to text by PostgreSQL, which the driver then leaves unparsed.
   const storedColumns =
     dialect.name === 'postgres'
-      ? rows.MEMBER.columns.replace(/\bprofile\b/, 'profile::text AS profile')
-      : rows.MEMBER.columns;
+      ? rows.STORED_MEMBER.columns.replace(/\bprofile\b/, 'profile::text AS profile')
+      : rows.STORED_MEMBER.columns;
 
   async function list<T>(
     query: ListQuery,

@@ -58,7 +58,12 @@ test('a user written from the stored text is the same JSON as the parsed and enc
     },
   ];
   for (const profile of profiles) {
-    for (const overrides of [{}, { externalId: null, displayName: null, state: 'suspended' as const }]) {
+    const variants: Array<Partial<MemberView>> = [
+      {},
+      { externalId: null, displayName: null, state: 'suspended' },
+      { userName: 'bell\u0007 "q" \\ 😀 \ud800', externalId: 'tab\there', displayName: 'Ada\u2028' },
+    ];
+    for (const overrides of variants) {
       const m = member(profile, overrides);
       const text = userJson(m, JSON.stringify(profile), groups, BASE, SKIP);
       assert.equal(text, objectPath(m, groups), JSON.stringify(profile));
