@@ -40,7 +40,8 @@ const decided = new Map<string, string | undefined>();
 const DECIDED_LIMIT = 256;
 
 export function responseContentType(headers: Headers): string {
-  const accept = [headers.accept ?? ''].flat().join(',');
+  const raw = headers.accept;
+  const accept = typeof raw === 'string' ? raw : raw === undefined ? '' : raw.join(',');
   let type = decided.get(accept);
   if (type === undefined && !decided.has(accept)) {
     type = byAccept(accept);
