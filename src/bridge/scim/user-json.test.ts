@@ -6,7 +6,7 @@ import { compileProjection, namesPlainProjectionChanges } from '../../scim/proje
 import { USER_RESOURCE_TYPE } from '../../scim/schemas/resource-types.ts';
 import { ENTERPRISE_USER_URN } from '../../scim/schemas/urns.ts';
 import { topLevelMembers } from './profile-text.ts';
-import { userJson } from './user-json.ts';
+import { UserJsonWriter } from './user-json.ts';
 import { type MemberGroupRef, toScimUser } from './user-mapping.ts';
 
 const BASE = 'https://bridge.example/scim/v2';
@@ -57,6 +57,9 @@ test('a user written from the stored text is the same JSON as the parsed and enc
       nested: [[{}, []], { a: [{ b: 'c]}' }] }],
     },
   ];
+  // One writer for the whole page: a group renamed between two users is written anew.
+  const writer = new UserJsonWriter(BASE, SKIP);
+  const renamed = [{ id: 'g-1', displayName: 'Platform' }];
   for (const profile of profiles) {
     const variants: Array<Partial<MemberView>> = [
       {},
@@ -65,8 +68,10 @@ test('a user written from the stored text is the same JSON as the parsed and enc
     ];
     for (const overrides of variants) {
       const m = member(profile, overrides);
-      const text = userJson(m, JSON.stringify(profile), groups, BASE, SKIP);
-      assert.equal(text, objectPath(m, groups), JSON.stringify(profile));
+      for (const memberGroups of [groups, renamed, groups]) {
+        const text = writer.user(m, JSON.stringify(profile), memberGroups);
+        assert.equal(text, objectPath(m, memberGroups), JSON.stringify(profile));
+      }
     }
   }
 });
@@ -83,7 +88,10 @@ test('profiles the object path would change are left to it', () => {
     { '2': 'index-like names move to the front of an object' },
   ];
   for (const profile of leftToObjects) {
-    assert.equal(userJson(member(profile), JSON.stringify(profile), [], BASE, SKIP), undefined);
+    assert.equal(
+      new UserJsonWriter(BASE, SKIP).user(member(profile), JSON.stringify(profile), []),
+      undefined,
+    );
   }
 });
 

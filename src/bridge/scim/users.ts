@@ -18,7 +18,7 @@ import {
   withVersionRetry,
 } from './preconditions.ts';
 import { projectionFor, wantsAttribute } from './projection-params.ts';
-import { userJson } from './user-json.ts';
+import { UserJsonWriter } from './user-json.ts';
 import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEmail } from './user-mapping.ts';
 
 const RT = USER_RESOURCE_TYPE;
@@ -102,12 +102,12 @@ async function listUsersAs(ctx: ScimContext, req: ScimRequest, asText: boolean):
     return { status: 200, body: listResponse(page.items.map(asObject), page.total, params.startIndex) };
   }
   // Without a projection, stored profiles are copied into the answer as they are (user-json.ts).
-  const skip = namesPlainProjectionChanges(RT);
+  const writer = new UserJsonWriter(ctx.baseUrl, namesPlainProjectionChanges(RT));
   const texts = page.items.map((member) => {
     const text =
       member.profileJson === undefined
         ? undefined
-        : userJson(member, member.profileJson, groupsFor(groups, member.id), ctx.baseUrl, skip);
+        : writer.user(member, member.profileJson, groupsFor(groups, member.id));
     return text ?? JSON.stringify(asObject(member));
   });
   return { status: 200, encoded: listResponseJson(texts, page.total, params.startIndex) };
