@@ -10,6 +10,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { createMember } from '../src/account/create-member.ts';
 import type { AccountDeps } from '../src/account/deps.ts';
+import type { Store } from '../src/account/store.ts';
 import { toMemberInput, withUserNameAsEmail } from '../src/bridge/scim/user-mapping.ts';
 import { USER_RESOURCE_TYPE } from '../src/scim/schemas/resource-types.ts';
 import { normalizeResource } from '../src/scim/validate.ts';
@@ -27,13 +28,15 @@ export async function seedUsers(
   const started = performance.now();
   for (let start = 0; start < options.users; start += SEED_BATCH) {
     const end = Math.min(options.users, start + SEED_BATCH);
-    // createMember's own transaction joins this one (Store.transaction nests).
-    const ids = await deps.store.transaction(async () => {
+    const ids = await deps.store.transaction(async (tx) => {
+      // createMember opens its own transaction: here it is this one.
+      const store: Store = { ...deps.store, ...tx, transaction: (work) => work(tx) };
+      const inBatch = { ...deps, store };
       const made: string[] = [];
       for (let index = start; index < end; index++) {
         const body: unknown = JSON.parse(entraCreateUser(index));
         const input = toMemberInput(normalizeResource(withUserNameAsEmail(body), USER_RESOURCE_TYPE));
-        made.push((await createMember(deps, input)).id);
+        made.push((await createMember(inBatch, input)).id);
       }
       return made;
     });

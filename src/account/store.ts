@@ -399,7 +399,11 @@ export interface StoreOps
 
 export interface Store extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Work must use the `tx` it is given; nested calls join the outer transaction. */
+  /**
+   * Work must use the `tx` it is given, and open no transaction of its own: the store's own
+   * methods wait for the transaction to end (on SQLite, forever). Nothing tracks the caller
+   * across awaits, which would cost every promise in the process.
+   */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
   /** Ask each round: leadership is lost on a broken connection and taken over when its holder dies. */
   tryLead(name: string): Promise<boolean>;

@@ -5,7 +5,6 @@
  * give undefined, and the caller takes the object path.
  */
 import type { MemberView } from '../../account/client.ts';
-import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
 import { topLevelMembers } from './profile-text.ts';
 import { accountEmails, accountName, type MemberGroupRef } from './user-mapping.ts';
@@ -70,6 +69,7 @@ export class UserJsonWriter {
     out += `,"active":${member.state !== 'suspended'},"groups":[`;
     for (let i = 0; i < groups.length; i++) out += `${i > 0 ? ',' : ''}${this.groupEntry(groups[i]!)}`;
     out += `],"meta":{"resourceType":"User","created":${q(member.createdAt)},"lastModified":${q(member.updatedAt)}`;
+    // etagFor's weak tag W/"<version>", written as JSON (the tests compare it with etagFor's).
     out += `,"location":${this.usersPrefix}${id.slice(1)},"version":"W/\\"${member.version}\\""}`;
     if (emails === undefined) out += `,"emails":${JSON.stringify(accountEmails(member))}`;
     if (name === undefined) out += `,"name":${JSON.stringify(accountName(member))}`;

@@ -1,11 +1,9 @@
 // A stateless pg Pool so several servers share one database; a transaction's calls use its client.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { type Store, type StoreOps, UniqueViolation } from '../../account/store.ts';
 import { numbered, postgresDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
-import { routedOps } from '../routing.ts';
 import { type Row, uniqueFieldOf } from '../rows.ts';
 import { refuseNewerSchema } from '../schema-version.ts';
 import { type SqlExecutor, sqlOps } from '../sql-ops.ts';
@@ -64,11 +62,6 @@ class PostgresExecutor implements SqlExecutor {
     );
     return { names: result.fields.map((field) => field.name), rows: result.rows };
   }
-}
-
-interface TransactionContext {
-  open: boolean;
-  ops: StoreOps;
 }
 
 /** One key for every scimbridge migration run on a database, whatever the schema. */
@@ -137,21 +130,12 @@ export async function openPostgresStore(opts: {
   const planner = new ListPlanner(postgresDialect);
   const opsOn = (client: Client) => sqlOps(new PostgresExecutor(client, names), postgresDialect, planner);
   const poolOps = opsOn(pool);
-  const context = new AsyncLocalStorage<TransactionContext>();
-  const routed = routedOps(poolOps, () => {
-    const current = context.getStore();
-    return current?.open ? current.ops : poolOps;
-  });
-
   async function transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    const outer = context.getStore();
-    if (outer?.open) return work(outer.ops);
     const client = await pool.connect();
-    const current: TransactionContext = { open: true, ops: opsOn(client) };
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await context.run(current, () => work(current.ops));
+      const result = await work(opsOn(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -162,14 +146,13 @@ export async function openPostgresStore(opts: {
       }
       throw error;
     } finally {
-      current.open = false;
       client.release(broken);
     }
   }
 
   const leadership = new Leadership(opts.connectionString, opts.schema);
   return {
-    ...routed,
+    ...poolOps,
     dialect: 'postgres',
     transaction,
     tryLead: (name) => leadership.tryLead(name),

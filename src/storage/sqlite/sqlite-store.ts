@@ -1,6 +1,5 @@
 // One synchronous better-sqlite3 connection; a transaction's `work` may await, so a mutex
-// keeps other top-level calls out until it ends (calls from inside it run at once).
-import { AsyncLocalStorage } from 'node:async_hooks';
+// keeps every call through the store out until it ends: inside, `work` uses its `tx` ops.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -345,7 +344,6 @@ function createStore(db: Database.Database): Store {
   const executor = new SqliteExecutor(db);
   const ops = sqliteOps(executor);
   const mutex = new Mutex();
-  const context = new AsyncLocalStorage<{ open: boolean }>();
   let open: Batch | undefined;
   let commitQueued = false;
 
@@ -401,7 +399,6 @@ function createStore(db: Database.Database): Store {
     ops,
     () => ops,
     async (run) => {
-      if (context.getStore()?.open) return run();
       if (!mutex.locked) return outside(run);
       await mutex.acquire();
       try {
@@ -414,10 +411,9 @@ function createStore(db: Database.Database): Store {
   );
 
   async function transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    // Nested calls (from inside `work`) join the open transaction.
-    if (context.getStore()?.open) return work(ops);
     await mutex.acquire();
-    const current = { open: true };
+    // Tracks the mutex, not the transaction: it is let go before the batch's COMMIT.
+    let holding = true;
     let batch: Batch;
     let result: T;
     try {
@@ -432,7 +428,7 @@ function createStore(db: Database.Database): Store {
       }
       batch = open!;
       try {
-        result = await context.run(current, () => work(ops));
+        result = await work(ops);
         if (joining) executor.exec('RELEASE batch_member');
       } catch (error) {
         if (!db.inTransaction) abandonOpen(error);
@@ -448,15 +444,12 @@ function createStore(db: Database.Database): Store {
       batch.members++;
       const committed = batch.committed;
       if (batch.members >= BATCH_LIMIT) commitOpen();
-      current.open = false;
+      holding = false;
       mutex.release();
       await committed;
       return result;
     } finally {
-      if (current.open) {
-        current.open = false;
-        mutex.release();
-      }
+      if (holding) mutex.release();
     }
   }
 
