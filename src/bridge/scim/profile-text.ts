@@ -3,10 +3,11 @@
  * and the kind of its value. A page of users is then written by splicing the stored text into
  * the answer (user-json.ts) instead of parsing every profile and encoding it again.
  *
- * The text is the account's own (JSON.stringify or SQLite's JSON functions wrote it), as the
- * account API trusts it too: the top level is read strictly, nested values only far enough to
- * find where they end, with their brackets paired. Anything else (whitespace between tokens,
- * a truncated or unpaired text) gives undefined and the caller parses as before.
+ * The text is the account's own (JSON.stringify, SQLite's JSON functions or PostgreSQL's
+ * jsonb output wrote it), as the account API trusts it too: the top level is read strictly,
+ * nested values only far enough to find where they end, with their brackets paired. Anything
+ * else (other whitespace, a truncated or unpaired text) gives undefined and the caller parses
+ * as before.
  */
 
 /** `literal`: a number, true, false or null. */
@@ -16,6 +17,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const SPACE = 0x20;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -90,12 +92,14 @@ export function topLevelMembers(text: string): Map<string, ValueKind> | undefine
     if (nameEnd < 0 || text.charCodeAt(nameEnd) !== COLON) return undefined;
     const name = text.slice(i + 1, nameEnd - 1);
     if (members.has(name) || name.includes('\\')) return undefined;
-    const kind = kindAt(text, nameEnd + 1);
-    i = valueEnd(text, nameEnd + 1);
+    // PostgreSQL writes jsonb as `{"a": 1, "b": 2}`: one space after each colon and comma.
+    const valueAt = text.charCodeAt(nameEnd + 1) === SPACE ? nameEnd + 2 : nameEnd + 1;
+    const kind = kindAt(text, valueAt);
+    i = valueEnd(text, valueAt);
     if (i < 0) return undefined;
     members.set(name, kind);
     if (i === last) return members;
     if (text.charCodeAt(i) !== COMMA) return undefined;
-    i++;
+    i += text.charCodeAt(i + 1) === SPACE ? 2 : 1;
   }
 }

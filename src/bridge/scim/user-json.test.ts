@@ -76,6 +76,17 @@ test('a user written from the stored text is the same JSON as the parsed and enc
   }
 });
 
+test("PostgreSQL's jsonb text (a space after each colon and comma) is spliced in as well", () => {
+  const profile = { emails: [{ value: 'a@example.com', primary: true }], title: 'x, y: z', roles: [] };
+  // As PostgreSQL prints jsonb: keys by length, then bytes; one space after : and ,.
+  const jsonbText =
+    '{"roles": [], "title": "x, y: z", "emails": [{"value": "a@example.com", "primary": true}]}';
+  const m = member(profile);
+  const text = new UserJsonWriter(BASE, SKIP).user(m, jsonbText, []);
+  assert.notEqual(text, undefined);
+  assert.deepEqual(JSON.parse(text!), JSON.parse(objectPath(m)));
+});
+
 test('profiles the object path would change are left to it', () => {
   const leftToObjects: Array<Record<string, unknown>> = [
     { emails: [] }, // replaced by the account's address
@@ -102,6 +113,8 @@ test('stored text that is not compact, whole JSON is left to the parser', () => 
     '{"a":1',
     '{"a":1}}',
     '{ "a": 1 }',
+    '{"a":  1}',
+    '{"a": 1 ,"b": 2}',
     '{"a":[1,2}',
     '{"a":{"b":"c"]}',
     '{"a":"unterminated}',
