@@ -1,5 +1,7 @@
 /** Persistence port of the account domain; each method is atomic, several writes together go in `transaction`. */
+
 import type { AttrPath, Filter } from '../scim/filter/ast.ts';
+import type { MemberView } from './client.ts';
 import type {
   Account,
   ActivityEntry,
@@ -56,20 +58,7 @@ export interface Page<T> {
  * as the stored JSON text: the account API and the bridge splice it into their answers without
  * a parse and encode, and a page reads seven columns fewer.
  */
-export type StoredMember = Pick<
-  Member,
-  | 'id'
-  | 'userName'
-  | 'email'
-  | 'externalId'
-  | 'displayName'
-  | 'givenName'
-  | 'familyName'
-  | 'state'
-  | 'createdAt'
-  | 'updatedAt'
-  | 'version'
-> & { profileJson: string };
+export type StoredMember = Omit<MemberView, 'profile'> & { profileJson: string };
 
 export interface MemberListQuery extends ListQuery {
   /** Leave out members deleted through SCIM (they are 404 to the IdP). */

@@ -151,21 +151,19 @@ const memberSpec: Spec<model.Member> = {
   version: 'int',
 };
 export const MEMBER = table(memberSpec);
-/** The listed fields only, with the profile left as the JSON text stored. */
-export const STORED_MEMBER = table<StoredMember>({
-  id: 'text',
-  userName: 'text',
-  email: 'text',
-  externalId: 'null',
-  displayName: 'null',
-  givenName: 'null',
-  familyName: 'null',
-  state: 'text',
-  profileJson: ['profile', 'jsonText'],
-  createdAt: 'text',
-  updatedAt: 'text',
-  version: 'int',
-});
+/** The listed fields only (`MemberView`'s), with the profile left as the JSON text stored. */
+const {
+  role,
+  managed,
+  scimDeleted,
+  pendingEmail,
+  signedUpAt,
+  confirmedAt,
+  suspendedAt,
+  profile,
+  ...listedSpec
+} = memberSpec;
+export const STORED_MEMBER = table<StoredMember>({ ...listedSpec, profileJson: ['profile', 'jsonText'] });
 
 export const GROUP = table<model.Group>({
   id: 'text',
