@@ -7,7 +7,7 @@
  *                    [--max-minutes 10] [--profile] [--write-docs | --docs-only] [--mails 10000]
  *                    [--mode one-process|split|split-local|compare] [--pairs 3]
  *                    [--reference [--repeats 2] [--bench-dir DIR] [--reference-dir DIR]] [--source]
- *                    [--replicas 1,2]
+ *                    [--replicas 1,2] [--w5-order in-order|scattered]
  *
  * The server runs compiled (bench/compiled-server.ts) as in production; `--source`: through tsx.
  * `--reference` runs scimbridge and the reference SCIM server side by side with the shared
@@ -110,6 +110,8 @@ interface Options {
   /** Sizes above this are seeded in bulk; W1 creates the last `creates` users through SCIM. */
   seedAbove: number;
   creates: number;
+  /** `--w5-order scattered`: W5 in a shuffled order, the access pattern of a big table's W5 at any size. */
+  scatterDeactivations: boolean;
   concurrency: number;
   only: string[] | undefined;
   database: Database;
@@ -161,6 +163,7 @@ function parseOptions(argv: string[]): Options {
       users: { type: 'string', default: '2000,20000' },
       'seed-above': { type: 'string', default: String(SEED_ABOVE) },
       creates: { type: 'string', default: String(SEEDED_CREATES) },
+      'w5-order': { type: 'string', default: 'in-order' },
       concurrency: { type: 'string', default: '8' },
       only: { type: 'string' },
       db: { type: 'string' },
@@ -210,8 +213,12 @@ function parseOptions(argv: string[]): Options {
         `--only takes workloads W1 … W6 (e.g. W2,W3a), MAIL, CONFIRM, PEOPLE and CONSOLE, not "${key}"`,
       );
   }
+  const w5Order = values['w5-order'];
+  if (w5Order !== 'in-order' && w5Order !== 'scattered')
+    throw new UsageError(`--w5-order must be in-order or scattered, not "${w5Order}"`);
   return {
     replicas,
+    scatterDeactivations: w5Order === 'scattered',
     users: values.users.split(',').map((size) => wholeNumber(size.trim(), 'users', 20, MAX_USERS)),
     seedAbove: wholeNumber(values['seed-above'], 'seed-above', 0, MAX_USERS),
     creates: wholeNumber(values.creates, 'creates', 1, MAX_USERS),
@@ -345,6 +352,7 @@ async function runOneSize(options: Options, users: number, mode: RunMode, bridge
         {
           users,
           ...(seeded > 0 ? { seeded, deactivations: options.creates } : {}),
+          scatterDeactivations: options.scatterDeactivations,
           lookups: options.lookups,
           memberRequests: options.memberRequests,
           batchRequests: options.batchRequests,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startServerUnderTest } from './server-process.ts';
-import { runSuite, WorkloadAbort } from './workloads.ts';
+import { deactivationOrder, runSuite, WorkloadAbort } from './workloads.ts';
 
 const fakeServer = fileURLToPath(new URL('./fixtures/fake-scim-server.ts', import.meta.url));
 
@@ -100,4 +100,18 @@ describe('workload suite against a fake SCIM server', () => {
     assert.equal(w1.failed, 12);
     assert.deepEqual(w1.failuresByReason, { 'HTTP 409': 12 });
   });
+});
+
+test('W5 takes its users spread evenly, in id order or scattered over the same users', () => {
+  assert.deepEqual(deactivationOrder(10, 5, false), [0, 2, 4, 6, 8]);
+  assert.deepEqual(deactivationOrder(4, 4, false), [0, 1, 2, 3]);
+  const scattered = deactivationOrder(1000, 100, true);
+  assert.deepEqual(
+    [...scattered].sort((a, b) => a - b),
+    deactivationOrder(1000, 100, false),
+    'the same users, each once',
+  );
+  const inOrderSteps = scattered.filter((index, i) => i > 0 && index === scattered[i - 1]! + 10).length;
+  assert.ok(inOrderSteps < 10, `shuffled, not in id order (${inOrderSteps} steps to the next user)`);
+  assert.deepEqual(deactivationOrder(1000, 100, true), scattered, 'seeded: every run the same order');
 });

@@ -31,6 +31,8 @@ export interface SuiteOptions {
   seeded?: number;
   /** W5 deactivates this many users spread evenly over all of them; all when undefined. */
   deactivations?: number;
+  /** W5 takes its users in a shuffled order (seeded), so that no two requests in a row share a table page. */
+  scatterDeactivations?: boolean;
   /** W2 requests. */
   lookups: number;
   /** W3a requests per group (half add, half remove). */
@@ -82,6 +84,22 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The users W5 deactivates, as indices into the `n` users: `count` of them spread evenly over
+ * the whole table (seeded and created users, old and new rows alike), in id order or shuffled.
+ */
+export function deactivationOrder(n: number, count: number, scattered: boolean): number[] {
+  const order = Array.from({ length: count }, (_, index) => Math.floor((index * n) / count));
+  if (scattered) {
+    const random = seededRandom(5);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+  }
+  return order;
 }
 
 function parseJson(body: string): Record<string, unknown> | undefined {
@@ -287,17 +305,21 @@ async function runWorkloads(
 
   if (selected(options.only, 'W5')) {
     const count = Math.min(n, options.deactivations ?? n);
-    // Spread over the whole table: seeded and created users, old and new rows alike.
-    const pick = (index: number) => ids[Math.floor((index * n) / count)];
+    const order = deactivationOrder(n, count, options.scatterDeactivations === true);
+    const scattered = options.scatterDeactivations ? ', scattered' : '';
     await run({
       key: 'W5',
       label:
         count < n
-          ? `PATCH active=false, ${count.toLocaleString('en')} of ${n.toLocaleString('en')} users`
-          : `PATCH active=false, all ${n.toLocaleString('en')} users`,
+          ? `PATCH active=false, ${count.toLocaleString('en')} of ${n.toLocaleString('en')} users${scattered}`
+          : `PATCH active=false, all ${n.toLocaleString('en')} users${scattered}`,
       plan: {
         total: count,
-        request: (index) => ({ method: 'PATCH', path: `${USERS}/${pick(index)}`, body: entraDeactivate() }),
+        request: (index) => ({
+          method: 'PATCH',
+          path: `${USERS}/${ids[order[index]!]}`,
+          body: entraDeactivate(),
+        }),
       },
     });
   }
