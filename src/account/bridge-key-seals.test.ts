@@ -11,6 +11,7 @@ import {
   type Fixture,
   memberInput,
   openFixture,
+  pendingMember,
   setMemberState,
 } from '../../test/support/account-fixture.ts';
 import { createGroupKeyPair, PROVISIONING_RECIPIENT, sealGroupPrivateKey } from '../crypto/key-chain.ts';
@@ -102,27 +103,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
-    async function pendingMember(email: string): Promise<Member> {
-      const member = await createMember(f.deps, memberInput({ email }));
-      const keys = await generateExportedKeyPair('X25519');
-      await f.deps.store.saveMemberKeys({
-        memberId: member.id,
-        publicKey: keys.publicKey,
-        encryptedPrivateKey: 'sealed-elsewhere',
-        createdAt: member.createdAt,
-      });
-      const pending = { ...member, state: 'pending' as const, version: member.version + 1 };
-      await f.deps.store.updateMember(pending, member.version);
-      return pending;
-    }
-
     test("confirming: the bridge's shares of groups it may not hold are dropped; an administrator's are kept", async () => {
       const handMade = await createCustomGroup(f.deps, ADMIN, { displayName: 'Finance', managed: true });
       await addGroupKeys(f.deps, [await keyFor(handMade.id), await keyFor(f.teamMembers.id)]);
       await setGroupManaged(f.deps, ADMIN, 'Finance', false);
       const share = (groupId: string) => ({ groupId, sealedPrivateKey: 'sbs1.AAAA.BBBB.CCCC' });
-      const byBridge = await pendingMember('grace@acme.test');
-      const byHand = await pendingMember('ada@acme.test');
+      const byBridge = await pendingMember(f, 'grace@acme.test');
+      const byHand = await pendingMember(f, 'ada@acme.test');
       for (const member of [byBridge, byHand]) await f.deps.store.addGroupMembers(handMade.id, [member.id]);
       const shares = [share(f.teamMembers.id), share(handMade.id)];
       const confirmed = await confirmMember(

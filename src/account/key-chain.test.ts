@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
+import {
+  errorCode,
+  type Fixture,
+  memberInput,
+  openFixture,
+  pendingMember,
+} from '../../test/support/account-fixture.ts';
 import {
   createGroupKeyPair,
   createVaultKey,
@@ -13,7 +19,6 @@ import { createGroup } from './create-group.ts';
 import { createMember } from './create-member.ts';
 import { addGroupKeys, getGroupKeys } from './group-keys.ts';
 import { addKeyShares, findMissingKeyShares } from './key-shares.ts';
-import type { Member } from './model.ts';
 import { createVault, grantVault, listVaultsWithGroups } from './vaults.ts';
 
 const SETTINGS = { accountUrl: 'https://team.example.com' };
@@ -40,20 +45,6 @@ describe('key chain use cases', () => {
         publicKey: provisioning.publicKey,
       }),
     };
-  }
-
-  async function pendingMember(email: string): Promise<Member> {
-    const member = await createMember(fx.deps, memberInput({ email }));
-    const keys = await generateExportedKeyPair('X25519');
-    await fx.deps.store.saveMemberKeys({
-      memberId: member.id,
-      publicKey: keys.publicKey,
-      encryptedPrivateKey: 'sealed-elsewhere',
-      createdAt: member.createdAt,
-    });
-    const pending = { ...member, state: 'pending' as const, version: member.version + 1 };
-    await fx.deps.store.updateMember(pending, member.version);
-    return pending;
   }
 
   test('group keys: Team Members and managed groups only; the first key stored wins', async () => {
@@ -98,7 +89,7 @@ describe('key chain use cases', () => {
   });
 
   test('pending confirmations list Team Members for everyone, plus managed groups only', async () => {
-    const member = await pendingMember('grace@acme.test');
+    const member = await pendingMember(fx, 'grace@acme.test');
     const eng = await createGroup(fx.deps, { displayName: 'Eng', externalId: null }, [member.id]);
     const admins = (await fx.deps.store.findGroupByKind('administrators'))!;
     await fx.deps.store.addGroupMembers(admins.id, [member.id]);
@@ -111,7 +102,7 @@ describe('key chain use cases', () => {
   });
 
   test('confirm: a share for every group, or nothing changes', async () => {
-    const member = await pendingMember('grace@acme.test');
+    const member = await pendingMember(fx, 'grace@acme.test');
     const eng = await createGroup(fx.deps, { displayName: 'Eng', externalId: null }, [member.id]);
     await addGroupKeys(fx.deps, [await keyFor(eng.id), await keyFor(fx.teamMembers.id)]);
     const share = { groupId: eng.id, sealedPrivateKey: (await keyFor(eng.id)).sealedForProvisioning };
@@ -183,7 +174,7 @@ describe('key chain use cases', () => {
   });
 
   test('guests are never confirmed by provisioning (P16)', async () => {
-    const member = await pendingMember('guest@acme.test');
+    const member = await pendingMember(fx, 'guest@acme.test');
     const guest = { ...member, role: 'guest' as const, version: member.version + 1 };
     await fx.deps.store.updateMember(guest, member.version);
     const [listed] = await listPendingConfirmations(fx.deps, { limit: 10 });

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MemberInput } from '../../src/account/client.ts';
+import { createMember } from '../../src/account/create-member.ts';
 import type { AccountDeps, SignupSettings } from '../../src/account/deps.ts';
 import { ensureAccount } from '../../src/account/ensure-account.ts';
 import { createOutboxSeal, openLinks } from '../../src/account/mail/outbox-seal.ts';
 import type { Account, ActivityEntry, Group, Member, OutboxMessage } from '../../src/account/model.ts';
 import type { Store } from '../../src/account/store.ts';
+import { generateExportedKeyPair } from '../../src/crypto/keys.ts';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 
@@ -141,6 +143,21 @@ export function memberInput(overrides: Partial<MemberInput> = {}): MemberInput {
     profile: { userName: email, emails: [{ value: email, primary: true }] },
     ...overrides,
   };
+}
+
+/** A member who signed up (keys stored, state pending) and waits for a key holder to confirm them. */
+export async function pendingMember(f: Pick<Fixture, 'deps'>, email: string): Promise<Member> {
+  const member = await createMember(f.deps, memberInput({ email }));
+  const keys = await generateExportedKeyPair('X25519');
+  await f.deps.store.saveMemberKeys({
+    memberId: member.id,
+    publicKey: keys.publicKey,
+    encryptedPrivateKey: 'sealed-elsewhere',
+    createdAt: member.createdAt,
+  });
+  const pending = { ...member, state: 'pending' as const, version: member.version + 1 };
+  await f.deps.store.updateMember(pending, member.version);
+  return pending;
 }
 
 /**
