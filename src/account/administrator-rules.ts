@@ -92,15 +92,6 @@ export async function administratorsAmong(ops: StoreOps, memberIds: readonly str
   return new Set(await ops.filterGroupMembers(group.id, memberIds));
 }
 
-/** Moves the group's version on, so two changes made at once cannot both pass their checks. */
-export async function bumpAdministrators(ops: StoreOps, group: Group, now: string): Promise<void> {
-  if (!(await ops.updateGroup({ ...group, version: group.version + 1, updatedAt: now }, group.version)))
-    throw new AccountError(
-      'version_mismatch',
-      'Administrators changed meanwhile, so nothing was changed. Try again.',
-    );
-}
-
 /** The Administrators group's key lives only in its members' shares (the bridge never holds it). */
 export async function assertNoVaultLostWithout(ops: StoreOps, group: Group, member: Member): Promise<void> {
   const held = (await ops.listGroupKeySharesOfMember(member.id)).some((share) => share.groupId === group.id);

@@ -8,11 +8,11 @@ import { type AdminActor, recordAdminActivity, requirePerson } from './admin-rul
 import {
   AdministratorError,
   assertOwnerActs,
-  bumpAdministrators,
   mayBeAppointed,
   requireAdministratorsGroup,
 } from './administrator-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
+import { bumpGroup } from './group-rules.ts';
 import type { Member } from './model.ts';
 
 export function appointAdministrator(deps: AccountDeps, actor: AdminActor, ref: string): Promise<Member> {
@@ -33,7 +33,7 @@ export function appointAdministrator(deps: AccountDeps, actor: AdminActor, ref: 
     if ((await tx.filterGroupMembers(group.id, [member.id])).length > 0)
       throw new AdministratorError('already_administrator', `${member.email} is an administrator already.`);
     const now = nowIso(deps);
-    await bumpAdministrators(tx, group, now);
+    await bumpGroup(tx, group, now);
     await tx.addGroupMembers(group.id, [member.id]);
     await recordAdminActivity(
       deps,

@@ -13,7 +13,7 @@
 import { type AdminActor, recordAdminActivity } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
-import { findGroup } from './group-rules.ts';
+import { bumpGroup, findGroup } from './group-rules.ts';
 import { assertSealed } from './key-chain-rules.ts';
 import type { Group, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
@@ -81,14 +81,6 @@ export async function addition(
   const needsKey = key !== undefined && member.state === 'active' && keys !== undefined;
   const held = (await store.listGroupKeySharesOfMember(adminId)).some((share) => share.groupId === group.id);
   return { group, member, needsKey, publicKey: needsKey ? keys!.publicKey : null, held };
-}
-
-async function bumpGroup(ops: StoreOps, group: Group, now: string): Promise<void> {
-  if (!(await ops.updateGroup({ ...group, version: group.version + 1, updatedAt: now }, group.version)))
-    throw new AccountError(
-      'version_mismatch',
-      `${group.displayName} changed meanwhile, so nothing was changed. Try again.`,
-    );
 }
 
 export function addGroupMember(

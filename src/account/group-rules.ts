@@ -158,3 +158,12 @@ export async function assertGroupNameAvailable(
     throw new AccountError('group_name_taken', `a group named "${holder.displayName}" already exists`);
   }
 }
+
+/** Moves the group's version on, so two changes of its members made at once cannot both pass their checks. */
+export async function bumpGroup(ops: StoreOps, group: Group, now: string): Promise<void> {
+  if (!(await ops.updateGroup({ ...group, version: group.version + 1, updatedAt: now }, group.version)))
+    throw new AccountError(
+      'version_mismatch',
+      `${group.displayName} changed meanwhile, so nothing was changed. Try again.`,
+    );
+}

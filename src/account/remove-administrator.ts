@@ -10,10 +10,10 @@ import {
   AdministratorError,
   assertNoVaultLostWithout,
   assertOwnerActs,
-  bumpAdministrators,
   requireAdministratorsGroup,
 } from './administrator-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
+import { bumpGroup } from './group-rules.ts';
 import type { Member } from './model.ts';
 
 export function removeAdministrator(
@@ -34,7 +34,7 @@ export function removeAdministrator(
       throw new AdministratorError('not_administrator', `${member.email} is not an administrator.`);
     await assertNoVaultLostWithout(tx, group, member);
     const now = nowIso(deps);
-    await bumpAdministrators(tx, group, now);
+    await bumpGroup(tx, group, now);
     await tx.removeGroupMembers(group.id, [member.id]);
     const endedSessions = await tx.deleteSessionsOfMember(member.id);
     await recordAdminActivity(
