@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { REQUEST_LOG_BATCH, REQUEST_LOG_BODY_CHARS } from '../account/client.ts';
 import type { ScimRequestRecord } from '../account/model.ts';
 import type { Clock } from '../clock.ts';
+import { jsonString } from '../json-string.ts';
 import { scrubSecrets } from '../logging.ts';
 
 /** Field names whose values never leave the bridge (SCIM `password`, tokens, keys, secrets). */
@@ -11,8 +12,6 @@ const SECRET_FIELD =
 /** A SCIM filter comparing a secret attribute (RFC 7644 §3.4.2.2), e.g. `password eq "…"`: its value would be the secret. */
 const SECRET_FILTER =
   /(pass(word|phrase|wd)|pass|secret|token|authori[sz]ation|credential|api[-_]?key|private[-_]?key)\S*\s+(eq|ne|co|sw|ew|gt|ge|lt|le)\s/i;
-/** Text that JSON writes as it is, between quotes: no quote, backslash, control character or surrogate. */
-const PLAIN = /^[ !#-[\]-\ud7ff\ue000-\uffff]*$/;
 const BEARER = /\bBearer\s+[^\s"]+/gi;
 export const REDACTED = '[redacted]';
 /** Anything that could be a secret field or value; a body without it needs no walk. */
@@ -98,7 +97,7 @@ export function redactedJson(
       // Only the part that can still be shown is scrubbed and encoded.
       const room = limit - out.length;
       const shown = scrub(node.length > room ? node.slice(0, room) : node);
-      emit(PLAIN.test(shown) ? `"${shown}"` : JSON.stringify(shown));
+      emit(jsonString(shown));
       if (node.length > room) full = true;
     } else if (Array.isArray(node)) {
       if (depth > 32) {

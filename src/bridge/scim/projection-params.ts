@@ -16,9 +16,14 @@ export function projectionFor(query: Record<string, unknown>): ProjectionParams 
   return params;
 }
 
+/** Whether the request names `attributes` or `excludedAttributes` at all. */
+export function hasProjection(params: ProjectionParams): boolean {
+  return Boolean(params.attributes?.length || params.excludedAttributes?.length);
+}
+
 /** Whether a top-level attribute will survive the projection, so that costly ones can be skipped. */
 export function wantsAttribute(params: ProjectionParams, name: string): boolean {
-  if (!params.attributes?.length && !params.excludedAttributes?.length) return true;
+  if (!hasProjection(params)) return true;
   const lower = name.toLowerCase();
   const names = (paths: AttrPath[] | undefined) => (paths ?? []).map((path) => path.attr.toLowerCase());
   if (params.attributes && params.attributes.length > 0) return names(params.attributes).includes(lower);

@@ -5,27 +5,17 @@
  * give undefined, and the caller takes the object path.
  */
 import type { MemberView } from '../../account/client.ts';
+import { jsonString } from '../../json-string.ts';
+import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
 import { topLevelMembers } from './profile-text.ts';
-import { accountEmails, accountName, type MemberGroupRef } from './user-mapping.ts';
+import { accountEmails, accountName, type MemberGroupRef, NOT_IN_PROFILE } from './user-mapping.ts';
 
 const CORE_ONLY = JSON.stringify([USER_URN]);
 const WITH_ENTERPRISE = JSON.stringify([USER_URN, ENTERPRISE_USER_URN]);
-/** Written by the renderer itself: a profile naming one would be overwritten on the object path. */
-const RENDERED = new Set([
-  'schemas',
-  'id',
-  'externalId',
-  'userName',
-  'active',
-  'groups',
-  'meta',
-  '__proto__',
-]);
-// Text JSON writes between quotes as it is (no quote, backslash, control character or
-// surrogate): written directly, as JSON.stringify would, at a fifth of its cost.
-const PLAIN_TEXT = /^[ !#-[\]-\ud7ff\ue000-\uffff]*$/;
-const q = (value: string): string => (PLAIN_TEXT.test(value) ? `"${value}"` : JSON.stringify(value));
+/** Kept out of the profile and written by the renderer itself (as on the object path), and `__proto__`. */
+const RENDERED = new Set([...NOT_IN_PROFILE, '__proto__']);
+const q = jsonString;
 
 /**
  * Writes the users of one answer. Groups repeat from user to user on a page, so each group's
@@ -69,8 +59,7 @@ export class UserJsonWriter {
     out += `,"active":${member.state !== 'suspended'},"groups":[`;
     for (let i = 0; i < groups.length; i++) out += `${i > 0 ? ',' : ''}${this.groupEntry(groups[i]!)}`;
     out += `],"meta":{"resourceType":"User","created":${q(member.createdAt)},"lastModified":${q(member.updatedAt)}`;
-    // etagFor's weak tag W/"<version>", written as JSON (the tests compare it with etagFor's).
-    out += `,"location":${this.usersPrefix}${id.slice(1)},"version":"W/\\"${member.version}\\""}`;
+    out += `,"location":${this.usersPrefix}${id.slice(1)},"version":${JSON.stringify(etagFor(member.version))}}`;
     if (emails === undefined) out += `,"emails":${JSON.stringify(accountEmails(member))}`;
     if (name === undefined) out += `,"name":${JSON.stringify(accountName(member))}`;
     if (displayName === undefined && member.displayName !== null)

@@ -7,7 +7,7 @@ import { etagFor } from '../../scim/etag.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../../scim/schemas/urns.ts';
 
 /** Attributes the account keeps in columns or never stores; the rest of the document is the profile. */
-const NOT_IN_PROFILE = new Set([
+export const NOT_IN_PROFILE: ReadonlySet<string> = new Set([
   'id',
   'meta',
   'groups',

@@ -17,7 +17,7 @@ import {
   singleExpectedVersion,
   withVersionRetry,
 } from './preconditions.ts';
-import { projectionFor, wantsAttribute } from './projection-params.ts';
+import { hasProjection, projectionFor, wantsAttribute } from './projection-params.ts';
 import { UserJsonWriter } from './user-json.ts';
 import { accountEmails, storedUser, toMemberInput, toScimUser, withUserNameAsEmail } from './user-mapping.ts';
 
@@ -96,19 +96,25 @@ async function listUsersAs(ctx: ScimContext, req: ScimRequest, asText: boolean):
           MANAGED_ONLY,
         )
       : new Map();
-  const asObject = (member: MemberView) =>
-    project(toScimUser(member, groupsFor(groups, member.id), ctx.baseUrl));
-  if (!asText || params.attributes?.length || params.excludedAttributes?.length) {
-    return { status: 200, body: listResponse(page.items.map(asObject), page.total, params.startIndex) };
+  const asObject = (member: MemberView, memberGroups = groupsFor(groups, member.id)) =>
+    project(toScimUser(member, memberGroups, ctx.baseUrl));
+  if (!asText || hasProjection(params)) {
+    return {
+      status: 200,
+      body: listResponse(
+        page.items.map((member) => asObject(member)),
+        page.total,
+        params.startIndex,
+      ),
+    };
   }
   // Without a projection, stored profiles are copied into the answer as they are (user-json.ts).
   const writer = new UserJsonWriter(ctx.baseUrl, namesPlainProjectionChanges(RT));
   const texts = page.items.map((member) => {
+    const memberGroups = groupsFor(groups, member.id);
     const text =
-      member.profileJson === undefined
-        ? undefined
-        : writer.user(member, member.profileJson, groupsFor(groups, member.id));
-    return text ?? JSON.stringify(asObject(member));
+      member.profileJson === undefined ? undefined : writer.user(member, member.profileJson, memberGroups);
+    return text ?? JSON.stringify(asObject(member, memberGroups));
   });
   return { status: 200, encoded: listResponseJson(texts, page.total, params.startIndex) };
 }
