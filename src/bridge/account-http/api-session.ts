@@ -69,12 +69,15 @@ export function createApiSession(options: ApiSessionOptions): ApiSession {
   let signingIn: Promise<ApiSessionState> | undefined;
   /** Key ids the account refused as revoked, with what it said: a replaced key id never becomes the integration's again (a restored database backup aside), and each sign-in counts against the account's 30 a minute per address. */
   const revoked = new Map<string, string>();
+  /** As many as the key check remembers (credentials/current-key.ts): more than a bridge sees in its life. */
+  const MAX_REVOKED = 256;
 
   function refused(keyId: string, reply: Reply, baseUrl: string): Error {
     const failure = options.connection().failure(reply, baseUrl);
-    const { body } = reply;
-    if (apiErrorCodeOf(body) !== 'credentials_revoked' || revoked.has(keyId)) return failure;
-    const said = (body as { message?: unknown }).message;
+    if (!(failure instanceof AccountError) || failure.code !== 'credentials_revoked' || revoked.has(keyId))
+      return failure;
+    const said = (reply.body as { message?: unknown }).message;
+    if (revoked.size >= MAX_REVOKED) revoked.delete(revoked.keys().next().value!);
     revoked.set(keyId, typeof said === 'string' ? said : REVOKED_MESSAGE);
     logger.error(
       { event: 'account.key_revoked', keyId },
