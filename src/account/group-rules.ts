@@ -81,18 +81,23 @@ export async function writeGroupChange(ops: StoreOps, existing: Group, next: Gro
 export async function assertNoVaultLostWith(ops: StoreOps, group: Group): Promise<void> {
   const grants = await ops.lockGrantsOfVaultsOpenedBy(group.id);
   const byVault = new Map<string, VaultGrant[]>();
-  for (const grant of grants) byVault.set(grant.vaultId, [...(byVault.get(grant.vaultId) ?? []), grant]);
+  for (const grant of grants) {
+    const vaultGrants = byVault.get(grant.vaultId);
+    if (vaultGrants) vaultGrants.push(grant);
+    else byVault.set(grant.vaultId, [grant]);
+  }
   const orphaned: Vault[] = [];
   const unmanaged: Vault[] = [];
   for (const [vaultId, vaultGrants] of byVault) {
-    const vault = await ops.getVault(vaultId);
-    if (vault === undefined) continue;
-    if (vaultGrants.length === 1) orphaned.push(vault);
-    else if (
+    const lost = vaultGrants.length === 1;
+    const leftUnmanaged =
+      !lost &&
       vaultGrants.some((grant) => grant.groupId === group.id && grant.permission === 'manage') &&
-      !managedBesides(vaultGrants, group.id)
-    )
-      unmanaged.push(vault);
+      !managedBesides(vaultGrants, group.id);
+    if (!lost && !leftUnmanaged) continue;
+    // Only the vaults the refusal names are read.
+    const vault = await ops.getVault(vaultId);
+    if (vault !== undefined) (lost ? orphaned : unmanaged).push(vault);
   }
   const names = (vaults: Vault[]) => vaults.map((vault) => `"${vault.name}"`).join(', ');
   const plural = (vaults: Vault[]) => (vaults.length > 1 ? 's' : '');

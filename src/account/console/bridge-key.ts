@@ -13,7 +13,7 @@ import { AccountError } from '../errors.ts';
 import { giveGroupKeyToBridge, prepareGroupKeyForBridge } from '../give-group-key-to-bridge.ts';
 import { bridgeMayHoldKey } from '../key-chain-rules.ts';
 import type { Group } from '../model.ts';
-import { refusal, requireScript } from './key-actions.ts';
+import { refusal, requireScript, sendJson } from './key-actions.ts';
 import { type ConsoleView, csrfField } from './pages.ts';
 import type { ConsoleContext } from './routes.ts';
 
@@ -98,9 +98,7 @@ export function registerBridgeKey(scope: FastifyInstance, context: ConsoleContex
           { memberId: request.admin!.member.id, groupId: group.id },
           'group key given to the bridge in the console',
         );
-        return reply
-          .header('cache-control', 'no-store')
-          .send({ next: `${GROUPS_PATH}/${group.id}?done=given-to-bridge` });
+        return sendJson(reply, 200, { next: `${GROUPS_PATH}/${group.id}?done=given-to-bridge` });
       } catch (error) {
         return refusal(reply, error);
       }

@@ -386,11 +386,15 @@ export function registerPeoplePages(scope: FastifyInstance, context: ConsoleCont
     ),
   );
 
+  /** The form's confirmation box, for steps that cannot be undone or change who may use the console. */
+  const requireTick = (request: FastifyRequest, what: string) => {
+    if ((request.body as Record<string, unknown> | null)?.confirm !== 'yes')
+      throw new AccountError('invalid_input', `Tick the box to confirm: ${what}.`);
+  };
+
   scope.post<{ Params: { id: string } }>(`${PEOPLE_PATH}/:id/delete`, form, (request, reply) =>
     act(request, reply, 'delete', async () => {
-      if ((request.body as Record<string, unknown> | null)?.confirm !== 'yes') {
-        throw new AccountError('invalid_input', 'Tick the box to confirm: deleting cannot be undone.');
-      }
+      requireTick(request, 'deleting cannot be undone');
       await removeMember(deps, actorOf(request), request.params.id);
       return 'deleted';
     }),
@@ -399,8 +403,7 @@ export function registerPeoplePages(scope: FastifyInstance, context: ConsoleCont
   /** Owner first (403 for anyone else), then the tick: both change who may use the console. */
   const confirmed = async (request: FastifyRequest, what: string) => {
     await assertOwnerActs(deps.store, actorOf(request));
-    if ((request.body as Record<string, unknown> | null)?.confirm !== 'yes')
-      throw new AccountError('invalid_input', `Tick the box to confirm: ${what}.`);
+    requireTick(request, what);
   };
 
   scope.post<{ Params: { id: string } }>(`${PEOPLE_PATH}/:id/appoint-admin`, form, (request, reply) =>
