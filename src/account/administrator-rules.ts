@@ -7,6 +7,7 @@
  */
 import type { AdminActor } from './admin-rules.ts';
 import { AccountError, type AccountErrorCode } from './errors.ts';
+import { vaultsLostWithLastShare } from './group-rules.ts';
 import type { Group, Member } from './model.ts';
 import type { StoreOps } from './store.ts';
 
@@ -95,8 +96,8 @@ export async function administratorsAmong(ops: StoreOps, memberIds: readonly str
 /** The Administrators group's key lives only in its members' shares (the bridge never holds it). */
 export async function assertNoVaultLostWithout(ops: StoreOps, group: Group, member: Member): Promise<void> {
   const held = (await ops.listGroupKeySharesOfMember(member.id)).some((share) => share.groupId === group.id);
-  if (!held || (await ops.countGroupKeyShares(group.id)) > 1) return;
-  const lost = await ops.listVaultsOnlyGrantedTo(group.id);
+  if (!held) return;
+  const lost = await vaultsLostWithLastShare(ops, group.id);
   if (lost.length === 0) return;
   throw new AdministratorError(
     'last_key_holder',

@@ -172,3 +172,14 @@ export async function bumpGroup(ops: StoreOps, group: Group, now: string): Promi
       `${group.displayName} changed meanwhile, so nothing was changed. Try again.`,
     );
 }
+
+/**
+ * The vaults nobody could open any more if the one share of `groupId`'s key left were lost
+ * (none while others hold it). The group's grants are locked first, so that a grant revoked
+ * at the same time cannot slip past the caller's check.
+ */
+export async function vaultsLostWithLastShare(ops: StoreOps, groupId: string): Promise<Vault[]> {
+  if ((await ops.countGroupKeyShares(groupId)) > 1) return [];
+  await ops.lockGrantsOfVaultsOpenedBy(groupId);
+  return ops.listVaultsOnlyGrantedTo(groupId);
+}

@@ -16,6 +16,7 @@
 import { type AdminActor, assertAdminMayChange, recordAdminActivity, requirePerson } from './admin-rules.ts';
 import { type AccountDeps, nowIso } from './deps.ts';
 import { AccountError } from './errors.ts';
+import { vaultsLostWithLastShare } from './group-rules.ts';
 import type { Member } from './model.ts';
 import type { StoreOps } from './store.ts';
 
@@ -51,8 +52,7 @@ async function assertNoVaultLostWith(ops: StoreOps, member: Member): Promise<voi
   const keys = await ops.getGroupKeys(shares.map((share) => share.groupId));
   for (const key of keys) {
     if (key.sealedForProvisioning !== null) continue;
-    if ((await ops.countGroupKeyShares(key.groupId)) > 1) continue;
-    const lost = await ops.listVaultsOnlyGrantedTo(key.groupId);
+    const lost = await vaultsLostWithLastShare(ops, key.groupId);
     if (lost.length === 0) continue;
     const group = shares.find((share) => share.groupId === key.groupId)?.displayName ?? key.groupId;
     throw new AccountError(
