@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Member } from '../src/account/model.ts';
 import type { Store } from '../src/account/store.ts';
-import { makeMember } from '../src/storage/contract-fixtures.ts';
+import { eq, makeMember, path } from '../src/storage/contract-fixtures.ts';
 
 type Open = (opts: { path: string }) => Promise<Store>;
 const paths = process.argv.length > 2 ? process.argv.slice(2) : ['src/storage/sqlite/sqlite-store.ts'];
@@ -48,9 +48,39 @@ const workloads: Workload[] = [
   ['getMember', 20_000, (store, i) => store.getMember(pick(i).id)],
   ['findMemberByUserName', 20_000, (store, i) => store.findMemberByUserName(pick(i).userName)],
   [
+    'userName eq (as stored)',
+    20_000,
+    (store, i) =>
+      store.listMembersAsStored({
+        filter: eq(path('userName'), pick(i).userName),
+        startIndex: 1,
+        count: 100,
+        excludeScimDeleted: true,
+      }),
+  ],
+  [
+    'groups of one member',
+    20_000,
+    (store, i) => store.listGroupsOfMembers([pick(i).id], { managedOnly: true }),
+  ],
+  [
     'listMembers (100)',
     500,
     (store, i) => store.listMembers({ startIndex: 1 + ((i * 100) % (MEMBERS - 100)), count: 100 }),
+  ],
+  [
+    'listMembersAsStored (100)',
+    500,
+    (store, i) => store.listMembersAsStored({ startIndex: 1 + ((i * 100) % (MEMBERS - 100)), count: 100 }),
+  ],
+  [
+    'groups of 100 members',
+    500,
+    (store, i) =>
+      store.listGroupsOfMembers(
+        Array.from({ length: 100 }, (_, j) => member((i * 100 + j) % MEMBERS).id),
+        { managedOnly: true },
+      ),
   ],
   [
     'updateMember (active)',

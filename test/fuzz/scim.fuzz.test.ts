@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ApiRequestError, checkBody, memberListQueryOf } from '../../src/account/api/validation.ts';
+import { topLevelMembers, type ValueKind } from '../../src/bridge/scim/profile-text.ts';
 import { parseBulkRequest, planBulkOrder, resolveBulkReferences } from '../../src/scim/bulk.ts';
 import { ScimError } from '../../src/scim/errors.ts';
 import { parseAttrPath, parseAttrPathList, parseFilter } from '../../src/scim/filter/parse.ts';
@@ -158,5 +159,37 @@ test('bulk: any BulkRequest is planned or refused, references resolve without th
       });
     }),
     params(1.5),
+  );
+});
+
+function kindOf(value: unknown): ValueKind {
+  if (typeof value === 'string') return 'string';
+  if (Array.isArray(value)) return value.length === 0 ? 'emptyArray' : 'array';
+  if (value !== null && typeof value === 'object')
+    return Object.keys(value).length === 0 ? 'emptyObject' : 'object';
+  return 'literal';
+}
+
+test('stored profiles: the scan reads the names and kinds a parse gives, or leaves the text to the parser', () => {
+  fc.assert(
+    fc.property(fc.dictionary(fc.string(), anyJson, { maxKeys: 6 }), (profile) => {
+      const text = JSON.stringify(profile);
+      const read = topLevelMembers(text);
+      const parsed = Object.entries(JSON.parse(text) as Record<string, unknown>);
+      if (read === undefined) {
+        // Only names written with escapes are refused in a compact text.
+        assert.ok(
+          parsed.some(([name]) => JSON.stringify(name).includes('\\')),
+          text,
+        );
+        return;
+      }
+      assert.deepEqual(
+        [...read],
+        parsed.map(([name, value]) => [name, kindOf(value)]),
+        text,
+      );
+    }),
+    params(1),
   );
 });

@@ -28,18 +28,26 @@ const LITERAL = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false
 
 /** Just past the string whose opening quote is at `at`, or -1 when it does not close. */
 function stringEnd(text: string, at: number): number {
-  const length = text.length;
-  for (let i = at + 1; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) return i + 1;
-    if (code === BACKSLASH) i++;
+  let from = at + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return -1;
+    // A quote after an odd number of backslashes is part of the string; the run stops at `at`.
+    let before = quote - 1;
+    while (text.charCodeAt(before) === BACKSLASH) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return -1;
 }
+
+/** Deeper nesting is left to the parser. */
+const MAX_DEPTH = 256;
+/** The closing bracket each open level waits for, reused: one scan runs at a time. */
+const closers = new Uint8Array(MAX_DEPTH);
 
 /** Just past the array or object opening at `at`, or -1 when its brackets do not pair. */
 function nestedEnd(text: string, at: number): number {
-  const closers: number[] = [];
+  let depth = 0;
   let i = at;
   while (i < text.length) {
     const code = text.charCodeAt(i);
@@ -48,11 +56,12 @@ function nestedEnd(text: string, at: number): number {
       if (i < 0) return -1;
       continue;
     }
-    if (code === OPEN_BRACE) closers.push(CLOSE_BRACE);
-    else if (code === OPEN_BRACKET) closers.push(CLOSE_BRACKET);
-    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-      if (closers.pop() !== code) return -1;
-      if (closers.length === 0) return i + 1;
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (depth === MAX_DEPTH) return -1;
+      closers[depth++] = code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      if (depth === 0 || closers[--depth] !== code) return -1;
+      if (depth === 0) return i + 1;
     }
     i++;
   }

@@ -149,6 +149,30 @@ test('reads each top-level name with the kind of its value', () => {
   assert.deepEqual([...(topLevelMembers('{}') ?? ['not read'])], []);
 });
 
+test('quotes after backslashes end a string only after an even number of them', () => {
+  const text = JSON.stringify({ a: 'x\\', b: 'say "hi"\\"', c: ['\\', { d: '\\\\"]' }], e: 1 });
+  assert.deepEqual(
+    [...(topLevelMembers(text) ?? [])],
+    [
+      ['a', 'string'],
+      ['b', 'string'],
+      ['c', 'array'],
+      ['e', 'literal'],
+    ],
+  );
+});
+
+test('profiles nested deeper than the scanner follows are left to the parser', () => {
+  const nested = (depth: number) => `{"deep":${'['.repeat(depth)}${']'.repeat(depth)},"after":1}`;
+  assert.deepEqual(
+    [...(topLevelMembers(nested(256)) ?? [])].map(([name]) => name),
+    ['deep', 'after'],
+  );
+  assert.equal(topLevelMembers(nested(257)), undefined);
+  assert.equal(topLevelMembers('{"a":[}]}'), undefined);
+  assert.equal(topLevelMembers('{"a":]}'), undefined);
+});
+
 test('the list envelope written as text is the envelope the object path encodes', () => {
   const resources = [{ id: 'a' }, { id: 'b', nested: { x: [1] } }];
   const texts = resources.map((resource) => JSON.stringify(resource));
