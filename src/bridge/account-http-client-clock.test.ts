@@ -106,7 +106,10 @@ describe('HTTP AccountClient on an injected clock', () => {
       time.advance(29_000);
       await c.listMembers({ startIndex: 1, count: 0 });
       assert.equal(failing.channelOpenings.count, 1, 'paused: the call went as a request');
-      assert.ok(failing.seen.includes('POST /api/v1/members/search?include=groups'), failing.seen.join('\n'));
+      assert.ok(
+        failing.seen.includes('POST /api/v1/members/search?include=groups&profiles=text'),
+        failing.seen.join('\n'),
+      );
       time.advance(2000);
       await c.listMembers({ startIndex: 1, count: 0 });
       assert.equal(failing.channelOpenings.count, 2, 'the pause is over: the channel is tried again');

@@ -195,6 +195,25 @@ for (const db of testDatabases()) {
       assert.deepEqual(totalOnly.body, await viewPage({ startIndex: 1, count: 0 }));
     });
 
+    test('?profiles=text sends each profile as the JSON text of the same object', async () => {
+      const expected = await inProcess(spliceMembers);
+      const asText = await api('POST', '/members/search?include=groups&profiles=text', {
+        query: spliceMembers,
+      });
+      assert.equal(asText.status, 200);
+      assert.deepEqual(asText.body.groups, expected.groups);
+      assert.equal(asText.body.total, expected.page.total);
+      assert.equal(asText.body.items.length, expected.page.items.length);
+      for (const [i, item] of (asText.body.items as AnyBody[]).entries()) {
+        const { profile, ...head } = expected.page.items[i]!;
+        const { profileJson, ...rest } = item;
+        assert.equal(typeof profileJson, 'string');
+        assert.equal('profile' in item, false);
+        assert.deepEqual(rest, head);
+        assert.deepEqual(JSON.parse(profileJson), profile);
+      }
+    });
+
     test('a batch mixes pre-encoded search answers with plain answers and errors', async () => {
       const expected = await inProcess(spliceMembers);
       const one = members[1]!;

@@ -38,17 +38,25 @@ export function memberViewOf(m: MemberView): MemberView {
   return { ...viewHead(m), profile: m.profile };
 }
 
-function memberJson(m: StoredMember): string {
-  const head = JSON.stringify(viewHead(m));
-  return `${head.slice(0, -1)},"profile":${profileText(m.profileJson)}}`;
+function memberJson(m: StoredMember, profileAsText: boolean): string {
+  const head = JSON.stringify(viewHead(m)).slice(0, -1);
+  const profile = profileText(m.profileJson);
+  return profileAsText
+    ? `${head},"profileJson":${JSON.stringify(profile)}}`
+    : `${head},"profile":${profile}}`;
 }
 
+/**
+ * A page of members as the API's JSON; `profilesAsText` (`?profiles=text`) sends each
+ * profile as a string, which the bridge copies into its SCIM answer without parsing it.
+ */
 export function storedMemberPageJson(
   page: Page<StoredMember>,
   groups?: ReadonlyMap<string, readonly GroupRef[]>,
+  profilesAsText = false,
 ): string {
   const items = new Array<string>(page.items.length);
-  for (let i = 0; i < page.items.length; i++) items[i] = memberJson(page.items[i]!);
+  for (let i = 0; i < page.items.length; i++) items[i] = memberJson(page.items[i]!, profilesAsText);
   let json = `{"total":${JSON.stringify(page.total)},"items":[${items.join(',')}]`;
   if (groups !== undefined) {
     // Every member on the page gets an entry, an empty list too: "no groups" is not "not asked".

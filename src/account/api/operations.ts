@@ -58,11 +58,12 @@ export function createOperations(deps: AccountDeps, client: AccountClient, logge
     // Bypasses `client` to splice stored profile text: re-parsing was a top cost of a page.
     listMembers: async ({ body, query }) => {
       const page = await listMembersAsStored(deps, memberListQueryOf(body.query));
+      const asText = query.profiles === 'text';
       if (query.include !== 'groups' || page.items.length === 0) {
-        return { status: 200, json: storedMemberPageJson(page) };
+        return { status: 200, json: storedMemberPageJson(page, undefined, asText) };
       }
       const groups = await client.groupsOfMembers(page.items.map((member) => member.id));
-      return { status: 200, json: storedMemberPageJson(page, groups) };
+      return { status: 200, json: storedMemberPageJson(page, groups, asText) };
     },
     groupsOfMembers: async ({ body }) => {
       const groups = await client.groupsOfMembers(body.memberIds);

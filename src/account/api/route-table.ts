@@ -146,7 +146,14 @@ export const API_ROUTES = {
     method: 'POST',
     path: '/members/search',
     auth: 'session',
-    query: includeGroups,
+    query: {
+      ...includeGroups,
+      profiles: {
+        description:
+          "text: each member's profile as the JSON text stored, in `profileJson` (a string) instead of `profile` (saves a caller that copies profiles into its own JSON parsing them).",
+        schema: Type.Unsafe<'text'>({ type: 'string', enum: ['text'] }),
+      },
+    },
     body: obj({ query: ListQuery }),
     answers: ok(MemberPage),
     errors: SESSION_ERRORS,

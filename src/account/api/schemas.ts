@@ -77,20 +77,25 @@ export const GroupRef = Type.Object(
   closed,
 );
 
+/** What a member shows besides its profile and groups. */
+const memberHead = {
+  id: Type.String(),
+  userName: Type.String(),
+  email: Type.String({ description: "The member's current, accepted address." }),
+  externalId: nullable(Type.String()),
+  displayName: nullable(Type.String()),
+  givenName: nullable(Type.String()),
+  familyName: nullable(Type.String()),
+  state: oneOf(['invited', 'pending', 'active', 'suspended']),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  version: Type.Integer(),
+};
+
 export const Member = Type.Object(
   {
-    id: Type.String(),
-    userName: Type.String(),
-    email: Type.String({ description: "The member's current, accepted address." }),
-    externalId: nullable(Type.String()),
-    displayName: nullable(Type.String()),
-    givenName: nullable(Type.String()),
-    familyName: nullable(Type.String()),
-    state: oneOf(['invited', 'pending', 'active', 'suspended']),
+    ...memberHead,
     profile: anyObject(),
-    createdAt: Type.String(),
-    updatedAt: Type.String(),
-    version: Type.Integer(),
     groups: Type.Optional(
       Type.Array(GroupRef, { description: "Only with ?include=groups: the member's groups." }),
     ),
@@ -131,10 +136,19 @@ export const ListQuery = Type.Object(
   closed,
 );
 
+/** A member of a page asked for with `?profiles=text`: the profile as its stored JSON text. */
+export const MemberWithProfileText = Type.Object(
+  {
+    ...memberHead,
+    profileJson: Type.String({ description: 'The profile object as JSON text.' }),
+  },
+  { ...closed, description: 'A member of a page asked for with ?profiles=text.' },
+);
+
 export const MemberPage = Type.Object(
   {
     total: Type.Integer(),
-    items: Type.Array(Member),
+    items: Type.Array(Type.Union([Member, MemberWithProfileText])),
     groups: Type.Optional(
       Type.Unsafe<Record<string, Static<typeof GroupRef>[]>>({
         description: 'Only with ?include=groups: the groups of each member on the page, by member id.',
@@ -240,6 +254,7 @@ export const SCHEMAS: Record<string, TSchema> = {
   Group,
   GroupInput,
   ListQuery,
+  MemberWithProfileText,
   MemberPage,
   GroupPage,
   GroupRef,

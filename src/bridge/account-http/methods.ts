@@ -9,8 +9,9 @@ import {
   membersAddedBy,
   type PendingConfirmation,
 } from '../../account/client.ts';
+import { ListedMember } from '../../account/list-members.ts';
 import type { Group, GroupMemberRef } from '../../account/model.ts';
-import type { GroupsOfMembersOptions, Page } from '../../account/store.ts';
+import type { GroupsOfMembersOptions, Page, StoredMember } from '../../account/store.ts';
 import type { RecentAnswers } from './recent-answers.ts';
 
 type Method = keyof AccountClient & EndpointName;
@@ -23,6 +24,7 @@ type Sendable<T> = T extends readonly (infer U)[]
     ? { [P in keyof T]: Sendable<T[P]> }
     : T;
 export type GroupRefs = Array<{ id: string; displayName: string; managed: boolean }>;
+type WirePage = Page<MemberView | StoredMember> & { groups?: Record<string, GroupRefs> };
 
 /** What entries may consult besides their arguments. */
 export interface MethodContext {
@@ -96,14 +98,19 @@ export const ROUTES: { [K in Method]: Route<K> } = {
     idempotent: true,
     answer: memberWithGroups,
   },
+  // Profiles as their stored text: a page of SCIM users copies them in without parsing (user-json.ts).
   listMembers: {
-    query: 'include=groups',
+    query: 'include=groups&profiles=text',
     body: (query) => ({ query }),
     idempotent: true,
-    answer: ({ groups, ...page }: Page<MemberView> & { groups?: Record<string, GroupRefs> }, context) => {
+    answer: ({ groups, total, items }: WirePage, context) => {
       if (groups)
         for (const [memberId, refs] of Object.entries(groups)) context.recentGroups.put(memberId, refs);
-      return page;
+      // An account before `?profiles=text` sends profiles as objects.
+      return {
+        total,
+        items: items.map((item) => ('profileJson' in item ? new ListedMember(item) : item)),
+      };
     },
   },
   updateMember: {
