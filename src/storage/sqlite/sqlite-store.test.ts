@@ -95,7 +95,7 @@ test('migration 17 gives the grants made before it manage (P18)', async () => {
   }
 });
 
-describe('group commit: transactions of one event-loop turn share a COMMIT', () => {
+describe('group commit: transactions that come while a COMMIT waits share it', () => {
   /** A store on a fresh file, and a second connection that sees only what is committed. */
   async function storeWithObserver() {
     const path = join(folder, `group-${fileCount++}`, 'scimbridge.db');
@@ -114,6 +114,27 @@ describe('group commit: transactions of one event-loop turn share a COMMIT', () 
         ids.map((id) => store.transaction((tx) => tx.insertMember(makeMember(id))).then(() => committed(id))),
       );
       assert.deepEqual(seenAtResolve, [true, true, true, true, true]);
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('a writer that comes a turn later joins the waiting COMMIT; the COMMIT follows a turn without one', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      const first = store.transaction((tx) => tx.insertMember(makeMember('early')));
+      // Two turns: a COMMIT after the first turn, as it once was, would be done by now.
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(
+        committed('early'),
+        false,
+        'the first turn brought a transaction: the COMMIT waits another',
+      );
+      const second = store.transaction((tx) => tx.insertMember(makeMember('later')));
+      await first;
+      assert.ok(committed('later'), "the later writer shared the first one's COMMIT");
+      await second;
     } finally {
       close();
       await store.close();
