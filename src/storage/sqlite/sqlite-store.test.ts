@@ -120,7 +120,7 @@ describe('group commit: transactions that come while a COMMIT waits share it', (
     }
   });
 
-  test('a writer that comes a turn later joins the waiting COMMIT; the COMMIT follows a turn without one', async () => {
+  test('a writer that comes a turn later joins the waiting COMMIT', async () => {
     const { store, committed, close } = await storeWithObserver();
     try {
       const first = store.transaction((tx) => tx.insertMember(makeMember('early')));
@@ -135,6 +135,20 @@ describe('group commit: transactions that come while a COMMIT waits share it', (
       await first;
       assert.ok(committed('later'), "the later writer shared the first one's COMMIT");
       await second;
+    } finally {
+      close();
+      await store.close();
+    }
+  });
+
+  test('a lone writer commits once a turn brings no other', async () => {
+    const { store, committed, close } = await storeWithObserver();
+    try {
+      const writing = store.transaction((tx) => tx.insertMember(makeMember('alone')));
+      // The turn that brought it, then one without a writer: the COMMIT is done after both.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(committed('alone'));
+      await writing;
     } finally {
       close();
       await store.close();
