@@ -16,11 +16,12 @@ import { migration as v14 } from './014-monitoring-switch.ts';
 import { migration as v15 } from './015-fewer-member-indexes.ts';
 import { migration as v16 } from './016-previous-integration-groups.ts';
 import { migration as v17 } from './017-vault-grant-permissions.ts';
+import { migration as v18 } from './018-member-profile-objects.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-const inOrder = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17];
+const inOrder = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18];
 /** Each store applies those its database has not recorded. */
 export const migrations: readonly Migration[] = inOrder;
 

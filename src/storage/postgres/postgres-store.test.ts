@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { describeAccessContract } from '../access-contract.ts';
-import { describeStoreContract, makeGroup } from '../contract.ts';
+import { describeStoreContract, makeGroup, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { describeMonitoringContract } from '../monitoring-contract.ts';
@@ -134,6 +134,30 @@ test('a locked read of a vault’s grants waits for an uncommitted change of the
     await writer.end();
     await watcher.end();
     await store.close();
+  }
+});
+
+test('the database keeps a member profile a JSON object, whoever writes it', async () => {
+  const schema = freshSchema();
+  const store = await openPostgresStore({ connectionString, schema, poolSize: 1 });
+  await store.transaction((tx) => tx.insertMember(makeMember('m1', { profile: { title: 'T' } })));
+  await store.close();
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    // The schema's triggers name its tables unqualified, as the store's sessions see them.
+    await client.query(`SET search_path TO ${schema}`);
+    const write = (text: string) =>
+      client.query(`UPDATE ${schema}.members SET profile = $1::jsonb WHERE id = 'm1'`, [text]);
+    for (const text of ['[1]', '"text"', 'null', '1']) {
+      await assert.rejects(write(text), /members_profile_object/, text);
+    }
+    await assert.rejects(write('{"a":[1,]}'), /invalid input syntax for type json/);
+    await write('{"title":"Boss"}');
+    const { rows } = await client.query(`SELECT profile FROM ${schema}.members WHERE id = 'm1'`);
+    assert.deepEqual(rows[0].profile, { title: 'Boss' });
+  } finally {
+    await client.end();
   }
 });
 

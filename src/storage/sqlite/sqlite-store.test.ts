@@ -68,6 +68,49 @@ test('migration 10 gives groups made before it their name keys', async () => {
   }
 });
 
+test('the database keeps a member profile a strict JSON object, whoever writes it', async () => {
+  const path = join(folder, 'profile-objects', 'x.db');
+  const store = await openSqliteStore({ path });
+  await store.transaction((tx) => tx.insertMember(makeMember('m1', { profile: { title: 'T' } })));
+  await store.close();
+  const db = new Database(path);
+  try {
+    const write = (text: string) => db.prepare('UPDATE members SET profile = ? WHERE id = ?').run(text, 'm1');
+    // JSON5 that SQLite's own JSON functions would read, and JSON that is not an object.
+    for (const text of ['{"a":[1,]}', "{'a':1}", '{"a":1 /* note */}', '[1]', '"text"', 'null', '{"a":1']) {
+      assert.throws(() => write(text), /members.profile must be a JSON object|malformed JSON/, text);
+    }
+    assert.throws(
+      () =>
+        db
+          .prepare(
+            'INSERT INTO members (id, user_name, email, state, role, managed, scim_deleted, profile, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            'm2',
+            'u2',
+            'u2@example.com',
+            'active',
+            'member',
+            0,
+            0,
+            '{"a":1,}',
+            '2024-01-01',
+            '2024-01-01',
+            1,
+          ),
+      /members.profile must be a JSON object/,
+    );
+    write('{"title":"Boss","emails":[]}');
+    assert.equal(
+      (db.prepare('SELECT profile FROM members WHERE id = ?').get('m1') as { profile: string }).profile,
+      '{"title":"Boss","emails":[]}',
+    );
+  } finally {
+    db.close();
+  }
+});
+
 test('migration 17 gives the grants made before it manage (P18)', async () => {
   const path = join(folder, 'before-v17', 'x.db');
   const at = '2024-01-01T00:00:00.000Z';
