@@ -77,7 +77,16 @@ test('the database keeps a member profile a strict JSON object, whoever writes i
   try {
     const write = (text: string) => db.prepare('UPDATE members SET profile = ? WHERE id = ?').run(text, 'm1');
     // JSON5 that SQLite's own JSON functions would read, and JSON that is not an object.
-    for (const text of ['{"a":[1,]}', "{'a':1}", '{"a":1 /* note */}', '[1]', '"text"', 'null', '{"a":1']) {
+    for (const text of [
+      '{"a":[1,]}',
+      "{'a':1}",
+      '{"a":1 /* note */}',
+      '[1]',
+      '"text"',
+      'null',
+      '{"a":1',
+      ' {"a":1}',
+    ]) {
       assert.throws(() => write(text), /members.profile must be a JSON object|malformed JSON/, text);
     }
     assert.throws(
