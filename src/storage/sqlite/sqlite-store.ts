@@ -380,7 +380,14 @@ function createStore(db: Database.Database): Store {
   function queueCommit(): void {
     if (commitQueued) return;
     commitQueued = true;
-    const commit = () => {
+    let seen = -1;
+    // A batch stops growing at BATCH_LIMIT: its last transaction commits it.
+    const commitWhenQuiet = () => {
+      if (open !== undefined && open.members !== seen) {
+        seen = open.members;
+        setImmediate(commitWhenQuiet);
+        return;
+      }
       commitQueued = false;
       void mutex.acquire().then(() => {
         try {
@@ -390,15 +397,7 @@ function createStore(db: Database.Database): Store {
         }
       });
     };
-    let seen = -1;
-    const check = () => {
-      const batch = open;
-      if (batch !== undefined && batch.members !== seen && batch.members < BATCH_LIMIT) {
-        seen = batch.members;
-        setImmediate(check);
-      } else commit();
-    };
-    setImmediate(check);
+    setImmediate(commitWhenQuiet);
   }
 
   // A lone statement may run inside the open batch, but its result waits for that COMMIT.
