@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { UniqueViolation } from '../../account/store.ts';
+import { type Store, UniqueViolation } from '../../account/store.ts';
 import { describeAccessContract } from '../access-contract.ts';
 import { describeStoreContract, makeGroup, makeMail, makeMember } from '../contract.ts';
 import { describeKeyChainContract } from '../key-chain-contract.ts';
@@ -148,33 +148,34 @@ test('migration 17 gives the grants made before it manage (P18)', async () => {
 });
 
 describe('group commit: transactions that come while a COMMIT waits share it', () => {
-  /** A store on a fresh file, and a second connection that sees only what is committed. */
-  async function storeWithObserver() {
+  /** Runs `run` on a store on a fresh file, with a second connection that sees only what is committed. */
+  async function withObserver(
+    run: (it: { store: Store; committed: (id: string) => boolean }) => Promise<void>,
+  ): Promise<void> {
     const path = join(folder, `group-${fileCount++}`, 'scimbridge.db');
     const store = await openSqliteStore({ path });
     const observer = new Database(path, { readonly: true });
-    const committed = (id: string) =>
-      observer.prepare('SELECT count(*) AS n FROM members WHERE id = ?').get(id) as { n: number };
-    return { store, committed: (id: string) => committed(id).n === 1, close: () => observer.close() };
+    const count = observer.prepare('SELECT count(*) AS n FROM members WHERE id = ?');
+    try {
+      await run({ store, committed: (id) => (count.get(id) as { n: number }).n === 1 });
+    } finally {
+      observer.close();
+      await store.close();
+    }
   }
 
   test('each transaction resolves only once its writes are committed', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       const ids = Array.from({ length: 5 }, (_, i) => `t${i}`);
       const seenAtResolve = await Promise.all(
         ids.map((id) => store.transaction((tx) => tx.insertMember(makeMember(id))).then(() => committed(id))),
       );
       assert.deepEqual(seenAtResolve, [true, true, true, true, true]);
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('a writer that comes a turn later joins the waiting COMMIT', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       const first = store.transaction((tx) => tx.insertMember(makeMember('early')));
       // Two turns: a COMMIT after the first turn, as it once was, would be done by now.
       for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
@@ -187,29 +188,21 @@ describe('group commit: transactions that come while a COMMIT waits share it', (
       await first;
       assert.ok(committed('later'), "the later writer shared the first one's COMMIT");
       await second;
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('a lone writer commits once a turn brings no other', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       const writing = store.transaction((tx) => tx.insertMember(makeMember('alone')));
       // The turn that brought it, then one without a writer: the COMMIT is done after both.
       for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
       assert.ok(committed('alone'));
       await writing;
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('a read made while a batch waits for its COMMIT answers only after it', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       let worked!: () => void;
       const workDone = new Promise<void>((resolve) => {
         worked = resolve;
@@ -225,15 +218,11 @@ describe('group commit: transactions that come while a COMMIT waits share it', (
       assert.equal(read.member?.id, 'w', 'the read sees the write');
       assert.equal(read.committed, true, 'but hears of it only once it is committed');
       await writing;
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('a failing transaction takes back only its own writes', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       const results = await Promise.allSettled([
         store.transaction((tx) => tx.insertMember(makeMember('ok-1'))),
         store.transaction(async (tx) => {
@@ -254,23 +243,16 @@ describe('group commit: transactions that come while a COMMIT waits share it', (
       assert.equal(committed('bad') || committed('dup'), false);
       assert.equal(await store.getMail('bad-mail'), undefined);
       assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 2);
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('many concurrent transactions (more than one batch holds) all land', async () => {
-    const { store, committed, close } = await storeWithObserver();
-    try {
+    await withObserver(async ({ store, committed }) => {
       const ids = Array.from({ length: 100 }, (_, i) => `n${i}`);
       await Promise.all(ids.map((id) => store.transaction((tx) => tx.insertMember(makeMember(id)))));
       assert.ok(ids.every(committed));
       assert.equal((await store.listMembers({ startIndex: 1, count: 0 })).total, 100);
-    } finally {
-      close();
-      await store.close();
-    }
+    });
   });
 
   test('close commits a batch still waiting for its turn', async () => {
