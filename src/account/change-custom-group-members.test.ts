@@ -1,14 +1,13 @@
 /** An administrator changes the members of a custom group: the key goes with a confirmed person. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { errorCode, type Fixture, memberInput, openFixture } from '../../test/support/account-fixture.ts';
+import { errorCode, type Fixture, memberWithKeys, openFixture } from '../../test/support/account-fixture.ts';
 import { createGroupKeyPair, PROVISIONING_RECIPIENT, sealGroupPrivateKey } from '../crypto/key-chain.ts';
 import { generateExportedKeyPair } from '../crypto/keys.ts';
 import type { AdminActor } from './admin-rules.ts';
 import { addGroupMember, addition, removeGroupMember } from './change-custom-group-members.ts';
 import { createCustomGroup } from './create-custom-group.ts';
 import { createGroup } from './create-group.ts';
-import { createMember } from './create-member.ts';
 import type { Group, Member } from './model.ts';
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -23,20 +22,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       f = await openFixture({ db });
       actor = { memberId: f.owner.id, name: f.owner.email };
       crew = await createCustomGroup(f.deps, actor, { displayName: 'Release crew' });
-      const created = await createMember(f.deps, memberInput());
-      const keys = await generateExportedKeyPair('X25519');
-      await f.deps.store.saveMemberKeys({
-        memberId: created.id,
-        publicKey: keys.publicKey,
-        encryptedPrivateKey: 'x',
-        createdAt: created.createdAt,
-      });
-      grace = { ...created, state: 'active', version: created.version + 1 };
-      await f.deps.store.updateMember(grace, created.version);
+      const withKeys = await memberWithKeys(f, 'active');
+      grace = withKeys.member;
       const pair = await createGroupKeyPair();
       share = await sealGroupPrivateKey(crew.id, pair.privateKey, {
         id: grace.id,
-        publicKey: keys.publicKey,
+        publicKey: withKeys.publicKey,
       });
     });
     afterEach(() => f.close());

@@ -145,19 +145,28 @@ export function memberInput(overrides: Partial<MemberInput> = {}): MemberInput {
   };
 }
 
-/** A member who signed up (keys stored, state pending) and waits for a key holder to confirm them. */
-export async function pendingMember(f: Pick<Fixture, 'deps'>, email: string): Promise<Member> {
-  const member = await createMember(f.deps, memberInput({ email }));
+/** A member with keys stored (as after sign-up) in `state`, and their public key. */
+export async function memberWithKeys(
+  f: Pick<Fixture, 'deps'>,
+  state: 'pending' | 'active',
+  input: MemberInput = memberInput(),
+): Promise<{ member: Member; publicKey: string }> {
+  const created = await createMember(f.deps, input);
   const keys = await generateExportedKeyPair('X25519');
   await f.deps.store.saveMemberKeys({
-    memberId: member.id,
+    memberId: created.id,
     publicKey: keys.publicKey,
     encryptedPrivateKey: 'sealed-elsewhere',
-    createdAt: member.createdAt,
+    createdAt: created.createdAt,
   });
-  const pending = { ...member, state: 'pending' as const, version: member.version + 1 };
-  await f.deps.store.updateMember(pending, member.version);
-  return pending;
+  const member = { ...created, state, version: created.version + 1 };
+  await f.deps.store.updateMember(member, created.version);
+  return { member, publicKey: keys.publicKey };
+}
+
+/** A member who signed up (keys stored, state pending) and waits for a key holder to confirm them. */
+export async function pendingMember(f: Pick<Fixture, 'deps'>, email: string): Promise<Member> {
+  return (await memberWithKeys(f, 'pending', memberInput({ email }))).member;
 }
 
 /**
