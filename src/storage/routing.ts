@@ -1,19 +1,17 @@
-// Every method through one hook, so a store decides per call where it runs (the caller's transaction, after a lock).
+// Every method through one hook, so a store decides per call when it runs (after a lock, say).
 import type { StoreOps } from '../account/store.ts';
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 
-/** `choose` picks the ops for each call; `shape` is any complete `StoreOps`, whose method names are routed. */
-export function routedOps(
-  shape: StoreOps,
-  choose: () => StoreOps,
-  around?: (run: () => Promise<unknown>) => Promise<unknown>,
+/** `ops` with each call made through `around`. */
+export function aroundEveryCall(
+  ops: StoreOps,
+  around: (run: () => Promise<unknown>) => Promise<unknown>,
 ): StoreOps {
-  const routed: Record<string, AnyMethod> = {};
-  for (const name of Object.keys(shape) as Array<keyof StoreOps>) {
-    routed[name] = around
-      ? (...args) => around(() => (choose()[name] as AnyMethod)(...args))
-      : (...args) => (choose()[name] as AnyMethod)(...args);
+  const wrapped: Record<string, AnyMethod> = {};
+  for (const name of Object.keys(ops) as Array<keyof StoreOps>) {
+    const method = ops[name] as AnyMethod;
+    wrapped[name] = (...args) => around(() => method(...args));
   }
-  return routed as unknown as StoreOps;
+  return wrapped as unknown as StoreOps;
 }

@@ -8,7 +8,7 @@ import { type Store, type StoreOps, UniqueViolation } from '../../account/store.
 import { sqliteDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
-import { routedOps } from '../routing.ts';
+import { aroundEveryCall } from '../routing.ts';
 import { append, GROUP_COLUMNS, groupValues, MEMBER, type Row, uniqueFieldOf } from '../rows.ts';
 import { refuseNewerSchema } from '../schema-version.ts';
 import { type Awaitable, rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
@@ -409,20 +409,17 @@ function createStore(db: Database.Database): Store {
     return result;
   }
 
-  const routed = routedOps(
-    ops,
-    () => ops,
-    async (run) => {
-      if (!mutex.locked) return outside(run);
-      await mutex.acquire();
-      try {
-        // The statement runs synchronously in here; waiting for the COMMIT needs no mutex.
-        return outside(run);
-      } finally {
-        mutex.release();
-      }
-    },
-  );
+  // A call through the store waits for a transaction that holds the mutex.
+  const routed = aroundEveryCall(ops, async (run) => {
+    if (!mutex.locked) return outside(run);
+    await mutex.acquire();
+    try {
+      // The statement runs synchronously in here; waiting for the COMMIT needs no mutex.
+      return outside(run);
+    } finally {
+      mutex.release();
+    }
+  });
 
   async function transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
     await mutex.acquire();
