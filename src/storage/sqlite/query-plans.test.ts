@@ -8,7 +8,7 @@ import { KEY_LOOKUPS, lookupQuery, PEOPLE_PLANS } from '../../../test/support/qu
 import { sqliteDialect } from '../dialect.ts';
 import { peopleSql } from '../people-sql.ts';
 import { dialectSql } from '../statements.ts';
-import { MANAGED_GROUPS_SQL, openSqliteStore } from './sqlite-store.ts';
+import { MANAGED_GROUPS_SQL, MEMBERSHIPS_SQL, openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'scimbridge-plans-'));
 const path = join(folder, 'plans.db');
@@ -77,24 +77,38 @@ for (const name of ['dropQueuedMail', 'deleteQueuedMailOfMember'] as const) {
   });
 }
 
-// SCIM's `groups` of a page: memberships found through the member index, never a walk of groups.
-for (const [name, params] of [
-  ['ofMember', ['m1']],
-  ['countInRange', ['m1', 'm9', 800]],
-  ['inRange', ['m1', 'm9']],
-  ['ofMembers', ['["m1","m2"]']],
+// A page's groups: memberships found through the member index, never a walk of groups.
+for (const [set, statements] of [
+  ['groups', MEMBERSHIPS_SQL],
+  ['managed groups', MANAGED_GROUPS_SQL],
 ] as const) {
-  test(`SQLite: managed groups ${name} reads group_members by member`, () => {
+  for (const [name, params] of [
+    ['ofMember', ['m1']],
+    ['inRange', ['m1', 'm9', 800]],
+    ['ofMembers', ['["m1","m2"]']],
+  ] as const) {
+    test(`SQLite: ${set} ${name} reads group_members by member`, () => {
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${statements[name]}`)
+        .all(...params)
+        .map((row) => (row as { detail: string }).detail);
+      assert.ok(
+        plan.some((detail) =>
+          /^SEARCH (gm|group_members) USING COVERING INDEX group_members_member/.test(detail),
+        ),
+        plan.join('\n'),
+      );
+      assert.ok(!plan.some((detail) => /^SCAN (g|groups)\b/.test(detail)), plan.join('\n'));
+    });
+  }
+  test(`SQLite: ${set} of a page are read by id`, () => {
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${MANAGED_GROUPS_SQL[name]}`)
-      .all(...params)
+      .prepare(`EXPLAIN QUERY PLAN ${statements.groupsByIds}`)
+      .all('["g1","g2"]')
       .map((row) => (row as { detail: string }).detail);
     assert.ok(
-      plan.some((detail) =>
-        /^SEARCH (gm|group_members) USING COVERING INDEX group_members_member/.test(detail),
-      ),
+      plan.some((detail) => /^SEARCH groups USING INDEX sqlite_autoindex_groups_1 \(id=\?\)/.test(detail)),
       plan.join('\n'),
     );
-    assert.ok(!plan.some((detail) => /^SCAN (g|groups)\b/.test(detail)), plan.join('\n'));
   });
 }

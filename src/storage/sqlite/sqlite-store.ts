@@ -9,7 +9,7 @@ import { sqliteDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
 import { aroundEveryCall } from '../routing.ts';
-import { append, GROUP_COLUMNS, groupValues, MEMBER, type Row, uniqueFieldOf } from '../rows.ts';
+import { GROUP_COLUMNS, groupValues, MEMBER, type Row, uniqueFieldOf } from '../rows.ts';
 import { refuseNewerSchema } from '../schema-version.ts';
 import { type Awaitable, rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
 import { SQL } from '../statements.ts';
@@ -89,6 +89,11 @@ class SqliteExecutor implements SqlExecutor {
     return objects;
   }
 
+  /** Rows as arrays of values in the statement's column order, for SQLite's own pieces. */
+  arrays(sql: string, params: unknown[]): unknown[][] {
+    return this.query(sql).statement.all(...bind(params));
+  }
+
   table(sql: string, params: unknown[]): Awaitable<{ names: readonly string[]; rows: unknown[][] }> {
     return attempt(() => {
       const { statement, names } = this.query(sql);
@@ -114,48 +119,47 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
-const MEMBERSHIPS_SQL = {
-  // Memberships, then each distinct group once: a join would re-read Team Members per member.
-  ofMembers:
-    'SELECT member_id, group_id FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))',
-  // v7 ids make a sweep's page one range of the index; the LIMIT detects a sparse range.
-  inRange: 'SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?',
+// A page's groups: the memberships' (member, group) ids as one JSON text, then each distinct
+// group once. Row by row, better-sqlite3 makes an array and two strings per membership, which
+// cost twice what SQLite's walk of the index does; a join would return each group's row once
+// per member. `n`: the index entries read, so that a LIMIT reached tells a range too sparse.
+const PAIRS = 'json_group_array(json_array(member_id, group_id))';
+export const MEMBERSHIPS_SQL = {
+  ofMember:
+    'SELECT g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ?',
+  // v7 ids make a sweep's page one range of the index.
+  inRange: `SELECT count(*) AS n, ${PAIRS} AS pairs FROM (SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)`,
+  ofMembers: `SELECT count(*) AS n, ${PAIRS} AS pairs FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))`,
   groupsByIds:
     'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
-  ofMember:
-    'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id = ?',
 };
 
 // SCIM's `groups` shows managed groups only; Team Members (every member, never managed) is left
-// out in the index walk, before the join. `IS NOT`: an account without it keeps every row.
-const NOT_TEAM_MEMBERS = "gm.group_id IS NOT (SELECT id FROM groups WHERE kind = 'team_members' LIMIT 1)";
-const MANAGED_GROUP_ROWS =
-  'SELECT gm.member_id, g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id';
+// out before the pairs are written. `IS NOT`: an account without it keeps every row.
+const NOT_TEAM_MEMBERS = "group_id IS NOT (SELECT id FROM groups WHERE kind = 'team_members' LIMIT 1)";
 export const MANAGED_GROUPS_SQL = {
-  ofMember: `${MANAGED_GROUP_ROWS} WHERE gm.member_id = ? AND g.managed = TRUE`,
-  /** Whether a range of the member index is dense enough to read (at most `?` rows, or more). */
-  countInRange:
-    'SELECT count(*) AS n FROM (SELECT 1 FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)',
-  inRange: `${MANAGED_GROUP_ROWS} WHERE gm.member_id >= ? AND gm.member_id <= ? AND ${NOT_TEAM_MEMBERS} AND g.managed = TRUE`,
-  ofMembers: `${MANAGED_GROUP_ROWS} WHERE gm.member_id IN (SELECT value FROM json_each(?)) AND ${NOT_TEAM_MEMBERS} AND g.managed = TRUE`,
+  ofMember:
+    'SELECT g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+    'WHERE gm.member_id = ? AND g.managed = TRUE',
+  inRange: `SELECT count(*) AS n, ${PAIRS} FILTER (WHERE ${NOT_TEAM_MEMBERS}) AS pairs FROM (SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)`,
+  ofMembers: `SELECT count(*) AS n, ${PAIRS} FILTER (WHERE ${NOT_TEAM_MEMBERS}) AS pairs FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))`,
+  groupsByIds: `${MEMBERSHIPS_SQL.groupsByIds} AND managed = TRUE`,
 };
 
 type MemberGroup = { id: string; displayName: string; managed: boolean };
+/** A group as read: its fields, then its `seq` (creation order). */
+type GroupRow = [id: string, displayName: string, managed: number, seq: number];
 
 /** Memberships read per member asked for, at most, before a range read gives way to seeks. */
 const RANGE_ROWS_PER_MEMBER = 8;
 // Any UTF-16 unit above 0x7f (the same as [^\x00-\x7f], without a control character in the pattern).
 const NOT_ASCII = /[\u0080-\uffff]/;
 
-/** A member's groups in the order they were created (`seq`), as both stores list them. */
-function inCreationOrder(rows: Row[]): MemberGroup[] {
-  if (rows.length > 1) rows.sort((a, b) => (a.seq as number) - (b.seq as number));
-  return rows.map((row) => ({
-    id: row.id as string,
-    displayName: row.display_name as string,
-    managed: row.managed === 1,
-  }));
+/** Groups in the order they were created (`seq`), as both stores list them. */
+function inCreationOrder(rows: GroupRow[]): MemberGroup[] {
+  if (rows.length > 1) rows.sort((a, b) => a[3] - b[3]);
+  return rows.map(([id, displayName, managed]) => ({ id, displayName, managed: managed === 1 }));
 }
 
 /** `[first, last]` of ids to read as one range of an index, or undefined when they are not all ASCII. */
@@ -171,24 +175,54 @@ function idRange(memberIds: readonly string[]): [string, string] | undefined {
   return [first, last];
 }
 
-/** The rows of a range that belong to the members asked for (others may sort between them). */
-function onlyOf(memberIds: readonly string[], rows: Row[]): Row[] {
+type Pair = [memberId: string, groupId: string];
+
+/**
+ * Each member's groups in creation order, members in id order. `pairs` may hold members not
+ * asked for (a range holds whoever sorts between them); `groups` are the rows of the groups to
+ * show. Members of one group share its entry, as the page shares the group.
+ */
+function byMember(
+  memberIds: readonly string[],
+  pairs: Pair[],
+  groups: GroupRow[],
+): Map<string, MemberGroup[]> {
+  const groupById = new Map<string, { group: MemberGroup; seq: number }>();
+  for (const [id, displayName, managed, seq] of groups) {
+    groupById.set(id, { group: { id, displayName, managed: managed === 1 }, seq });
+  }
   const wanted = new Set(memberIds);
-  return rows.filter((row) => wanted.has(row.member_id as string));
+  const entries = new Map<string, Array<{ group: MemberGroup; seq: number }>>();
+  let sorted = true;
+  let previous = '';
+  for (const [memberId, groupId] of pairs) {
+    const group = groupById.get(groupId);
+    if (group === undefined || !wanted.has(memberId)) continue;
+    const list = entries.get(memberId);
+    if (list !== undefined) list.push(group);
+    else {
+      if (memberId < previous) sorted = false;
+      previous = memberId;
+      entries.set(memberId, [group]);
+    }
+  }
+  const result = new Map<string, MemberGroup[]>();
+  for (const memberId of sorted ? entries.keys() : [...entries.keys()].sort()) {
+    const list = entries.get(memberId)!;
+    if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
+    result.set(
+      memberId,
+      list.map((entry) => entry.group),
+    );
+  }
+  return result;
 }
 
-/** Each member's groups in creation order, members in id order; `groupOf` gives a row's group row. */
-function byMember(rows: Row[], groupOf: (row: Row) => Row | undefined): Map<string, MemberGroup[]> {
-  const rowsByMember = new Map<string, Row[]>();
-  for (const row of rows) {
-    const group = groupOf(row);
-    if (group !== undefined) append(rowsByMember, row.member_id as string, group);
-  }
-  const groups = new Map<string, MemberGroup[]>();
-  for (const memberId of [...rowsByMember.keys()].sort()) {
-    groups.set(memberId, inCreationOrder(rowsByMember.get(memberId)!));
-  }
-  return groups;
+/** The distinct group ids of the pairs, as a JSON array for `json_each`. */
+function groupIdsOf(pairs: Pair[]): string {
+  const ids = new Set<string>();
+  for (const pair of pairs) ids.add(pair[1]);
+  return JSON.stringify([...ids]);
 }
 
 const columnList = (columns: string): string[] => columns.split(',').map((column) => column.trim());
@@ -247,24 +281,15 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
     return x.write(sql, params) === 1;
   }
 
-  function membershipsOf(memberIds: readonly string[]): Row[] {
+  /** The (member, group) pairs of these members: a dense range of the index is read whole. */
+  function membershipsOf(sql: typeof MEMBERSHIPS_SQL, memberIds: readonly string[]): Pair[] {
     const range = idRange(memberIds);
-    if (range === undefined) return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
-    const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
-    const inRange = x.rows(MEMBERSHIPS_SQL.inRange, [...range, cap]);
-    if (inRange.length < cap) return onlyOf(memberIds, inRange);
-    return x.rows(MEMBERSHIPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
-  }
-
-  /** Rows of managed groups; a dense range is read whole, as above, counted first (the join filters). */
-  function managedGroupRowsOf(memberIds: readonly string[]): Row[] {
-    if (memberIds.length === 1) return x.rows(MANAGED_GROUPS_SQL.ofMember, [memberIds[0]]);
-    const range = idRange(memberIds);
-    const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
-    if (range !== undefined && Number(x.rows(MANAGED_GROUPS_SQL.countInRange, [...range, cap])[0]?.n) < cap) {
-      return onlyOf(memberIds, x.rows(MANAGED_GROUPS_SQL.inRange, range));
+    if (range !== undefined) {
+      const cap = memberIds.length * RANGE_ROWS_PER_MEMBER;
+      const [entries, pairs] = x.arrays(sql.inRange, [...range, cap])[0] as [number, string];
+      if (entries < cap) return JSON.parse(pairs) as Pair[];
     }
-    return x.rows(MANAGED_GROUPS_SQL.ofMembers, [JSON.stringify(memberIds)]);
+    return JSON.parse(x.arrays(sql.ofMembers, [JSON.stringify(memberIds)])[0]![1] as string) as Pair[];
   }
 
   return {
@@ -281,22 +306,15 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
     updateGroup: async (group: Group, version: number) =>
       updateChanged(GROUP_UPDATE, bind(groupValues(group)), version),
     async listGroupsOfMembers(memberIds, options) {
-      const groups = new Map<string, MemberGroup[]>();
-      if (memberIds.length === 0) return groups;
-      if (options?.managedOnly) return byMember(managedGroupRowsOf(memberIds), (row) => row);
+      const sql = options?.managedOnly ? MANAGED_GROUPS_SQL : MEMBERSHIPS_SQL;
       if (memberIds.length === 1) {
-        const rows = x.rows(MEMBERSHIPS_SQL.ofMember, [memberIds[0]]);
-        if (rows.length > 0) groups.set(memberIds[0]!, inCreationOrder(rows));
-        return groups;
+        const rows = x.arrays(sql.ofMember, [memberIds[0]]) as GroupRow[];
+        return new Map(rows.length > 0 ? [[memberIds[0]!, inCreationOrder(rows)]] : []);
       }
-      const memberships = membershipsOf(memberIds);
-      if (memberships.length === 0) return groups;
-      const groupIds = [...new Set(memberships.map((row) => row.group_id as string))];
-      const byId = new Map<string, Row>();
-      for (const row of x.rows(MEMBERSHIPS_SQL.groupsByIds, [JSON.stringify(groupIds)])) {
-        byId.set(row.id as string, row);
-      }
-      return byMember(memberships, (membership) => byId.get(membership.group_id as string));
+      if (memberIds.length === 0) return new Map();
+      const pairs = membershipsOf(sql, memberIds);
+      if (pairs.length === 0) return new Map();
+      return byMember(memberIds, pairs, x.arrays(sql.groupsByIds, [groupIdsOf(pairs)]) as GroupRow[]);
     },
   };
 }
