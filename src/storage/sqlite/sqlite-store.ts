@@ -9,7 +9,7 @@ import { sqliteDialect } from '../dialect.ts';
 import { ListPlanner } from '../list-query.ts';
 import { migrations } from '../migrations/index.ts';
 import { aroundEveryCall } from '../routing.ts';
-import { GROUP_COLUMNS, groupValues, MEMBER, type Row, uniqueFieldOf } from '../rows.ts';
+import { append, GROUP_COLUMNS, groupValues, MEMBER, type Row, uniqueFieldOf } from '../rows.ts';
 import { refuseNewerSchema } from '../schema-version.ts';
 import { type Awaitable, rowOf, type SqlExecutor, sqlOps } from '../sql-ops.ts';
 import { SQL } from '../statements.ts';
@@ -123,29 +123,27 @@ class SqliteExecutor implements SqlExecutor {
 // group once. Row by row, better-sqlite3 makes an array and two strings per membership, which
 // cost twice what SQLite's walk of the index does; a join would return each group's row once
 // per member. `n`: the index entries read, so that a LIMIT reached tells a range too sparse.
-const PAIRS = 'json_group_array(json_array(member_id, group_id))';
-export const MEMBERSHIPS_SQL = {
-  ofMember:
-    'SELECT g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id = ?',
-  // v7 ids make a sweep's page one range of the index.
-  inRange: `SELECT count(*) AS n, ${PAIRS} AS pairs FROM (SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)`,
-  ofMembers: `SELECT count(*) AS n, ${PAIRS} AS pairs FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))`,
-  groupsByIds:
-    'SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))',
-};
-
+// `pairsFilter` and `groupCondition` narrow the statements to what SCIM shows (below).
+function groupsOfMembersSql(pairsFilter: string, groupCondition: string) {
+  const pairs = `count(*) AS n, json_group_array(json_array(member_id, group_id))${pairsFilter} AS pairs`;
+  return {
+    ofMember:
+      'SELECT g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
+      `WHERE gm.member_id = ?${groupCondition}`,
+    // v7 ids make a sweep's page one range of the index.
+    inRange: `SELECT ${pairs} FROM (SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)`,
+    ofMembers: `SELECT ${pairs} FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))`,
+    groupsByIds: `SELECT id, display_name, managed, seq FROM groups WHERE id IN (SELECT value FROM json_each(?))${groupCondition}`,
+  };
+}
+export const MEMBERSHIPS_SQL = groupsOfMembersSql('', '');
 // SCIM's `groups` shows managed groups only; Team Members (every member, never managed) is left
 // out before the pairs are written. `IS NOT`: an account without it keeps every row.
 const NOT_TEAM_MEMBERS = "group_id IS NOT (SELECT id FROM groups WHERE kind = 'team_members' LIMIT 1)";
-export const MANAGED_GROUPS_SQL = {
-  ofMember:
-    'SELECT g.id, g.display_name, g.managed, g.seq FROM group_members gm JOIN groups g ON g.id = gm.group_id ' +
-    'WHERE gm.member_id = ? AND g.managed = TRUE',
-  inRange: `SELECT count(*) AS n, ${PAIRS} FILTER (WHERE ${NOT_TEAM_MEMBERS}) AS pairs FROM (SELECT member_id, group_id FROM group_members WHERE member_id >= ? AND member_id <= ? LIMIT ?)`,
-  ofMembers: `SELECT count(*) AS n, ${PAIRS} FILTER (WHERE ${NOT_TEAM_MEMBERS}) AS pairs FROM group_members WHERE member_id IN (SELECT value FROM json_each(?))`,
-  groupsByIds: `${MEMBERSHIPS_SQL.groupsByIds} AND managed = TRUE`,
-};
+export const MANAGED_GROUPS_SQL = groupsOfMembersSql(
+  ` FILTER (WHERE ${NOT_TEAM_MEMBERS})`,
+  ' AND managed = TRUE',
+);
 
 type MemberGroup = { id: string; displayName: string; managed: boolean };
 /** A group as read: its fields, then its `seq` (creation order). */
@@ -156,11 +154,11 @@ const RANGE_ROWS_PER_MEMBER = 8;
 // Any UTF-16 unit above 0x7f (the same as [^\x00-\x7f], without a control character in the pattern).
 const NOT_ASCII = /[\u0080-\uffff]/;
 
-/** Groups in the order they were created (`seq`), as both stores list them. */
-function inCreationOrder(rows: GroupRow[]): MemberGroup[] {
-  if (rows.length > 1) rows.sort((a, b) => a[3] - b[3]);
-  return rows.map(([id, displayName, managed]) => ({ id, displayName, managed: managed === 1 }));
-}
+const memberGroupOf = ([id, displayName, managed]: GroupRow): MemberGroup => ({
+  id,
+  displayName,
+  managed: managed === 1,
+});
 
 /** `[first, last]` of ids to read as one range of an index, or undefined when they are not all ASCII. */
 function idRange(memberIds: readonly string[]): [string, string] | undefined {
@@ -187,32 +185,19 @@ function byMember(
   pairs: Pair[],
   groups: GroupRow[],
 ): Map<string, MemberGroup[]> {
-  const groupById = new Map<string, { group: MemberGroup; seq: number }>();
-  for (const [id, displayName, managed, seq] of groups) {
-    groupById.set(id, { group: { id, displayName, managed: managed === 1 }, seq });
-  }
+  const entries = new Map(groups.map((row) => [row[0], { seq: row[3], group: memberGroupOf(row) }]));
   const wanted = new Set(memberIds);
-  const entries = new Map<string, Array<{ group: MemberGroup; seq: number }>>();
-  let sorted = true;
-  let previous = '';
+  const entriesOf = new Map<string, Array<{ seq: number; group: MemberGroup }>>();
   for (const [memberId, groupId] of pairs) {
-    const group = groupById.get(groupId);
-    if (group === undefined || !wanted.has(memberId)) continue;
-    const list = entries.get(memberId);
-    if (list !== undefined) list.push(group);
-    else {
-      if (memberId < previous) sorted = false;
-      previous = memberId;
-      entries.set(memberId, [group]);
-    }
+    const entry = entries.get(groupId);
+    if (entry !== undefined && wanted.has(memberId)) append(entriesOf, memberId, entry);
   }
   const result = new Map<string, MemberGroup[]>();
-  for (const memberId of sorted ? entries.keys() : [...entries.keys()].sort()) {
-    const list = entries.get(memberId)!;
-    if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
+  for (const memberId of [...entriesOf.keys()].sort()) {
+    const inCreationOrder = entriesOf.get(memberId)!.sort((a, b) => a.seq - b.seq);
     result.set(
       memberId,
-      list.map((entry) => entry.group),
+      inCreationOrder.map((entry) => entry.group),
     );
   }
   return result;
@@ -308,8 +293,9 @@ function sqliteOps(x: SqliteExecutor): StoreOps {
     async listGroupsOfMembers(memberIds, options) {
       const sql = options?.managedOnly ? MANAGED_GROUPS_SQL : MEMBERSHIPS_SQL;
       if (memberIds.length === 1) {
-        const rows = x.arrays(sql.ofMember, [memberIds[0]]) as GroupRow[];
-        return new Map(rows.length > 0 ? [[memberIds[0]!, inCreationOrder(rows)]] : []);
+        // In the order the groups were created (`seq`), as both stores list them.
+        const rows = (x.arrays(sql.ofMember, [memberIds[0]]) as GroupRow[]).sort((a, b) => a[3] - b[3]);
+        return new Map(rows.length > 0 ? [[memberIds[0]!, rows.map(memberGroupOf)]] : []);
       }
       if (memberIds.length === 0) return new Map();
       const pairs = membershipsOf(sql, memberIds);
